@@ -1,0 +1,100 @@
+"""forumapp: agendas, registration, check-in and feedback for a series of peer-learning forums."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from config import CONFIGS, BaseConfig
+
+from .extensions import csrf, db, limiter, login_manager, mail, migrate
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+def create_app(config_name_or_object: str | type | object | None = None) -> Flask:
+    """Build the app. ``None`` reads ``FORUMAPP_CONFIG`` (default ``development``)."""
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_DIR / "templates"),
+        static_folder=str(PROJECT_DIR / "static"),
+        instance_path=str(PROJECT_DIR / "instance"),
+    )
+    _load_config(app, config_name_or_object)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=str(PROJECT_DIR / "migrations"), render_as_batch=True, compare_type=True
+    )
+    mail.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    limiter.init_app(app)
+
+    from .agenda import models as _agenda_models  # noqa: F401  (tables known to Alembic)
+    from .api import bp as api_bp
+    from .cli import register_cli
+    from .core import auth, views
+    from .core.errors import register_error_handlers
+    from .core.templating import register_template_helpers
+
+    app.register_blueprint(views.bp)
+    app.register_blueprint(auth.bp)
+    # The API authenticates with bearer tokens, not cookies, so it needs no CSRF token.
+    csrf.exempt(api_bp)
+    app.register_blueprint(api_bp)
+
+    register_error_handlers(app)
+    register_template_helpers(app)
+    register_cli(app)
+    _add_security_headers(app)
+    return app
+
+
+def _load_config(app: Flask, config_name_or_object) -> None:
+    if config_name_or_object is None:
+        config_name_or_object = os.environ.get("FORUMAPP_CONFIG", "development")
+    if isinstance(config_name_or_object, str):
+        try:
+            config_name_or_object = CONFIGS[config_name_or_object]
+        except KeyError:
+            names = ", ".join(CONFIGS)
+            raise RuntimeError(
+                f"Unknown configuration {config_name_or_object!r}; use one of: {names}"
+            ) from None
+    app.config.from_object(config_name_or_object)
+    apply_environment = getattr(config_name_or_object, "apply_environment", None)
+    if apply_environment is not None:
+        apply_environment(app.config)
+    app.config.setdefault("ENV_NAME", getattr(BaseConfig, "ENV_NAME", "custom"))
+
+
+def _add_security_headers(app: Flask) -> None:
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if app.config.get("SEND_STRICT_TRANSPORT_SECURITY"):
+            response.headers.setdefault(
+                "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+            )
+        return response

@@ -1,0 +1,1 @@
+"""Agendas: the sessions of each forum day and the speakers who lead them."""

@@ -1,0 +1,157 @@
+"""Agenda items (the sessions of a forum day) and speakers.
+
+The model is called ``AgendaItem`` rather than ``Session`` so it never collides with the
+database session or Flask's session.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
+
+from ..core.clock import UTCDateTime
+from ..core.models import ForumDay, Person, Room, values_check
+from ..extensions import db
+
+
+class ItemKind(enum.StrEnum):
+    GENERAL_SESSION = "general_session"
+    BREAKOUT = "breakout"
+    DISCUSSION = "discussion"
+    PANEL = "panel"
+    BREAK = "break"
+
+    @property
+    def label(self) -> str:
+        return {
+            "general_session": "General session",
+            "breakout": "Breakout",
+            "discussion": "Collaborative discussion",
+            "panel": "Panel",
+            "break": "Break / meal",
+        }[self.value]
+
+
+class ItemStatus(enum.StrEnum):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
+class SpeakerKind(enum.StrEnum):
+    FACULTY = "faculty"
+    OUTSIDE_EXPERT = "outside_expert"
+    TEAM_PANELIST = "team_panelist"
+
+
+class SpeakerStatus(enum.StrEnum):
+    INVITED = "invited"
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+
+
+class SpeakerRole(enum.StrEnum):
+    SPEAKER = "speaker"
+    MODERATOR = "moderator"
+    FACILITATOR = "facilitator"
+    PANELIST = "panelist"
+
+
+class AgendaItem(db.Model):
+    """One session on a forum day: general session, breakout, discussion, panel or meal."""
+
+    __tablename__ = "agenda_item"
+    __table_args__ = (
+        CheckConstraint(values_check("kind", ItemKind), name="kind_known"),
+        CheckConstraint(values_check("status", ItemStatus), name="status_known"),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day_id: Mapped[int] = mapped_column(ForeignKey("forum_day.id", ondelete="CASCADE"), index=True)
+    room_id: Mapped[int | None] = mapped_column(ForeignKey("room.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    confidential: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(20), default=ItemStatus.SCHEDULED.value)
+
+    day: Mapped[ForumDay] = relationship(
+        backref=backref("items", order_by="AgendaItem.starts_at", cascade="all, delete-orphan")
+    )
+    room: Mapped[Room | None] = relationship()
+    speaker_links: Mapped[list[AgendaItemSpeaker]] = relationship(
+        back_populates="item", cascade="all, delete-orphan"
+    )
+
+    @property
+    def effective_capacity(self) -> int | None:
+        """The item's own capacity, or its room's when it has none."""
+        if self.capacity is not None:
+            return self.capacity
+        return self.room.capacity if self.room else None
+
+    @property
+    def kind_label(self) -> str:
+        return ItemKind(self.kind).label
+
+
+class Speaker(db.Model):
+    """A person's speaker record: faculty, outside expert or team panelist."""
+
+    __tablename__ = "speaker"
+    __table_args__ = (
+        CheckConstraint(values_check("kind", SpeakerKind), name="kind_known"),
+        CheckConstraint(values_check("status", SpeakerStatus), name="status_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), unique=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))
+    affiliation: Mapped[str] = mapped_column(String(200), default="")
+    title: Mapped[str] = mapped_column(String(200), default="")
+    bio: Mapped[str] = mapped_column(Text, default="")
+    is_public: Mapped[bool] = mapped_column(Boolean, default=True)
+    status: Mapped[str] = mapped_column(String(20), default=SpeakerStatus.INVITED.value)
+    staff_notes: Mapped[str] = mapped_column(Text, default="")
+
+    person: Mapped[Person] = relationship()
+    item_links: Mapped[list[AgendaItemSpeaker]] = relationship(
+        back_populates="speaker", cascade="all, delete-orphan"
+    )
+
+
+class AgendaItemSpeaker(db.Model):
+    """A speaker's part in one agenda item."""
+
+    __tablename__ = "agenda_item_speaker"
+    __table_args__ = (
+        UniqueConstraint("item_id", "speaker_id"),
+        CheckConstraint(values_check("role", SpeakerRole), name="role_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("agenda_item.id", ondelete="CASCADE"))
+    speaker_id: Mapped[int] = mapped_column(
+        ForeignKey("speaker.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[str] = mapped_column(String(20), default=SpeakerRole.SPEAKER.value)
+
+    item: Mapped[AgendaItem] = relationship(back_populates="speaker_links")
+    speaker: Mapped[Speaker] = relationship(back_populates="item_links")

@@ -1,0 +1,88 @@
+"""``flask --app forumapp ...`` commands: demo data, staff users and API tokens."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from .core.emails import InvalidEmail
+from .core.models import Role
+from .core.staff import StaffError, create_user, issue_token, revoke_tokens
+from .extensions import db
+
+user_cli = AppGroup("user", help="Staff accounts.")
+token_cli = AppGroup("token", help="API tokens for staff.")
+
+
+@user_cli.command("create")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--name", default="", help="Full name shown in the staff pages.")
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the password from standard input."
+)
+def create_user_command(email: str, role: str, name: str, password_stdin: bool) -> None:
+    """Create a staff account; asks for the password unless --password-stdin is given."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_user(db.session, email, role, password, name=name)
+    except (StaffError, InvalidEmail) as exc:
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"Created {user.role} account {user.email}.")
+
+
+@token_cli.command("create")
+@click.argument("email")
+def create_token_command(email: str) -> None:
+    """Print a new API token for EMAIL (shown once; stored only as a hash)."""
+    try:
+        token, plain = issue_token(db.session, email)
+    except StaffError as exc:
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(plain)
+    click.echo(
+        f"Token {token.prefix}… created. Send it as 'Authorization: Bearer <token>'. "
+        "It is not shown again.",
+        err=True,
+    )
+
+
+@token_cli.command("revoke")
+@click.argument("email")
+@click.option("--prefix", default=None, help="Only the token that starts with this.")
+def revoke_token_command(email: str, prefix: str | None) -> None:
+    """Revoke EMAIL's API tokens (all, or the one matching --prefix)."""
+    try:
+        count = revoke_tokens(db.session, email, prefix)
+    except StaffError as exc:
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"Revoked {count} token(s) of {email}.")
+
+
+@click.command("demo")
+@click.option("--if-empty", is_flag=True, help="Only load when the database has no program.")
+def demo_command(if_empty: bool) -> None:
+    """Load the demo program (idempotent: running it again changes nothing)."""
+    from .core.demo import database_is_empty, load_demo
+
+    if if_empty and not database_is_empty(db.session):
+        click.echo("The database already has data; demo not loaded.")
+        return
+    report = load_demo(db.session)
+    db.session.commit()
+    click.echo(report.summary())
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(user_cli)
+    app.cli.add_command(token_cli)
+    app.cli.add_command(demo_command)

@@ -1,0 +1,1 @@
+"""Program, forums, days, rooms, teams, people and staff accounts; shared helpers."""

@@ -1,0 +1,175 @@
+"""Staff sign-in, sign-out, API tokens and the one role check every staff view uses."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cache, wraps
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import BooleanField, EmailField, PasswordField, SubmitField
+from werkzeug.security import check_password_hash, generate_password_hash
+from wtforms.validators import DataRequired, Length
+
+from ..extensions import db, limiter, login_manager
+from .clock import utcnow
+from .models import ApiToken, Role, User
+
+bp = Blueprint("auth", __name__)
+
+@cache
+def _dummy_password_hash() -> str:
+    # Checked when the email is unknown, so a wrong email takes as long to answer as a
+    # wrong password and response times do not reveal which staff emails exist.
+    return generate_password_hash(secrets.token_hex(16))
+
+
+def role_required(*roles: str):
+    """Let signed-in staff with one of ``roles`` (admins always) through; others are refused.
+
+    Anonymous visitors are sent to sign in (HTML) or get a 401 (API); staff without the
+    role get a 403. The roles are recorded on the view so the test suite can check that
+    every staff route has a role check.
+    """
+    allowed = frozenset(Role(role) for role in roles)
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not current_user.has_role(*allowed):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.required_roles = allowed | {Role.ADMIN}
+        return wrapped
+
+    return decorator
+
+
+STAFF_ROLES = tuple(Role)
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    if not user_id.isdigit():
+        return None
+    return db.session.get(User, int(user_id))
+
+
+@login_manager.request_loader
+def _load_user_from_token(req) -> User | None:
+    """API clients authenticate with ``Authorization: Bearer <token>`` on /api/ only."""
+    if not req.path.startswith("/api/"):
+        return None
+    scheme, _, plain = req.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not plain.strip():
+        return None
+    token = ApiToken.find_active(db.session, plain.strip())
+    if token is None or not token.user.active:
+        return None
+    token.last_used_at = utcnow()
+    db.session.commit()
+    return token.user
+
+
+@login_manager.unauthorized_handler
+def _unauthorized():
+    if request.path.startswith("/api/"):
+        abort(401)
+    flash("Please sign in to see that page.", "info")
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(
+        "Email", validators=[DataRequired("Enter your email address."), Length(max=254)]
+    )
+    password = PasswordField("Password", validators=[DataRequired("Enter your password.")])
+    remember = BooleanField("Keep me signed in on this device")
+    submit = SubmitField("Sign in")
+
+
+def authenticate(session, email: str, password: str) -> User | None:
+    """The active staff user with this email and password, or ``None``."""
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        check_password_hash(_dummy_password_hash(), password)
+        return None
+    if not user.check_password(password) or not user.active:
+        return None
+    return user
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only follow ``next`` to a path on this site, never to another host."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def _login_rate_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _account_rate_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT_PER_ACCOUNT"]
+
+
+def _submitted_email() -> str:
+    return "login:" + request.form.get("email", "").strip().lower()
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_rate_limit, methods=["POST"])
+@limiter.limit(_account_rate_limit, methods=["POST"], key_func=_submitted_email)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.staff_home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(db.session, form.email.data, form.password.data)
+        if user is None:
+            form.password.errors.append(
+                "That email and password do not match an active staff account. "
+                "Check both and try again."
+            )
+        else:
+            login_user(user, remember=form.remember.data)
+            user.last_login_at = utcnow()
+            db.session.commit()
+            flash(f"Signed in as {user.email}.", "success")
+            return redirect(_safe_next(request.args.get("next")) or url_for("core.staff_home"))
+    status = 400 if form.errors else 200
+    return render_template("auth/login.html", form=form), status
+
+
+class LogoutForm(FlaskForm):
+    submit = SubmitField("Sign out")
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    # Sign-out is a POST with a CSRF token, so another site cannot sign staff out.
+    if not LogoutForm().validate_on_submit():
+        abort(400)
+    logout_user()
+    flash("You are signed out.", "success")
+    return redirect(url_for("core.home"))

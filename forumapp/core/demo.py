@@ -1,0 +1,430 @@
+"""A realistic demo program: five forums across North Carolina, ten county teams, speakers,
+agendas and one staff account per role.
+
+``load_demo`` is idempotent: every row is found by its natural key before it is created, so
+running the command again changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, time, timedelta
+
+from sqlalchemy import func, select
+
+from ..agenda.models import (
+    AgendaItem,
+    AgendaItemSpeaker,
+    ItemKind,
+    Speaker,
+    SpeakerKind,
+    SpeakerRole,
+    SpeakerStatus,
+)
+from .clock import local_instant
+from .models import (
+    Audience,
+    Forum,
+    ForumDay,
+    ForumStatus,
+    Person,
+    Program,
+    Role,
+    Room,
+    Team,
+    TeamMembership,
+    TeamRole,
+    User,
+)
+
+PROGRAM_NAME = "Opioid Response Project 2026-2028"
+TIME_ZONE = "America/New_York"
+
+STAFF_ACCOUNTS = [
+    ("admin@forums.example.org", "Avery Admin", Role.ADMIN, "demo-admin-pass"),
+    ("organizer@forums.example.org", "Olivia Organizer", Role.ORGANIZER, "demo-organizer-pass"),
+    ("faculty@forums.example.org", "Frank Faculty", Role.FACULTY, "demo-faculty-pass"),
+    ("door@forums.example.org", "Dana Door", Role.DOOR, "demo-door-pass"),
+]
+
+COUNTIES = [
+    "Brunswick", "Buncombe", "Cabarrus", "Dare", "Durham",
+    "Nash", "Pitt", "Robeson", "Rowan", "Wilkes",
+]  # fmt: skip
+
+FIRST_NAMES = [
+    "Aisha", "Ben", "Carmen", "Darnell", "Elena", "Felix", "Grace", "Hector", "Imani", "Jamal",
+    "Kira", "Luis", "Maya", "Nate", "Opal", "Priya", "Quinn", "Rosa", "Sam", "Tanya",
+    "Uriel", "Vera", "Wes", "Yolanda",
+]  # fmt: skip
+LAST_NAMES = [
+    "Adams", "Baker", "Chavis", "Diaz", "Ellison", "Foster", "Greene", "Hughes", "Iverson",
+    "Jacobs", "Locklear", "Morgan", "Nguyen", "Oxendine", "Patel", "Reyes", "Spencer",
+    "Thompson", "Underwood", "Vaughn", "Whitfield", "Young",
+]  # fmt: skip
+JOB_TITLES = [
+    ("County Manager's Office", "Assistant County Manager"),
+    ("Health Department", "Public Health Director"),
+    ("Sheriff's Office", "Chief Deputy"),
+    ("Emergency Medical Services", "EMS Director"),
+    ("Department of Social Services", "Child Welfare Supervisor"),
+    ("Recovery Community Center", "Peer Support Specialist"),
+    ("Behavioral Health Clinic", "Clinical Director"),
+    ("Board of Commissioners", "County Commissioner"),
+    ("Public Schools", "Student Services Director"),
+    ("Faith Community Coalition", "Outreach Coordinator"),
+    ("Police Department", "Community Policing Lieutenant"),
+    ("Hospital Emergency Department", "Nurse Manager"),
+]
+
+# (number, title, theme, venue, address, city, first date, status, audiences)
+FORUMS = [
+    (1, "Forum 1: Building the team", "Strategic short- and long-term goals for a community "
+     "response; mapping existing assets.", "Knapp-Sanders Building, School of Government",
+     "400 South Road", "Chapel Hill", date(2026, 10, 15), ForumStatus.CLOSED, ["team"]),
+    (2, "Forum 2: Sharing information safely", "Confidentiality when agencies share "
+     "information; data that partners can act on.", "Benton Convention Center",
+     "301 W 5th Street", "Winston-Salem", date(2027, 2, 18), ForumStatus.PUBLISHED, ["team"]),
+    (3, "Forum 3: Solving problems together", "Mental models for joint problem-solving; "
+     "treatment and recovery pathways.", "A-B Tech Ferguson Center", "340 Victoria Road",
+     "Asheville", date(2027, 6, 10), ForumStatus.PUBLISHED, ["team"]),
+    (4, "Forum 4: Policy and its consequences", "Legal implications of policy proposals; "
+     "using settlement funds well.", "Greenville Convention Center",
+     "303 SW Greenville Boulevard", "Greenville", date(2027, 10, 14), ForumStatus.DRAFT,
+     ["team"]),
+    (5, "Forum 5: Sustaining the work", "Celebrating small wins and sustaining networks after "
+     "the program. Day one is open to the public.", "McKimmon Conference Center",
+     "1101 Gorman Street", "Raleigh", date(2028, 3, 15), ForumStatus.PUBLISHED,
+     ["public", "team"]),
+]  # fmt: skip
+
+ROOMS = [("Main Hall", 220), ("Room A", 40), ("Room B", 35), ("Room C", 30), ("Room D", 25),
+         ("Dining Room", 220)]  # fmt: skip
+
+BREAKOUT_TOPICS = [
+    "Setting short- and long-term goals", "Confidentiality when agencies share information",
+    "Mental models for joint problem-solving", "Celebrating small wins",
+    "Legal implications of policy proposals", "Post-overdose response teams",
+    "Peer support specialists in the emergency department", "Medication for opioid use "
+    "disorder in jails", "Naloxone distribution that reaches people", "Spending opioid "
+    "settlement funds", "Data dashboards partners will use", "Reducing stigma in public "
+    "messaging", "Transportation to treatment in rural counties", "Recovery housing",
+    "Youth prevention that works", "Syringe services programs",
+]  # fmt: skip
+
+# (name, email, kind, affiliation, title, bio)
+SPEAKERS = [
+    ("Margaret Holloway", "mholloway@sog.example.org", SpeakerKind.FACULTY,
+     "School of Government", "Professor of Public Law", "Advises local governments on "
+     "information sharing and confidentiality."),
+    ("Daniel Okafor", "dokafor@sog.example.org", SpeakerKind.FACULTY, "School of Government",
+     "Associate Professor of Public Administration", "Studies cross-sector collaboration."),
+    ("Renee Castillo", "rcastillo@sog.example.org", SpeakerKind.FACULTY,
+     "School of Government", "Lecturer in Public Health Law", "Coaches community teams on "
+     "policy design."),
+    ("Thomas Whitaker", "twhitaker@sog.example.org", SpeakerKind.FACULTY,
+     "School of Government", "Director of Community Programs", "Leads the program's coaching "
+     "check-ins."),
+    ("Lena Brooks", "lbrooks@sog.example.org", SpeakerKind.FACULTY, "School of Government",
+     "Assistant Professor of Data Analytics", "Helps teams measure the same things."),
+    ("Karen Pershing", "kpershing@coalition.example.org", SpeakerKind.OUTSIDE_EXPERT,
+     "Metro Drug Coalition", "Executive Director", "Speaks on collective impact in practice."),
+    ("Dr. Samuel Ortiz", "sortiz@hospital.example.org", SpeakerKind.OUTSIDE_EXPERT,
+     "Regional Medical Center", "Addiction Medicine Physician", "Runs an emergency department "
+     "bridge clinic."),
+    ("Angela Freeman", "afreeman@dhhs.example.org", SpeakerKind.OUTSIDE_EXPERT,
+     "State Department of Health and Human Services", "Opioid Program Manager",
+     "Oversees statewide naloxone distribution."),
+    ("Marcus Lee", "mlee@recovery.example.org", SpeakerKind.OUTSIDE_EXPERT,
+     "Recovery Alliance", "Peer Recovery Coach", "Brings lived experience to program design."),
+    ("Judge Patricia Gaines", "pgaines@courts.example.org", SpeakerKind.OUTSIDE_EXPERT,
+     "District Court", "Chief District Court Judge", "Presides over a recovery court."),
+]  # fmt: skip
+TEAM_PANELISTS = 4  # the project managers of the first four teams also speak on panels
+
+
+@dataclass
+class DemoReport:
+    """What the demo loaded, for the command's output."""
+
+    created: dict[str, int] = field(default_factory=dict)
+    passwords: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def count(self, kind: str) -> None:
+        self.created[kind] = self.created.get(kind, 0) + 1
+
+    def summary(self) -> str:
+        lines = [f"Demo program '{PROGRAM_NAME}' is loaded."]
+        if self.created:
+            lines.append(
+                "Created: " + ", ".join(f"{n} {kind}" for kind, n in sorted(self.created.items()))
+            )
+        else:
+            lines.append("Everything was already there; nothing changed.")
+        lines.append("Staff sign-in (http://127.0.0.1:5000/login):")
+        for email, role, password in self.passwords:
+            lines.append(f"  {role:<10} {email:<32} password: {password}")
+        return "\n".join(lines)
+
+
+def database_is_empty(session) -> bool:
+    """True when no program exists yet."""
+    return session.scalar(select(func.count()).select_from(Program)) == 0
+
+
+def _get_or_create(session, report: DemoReport, model, defaults: dict | None = None, **keys):
+    instance = session.scalar(select(model).filter_by(**keys))
+    if instance is None:
+        instance = model(**keys, **(defaults or {}))
+        session.add(instance)
+        session.flush()
+        report.count(model.__tablename__)
+    return instance
+
+
+def load_demo(session) -> DemoReport:
+    """Load (or complete) the demo program; returns what was created and the staff passwords."""
+    report = DemoReport()
+    for email, name, role, password in STAFF_ACCOUNTS:
+        user = session.scalar(select(User).where(User.email == email))
+        if user is None:
+            user = User(email=email, name=name, role=role.value)
+            user.set_password(password)
+            session.add(user)
+            report.count("staff_user")
+        report.passwords.append((email, role.value, password))
+
+    program = _get_or_create(
+        session,
+        report,
+        Program,
+        name=PROGRAM_NAME,
+        defaults={
+            "time_zone": TIME_ZONE,
+            "description": "Ten community teams and the School of Government's faculty meet "
+            "at five peer-learning forums across North Carolina to build a joint response "
+            "to the opioid crisis.",
+        },
+    )
+    teams = _load_teams(session, report, program)
+    speakers = _load_speakers(session, report, teams)
+    for spec in FORUMS:
+        _load_forum(session, report, program, spec, speakers)
+    session.flush()
+    return report
+
+
+def _load_teams(session, report: DemoReport, program: Program) -> list[Team]:
+    teams = []
+    name_index = 0
+    for team_index, county in enumerate(COUNTIES):
+        team = _get_or_create(
+            session,
+            report,
+            Team,
+            program_id=program.id,
+            name=f"{county} County",
+            defaults={"community": f"{county} County, North Carolina"},
+        )
+        teams.append(team)
+        member_count = 8 + (team_index * 3) % 5  # 8 to 12 members
+        domain = f"{county.lower()}county.example.org"
+        for member_index in range(member_count):
+            first = FIRST_NAMES[name_index % len(FIRST_NAMES)]
+            last = LAST_NAMES[(name_index * 7) % len(LAST_NAMES)]
+            name_index += 1
+            organization, job_title = JOB_TITLES[member_index % len(JOB_TITLES)]
+            person = _get_or_create(
+                session,
+                report,
+                Person,
+                email=f"{first}.{last}@{domain}".lower(),
+                defaults={
+                    "name": f"{first} {last}",
+                    "organization": f"{county} County {organization}",
+                    "job_title": "Community Project Manager" if member_index == 0 else job_title,
+                },
+            )
+            _get_or_create(
+                session,
+                report,
+                TeamMembership,
+                team_id=team.id,
+                person_id=person.id,
+                defaults={
+                    "role": (TeamRole.PROJECT_MANAGER if member_index == 0 else TeamRole.MEMBER)
+                },
+            )
+    return teams
+
+
+def _load_speakers(session, report: DemoReport, teams: list[Team]) -> list[Speaker]:
+    speakers = []
+    for name, email, kind, affiliation, title, bio in SPEAKERS:
+        person = _get_or_create(
+            session,
+            report,
+            Person,
+            email=email,
+            defaults={"name": name, "organization": affiliation, "job_title": title},
+        )
+        speakers.append(
+            _get_or_create(
+                session,
+                report,
+                Speaker,
+                person_id=person.id,
+                defaults={
+                    "kind": kind,
+                    "affiliation": affiliation,
+                    "title": title,
+                    "bio": bio,
+                    "status": SpeakerStatus.CONFIRMED,
+                    "is_public": True,
+                },
+            )
+        )
+    for team in teams[:TEAM_PANELISTS]:
+        manager = team.project_managers[0]
+        speakers.append(
+            _get_or_create(
+                session,
+                report,
+                Speaker,
+                person_id=manager.id,
+                defaults={
+                    "kind": SpeakerKind.TEAM_PANELIST,
+                    "affiliation": team.name,
+                    "title": "Community Project Manager",
+                    "bio": f"Convenes the {team.name} team.",
+                    "status": SpeakerStatus.CONFIRMED,
+                    "is_public": True,
+                },
+            )
+        )
+    return speakers
+
+
+def _day_plan(forum_number: int, audience: str) -> list[tuple]:
+    """(start, end, kind, title, room, breakout-count) rows for one day."""
+    plan = [
+        (time(8, 30), time(9, 0), ItemKind.BREAK, "Check-in and breakfast", "Dining Room", 0),
+        (time(9, 0), time(10, 15), ItemKind.GENERAL_SESSION, "Welcome and general session",
+         "Main Hall", 0),
+        (time(10, 30), time(11, 45), ItemKind.BREAKOUT, None, None, 4),
+        (time(11, 45), time(12, 45), ItemKind.BREAK, "Lunch", "Dining Room", 0),
+        (time(12, 45), time(14, 0), ItemKind.BREAKOUT, None, None, 3),
+    ]  # fmt: skip
+    if audience == Audience.PUBLIC:
+        plan.append((time(14, 15), time(15, 30), ItemKind.PANEL,
+                     "Panel: what the teams learned", "Main Hall", 0))  # fmt: skip
+    else:
+        plan.append((time(14, 15), time(15, 15), ItemKind.DISCUSSION,
+                     "Collaborative discussion across teams", "Main Hall", 0))  # fmt: skip
+        if forum_number % 2 == 1:
+            plan.append((time(15, 15), time(16, 15), ItemKind.BREAKOUT, None, None, 3))
+    return plan
+
+
+def _load_forum(session, report, program, spec, speakers) -> None:
+    number, title, theme, venue, address, city, first_date, status, audiences = spec
+    forum = _get_or_create(
+        session,
+        report,
+        Forum,
+        program_id=program.id,
+        number=number,
+        defaults={
+            "title": title,
+            "theme": theme,
+            "venue_name": venue,
+            "venue_address": address,
+            "venue_city": city,
+            "status": status,
+        },
+    )
+    rooms = {
+        name: _get_or_create(
+            session, report, Room, forum_id=forum.id, name=name, defaults={"capacity": capacity}
+        )
+        for name, capacity in ROOMS
+    }
+    topic_index = (number - 1) * 3
+    speaker_index = number
+    for day_offset, audience in enumerate(audiences):
+        day_date = first_date + timedelta(days=day_offset)
+        day = _get_or_create(
+            session,
+            report,
+            ForumDay,
+            forum_id=forum.id,
+            date=day_date,
+            defaults={
+                "audience": audience,
+                "capacity": 250 if audience == Audience.PUBLIC else 150,
+                "registration_opens_at": local_instant(
+                    day_date - timedelta(weeks=10), time(9, 0), TIME_ZONE
+                ),
+                "registration_closes_at": local_instant(
+                    day_date - timedelta(days=3), time(17, 0), TIME_ZONE
+                ),
+            },
+        )
+        for start, end, kind, item_title, room_name, breakouts in _day_plan(number, audience):
+            starts_at = local_instant(day_date, start, TIME_ZONE)
+            ends_at = local_instant(day_date, end, TIME_ZONE)
+            if kind == ItemKind.BREAKOUT:
+                for slot_room in list(rooms)[1 : 1 + breakouts]:
+                    topic = BREAKOUT_TOPICS[topic_index % len(BREAKOUT_TOPICS)]
+                    topic_index += 1
+                    item = _get_or_create(
+                        session,
+                        report,
+                        AgendaItem,
+                        day_id=day.id,
+                        starts_at=starts_at,
+                        room_id=rooms[slot_room].id,
+                        defaults={
+                            "kind": kind,
+                            "title": topic,
+                            "ends_at": ends_at,
+                            "description": f"A facilitated breakout on {topic.lower()}.",
+                            "capacity": min(rooms[slot_room].capacity, 30),
+                        },
+                    )
+                    speaker = speakers[speaker_index % len(speakers)]
+                    speaker_index += 1
+                    _get_or_create(
+                        session,
+                        report,
+                        AgendaItemSpeaker,
+                        item_id=item.id,
+                        speaker_id=speaker.id,
+                        defaults={"role": SpeakerRole.FACILITATOR},
+                    )
+            else:
+                item = _get_or_create(
+                    session,
+                    report,
+                    AgendaItem,
+                    day_id=day.id,
+                    starts_at=starts_at,
+                    room_id=rooms[room_name].id,
+                    defaults={"kind": kind, "title": item_title, "ends_at": ends_at},
+                )
+                if kind == ItemKind.GENERAL_SESSION:
+                    _get_or_create(
+                        session, report, AgendaItemSpeaker, item_id=item.id,
+                        speaker_id=speakers[number % 5].id,
+                        defaults={"role": SpeakerRole.SPEAKER},
+                    )  # fmt: skip
+                elif kind == ItemKind.PANEL:
+                    _get_or_create(
+                        session, report, AgendaItemSpeaker, item_id=item.id,
+                        speaker_id=speakers[5].id, defaults={"role": SpeakerRole.MODERATOR},
+                    )  # fmt: skip
+                    for panelist in speakers[len(SPEAKERS) :]:
+                        _get_or_create(
+                            session, report, AgendaItemSpeaker, item_id=item.id,
+                            speaker_id=panelist.id, defaults={"role": SpeakerRole.PANELIST},
+                        )  # fmt: skip

@@ -1,0 +1,308 @@
+"""The program's backbone: program, forums and their days, rooms, teams, people and staff."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import secrets
+from datetime import date, datetime, time
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+    select,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+from .clock import UTCDateTime, utcnow, zone
+from .emails import normalise_email
+
+
+def values_check(column: str, enum_cls: type[enum.Enum]) -> str:
+    """SQL for a CHECK constraint that keeps ``column`` within an enum's values."""
+    values = ", ".join(f"'{member.value}'" for member in enum_cls)
+    return f"{column} IN ({values})"
+
+
+class ForumStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CLOSED = "closed"
+
+
+class Audience(enum.StrEnum):
+    PUBLIC = "public"
+    TEAM = "team"
+
+
+class TeamRole(enum.StrEnum):
+    PROJECT_MANAGER = "project_manager"
+    MEMBER = "member"
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    ORGANIZER = "organizer"
+    FACULTY = "faculty"
+    DOOR = "door"
+
+
+class Program(db.Model):
+    """A series of forums run by the backbone organization, e.g. a two-year project."""
+
+    __tablename__ = "program"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    time_zone: Mapped[str] = mapped_column(String(64), default="America/New_York")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    forums: Mapped[list[Forum]] = relationship(
+        back_populates="program", order_by="Forum.number", cascade="all, delete-orphan"
+    )
+    teams: Mapped[list[Team]] = relationship(
+        back_populates="program", order_by="Team.name", cascade="all, delete-orphan"
+    )
+
+    @validates("time_zone")
+    def _check_time_zone(self, _key: str, value: str) -> str:
+        zone(value)
+        return value
+
+
+class Forum(db.Model):
+    """One forum of the program, held at one venue over one or more days."""
+
+    __tablename__ = "forum"
+    __table_args__ = (
+        UniqueConstraint("program_id", "number"),
+        CheckConstraint("number >= 1", name="number_positive"),
+        CheckConstraint(values_check("status", ForumStatus), name="status_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("program.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    theme: Mapped[str] = mapped_column(Text, default="")
+    venue_name: Mapped[str] = mapped_column(String(200))
+    venue_address: Mapped[str] = mapped_column(String(300))
+    venue_city: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(20), default=ForumStatus.DRAFT.value)
+
+    program: Mapped[Program] = relationship(back_populates="forums")
+    days: Mapped[list[ForumDay]] = relationship(
+        back_populates="forum", order_by="ForumDay.date", cascade="all, delete-orphan"
+    )
+    rooms: Mapped[list[Room]] = relationship(
+        back_populates="forum", order_by="Room.name", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_published(self) -> bool:
+        return self.status != ForumStatus.DRAFT
+
+    @property
+    def first_date(self) -> date | None:
+        return self.days[0].date if self.days else None
+
+    @property
+    def last_date(self) -> date | None:
+        return self.days[-1].date if self.days else None
+
+
+class ForumDay(db.Model):
+    """A local date of a forum, open to the public or to the community teams only."""
+
+    __tablename__ = "forum_day"
+    __table_args__ = (
+        UniqueConstraint("forum_id", "date"),
+        CheckConstraint(values_check("audience", Audience), name="audience_known"),
+        CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity_positive"),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint(
+            "registration_opens_at IS NULL OR registration_closes_at IS NULL "
+            "OR registration_closes_at > registration_opens_at",
+            name="registration_closes_after_opening",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    forum_id: Mapped[int] = mapped_column(ForeignKey("forum.id", ondelete="CASCADE"))
+    date: Mapped[date] = mapped_column(Date)
+    audience: Mapped[str] = mapped_column(String(10))
+    starts_at: Mapped[time] = mapped_column(Time, default=time(8, 30))
+    ends_at: Mapped[time] = mapped_column(Time, default=time(16, 30))
+    registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    capacity: Mapped[int | None] = mapped_column(Integer)
+
+    forum: Mapped[Forum] = relationship(back_populates="days")
+
+    @property
+    def is_public(self) -> bool:
+        return self.audience == Audience.PUBLIC
+
+
+class Room(db.Model):
+    """A room at a forum's venue."""
+
+    __tablename__ = "room"
+    __table_args__ = (
+        UniqueConstraint("forum_id", "name"),
+        CheckConstraint("capacity > 0", name="capacity_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    forum_id: Mapped[int] = mapped_column(ForeignKey("forum.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(120))
+    capacity: Mapped[int] = mapped_column(Integer)
+
+    forum: Mapped[Forum] = relationship(back_populates="rooms")
+
+
+class Person(db.Model):
+    """Anyone the program knows: team member, registrant, speaker (often several at once)."""
+
+    __tablename__ = "person"
+    __table_args__ = (CheckConstraint("email = lower(email)", name="email_lower_case"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    organization: Mapped[str] = mapped_column(String(200), default="")
+    job_title: Mapped[str] = mapped_column(String(200), default="")
+    phone: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    memberships: Mapped[list[TeamMembership]] = relationship(
+        back_populates="person", cascade="all, delete-orphan"
+    )
+
+    @validates("email")
+    def _normalise_email(self, _key: str, value: str) -> str:
+        return normalise_email(value)
+
+
+class Team(db.Model):
+    """A participating community team, e.g. a county, led by its project manager."""
+
+    __tablename__ = "team"
+    __table_args__ = (UniqueConstraint("program_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("program.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(120))
+    community: Mapped[str] = mapped_column(String(200), default="")
+
+    program: Mapped[Program] = relationship(back_populates="teams")
+    memberships: Mapped[list[TeamMembership]] = relationship(
+        back_populates="team", cascade="all, delete-orphan"
+    )
+
+    @property
+    def project_managers(self) -> list[Person]:
+        return [m.person for m in self.memberships if m.role == TeamRole.PROJECT_MANAGER]
+
+
+class TeamMembership(db.Model):
+    """A person on a team's roster."""
+
+    __tablename__ = "team_membership"
+    __table_args__ = (
+        UniqueConstraint("team_id", "person_id"),
+        CheckConstraint(values_check("role", TeamRole), name="role_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(20), default=TeamRole.MEMBER.value)
+
+    team: Mapped[Team] = relationship(back_populates="memberships")
+    person: Mapped[Person] = relationship(back_populates="memberships")
+
+
+class User(UserMixin, db.Model):
+    """A staff account. Attendees never have one: they use signed personal links."""
+
+    __tablename__ = "staff_user"
+    __table_args__ = (
+        CheckConstraint(values_check("role", Role), name="role_known"),
+        CheckConstraint("email = lower(email)", name="email_lower_case"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    tokens: Mapped[list[ApiToken]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    @validates("email")
+    def _normalise_email(self, _key: str, value: str) -> str:
+        return normalise_email(value)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def has_role(self, *roles: str) -> bool:
+        """True for the given roles; admins hold every role."""
+        return self.role == Role.ADMIN or self.role in roles
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class ApiToken(db.Model):
+    """A bearer token for the JSON API, stored only as a hash; revocable."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(back_populates="tokens")
+
+    @classmethod
+    def issue(cls, user: User) -> tuple[ApiToken, str]:
+        """A new token for ``user``; the plain token is returned once and never stored."""
+        plain = "fa_" + secrets.token_urlsafe(32)
+        token = cls(user=user, token_hash=hash_token(plain), prefix=plain[:10])
+        return token, plain
+
+    @classmethod
+    def find_active(cls, session, plain: str) -> ApiToken | None:
+        return session.scalar(
+            select(cls).where(cls.token_hash == hash_token(plain), cls.revoked_at.is_(None))
+        )

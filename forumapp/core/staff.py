@@ -1,0 +1,64 @@
+"""Staff accounts and API tokens: the rules shared by the CLI and the admin pages."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from .clock import utcnow
+from .emails import normalise_email
+from .models import ApiToken, Role, User
+
+MIN_PASSWORD_LENGTH = 10
+
+
+class StaffError(ValueError):
+    """A staff-account request that cannot be carried out; the message says why."""
+
+
+def create_user(session, email: str, role: str, password: str, name: str = "") -> User:
+    """A new active staff user; raises ``StaffError`` for a bad role, password or duplicate."""
+    try:
+        role = Role(role).value
+    except ValueError:
+        raise StaffError(
+            f"Unknown role {role!r}; choose one of: {', '.join(r.value for r in Role)}"
+        ) from None
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise StaffError(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.")
+    email = normalise_email(email)
+    if session.scalar(select(User).where(User.email == email)) is not None:
+        raise StaffError(f"A staff account for {email} already exists.")
+    user = User(email=email, role=role, name=name)
+    user.set_password(password)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def find_user(session, email: str) -> User:
+    """The staff user with this email; raises ``StaffError`` when there is none."""
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise StaffError(f"No staff account for {email}.")
+    return user
+
+
+def issue_token(session, email: str) -> tuple[ApiToken, str]:
+    """A new API token for the staff user; the plain token is only returned here."""
+    user = find_user(session, email)
+    token, plain = ApiToken.issue(user)
+    session.add(token)
+    session.flush()
+    return token, plain
+
+
+def revoke_tokens(session, email: str, prefix: str | None = None) -> int:
+    """Revoke the user's active tokens (only the one starting with ``prefix`` if given)."""
+    user = find_user(session, email)
+    revoked = 0
+    for token in user.tokens:
+        if token.revoked_at is None and (prefix is None or token.prefix.startswith(prefix)):
+            token.revoked_at = utcnow()
+            revoked += 1
+    session.flush()
+    return revoked
