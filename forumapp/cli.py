@@ -6,7 +6,7 @@ import sys
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from .core.emails import InvalidEmail
 from .core.models import Role
@@ -69,6 +69,7 @@ def revoke_token_command(email: str, prefix: str | None) -> None:
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--if-empty", is_flag=True, help="Only load when the database has no program.")
 def demo_command(if_empty: bool) -> None:
     """Load the demo program (idempotent: running it again changes nothing)."""

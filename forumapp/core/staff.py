@@ -23,9 +23,9 @@ def create_user(session, email: str, role: str, password: str, name: str = "") -
         raise StaffError(
             f"Unknown role {role!r}; choose one of: {', '.join(r.value for r in Role)}"
         ) from None
+    email = normalise_email(email)
     if len(password) < MIN_PASSWORD_LENGTH:
         raise StaffError(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.")
-    email = normalise_email(email)
     if session.scalar(select(User).where(User.email == email)) is not None:
         raise StaffError(f"A staff account for {email} already exists.")
     user = User(email=email, role=role, name=name)

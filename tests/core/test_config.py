@@ -1,0 +1,55 @@
+"""Configuration: production refuses a weak secret; PostgreSQL URLs use psycopg 3."""
+
+import pytest
+
+from config import normalise_database_url
+from forumapp import create_app
+
+
+def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app("production")
+
+
+def test_production_refuses_a_short_or_development_secret_key(monkeypatch):
+    for weak in ["dev-secret-key-not-for-production", "short"]:
+        monkeypatch.setenv("SECRET_KEY", weak)
+        with pytest.raises(RuntimeError, match="SECRET_KEY"):
+            create_app("production")
+
+
+def test_production_reads_the_environment_and_secures_cookies(monkeypatch, tmp_path):
+    monkeypatch.setenv("SECRET_KEY", "x" * 48)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://forum:pw@db.internal:5432/forums")
+    app = create_app("production")
+    assert app.config["SECRET_KEY"] == "x" * 48
+    assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["REMEMBER_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+
+
+def test_postgres_urls_are_pointed_at_psycopg3():
+    assert normalise_database_url("postgres://u@h/d") == "postgresql+psycopg://u@h/d"
+    assert normalise_database_url("postgresql://u@h/d") == "postgresql+psycopg://u@h/d"
+    assert normalise_database_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_unknown_configuration_name_is_refused():
+    with pytest.raises(RuntimeError, match="development, testing, production"):
+        create_app("staging")
+
+
+def test_development_defaults_to_sqlite_under_instance(monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    import importlib
+
+    import config
+
+    importlib.reload(config)
+    try:
+        uri = config.DevelopmentConfig.SQLALCHEMY_DATABASE_URI
+        assert uri.startswith("sqlite:///") and uri.endswith("instance/forumapp.sqlite")
+    finally:
+        importlib.reload(config)

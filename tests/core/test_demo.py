@@ -1,0 +1,109 @@
+"""The demo program: realistic, complete, and the same however often it is loaded."""
+
+from collections import Counter
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from forumapp.agenda.models import AgendaItem, ItemKind, Speaker
+from forumapp.core.models import Forum, Role, Team, TeamRole, User
+from forumapp.extensions import db
+
+from ..conftest import sign_in
+
+
+def _run_demo(app, *args):
+    result = app.test_cli_runner().invoke(args=["demo", *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _snapshot():
+    """Every row of every table, minus password hashes and creation times."""
+    skip = {"password_hash", "created_at"}
+    snapshot = {}
+    for table in db.metadata.sorted_tables:
+        columns = [c for c in table.columns if c.name not in skip]
+        rows = db.session.execute(sa.select(*columns).order_by(*table.primary_key)).all()
+        snapshot[table.name] = [tuple(row) for row in rows]
+    return snapshot
+
+
+def test_running_demo_twice_leaves_the_same_data(app):
+    _run_demo(app)
+    with app.app_context():
+        first = _snapshot()
+    second_output = _run_demo(app)
+    with app.app_context():
+        assert _snapshot() == first
+    assert "nothing changed" in second_output
+
+
+def test_demo_if_empty_does_not_touch_a_database_with_data(app):
+    _run_demo(app)
+    assert "not loaded" in _run_demo(app, "--if-empty")
+
+
+def test_demo_program_matches_the_description(app, app_ctx):
+    _run_demo(app)
+    forums = db.session.scalars(sa.select(Forum).order_by(Forum.number)).all()
+    assert [f.number for f in forums] == [1, 2, 3, 4, 5]
+    assert len({f.venue_city for f in forums}) == 5
+    span = forums[-1].first_date - forums[0].first_date
+    assert timedelta(days=365) < span < timedelta(days=2 * 365)
+
+    teams = db.session.scalars(sa.select(Team)).all()
+    assert len(teams) == 10
+    for team in teams:
+        assert 8 <= len(team.memberships) <= 12, team.name
+        roles = Counter(m.role for m in team.memberships)
+        assert roles[TeamRole.PROJECT_MANAGER] == 1, team.name
+
+    speakers = db.session.scalars(sa.select(Speaker)).all()
+    assert len(speakers) >= 12
+    assert {s.kind for s in speakers} == {"faculty", "outside_expert", "team_panelist"}
+    panelist_people = {s.person_id for s in speakers if s.kind == "team_panelist"}
+    member_people = {m.person_id for t in teams for m in t.memberships}
+    assert panelist_people <= member_people  # one person, several parts
+
+    for forum in forums:
+        items = [i for day in forum.days for i in day.items]
+        kinds = Counter(i.kind for i in items)
+        assert kinds[ItemKind.GENERAL_SESSION] >= 1, forum.title
+        assert kinds[ItemKind.BREAK] >= 1, forum.title
+        assert kinds[ItemKind.DISCUSSION] + kinds[ItemKind.PANEL] >= 1, forum.title
+        for day in forum.days:
+            slots = Counter(i.starts_at for i in day.items if i.kind == ItemKind.BREAKOUT)
+            assert 2 <= len(slots) <= 3, (forum.title, day.date)
+            assert all(3 <= n <= 4 for n in slots.values()), (forum.title, day.date)
+            for item in day.items:
+                if item.kind == ItemKind.BREAKOUT:
+                    assert item.effective_capacity and item.speaker_links
+                    assert item.effective_capacity <= item.room.capacity
+
+    final = forums[-1]
+    assert [d.audience for d in final.days] == ["public", "team"]
+    assert final.days[1].date - final.days[0].date == timedelta(days=1)
+    assert all(f.days[0].audience == "team" for f in forums[:4])
+
+
+def test_demo_staff_accounts_sign_in_with_the_printed_passwords(app, client):
+    output = _run_demo(app)
+    with app.app_context():
+        roles = {u.email: u.role for u in db.session.scalars(sa.select(User))}
+    assert sorted(roles.values()) == sorted(r.value for r in Role)
+    for email in roles:
+        line = next(line for line in output.splitlines() if email in line)
+        password = line.split("password:")[1].strip()
+        fresh = app.test_client()
+        assert sign_in(fresh, email, password).status_code == 302, email
+
+
+def test_home_page_lists_the_published_demo_forums(app, client):
+    _run_demo(app)
+    page = client.get("/").get_data(as_text=True)
+    assert "Forum 5: Sustaining the work" in page
+    assert "Open to the public" in page and "Community teams only" in page
+    assert "Forum 4" not in page  # still a draft
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AgendaItem)) > 50

@@ -1,0 +1,93 @@
+"""The health check, friendly error pages, JSON errors and security headers."""
+
+import pytest
+
+from forumapp.core.models import Program
+from forumapp.extensions import db
+
+from ..conftest import make_test_app
+
+
+def test_healthz_reports_the_database_ok(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_is_503_when_the_database_cannot_be_reached(tmp_path):
+    broken = make_test_app(f"sqlite:///{tmp_path}/no/such/folder/forumapp.sqlite")
+    response = broken.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["database"] != "ok"
+
+
+def test_unknown_page_gets_a_friendly_404(client):
+    response = client.get("/no-such-page")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert "<h1>Page not found</h1>" in page
+    assert 'href="/"' in page
+
+
+def test_api_errors_are_json_with_error_and_details(client):
+    missing = client.get("/api/v1/no-such-thing")
+    assert missing.status_code == 404
+    assert set(missing.get_json()) == {"error", "details"}
+    wrong_method = client.post("/api/v1/forums")
+    assert wrong_method.status_code == 405
+    assert wrong_method.get_json()["error"]
+    assert "GET" in wrong_method.headers["Allow"]
+    unauthenticated = client.get("/api/v1/me", headers={"Authorization": "Bearer nonsense"})
+    assert unauthenticated.status_code == 401
+    assert unauthenticated.get_json()["error"] == "Please sign in"
+
+
+@pytest.fixture
+def failing_app(fresh_database):
+    from flask_migrate import upgrade
+
+    application = make_test_app(fresh_database(), PROPAGATE_EXCEPTIONS=False)
+
+    def explode():
+        db.session.add(Program(name="Half-written"))
+        db.session.flush()
+        raise RuntimeError("boom")
+
+    application.add_url_rule("/explode", "explode", explode)
+    application.add_url_rule("/api/v1/explode", "api_explode", explode)
+    with application.app_context():
+        upgrade()
+    return application
+
+
+def test_unexpected_error_shows_a_friendly_500_and_writes_nothing(failing_app):
+    client = failing_app.test_client()
+    response = client.get("/explode")
+    assert response.status_code == 500
+    page = response.get_data(as_text=True)
+    assert "Something went wrong on our side" in page
+    assert "boom" not in page and "Traceback" not in page
+    api = client.get("/api/v1/explode")
+    assert api.status_code == 500
+    assert api.get_json() == {"error": "Something went wrong on our side",
+                              "details": "An unexpected error occurred."}  # fmt: skip
+    with failing_app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(Program)) == 0
+        db.session.remove()
+        db.engine.dispose()
+
+
+
+def test_security_headers_on_every_page(client):
+    for path in ["/", "/login", "/no-such-page", "/api/v1/forums"]:
+        headers = client.get(path).headers
+        csp = headers["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+        assert "frame-ancestors 'none'" in csp
+        assert headers["X-Frame-Options"] == "DENY"
+        assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_pages_carry_no_inline_script(client):
+    for path in ["/", "/login", "/no-such-page"]:
+        assert "<script>" not in client.get(path).get_data(as_text=True)

@@ -1,0 +1,71 @@
+"""Every route in the URL map is either public on purpose or checks the staff role."""
+
+import re
+
+import pytest
+
+from forumapp.core.models import Role
+
+from ..conftest import csrf_token
+
+# Routes anyone may reach. A new route must be added here deliberately or carry a role check.
+PUBLIC_ENDPOINTS = {
+    "static",
+    "core.home",
+    "core.healthz",
+    "auth.login",
+    "auth.logout",  # needs any sign-in; checked in test_auth
+    "api.forums",
+}
+VISITORS = [None, *Role]
+
+
+def _staff_rules(app):
+    rules = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in PUBLIC_ENDPOINTS:
+            continue
+        view = app.view_functions[rule.endpoint]
+        rules.append((rule, getattr(view, "required_roles", None)))
+    return rules
+
+
+def _example_url(rule) -> str:
+    # Any id will do: the role check comes before the record is looked up.
+    return re.sub(r"<(?:[^:<>]+:)?[^<>]+>", "1", rule.rule)
+
+
+def test_every_non_public_route_declares_its_roles(app):
+    unchecked = [rule.rule for rule, roles in _staff_rules(app) if not roles]
+    assert unchecked == [], f"routes without @role_required: {unchecked}"
+    assert len(_staff_rules(app)) >= 4
+
+
+@pytest.mark.parametrize("visitor", VISITORS, ids=lambda v: v or "anonymous")
+def test_each_role_reaches_exactly_its_staff_routes(app, client, signed_in, visitor):
+    if visitor is not None:
+        signed_in(visitor)
+    token = csrf_token(client, "/" if visitor else "/login")
+    outcomes = {}
+    for rule, roles in _staff_rules(app):
+        url = _example_url(rule)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            if method == "GET":
+                response = client.get(url)
+            else:
+                response = client.open(url, method=method, data={"csrf_token": token})
+            outcomes[(method, rule.rule)] = (response, roles)
+
+    for (method, path), (response, roles) in outcomes.items():
+        where = f"{visitor or 'anonymous'} {method} {path}"
+        if visitor is None:
+            if path.startswith("/api/"):
+                assert response.status_code == 401, where
+            else:
+                assert response.status_code == 302, where
+                assert "/login" in response.headers["Location"], where
+        elif visitor in roles:
+            assert response.status_code not in (401, 403), where
+            assert "/login" not in response.headers.get("Location", ""), where
+        else:
+            assert response.status_code == 403, where
