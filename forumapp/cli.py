@@ -21,9 +21,7 @@ token_cli = AppGroup("token", help="API tokens for staff.")
 @click.argument("email")
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
 @click.option("--name", default="", help="Full name shown in the staff pages.")
-@click.option(
-    "--password-stdin", is_flag=True, help="Read the password from standard input."
-)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def create_user_command(email: str, role: str, name: str, password_stdin: bool) -> None:
     """Create a staff account; asks for the password unless --password-stdin is given."""
     if password_stdin:

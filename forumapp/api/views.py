@@ -43,8 +43,11 @@ def forums():
                     "city": forum.venue_city,
                 },
                 "days": [
-                    {"date": day.date.isoformat(), "audience": day.audience,
-                     "capacity": day.capacity}
+                    {
+                        "date": day.date.isoformat(),
+                        "audience": day.audience,
+                        "capacity": day.capacity,
+                    }
                     for day in forum.days
                 ],
             }

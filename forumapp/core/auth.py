@@ -19,8 +19,8 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import BooleanField, EmailField, PasswordField, SubmitField
 from werkzeug.security import check_password_hash, generate_password_hash
+from wtforms import BooleanField, EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, Length
 
 from ..extensions import db, limiter, login_manager
@@ -28,6 +28,7 @@ from .clock import utcnow
 from .models import ApiToken, Role, User
 
 bp = Blueprint("auth", __name__)
+
 
 @cache
 def _dummy_password_hash() -> str:

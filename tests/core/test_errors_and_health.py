@@ -77,7 +77,6 @@ def test_unexpected_error_shows_a_friendly_500_and_writes_nothing(failing_app):
         db.engine.dispose()
 
 
-
 def test_security_headers_on_every_page(client):
     for path in ["/", "/login", "/no-such-page", "/api/v1/forums"]:
         headers = client.get(path).headers

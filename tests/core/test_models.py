@@ -48,12 +48,10 @@ def test_database_refuses_a_session_that_ends_before_it_starts(app_ctx):
 
 def test_database_refuses_unknown_audience_and_nonpositive_capacity(app_ctx):
     day, room = _forum_day()
-    with pytest.raises(IntegrityError):
-        with db.engine.begin() as conn:
-            conn.execute(sa.text("UPDATE forum_day SET audience = 'everyone'"))
-    with pytest.raises(IntegrityError):
-        with db.engine.begin() as conn:
-            conn.execute(sa.text("UPDATE room SET capacity = 0"))
+    with pytest.raises(IntegrityError), db.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE forum_day SET audience = 'everyone'"))
+    with pytest.raises(IntegrityError), db.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE room SET capacity = 0"))
 
 
 def test_instants_come_back_in_utc_whatever_zone_they_were_given_in(app_ctx):

@@ -1,0 +1,50 @@
+# forumapp: the two commands a newcomer needs are `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+FLASK  := $(BIN)/flask --app forumapp
+
+.PHONY: run test test-sqlite test-postgresql install lint format bench clean
+
+$(BIN)/activate: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(BIN)/activate
+
+install: $(BIN)/activate
+
+## Install, migrate the SQLite database, load the demo program if empty, serve on :5000.
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) demo --if-empty
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+## The whole suite on SQLite, then on PostgreSQL (a throwaway local cluster).
+test: install
+	$(BIN)/ruff check .
+	$(MAKE) test-sqlite
+	$(MAKE) test-postgresql
+
+test-sqlite: install
+	$(BIN)/python -m pytest --db sqlite
+
+test-postgresql: install
+	@if [ -n "$$TEST_DATABASE_URL" ] || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		$(BIN)/python -m pytest --db postgresql; \
+	elif [ -n "$$REQUIRE_POSTGRES" ]; then \
+		echo "PostgreSQL is required but not installed" >&2; exit 1; \
+	else \
+		echo "PostgreSQL is not installed: skipping the PostgreSQL run (apt-get install postgresql)."; \
+	fi
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
