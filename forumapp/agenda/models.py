@@ -13,6 +13,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     ForeignKey,
+    JSON,
     Integer,
     String,
     Text,
@@ -20,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
-from ..core.clock import UTCDateTime
+from ..core.clock import UTCDateTime, utcnow
 from ..core.models import ForumDay, Person, Room, values_check
 from ..extensions import db
 
@@ -89,6 +90,8 @@ class AgendaItem(db.Model):
     capacity: Mapped[int | None] = mapped_column(Integer)
     confidential: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(20), default=ItemStatus.SCHEDULED.value)
+    # Order among items starting at the same time (parallel breakouts), set by organizers.
+    position: Mapped[int] = mapped_column(Integer, default=0)
 
     day: Mapped[ForumDay] = relationship(
         backref=backref("items", order_by="AgendaItem.starts_at", cascade="all, delete-orphan")
@@ -109,6 +112,14 @@ class AgendaItem(db.Model):
     def kind_label(self) -> str:
         return ItemKind(self.kind).label
 
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == ItemStatus.CANCELLED
+
+    @property
+    def public_speaker_links(self) -> list[AgendaItemSpeaker]:
+        return [link for link in self.speaker_links if link.speaker.is_public]
+
 
 class Speaker(db.Model):
     """A person's speaker record: faculty, outside expert or team panelist."""
@@ -127,12 +138,103 @@ class Speaker(db.Model):
     bio: Mapped[str] = mapped_column(Text, default="")
     is_public: Mapped[bool] = mapped_column(Boolean, default=True)
     status: Mapped[str] = mapped_column(String(20), default=SpeakerStatus.INVITED.value)
+    # Travel and honorarium notes: staff only.
     staff_notes: Mapped[str] = mapped_column(Text, default="")
+    # File name under the instance's speaker-photo folder; generated, never user-supplied.
+    photo_filename: Mapped[str | None] = mapped_column(String(64))
 
     person: Mapped[Person] = relationship()
     item_links: Mapped[list[AgendaItemSpeaker]] = relationship(
         back_populates="speaker", cascade="all, delete-orphan"
     )
+    forum_statuses: Mapped[list[SpeakerForumStatus]] = relationship(
+        back_populates="speaker", cascade="all, delete-orphan"
+    )
+    availability: Mapped[list[SpeakerAvailability]] = relationship(
+        back_populates="speaker",
+        cascade="all, delete-orphan",
+        order_by="SpeakerAvailability.starts_at",
+    )
+
+    @property
+    def name(self) -> str:
+        return self.person.name
+
+    @property
+    def kind_label(self) -> str:
+        return {
+            "faculty": "Faculty",
+            "outside_expert": "Outside expert",
+            "team_panelist": "Team panelist",
+        }[self.kind]
+
+    def status_for(self, forum_id: int) -> str | None:
+        """The speaker's invited/confirmed/declined status for one forum, if any."""
+        for row in self.forum_statuses:
+            if row.forum_id == forum_id:
+                return row.status
+        return None
+
+
+class SpeakerForumStatus(db.Model):
+    """Where a speaker stands for one forum: invited, confirmed or declined."""
+
+    __tablename__ = "speaker_forum_status"
+    __table_args__ = (
+        UniqueConstraint("speaker_id", "forum_id"),
+        CheckConstraint(values_check("status", SpeakerStatus), name="status_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    speaker_id: Mapped[int] = mapped_column(ForeignKey("speaker.id", ondelete="CASCADE"))
+    forum_id: Mapped[int] = mapped_column(ForeignKey("forum.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+
+    speaker: Mapped[Speaker] = relationship(back_populates="forum_statuses")
+
+
+class SpeakerAvailability(db.Model):
+    """A time range on a forum day when the speaker can be scheduled."""
+
+    __tablename__ = "speaker_availability"
+    __table_args__ = (CheckConstraint("ends_at > starts_at", name="ends_after_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    speaker_id: Mapped[int] = mapped_column(
+        ForeignKey("speaker.id", ondelete="CASCADE"), index=True
+    )
+    day_id: Mapped[int] = mapped_column(ForeignKey("forum_day.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    speaker: Mapped[Speaker] = relationship(back_populates="availability")
+    day: Mapped[ForumDay] = relationship()
+
+
+class AgendaChange(db.Model):
+    """A change to a published forum's session (time, room or status), for notifications.
+
+    The agenda records; registration and calendar features read the rows they have not yet
+    acted on (``notified_at`` is empty) and tell the people affected.
+    """
+
+    __tablename__ = "agenda_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    forum_id: Mapped[int] = mapped_column(ForeignKey("forum.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agenda_item.id", ondelete="SET NULL"), index=True
+    )
+    item_title: Mapped[str] = mapped_column(String(200))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    changed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_user.id", ondelete="SET NULL")
+    )
+    # {"field": [old, new]} with ISO instants, room names and statuses as text.
+    changes: Mapped[dict] = mapped_column(JSON)
+    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    item: Mapped[AgendaItem | None] = relationship()
 
 
 class AgendaItemSpeaker(db.Model):
