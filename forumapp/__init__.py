@@ -48,7 +48,8 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     login_manager.login_view = "auth.login"
     limiter.init_app(app)
 
-    from .agenda import models as _agenda_models  # noqa: F401  (tables known to Alembic)
+    from .agenda import public_views, speaker_views
+    from .agenda import views as agenda_views
     from .api import bp as api_bp
     from .cli import register_cli
     from .core import auth, views
@@ -57,6 +58,9 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
 
     app.register_blueprint(views.bp)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(agenda_views.bp)
+    app.register_blueprint(speaker_views.bp)
+    app.register_blueprint(public_views.bp)
     # The API authenticates with bearer tokens, not cookies, so it needs no CSRF token.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)

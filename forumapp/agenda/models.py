@@ -10,10 +10,10 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     ForeignKey,
-    JSON,
     Integer,
     String,
     Text,

@@ -56,8 +56,9 @@ def register_template_helpers(app: Flask) -> None:
         if current_user.is_authenticated:
             links.append(("core.staff_home", "Staff home"))
             if current_user.has_role(Role.ORGANIZER, Role.FACULTY):
-                links.append(("core.staff_forums", "Forums"))
+                links.append(("agenda.forum_list", "Forums"))
             if current_user.has_role(Role.ORGANIZER):
+                links.append(("speakers.staff_list", "Speakers"))
                 links.append(("core.staff_teams", "Teams"))
             if current_user.has_role(Role.ADMIN):
                 links.append(("core.staff_users", "Staff accounts"))

@@ -41,17 +41,6 @@ def staff_home():
     return render_template("staff/home.html")
 
 
-@bp.route("/staff/forums")
-@role_required(Role.ORGANIZER, Role.FACULTY)
-def staff_forums():
-    forums = db.session.scalars(
-        select(Forum)
-        .options(selectinload(Forum.days), selectinload(Forum.rooms))
-        .order_by(Forum.program_id, Forum.number)
-    ).all()
-    return render_template("staff/forums.html", forums=forums)
-
-
 @bp.route("/staff/teams")
 @role_required(Role.ORGANIZER)
 def staff_teams():
