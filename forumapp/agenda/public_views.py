@@ -1,5 +1,62 @@
 """The public site: program and forum pages with the agendas the visitor may see."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from urllib.parse import quote_plus
+
+from flask import Blueprint, abort, render_template
+from flask_login import current_user
+
+from ..core.models import Forum, Program
+from ..extensions import db
+from . import services
 
 bp = Blueprint("site", __name__)
+
+
+def current_viewer() -> services.Viewer:
+    """Signed-in staff see everything; everyone else sees the public program."""
+    return services.STAFF if current_user.is_authenticated else services.PUBLIC
+
+
+def map_link(forum: Forum) -> str:
+    """A map search for the venue (OpenStreetMap: no tracking, no API key)."""
+    query = f"{forum.venue_name}, {forum.venue_address}, {forum.venue_city}"
+    return f"https://www.openstreetmap.org/search?query={quote_plus(query)}"
+
+
+@bp.route("/programs/<int:program_id>")
+def program_page(program_id: int):
+    program = db.session.get(Program, program_id)
+    if program is None:
+        abort(404)
+    viewer = current_viewer()
+    forums = [f for f in services.visible_forums(db.session, viewer) if f.program_id == program.id]
+    return render_template("site/program.html", program=program, forums=forums, viewer=viewer)
+
+
+@bp.route("/forums/<int:forum_id>")
+def forum_page(forum_id: int):
+    viewer = current_viewer()
+    forum = db.session.get(Forum, forum_id)
+    # A draft is answered exactly like a missing forum, so its existence does not leak.
+    if forum is None or not services.can_see_forum(viewer, forum):
+        abort(404)
+    agenda = services.visible_agenda(db.session, viewer, forum)
+    speakers = {}
+    for _day, items in agenda:
+        for item in items:
+            for link in item.speaker_links:
+                if services.can_see_speaker(viewer, link.speaker):
+                    speakers[link.speaker.id] = link.speaker
+    hidden_days = [d for d in forum.days if d not in {day for day, _ in agenda}]
+    return render_template(
+        "site/forum.html",
+        forum=forum,
+        agenda=agenda,
+        speakers=sorted(speakers.values(), key=lambda s: s.person.name),
+        hidden_days=hidden_days,
+        map_url=map_link(forum),
+        viewer=viewer,
+    )
+

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -110,9 +110,7 @@ def visible_agenda(session, viewer: Viewer, forum: Forum) -> list[tuple[ForumDay
     """``(day, items)`` for each day of ``forum`` the viewer may see, hidden items removed."""
     days = visible_days(viewer, forum)
     items = agenda_items(session, days)
-    return [
-        (day, [item for item in items[day.id] if can_see_item(viewer, item)]) for day in days
-    ]
+    return [(day, [item for item in items[day.id] if can_see_item(viewer, item)]) for day in days]
 
 
 def speaker_sessions(session, viewer: Viewer, speaker: Speaker) -> list[AgendaItem]:
@@ -413,10 +411,10 @@ def _apply(item: AgendaItem, slot: Slot, data: ItemInput) -> None:
 def create_item(session, day: ForumDay, data: ItemInput) -> AgendaItem:
     """A new agenda item on ``day``; raises ``AgendaError`` for invalid input."""
     slot = slot_for_input(session, day, data)
-    item = AgendaItem(day=day)
+    item = AgendaItem(position=_next_position(day, slot.starts_at))
     _apply(item, slot, data)
-    item.position = _next_position(day, slot.starts_at)
     session.add(item)
+    item.day = day
     session.flush()
     return item
 
@@ -458,8 +456,9 @@ def move_item(
 
 def copy_item(session, item: AgendaItem) -> AgendaItem:
     """A copy of ``item`` at the same time with no room, with its speakers, titled as a copy."""
+    position = _next_position(item.day, item.starts_at)
     copy = AgendaItem(
-        day=item.day,
+        day_id=item.day_id,
         kind=item.kind,
         title=f"{item.title} (copy)"[:200],
         description=item.description,
@@ -468,12 +467,13 @@ def copy_item(session, item: AgendaItem) -> AgendaItem:
         room=None,  # the original holds the room; a copy in it would be a double booking
         capacity=item.capacity,
         confidential=item.confidential,
-        position=_next_position(item.day, item.starts_at),
+        position=position,
     )
+    session.add(copy)
     for link in item.speaker_links:
         copy.speaker_links.append(AgendaItemSpeaker(speaker=link.speaker, role=link.role))
-    session.add(copy)
     session.flush()
+    session.expire(item.day, ["items"])
     return copy
 
 
@@ -534,3 +534,127 @@ def set_forum_status(session, forum: Forum, status: str) -> None:
     """Publish (agenda becomes visible), close, or return a forum to draft."""
     forum.status = ForumStatus(status).value
     session.flush()
+
+
+# --- Forums, days and rooms ----------------------------------------------------------------
+
+
+@dataclass
+class ForumInput:
+    number: int
+    title: str
+    venue_name: str
+    venue_address: str
+    venue_city: str
+    theme: str = ""
+
+
+def save_forum(session, program, data: ForumInput, forum: Forum | None = None) -> Forum:
+    """Create (``forum`` None) or update a forum; its number is unique within the program."""
+    clash = session.scalar(
+        select(Forum).where(Forum.program_id == program.id, Forum.number == data.number)
+    )
+    if clash is not None and clash is not forum:
+        raise AgendaError(f"Forum {data.number} already exists in this program.", "number")
+    if forum is None:
+        forum = Forum(program=program, status=ForumStatus.DRAFT.value)
+        session.add(forum)
+    forum.number = data.number
+    forum.title = data.title.strip()
+    forum.theme = data.theme.strip()
+    forum.venue_name = data.venue_name.strip()
+    forum.venue_address = data.venue_address.strip()
+    forum.venue_city = data.venue_city.strip()
+    session.flush()
+    return forum
+
+
+@dataclass
+class DayInput:
+    date: date
+    audience: str
+    starts_at: time
+    ends_at: time
+    capacity: int | None = None
+    registration_opens_local: datetime | None = None  # naive, in the program's zone
+    registration_closes_local: datetime | None = None
+
+
+def save_day(session, forum: Forum, data: DayInput, day: ForumDay | None = None) -> ForumDay:
+    """Create or update a forum day; one day per date per forum."""
+    if data.ends_at <= data.starts_at:
+        raise AgendaError("The day must end after it starts.", "ends_at")
+    for other in forum.days:
+        if other.date == data.date and other is not day:
+            raise AgendaError(f"The forum already has a day on {data.date:%B %d, %Y}.", "date")
+    zone = forum.program.time_zone
+
+    def instant(local: datetime | None) -> datetime | None:
+        return local_instant(local.date(), local.time(), zone) if local else None
+
+    if day is None:
+        day = ForumDay(forum=forum)
+        session.add(day)
+    day.date = data.date
+    day.audience = Audience(data.audience).value
+    day.starts_at = data.starts_at
+    day.ends_at = data.ends_at
+    day.capacity = data.capacity
+    day.registration_opens_at = instant(data.registration_opens_local)
+    day.registration_closes_at = instant(data.registration_closes_local)
+    session.flush()
+    return day
+
+
+def save_room(session, forum: Forum, name: str, capacity: int, room: Room | None = None) -> Room:
+    """Create or update a room; room names are unique within a forum."""
+    name = name.strip()
+    if capacity < 1:
+        raise AgendaError("Seats must be at least 1.", "capacity")
+    for other in forum.rooms:
+        if other.name.lower() == name.lower() and other is not room:
+            raise AgendaError(f"This forum already has a room called {other.name}.", "name")
+    if room is None:
+        room = Room(forum=forum)
+        session.add(room)
+    room.name = name
+    room.capacity = capacity
+    session.flush()
+    return room
+
+
+def recent_changes(session, forum: Forum, limit: int = 20) -> list[AgendaChange]:
+    """The latest recorded changes to the forum's published agenda."""
+    return list(
+        session.scalars(
+            select(AgendaChange)
+            .where(AgendaChange.forum_id == forum.id)
+            .order_by(AgendaChange.changed_at.desc(), AgendaChange.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+@dataclass
+class Grid:
+    """A day as a table: start times down, rooms across, parallel items side by side."""
+
+    rooms: list[Room | None]
+    rows: list[tuple[datetime, list[list[AgendaItem]]]]
+
+
+def day_grid(day: ForumDay, items: list[AgendaItem]) -> Grid:
+    """Lay ``items`` of ``day`` out by start time (rows) and room (columns)."""
+    rooms: list[Room | None] = list(day.forum.rooms)
+    if any(item.room is None for item in items):
+        rooms.append(None)
+    column = {(room.id if room else None): index for index, room in enumerate(rooms)}
+    starts = sorted({item.starts_at for item in items})
+    rows = []
+    for start in starts:
+        cells: list[list[AgendaItem]] = [[] for _ in rooms]
+        for item in items:
+            if item.starts_at == start:
+                cells[column[item.room_id]].append(item)
+        rows.append((start, cells))
+    return Grid(rooms=rooms, rows=rows)

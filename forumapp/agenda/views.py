@@ -1,24 +1,443 @@
-"""Organizer pages: forums, days, rooms and the agenda grid with its problems panel."""
+"""Organizer pages: forums, days, rooms, the agenda grid and its problems panel."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..core.auth import role_required
-from ..core.models import Forum, Role
+from ..core.clock import to_local
+from ..core.models import Forum, ForumDay, ForumStatus, Program, Role, Room
 from ..extensions import db
+from . import services
+from .forms import (
+    ActionForm,
+    DayForm,
+    ForumForm,
+    ItemForm,
+    ItemSpeakerForm,
+    MoveForm,
+    RoomForm,
+    room_choices,
+)
+from .models import AgendaItem, AgendaItemSpeaker, Speaker
 
 bp = Blueprint("agenda", __name__, url_prefix="/staff")
 
+ORGANIZERS = (Role.ORGANIZER,)
+READERS = (Role.ORGANIZER, Role.FACULTY)
+
+
+def _get_or_404(model, object_id: int):
+    instance = db.session.get(model, object_id)
+    if instance is None:
+        abort(404)
+    return instance
+
+
+def _show_service_error(form, error: services.AgendaError) -> None:
+    target = getattr(form, error.field, None) if error.field else None
+    if target is not None:
+        target.errors = [*target.errors, str(error)]
+    else:
+        flash(str(error), "error")
+
+
+# --- Forums --------------------------------------------------------------------------------
+
 
 @bp.route("/forums")
-@role_required(Role.ORGANIZER, Role.FACULTY)
+@role_required(*READERS)
 def forum_list():
     forums = db.session.scalars(
         select(Forum)
         .options(selectinload(Forum.days), selectinload(Forum.rooms))
         .order_by(Forum.program_id, Forum.number)
     ).all()
-    return render_template("agenda/forum_list.html", forums=forums)
+    return render_template("agenda/forum_list.html", forums=forums, action_form=ActionForm())
+
+
+def _current_program() -> Program:
+    program = db.session.scalar(select(Program).order_by(Program.id))
+    if program is None:
+        program = Program(name="Forum program")
+        db.session.add(program)
+        db.session.flush()
+    return program
+
+
+def _forum_input(form: ForumForm) -> services.ForumInput:
+    return services.ForumInput(
+        number=form.number.data,
+        title=form.title.data,
+        theme=form.theme.data or "",
+        venue_name=form.venue_name.data,
+        venue_address=form.venue_address.data,
+        venue_city=form.venue_city.data,
+    )
+
+
+@bp.route("/forums/new", methods=["GET", "POST"])
+@role_required(*ORGANIZERS)
+def forum_new():
+    form = ForumForm()
+    if form.validate_on_submit():
+        try:
+            forum = services.save_forum(db.session, _current_program(), _forum_input(form))
+        except services.AgendaError as error:
+            db.session.rollback()
+            _show_service_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Forum {forum.number} created as a draft. Add its days and rooms.", "success")
+            return redirect(url_for("agenda.forum_agenda", forum_id=forum.id))
+    return render_template("agenda/forum_form.html", form=form, forum=None), (
+        400 if form.errors else 200
+    )
+
+
+@bp.route("/forums/<int:forum_id>/edit", methods=["GET", "POST"])
+@role_required(*ORGANIZERS)
+def forum_edit(forum_id: int):
+    forum = _get_or_404(Forum, forum_id)
+    form = ForumForm(obj=forum)
+    if form.validate_on_submit():
+        try:
+            services.save_forum(db.session, forum.program, _forum_input(form), forum)
+        except services.AgendaError as error:
+            db.session.rollback()
+            _show_service_error(form, error)
+        else:
+            db.session.commit()
+            flash("Forum saved.", "success")
+            return redirect(url_for("agenda.forum_agenda", forum_id=forum.id))
+    return render_template("agenda/forum_form.html", form=form, forum=forum), (
+        400 if form.errors else 200
+    )
+
+
+_STATUS_MESSAGES = {
+    ForumStatus.PUBLISHED: "Forum published: its agenda is now on the public site.",
+    ForumStatus.DRAFT: "Forum returned to draft: it is hidden from the public.",
+    ForumStatus.CLOSED: "Forum marked as held.",
+}
+
+
+@bp.route("/forums/<int:forum_id>/status", methods=["POST"])
+@role_required(*ORGANIZERS)
+def forum_status(forum_id: int):
+    forum = _get_or_404(Forum, forum_id)
+    form = ActionForm()
+    if not form.validate_on_submit() or form.value.data not in set(ForumStatus):
+        abort(400)
+    services.set_forum_status(db.session, forum, form.value.data)
+    db.session.commit()
+    flash(_STATUS_MESSAGES[ForumStatus(form.value.data)], "success")
+    return redirect(url_for("agenda.forum_agenda", forum_id=forum.id))
+
+
+# --- Days and rooms --------------------------------------------------------------------------
+
+
+def _day_input(form: DayForm) -> services.DayInput:
+    return services.DayInput(
+        date=form.date.data,
+        audience=form.audience.data,
+        starts_at=form.starts_at.data,
+        ends_at=form.ends_at.data,
+        capacity=form.capacity.data,
+        registration_opens_local=form.registration_opens_at.data,
+        registration_closes_local=form.registration_closes_at.data,
+    )
+
+
+def _day_form(forum: Forum, day: ForumDay | None) -> DayForm:
+    form = DayForm(obj=day)
+    if day is not None and request.method == "GET":
+        zone = forum.program.time_zone
+        for name in ("registration_opens_at", "registration_closes_at"):
+            instant = getattr(day, name)
+            getattr(form, name).data = (
+                to_local(instant, zone).replace(tzinfo=None) if instant else None
+            )
+    return form
+
+
+def _save_day_view(forum: Forum, day: ForumDay | None):
+    form = _day_form(forum, day)
+    if form.validate_on_submit():
+        try:
+            saved = services.save_day(db.session, forum, _day_input(form), day)
+        except services.AgendaError as error:
+            db.session.rollback()
+            _show_service_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Day {saved.date:%B %d, %Y} saved.", "success")
+            return redirect(url_for("agenda.forum_agenda", forum_id=forum.id))
+    return render_template("agenda/day_form.html", form=form, forum=forum, day=day), (
+        400 if form.errors else 200
+    )
+
+
+@bp.route("/forums/<int:forum_id>/days/new", methods=["GET", "POST"])
+@role_required(*ORGANIZERS)
+def day_new(forum_id: int):
+    return _save_day_view(_get_or_404(Forum, forum_id), None)
+
+
+@bp.route("/days/<int:day_id>/edit", methods=["GET", "POST"])
+@role_required(*ORGANIZERS)
+def day_edit(day_id: int):
+    day = _get_or_404(ForumDay, day_id)
+    return _save_day_view(day.forum, day)
+
+
+def _save_room_view(forum: Forum, room: Room | None):
+    form = RoomForm(obj=room)
+    if form.validate_on_submit():
+        try:
+            saved = services.save_room(db.session, forum, form.name.data, form.capacity.data, room)
+        except services.AgendaError as error:
+            db.session.rollback()
+            _show_service_error(form, error)
+        else:
+            db.session.commit()
+            flash(f"Room {saved.name} saved.", "success")
+            return redirect(url_for("agenda.forum_agenda", forum_id=forum.id))
+    return render_template("agenda/room_form.html", form=form, forum=forum, room=room), (
+        400 if form.errors else 200
+    )
+
+
+@bp.route("/forums/<int:forum_id>/rooms/new", methods=["GET", "POST"])
+@role_required(*ORGANIZERS)
+def room_new(forum_id: int):
+    return _save_room_view(_get_or_404(Forum, forum_id), None)
+
+
+@bp.route("/rooms/<int:room_id>/edit", methods=["GET", "POST"])
+@role_required(*ORGANIZERS)
+def room_edit(room_id: int):
+    room = _get_or_404(Room, room_id)
+    return _save_room_view(room.forum, room)
+
+
+# --- The agenda ------------------------------------------------------------------------------
+
+
+@bp.route("/forums/<int:forum_id>/agenda")
+@role_required(*READERS)
+def forum_agenda(forum_id: int):
+    forum = _get_or_404(Forum, forum_id)
+    items_by_day = services.agenda_items(db.session, forum.days)
+    grids = [(day, services.day_grid(day, items_by_day[day.id])) for day in forum.days]
+    conflicts = services.find_conflicts(db.session, forum)
+    flagged = {item_id for conflict in conflicts for item_id in conflict.item_ids}
+    return render_template(
+        "agenda/forum_agenda.html",
+        forum=forum,
+        grids=grids,
+        conflicts=conflicts,
+        flagged=flagged,
+        changes=services.recent_changes(db.session, forum),
+        action_form=ActionForm(),
+    )
+
+
+def _item_input(form: ItemForm) -> services.ItemInput:
+    return services.ItemInput(
+        kind=form.kind.data,
+        title=form.title.data,
+        description=form.description.data or "",
+        start=form.start.data,
+        end=form.end.data,
+        room_id=form.room_id.data,
+        capacity=form.capacity.data,
+        confidential=form.confidential.data,
+        status=form.status.data,
+    )
+
+
+def _save_item_view(day: ForumDay, item: AgendaItem | None):
+    """Shared by new and edit: warn about conflicts before saving, save on confirmation."""
+    form = ItemForm(obj=item)
+    form.room_id.choices = room_choices(day.forum)
+    zone = day.forum.program.time_zone
+    if request.method == "GET":
+        if item is not None:
+            form.start.data = to_local(item.starts_at, zone).time()
+            form.end.data = to_local(item.ends_at, zone).time()
+        else:
+            form.room_id.data = request.args.get("room_id", type=int)
+    warnings = []
+    if form.validate_on_submit():
+        data = _item_input(form)
+        try:
+            slot = services.slot_for_input(db.session, day, data, item)
+            warnings = services.conflicts_for(db.session, slot)
+            if not warnings or form.confirm.data:
+                if item is None:
+                    item = services.create_item(db.session, day, data)
+                else:
+                    services.update_item(db.session, item, data, current_user.id)
+                db.session.commit()
+                flash(f"Saved “{item.title}”.", "success")
+                if warnings:
+                    flash("Saved with warnings: see the problems panel.", "info")
+                return redirect(
+                    url_for("agenda.forum_agenda", forum_id=day.forum_id) + f"#day-{day.id}"
+                )
+        except services.AgendaError as error:
+            db.session.rollback()
+            _show_service_error(form, error)
+    speaker_form = None
+    if item is not None:
+        speaker_form = _speaker_form(item)
+    status = 400 if form.errors or warnings else 200
+    return render_template(
+        "agenda/item_form.html",
+        form=form,
+        day=day,
+        item=item,
+        warnings=warnings,
+        speaker_form=speaker_form,
+        action_form=ActionForm(),
+    ), status
+
+
+def _speaker_form(item: AgendaItem) -> ItemSpeakerForm:
+    form = ItemSpeakerForm(prefix="speaker")
+    linked = {link.speaker_id for link in item.speaker_links}
+    speakers = db.session.scalars(select(Speaker).options(selectinload(Speaker.person))).all()
+    form.speaker_id.choices = sorted(
+        ((s.id, f"{s.name} ({s.kind_label})") for s in speakers if s.id not in linked),
+        key=lambda choice: choice[1],
+    )
+    return form
+
+
+@bp.route("/days/<int:day_id>/items/new", methods=["GET", "POST"])
+@role_required(*ORGANIZERS)
+def item_new(day_id: int):
+    return _save_item_view(_get_or_404(ForumDay, day_id), None)
+
+
+@bp.route("/items/<int:item_id>/edit", methods=["GET", "POST"])
+@role_required(*ORGANIZERS)
+def item_edit(item_id: int):
+    item = _get_or_404(AgendaItem, item_id)
+    return _save_item_view(item.day, item)
+
+
+@bp.route("/items/<int:item_id>/move", methods=["GET", "POST"])
+@role_required(*ORGANIZERS)
+def item_move(item_id: int):
+    item = _get_or_404(AgendaItem, item_id)
+    form = MoveForm()
+    form.room_id.choices = room_choices(item.day.forum)
+    zone = item.day.forum.program.time_zone
+    if request.method == "GET":
+        form.start.data = to_local(item.starts_at, zone).time()
+        form.room_id.data = item.room_id
+    warnings = []
+    if form.validate_on_submit():
+        try:
+            with db.session.no_autoflush:
+                services.move_item(db.session, item, form.start.data, form.room_id.data,
+                                   current_user.id)  # fmt: skip
+                warnings = services.conflicts_for(db.session, services.Slot.of(item))
+            if warnings and not form.confirm.data:
+                db.session.rollback()
+                db.session.refresh(item)
+            else:
+                db.session.commit()
+                flash(f"Moved “{item.title}”.", "success")
+                return redirect(url_for("agenda.forum_agenda", forum_id=item.day.forum_id))
+        except services.AgendaError as error:
+            db.session.rollback()
+            _show_service_error(form, error)
+    status = 400 if form.errors or warnings else 200
+    return render_template("agenda/item_move.html", form=form, item=item, warnings=warnings), status
+
+
+def _action_or_400() -> ActionForm:
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    return form
+
+
+@bp.route("/items/<int:item_id>/copy", methods=["POST"])
+@role_required(*ORGANIZERS)
+def item_copy(item_id: int):
+    item = _get_or_404(AgendaItem, item_id)
+    _action_or_400()
+    copy = services.copy_item(db.session, item)
+    db.session.commit()
+    flash(f"Copied: “{copy.title}”. Give it a room and a time.", "success")
+    return redirect(url_for("agenda.item_edit", item_id=copy.id))
+
+
+@bp.route("/items/<int:item_id>/delete", methods=["POST"])
+@role_required(*ORGANIZERS)
+def item_delete(item_id: int):
+    item = _get_or_404(AgendaItem, item_id)
+    _action_or_400()
+    forum_id, title = item.day.forum_id, item.title
+    services.delete_item(db.session, item, current_user.id)
+    db.session.commit()
+    flash(f"Deleted “{title}”.", "success")
+    return redirect(url_for("agenda.forum_agenda", forum_id=forum_id))
+
+
+@bp.route("/items/<int:item_id>/reorder", methods=["POST"])
+@role_required(*ORGANIZERS)
+def item_reorder(item_id: int):
+    item = _get_or_404(AgendaItem, item_id)
+    form = _action_or_400()
+    services.reorder_item(db.session, item, -1 if form.value.data == "earlier" else 1)
+    db.session.commit()
+    return redirect(url_for("agenda.forum_agenda", forum_id=item.day.forum_id) + f"#item-{item.id}")
+
+
+@bp.route("/items/<int:item_id>/speakers", methods=["POST"])
+@role_required(*ORGANIZERS)
+def item_speaker_add(item_id: int):
+    item = _get_or_404(AgendaItem, item_id)
+    form = _speaker_form(item)
+    if form.validate_on_submit():
+        speaker = _get_or_404(Speaker, form.speaker_id.data)
+        try:
+            services.add_speaker(db.session, item, speaker, form.role.data)
+        except services.AgendaError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(f"Added {speaker.name} as {form.role.data}.", "success")
+            problems = [
+                c for c in services.conflicts_for(db.session, services.Slot.of(item))
+                if speaker.name in c.message
+            ]  # fmt: skip
+            for problem in problems:
+                flash(f"Warning: {problem.message}", "error")
+    else:
+        flash("Choose a speaker and a role.", "error")
+    return redirect(url_for("agenda.item_edit", item_id=item.id))
+
+
+@bp.route("/items/<int:item_id>/speakers/<int:link_id>/remove", methods=["POST"])
+@role_required(*ORGANIZERS)
+def item_speaker_remove(item_id: int, link_id: int):
+    link = _get_or_404(AgendaItemSpeaker, link_id)
+    if link.item_id != item_id:
+        abort(404)
+    _action_or_400()
+    name = link.speaker.name
+    db.session.delete(link)
+    db.session.commit()
+    flash(f"Removed {name} from the session.", "success")
+    return redirect(url_for("agenda.item_edit", item_id=item_id))
