@@ -13,9 +13,16 @@ PUBLIC_ENDPOINTS = {
     "static",
     "core.home",
     "core.healthz",
+    "site.program_page",
+    "site.forum_page",
+    "speakers.public_page",
+    "speakers.photo",
     "auth.login",
     "auth.logout",  # needs any sign-in; checked in test_auth
     "api.forums",
+    "api.forum_agenda",
+    "api.speaker",
+    "api.openapi",
 }
 VISITORS = [None, *Role]
 

@@ -1,0 +1,320 @@
+"""The OpenAPI 3.1 document of the JSON API, written by hand.
+
+``tests/api/test_openapi.py`` keeps it honest: every API route must appear here (and nothing
+else), and real responses, public and staff, must validate against these schemas. Object
+schemas forbid undocumented properties, so a field added to a view fails the tests until it
+is described here.
+"""
+
+from __future__ import annotations
+
+import copy
+import enum
+
+from ..agenda.models import ItemKind, ItemStatus, SpeakerKind, SpeakerRole, SpeakerStatus
+from ..core.models import Audience, ForumStatus, Role
+
+
+def _values(enum_cls: type[enum.Enum]) -> list[str]:
+    return [member.value for member in enum_cls]
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _nullable(schema: dict) -> dict:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def _object(properties: dict, optional: tuple[str, ...] = (), **extra) -> dict:
+    """A closed object schema: every property required unless listed in ``optional``."""
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": [name for name in properties if name not in optional],
+        "additionalProperties": False,
+        **extra,
+    }
+
+
+_ID = {"type": "integer", "minimum": 1}
+_COUNT = {"type": "integer", "minimum": 0}
+_DATE = {"type": "string", "format": "date", "examples": ["2027-02-18"]}
+
+_SCHEMAS = {
+    "LocalDateTime": {
+        "type": "string",
+        "format": "date-time",
+        "description": "An instant in the program's time zone, always with its UTC offset.",
+        # An offset, never "Z" or none, so clients can show the local wall-clock time as is.
+        "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?[+-]\d{2}:\d{2}$",
+        "examples": ["2027-02-18T09:00:00-05:00"],
+    },
+    "Error": _object(
+        {
+            "error": {"type": "string", "description": "A short, human-readable title."},
+            "details": {"description": "More about what went wrong; any JSON value or null."},
+        },
+        description="Every error answer of the API has this shape.",
+    ),
+    "Me": _object(
+        {
+            "email": {"type": "string", "format": "email"},
+            "name": {"type": "string"},
+            "role": {"type": "string", "enum": _values(Role)},
+        },
+        description="The staff account a bearer token belongs to.",
+    ),
+    "Day": _object(
+        {
+            "id": _ID,
+            "date": _DATE,
+            "audience": {
+                "type": "string",
+                "enum": _values(Audience),
+                "description": "Team days are listed only for staff.",
+            },
+            "start": _ref("LocalDateTime"),
+            "end": _ref("LocalDateTime"),
+            "capacity": _nullable(_COUNT),
+            "seats_left": _nullable(
+                _COUNT | {"description": "Null until registration is available."}
+            ),
+        },
+        description="A day of a forum.",
+    ),
+    "Forum": _object(
+        {
+            "id": _ID,
+            "number": {"type": "integer", "minimum": 1},
+            "title": {"type": "string"},
+            "theme": {"type": "string"},
+            "status": {
+                "type": "string",
+                "enum": _values(ForumStatus),
+                "description": "Drafts are listed only for staff.",
+            },
+            "program": _object({"id": _ID, "name": {"type": "string"}}),
+            "time_zone": {"type": "string", "examples": ["America/New_York"]},
+            "venue": _object(
+                {
+                    "name": {"type": "string"},
+                    "address": {"type": "string"},
+                    "city": {"type": "string"},
+                }
+            ),
+            "days": {
+                "type": "array",
+                "items": _ref("Day"),
+                "description": "The days the viewer may see, in date order.",
+            },
+            "agenda_url": {"type": "string", "examples": ["/api/v1/forums/1/agenda"]},
+        },
+        description="A forum of the program, with its venue and days.",
+    ),
+    "SpeakerRef": _object(
+        {
+            "id": _ID,
+            "name": {"type": "string"},
+            "role": {"type": "string", "enum": _values(SpeakerRole)},
+        },
+        description="A speaker's part in a session. The public sees public speakers only.",
+    ),
+    "AgendaItem": _object(
+        {
+            "id": _ID,
+            "day_id": _ID,
+            "date": _DATE,
+            "start": _ref("LocalDateTime"),
+            "end": _ref("LocalDateTime"),
+            "kind": {"type": "string", "enum": _values(ItemKind)},
+            "title": {"type": "string"},
+            "description": {"type": "string"},
+            "room": _nullable(_object({"id": _ID, "name": {"type": "string"}})),
+            "capacity": _nullable(
+                _COUNT | {"description": "The session's own capacity, else its room's."}
+            ),
+            "seats_left": _nullable(
+                _COUNT | {"description": "Null until registration is available."}
+            ),
+            "status": {"type": "string", "enum": _values(ItemStatus)},
+            "confidential": {
+                "type": "boolean",
+                "description": "Confidential sessions are listed only for staff.",
+            },
+            "speakers": {"type": "array", "items": _ref("SpeakerRef")},
+        },
+        description="A session on a forum day.",
+    ),
+    "Agenda": _object(
+        {
+            "forum_id": _ID,
+            "time_zone": {"type": "string", "examples": ["America/New_York"]},
+            "items": {
+                "type": "array",
+                "items": _ref("AgendaItem"),
+                "description": "Sessions of the visible days, by day, start time and order.",
+            },
+        },
+    ),
+    "SpeakerSession": _object(
+        {
+            "id": _ID,
+            "forum_id": _ID,
+            "title": {"type": "string"},
+            "start": _ref("LocalDateTime"),
+            "end": _ref("LocalDateTime"),
+        },
+    ),
+    "Speaker": _object(
+        {
+            "id": _ID,
+            "name": {"type": "string"},
+            "kind": {"type": "string", "enum": _values(SpeakerKind)},
+            "title": {"type": "string"},
+            "affiliation": {"type": "string"},
+            "bio": {"type": "string"},
+            "photo_url": _nullable({"type": "string", "examples": ["/speakers/1/photo"]}),
+            "sessions": {
+                "type": "array",
+                "items": _ref("SpeakerSession"),
+                "description": "The sessions the viewer may see, across the program's forums.",
+            },
+            "email": {"type": "string", "description": "Staff only."},
+            "phone": _nullable({"type": "string", "description": "Staff only."}),
+            "status": {
+                "type": "string",
+                "enum": _values(SpeakerStatus),
+                "description": "Staff only.",
+            },
+            "staff_notes": {"type": "string", "description": "Staff only: travel, honoraria."},
+        },
+        optional=("email", "phone", "status", "staff_notes"),
+        description="A speaker record. Staff tokens also get email, phone, status and notes.",
+    ),
+}
+
+
+def _json(schema: dict, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _error(description: str) -> dict:
+    return _json(_ref("Error"), description)
+
+
+_BAD_TOKEN = _error("A bearer token was sent but is not valid (mistyped, revoked or expired).")
+
+
+def _id_parameter(name: str, what: str) -> dict:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": f"The {what}'s id.",
+        "schema": _ID,
+    }
+
+
+_PATHS = {
+    "/me": {
+        "get": {
+            "operationId": "me",
+            "summary": "The staff account of the bearer token",
+            "security": [{"bearer": []}],
+            "responses": {
+                "200": _json(_ref("Me"), "The account."),
+                "401": _error("No token, or a token that is not valid."),
+            },
+        }
+    },
+    "/forums": {
+        "get": {
+            "operationId": "forums",
+            "summary": "Forums with their days",
+            "description": "The public sees published and closed forums and their public days.",
+            "responses": {
+                "200": _json(
+                    _object({"forums": {"type": "array", "items": _ref("Forum")}}),
+                    "Forums in program and number order.",
+                ),
+                "401": _BAD_TOKEN,
+            },
+        }
+    },
+    "/forums/{forum_id}/agenda": {
+        "get": {
+            "operationId": "forum_agenda",
+            "summary": "A forum's agenda",
+            "description": (
+                "The public sees the sessions of public days, without confidential sessions "
+                "or non-public speakers. A draft forum is not found for the public."
+            ),
+            "parameters": [_id_parameter("forum_id", "forum")],
+            "responses": {
+                "200": _json(_ref("Agenda"), "The agenda."),
+                "401": _BAD_TOKEN,
+                "404": _error("No such forum, or one the viewer may not see."),
+            },
+        }
+    },
+    "/speakers/{speaker_id}": {
+        "get": {
+            "operationId": "speaker",
+            "summary": "A speaker and their sessions",
+            "parameters": [_id_parameter("speaker_id", "speaker")],
+            "responses": {
+                "200": _json(_ref("Speaker"), "The speaker."),
+                "401": _BAD_TOKEN,
+                "404": _error("No such speaker, or one that is not public."),
+            },
+        }
+    },
+    "/openapi.json": {
+        "get": {
+            "operationId": "openapi",
+            "summary": "This document",
+            "security": [{}],
+            "responses": {
+                "200": _json({"type": "object"}, "The OpenAPI 3.1 document."),
+                "401": _BAD_TOKEN,
+            },
+        }
+    },
+}
+
+_DOCUMENT = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "forumapp API",
+        "version": "1",
+        "description": (
+            "Read-only JSON API of the forum program. Without a token it shows what the public "
+            "site shows; a staff token (`flask --app forumapp token create EMAIL`) sent as "
+            "`Authorization: Bearer <token>` sees everything. Times are ISO 8601 in the "
+            "program's time zone with their UTC offset. Errors are "
+            '`{"error": "...", "details": ...}`.'
+        ),
+    },
+    "jsonSchemaDialect": "https://spec.openapis.org/oas/3.1/dialect/base",
+    "servers": [{"url": "/api/v1"}],
+    # Anonymous access is allowed unless an operation says otherwise.
+    "security": [{}, {"bearer": []}],
+    "paths": _PATHS,
+    "components": {
+        "schemas": _SCHEMAS,
+        "securitySchemes": {
+            "bearer": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "A staff API token, e.g. `fa_...`.",
+            }
+        },
+    },
+}
+
+
+def openapi_document() -> dict:
+    """The OpenAPI document as a fresh dict (callers may change their copy)."""
+    return copy.deepcopy(_DOCUMENT)
