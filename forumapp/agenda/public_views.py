@@ -31,7 +31,11 @@ def program_page(program_id: int):
     if program is None:
         abort(404)
     viewer = current_viewer()
-    forums = [f for f in services.visible_forums(db.session, viewer) if f.program_id == program.id]
+    forums = [
+        (forum, services.visible_days(viewer, forum))
+        for forum in services.visible_forums(db.session, viewer)
+        if forum.program_id == program.id
+    ]
     return render_template("site/program.html", program=program, forums=forums, viewer=viewer)
 
 
@@ -49,13 +53,13 @@ def forum_page(forum_id: int):
             for link in item.speaker_links:
                 if services.can_see_speaker(viewer, link.speaker):
                     speakers[link.speaker.id] = link.speaker
-    hidden_days = [d for d in forum.days if d not in {day for day, _ in agenda}]
+    has_hidden_days = len(agenda) < len(forum.days)
     return render_template(
         "site/forum.html",
         forum=forum,
         agenda=agenda,
         speakers=sorted(speakers.values(), key=lambda s: s.person.name),
-        hidden_days=hidden_days,
+        has_hidden_days=has_hidden_days,
         map_url=map_link(forum),
         viewer=viewer,
     )

@@ -9,19 +9,18 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from .auth import role_required
-from .models import Forum, ForumStatus, Role, Team, TeamMembership, User
+from .models import Role, Team, TeamMembership, User
 
 bp = Blueprint("core", __name__)
 
 
 @bp.route("/")
 def home():
-    forums = db.session.scalars(
-        select(Forum)
-        .where(Forum.status != ForumStatus.DRAFT)
-        .options(selectinload(Forum.days), selectinload(Forum.program))
-        .order_by(Forum.program_id, Forum.number)
-    ).all()
+    from ..agenda.public_views import current_viewer
+    from ..agenda.services import visible_days, visible_forums
+
+    viewer = current_viewer()
+    forums = [(forum, visible_days(viewer, forum)) for forum in visible_forums(db.session, viewer)]
     return render_template("core/home.html", forums=forums)
 
 
