@@ -56,7 +56,7 @@ def register_template_helpers(app: Flask) -> None:
         if current_user.is_authenticated:
             links.append(("core.staff_home", "Staff home"))
             if current_user.has_role(Role.ORGANIZER, Role.FACULTY):
-                links.append(("agenda.forum_list", "Forums"))
+                links.append(("agenda.forum_list", "Manage forums"))
             if current_user.has_role(Role.ORGANIZER):
                 links.append(("speakers.staff_list", "Speakers"))
                 links.append(("core.staff_teams", "Teams"))
