@@ -9,6 +9,7 @@ from flask import Flask
 
 from config import CONFIGS, BaseConfig
 
+from .core.database import install_sqlite_behaviour
 from .extensions import csrf, db, limiter, login_manager, mail, migrate
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -38,6 +39,7 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     _load_config(app, config_name_or_object)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
+    install_sqlite_behaviour()
     db.init_app(app)
     migrate.init_app(
         app, db, directory=str(PROJECT_DIR / "migrations"), render_as_batch=True, compare_type=True

@@ -88,11 +88,18 @@ def run_migrations_online():
 
     connectable = get_engine()
 
-    with connectable.connect() as connection:
-        context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+    from forumapp.core.database import set_sqlite_foreign_keys
 
-        with context.begin_transaction():
-            context.run_migrations()
+    with connectable.connect() as connection:
+        set_sqlite_foreign_keys(connection, False)
+        try:
+            context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            connection.rollback()
+            set_sqlite_foreign_keys(connection, True)
 
 
 if context.is_offline_mode():

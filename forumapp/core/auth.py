@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from functools import cache, wraps
 from urllib.parse import urlsplit
 
@@ -28,6 +29,8 @@ from .clock import utcnow
 from .models import ApiToken, Role, User
 
 bp = Blueprint("auth", __name__)
+
+TOKEN_USE_RESOLUTION = timedelta(minutes=5)
 
 
 @cache
@@ -82,8 +85,11 @@ def _load_user_from_token(req) -> User | None:
     token = ApiToken.find_active(db.session, plain.strip())
     if token is None or not token.user.active:
         return None
-    token.last_used_at = utcnow()
-    db.session.commit()
+    # Recorded at most every few minutes, so a busy API client does not write on every call.
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at > TOKEN_USE_RESOLUTION:
+        token.last_used_at = now
+        db.session.commit()
     return token.user
 
 

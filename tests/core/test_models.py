@@ -77,3 +77,12 @@ def test_naive_datetimes_are_refused(app_ctx):
     with pytest.raises(sa.exc.StatementError, match="timezone-aware"):
         db.session.commit()
     db.session.rollback()
+
+
+def test_foreign_keys_are_enforced_and_cascade(app_ctx):
+    day, room = _forum_day()
+    with pytest.raises(IntegrityError), db.engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO room (forum_id, name, capacity) VALUES (9999, 'X', 5)"))
+    db.session.delete(day.forum)
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Room)) == 0
