@@ -65,6 +65,11 @@ class BaseConfig:
     # Where personal links in emails point; set it in production.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
 
+    # Uploads: larger requests get the friendly 413 page. Speaker photos are stored, resized and
+    # renamed, in this folder.
+    MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+    SPEAKER_PHOTO_DIR = Path(os.environ.get("SPEAKER_PHOTO_DIR", INSTANCE_DIR / "speaker_photos"))
+
 
 class DevelopmentConfig(BaseConfig):
     DEBUG = False  # `flask run --debug` turns the debugger on when wanted
