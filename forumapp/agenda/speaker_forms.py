@@ -114,9 +114,9 @@ class SpeakerFilterForm(FlaskForm):
         csrf = False  # a GET that changes nothing
 
     q = SearchField("Name, affiliation or email", validators=[Optional(), Length(max=200)])
-    kind = SelectField("Kind", choices=[("", "Any kind"), *KIND_CHOICES])
-    status = SelectField("Status", choices=[("", "Any status"), *STATUS_CHOICES])
-    forum = SelectField("Forum", choices=[("", "Any forum")])
+    kind = SelectField("Kind", choices=[("", "Any kind"), *KIND_CHOICES], default="")
+    status = SelectField("Status", choices=[("", "Any status"), *STATUS_CHOICES], default="")
+    forum = SelectField("Forum", choices=[("", "Any forum")], default="")
 
     def __init__(self, forums: list[Forum], *args, **kwargs):
         super().__init__(*args, **kwargs)
