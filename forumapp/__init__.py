@@ -10,7 +10,8 @@ from flask import Flask
 from config import CONFIGS, BaseConfig
 
 from .core.database import install_sqlite_behaviour
-from .extensions import csrf, db, limiter, login_manager, mail, migrate
+from .extensions import csrf, db, limiter, login_manager, migrate
+from .extensions import mail as mail_extension  # `mail` is also the outbox package's name
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -44,7 +45,7 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     migrate.init_app(
         app, db, directory=str(PROJECT_DIR / "migrations"), render_as_batch=True, compare_type=True
     )
-    mail.init_app(app)
+    mail_extension.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -57,6 +58,8 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     from .core import auth, views
     from .core.errors import register_error_handlers
     from .core.templating import register_template_helpers
+    from .mail import models as _mail_models  # noqa: F401  (tables known to Alembic)
+    from .registration import models as _registration_models  # noqa: F401
 
     app.register_blueprint(views.bp)
     app.register_blueprint(auth.bp)

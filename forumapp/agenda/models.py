@@ -77,6 +77,13 @@ class AgendaItem(db.Model):
         CheckConstraint(values_check("status", ItemStatus), name="status_known"),
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity_positive"),
+        CheckConstraint(
+            "capacity IS NULL OR seats_taken <= capacity + seats_overridden",
+            name="seats_within_capacity",
+        ),
+        CheckConstraint(
+            "seats_taken >= 0 AND seats_overridden >= 0", name="seat_counts_not_negative"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -92,6 +99,9 @@ class AgendaItem(db.Model):
     status: Mapped[str] = mapped_column(String(20), default=ItemStatus.SCHEDULED.value)
     # Order among items starting at the same time (parallel breakouts), set by organizers.
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # Confirmed breakout picks; kept by the registration feature with conditional updates.
+    seats_taken: Mapped[int] = mapped_column(Integer, default=0)
+    seats_overridden: Mapped[int] = mapped_column(Integer, default=0)
 
     day: Mapped[ForumDay] = relationship(
         backref=backref("items", order_by="AgendaItem.starts_at", cascade="all, delete-orphan")

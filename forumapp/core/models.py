@@ -89,6 +89,9 @@ class Forum(db.Model):
         UniqueConstraint("program_id", "number"),
         CheckConstraint("number >= 1", name="number_positive"),
         CheckConstraint(values_check("status", ForumStatus), name="status_known"),
+        CheckConstraint(
+            "team_breakout_cap IS NULL OR team_breakout_cap > 0", name="team_cap_positive"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -100,6 +103,10 @@ class Forum(db.Model):
     venue_address: Mapped[str] = mapped_column(String(300))
     venue_city: Mapped[str] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(String(20), default=ForumStatus.DRAFT.value)
+    # Team members may change their breakout picks until this instant.
+    choice_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # At most this many members of one team in the same breakout (None: no limit).
+    team_breakout_cap: Mapped[int | None] = mapped_column(Integer)
 
     program: Mapped[Program] = relationship(back_populates="forums")
     days: Mapped[list[ForumDay]] = relationship(
@@ -131,6 +138,15 @@ class ForumDay(db.Model):
         CheckConstraint(values_check("audience", Audience), name="audience_known"),
         CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity_positive"),
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        # The backstop behind the conditional UPDATE that takes a seat: never more
+        # confirmed seats than capacity, except those an organizer deliberately overrode.
+        CheckConstraint(
+            "capacity IS NULL OR seats_taken <= capacity + seats_overridden",
+            name="seats_within_capacity",
+        ),
+        CheckConstraint(
+            "seats_taken >= 0 AND seats_overridden >= 0", name="seat_counts_not_negative"
+        ),
         CheckConstraint(
             "registration_opens_at IS NULL OR registration_closes_at IS NULL "
             "OR registration_closes_at > registration_opens_at",
@@ -147,6 +163,8 @@ class ForumDay(db.Model):
     registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     capacity: Mapped[int | None] = mapped_column(Integer)
+    seats_taken: Mapped[int] = mapped_column(Integer, default=0)
+    seats_overridden: Mapped[int] = mapped_column(Integer, default=0)
 
     forum: Mapped[Forum] = relationship(back_populates="days")
 
@@ -185,6 +203,8 @@ class Person(db.Model):
     job_title: Mapped[str] = mapped_column(String(200), default="")
     phone: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Part of the signed personal link; a new nonce revokes every link sent before.
+    link_nonce: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(8))
 
     memberships: Mapped[list[TeamMembership]] = relationship(
         back_populates="person", cascade="all, delete-orphan"

@@ -1,6 +1,6 @@
 """Organizers build a forum's agenda in the web pages."""
 
-from datetime import date, time
+from datetime import date
 
 import pytest
 import sqlalchemy as sa

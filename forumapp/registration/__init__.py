@@ -1,0 +1,1 @@
+"""Registration: public open days, team-only days, breakout picks, waitlists and rosters."""
