@@ -1,0 +1,61 @@
+"""Writing email: one function, ``queue_email``, stores a message in the caller's transaction.
+
+Nothing is sent inside a request. ``forumapp.mail.delivery`` sends what is due, with retries,
+so an SMTP outage delays mail but never loses it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from flask import render_template
+
+from .models import OutboxMessage
+
+
+def queue_email(
+    session,
+    *,
+    to_email: str,
+    subject: str,
+    text_body: str,
+    html_body: str | None = None,
+    to_name: str = "",
+    kind: str = "general",
+    person_id: int | None = None,
+    alternatives: Sequence[dict] = (),
+    attachments: Sequence[dict] = (),
+) -> OutboxMessage:
+    """Store one email for delivery; it is sent only if the caller's transaction commits."""
+    message = OutboxMessage(
+        kind=kind,
+        person_id=person_id,
+        to_email=to_email,
+        to_name=to_name,
+        subject=subject,
+        text_body=text_body,
+        html_body=html_body,
+        alternatives=list(alternatives),
+        attachments=list(attachments),
+    )
+    session.add(message)
+    session.flush()
+    return message
+
+
+def queue_templated_email(
+    session, template: str, *, to_email: str, to_name: str = "", kind: str, subject: str,
+    person_id: int | None = None, **context,
+) -> OutboxMessage:  # fmt: skip
+    """Render ``templates/mail/<template>.txt`` and ``.html`` and queue the message."""
+    context = {"subject": subject, "to_name": to_name, **context}
+    return queue_email(
+        session,
+        to_email=to_email,
+        to_name=to_name,
+        subject=subject,
+        text_body=render_template(f"mail/{template}.txt", **context),
+        html_body=render_template(f"mail/{template}.html", **context),
+        kind=kind,
+        person_id=person_id,
+    )
