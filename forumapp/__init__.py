@@ -59,13 +59,14 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     from .core.errors import register_error_handlers
     from .core.templating import register_template_helpers
     from .mail import models as _mail_models  # noqa: F401  (tables known to Alembic)
-    from .registration import models as _registration_models  # noqa: F401
+    from .registration import views as registration_views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(agenda_views.bp)
     app.register_blueprint(speaker_views.bp)
     app.register_blueprint(public_views.bp)
+    app.register_blueprint(registration_views.bp)
     # The API authenticates with bearer tokens, not cookies, so it needs no CSRF token.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)

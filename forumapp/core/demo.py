@@ -38,6 +38,7 @@ from .models import (
 )
 
 PROGRAM_NAME = "Opioid Response Project 2026-2028"
+REGISTRATION_OPENS = date(2026, 11, 2)
 TIME_ZONE = "America/New_York"
 
 STAFF_ACCOUNTS = [
@@ -362,8 +363,9 @@ def _load_forum(session, report, program, spec, speakers) -> None:
             defaults={
                 "audience": audience,
                 "capacity": 250 if audience == Audience.PUBLIC else 150,
+                # Registration for the whole program opened on one day in 2026.
                 "registration_opens_at": local_instant(
-                    day_date - timedelta(weeks=10), time(9, 0), TIME_ZONE
+                    min(REGISTRATION_OPENS, day_date - timedelta(weeks=8)), time(9, 0), TIME_ZONE
                 ),
                 "registration_closes_at": local_instant(
                     day_date - timedelta(days=3), time(17, 0), TIME_ZONE

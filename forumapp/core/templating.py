@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context
 from flask_login import current_user
 
 from .clock import to_local
@@ -53,7 +53,8 @@ def register_template_helpers(app: Flask) -> None:
     def _navigation():
         """Staff navigation links the signed-in user's role may use."""
         links = []
-        if current_user.is_authenticated:
+        # Emails are rendered outside requests too, where nobody is signed in.
+        if has_request_context() and current_user.is_authenticated:
             links.append(("core.staff_home", "Staff home"))
             if current_user.has_role(Role.ORGANIZER, Role.FACULTY):
                 links.append(("agenda.forum_list", "Manage forums"))

@@ -1,0 +1,688 @@
+"""Registration rules: seats, waitlists, breakout picks and the emails they cause.
+
+Seats are counted by the database, never in Python: taking a seat is one conditional
+``UPDATE ... SET seats_taken = seats_taken + 1 WHERE seats_taken < capacity`` whose row count
+says whether it worked, with a CHECK constraint as the backstop. On PostgreSQL the updated row
+stays locked until commit, so concurrent requests queue on it; on SQLite every writing
+transaction starts with ``BEGIN IMMEDIATE``. Functions flush; the caller commits once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy.orm.util import identity_key
+
+from ..agenda.models import AgendaItem, ItemKind, ItemStatus
+from ..core.clock import utcnow
+from ..core.emails import InvalidEmail, normalise_email
+from ..core.links import absolute_url, personal_token
+from ..core.models import (
+    Audience,
+    Forum,
+    ForumDay,
+    ForumStatus,
+    Person,
+    Room,
+    Team,
+    TeamMembership,
+)
+from ..mail.outbox import queue_templated_email
+from .models import BreakoutPick, DaySeat, Registration, RegistrationKind, SeatStatus
+
+ACTIVE = (SeatStatus.CONFIRMED.value, SeatStatus.WAITLISTED.value)
+
+
+class RegistrationError(Exception):
+    """A registration request that cannot be carried out. ``field`` names the input at fault;
+    ``http_status`` is what the JSON API answers."""
+
+    http_status = 422
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class InvalidRegistration(RegistrationError):
+    """Bad input; ``errors`` maps each field to its message."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(" ".join(errors.values()), next(iter(errors), None))
+        self.errors = errors
+
+
+class NotAllowed(RegistrationError):
+    """The person may not register for that (e.g. a team-only day for the public)."""
+
+    http_status = 403
+
+
+class RegistrationClosed(RegistrationError):
+    """Outside the day's registration window, or past the breakout choice deadline."""
+
+    http_status = 409
+
+
+class BreakoutFull(RegistrationError):
+    """No seat left in the breakout; the person may join its waitlist or choose another."""
+
+    http_status = 409
+
+
+# --- Seat counters -------------------------------------------------------------------------
+
+
+def _item_capacity():
+    """SQL for an agenda item's capacity: its own, else its room's (NULL: unlimited)."""
+    room_capacity = select(Room.capacity).where(Room.id == AgendaItem.room_id).scalar_subquery()
+    return func.coalesce(AgendaItem.capacity, room_capacity)
+
+
+def _capacity_of(model):
+    return model.capacity if model is ForumDay else _item_capacity()
+
+
+def _take_seat(session, model, row_id: int) -> bool:
+    """Take one seat if one is free; True when taken. Atomic in the database."""
+    capacity = _capacity_of(model)
+    result = session.execute(
+        update(model)
+        .where(model.id == row_id, or_(capacity.is_(None), model.seats_taken < capacity))
+        .values(seats_taken=model.seats_taken + 1)
+        .execution_options(synchronize_session=False)
+    )
+    _forget_counts(session, model, row_id)
+    return result.rowcount == 1
+
+
+def _take_seat_by_override(session, model, row_id: int) -> None:
+    """Take a seat even when full; a seat beyond capacity is counted as overridden."""
+    capacity = _capacity_of(model)
+    over = case((and_(capacity.is_not(None), model.seats_taken >= capacity), 1), else_=0)
+    session.execute(
+        update(model)
+        .where(model.id == row_id)
+        .values(seats_taken=model.seats_taken + 1, seats_overridden=model.seats_overridden + over)
+        .execution_options(synchronize_session=False)
+    )
+    _forget_counts(session, model, row_id)
+
+
+def _release_seat(session, model, row_id: int) -> bool:
+    """Give a seat back; True when that frees a place for the waitlist.
+
+    A seat given back while overrides hold the room above capacity only reduces the overflow.
+    """
+    absorbed = session.execute(
+        update(model)
+        .where(model.id == row_id, model.seats_overridden > 0)
+        .values(seats_taken=model.seats_taken - 1, seats_overridden=model.seats_overridden - 1)
+        .execution_options(synchronize_session=False)
+    )
+    _forget_counts(session, model, row_id)
+    if absorbed.rowcount == 1:
+        return False
+    session.execute(
+        update(model)
+        .where(model.id == row_id)
+        .values(seats_taken=model.seats_taken - 1)
+        .execution_options(synchronize_session=False)
+    )
+    return True
+
+
+def _is_postgresql(session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _forget_counts(session, model, row_id: int) -> None:
+    """Make a loaded day or item re-read its counters after an UPDATE in the database."""
+    loaded = session.identity_map.get(identity_key(model, row_id))
+    if loaded is not None:
+        session.expire(loaded, ["seats_taken", "seats_overridden"])
+
+
+def seats_left(row: ForumDay | AgendaItem) -> int | None:
+    """Free seats on a day or in a breakout (None: no limit)."""
+    capacity = row.capacity if isinstance(row, ForumDay) else row.effective_capacity
+    if capacity is None:
+        return None
+    return max(capacity - row.seats_taken, 0)
+
+
+# --- Waitlists -----------------------------------------------------------------------------
+
+
+def waitlist_position(session, seat: DaySeat | BreakoutPick) -> int | None:
+    """1 for the first person waiting, and so on; None when not waitlisted."""
+    if seat.status != SeatStatus.WAITLISTED:
+        return None
+    model = type(seat)
+    parent = model.day_id if model is DaySeat else model.item_id
+    parent_id = seat.day_id if model is DaySeat else seat.item_id
+    ahead = session.scalar(
+        select(func.count())
+        .select_from(model)
+        .where(
+            parent == parent_id,
+            model.status == SeatStatus.WAITLISTED,
+            or_(
+                model.created_at < seat.created_at,
+                and_(model.created_at == seat.created_at, model.id < seat.id),
+            ),
+        )
+    )
+    return ahead + 1
+
+
+def waitlist_length(session, model, parent_id: int) -> int:
+    parent = model.day_id if model is DaySeat else model.item_id
+    return session.scalar(
+        select(func.count())
+        .select_from(model)
+        .where(parent == parent_id, model.status == SeatStatus.WAITLISTED)
+    )
+
+
+def _promote(session, model, parent_id: int) -> list:
+    """Move people from the waitlist into free seats, first come first served, and tell them."""
+    parent_model = ForumDay if model is DaySeat else AgendaItem
+    parent_column = model.day_id if model is DaySeat else model.item_id
+    promoted = []
+    while True:
+        query = (
+            select(model)
+            .where(parent_column == parent_id, model.status == SeatStatus.WAITLISTED)
+            .order_by(model.created_at, model.id)
+            .limit(1)
+        )
+        if _is_postgresql(session):
+            query = query.with_for_update(skip_locked=True)
+        waiting = session.scalar(query)
+        if waiting is None or not _take_seat(session, parent_model, parent_id):
+            break
+        waiting.status = SeatStatus.CONFIRMED.value
+        waiting.status_changed_at = utcnow()
+        promoted.append(waiting)
+    session.flush()
+    for seat in promoted:
+        _email_promotion(session, seat)
+    return promoted
+
+
+# --- People and registrations --------------------------------------------------------------
+
+
+@dataclass
+class PublicRegistrationInput:
+    """What a public attendee enters on the form or sends to the API."""
+
+    name: str
+    email: str
+    day_ids: list[int]
+    organization: str = ""
+    community: str = ""
+    accessibility_needs: str = ""
+    dietary_needs: str = ""
+    consent: bool = False
+
+
+@dataclass
+class DayResult:
+    day: ForumDay
+    status: str
+    waitlist_position: int | None = None
+
+
+@dataclass
+class RegistrationResult:
+    """What happened: ``created`` is False when the person was already registered."""
+
+    registration: Registration
+    created: bool
+    days: list[DayResult] = field(default_factory=list)
+
+
+def find_or_create_person(session, name: str, email: str, organization: str = "") -> Person:
+    """The person with this email (normalised), created if new; blank details are filled in."""
+    email = normalise_email(email)
+    person = session.scalar(select(Person).where(Person.email == email))
+    if person is None:
+        person = Person(name=name.strip(), email=email, organization=organization.strip())
+        session.add(person)
+        session.flush()
+    elif organization and not person.organization:
+        person.organization = organization.strip()
+    return person
+
+
+def _check_window(day: ForumDay, now: datetime) -> None:
+    opens, closes = day.registration_opens_at, day.registration_closes_at
+    if opens is not None and now < opens:
+        raise RegistrationClosed(
+            f"Registration for {day.date:%B %d, %Y} opens on {_local(opens, day)}.", "day_ids"
+        )
+    if closes is not None and now >= closes:
+        raise RegistrationClosed(
+            f"Registration for {day.date:%B %d, %Y} closed on {_local(closes, day)}.", "day_ids"
+        )
+
+
+def _local(instant: datetime, day: ForumDay) -> str:
+    from ..core.templating import format_local_datetime
+
+    return format_local_datetime(instant, day.forum.program.time_zone)
+
+
+def _validate_public(data: PublicRegistrationInput) -> str:
+    errors = {}
+    if not data.name.strip():
+        errors["name"] = "Enter your full name."
+    elif len(data.name) > 200:
+        errors["name"] = "Use at most 200 characters for your name."
+    try:
+        email = normalise_email(data.email)
+    except InvalidEmail as exc:
+        email = ""
+        errors["email"] = f"Enter an email address like name@example.org. {exc}"
+    if len(data.organization) > 200:
+        errors["organization"] = "Use at most 200 characters."
+    if not data.day_ids:
+        errors["day_ids"] = "Choose at least one day."
+    if not data.consent:
+        errors["consent"] = "Tick the box to agree to the privacy note, or we cannot register you."
+    if errors:
+        raise InvalidRegistration(errors)
+    return email
+
+
+def _days_of(forum: Forum, day_ids: list[int]) -> list[ForumDay]:
+    by_id = {day.id: day for day in forum.days}
+    days = []
+    for day_id in dict.fromkeys(day_ids):
+        if day_id not in by_id:
+            raise InvalidRegistration({"day_ids": "Choose days of this forum."})
+        days.append(by_id[day_id])
+    return days
+
+
+def is_team_member(session, person: Person, forum: Forum) -> bool:
+    """True when the person is on a roster of one of the forum's program's teams."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(TeamMembership)
+            .join(Team)
+            .where(TeamMembership.person_id == person.id, Team.program_id == forum.program_id)
+        )
+        > 0
+    )
+
+
+def _get_registration(session, forum: Forum, person: Person) -> Registration | None:
+    return session.scalar(
+        select(Registration).where(
+            Registration.forum_id == forum.id, Registration.person_id == person.id
+        )
+    )
+
+
+def _seat_for(registration: Registration, day: ForumDay) -> DaySeat | None:
+    return next((s for s in registration.seats if s.day_id == day.id), None)
+
+
+def _holds_seat(registration: Registration | None, day: ForumDay) -> bool:
+    """True when the registration is confirmed or waitlisted on ``day``."""
+    seat = _seat_for(registration, day) if registration is not None else None
+    return seat is not None and seat.status in ACTIVE
+
+
+def _request_seat(session, registration: Registration, day: ForumDay, override=False):
+    """Confirm or waitlist the registration on ``day``; returns the seat and whether it is new."""
+    seat = _seat_for(registration, day)
+    if seat is not None and seat.status in ACTIVE:
+        return seat, False
+    now = utcnow()
+    if override:
+        _take_seat_by_override(session, ForumDay, day.id)
+        status = SeatStatus.CONFIRMED
+    else:
+        status = (
+            SeatStatus.CONFIRMED if _take_seat(session, ForumDay, day.id) else SeatStatus.WAITLISTED
+        )
+    if seat is None:
+        seat = DaySeat(registration=registration, day=day)
+        session.add(seat)
+    seat.status = status.value
+    seat.override = override
+    seat.created_at = now  # a returning person joins the back of any waitlist
+    seat.status_changed_at = now
+    session.flush()
+    return seat, True
+
+
+def _day_results(session, registration: Registration, days: list[ForumDay]) -> list[DayResult]:
+    results = []
+    for day in days:
+        seat = _seat_for(registration, day)
+        results.append(DayResult(day, seat.status, waitlist_position(session, seat)))
+    return results
+
+
+def register_public(
+    session, forum: Forum, data: PublicRegistrationInput, now: datetime | None = None
+) -> RegistrationResult:
+    """Register a member of the public for open days of a published forum.
+
+    Registering again with the same email creates nothing new: the result says so and the
+    personal link is sent again. Raises ``InvalidRegistration``, ``NotAllowed`` or
+    ``RegistrationClosed``.
+    """
+    now = now or utcnow()
+    email = _validate_public(data)
+    if forum.status != ForumStatus.PUBLISHED:
+        raise NotAllowed("Registration for this forum is not open.")
+    days = _days_of(forum, data.day_ids)
+    for day in days:
+        if day.audience != Audience.PUBLIC:
+            raise NotAllowed(
+                f"{day.date:%B %d, %Y} is for the community teams only. Team members register "
+                "through the personal link in their invitation.",
+                "day_ids",
+            )
+    person = find_or_create_person(session, data.name, email, data.organization)
+    registration = _get_registration(session, forum, person)
+    if registration is not None and all(
+        (seat := _seat_for(registration, day)) is not None and seat.status in ACTIVE for day in days
+    ):
+        send_personal_link(session, person, forum)
+        return RegistrationResult(registration, False, _day_results(session, registration, days))
+    for day in days:
+        _check_window(day, now)
+    if registration is None:
+        registration = Registration(forum=forum, person=person, kind=RegistrationKind.PUBLIC)
+        session.add(registration)
+    registration.community = data.community.strip()[:200]
+    registration.accessibility_needs = data.accessibility_needs.strip()
+    registration.dietary_needs = data.dietary_needs.strip()
+    registration.consented_at = now
+    for day in days:
+        _request_seat(session, registration, day)
+    session.flush()
+    result = RegistrationResult(registration, True, _day_results(session, registration, days))
+    _email_registration(session, result)
+    return result
+
+
+def register_team_member(
+    session, forum: Forum, person: Person, day_ids: list[int], now: datetime | None = None,
+    accessibility_needs: str = "", dietary_needs: str = "",
+) -> RegistrationResult:  # fmt: skip
+    """Register a roster member for days of a forum (team-only days included)."""
+    now = now or utcnow()
+    if not is_team_member(session, person, forum):
+        raise NotAllowed("Only members of a community team's roster can register for this.")
+    if forum.status != ForumStatus.PUBLISHED:
+        raise NotAllowed("Registration for this forum is not open.")
+    if not day_ids:
+        raise InvalidRegistration({"day_ids": "Choose at least one day."})
+    days = _days_of(forum, day_ids)
+    registration = _get_registration(session, forum, person)
+    new_days = [day for day in days if not _holds_seat(registration, day)]
+    for day in new_days:
+        _check_window(day, now)
+    if registration is None:
+        registration = Registration(forum=forum, person=person, kind=RegistrationKind.TEAM)
+        session.add(registration)
+    registration.kind = RegistrationKind.TEAM.value
+    registration.accessibility_needs = accessibility_needs.strip()
+    registration.dietary_needs = dietary_needs.strip()
+    registration.consented_at = registration.consented_at or now
+    for day in new_days:
+        _request_seat(session, registration, day)
+    session.flush()
+    result = RegistrationResult(
+        registration, bool(new_days), _day_results(session, registration, days)
+    )
+    if new_days:
+        _email_registration(session, result)
+    return result
+
+
+def cancel_days(session, registration: Registration, day_ids: list[int] | None = None) -> int:
+    """Cancel the registration's seats (all, or on the given days) and their breakout picks;
+    freed seats go to the first person waiting. Returns how many seats were cancelled."""
+    cancelled = 0
+    for seat in list(registration.seats):
+        if seat.status not in ACTIVE or (day_ids is not None and seat.day_id not in day_ids):
+            continue
+        was_confirmed = seat.status == SeatStatus.CONFIRMED
+        seat.status = SeatStatus.CANCELLED.value
+        seat.status_changed_at = utcnow()
+        session.flush()
+        cancelled += 1
+        for pick in registration.picks:
+            if pick.item.day_id == seat.day_id and pick.status in ACTIVE:
+                _cancel_pick(session, pick)
+        if was_confirmed and _release_seat(session, ForumDay, seat.day_id):
+            _promote(session, DaySeat, seat.day_id)
+    session.flush()
+    return cancelled
+
+
+# --- Breakout picks ------------------------------------------------------------------------
+
+
+def breakout_slots(session, forum: Forum, day: ForumDay) -> list[tuple[datetime, list]]:
+    """The day's breakout slots: (start, [breakouts]) for parallel breakouts at one time."""
+    items = session.scalars(
+        select(AgendaItem)
+        .where(
+            AgendaItem.day_id == day.id,
+            AgendaItem.kind == ItemKind.BREAKOUT,
+            AgendaItem.status == ItemStatus.SCHEDULED,
+        )
+        .order_by(AgendaItem.starts_at, AgendaItem.position, AgendaItem.id)
+    ).all()
+    slots: dict[datetime, list] = {}
+    for item in items:
+        slots.setdefault(item.starts_at, []).append(item)
+    return list(slots.items())
+
+
+def _pick_in_slot(registration: Registration, item: AgendaItem) -> BreakoutPick | None:
+    for pick in registration.picks:
+        other = pick.item
+        if (
+            pick.status in ACTIVE
+            and other.day_id == item.day_id
+            and other.starts_at < item.ends_at
+            and item.starts_at < other.ends_at
+        ):
+            return pick
+    return None
+
+
+def _cancel_pick(session, pick: BreakoutPick) -> None:
+    was_confirmed = pick.status == SeatStatus.CONFIRMED
+    pick.status = SeatStatus.CANCELLED.value
+    pick.status_changed_at = utcnow()
+    session.flush()
+    if was_confirmed and _release_seat(session, AgendaItem, pick.item_id):
+        _promote(session, BreakoutPick, pick.item_id)
+
+
+def _team_ids(session, person_id: int, program_id: int) -> list[int]:
+    return list(
+        session.scalars(
+            select(TeamMembership.team_id)
+            .join(Team)
+            .where(TeamMembership.person_id == person_id, Team.program_id == program_id)
+        )
+    )
+
+
+def teammates_in_breakout(session, item: AgendaItem, team_ids: list[int], exclude_person: int):
+    """How many members of these teams hold an active pick for ``item``."""
+    return session.scalar(
+        select(func.count(func.distinct(Registration.person_id)))
+        .select_from(BreakoutPick)
+        .join(Registration)
+        .join(TeamMembership, TeamMembership.person_id == Registration.person_id)
+        .where(
+            BreakoutPick.item_id == item.id,
+            BreakoutPick.status.in_(ACTIVE),
+            TeamMembership.team_id.in_(team_ids),
+            Registration.person_id != exclude_person,
+        )
+    )
+
+
+def choose_breakout(
+    session,
+    registration: Registration,
+    item: AgendaItem,
+    join_waitlist: bool = False,
+    now: datetime | None = None,
+    override: bool = False,
+) -> BreakoutPick:
+    """Pick ``item`` for its time slot, replacing any other pick in that slot.
+
+    When the breakout is full, raises ``BreakoutFull`` unless ``join_waitlist``; organizers
+    may ``override`` capacity, the team cap and the deadline deliberately.
+    """
+    now = now or utcnow()
+    forum = registration.forum
+    if item.kind != ItemKind.BREAKOUT or item.day.forum_id != forum.id or item.is_cancelled:
+        raise InvalidRegistration({"item_id": "Choose one of this forum's breakouts."})
+    seat = _seat_for(registration, item.day)
+    if not override and (seat is None or seat.status not in ACTIVE):
+        raise NotAllowed("Register for that day before choosing its breakouts.", "item_id")
+    if not override and forum.choice_deadline is not None and now >= forum.choice_deadline:
+        raise RegistrationClosed(
+            f"Breakout choices closed on {_local(forum.choice_deadline, item.day)}.", "item_id"
+        )
+    if _is_postgresql(session):
+        # Serialise picks for one breakout, so the team cap cannot be overshot by a race.
+        session.execute(select(AgendaItem.id).where(AgendaItem.id == item.id).with_for_update())
+    current = _pick_in_slot(registration, item)
+    if current is not None and current.item_id == item.id:
+        return current
+    if forum.team_breakout_cap and not override:
+        teams = _team_ids(session, registration.person_id, forum.program_id)
+        if teams and teammates_in_breakout(session, item, teams, registration.person_id) >= (
+            forum.team_breakout_cap
+        ):
+            raise NotAllowed(
+                f"{forum.team_breakout_cap} members of your team already chose “{item.title}”. "
+                "Please choose another breakout so your team covers more topics.",
+                "item_id",
+            )
+    if override:
+        _take_seat_by_override(session, AgendaItem, item.id)
+        status = SeatStatus.CONFIRMED
+    elif _take_seat(session, AgendaItem, item.id):
+        status = SeatStatus.CONFIRMED
+    elif join_waitlist:
+        status = SeatStatus.WAITLISTED
+    else:
+        raise BreakoutFull(
+            f"“{item.title}” is full. Join its waitlist or choose another breakout.", "item_id"
+        )
+    if current is not None:
+        _cancel_pick(session, current)
+    pick = next((p for p in registration.picks if p.item_id == item.id), None)
+    if pick is None:
+        pick = BreakoutPick(registration=registration, item=item)
+        session.add(pick)
+    pick.status = status.value
+    pick.override = override
+    pick.created_at = now
+    pick.status_changed_at = now
+    session.flush()
+    return pick
+
+
+def drop_breakout(session, registration: Registration, pick: BreakoutPick, now=None) -> None:
+    """Give up a pick (before the deadline); its seat goes to the first person waiting."""
+    now = now or utcnow()
+    deadline = registration.forum.choice_deadline
+    if deadline is not None and now >= deadline:
+        raise RegistrationClosed("Breakout choices are closed.", "item_id")
+    if pick.registration_id != registration.id or pick.status not in ACTIVE:
+        raise InvalidRegistration({"item_id": "That pick is not yours to change."})
+    _cancel_pick(session, pick)
+
+
+# --- Email ---------------------------------------------------------------------------------
+
+
+def personal_link(person: Person) -> str:
+    return absolute_url("registration.personal_page", token=personal_token(person))
+
+
+def send_personal_link(session, person: Person, forum: Forum | None = None) -> None:
+    """Queue an email with the person's personal link."""
+    queue_templated_email(
+        session,
+        "personal_link",
+        to_email=person.email,
+        to_name=person.name,
+        person_id=person.id,
+        kind="personal_link",
+        subject=f"Your personal link{f' for {forum.title}' if forum else ''}",
+        person=person,
+        forum=forum,
+        link=personal_link(person),
+    )
+
+
+def _email_registration(session, result: RegistrationResult) -> None:
+    registration = result.registration
+    person = registration.person
+    forum = registration.forum
+    queue_templated_email(
+        session,
+        "registration_confirmation",
+        to_email=person.email,
+        to_name=person.name,
+        person_id=person.id,
+        kind="registration",
+        subject=f"Your registration: {forum.title}",
+        person=person,
+        forum=forum,
+        program=forum.program,
+        days=result.days,
+        link=personal_link(person),
+    )
+
+
+def _email_promotion(session, seat: DaySeat | BreakoutPick) -> None:
+    registration = seat.registration
+    person = registration.person
+    forum = registration.forum
+    if isinstance(seat, DaySeat):
+        what = f"{seat.day.date:%A, %B %d, %Y}"
+        day = seat.day
+    else:
+        what = f"the breakout “{seat.item.title}”"
+        day = seat.item.day
+    queue_templated_email(
+        session,
+        "waitlist_promotion",
+        to_email=person.email,
+        to_name=person.name,
+        person_id=person.id,
+        kind="promotion",
+        subject=f"A seat opened up for you: {forum.title}",
+        person=person,
+        forum=forum,
+        program=forum.program,
+        what=what,
+        day=day,
+        link=personal_link(person),
+    )

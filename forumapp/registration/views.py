@@ -1,0 +1,333 @@
+"""Public registration, the personal page (no account needed) and "send me my link again"."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from ..agenda import services as agenda_services
+from ..agenda.models import AgendaItem
+from ..core.clock import utcnow
+from ..core.emails import InvalidEmail, normalise_email
+from ..core.links import person_for_token, personal_token
+from ..core.models import Audience, Forum, ForumStatus, Person
+from ..extensions import db, limiter
+from . import services
+from .forms import ButtonForm, PublicRegistrationForm, ResendLinkForm, TeamRegistrationForm
+from .models import BreakoutPick, DaySeat, Registration
+
+bp = Blueprint("registration", __name__)
+
+
+def _published_forum(forum_id: int) -> Forum:
+    forum = db.session.get(Forum, forum_id)
+    if forum is None or forum.status == ForumStatus.DRAFT:
+        abort(404)
+    return forum
+
+
+def _window_state(day, now) -> str:
+    if day.registration_opens_at and now < day.registration_opens_at:
+        return "not_yet"
+    if day.registration_closes_at and now >= day.registration_closes_at:
+        return "closed"
+    return "open"
+
+
+def _show_error(form, error: services.RegistrationError) -> None:
+    errors = getattr(error, "errors", None) or {error.field: error.message}
+    for name, message in errors.items():
+        target = getattr(form, name, None) if name else None
+        if target is not None:
+            target.errors = [*target.errors, message]
+        else:
+            flash(message, "error")
+
+
+@bp.route("/forums/<int:forum_id>/register", methods=["GET", "POST"])
+@limiter.limit("20 per minute", methods=["POST"])
+def public_register(forum_id: int):
+    forum = _published_forum(forum_id)
+    now = utcnow()
+    public_days = [day for day in forum.days if day.audience == Audience.PUBLIC]
+    if not public_days:
+        abort(404)
+    open_days = [day for day in public_days if _window_state(day, now) == "open"]
+    form = PublicRegistrationForm()
+    form.day_ids.choices = [(day.id, f"{day.date:%A, %B} {day.date.day}") for day in open_days]
+    if request.method == "GET" and len(open_days) == 1:
+        form.day_ids.data = [open_days[0].id]
+    already = False
+    if open_days and form.validate_on_submit():
+        data = services.PublicRegistrationInput(
+            name=form.name.data or "",
+            email=form.email.data or "",
+            day_ids=form.day_ids.data or [],
+            organization=form.organization.data or "",
+            community=form.community.data or "",
+            accessibility_needs=form.accessibility_needs.data or "",
+            dietary_needs=form.dietary_needs.data or "",
+            consent=form.consent.data,
+        )
+        try:
+            result = services.register_public(db.session, forum, data, now)
+        except services.RegistrationError as error:
+            db.session.rollback()
+            _show_error(form, error)
+        else:
+            db.session.commit()
+            if result.created:
+                for line in _result_lines(result):
+                    flash(line, "success")
+                token = personal_token(result.registration.person)
+                return redirect(url_for("registration.personal_page", token=token))
+            already = True
+    status = 400 if form.errors else 200
+    return render_template(
+        "registration/public_form.html",
+        forum=forum,
+        form=form,
+        public_days=public_days,
+        open_days=open_days,
+        states={day.id: _window_state(day, now) for day in public_days},
+        already=already,
+    ), status
+
+
+def _result_lines(result: services.RegistrationResult) -> list[str]:
+    lines = []
+    for day_result in result.days:
+        when = f"{day_result.day.date:%A, %B} {day_result.day.date.day}"
+        if day_result.status == "confirmed":
+            lines.append(f"You're registered for {when}.")
+        else:
+            lines.append(
+                f"{when} is full: you're number {day_result.waitlist_position} on the waitlist. "
+                "We'll email you if a seat opens up."
+            )
+    return lines
+
+
+@bp.route("/link", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+def resend_link():
+    form = ResendLinkForm()
+    if form.validate_on_submit():
+        try:
+            email = normalise_email(form.email.data)
+        except InvalidEmail as exc:
+            form.email.errors = [*form.email.errors, f"Check the address: {exc}"]
+        else:
+            person = db.session.scalar(select(Person).where(Person.email == email))
+            if person is not None:
+                services.send_personal_link(db.session, person)
+                db.session.commit()
+            # The same answer either way, so the form never reveals who is registered.
+            flash(
+                f"If {email} is registered, we've sent its personal link. "
+                "Check your inbox (and spam folder) in a few minutes.",
+                "success",
+            )
+            return redirect(url_for("registration.resend_link"))
+    return render_template("registration/resend_link.html", form=form), (
+        400 if form.errors else 200
+    )
+
+
+# --- The personal page -----------------------------------------------------------------------
+
+
+def _person_or_404(token: str) -> Person:
+    person = person_for_token(db.session, token)
+    if person is None:
+        abort(404)
+    return person
+
+
+def _registration(person: Person, forum: Forum) -> Registration | None:
+    return db.session.scalar(
+        select(Registration).where(
+            Registration.forum_id == forum.id, Registration.person_id == person.id
+        )
+    )
+
+
+@bp.route("/me/<token>")
+def personal_page(token: str):
+    person = _person_or_404(token)
+    now = utcnow()
+    forums = db.session.scalars(
+        select(Forum).where(Forum.status != ForumStatus.DRAFT).order_by(Forum.number)
+    ).all()
+    sections = []
+    for forum in forums:
+        member = services.is_team_member(db.session, person, forum)
+        registration = _registration(person, forum)
+        if registration is None and not member:
+            continue
+        seats = {seat.day_id: seat for seat in registration.seats} if registration else {}
+        picks = {
+            pick.item_id: pick
+            for pick in (registration.picks if registration else [])
+            if pick.status in services.ACTIVE
+        }
+        days = []
+        for day in forum.days:
+            if day.audience == Audience.TEAM and not member:
+                continue
+            seat = seats.get(day.id)
+            slots = []
+            if member and seat is not None and seat.status in services.ACTIVE:
+                slots = services.breakout_slots(db.session, forum, day)
+            days.append(
+                {
+                    "day": day,
+                    "seat": seat,
+                    "position": services.waitlist_position(db.session, seat) if seat else None,
+                    "slots": slots,
+                    "state": _window_state(day, now),
+                }
+            )
+        sections.append(
+            {
+                "forum": forum,
+                "member": member,
+                "registration": registration,
+                "days": days,
+                "picks": picks,
+                "positions": {
+                    item_id: services.waitlist_position(db.session, pick)
+                    for item_id, pick in picks.items()
+                },
+                "choices_open": forum.choice_deadline is None or now < forum.choice_deadline,
+            }
+        )
+    team_form = TeamRegistrationForm()
+    return render_template(
+        "registration/personal_page.html",
+        person=person,
+        token=token,
+        sections=sections,
+        button_form=ButtonForm(),
+        team_form=team_form,
+        seats_left=services.seats_left,
+    )
+
+
+@bp.route("/me/<token>/forums/<int:forum_id>")
+def personal_agenda(token: str, forum_id: int):
+    """The forum's agenda as this person may see it: team members see team days too."""
+    person = _person_or_404(token)
+    forum = _published_forum(forum_id)
+    viewer = agenda_services.Viewer(
+        is_team_member=services.is_team_member(db.session, person, forum)
+    )
+    agenda = agenda_services.visible_agenda(db.session, viewer, forum)
+    return render_template(
+        "registration/personal_agenda.html",
+        person=person,
+        token=token,
+        forum=forum,
+        agenda=agenda,
+        viewer=viewer,
+    )
+
+
+def _back(token: str, anchor: str = ""):
+    return redirect(url_for("registration.personal_page", token=token) + anchor)
+
+
+@bp.route("/me/<token>/forums/<int:forum_id>/register", methods=["POST"])
+def team_register(token: str, forum_id: int):
+    person = _person_or_404(token)
+    forum = _published_forum(forum_id)
+    form = TeamRegistrationForm()
+    form.day_ids.choices = [(day.id, str(day.date)) for day in forum.days]
+    if not form.validate_on_submit():
+        flash("Choose at least one of the forum's days.", "error")
+        return _back(token, f"#forum-{forum.id}")
+    try:
+        result = services.register_team_member(
+            db.session, forum, person, form.day_ids.data or [],
+            accessibility_needs=form.accessibility_needs.data or "",
+            dietary_needs=form.dietary_needs.data or "",
+        )  # fmt: skip
+    except services.RegistrationError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        for line in _result_lines(result):
+            flash(line, "success")
+    return _back(token, f"#forum-{forum.id}")
+
+
+@bp.route("/me/<token>/seats/<int:seat_id>/cancel", methods=["POST"])
+def cancel_seat(token: str, seat_id: int):
+    person = _person_or_404(token)
+    seat = db.session.get(DaySeat, seat_id)
+    if seat is None or seat.registration.person_id != person.id:
+        abort(404)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    services.cancel_days(db.session, seat.registration, [seat.day_id])
+    db.session.commit()
+    flash(f"Cancelled your place on {seat.day.date:%A, %B} {seat.day.date.day}.", "success")
+    return _back(token)
+
+
+@bp.route("/me/<token>/forums/<int:forum_id>/breakouts", methods=["POST"])
+def save_breakouts(token: str, forum_id: int):
+    """Save one pick per slot. Fields are ``slot-<start timestamp>`` = item id (or empty)."""
+    person = _person_or_404(token)
+    forum = _published_forum(forum_id)
+    registration = _registration(person, forum)
+    if registration is None or not ButtonForm().validate_on_submit():
+        abort(400)
+    chosen = []
+    for key, value in request.form.items():
+        if key.startswith("slot-") and value:
+            if not value.isdigit():
+                abort(400)
+            chosen.append(int(value))
+    messages = []
+    for item_id in chosen:
+        item = db.session.get(AgendaItem, item_id)
+        if item is None:
+            abort(400)
+        try:
+            with db.session.begin_nested():
+                pick = services.choose_breakout(db.session, registration, item, join_waitlist=True)
+        except services.RegistrationError as error:
+            messages.append((error.message, "error"))
+            continue
+        if pick.status == "waitlisted":
+            position = services.waitlist_position(db.session, pick)
+            messages.append(
+                (f"“{item.title}” is full: you're number {position} on its waitlist.", "info")
+            )
+    db.session.commit()
+    for message, category in messages:
+        flash(message, category)
+    if not any(category == "error" for _, category in messages):
+        flash("Your breakout choices are saved.", "success")
+    return _back(token, f"#forum-{forum.id}")
+
+
+@bp.route("/me/<token>/picks/<int:pick_id>/drop", methods=["POST"])
+def drop_pick(token: str, pick_id: int):
+    person = _person_or_404(token)
+    pick = db.session.get(BreakoutPick, pick_id)
+    if pick is None or pick.registration.person_id != person.id:
+        abort(404)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    try:
+        services.drop_breakout(db.session, pick.registration, pick)
+    except services.RegistrationError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(f"You're no longer down for “{pick.item.title}”.", "success")
+    return _back(token)

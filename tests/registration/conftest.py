@@ -1,0 +1,67 @@
+"""Shared set-up for registration tests: a published forum with a public and a team day."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+
+from forumapp.core.models import Person, Team, TeamMembership
+from forumapp.extensions import db
+
+from .. import builders as build
+
+NOW = datetime(2027, 2, 1, 15, 0, tzinfo=UTC)
+
+
+@dataclass
+class Setup:
+    forum_id: int
+    public_day_id: int
+    team_day_id: int
+    breakout_ids: list[int]
+    room_ids: list[int]
+
+
+def make_forum(public_capacity: int | None = 3, breakout_capacity: int = 2) -> Setup:
+    forum = build.forum(number=5, days=((date(2027, 3, 15), "public"), (date(2027, 3, 16), "team")))
+    public_day, team_day = forum.days
+    for day in forum.days:
+        day.registration_opens_at = NOW - timedelta(days=30)
+        day.registration_closes_at = NOW + timedelta(days=30)
+    public_day.capacity = public_capacity
+    rooms = [build.room(forum, f"Room {c}", 30) for c in "AB"]
+    breakouts = [
+        build.item(team_day, f"Breakout {n}", time(10, 30), time(11, 45), room,
+                   capacity=breakout_capacity)
+        for n, room in zip("12", rooms, strict=True)
+    ]  # fmt: skip
+    breakouts.append(build.item(team_day, "Breakout 3", time(13), time(14), rooms[0],
+                                capacity=breakout_capacity))  # fmt: skip
+    db.session.flush()
+    return Setup(forum.id, public_day.id, team_day.id, [b.id for b in breakouts],
+                 [r.id for r in rooms])  # fmt: skip
+
+
+def add_team_member(name: str, team_name: str = "Buncombe County", role: str = "member"):
+    from forumapp.core.models import Program
+
+    program = db.session.scalar(db.select(Program))
+    team = db.session.scalar(db.select(Team).filter_by(name=team_name))
+    if team is None:
+        team = Team(program=program, name=team_name)
+        db.session.add(team)
+    email = name.lower().replace(" ", ".") + "@county.example.org"
+    person = Person(name=name, email=email)
+    db.session.add(TeamMembership(team=team, person=person, role=role))
+    db.session.flush()
+    return person
+
+
+@pytest.fixture
+def setup(app):
+    with app.app_context():
+        built = make_forum()
+        db.session.commit()
+        return built

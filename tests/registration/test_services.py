@@ -1,0 +1,224 @@
+"""Registration rules: seats, waitlists, duplicates, windows, team days and breakouts."""
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from forumapp.agenda.models import AgendaItem
+from forumapp.core.models import Forum, ForumDay
+from forumapp.extensions import db
+from forumapp.mail.models import OutboxMessage
+from forumapp.registration import services
+from forumapp.registration.models import BreakoutPick, DaySeat
+
+from .conftest import NOW, add_team_member
+
+
+def _public(setup, name, **overrides):
+    data = services.PublicRegistrationInput(
+        name=name,
+        email=name.lower().replace(" ", ".") + "@public.example.org",
+        day_ids=[setup.public_day_id],
+        organization="Town of Apex",
+        consent=True,
+    )
+    for key, value in overrides.items():
+        setattr(data, key, value)
+    forum = db.session.get(Forum, setup.forum_id)
+    return services.register_public(db.session, forum, data, NOW)
+
+
+def _mail_to(email):
+    return db.session.scalars(
+        sa.select(OutboxMessage).where(OutboxMessage.to_email == email).order_by(OutboxMessage.id)
+    ).all()
+
+
+def test_public_registration_confirms_and_queues_an_email_with_the_link(app_ctx, setup):
+    result = _public(setup, "Ada Lovelace")
+    assert result.created
+    assert [(d.status, d.waitlist_position) for d in result.days] == [("confirmed", None)]
+    assert db.session.get(ForumDay, setup.public_day_id).seats_taken == 1
+    (message,) = _mail_to("ada.lovelace@public.example.org")
+    assert "You're registered for Monday, March 15, 2027" in message.text_body
+    assert "/me/" in message.text_body and "Civic Center" in message.text_body
+    assert message.html_body and "Test program" in message.html_body
+
+
+def test_full_day_puts_people_on_the_waitlist_with_their_position(app_ctx, setup):
+    for name in ["A One", "B Two", "C Three"]:
+        assert _public(setup, name).days[0].status == "confirmed"
+    fourth = _public(setup, "D Four")
+    fifth = _public(setup, "E Five")
+    assert (fourth.days[0].status, fourth.days[0].waitlist_position) == ("waitlisted", 1)
+    assert (fifth.days[0].status, fifth.days[0].waitlist_position) == ("waitlisted", 2)
+    assert "you're number 2 on the waitlist" in _mail_to("e.five@public.example.org")[0].text_body
+    assert db.session.get(ForumDay, setup.public_day_id).seats_taken == 3
+
+
+def test_cancelling_promotes_the_first_person_waiting_and_tells_them(app_ctx, setup):
+    first = _public(setup, "A One")
+    _public(setup, "B Two")
+    _public(setup, "C Three")
+    waiting = _public(setup, "D Four")
+    later = _public(setup, "E Five")
+    services.cancel_days(db.session, first.registration)
+    db.session.flush()
+    seat = waiting.registration.seats[0]
+    assert seat.status == "confirmed"
+    assert services.waitlist_position(db.session, later.registration.seats[0]) == 1
+    assert db.session.get(ForumDay, setup.public_day_id).seats_taken == 3
+    promotion = _mail_to("d.four@public.example.org")[-1]
+    assert promotion.kind == "promotion" and "A seat opened up" in promotion.subject
+
+
+def test_cancelling_a_waitlisted_place_frees_no_seat(app_ctx, setup):
+    for name in ["A One", "B Two", "C Three"]:
+        _public(setup, name)
+    waiting = _public(setup, "D Four")
+    _public(setup, "E Five")
+    services.cancel_days(db.session, waiting.registration)
+    statuses = db.session.scalars(sa.select(DaySeat.status).order_by(DaySeat.id)).all()
+    assert statuses == ["confirmed"] * 3 + ["cancelled", "waitlisted"]
+
+
+def test_registering_again_with_the_same_email_creates_no_duplicate(app_ctx, setup):
+    _public(setup, "Ada Lovelace")
+    again = _public(setup, "Ada L.", email="ADA.LOVELACE@public.example.org ")
+    assert not again.created
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(DaySeat)) == 1
+    kinds = [m.kind for m in _mail_to("ada.lovelace@public.example.org")]
+    assert kinds == ["registration", "personal_link"]
+
+
+def test_invalid_input_names_each_field(app_ctx, setup):
+    with pytest.raises(services.InvalidRegistration) as caught:
+        _public(setup, " ", email="not-an-email", consent=False, day_ids=[])
+    assert set(caught.value.errors) == {"name", "email", "consent", "day_ids"}
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(DaySeat)) == 0
+
+
+def test_registration_window_is_respected(app_ctx, setup):
+    day = db.session.get(ForumDay, setup.public_day_id)
+    day.registration_opens_at = NOW + timedelta(days=2)
+    with pytest.raises(services.RegistrationClosed, match="opens on"):
+        _public(setup, "Too Early")
+    day.registration_opens_at = NOW - timedelta(days=20)
+    day.registration_closes_at = NOW - timedelta(minutes=1)
+    with pytest.raises(services.RegistrationClosed, match="closed on"):
+        _public(setup, "Too Late")
+
+
+def test_public_cannot_register_for_a_team_only_day(app_ctx, setup):
+    with pytest.raises(services.NotAllowed, match="community teams only"):
+        _public(setup, "Curious Visitor", day_ids=[setup.team_day_id])
+
+
+def test_only_roster_members_register_for_team_days(app_ctx, setup):
+    forum = db.session.get(Forum, setup.forum_id)
+    outsider = services.find_or_create_person(db.session, "Out Sider", "out@public.example.org")
+    with pytest.raises(services.NotAllowed):
+        services.register_team_member(db.session, forum, outsider, [setup.team_day_id], NOW)
+    member = add_team_member("Tia Member")
+    result = services.register_team_member(db.session, forum, member, [setup.team_day_id], NOW)
+    assert result.days[0].status == "confirmed"
+
+
+def _member_registration(setup, name, team="Buncombe County"):
+    forum = db.session.get(Forum, setup.forum_id)
+    member = add_team_member(name, team)
+    return services.register_team_member(
+        db.session, forum, member, [setup.team_day_id], NOW
+    ).registration
+
+
+def test_breakout_capacity_waitlist_and_promotion(app_ctx, setup):
+    item = db.session.get(AgendaItem, setup.breakout_ids[0])
+    first, second, third = (_member_registration(setup, n, t) for n, t in
+                            [("M One", "A"), ("M Two", "B"), ("M Three", "C")])  # fmt: skip
+    assert services.choose_breakout(db.session, first, item, now=NOW).status == "confirmed"
+    assert services.choose_breakout(db.session, second, item, now=NOW).status == "confirmed"
+    with pytest.raises(services.BreakoutFull, match="Join its waitlist or choose another"):
+        services.choose_breakout(db.session, third, item, now=NOW)
+    waiting = services.choose_breakout(db.session, third, item, join_waitlist=True, now=NOW)
+    assert waiting.status == "waitlisted"
+    assert services.waitlist_position(db.session, waiting) == 1
+    # The first member switches to the parallel breakout: their seat goes to the waitlist.
+    other = db.session.get(AgendaItem, setup.breakout_ids[1])
+    services.choose_breakout(db.session, first, other, now=NOW)
+    db.session.refresh(waiting)
+    assert waiting.status == "confirmed"
+    db.session.refresh(item)
+    assert item.seats_taken == 2
+    picks = db.session.scalars(sa.select(BreakoutPick).where(
+        BreakoutPick.registration_id == first.id)).all()  # fmt: skip
+    assert sorted((p.item_id, p.status) for p in picks) == [
+        (setup.breakout_ids[0], "cancelled"),
+        (setup.breakout_ids[1], "confirmed"),
+    ]
+
+
+def test_one_pick_per_slot_but_each_slot_has_its_own(app_ctx, setup):
+    registration = _member_registration(setup, "M One")
+    for item_id in setup.breakout_ids:
+        services.choose_breakout(db.session, registration,
+                                 db.session.get(AgendaItem, item_id), now=NOW)  # fmt: skip
+    active = {p.item_id for p in registration.picks if p.status == "confirmed"}
+    assert active == {setup.breakout_ids[1], setup.breakout_ids[2]}
+
+
+def test_picks_change_until_the_choice_deadline(app_ctx, setup):
+    registration = _member_registration(setup, "M One")
+    forum = db.session.get(Forum, setup.forum_id)
+    forum.choice_deadline = NOW - timedelta(hours=1)
+    item = db.session.get(AgendaItem, setup.breakout_ids[0])
+    with pytest.raises(services.RegistrationClosed, match="Breakout choices closed"):
+        services.choose_breakout(db.session, registration, item, now=NOW)
+    forum.choice_deadline = NOW + timedelta(hours=1)
+    assert services.choose_breakout(db.session, registration, item, now=NOW).status == "confirmed"
+
+
+def test_team_cap_spreads_a_team_across_breakouts(app_ctx, setup):
+    forum = db.session.get(Forum, setup.forum_id)
+    forum.team_breakout_cap = 1
+    item = db.session.get(AgendaItem, setup.breakout_ids[0])
+    first = _member_registration(setup, "Same One", "Dare County")
+    second = _member_registration(setup, "Same Two", "Dare County")
+    other_team = _member_registration(setup, "Other One", "Pitt County")
+    services.choose_breakout(db.session, first, item, now=NOW)
+    with pytest.raises(services.NotAllowed, match="already chose “Breakout 1”"):
+        services.choose_breakout(db.session, second, item, now=NOW)
+    assert services.choose_breakout(db.session, other_team, item, now=NOW).status == "confirmed"
+
+
+def test_breakouts_need_a_seat_on_their_day(app_ctx, setup):
+    forum = db.session.get(Forum, setup.forum_id)
+    member = add_team_member("No Seat")
+    registration = services.register_team_member(
+        db.session, forum, member, [setup.public_day_id], NOW).registration  # fmt: skip
+    with pytest.raises(services.NotAllowed, match="Register for that day"):
+        services.choose_breakout(
+            db.session, registration, db.session.get(AgendaItem, setup.breakout_ids[0]), now=NOW
+        )
+
+
+def test_organizer_override_goes_beyond_capacity_and_is_recorded(app_ctx, setup):
+    item = db.session.get(AgendaItem, setup.breakout_ids[0])
+    regs = [_member_registration(setup, f"Member {n}", f"T{n}") for n in range(3)]
+    services.choose_breakout(db.session, regs[0], item, now=NOW)
+    services.choose_breakout(db.session, regs[1], item, now=NOW)
+    pick = services.choose_breakout(db.session, regs[2], item, now=NOW, override=True)
+    assert pick.status == "confirmed" and pick.override
+    db.session.refresh(item)
+    assert (item.seats_taken, item.seats_overridden) == (3, 1)
+    # A seat given back while over capacity only ends the overflow: nobody is promoted.
+    services.drop_breakout(db.session, regs[0], regs[0].picks[0], now=NOW)
+    db.session.refresh(item)
+    assert (item.seats_taken, item.seats_overridden) == (2, 0)
+
+
+def test_database_refuses_more_seats_than_capacity(app, setup):
+    with app.app_context(), pytest.raises(sa.exc.IntegrityError), db.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE forum_day SET seats_taken = 4 WHERE id = :id"),
+                     {"id": setup.public_day_id})  # fmt: skip
