@@ -453,6 +453,47 @@ def register_team_member(
     return result
 
 
+def register_by_organizer(
+    session, forum: Forum, person: Person, day_ids: list[int], override: bool = False
+) -> RegistrationResult:
+    """An organizer registers someone on any days of the forum, windows aside.
+
+    With ``override`` a full day still confirms the seat, recorded as an override; without it
+    the person joins the waitlist like anyone else.
+    """
+    if not day_ids:
+        raise InvalidRegistration({"day_ids": "Choose at least one day."})
+    days = _days_of(forum, day_ids)
+    registration = _get_registration(session, forum, person)
+    if registration is None:
+        kind = (
+            RegistrationKind.TEAM
+            if is_team_member(session, person, forum)
+            else RegistrationKind.PUBLIC
+        )
+        registration = Registration(forum=forum, person=person, kind=kind)
+        session.add(registration)
+    new_days = [day for day in days if not _holds_seat(registration, day)]
+    for day in days:
+        seat = _seat_for(registration, day)
+        if override and seat is not None and seat.status == SeatStatus.WAITLISTED:
+            # Lift a waiting person into a seat deliberately.
+            _take_seat_by_override(session, ForumDay, day.id)
+            seat.status = SeatStatus.CONFIRMED.value
+            seat.override = True
+            seat.status_changed_at = utcnow()
+            new_days.append(day)
+        elif day in new_days:
+            _request_seat(session, registration, day, override=override)
+    session.flush()
+    result = RegistrationResult(
+        registration, bool(new_days), _day_results(session, registration, days)
+    )
+    if new_days:
+        _email_registration(session, result)
+    return result
+
+
 def cancel_days(session, registration: Registration, day_ids: list[int] | None = None) -> int:
     """Cancel the registration's seats (all, or on the given days) and their breakout picks;
     freed seats go to the first person waiting. Returns how many seats were cancelled."""

@@ -222,3 +222,21 @@ def test_database_refuses_more_seats_than_capacity(app, setup):
     with app.app_context(), pytest.raises(sa.exc.IntegrityError), db.engine.begin() as conn:
         conn.execute(sa.text("UPDATE forum_day SET seats_taken = 4 WHERE id = :id"),
                      {"id": setup.public_day_id})  # fmt: skip
+
+
+def test_organizer_registers_someone_onto_a_full_day_by_override(app_ctx, setup):
+    for name in ["A One", "B Two", "C Three"]:
+        _public(setup, name)
+    waiting = _public(setup, "D Four")
+    forum = db.session.get(Forum, setup.forum_id)
+    person = waiting.registration.person
+    result = services.register_by_organizer(
+        db.session, forum, person, [setup.public_day_id], override=True
+    )
+    seat = result.registration.seats[0]
+    assert (seat.status, seat.override) == ("confirmed", True)
+    day = db.session.get(ForumDay, setup.public_day_id)
+    assert (day.seats_taken, day.seats_overridden) == (4, 1)
+    walk_in = services.find_or_create_person(db.session, "New Person", "new@public.example.org")
+    plain = services.register_by_organizer(db.session, forum, walk_in, [setup.public_day_id])
+    assert plain.days[0].status == "waitlisted"
