@@ -1,0 +1,225 @@
+"""Public registration form, the personal page, breakout choices and the link re-send."""
+
+import html
+import re
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from forumapp.core.links import personal_token
+from forumapp.core.models import Forum, ForumDay, Person
+from forumapp.extensions import db
+from forumapp.mail.models import OutboxMessage
+from forumapp.registration.models import BreakoutPick, DaySeat
+
+from ..conftest import csrf_token
+from .conftest import add_team_member
+
+
+@pytest.fixture(autouse=True)
+def _windows_open_now(app, setup):
+    """The shared set-up uses a fixed clock; these pages use the real one."""
+    from forumapp.core.clock import utcnow
+
+    with app.app_context():
+        for day in db.session.scalars(sa.select(ForumDay)):
+            day.registration_opens_at = utcnow() - timedelta(days=1)
+            day.registration_closes_at = utcnow() + timedelta(days=30)
+        db.session.commit()
+
+
+def _text(response) -> str:
+    """The page as a person reads it (entities such as &#39; decoded)."""
+    return html.unescape(response.get_data(as_text=True))
+
+
+def _register(client, setup, **overrides):
+    path = f"/forums/{setup.forum_id}/register"
+    data = {"name": "Ada Lovelace", "email": "ada@public.example.org",
+            "organization": "Town of Apex", "community": "Wake County",
+            "day_ids": str(setup.public_day_id), "consent": "y",
+            "csrf_token": csrf_token(client, path)}  # fmt: skip
+    data.update(overrides)
+    return client.post(path, data=data)
+
+
+def test_form_has_labels_and_autocomplete_for_phones(client, setup):
+    page = _text(client.get(f"/forums/{setup.forum_id}/register"))
+    for field, autocomplete in [("name", "name"), ("email", "email"),
+                                ("organization", "organization")]:  # fmt: skip
+        assert f'<label for="{field}">' in page
+        assert re.search(f'id="{field}"[^>]*autocomplete="{autocomplete}"', page) or re.search(
+            f'autocomplete="{autocomplete}"[^>]*id="{field}"', page
+        )
+    assert "Privacy note" in page and "Which days will you attend?" in page
+
+
+def test_registering_leads_to_the_personal_page_with_the_result_announced(client, setup):
+    response = _register(client, setup)
+    assert response.status_code == 302 and "/me/" in response.headers["Location"]
+    page = _text(client.get(response.headers["Location"]))
+    assert 'role="status"' in page and "You're registered for Monday, March 15" in page
+    assert "Cancel my place" in page
+
+
+def test_waitlist_position_is_announced(client, app, setup):
+    for n in range(3):
+        _register(client, setup, name=f"Person {n}", email=f"p{n}@public.example.org")
+    response = _register(client, setup, name="Late", email="late@public.example.org")
+    page = _text(client.get(response.headers["Location"]))
+    assert "you're number 1 on the waitlist" in page
+    assert "You're number 1 on the waitlist." in page
+
+
+def test_errors_are_named_next_to_their_fields(client, app, setup):
+    response = _register(client, setup, name="", email="nope", consent="")
+    page = _text(response)
+    assert response.status_code == 400
+    assert 'id="name-error"' in page and "Enter your full name." in page
+    assert 'id="email-error"' in page and "Enter an email address like name@example.org" in page
+    assert 'id="consent-error"' in page
+    assert 'role="alert"' in page
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Person)) == 0
+
+
+def test_same_email_again_says_so_and_resends_the_link_without_showing_it(client, app, setup):
+    _register(client, setup)
+    other = client.application.test_client()
+    response = _register(other, setup, email="ADA@public.example.org")
+    page = _text(response)
+    assert response.status_code == 200
+    assert "You're already registered" in page and "/me/" not in page
+    with app.app_context():
+        kinds = db.session.scalars(sa.select(OutboxMessage.kind).order_by(OutboxMessage.id)).all()
+        assert kinds == ["registration", "personal_link"]
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(DaySeat)) == 1
+
+
+def test_closed_registration_says_when_it_closed(client, app, setup):
+    from forumapp.core.clock import utcnow
+
+    with app.app_context():
+        day = db.session.get(ForumDay, setup.public_day_id)
+        day.registration_closes_at = utcnow() - timedelta(days=1)
+        db.session.commit()
+    page = _text(client.get(f"/forums/{setup.forum_id}/register"))
+    assert "registration closed" in page and "Registration is not open right now." in page
+    assert 'name="name"' not in page
+
+
+def test_team_only_day_cannot_be_reached_by_the_public_form(client, app, setup):
+    response = _register(client, setup, day_ids=str(setup.team_day_id))
+    assert response.status_code == 400
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(DaySeat)) == 0
+
+
+def test_resend_link_never_reveals_whether_an_email_is_registered(client, app, setup):
+    _register(client, setup)
+    answers = []
+    for email in ["ada@public.example.org", "stranger@public.example.org"]:
+        response = client.post("/link", data={"email": email,
+                               "csrf_token": csrf_token(client, "/link")})  # fmt: skip
+        answers.append(_text(client.get(response.headers["Location"])))
+    assert "If ada@public.example.org is registered" in answers[0]
+    assert "If stranger@public.example.org is registered" in answers[1]
+    with app.app_context():
+        sent = db.session.scalars(sa.select(OutboxMessage.to_email).where(
+            OutboxMessage.kind == "personal_link")).all()  # fmt: skip
+        assert sent == ["ada@public.example.org"]
+
+
+def test_forged_or_revoked_links_are_not_found(client, app, setup):
+    response = _register(client, setup)
+    link = response.headers["Location"]
+    assert client.get(link[:-3] + "xyz").status_code == 404
+    with app.app_context():
+        person = db.session.scalar(sa.select(Person))
+        person.link_nonce = "rotated"
+        db.session.commit()
+    assert client.get(link).status_code == 404
+
+
+def _member_link(app, setup, name="Tia Member", team="Buncombe County"):
+    with app.app_context():
+        person = add_team_member(name, team)
+        db.session.commit()
+        return "/me/" + personal_token(person)
+
+
+def test_team_member_registers_picks_breakouts_and_sees_a_full_one_as_waitlist(client, app, setup):
+    link = _member_link(app, setup)
+    page = _text(client.get(link))
+    assert "Register for days" in page and "community teams only" in page
+    token = csrf_token(client, link)
+    client.post(f"{link}/forums/{setup.forum_id}/register",
+                data={"day_ids": [str(setup.public_day_id), str(setup.team_day_id)],
+                      "csrf_token": token})  # fmt: skip
+    page = _text(client.get(link))
+    assert "Breakout 1" in page and "Save my choices" in page
+    slot_names = sorted(set(re.findall(r'name="(slot-[^"]+)"', page)))
+    assert len(slot_names) == 2
+    response = client.post(f"{link}/forums/{setup.forum_id}/breakouts", data={
+        slot_names[0]: str(setup.breakout_ids[0]), slot_names[1]: str(setup.breakout_ids[2]),
+        "csrf_token": token})  # fmt: skip
+    page = _text(client.get(response.headers["Location"]))
+    assert "Your breakout choices are saved." in page
+    assert page.count("Your choice: you have a seat.") == 2
+
+    # Two more members fill Breakout 1 (capacity 2): the third sees it offered as waitlist.
+    second = _member_link(app, setup, "Second Member", "Dare County")
+    client2 = app.test_client()
+    token2 = csrf_token(client2, second)
+    client2.post(f"{second}/forums/{setup.forum_id}/register",
+                 data={"day_ids": str(setup.team_day_id), "csrf_token": token2})  # fmt: skip
+    client2.post(
+        f"{second}/forums/{setup.forum_id}/breakouts",
+        data={slot_names[0]: str(setup.breakout_ids[0]), "csrf_token": token2},
+    )
+    third = _member_link(app, setup, "Third Member", "Pitt County")
+    client3 = app.test_client()
+    token3 = csrf_token(client3, third)
+    client3.post(f"{third}/forums/{setup.forum_id}/register",
+                 data={"day_ids": str(setup.team_day_id), "csrf_token": token3})  # fmt: skip
+    page = _text(client3.get(third))
+    assert "Full: choose it to join the waitlist." in page
+    response = client3.post(f"{third}/forums/{setup.forum_id}/breakouts",
+                            data={slot_names[0]: str(setup.breakout_ids[0]),
+                                  "csrf_token": token3})  # fmt: skip
+    page = _text(client3.get(response.headers["Location"]))
+    assert "you're number 1 on its waitlist" in page
+
+
+def test_public_registrant_does_not_see_team_days_on_their_page(client, setup):
+    response = _register(client, setup)
+    page = _text(client.get(response.headers["Location"]))
+    assert "Tuesday, March 16, 2027" not in page
+    assert "Save my choices" not in page
+
+
+def test_team_member_sees_the_team_days_agenda_through_their_link(client, app, setup):
+    link = _member_link(app, setup)
+    page = _text(client.get(f"{link}/forums/{setup.forum_id}"))
+    assert "Agenda: Tuesday, March 16, 2027" in page and "Breakout 1" in page
+    public = _text(client.get(f"/forums/{setup.forum_id}"))
+    assert "Breakout 1" not in public
+
+
+def test_cancel_from_the_personal_page_promotes_the_next_person(client, app, setup):
+    first = _register(client, setup)
+    for n in range(2):
+        _register(app.test_client(), setup, name=f"P{n}", email=f"p{n}@public.example.org")
+    _register(app.test_client(), setup, name="Waiting", email="waiting@public.example.org")
+    link = first.headers["Location"]
+    with app.app_context():
+        seat_id = db.session.scalar(sa.select(DaySeat.id).order_by(DaySeat.id))
+    response = client.post(f"{link}/seats/{seat_id}/cancel",
+                           data={"csrf_token": csrf_token(client, link)})  # fmt: skip
+    assert "Cancelled your place" in client.get(response.headers["Location"]).get_data(as_text=True)
+    with app.app_context():
+        statuses = db.session.scalars(sa.select(DaySeat.status).order_by(DaySeat.id)).all()
+        assert statuses == ["cancelled", "confirmed", "confirmed", "confirmed"]
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(BreakoutPick)) == 0
+        assert db.session.get(Forum, setup.forum_id).days[0].seats_taken == 3
