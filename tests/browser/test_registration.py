@@ -1,0 +1,89 @@
+"""A public attendee registers on a phone; a team member picks breakouts and meets a full one."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from forumapp.core.clock import utcnow
+from forumapp.core.links import personal_token
+from forumapp.core.models import ForumDay
+from forumapp.extensions import db
+from forumapp.registration import services
+
+from ..registration.conftest import add_team_member, make_forum
+from .conftest import fits_without_sideways_scrolling
+
+
+@pytest.fixture
+def open_forum(app):
+    with app.app_context():
+        setup = make_forum(public_capacity=50, breakout_capacity=1)
+        for day in db.session.scalars(db.select(ForumDay)):
+            day.registration_opens_at = utcnow() - timedelta(days=1)
+            day.registration_closes_at = utcnow() + timedelta(days=30)
+        db.session.commit()
+        return setup
+
+
+def test_public_attendee_registers_on_a_phone(phone_page, open_forum):
+    page = phone_page
+    page.goto(f"/forums/{open_forum.forum_id}")
+    page.get_by_role("link", name="Register for the public day").click()
+    assert fits_without_sideways_scrolling(page)
+    page.get_by_label("Full name").fill("Grace Hopper")
+    page.get_by_label("Email").fill("grace@public.example.org")
+    page.get_by_label("Organization (optional)").fill("Town of Cary")
+    expect(page.get_by_label("Monday, March 15")).to_be_checked()
+    page.get_by_role("button", name="Register").click()
+    expect(page.get_by_role("alert")).to_contain_text("Please check this")
+    expect(page.get_by_label("I agree to the privacy note above")).to_have_accessible_description(
+        re.compile("Tick the box to agree to the privacy note")
+    )
+
+    page.get_by_label("I agree to the privacy note above").check()
+    page.get_by_role("button", name="Register").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your registrations")
+    expect(page.get_by_role("status")).to_contain_text("You're registered for Monday, March 15")
+    assert fits_without_sideways_scrolling(page)
+
+
+def test_team_member_picks_breakouts_and_a_full_one_is_offered_as_waitlist(
+    app, phone_page, open_forum
+):
+    with app.app_context():
+        from forumapp.core.models import Forum
+
+        forum = db.session.get(Forum, open_forum.forum_id)
+        rival = add_team_member("Rival Member", "Dare County")
+        registration = services.register_team_member(
+            db.session, forum, rival, [open_forum.team_day_id]
+        ).registration
+        item = db.session.get(services.AgendaItem, open_forum.breakout_ids[0])
+        services.choose_breakout(db.session, registration, item)
+        member = add_team_member("Tia Member", "Buncombe County")
+        link = "/me/" + personal_token(member)
+        db.session.commit()
+
+    page = phone_page
+    page.goto(link)
+    page.get_by_role("button", name="Register for Forum 5: Testing").click()
+    expect(page.get_by_role("status")).to_contain_text("You're registered for Tuesday, March 16")
+
+    first_slot = page.get_by_role("group", name="10:30 AM: choose one breakout")
+    expect(first_slot).to_contain_text("Full: choose it to join the waitlist.")
+    first_slot.get_by_label("Breakout 2").check()
+    page.get_by_role("group", name="1:00 PM: choose one breakout").get_by_label(
+        "Breakout 3"
+    ).check()
+    page.get_by_role("button", name="Save my choices").click()
+    expect(page.get_by_role("status")).to_contain_text("Your breakout choices are saved.")
+    expect(page.get_by_text("Your choice: you have a seat.")).to_have_count(2)
+
+    page.get_by_role("group", name="10:30 AM: choose one breakout").get_by_label(
+        "Breakout 1"
+    ).check()
+    page.get_by_role("button", name="Save my choices").click()
+    expect(page.get_by_role("status")).to_contain_text("you're number 1 on its waitlist")
+    assert fits_without_sideways_scrolling(page)
