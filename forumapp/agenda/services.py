@@ -24,6 +24,7 @@ from .models import (
     Speaker,
     SpeakerRole,
 )
+from .signals import agenda_changed, day_changed
 
 
 class AgendaError(ValueError):
@@ -385,15 +386,16 @@ def _record_change(session, item: AgendaItem, before: dict, actor_id: int | None
     after = _watched(item)
     changes = {key: [before[key], after[key]] for key in after if before[key] != after[key]}
     if changes:
-        session.add(
-            AgendaChange(
-                forum_id=item.day.forum_id,
-                item=item,
-                item_title=item.title,
-                changed_by_id=actor_id,
-                changes=changes,
-            )
+        change = AgendaChange(
+            forum_id=item.day.forum_id,
+            item=item,
+            item_title=item.title,
+            changed_by_id=actor_id,
+            changes=changes,
         )
+        session.add(change)
+        session.flush()
+        agenda_changed.send(change, session=session)
 
 
 def _apply(item: AgendaItem, slot: Slot, data: ItemInput) -> None:
@@ -481,15 +483,17 @@ def delete_item(session, item: AgendaItem, actor_id: int | None = None) -> None:
     """Remove an item; on a published forum this is recorded as a cancellation."""
     before = _watched(item)
     if item.day.forum.status != ForumStatus.DRAFT:
-        session.add(
-            AgendaChange(
-                forum_id=item.day.forum_id,
-                item=None,
-                item_title=item.title,
-                changed_by_id=actor_id,
-                changes={"status": [before["status"], "deleted"]},
-            )
+        change = AgendaChange(
+            forum_id=item.day.forum_id,
+            item=item,
+            item_title=item.title,
+            changed_by_id=actor_id,
+            changes={"status": [before["status"], "deleted"]},
         )
+        session.add(change)
+        session.flush()
+        # Receivers still see the item; the change row keeps its title once it is gone.
+        agenda_changed.send(change, session=session)
     session.delete(item)
     session.flush()
 
@@ -592,6 +596,7 @@ def save_day(session, forum: Forum, data: DayInput, day: ForumDay | None = None)
     def instant(local: datetime | None) -> datetime | None:
         return local_instant(local.date(), local.time(), zone) if local else None
 
+    times_before = None if day is None else (day.date, day.starts_at, day.ends_at)
     if day is None:
         day = ForumDay(forum=forum)
         session.add(day)
@@ -603,6 +608,9 @@ def save_day(session, forum: Forum, data: DayInput, day: ForumDay | None = None)
     day.registration_opens_at = instant(data.registration_opens_local)
     day.registration_closes_at = instant(data.registration_closes_local)
     session.flush()
+    changed = times_before is not None and times_before != (day.date, day.starts_at, day.ends_at)
+    if changed and forum.status != ForumStatus.DRAFT:
+        day_changed.send(day, session=session)
     return day
 
 

@@ -31,6 +31,7 @@ from ..core.models import (
 )
 from ..mail.outbox import queue_templated_email
 from .models import BreakoutPick, DaySeat, Registration, RegistrationKind, SeatStatus
+from .signals import place_changed
 
 ACTIVE = (SeatStatus.CONFIRMED.value, SeatStatus.WAITLISTED.value)
 
@@ -211,6 +212,7 @@ def _promote(session, model, parent_id: int) -> list:
     session.flush()
     for seat in promoted:
         _email_promotion(session, seat)
+        place_changed.send(seat, session=session)
     return promoted
 
 
@@ -362,6 +364,7 @@ def _request_seat(session, registration: Registration, day: ForumDay, override=F
     seat.created_at = now  # a returning person joins the back of any waitlist
     seat.status_changed_at = now
     session.flush()
+    place_changed.send(seat, session=session)
     return seat, True
 
 
@@ -482,6 +485,8 @@ def register_by_organizer(
             seat.status = SeatStatus.CONFIRMED.value
             seat.override = True
             seat.status_changed_at = utcnow()
+            session.flush()
+            place_changed.send(seat, session=session)
             new_days.append(day)
         elif day in new_days:
             _request_seat(session, registration, day, override=override)
@@ -505,6 +510,7 @@ def cancel_days(session, registration: Registration, day_ids: list[int] | None =
         seat.status = SeatStatus.CANCELLED.value
         seat.status_changed_at = utcnow()
         session.flush()
+        place_changed.send(seat, session=session)
         cancelled += 1
         for pick in registration.picks:
             if pick.item.day_id == seat.day_id and pick.status in ACTIVE:
@@ -553,6 +559,7 @@ def _cancel_pick(session, pick: BreakoutPick) -> None:
     pick.status = SeatStatus.CANCELLED.value
     pick.status_changed_at = utcnow()
     session.flush()
+    place_changed.send(pick, session=session)
     if was_confirmed and _release_seat(session, AgendaItem, pick.item_id):
         _promote(session, BreakoutPick, pick.item_id)
 
@@ -645,6 +652,7 @@ def choose_breakout(
     pick.created_at = now
     pick.status_changed_at = now
     session.flush()
+    place_changed.send(pick, session=session)
     return pick
 
 
