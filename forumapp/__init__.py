@@ -59,6 +59,7 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     from .core.errors import register_error_handlers
     from .core.templating import register_template_helpers
     from .mail import models as _mail_models  # noqa: F401  (tables known to Alembic)
+    from .calendar import models as _calendar_models  # noqa: F401  (tables known to Alembic)
     from .registration import views as registration_views
 
     app.register_blueprint(views.bp)
