@@ -1,0 +1,507 @@
+"""Check-in rules: ticket codes, scanning at the door and at breakout doors, lookup, walk-ins,
+undo and live counts.
+
+A scan is one small transaction: find the ticket by its unique code, find the seat, insert
+one row. The partial unique index on ``check_in`` makes the database the referee when two doors
+scan the same ticket at once; the loser is told "already checked in".
+"""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from ..agenda.models import AgendaItem
+from ..core.clock import to_local, utcnow
+from ..core.models import Audience, ForumDay, Person, Team, TeamMembership
+from ..registration import services as registration_services
+from ..registration.models import BreakoutPick, DaySeat, Registration, SeatStatus
+from .models import BreakoutAttendance, CheckIn, Ticket
+
+# Crockford's base32: no I, L, O or U, so a code read aloud or typed by hand has no look-alikes.
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_LENGTH = 26  # 130 random bits
+_LOOK_ALIKES = str.maketrans({"O": "0", "I": "1", "L": "1", "-": None, " ": None})
+
+
+class ScanResult(enum.StrEnum):
+    CHECKED_IN = "checked_in"
+    ALREADY_CHECKED_IN = "already_checked_in"
+    NOT_REGISTERED_FOR_DAY = "not_registered_for_day"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+    INVALID = "invalid"
+
+    @property
+    def ok(self) -> bool:
+        return self in (ScanResult.CHECKED_IN, ScanResult.ALREADY_CHECKED_IN)
+
+
+@dataclass
+class ScanOutcome:
+    """What the door shows: a result, a sentence, and who it is about."""
+
+    result: ScanResult
+    message: str
+    registration: Registration | None = None
+    day: ForumDay | None = None
+    check_in: CheckIn | None = None
+    teams: list[str] = field(default_factory=list)
+
+    @property
+    def person(self) -> Person | None:
+        return self.registration.person if self.registration else None
+
+
+# --- Codes and tickets -----------------------------------------------------------------------
+
+
+def new_code() -> str:
+    """A fresh unguessable ticket code (26 characters of Crockford base32)."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalise_code(raw: str) -> str | None:
+    """The canonical form of a scanned or typed code, or None if it cannot be a code."""
+    code = (raw or "").strip().upper().translate(_LOOK_ALIKES)
+    if len(code) != CODE_LENGTH or any(c not in CODE_ALPHABET for c in code):
+        return None
+    return code
+
+
+def format_code(code: str) -> str:
+    """A code in groups of four or five, for reading aloud or typing."""
+    return "-".join(code[i : i + 5] for i in range(0, len(code), 5))
+
+
+def ticket_for(session, registration: Registration) -> Ticket:
+    """The registration's live ticket, created on first use."""
+    ticket = session.scalar(
+        select(Ticket).where(Ticket.registration_id == registration.id, Ticket.voided_at.is_(None))
+    )
+    if ticket is None:
+        ticket = Ticket(registration=registration, code=new_code())
+        session.add(ticket)
+        session.flush()
+    return ticket
+
+
+def reissue_ticket(session, registration: Registration) -> Ticket:
+    """Void the current code and issue a new one (for a lost or photographed ticket)."""
+    current = session.scalar(
+        select(Ticket).where(Ticket.registration_id == registration.id, Ticket.voided_at.is_(None))
+    )
+    if current is not None:
+        current.voided_at = utcnow()
+        session.flush()
+    ticket = Ticket(registration=registration, code=new_code())
+    session.add(ticket)
+    session.flush()
+    return ticket
+
+
+# --- Scanning --------------------------------------------------------------------------------
+
+
+def _teams_of(session, person_id: int, program_id: int) -> list[str]:
+    return list(
+        session.scalars(
+            select(Team.name)
+            .join(TeamMembership)
+            .where(TeamMembership.person_id == person_id, Team.program_id == program_id)
+        )
+    )
+
+
+def _live_check_in(session, registration_id: int, day_id: int) -> CheckIn | None:
+    return session.scalar(
+        select(CheckIn)
+        .where(
+            CheckIn.registration_id == registration_id,
+            CheckIn.day_id == day_id,
+            CheckIn.undone_at.is_(None),
+        )
+        .options(selectinload(CheckIn.checked_in_by))
+    )
+
+
+def _day_label(day: ForumDay) -> str:
+    return f"{day.date:%A, %B} {day.date.day}"
+
+
+def _already(check_in: CheckIn, registration, day, teams) -> ScanOutcome:
+    zone = day.forum.program.time_zone
+    when = to_local(check_in.checked_in_at, zone).strftime("%I:%M %p").lstrip("0")
+    by = (
+        check_in.checked_in_by.name or check_in.checked_in_by.email
+        if check_in.checked_in_by
+        else None
+    )
+    return ScanOutcome(
+        ScanResult.ALREADY_CHECKED_IN,
+        f"{registration.person.name} was already checked in at {when}"
+        + (f" by {by}." if by else "."),
+        registration,
+        day,
+        check_in,
+        teams,
+    )
+
+
+def check_in_registration(
+    session,
+    registration: Registration,
+    day: ForumDay,
+    user_id: int | None,
+    method: str = "scan",
+    request_id: str | None = None,
+) -> ScanOutcome:
+    """Check a registration in on ``day``, saying why not when it cannot be done."""
+    teams = _teams_of(session, registration.person_id, registration.forum.program_id)
+    name = registration.person.name
+    if registration.forum_id != day.forum_id:
+        return ScanOutcome(
+            ScanResult.NOT_REGISTERED_FOR_DAY,
+            f"{name}'s ticket is for {registration.forum.title}, not this forum.",
+            registration, day, teams=teams,
+        )  # fmt: skip
+    seat = next((s for s in registration.seats if s.day_id == day.id), None)
+    if seat is None:
+        other = [_day_label(s.day) for s in registration.seats if s.status in ("confirmed",)]
+        where = f" They are registered for {', '.join(other)}." if other else ""
+        return ScanOutcome(
+            ScanResult.NOT_REGISTERED_FOR_DAY,
+            f"{name} is not registered for {_day_label(day)}.{where}",
+            registration, day, teams=teams,
+        )  # fmt: skip
+    if seat.status == SeatStatus.WAITLISTED:
+        position = registration_services.waitlist_position(session, seat)
+        return ScanOutcome(
+            ScanResult.WAITLISTED,
+            f"{name} is number {position} on the waitlist for {_day_label(day)}, not confirmed.",
+            registration, day, teams=teams,
+        )  # fmt: skip
+    if seat.status == SeatStatus.CANCELLED:
+        return ScanOutcome(
+            ScanResult.CANCELLED,
+            f"{name} cancelled their place for {_day_label(day)}.",
+            registration, day, teams=teams,
+        )  # fmt: skip
+    existing = _live_check_in(session, registration.id, day.id)
+    if existing is not None:
+        return _already(existing, registration, day, teams)
+    check_in = CheckIn(
+        registration_id=registration.id,
+        day_id=day.id,
+        checked_in_by_id=user_id,
+        method=method,
+        request_id=request_id,
+    )
+    try:
+        with session.begin_nested():
+            session.add(check_in)
+    except IntegrityError:
+        # Another door won the race (or this very request was retried): report that row.
+        replay = _replayed(session, request_id)
+        if replay is not None:
+            return replay
+        existing = _live_check_in(session, registration.id, day.id)
+        return _already(existing, registration, day, teams)
+    return ScanOutcome(
+        ScanResult.CHECKED_IN,
+        f"Welcome, {name}! Checked in for {_day_label(day)}.",
+        registration, day, check_in, teams,
+    )  # fmt: skip
+
+
+def _replayed(session, request_id: str | None) -> ScanOutcome | None:
+    """The original answer to a request the scanner sent again (a flaky network's retry)."""
+    if not request_id:
+        return None
+    earlier = session.scalar(select(CheckIn).where(CheckIn.request_id == request_id))
+    if earlier is None:
+        return None
+    registration = earlier.registration
+    teams = _teams_of(session, registration.person_id, registration.forum.program_id)
+    return ScanOutcome(
+        ScanResult.CHECKED_IN,
+        f"Welcome, {registration.person.name}! Checked in for {_day_label(earlier.day)}.",
+        registration, earlier.day, earlier, teams,
+    )  # fmt: skip
+
+
+def scan(
+    session, raw_code: str, day: ForumDay, user_id: int | None, request_id: str | None = None
+) -> ScanOutcome:
+    """Check in the holder of a scanned or typed code on ``day``."""
+    replay = _replayed(session, request_id)
+    if replay is not None:
+        return replay
+    code = normalise_code(raw_code)
+    if code is None:
+        return ScanOutcome(ScanResult.INVALID, "That is not a forum ticket code.", day=day)
+    ticket = session.scalar(
+        select(Ticket)
+        .where(Ticket.code == code)
+        .options(selectinload(Ticket.registration).selectinload(Registration.seats))
+    )
+    if ticket is None:
+        return ScanOutcome(
+            ScanResult.INVALID,
+            "Unknown code: this ticket was not issued by the forum. Look the person up by name.",
+            day=day,
+        )
+    if ticket.voided_at is not None:
+        return ScanOutcome(
+            ScanResult.INVALID,
+            f"This code was replaced by a newer one for {ticket.registration.person.name}. "
+            "Ask for their latest ticket or look them up by name.",
+            ticket.registration,
+            day,
+        )
+    return check_in_registration(session, ticket.registration, day, user_id, "scan", request_id)
+
+
+def undo_check_in(session, check_in: CheckIn, user_id: int | None) -> None:
+    """Take back a check-in, keeping the record of who undid it and when."""
+    if check_in.undone_at is None:
+        check_in.undone_at = utcnow()
+        check_in.undone_by_id = user_id
+        session.flush()
+
+
+# --- Lookup and walk-ins ---------------------------------------------------------------------
+
+
+@dataclass
+class LookupRow:
+    registration: Registration
+    seat: DaySeat | None
+    check_in: CheckIn | None
+    teams: list[str]
+
+
+def lookup(session, day: ForumDay, query: str, limit: int = 25) -> list[LookupRow]:
+    """Registrations of the day's forum matching a name, email or organization."""
+    words = query.strip()
+    if len(words) < 2:
+        return []
+    pattern = f"%{words.lower()}%"
+    registrations = session.scalars(
+        select(Registration)
+        .join(Person)
+        .where(
+            Registration.forum_id == day.forum_id,
+            or_(
+                func.lower(Person.name).like(pattern),
+                Person.email.like(pattern),
+                func.lower(Person.organization).like(pattern),
+            ),
+        )
+        .options(selectinload(Registration.person), selectinload(Registration.seats))
+        .order_by(Person.name)
+        .limit(limit)
+    ).all()
+    ids = [r.id for r in registrations]
+    live = {
+        c.registration_id: c
+        for c in session.scalars(
+            select(CheckIn).where(
+                CheckIn.registration_id.in_(ids),
+                CheckIn.day_id == day.id,
+                CheckIn.undone_at.is_(None),
+            )
+        )
+    }
+    rows = []
+    for registration in registrations:
+        seat = next((s for s in registration.seats if s.day_id == day.id), None)
+        teams = _teams_of(session, registration.person_id, day.forum.program_id)
+        rows.append(LookupRow(registration, seat, live.get(registration.id), teams))
+    return rows
+
+
+class WalkInError(registration_services.RegistrationError):
+    """A walk-in that cannot be registered."""
+
+
+def walk_in(
+    session,
+    day: ForumDay,
+    name: str,
+    email: str,
+    organization: str,
+    user_id: int | None,
+    override: bool = False,
+) -> ScanOutcome:
+    """Register someone at the door for a public day and check them in.
+
+    Capacity is respected unless door staff deliberately ``override`` it; a full day puts
+    the walk-in on the waitlist, not in the room.
+    """
+    if day.audience != Audience.PUBLIC:
+        raise WalkInError("Walk-ins are only for days open to the public.")
+    errors = {}
+    if not name.strip():
+        errors["name"] = "Enter the person's name."
+    try:
+        person = registration_services.find_or_create_person(session, name, email, organization)
+    except ValueError as exc:
+        errors["email"] = f"Enter a valid email address. {exc}"
+    if errors:
+        raise registration_services.InvalidRegistration(errors)
+    result = registration_services.register_by_organizer(
+        session, day.forum, person, [day.id], override=override
+    )
+    registration = result.registration
+    if result.days[0].status != SeatStatus.CONFIRMED:
+        seats = registration_services.seats_left(day)
+        return ScanOutcome(
+            ScanResult.WAITLISTED,
+            f"{_day_label(day)} is full ({seats} seats left): {person.name} is on the "
+            "waitlist. Tick “Override capacity” to let them in anyway.",
+            registration,
+            day,
+        )
+    return check_in_registration(session, registration, day, user_id, "walk_in")
+
+
+# --- Breakout doors --------------------------------------------------------------------------
+
+
+class BreakoutChoice(enum.StrEnum):
+    CHOSE_THIS = "confirmed"
+    WAITLISTED = "waitlisted"
+    CHOSE_ANOTHER = "other"
+    NOT_REGISTERED = "none"
+
+
+def breakout_scan(session, raw_code: str, item: AgendaItem, user_id: int | None):
+    """Record a person at a breakout's door; returns (choice, message, registration)."""
+    code = normalise_code(raw_code)
+    ticket = session.scalar(select(Ticket).where(Ticket.code == code)) if code else None
+    if ticket is None or ticket.voided_at is not None:
+        return BreakoutChoice.NOT_REGISTERED, "That is not a valid forum ticket.", None
+    registration = ticket.registration
+    name = registration.person.name
+    if registration.forum_id != item.day.forum_id:
+        return BreakoutChoice.NOT_REGISTERED, f"{name}'s ticket is for another forum.", None
+    picks = session.scalars(
+        select(BreakoutPick).where(
+            BreakoutPick.registration_id == registration.id,
+            BreakoutPick.status.in_(registration_services.ACTIVE),
+        )
+    ).all()
+    this = next((p for p in picks if p.item_id == item.id), None)
+    in_slot = [
+        p for p in picks
+        if p.item.day_id == item.day_id and p.item.starts_at < item.ends_at
+        and item.starts_at < p.item.ends_at and p.item_id != item.id
+    ]  # fmt: skip
+    if this is not None and this.status == SeatStatus.CONFIRMED:
+        choice, message = BreakoutChoice.CHOSE_THIS, f"Yes: {name} chose this breakout."
+    elif this is not None:
+        choice = BreakoutChoice.WAITLISTED
+        message = f"{name} is on this breakout's waitlist."
+    elif in_slot:
+        choice = BreakoutChoice.CHOSE_ANOTHER
+        message = f"{name} chose another breakout: “{in_slot[0].item.title}”."
+    else:
+        choice = BreakoutChoice.NOT_REGISTERED
+        message = f"{name} did not choose a breakout at this time."
+    existing = session.scalar(
+        select(BreakoutAttendance).where(
+            BreakoutAttendance.registration_id == registration.id,
+            BreakoutAttendance.item_id == item.id,
+        )
+    )
+    if existing is None:
+        try:
+            with session.begin_nested():
+                session.add(
+                    BreakoutAttendance(
+                        registration_id=registration.id,
+                        item_id=item.id,
+                        scanned_by_id=user_id,
+                        choice=choice.value,
+                    )
+                )
+        except IntegrityError:
+            pass  # scanned twice at once: one row is enough
+    return choice, message, registration
+
+
+# --- Live counts -----------------------------------------------------------------------------
+
+
+@dataclass
+class DayCounts:
+    day: ForumDay
+    checked_in: int
+    expected: int
+    per_team: list[tuple[str, int, int]]  # team, checked in, expected
+    arrivals: list[tuple[datetime, int]]  # 15-minute buckets (local), count
+
+
+def live_counts(session, day: ForumDay, bucket_minutes: int = 15) -> DayCounts:
+    """Checked in / expected for a day, per team, and arrivals over time."""
+    expected = session.scalar(
+        select(func.count())
+        .select_from(DaySeat)
+        .where(DaySeat.day_id == day.id, DaySeat.status == SeatStatus.CONFIRMED)
+    )
+    times = session.scalars(
+        select(CheckIn.checked_in_at).where(CheckIn.day_id == day.id, CheckIn.undone_at.is_(None))
+    ).all()
+    team_expected = dict(
+        session.execute(
+            select(Team.name, func.count(func.distinct(DaySeat.id)))
+            .select_from(DaySeat)
+            .join(Registration, Registration.id == DaySeat.registration_id)
+            .join(TeamMembership, TeamMembership.person_id == Registration.person_id)
+            .join(Team, Team.id == TeamMembership.team_id)
+            .where(DaySeat.day_id == day.id, DaySeat.status == SeatStatus.CONFIRMED)
+            .group_by(Team.name)
+        ).all()
+    )
+    team_in = dict(
+        session.execute(
+            select(Team.name, func.count(func.distinct(CheckIn.id)))
+            .select_from(CheckIn)
+            .join(Registration, Registration.id == CheckIn.registration_id)
+            .join(TeamMembership, TeamMembership.person_id == Registration.person_id)
+            .join(Team, Team.id == TeamMembership.team_id)
+            .where(CheckIn.day_id == day.id, CheckIn.undone_at.is_(None))
+            .group_by(Team.name)
+        ).all()
+    )
+    zone = day.forum.program.time_zone
+    buckets: dict[datetime, int] = {}
+    for instant in times:
+        local = to_local(instant, zone)
+        start = local.replace(
+            minute=local.minute - local.minute % bucket_minutes, second=0, microsecond=0
+        )
+        buckets[start] = buckets.get(start, 0) + 1
+    if buckets:
+        first, last = min(buckets), max(buckets)
+        step = timedelta(minutes=bucket_minutes)
+        cursor = first
+        while cursor <= last:
+            buckets.setdefault(cursor, 0)
+            cursor += step
+    return DayCounts(
+        day=day,
+        checked_in=len(times),
+        expected=expected,
+        per_team=sorted(
+            (name, team_in.get(name, 0), count) for name, count in team_expected.items()
+        ),
+        arrivals=sorted(buckets.items()),
+    )
