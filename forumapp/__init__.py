@@ -61,6 +61,7 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     from .mail import models as _mail_models  # noqa: F401  (tables known to Alembic)
     from .calendar import models as _calendar_models  # noqa: F401  (tables known to Alembic)
     from .checkin import models as _checkin_models  # noqa: F401
+    from .feedback import models as _feedback_models  # noqa: F401
     from .registration import views as registration_views
 
     app.register_blueprint(views.bp)

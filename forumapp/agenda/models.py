@@ -102,6 +102,9 @@ class AgendaItem(db.Model):
     # Confirmed breakout picks; kept by the registration feature with conditional updates.
     seats_taken: Mapped[int] = mapped_column(Integer, default=0)
     seats_overridden: Mapped[int] = mapped_column(Integer, default=0)
+    # Where a proposed session came from, e.g. "Proposed from Forum 2 feedback (raised by 3
+    # teams)". Plain text so the agenda needs nothing from the feature that writes it.
+    provenance: Mapped[str] = mapped_column(String(300), default="")
 
     day: Mapped[ForumDay] = relationship(
         backref=backref("items", order_by="AgendaItem.starts_at", cascade="all, delete-orphan")

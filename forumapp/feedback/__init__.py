@@ -1,0 +1,1 @@
+"""Post-forum feedback, topic suggestions grouped across teams, and faculty summaries."""
