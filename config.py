@@ -60,7 +60,11 @@ class BaseConfig:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "forums@localhost")
-    MAIL_TIMEOUT = 10
+    MAIL_TIMEOUT = 10  # seconds for each SMTP socket operation
+    # A message is retried after 1, 2, 4 ... minutes (at most an hour) until this many attempts.
+    MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "8"))
+    # Development convenience: send right after a request that queued mail (no worker needed).
+    MAIL_SEND_AFTER_REQUEST = _env_bool("MAIL_SEND_AFTER_REQUEST", False)
 
     # Where personal links in emails point; set it in production.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
@@ -74,6 +78,7 @@ class BaseConfig:
 class DevelopmentConfig(BaseConfig):
     DEBUG = False  # `flask run --debug` turns the debugger on when wanted
     ENV_NAME = "development"
+    MAIL_SEND_AFTER_REQUEST = _env_bool("MAIL_SEND_AFTER_REQUEST", True)
 
 
 class TestingConfig(BaseConfig):

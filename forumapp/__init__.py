@@ -59,6 +59,7 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     from .core.errors import register_error_handlers
     from .core.templating import register_template_helpers
     from .mail import models as _mail_models  # noqa: F401  (tables known to Alembic)
+    from .mail import views as outbox_views
     from .calendar import models as _calendar_models  # noqa: F401  (tables known to Alembic)
     from .checkin import models as _checkin_models  # noqa: F401
     from .feedback import models as _feedback_models  # noqa: F401
@@ -69,6 +70,7 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     app.register_blueprint(agenda_views.bp)
     app.register_blueprint(speaker_views.bp)
     app.register_blueprint(public_views.bp)
+    app.register_blueprint(outbox_views.bp)
     app.register_blueprint(registration_views.bp)
     # The API authenticates with bearer tokens, not cookies, so it needs no CSRF token.
     csrf.exempt(api_bp)

@@ -1,8 +1,10 @@
-"""``flask --app forumapp ...`` commands: demo data, staff users and API tokens."""
+"""``flask --app forumapp ...`` commands: demo data, staff users, API tokens and mail."""
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 
 import click
 from flask import Flask
@@ -15,6 +17,7 @@ from .extensions import db
 
 user_cli = AppGroup("user", help="Staff accounts.")
 token_cli = AppGroup("token", help="API tokens for staff.")
+mail_cli = AppGroup("mail", help="Deliver the email waiting in the outbox.")
 
 
 @user_cli.command("create")
@@ -81,7 +84,32 @@ def demo_command(if_empty: bool) -> None:
     click.echo(report.summary())
 
 
+@mail_cli.command("send")
+@click.option("--loop", is_flag=True, help="Keep delivering as a worker until stopped.")
+@click.option("--interval", default=10.0, show_default=True, type=click.FloatRange(min=0.1),
+              help="Seconds between rounds with --loop.")  # fmt: skip
+def send_mail_command(loop: bool, interval: float) -> None:
+    """Send the queued email that is due; with --loop, run until SIGTERM or Ctrl-C."""
+    from .mail.delivery import deliver_due, deliver_until_stopped
+
+    if not loop:
+        click.echo(deliver_due(db.session).summary())
+        return
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set())
+                for sig in (signal.SIGTERM, signal.SIGINT)}  # fmt: skip
+    click.echo(f"Delivering mail every {interval:g} s; stop with Ctrl-C or SIGTERM.", err=True)
+    try:
+        deliver_until_stopped(db.session, interval=interval, stop=stop,
+                              on_report=lambda report: click.echo(report.summary()))  # fmt: skip
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    click.echo("Mail worker stopped.", err=True)
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(user_cli)
     app.cli.add_command(token_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(mail_cli)

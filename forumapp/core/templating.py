@@ -61,6 +61,7 @@ def register_template_helpers(app: Flask) -> None:
             if current_user.has_role(Role.ORGANIZER):
                 links.append(("speakers.staff_list", "Speakers"))
                 links.append(("core.staff_teams", "Teams"))
+                links.append(("outbox.message_list", "Outbox"))
             if current_user.has_role(Role.ADMIN):
                 links.append(("core.staff_users", "Staff accounts"))
         return {"staff_links": links, "Role": Role}

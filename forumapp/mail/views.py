@@ -1,0 +1,89 @@
+"""Staff outbox: what was sent, what waits, what failed and why; failed mail can be retried."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from ..core.auth import role_required
+from ..core.models import Role
+from ..extensions import db
+from .delivery import install_send_after_request, retry_failed, status_counts
+from .forms import RetryForm
+from .models import MessageStatus, OutboxMessage
+
+bp = Blueprint("outbox", __name__, url_prefix="/staff/outbox")
+# MAIL_SEND_AFTER_REQUEST (development) hooks in with this blueprint, so create_app needs no more.
+bp.record_once(lambda state: install_send_after_request(state.app))
+
+PER_PAGE = 50
+STATUSES = [status.value for status in MessageStatus]
+
+
+def _status_filter(value: str | None) -> str | None:
+    return value if value in STATUSES else None
+
+
+@bp.get("")
+@role_required(Role.ORGANIZER)
+def message_list():
+    status = _status_filter(request.args.get("status"))
+    query = select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+    if status:
+        query = query.where(OutboxMessage.status == status)
+    page = db.paginate(
+        query, page=request.args.get("page", 1, type=int), per_page=PER_PAGE, error_out=False
+    )
+    return render_template(
+        "mail_admin/outbox.html",
+        page=page,
+        status=status,
+        statuses=STATUSES,
+        counts=status_counts(db.session),
+        retry_form=RetryForm(back_to_status=status or ""),
+    )
+
+
+@bp.get("/<int:message_id>")
+@role_required(Role.ORGANIZER)
+def message_detail(message_id: int):
+    message = db.get_or_404(OutboxMessage, message_id)
+    return render_template(
+        "mail_admin/message.html", message=message, retry_form=RetryForm(back_to_status="")
+    )
+
+
+@bp.post("/<int:message_id>/retry")
+@role_required(Role.ORGANIZER)
+def retry_message(message_id: int):
+    message = db.get_or_404(OutboxMessage, message_id)
+    form = RetryForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if retry_failed(db.session, [message.id]):
+        db.session.commit()
+        flash(f"The message to {message.to_email} is queued to be sent again.", "success")
+    else:
+        flash(f"The message to {message.to_email} has not failed; nothing to retry.", "info")
+    return _back(form)
+
+
+@bp.post("/retry-failed")
+@role_required(Role.ORGANIZER)
+def retry_all_failed():
+    form = RetryForm()
+    if not form.validate_on_submit():
+        abort(400)
+    count = retry_failed(db.session)
+    db.session.commit()
+    if count:
+        flash(f"{count} failed message{'' if count == 1 else 's'} queued to be sent again.",
+              "success")  # fmt: skip
+    else:
+        flash("No failed messages to retry.", "info")
+    return _back(form)
+
+
+def _back(form: RetryForm):
+    status = _status_filter(form.back_to_status.data)
+    return redirect(url_for("outbox.message_list", status=status))
