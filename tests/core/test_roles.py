@@ -23,6 +23,19 @@ PUBLIC_ENDPOINTS = {
     "api.forum_agenda",
     "api.speaker",
     "api.openapi",
+    # Public registration and the personal link (token in the URL): tests/registration.
+    "registration.public_register",
+    "registration.resend_link",
+    "registration.personal_page",
+    "registration.personal_agenda",
+    "registration.team_register",
+    "registration.cancel_seat",
+    "registration.save_breakouts",
+    "registration.drop_pick",
+    "feedback.respond",  # personal link: checked in test_feedback_pages
+    "feedback.suggest_topic",
+    "registration_staff.team_roster_pm",
+    "registration_staff.team_roster_pm_remove",
 }
 VISITORS = [None, *Role]
 
