@@ -74,7 +74,7 @@ def revoke_token_command(email: str, prefix: str | None) -> None:
 @click.option("--if-empty", is_flag=True, help="Only load when the database has no program.")
 def demo_command(if_empty: bool) -> None:
     """Load the demo program (idempotent: running it again changes nothing)."""
-    from .core.demo import database_is_empty, load_demo
+    from .demo import database_is_empty, load_demo
 
     if if_empty and not database_is_empty(db.session):
         click.echo("The database already has data; demo not loaded.")

@@ -7,12 +7,13 @@ running the command again changes nothing.
 
 from __future__ import annotations
 
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 
 from sqlalchemy import func, select
 
-from ..agenda.models import (
+from .agenda.models import (
     AgendaItem,
     AgendaItemSpeaker,
     ItemKind,
@@ -21,8 +22,8 @@ from ..agenda.models import (
     SpeakerRole,
     SpeakerStatus,
 )
-from .clock import local_instant
-from .models import (
+from .core.clock import local_instant
+from .core.models import (
     Audience,
     Forum,
     ForumDay,
@@ -212,7 +213,105 @@ def load_demo(session) -> DemoReport:
     for spec in FORUMS:
         _load_forum(session, report, program, spec, speakers)
     session.flush()
+    _load_activity(session, report, program, teams)
+    session.flush()
     return report
+
+
+# Who registered and came: deterministic shares of each team's roster.
+REGISTERED_SHARE = {1: 0.9, 2: 0.7, 3: 0.5, 5: 0.6}
+PUBLIC_REGISTRANTS = 36
+
+
+def _load_activity(session, report: DemoReport, program: Program, teams: list[Team]) -> None:
+    """Registrations, breakout picks and (for the forum already held) check-ins.
+
+    Written through the registration and check-in services so seat counters and waitlists are
+    exactly what the app would have produced; the emails those services queue are dropped,
+    since nobody should be mailed by a demo.
+    """
+    with _signals_muted():
+        _register_and_check_in(session, report, program, teams)
+
+
+@contextmanager
+def _signals_muted():
+    """Silence receivers (calendar invitations, tickets): nobody is mailed by a demo."""
+    from blinker import Signal
+
+    from .agenda import signals as agenda_signals
+    from .registration import signals as registration_signals
+
+    with ExitStack() as stack:
+        for module in (agenda_signals, registration_signals):
+            for signal in vars(module).values():
+                if isinstance(signal, Signal):
+                    stack.enter_context(signal.muted())
+        yield
+
+
+def _register_and_check_in(session, report, program, teams) -> None:
+    from .checkin.services import check_in_registration
+    from .mail.models import OutboxMessage
+    from .registration import services as registration
+    from .registration.models import Registration
+
+    last_message = session.scalar(select(func.max(OutboxMessage.id))) or 0
+    door = session.scalar(select(User).where(User.role == Role.DOOR.value))
+    forums = {f.number: f for f in program.forums}
+    for number, share in REGISTERED_SHARE.items():
+        forum = forums[number]
+        for team in teams:
+            members = sorted(team.memberships, key=lambda m: m.person.email)
+            for index, membership in enumerate(members[: round(len(members) * share)]):
+                person = membership.person
+                exists = session.scalar(
+                    select(Registration.id).where(
+                        Registration.forum_id == forum.id, Registration.person_id == person.id
+                    )
+                )
+                if exists:
+                    continue
+                result = registration.register_by_organizer(
+                    session, forum, person, [day.id for day in forum.days]
+                )
+                report.count("registration")
+                for day in forum.days:
+                    for slot_index, (_start, items) in enumerate(
+                        registration.breakout_slots(session, forum, day)
+                    ):
+                        choice = items[(index + slot_index + team.id) % len(items)]
+                        registration.choose_breakout(
+                            session, result.registration, choice, join_waitlist=True
+                        )
+                    if forum.status == ForumStatus.CLOSED and index % 7 != 6:
+                        outcome = check_in_registration(
+                            session, result.registration, day, door.id if door else None
+                        )
+                        if outcome.check_in is not None:
+                            # Arrivals spread over the morning of the forum day.
+                            outcome.check_in.checked_in_at = local_instant(
+                                day.date, time(8, 10 + (index * 7) % 45), TIME_ZONE
+                            )
+    final = forums[5]
+    public_day = next(day for day in final.days if day.audience == Audience.PUBLIC)
+    for n in range(PUBLIC_REGISTRANTS):
+        first = FIRST_NAMES[(n * 5) % len(FIRST_NAMES)]
+        last = LAST_NAMES[(n * 3 + 1) % len(LAST_NAMES)]
+        person = registration.find_or_create_person(
+            session, f"{first} {last}", f"{first}.{last}.{n}@public.example.org",
+            "Town of Apex" if n % 2 else "Wake County Human Services",
+        )  # fmt: skip
+        exists = session.scalar(
+            select(Registration.id).where(
+                Registration.forum_id == final.id, Registration.person_id == person.id
+            )
+        )
+        if not exists:
+            registration.register_by_organizer(session, final, person, [public_day.id])
+            report.count("registration")
+    session.flush()
+    session.execute(OutboxMessage.__table__.delete().where(OutboxMessage.id > last_message))
 
 
 def _load_teams(session, report: DemoReport, program: Program) -> list[Team]:
