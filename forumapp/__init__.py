@@ -63,6 +63,7 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     from .calendar import models as _calendar_models  # noqa: F401  (tables known to Alembic)
     from .checkin import models as _checkin_models  # noqa: F401
     from .feedback import models as _feedback_models  # noqa: F401
+    from .registration import staff_views as registration_staff_views
     from .registration import views as registration_views
 
     app.register_blueprint(views.bp)
@@ -72,6 +73,7 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     app.register_blueprint(public_views.bp)
     app.register_blueprint(outbox_views.bp)
     app.register_blueprint(registration_views.bp)
+    app.register_blueprint(registration_staff_views.bp)
     # The API authenticates with bearer tokens, not cookies, so it needs no CSRF token.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)

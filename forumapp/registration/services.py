@@ -619,6 +619,13 @@ def choose_breakout(
         session.execute(select(AgendaItem.id).where(AgendaItem.id == item.id).with_for_update())
     current = _pick_in_slot(registration, item)
     if current is not None and current.item_id == item.id:
+        if override and current.status == SeatStatus.WAITLISTED:
+            # Lift a waiting person into the breakout deliberately.
+            _take_seat_by_override(session, AgendaItem, item.id)
+            current.status = SeatStatus.CONFIRMED.value
+            current.override = True
+            current.status_changed_at = now
+            session.flush()
         return current
     if forum.team_breakout_cap and not override:
         teams = _team_ids(session, registration.person_id, forum.program_id)

@@ -1,0 +1,519 @@
+"""Team rosters: CSV import by organizers, edits by project managers, and invitations.
+
+An import is checked in full before anything is written: one bad row and nothing changes, so
+an organizer fixes the file and uploads it again without cleaning up a half-done import.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from ..core.emails import InvalidEmail, normalise_email
+from ..core.models import Forum, ForumStatus, Person, Program, Team, TeamMembership, TeamRole
+from ..mail.models import OutboxMessage
+from ..mail.outbox import queue_templated_email
+from . import services
+
+MAX_ROSTER_ROWS = 5000
+NAME_MAX = 200
+TEAM_NAME_MAX = 120
+ORGANIZATION_MAX = 200
+
+# Header spellings people use, reduced to letters only ("E-mail", " Team Name " …).
+_COLUMNS = {
+    "team": "team",
+    "teamname": "team",
+    "name": "name",
+    "fullname": "name",
+    "email": "email",
+    "emailaddress": "email",
+    "role": "role",
+    "organization": "organization",
+    "organisation": "organization",
+}
+REQUIRED_COLUMNS = ("team", "name", "email")
+
+_ROLES = {
+    "projectmanager": TeamRole.PROJECT_MANAGER,
+    "pm": TeamRole.PROJECT_MANAGER,
+    "member": TeamRole.MEMBER,
+    "teammember": TeamRole.MEMBER,
+    "": TeamRole.MEMBER,
+}
+
+
+class RosterError(Exception):
+    """A roster change that cannot be made; ``field`` names the form input at fault."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+@dataclass(frozen=True)
+class RowError:
+    """What is wrong on one line of an uploaded file (line 1 is the header row)."""
+
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"Line {self.line}: {self.message}"
+
+
+class RosterImportError(RosterError):
+    """The file was not imported; ``errors`` lists every problem found, in line order."""
+
+    def __init__(self, errors: list[RowError]):
+        listed = " ".join(str(error) for error in errors[:5])
+        more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+        super().__init__(f"Nothing was imported. {listed}{more}")
+        self.errors = errors
+
+
+@dataclass
+class RosterImportResult:
+    """What an import changed. People count once per team roster they are on."""
+
+    teams: int = 0
+    teams_created: int = 0
+    people_added: int = 0
+    people_updated: int = 0
+    people_unchanged: int = 0
+    people_created: int = 0
+    team_names: list[str] = field(default_factory=list)
+
+    @property
+    def summary(self) -> str:
+        teams = "team" if self.teams == 1 else "teams"
+        added = "person" if self.people_added == 1 else "people"
+        return (
+            f"Imported {self.teams} {teams} ({self.teams_created} new): {self.people_added} "
+            f"{added} added ({self.people_created} new to the program), {self.people_updated} "
+            f"updated, {self.people_unchanged} unchanged."
+        )
+
+
+@dataclass
+class _RosterRow:
+    line: int
+    team: str
+    name: str
+    email: str
+    role: TeamRole
+    organization: str
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[^a-z]", "", text.lower())
+
+
+def _tidy(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+_SAVE_AS_CSV = (
+    "In your spreadsheet, choose Save As → “CSV UTF-8 (Comma delimited)” and upload that."
+)
+
+
+def decode_roster(raw: bytes) -> str:
+    """The text of an uploaded CSV file: UTF-8 (with or without a byte-order mark), or UTF-16
+    with one. Raises ``RosterImportError`` for a binary or differently encoded file."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+    elif b"\x00" in raw:
+        raise RosterImportError(
+            [
+                RowError(
+                    1, f"This is not a CSV text file (it may be an Excel workbook). {_SAVE_AS_CSV}"
+                )
+            ]
+        )
+    else:
+        encoding = "utf-8-sig"
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError:
+        raise RosterImportError(
+            [
+                RowError(
+                    1,
+                    f"The file is not UTF-8 text, so names with accents would come out "
+                    f"wrong. {_SAVE_AS_CSV}",
+                )
+            ]
+        ) from None
+
+
+def _delimiter(header_line: str) -> str:
+    # Spreadsheets in some locales separate with semicolons; tab-separated text also happens.
+    if "," in header_line:
+        return ","
+    for candidate in (";", "\t"):
+        if candidate in header_line:
+            return candidate
+    return ","
+
+
+def _header_columns(line: int, cells: list[str]) -> dict[str, int]:
+    columns: dict[str, int] = {}
+    for index, header in enumerate(cells):
+        name = _COLUMNS.get(_key(header))
+        if name and name not in columns:
+            columns[name] = index
+    missing = [name for name in REQUIRED_COLUMNS if name not in columns]
+    if missing:
+        verb = "is" if len(missing) == 1 else "are"
+        raise RosterImportError(
+            [
+                RowError(
+                    line,
+                    f"The first row must name the columns team, name, email and role; "
+                    f"{', '.join(missing)} {verb} missing. Add a header row like: "
+                    "team,name,email,role",
+                )
+            ]
+        )
+    return columns
+
+
+def _parse(csv_text: str) -> tuple[list[_RosterRow], list[RowError]]:
+    """Check every row; returns the good rows and every problem found."""
+    csv_text = csv_text.removeprefix("\ufeff")
+    first = next((line for line in csv_text.splitlines() if line.strip()), "")
+    reader = csv.reader(io.StringIO(csv_text, newline=""), delimiter=_delimiter(first))
+    errors: list[RowError] = []
+    rows: list[_RosterRow] = []
+    columns: dict[str, int] | None = None
+    seen_emails: dict[str, int] = {}
+    data_rows = 0
+    previous_end = 0
+    try:
+        for cells in reader:
+            line, previous_end = previous_end + 1, reader.line_num
+            if not any(cell.strip() for cell in cells):
+                continue  # blank lines (or rows of empty cells) are skipped
+            if columns is None:
+                columns = _header_columns(line, cells)
+                continue
+            data_rows += 1
+            if data_rows > MAX_ROSTER_ROWS:
+                errors.append(
+                    RowError(
+                        line,
+                        f"Too many rows: split the file into parts of "
+                        f"at most {MAX_ROSTER_ROWS} people.",
+                    )
+                )
+                break
+            row, row_errors = _check_row(line, cells, columns, seen_emails)
+            errors.extend(row_errors)
+            if row is not None:
+                rows.append(row)
+    except csv.Error as exc:
+        errors.append(
+            RowError(
+                previous_end + 1,
+                f"This line cannot be read as CSV ({exc}). Check for a stray quotation mark.",
+            )
+        )
+    if columns is None:
+        errors.append(
+            RowError(
+                1,
+                "The file is empty. Upload a CSV with a header row "
+                "team,name,email,role and one row per person.",
+            )
+        )
+    elif data_rows == 0:
+        errors.append(
+            RowError(
+                2,
+                "The file has a header row but nobody in it. Add one row "
+                "per person below the header.",
+            )
+        )
+    return rows, errors
+
+
+def _cell(cells: list[str], columns: dict[str, int], name: str) -> str:
+    index = columns.get(name)
+    return _tidy(cells[index]) if index is not None and index < len(cells) else ""
+
+
+def _check_row(line, cells, columns, seen_emails) -> tuple[_RosterRow | None, list[RowError]]:
+    problems = []
+    team = _cell(cells, columns, "team")
+    name = _cell(cells, columns, "name")
+    raw_email = _cell(cells, columns, "email")
+    raw_role = _cell(cells, columns, "role")
+    organization = _cell(cells, columns, "organization")[:ORGANIZATION_MAX]
+    if not team:
+        problems.append("The team is empty. Enter the team's name, e.g. “Buncombe County”.")
+    elif len(team) > TEAM_NAME_MAX:
+        problems.append(f"The team name is longer than {TEAM_NAME_MAX} characters. Shorten it.")
+    if not name:
+        problems.append("The name is missing. Enter the person's full name.")
+    elif len(name) > NAME_MAX:
+        problems.append(f"The name is longer than {NAME_MAX} characters. Shorten it.")
+    email = ""
+    if not raw_email:
+        problems.append("The email is missing. Enter an address like name@example.org.")
+    else:
+        try:
+            email = normalise_email(raw_email)
+        except InvalidEmail as exc:
+            problems.append(
+                f"“{raw_email}” is not a valid email address: {exc} "
+                "Correct it, e.g. name@example.org."
+            )
+    if email in seen_emails:
+        problems.append(
+            f"{email} is already on line {seen_emails[email]}. List each person "
+            "once: delete one of the two rows."
+        )
+    elif email:
+        seen_emails[email] = line
+    role = _ROLES.get(_key(raw_role))
+    if role is None:
+        problems.append(f"Unknown role “{raw_role}”. Use “project manager” (or “pm”) or “member”.")
+    if problems:
+        return None, [RowError(line, problem) for problem in problems]
+    return _RosterRow(line, team, name, email, role, organization), []
+
+
+def import_roster(session, program: Program, csv_text: str) -> RosterImportResult:
+    """Create or update team rosters from CSV (columns team, name, email, role).
+
+    Teams are matched by name (ignoring case) within ``program`` and created when new; people
+    by email, created when new; an existing member's role is updated. Nobody is removed from a
+    roster. Raises ``RosterImportError`` listing every bad row, having written nothing.
+    """
+    rows, errors = _parse(csv_text)
+    if errors:
+        raise RosterImportError(errors)
+
+    teams = {
+        team.name.casefold(): team
+        for team in session.scalars(
+            select(Team)
+            .where(Team.program_id == program.id)
+            .options(selectinload(Team.memberships))
+        )
+    }
+    emails = [row.email for row in rows]
+    people = {
+        person.email: person
+        for person in session.scalars(select(Person).where(Person.email.in_(emails)))
+    }
+    result = RosterImportResult()
+    touched: dict[str, Team] = {}
+    for row in rows:
+        team = teams.get(row.team.casefold())
+        if team is None:
+            team = Team(program=program, name=row.team, memberships=[])
+            session.add(team)
+            teams[row.team.casefold()] = team
+            result.teams_created += 1
+        touched.setdefault(row.team.casefold(), team)
+        person = people.get(row.email)
+        if person is None:
+            person = Person(name=row.name, email=row.email, organization=row.organization)
+            session.add(person)
+            people[row.email] = person
+            result.people_created += 1
+        elif row.organization and not person.organization:
+            person.organization = row.organization
+        membership = next(
+            (m for m in team.memberships if person.id is not None and m.person_id == person.id),
+            None,
+        )
+        if membership is None:
+            team.memberships.append(TeamMembership(person=person, role=row.role.value))
+            result.people_added += 1
+        elif membership.role != row.role:
+            membership.role = row.role.value
+            result.people_updated += 1
+        else:
+            result.people_unchanged += 1
+    session.flush()
+    result.teams = len(touched)
+    result.team_names = sorted(team.name for team in touched.values())
+    return result
+
+
+# --- Project managers edit their own team's roster -----------------------------------------
+
+
+def managed_team(session, person: Person, team_id: int) -> Team | None:
+    """The team, if ``person`` is one of its project managers; otherwise ``None``."""
+    membership = session.scalar(
+        select(TeamMembership).where(
+            TeamMembership.team_id == team_id,
+            TeamMembership.person_id == person.id,
+            TeamMembership.role == TeamRole.PROJECT_MANAGER,
+        )
+    )
+    return membership.team if membership is not None else None
+
+
+def add_roster_member(session, team: Team, name: str, email: str) -> TeamMembership:
+    """Put someone on ``team``'s roster as a member (found by email, created if new).
+
+    Raises ``RosterError`` for a missing name, a bad email or someone already on the roster.
+    """
+    name = _tidy(name)
+    if not name:
+        raise RosterError("Enter the person's full name.", "name")
+    if len(name) > NAME_MAX:
+        raise RosterError(f"Use at most {NAME_MAX} characters.", "name")
+    try:
+        email = normalise_email(email)
+    except InvalidEmail as exc:
+        raise RosterError(f"Enter an email address like name@example.org. {exc}", "email") from exc
+    person = services.find_or_create_person(session, name, email)
+    existing = session.scalar(
+        select(TeamMembership).where(
+            TeamMembership.team_id == team.id, TeamMembership.person_id == person.id
+        )
+    )
+    if existing is not None:
+        raise RosterError(f"{email} is already on the {team.name} roster.", "email")
+    membership = TeamMembership(team=team, person=person, role=TeamRole.MEMBER.value)
+    session.add(membership)
+    session.flush()
+    return membership
+
+
+def remove_roster_member(session, team: Team, person_id: int, removed_by: Person) -> Person:
+    """Take a member off ``team``'s roster. Project managers cannot remove themselves or other
+    project managers (organizers change those). Their registrations stay as they are."""
+    if person_id == removed_by.id:
+        raise RosterError(
+            "You cannot remove yourself. Ask the organizers to change the team's project manager."
+        )
+    membership = session.scalar(
+        select(TeamMembership).where(
+            TeamMembership.team_id == team.id, TeamMembership.person_id == person_id
+        )
+    )
+    if membership is None:
+        raise RosterError("That person is not on the roster any more.")
+    if membership.role == TeamRole.PROJECT_MANAGER:
+        raise RosterError("Only the organizers can remove a project manager.")
+    person = membership.person
+    session.delete(membership)
+    session.flush()
+    return person
+
+
+def roster_of(session, team: Team) -> list[TeamMembership]:
+    """The team's memberships with their people, project managers first, then by name."""
+    memberships = session.scalars(
+        select(TeamMembership)
+        .where(TeamMembership.team_id == team.id)
+        .options(selectinload(TeamMembership.person))
+    ).all()
+    return sorted(
+        memberships,
+        key=lambda m: (m.role != TeamRole.PROJECT_MANAGER, m.person.name.casefold()),
+    )
+
+
+# --- Invitations ---------------------------------------------------------------------------
+
+
+INVITATION_KIND = "team_invitation"
+
+
+def invitation_subject(forum: Forum) -> str:
+    return f"You're invited: {forum.title}"
+
+
+@dataclass
+class InvitationResult:
+    queued: list[Person] = field(default_factory=list)
+    already_invited: list[Person] = field(default_factory=list)
+
+
+def invited_person_ids(session, forum: Forum) -> set[int]:
+    """People who were already sent (or have queued) this forum's team invitation."""
+    return set(
+        session.scalars(
+            select(OutboxMessage.person_id).where(
+                OutboxMessage.kind == INVITATION_KIND,
+                OutboxMessage.subject == invitation_subject(forum),
+                OutboxMessage.person_id.is_not(None),
+            )
+        )
+    )
+
+
+def send_team_invitations(
+    session, forum: Forum, team: Team | None = None, send_again: bool = False
+) -> InvitationResult:
+    """Queue the forum's invitation, with a personal link, for every roster member of the
+    program's teams (or of one ``team``). People invited before are skipped unless
+    ``send_again``; someone on two teams gets one email. Raises ``RosterError`` for a draft
+    forum, whose page people could not see yet."""
+    if forum.status != ForumStatus.PUBLISHED:
+        raise RosterError(
+            "Publish the forum first: the invitation links to its registration, which people "
+            "can only see once the forum is published."
+        )
+    query = (
+        select(TeamMembership)
+        .join(Team)
+        .where(Team.program_id == forum.program_id)
+        .options(selectinload(TeamMembership.person), selectinload(TeamMembership.team))
+        .order_by(Team.name, TeamMembership.id)
+    )
+    if team is not None:
+        query = query.where(Team.id == team.id)
+    already = set() if send_again else invited_person_ids(session, forum)
+    result = InvitationResult()
+    done: set[int] = set()
+    for membership in session.scalars(query):
+        person = membership.person
+        if person.id in done:
+            continue
+        done.add(person.id)
+        if person.id in already:
+            result.already_invited.append(person)
+            continue
+        queue_templated_email(
+            session,
+            "team_invitation",
+            to_email=person.email,
+            to_name=person.name,
+            person_id=person.id,
+            kind=INVITATION_KIND,
+            subject=invitation_subject(forum),
+            person=person,
+            forum=forum,
+            program=forum.program,
+            team=membership.team,
+            link=services.personal_link(person),
+        )
+        result.queued.append(person)
+    return result
+
+
+def team_member_counts(session, program: Program) -> dict[int, int]:
+    return dict(
+        session.execute(
+            select(TeamMembership.team_id, func.count())
+            .join(Team)
+            .where(Team.program_id == program.id)
+            .group_by(TeamMembership.team_id)
+        ).all()
+    )

@@ -1,0 +1,100 @@
+"""Forms of the organizer's registration pages and the project manager's roster page."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    EmailField,
+    IntegerField,
+    SearchField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from .forms import MultiCheckboxField
+
+MAX_ROSTER_BYTES = 1024 * 1024
+
+
+def optional_int(value):
+    if value in (None, "", "None"):
+        return None
+    return int(value)
+
+
+class RosterUploadForm(FlaskForm):
+    file = FileField(
+        "Roster file (CSV)",
+        validators=[
+            FileRequired("Choose the CSV file to upload."),
+            FileAllowed(
+                ["csv", "txt", "tsv"],
+                "Choose a .csv file. In your spreadsheet, use Save As → “CSV UTF-8”.",
+            ),
+            FileSize(
+                MAX_ROSTER_BYTES,
+                message="The file must be 1 MB or smaller; split a larger roster into parts.",
+            ),
+        ],
+    )
+    submit = SubmitField("Import roster")
+
+
+class RosterMemberForm(FlaskForm):
+    name = StringField(
+        "Full name", validators=[DataRequired("Enter the person's full name."), Length(max=200)]
+    )
+    email = EmailField(
+        "Email", validators=[DataRequired("Enter the person's email."), Length(max=254)]
+    )
+    submit = SubmitField("Add to the roster")
+
+
+class InvitationForm(FlaskForm):
+    team_id = SelectField("Who", coerce=optional_int, validators=[Optional()])
+    send_again = BooleanField("Also send again to people who were already invited")
+    submit = SubmitField("Send invitations")
+
+
+class ManualRegistrationForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired("Enter the email."), Length(max=254)])
+    name = StringField("Full name (for someone new)", validators=[Length(max=200)])
+    organization = StringField("Organization (for someone new)", validators=[Length(max=200)])
+    day_ids = MultiCheckboxField("Days", coerce=int)
+    override = BooleanField("Override capacity: confirm even on a full day")
+    submit = SubmitField("Register")
+
+
+class RegistrationDaysForm(FlaskForm):
+    day_ids = MultiCheckboxField("Days", coerce=int)
+    override = BooleanField("Override capacity: confirm even on a full day")
+    submit = SubmitField("Register for these days")
+
+
+class MovePickForm(FlaskForm):
+    item_id = SelectField("Breakout", coerce=int)
+    override = BooleanField("Override capacity, team limit and deadline")
+    submit = SubmitField("Save breakout")
+
+
+class BreakoutSettingsForm(FlaskForm):
+    choice_deadline = DateTimeLocalField(
+        "Breakout choices close", validators=[Optional()], format="%Y-%m-%dT%H:%M"
+    )
+    team_breakout_cap = IntegerField(
+        "Most members of one team in the same breakout",
+        validators=[Optional(), NumberRange(min=1, max=999, message="Use a number from 1 to 999.")],
+    )
+    submit = SubmitField("Save settings")
+
+
+class RegistrationSearchForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET that changes nothing
+
+    q = SearchField("Name or email", validators=[Optional(), Length(max=200)])
