@@ -61,6 +61,8 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     from .mail import models as _mail_models  # noqa: F401  (tables known to Alembic)
     from .mail import views as outbox_views
     from .calendar import models as _calendar_models  # noqa: F401  (tables known to Alembic)
+    from .calendar import views as calendar_views
+    from .calendar.services import register_calendar
     from .checkin import models as _checkin_models  # noqa: F401
     from .feedback import models as _feedback_models  # noqa: F401
     from .registration import staff_views as registration_staff_views
@@ -73,6 +75,8 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     app.register_blueprint(public_views.bp)
     app.register_blueprint(outbox_views.bp)
     app.register_blueprint(registration_views.bp)
+    app.register_blueprint(calendar_views.bp)
+    register_calendar(app)
     app.register_blueprint(registration_staff_views.bp)
     # The API authenticates with bearer tokens, not cookies, so it needs no CSRF token.
     csrf.exempt(api_bp)

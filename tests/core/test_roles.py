@@ -36,6 +36,12 @@ PUBLIC_ENDPOINTS = {
     "feedback.suggest_topic",
     "registration_staff.team_roster_pm",
     "registration_staff.team_roster_pm_remove",
+    # Calendar downloads and feeds (tests/calendar); renew_feed: personal link in the URL.
+    "calendar.day_download",
+    "calendar.item_download",
+    "calendar.program_feed",
+    "calendar.personal_feed",
+    "calendar.renew_feed",
 }
 VISITORS = [None, *Role]
 

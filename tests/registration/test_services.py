@@ -30,8 +30,11 @@ def _public(setup, name, **overrides):
 
 
 def _mail_to(email):
+    """Registration mail to ``email`` (calendar invitations are tested in tests/calendar)."""
     return db.session.scalars(
-        sa.select(OutboxMessage).where(OutboxMessage.to_email == email).order_by(OutboxMessage.id)
+        sa.select(OutboxMessage)
+        .where(OutboxMessage.to_email == email, OutboxMessage.kind.not_like("calendar%"))
+        .order_by(OutboxMessage.id)
     ).all()
 
 

@@ -1,0 +1,135 @@
+""" "Add to calendar" downloads, the public program feed and personal subscription feeds.
+
+Downloads answer only what the visitor may see (the agenda's visibility rules); anything else
+is a 404 identical to a missing record. The personal feed is found by its secret token; the
+personal page's button replaces that token (the old URL then answers 404).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, url_for
+
+from ..agenda import services as agenda
+from ..agenda.models import AgendaItem
+from ..agenda.public_views import current_viewer
+from ..core.links import person_for_token
+from ..core.models import ForumDay, Program
+from ..extensions import db
+from . import services
+from .forms import RenewFeedForm
+
+bp = Blueprint("calendar", __name__)
+
+# Signed-in staff may download drafts, so a download is never kept by a shared cache.
+_BY_VIEWER = "private, max-age=300"
+
+
+def _calendar_response(text: str, filename: str, *, download: bool, cache: str):
+    response = Response(text, mimetype="text/calendar")
+    response.charset = "utf-8"
+    disposition = "attachment" if download else "inline"
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    response.headers["Cache-Control"] = cache
+    return response
+
+
+def _visible_day(forum_id: int, day_id: int) -> ForumDay:
+    day = db.session.get(ForumDay, day_id)
+    if day is None or day.forum_id != forum_id or not agenda.can_see_day(current_viewer(), day):
+        abort(404)
+    return day
+
+
+def _visible_item(item_id: int) -> AgendaItem:
+    item = db.session.get(AgendaItem, item_id)
+    if item is None or not agenda.can_see_item(current_viewer(), item):
+        abort(404)
+    return item
+
+
+@bp.route("/forums/<int:forum_id>/days/<int:day_id>.ics")
+def day_download(forum_id: int, day_id: int):
+    day = _visible_day(forum_id, day_id)
+    event = services.day_event(
+        db.session, day, current_viewer(), uid=services.public_uid(services.day_key(day.id))
+    )
+    text = services.render_download(event, day.forum)
+    return _calendar_response(
+        text, f"forum-{day.forum.number}-{day.date}.ics", download=True, cache=_BY_VIEWER
+    )
+
+
+@bp.route("/sessions/<int:item_id>.ics")
+def item_download(item_id: int):
+    item = _visible_item(item_id)
+    event = services.item_event(
+        item, current_viewer(), uid=services.public_uid(services.item_key(item.id))
+    )
+    text = services.render_download(event, item.day.forum)
+    return _calendar_response(text, f"session-{item.id}.ics", download=True, cache=_BY_VIEWER)
+
+
+@bp.route("/programs/<int:program_id>/public.ics")
+def program_feed(program_id: int):
+    program = db.session.get(Program, program_id)
+    if program is None:
+        abort(404)
+    text = services.render_feed(services.public_program_feed(db.session, program))
+    return _calendar_response(
+        text, f"program-{program.id}-public.ics", download=False, cache="public, max-age=300"
+    )
+
+
+@bp.route("/calendar/<token>.ics")
+def personal_feed(token: str):
+    feed = services.feed_for_token(db.session, token)
+    if feed is None:
+        abort(404)
+    text = services.render_feed(services.personal_feed(db.session, feed.person))
+    # Someone's schedule, found by a secret: never kept by caches, never indexed.
+    response = _calendar_response(text, "my-forums.ics", download=False, cache="private, no-store")
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@bp.route("/me/<token>/calendar-link", methods=["POST"])
+def renew_feed(token: str):
+    """Replace the person's feed URL; calendars subscribed to the old one stop updating."""
+    person = person_for_token(db.session, token)
+    if person is None:
+        abort(404)
+    if not RenewFeedForm().validate_on_submit():
+        abort(400)
+    services.renew_feed(db.session, person)
+    db.session.commit()
+    flash(
+        "Your calendar has a new link. Calendars subscribed to the old link no longer update: "
+        "subscribe again with the new one.",
+        "success",
+    )
+    return redirect(url_for("registration.personal_page", token=token) + "#calendar")
+
+
+# --- For templates ---------------------------------------------------------------------------
+
+
+@bp.app_template_global()
+def calendar_download_url(target: ForumDay | AgendaItem) -> str | None:
+    """The "Add to calendar" link for a day or session, or None when this visitor could not
+    download it (e.g. a team-only session on a team member's personal agenda)."""
+    viewer = current_viewer()
+    if isinstance(target, ForumDay):
+        if agenda.can_see_day(viewer, target):
+            return url_for("calendar.day_download", forum_id=target.forum_id, day_id=target.id)
+    elif agenda.can_see_item(viewer, target):
+        return url_for("calendar.item_download", item_id=target.id)
+    return None
+
+
+@bp.app_template_global()
+def personal_calendar(person) -> dict:
+    """The personal page's calendar section: feed URLs (None before the first invitation) and
+    the button that creates or replaces them."""
+    feed = services.feed_of(db.session, person)
+    webcal, https = services.feed_urls(feed) if feed else (None, None)
+    return {"webcal_url": webcal, "https_url": https, "form": RenewFeedForm()}
