@@ -366,6 +366,21 @@ def managed_team(session, person: Person, team_id: int) -> Team | None:
     return membership.team if membership is not None else None
 
 
+def managed_teams(session, person: Person) -> list[Team]:
+    """The teams ``person`` is a project manager of, by name (for links on their page)."""
+    return list(
+        session.scalars(
+            select(Team)
+            .join(TeamMembership)
+            .where(
+                TeamMembership.person_id == person.id,
+                TeamMembership.role == TeamRole.PROJECT_MANAGER,
+            )
+            .order_by(Team.name)
+        )
+    )
+
+
 def add_roster_member(session, team: Team, name: str, email: str) -> TeamMembership:
     """Put someone on ``team``'s roster as a member (found by email, created if new).
 

@@ -260,6 +260,13 @@ def test_project_manager_adds_and_removes_members_of_their_team(app, client, tea
         assert "mel.member@county.example.org" not in dict(_roster("Buncombe County"))
 
 
+def test_managed_teams_lists_only_the_teams_a_person_manages(app_ctx, setup):
+    pm = add_team_member("Pat Manager", "Buncombe County", "project_manager")
+    member = add_team_member("Mel Member", "Buncombe County")
+    assert [team.name for team in rosters.managed_teams(db.session, pm)] == ["Buncombe County"]
+    assert rosters.managed_teams(db.session, member) == []
+
+
 def test_project_manager_cannot_remove_themselves_and_adding_twice_is_refused(app, client, teams):
     url = _roster_url(teams["pm"], teams["team_id"])
     token = csrf_token(client, url)
