@@ -64,6 +64,7 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     from .calendar import views as calendar_views
     from .calendar.services import register_calendar
     from .checkin import models as _checkin_models  # noqa: F401
+    from .checkin import views as checkin_views
     from .feedback import models as _feedback_models  # noqa: F401
     from .registration import staff_views as registration_staff_views
     from .registration import views as registration_views
@@ -73,6 +74,7 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     app.register_blueprint(agenda_views.bp)
     app.register_blueprint(speaker_views.bp)
     app.register_blueprint(public_views.bp)
+    app.register_blueprint(checkin_views.bp)
     app.register_blueprint(outbox_views.bp)
     app.register_blueprint(registration_views.bp)
     app.register_blueprint(calendar_views.bp)

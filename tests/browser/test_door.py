@@ -1,0 +1,125 @@
+"""Door staff check people in on a phone: type (or scan) a code, see the result at a glance."""
+
+import re
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import expect
+
+from forumapp.checkin import services as checkin
+from forumapp.checkin.models import CheckIn
+from forumapp.core.models import Forum
+from forumapp.extensions import db
+from forumapp.registration import services as registration
+
+from ..conftest import PASSWORD
+from ..registration.conftest import NOW, make_forum
+from .conftest import fits_without_sideways_scrolling
+
+
+@pytest.fixture
+def ticket_code(app):
+    """Ada is registered for the public day (March 15) and holds a ticket; returns its code."""
+    with app.app_context():
+        setup = make_forum(public_capacity=50)
+        forum = db.session.get(Forum, setup.forum_id)
+        data = registration.PublicRegistrationInput(
+            name="Ada Lovelace", email="ada@public.example.org", organization="Town of Cary",
+            day_ids=[setup.public_day_id], accessibility_needs="Step-free access", consent=True,
+        )  # fmt: skip
+        reg = registration.register_public(db.session, forum, data, NOW).registration
+        code = checkin.ticket_for(db.session, reg).code
+        db.session.commit()
+        return code
+
+
+@pytest.fixture
+def door_page(phone_page, make_user, ticket_code):
+    """A phone signed in as door staff, on the scan page for March 15."""
+    page = phone_page
+    problems = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.goto("/login")
+    page.get_by_label("Email").fill(make_user("door"))
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Door").click()
+    page.get_by_role("link", name=re.compile("Monday, March 15")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Door: Monday, March 15, 2027")
+    page.problems = problems
+    return page
+
+
+def check_in_count(app) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(CheckIn))
+
+
+def test_door_staff_type_a_code_and_a_second_scan_says_already_checked_in(
+    app, door_page, ticket_code
+):
+    page = door_page
+    # Headless Chromium has no camera: the page says so and typing still works.
+    expect(page.get_by_text(re.compile("Type the code or use a handheld scanner"))).to_be_visible()
+    field = page.get_by_label("Ticket code")
+    expect(field).to_be_focused()
+    page.evaluate("window.stillTheSamePage = true")
+
+    field.fill(checkin.format_code(ticket_code).lower())
+    field.press("Enter")  # what a handheld scanner sends after the code
+    result = page.get_by_role("status", name="Scan result")
+    expect(result).to_contain_text("Checked in")
+    expect(result).to_contain_text("Ada Lovelace")
+    expect(result).to_contain_text("Town of Cary")
+    expect(result).to_contain_text("Step-free access")
+    expect(result.locator(".result-ok")).to_be_visible()
+    expect(field).to_be_focused()
+    expect(field).to_have_value("")
+    expect(page.get_by_role("list", name="Recent check-ins")).to_contain_text("Ada Lovelace")
+    assert fits_without_sideways_scrolling(page)
+
+    field.fill(ticket_code)
+    page.get_by_role("button", name="Check in").click()
+    expect(result).to_contain_text("Already checked in")
+    expect(result).to_contain_text(re.compile(r"already checked in at \d+:\d\d [AP]M by Door"))
+    expect(result.locator(".result-warn")).to_be_visible()
+    assert page.evaluate("window.stillTheSamePage") is True  # no page load between scans
+    assert check_in_count(app) == 1
+    assert not [p for p in page.problems if "Content Security Policy" in p], page.problems
+
+
+def test_a_lost_answer_is_retried_with_the_same_request_and_counted_once(
+    app, door_page, ticket_code
+):
+    page = door_page
+    sent = []
+
+    def lose_the_first_answer(route):
+        sent.append(route.request.post_data_json["request_id"])
+        if len(sent) == 1:
+            route.fetch()  # the server checks Ada in, but the answer never reaches the phone
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route("**/scan", lose_the_first_answer)
+    field = page.get_by_label("Ticket code")
+    field.fill(ticket_code)
+    field.press("Enter")
+    result = page.get_by_role("status", name="Scan result")
+    expect(result).to_contain_text("Checked in")
+    expect(result).not_to_contain_text("Already")
+    assert len(sent) == 2 and sent[0] == sent[1]
+    assert check_in_count(app) == 1
+
+
+def test_an_invalid_code_is_shown_in_red_with_words(app, door_page, ticket_code):
+    page = door_page
+    field = page.get_by_label("Ticket code")
+    field.fill("HELLO")
+    field.press("Enter")
+    result = page.get_by_role("status", name="Scan result")
+    expect(result).to_contain_text("Invalid code")
+    expect(result.locator(".result-stop")).to_be_visible()
+    expect(field).to_be_focused()
