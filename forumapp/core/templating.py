@@ -58,6 +58,7 @@ def register_template_helpers(app: Flask) -> None:
             links.append(("core.staff_home", "Staff home"))
             if current_user.has_role(Role.ORGANIZER, Role.FACULTY):
                 links.append(("agenda.forum_list", "Manage forums"))
+                links.append(("feedback.overview", "Feedback"))
             if current_user.has_role(Role.DOOR, Role.ORGANIZER):
                 links.append(("checkin.door_days", "Door"))
             if current_user.has_role(Role.ORGANIZER, Role.FACULTY):

@@ -23,6 +23,8 @@ PUBLIC_ENDPOINTS = {
     "api.forum_agenda",
     "api.speaker",
     "api.openapi",
+    "feedback.respond",  # personal link: checked in test_feedback_pages
+    "feedback.suggest_topic",
     # Public registration and the personal link (token in the URL): tests/registration.
     "registration.public_register",
     "registration.resend_link",

@@ -1,0 +1,33 @@
+"""Staff forms for feedback; the attendee form is parsed by hand (one rating per session)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateTimeLocalField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+
+class ButtonForm(FlaskForm):
+    """A button (or a form parsed by hand) that needs only its CSRF token."""
+
+
+class WindowForm(FlaskForm):
+    closes_at = DateTimeLocalField(
+        "Feedback closes",
+        validators=[DataRequired("Choose the date and time feedback closes.")],
+        format="%Y-%m-%dT%H:%M",
+    )
+
+
+class ReviewerForm(FlaskForm):
+    reviewer_id = SelectField("Faculty reviewer", coerce=int)
+
+
+class InvitationForm(FlaskForm):
+    send_again = BooleanField("Also email people who were invited before")
+
+
+class SummaryForm(FlaskForm):
+    summary = TextAreaField(
+        "What the program heard and will do next", validators=[Length(max=5000)]
+    )

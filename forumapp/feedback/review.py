@@ -1,0 +1,100 @@
+"""Faculty review of a forum's feedback: the assigned reviewer, their summary of what the
+program heard and will do next, and sending that summary to the community teams."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from ..core.clock import utcnow
+from ..core.links import absolute_url, personal_token
+from ..core.models import Forum, Person, Role, Team, TeamMembership, User
+from ..mail.outbox import queue_templated_email
+from .collection import FeedbackError, InvalidFeedback, feedback_window, window_for_update
+from .models import FeedbackWindow
+
+MAX_SUMMARY = 5000
+SUMMARY_KIND = "feedback_summary"
+
+
+def reviewer_choices(session) -> list[User]:
+    """Staff who can be assigned to review feedback: active faculty accounts."""
+    return list(
+        session.scalars(
+            select(User)
+            .where(User.role == Role.FACULTY, User.active.is_(True))
+            .order_by(User.name, User.email)
+        )
+    )
+
+
+def assign_reviewer(session, forum: Forum, user: User | None) -> FeedbackWindow:
+    """Make ``user`` (a faculty member) the forum's feedback reviewer; None removes them."""
+    if user is not None and (user.role != Role.FACULTY or not user.active):
+        raise InvalidFeedback({"reviewer_id": "Choose an active faculty member."})
+    window = window_for_update(session, forum)
+    window.reviewer_id = user.id if user is not None else None
+    session.flush()
+    return window
+
+
+def save_summary(session, forum: Forum, text: str) -> FeedbackWindow:
+    """Save the faculty summary of the forum's feedback. Raises ``InvalidFeedback``."""
+    text = (text or "").strip()
+    if len(text) > MAX_SUMMARY:
+        raise InvalidFeedback(
+            {"summary": f"Keep the summary to {MAX_SUMMARY:,} characters (it has {len(text):,})."}
+        )
+    window = window_for_update(session, forum)
+    window.summary = text
+    session.flush()
+    return window
+
+
+def team_members(session, forum: Forum) -> list[Person]:
+    """Everyone on a roster of the forum's program's teams, each once."""
+    return list(
+        session.scalars(
+            select(Person)
+            .where(
+                Person.id.in_(
+                    select(TeamMembership.person_id)
+                    .join(Team, Team.id == TeamMembership.team_id)
+                    .where(Team.program_id == forum.program_id)
+                )
+            )
+            .order_by(Person.name, Person.id)
+        )
+    )
+
+
+def send_summary_to_teams(session, forum: Forum, now: datetime | None = None) -> list[Person]:
+    """Queue the faculty summary to every team member (through the outbox); returns them.
+
+    Part of the program's continuous communication: each email also carries the person's
+    link, where they can raise topics for the next forum. Raises ``FeedbackError`` when there
+    is no summary yet.
+    """
+    window = feedback_window(session, forum)
+    if window is None or not window.summary.strip():
+        raise FeedbackError("Write the summary before sending it to the teams.")
+    people = team_members(session, forum)
+    for person in people:
+        queue_templated_email(
+            session,
+            "feedback_summary",
+            to_email=person.email,
+            to_name=person.name,
+            person_id=person.id,
+            kind=SUMMARY_KIND,
+            subject=f"What we heard at {forum.title}, and what comes next",
+            person=person,
+            forum=forum,
+            program=forum.program,
+            summary=window.summary,
+            link=absolute_url("registration.personal_page", token=personal_token(person)),
+        )
+    window.summary_sent_at = now or utcnow()
+    session.flush()
+    return people
