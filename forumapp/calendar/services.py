@@ -249,11 +249,12 @@ def _viewer_for(session, person: Person, forum: Forum) -> agenda.Viewer:
     return agenda.Viewer(is_team_member=is_team_member(session, person, forum))
 
 
-def _invite(session, person_id: int, event_key: str) -> CalendarInvite | None:
+def _invite_for_update(session, person_id: int, event_key: str) -> CalendarInvite | None:
+    # Locked until commit on PostgreSQL, so two concurrent edits never send the same SEQUENCE.
     return session.scalar(
-        select(CalendarInvite).where(
-            CalendarInvite.person_id == person_id, CalendarInvite.event_key == event_key
-        )
+        select(CalendarInvite)
+        .where(CalendarInvite.person_id == person_id, CalendarInvite.event_key == event_key)
+        .with_for_update()
     )
 
 
@@ -311,7 +312,7 @@ def refresh_invite(
     target = _target(session, event_key)
     if target is None:
         return None
-    invite = _invite(session, person.id, event_key)
+    invite = _invite_for_update(session, person.id, event_key)
     if isinstance(target, ForumDay):
         forum = target.forum
         wanted = _has_confirmed_seat(session, person.id, target.id)
