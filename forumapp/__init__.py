@@ -66,6 +66,7 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     from .checkin import models as _checkin_models  # noqa: F401
     from .checkin import views as checkin_views
     from .feedback import models as _feedback_models  # noqa: F401
+    from .feedback import topic_views
     from .feedback import views as feedback_views
     from .registration import staff_views as registration_staff_views
     from .registration import views as registration_views
@@ -79,6 +80,7 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     app.register_blueprint(outbox_views.bp)
     app.register_blueprint(registration_views.bp)
     app.register_blueprint(feedback_views.bp)
+    app.register_blueprint(topic_views.bp)
     app.register_blueprint(calendar_views.bp)
     register_calendar(app)
     app.register_blueprint(registration_staff_views.bp)

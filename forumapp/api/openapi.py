@@ -284,6 +284,146 @@ _PATHS = {
     },
 }
 
+# --- Feedback: teams, topic suggestions, the faculty summary ---------------------------------
+
+_FEEDBACK_SCHEMAS = {
+    "Team": _object(
+        {"id": _ID, "name": {"type": "string", "examples": ["Wake County"]}},
+        description="A community team of the program.",
+    ),
+    "TopicSuggestionsRequest": _object(
+        {
+            "suggestions": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": 500,
+                "items": _object(
+                    {
+                        "text": {"type": "string", "minLength": 1, "maxLength": 1000},
+                        "team_id": _nullable(
+                            _ID | {"description": "The team that raised it (see /teams)."}
+                        ),
+                    },
+                    optional=("team_id",),
+                ),
+            }
+        },
+        description="Suggestions collected outside the feedback form (cards, team meetings).",
+    ),
+    "TopicSuggestionsCreated": _object(
+        {
+            "ids": {
+                "type": "array",
+                "items": _ID,
+                "description": "The new suggestions' ids, in the order sent.",
+            }
+        }
+    ),
+    "SessionAverage": _object(
+        {
+            "item_id": _ID,
+            "title": {"type": "string"},
+            "average": _nullable(
+                {"type": "number", "minimum": 1, "maximum": 5, "description": "Null: no ratings."}
+            ),
+            "ratings": _COUNT,
+        },
+        description="A rated session of the forum (meals and cancelled sessions are left out).",
+    ),
+    "TopicGroup": _object(
+        {
+            "id": _ID,
+            "label": {"type": "string", "examples": ["Jail, naloxone, MOUD"]},
+            "suggestion_ids": {"type": "array", "items": _ID},
+            "suggestions": _COUNT,
+            "teams": _COUNT | {"description": "Distinct teams that raised it."},
+            "flagged": {
+                "type": "boolean",
+                "description": "Raised by several teams (2 by default): special attention.",
+            },
+            "status": {"type": "string", "enum": ["open", "addressed", "set_aside"]},
+        },
+        description="Suggestions about the same thing, labelled by their key words.",
+    ),
+    "FeedbackSummary": _object(
+        {
+            "forum_id": _ID,
+            "responses": _COUNT | {"description": "Feedback responses of attendees."},
+            "average_overall": _nullable({"type": "number", "minimum": 1, "maximum": 5}),
+            "sessions": {"type": "array", "items": _ref("SessionAverage")},
+            "topic_groups": {
+                "type": "array",
+                "items": _ref("TopicGroup"),
+                "description": "Flagged groups first, then by teams and suggestions.",
+            },
+            "ungrouped_suggestions": _COUNT
+            | {"description": "Suggestions not grouped yet (grouped on Regroup or the next POST)."},
+        },
+    ),
+}
+
+_STAFF_ONLY = _error("No token, or a token that is not valid.")
+
+_FEEDBACK_PATHS = {
+    "/teams": {
+        "get": {
+            "operationId": "teams",
+            "summary": "The program's teams (any staff token)",
+            "security": [{"bearer": []}],
+            "responses": {
+                "200": _json(
+                    _object({"teams": {"type": "array", "items": _ref("Team")}}),
+                    "Teams by name.",
+                ),
+                "401": _STAFF_ONLY,
+            },
+        }
+    },
+    "/forums/{forum_id}/topic-suggestions": {
+        "post": {
+            "operationId": "create_topic_suggestions",
+            "summary": "Add topic suggestions raised after a forum (organizers and faculty)",
+            "description": (
+                "For suggestions collected outside the feedback form. All are checked first: "
+                "with one bad item nothing is added. The forum's topics are regrouped after."
+            ),
+            "security": [{"bearer": []}],
+            "parameters": [_id_parameter("forum_id", "forum")],
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _ref("TopicSuggestionsRequest")}},
+            },
+            "responses": {
+                "201": _json(_ref("TopicSuggestionsCreated"), "Added."),
+                "401": _STAFF_ONLY,
+                "403": _error("The token's role is not organizer or faculty."),
+                "404": _error("No such forum."),
+                "422": _error(
+                    "Nothing was added. `details` maps `body`, `suggestions`, "
+                    "`suggestions[i]` or `suggestions[i].field` to a message, e.g. an unknown "
+                    "team_id."
+                ),
+            },
+        }
+    },
+    "/forums/{forum_id}/feedback/summary": {
+        "get": {
+            "operationId": "feedback_summary_json",
+            "summary": "A forum's feedback summary (faculty and organizers)",
+            "security": [{"bearer": []}],
+            "parameters": [_id_parameter("forum_id", "forum")],
+            "responses": {
+                "200": _json(_ref("FeedbackSummary"), "The summary."),
+                "401": _STAFF_ONLY,
+                "403": _error("The token's role is not faculty or organizer."),
+                "404": _error("No such forum."),
+            },
+        }
+    },
+}
+_SCHEMAS.update(_FEEDBACK_SCHEMAS)
+_PATHS.update(_FEEDBACK_PATHS)
+
 _DOCUMENT = {
     "openapi": "3.1.0",
     "info": {

@@ -1,0 +1,74 @@
+"""Forms of the faculty topic pages. Per-group forms take a prefix (``rename-12``) so that every
+group's fields have their own ids on the one page."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
+from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from ..agenda.models import ItemKind
+from .models import TopicStatus
+from .topics import MAX_LABEL, MAX_NOTE
+
+MAX_IMPORT_BYTES = 1024 * 1024
+
+STATUS_LABELS = {
+    TopicStatus.OPEN.value: "Open",
+    TopicStatus.ADDRESSED.value: "Addressed",
+    TopicStatus.SET_ASIDE.value: "Set aside",
+}
+
+
+class ButtonForm(FlaskForm):
+    """A button that needs only its CSRF token."""
+
+
+class RenameForm(FlaskForm):
+    label = StringField(
+        "New name",
+        validators=[DataRequired("Give the group a name."), Length(max=MAX_LABEL)],
+    )
+
+
+class MergeForm(FlaskForm):
+    group_ids = SelectMultipleField("Groups to merge", coerce=int)
+    target_id = SelectField("Keep the name and status of", coerce=int)
+
+
+class SplitForm(FlaskForm):
+    suggestion_ids = SelectMultipleField("Suggestions to move to a new group", coerce=int)
+    label = StringField(
+        "Name of the new group",
+        validators=[Optional(), Length(max=MAX_LABEL)],
+    )
+
+
+class StatusForm(FlaskForm):
+    status = SelectField("Status", choices=list(STATUS_LABELS.items()))
+    note = TextAreaField("Note for colleagues", validators=[Length(max=MAX_NOTE)])
+
+
+class PromoteForm(FlaskForm):
+    kind = SelectField(
+        "Kind of session",
+        choices=[
+            (ItemKind.BREAKOUT.value, ItemKind.BREAKOUT.label),
+            (ItemKind.DISCUSSION.value, ItemKind.DISCUSSION.label),
+        ],
+    )
+
+
+class ImportForm(FlaskForm):
+    file = FileField(
+        "Suggestions file (CSV)",
+        validators=[
+            FileRequired("Choose the CSV file to upload."),
+            FileAllowed(
+                ["csv", "txt", "tsv"],
+                "Choose a .csv file. In your spreadsheet, use Save As → “CSV UTF-8”.",
+            ),
+            FileSize(MAX_IMPORT_BYTES, message="The file must be 1 MB or smaller."),
+        ],
+    )

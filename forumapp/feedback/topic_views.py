@@ -1,0 +1,259 @@
+"""Faculty and organizer pages for the topics raised after a forum: the groups (flagged ones
+first), their suggestions with team names (never who wrote them), edits of the groups, CSV
+import, and promotion of a group to a draft session of the next forum."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from sqlalchemy import select
+
+from ..core.auth import role_required
+from ..core.models import Forum, Role
+from ..extensions import db
+from . import topics
+from .models import TopicGroup
+from .topic_forms import (
+    STATUS_LABELS,
+    ButtonForm,
+    ImportForm,
+    MergeForm,
+    PromoteForm,
+    RenameForm,
+    SplitForm,
+    StatusForm,
+)
+
+bp = Blueprint("topics", __name__, url_prefix="/staff")
+
+READERS = (Role.FACULTY, Role.ORGANIZER)
+
+
+def _get_or_404(model, object_id: int):
+    instance = db.session.get(model, object_id)
+    if instance is None:
+        abort(404)
+    return instance
+
+
+def _flag_teams() -> int:
+    return current_app.config.get("TOPIC_FLAG_TEAMS", topics.FLAG_TEAMS)
+
+
+def _back(group_or_forum_id: int, anchor: str | None = None):
+    return redirect(url_for("topics.group_list", forum_id=group_or_forum_id, _anchor=anchor))
+
+
+def _prefix(action: str, group: TopicGroup) -> str:
+    # Every group has each form on the one page: ids like "rename-12-label" stay unique.
+    return f"{action}-{group.id}"
+
+
+def _form_error(form) -> None:
+    for errors in form.errors.values():
+        for message in errors:
+            flash(message, "error")
+
+
+@bp.route("/forums/<int:forum_id>/topics")
+@role_required(*READERS)
+def group_list(forum_id: int):
+    forum = _get_or_404(Forum, forum_id)
+    rows = topics.topic_groups(db.session, forum, _flag_teams())
+    merge_form = MergeForm(prefix="merge")
+    choices = [(row.group.id, f"{row.group.label} ({row.suggestions})") for row in rows]
+    merge_form.group_ids.choices = choices
+    merge_form.target_id.choices = choices
+    forms = {}
+    for row in rows:
+        group = row.group
+        forms[group.id] = {
+            "rename": RenameForm(prefix=_prefix("rename", group), label=group.label),
+            "split": SplitForm(prefix=_prefix("split", group)),
+            "status": StatusForm(
+                prefix=_prefix("status", group), status=group.status, note=group.note
+            ),
+            "promote": PromoteForm(prefix=_prefix("promote", group)),
+        }
+    return render_template(
+        "feedback/topics.html",
+        forum=forum,
+        rows=rows,
+        lines=topics.group_suggestions(db.session, forum),
+        forms=forms,
+        merge_form=merge_form,
+        button_form=ButtonForm(),
+        next_forum=topics.next_forum(db.session, forum),
+        ungrouped=topics.ungrouped_count(db.session, forum),
+        teams_total=len({team for row in rows for team in row.team_ids}),
+        suggestions_total=sum(row.suggestions for row in rows),
+        flag_teams=_flag_teams(),
+        status_labels=STATUS_LABELS,
+    )
+
+
+@bp.route("/forums/<int:forum_id>/topics/regroup", methods=["POST"])
+@role_required(*READERS)
+def regroup(forum_id: int):
+    forum = _get_or_404(Forum, forum_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    topics.regroup(db.session, forum)
+    db.session.commit()
+    flash("Suggestions regrouped. Groups you edited, marked or promoted were kept.", "success")
+    return _back(forum.id)
+
+
+@bp.route("/forums/<int:forum_id>/topics/merge", methods=["POST"])
+@role_required(*READERS)
+def merge(forum_id: int):
+    forum = _get_or_404(Forum, forum_id)
+    form = MergeForm(prefix="merge")
+    groups = db.session.scalars(
+        select(TopicGroup).where(TopicGroup.forum_id == forum.id).order_by(TopicGroup.id)
+    ).all()
+    choices = [(group.id, group.label) for group in groups]
+    form.group_ids.choices = choices
+    form.target_id.choices = choices
+    if not form.validate_on_submit():
+        _form_error(form)
+        return _back(forum.id, "merge")
+    by_id = {group.id: group for group in groups}
+    target = by_id[form.target_id.data]
+    others = [by_id[group_id] for group_id in form.group_ids.data if group_id != target.id]
+    try:
+        topics.merge_groups(db.session, target, others)
+    except topics.TopicError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return _back(forum.id, "merge")
+    db.session.commit()
+    flash(f"Merged {len(others) + 1} groups into “{target.label}”.", "success")
+    return _back(forum.id, f"group-{target.id}")
+
+
+@bp.route("/topic-groups/<int:group_id>/rename", methods=["POST"])
+@role_required(*READERS)
+def rename(group_id: int):
+    group = _get_or_404(TopicGroup, group_id)
+    form = RenameForm(prefix=_prefix("rename", group))
+    if form.validate_on_submit():
+        try:
+            topics.rename_group(db.session, group, form.label.data)
+        except topics.TopicError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(f"Group renamed “{group.label}”.", "success")
+    else:
+        _form_error(form)
+    return _back(group.forum_id, f"group-{group.id}")
+
+
+@bp.route("/topic-groups/<int:group_id>/split", methods=["POST"])
+@role_required(*READERS)
+def split(group_id: int):
+    group = _get_or_404(TopicGroup, group_id)
+    form = SplitForm(prefix=_prefix("split", group))
+    form.suggestion_ids.choices = [(s.id, s.text) for s in group.suggestions]
+    if not form.validate_on_submit():
+        _form_error(form)
+        return _back(group.forum_id, f"group-{group.id}")
+    try:
+        new_group = topics.split_group(
+            db.session, group, form.suggestion_ids.data, form.label.data or ""
+        )
+    except topics.TopicError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return _back(group.forum_id, f"group-{group.id}")
+    db.session.commit()
+    moved = len(form.suggestion_ids.data)
+    flash(
+        f"Moved {moved} suggestion{'' if moved == 1 else 's'} to the new group "
+        f"“{new_group.label}”.",
+        "success",
+    )
+    return _back(group.forum_id, f"group-{new_group.id}")
+
+
+@bp.route("/topic-groups/<int:group_id>/status", methods=["POST"])
+@role_required(*READERS)
+def status(group_id: int):
+    group = _get_or_404(TopicGroup, group_id)
+    form = StatusForm(prefix=_prefix("status", group))
+    if form.validate_on_submit():
+        try:
+            topics.set_status(db.session, group, form.status.data, form.note.data or "")
+        except topics.TopicError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(f"“{group.label}” is now {STATUS_LABELS[group.status].lower()}.", "success")
+    else:
+        _form_error(form)
+    return _back(group.forum_id, f"group-{group.id}")
+
+
+@bp.route("/topic-groups/<int:group_id>/promote", methods=["POST"])
+@role_required(*READERS)
+def promote(group_id: int):
+    group = _get_or_404(TopicGroup, group_id)
+    form = PromoteForm(prefix=_prefix("promote", group))
+    if not form.validate_on_submit():
+        _form_error(form)
+        return _back(group.forum_id, f"group-{group.id}")
+    try:
+        promotion = topics.promote_group(db.session, group, form.kind.data)
+    except topics.TopicError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return _back(group.forum_id, f"group-{group.id}")
+    db.session.commit()
+    item = promotion.item
+    if promotion.created:
+        flash(
+            f"“{item.title}” is now a draft {item.kind_label.lower()} on the first day of "
+            f"Forum {promotion.forum.number}, with no room. Organizers place it from the agenda.",
+            "success",
+        )
+    else:
+        flash(
+            f"This topic was already promoted: “{item.title}” in Forum {promotion.forum.number}. "
+            "Nothing new was created.",
+            "info",
+        )
+    for warning in promotion.warnings:
+        flash(warning, "warning")
+    return _back(group.forum_id, f"group-{group.id}")
+
+
+@bp.route("/forums/<int:forum_id>/topics/import", methods=["GET", "POST"])
+@role_required(*READERS)
+def import_csv(forum_id: int):
+    forum = _get_or_404(Forum, forum_id)
+    form = ImportForm()
+    errors: list[topics.RowError] = []
+    if form.validate_on_submit():
+        try:
+            text = topics.decode_csv(form.file.data.read())
+            added = topics.import_suggestions_csv(db.session, forum, text)
+            topics.regroup(db.session, forum)
+        except topics.SuggestionImportError as error:
+            db.session.rollback()
+            errors = error.errors
+        else:
+            db.session.commit()
+            count = len(added)
+            flash(
+                f"Imported {count} suggestion{'' if count == 1 else 's'} and regrouped.", "success"
+            )
+            return _back(forum.id)
+    return render_template(
+        "feedback/topics_import.html",
+        forum=forum,
+        form=form,
+        errors=errors,
+        teams=topics.program_teams(db.session, forum),
+    ), 400 if form.errors or errors else 200

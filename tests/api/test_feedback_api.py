@@ -1,0 +1,174 @@
+"""The feedback API: teams, topic suggestions from outside the form, and the faculty summary;
+every answer checked against the OpenAPI document."""
+
+from __future__ import annotations
+
+import pytest
+from jsonschema import Draft202012Validator, FormatChecker
+from referencing import Registry
+from referencing.jsonschema import DRAFT202012
+from sqlalchemy import func, select
+
+from forumapp.api.openapi import openapi_document
+from forumapp.core.models import Forum, Program, Team
+from forumapp.extensions import db
+from forumapp.feedback import collection
+from forumapp.feedback.models import TopicSuggestion
+
+from ..feedback.conftest import answers, build_world
+from .test_openapi import DOCUMENT_URI, _check, _openapi_path, _pointer, _validator
+
+
+@pytest.fixture(scope="module")
+def document() -> dict:
+    return openapi_document()
+
+
+def _check_post(client, document, url, body, headers=None, status=201) -> dict:
+    response = client.post(url, json=body, headers=headers or {})
+    assert response.status_code == status, response.get_data(as_text=True)
+    answer = response.get_json()
+    _validator(document, _openapi_path(url), "post", status).validate(answer)
+    return answer
+
+
+def _request_validator(document: dict, path: str, method: str) -> Draft202012Validator:
+    registry = Registry().with_resource(DOCUMENT_URI, DRAFT202012.create_resource(document))
+    pointer = _pointer(
+        "paths", path, method, "requestBody", "content", "application/json", "schema"
+    )
+    return Draft202012Validator(
+        {"$ref": f"{DOCUMENT_URI}#/{pointer}"}, registry=registry, format_checker=FormatChecker()
+    )
+
+
+def _token(app, make_user, role: str) -> dict:
+    result = app.test_cli_runner().invoke(args=["token", "create", make_user(role)])
+    assert result.exit_code == 0, result.output
+    return {"Authorization": f"Bearer {result.stdout.strip().splitlines()[0]}"}
+
+
+@pytest.fixture
+def teams(app, world) -> dict[str, int]:
+    with app.app_context():
+        program = db.session.scalar(select(Program))
+        built = [Team(program=program, name=name) for name in ("Dare County", "Wake County")]
+        db.session.add_all(built)
+        db.session.commit()
+        return {team.name: team.id for team in built}
+
+
+@pytest.fixture
+def organizer(app, make_user) -> dict:
+    return _token(app, make_user, "organizer")
+
+
+def _suggestions_url(world) -> str:
+    return f"/api/v1/forums/{world.winter_forum}/topic-suggestions"
+
+
+def test_any_staff_token_lists_teams(app, client, document, world, teams, make_user):
+    door = _token(app, make_user, "door")
+    body = _check(client, document, "/api/v1/teams", door)
+    assert body == {
+        "teams": [{"id": teams["Dare County"], "name": "Dare County"},
+                  {"id": teams["Wake County"], "name": "Wake County"}]
+    }  # fmt: skip
+    _check(client, document, "/api/v1/teams", status=401)
+
+
+def test_posted_suggestions_are_stored_grouped_and_summarised(
+    app, client, document, world, teams, organizer, as_staff
+):
+    body = {
+        "suggestions": [
+            {"text": "naloxone distribution in jails", "team_id": teams["Dare County"]},
+            {"text": "Narcan access for people leaving jail", "team_id": teams["Wake County"]},
+            {"text": "Narcan for inmates at release", "team_id": teams["Wake County"]},
+            {"text": "drug court in a small county"},
+        ]
+    }
+    _request_validator(document, "/forums/{forum_id}/topic-suggestions", "post").validate(body)
+    created = _check_post(client, document, _suggestions_url(world), body, organizer, 201)
+    assert len(created["ids"]) == 4
+    with app.app_context():
+        stored = db.session.scalars(select(TopicSuggestion).order_by(TopicSuggestion.id)).all()
+        assert [s.id for s in stored] == created["ids"]
+        assert {s.source for s in stored} == {"api"}
+        assert all(s.group_id is not None for s in stored)
+
+    # Faculty (the as_staff token) read the summary.
+    url = f"/api/v1/forums/{world.winter_forum}/feedback/summary"
+    summary = _check(client, document, url, as_staff)
+    assert summary["forum_id"] == world.winter_forum
+    assert (summary["responses"], summary["average_overall"]) == (0, None)
+    assert summary["ungrouped_suggestions"] == 0
+    jail, court = summary["topic_groups"]
+    assert jail["suggestion_ids"] == created["ids"][:3]
+    assert (jail["suggestions"], jail["teams"], jail["flagged"], jail["status"]) == (
+        3, 2, True, "open"
+    )  # fmt: skip
+    assert (court["suggestions"], court["teams"], court["flagged"]) == (1, 0, False)
+    workshop = next(s for s in summary["sessions"] if s["item_id"] == world.workshop)
+    assert workshop == {"item_id": world.workshop, "title": "Naloxone workshop",
+                        "average": None, "ratings": 0}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("body", "where"),
+    [
+        ({"suggestions": [{"text": "ok"}, {"text": "x", "team_id": 987654}]}, "suggestions[1]"),
+        ({"suggestions": [{"text": "   "}]}, "suggestions[0]"),
+        ({"suggestions": [{"text": 5}]}, "suggestions[0].text"),
+        ({"suggestions": [{"text": "x", "team_id": "Wake"}]}, "suggestions[0].team_id"),
+        ({"suggestions": [{"text": "x", "who": "Ana"}]}, "suggestions[0].who"),
+        ({"suggestions": ["just text"]}, "suggestions[0]"),
+        ({"suggestions": []}, "suggestions"),
+        ({"topics": []}, "topics"),
+        ([], "body"),
+    ],
+)
+def test_bad_suggestions_get_a_422_naming_each_item_and_nothing_is_stored(
+    app, client, document, world, teams, organizer, body, where
+):
+    answer = _check_post(client, document, _suggestions_url(world), body, organizer, 422)
+    assert where in answer["details"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count(TopicSuggestion.id))) == 0
+
+
+def test_a_body_that_is_not_json_is_a_422(client, document, world, organizer):
+    response = client.post(_suggestions_url(world), data="{nope", headers=organizer)
+    assert response.status_code == 422
+    assert "body" in response.get_json()["details"]
+
+
+def test_roles_and_unknown_forums(app, client, document, world, make_user, as_staff):
+    door = _token(app, make_user, "door")
+    body = {"suggestions": [{"text": "stigma"}]}
+    _check_post(client, document, _suggestions_url(world), body, door, 403)
+    _check_post(client, document, _suggestions_url(world), body, None, 401)
+    _check_post(client, document, "/api/v1/forums/987654/topic-suggestions", body, as_staff, 404)
+    summary = f"/api/v1/forums/{world.winter_forum}/feedback/summary"
+    _check(client, document, summary, door, status=403)
+    _check(client, document, summary, status=401)
+    _check(client, document, "/api/v1/forums/987654/feedback/summary", as_staff, status=404)
+
+
+def test_summary_counts_responses_and_averages_ratings(app, client, document, make_user):
+    with app.app_context():
+        built = build_world()
+        opening = built.items["Opening"]
+        collection.save_response(db.session, built.registration("Ana Alvarez"),
+                                 answers(5, {opening: 4}, topics=["Narcan in jails"]))  # fmt: skip
+        collection.save_response(db.session, built.registration("Cy Carter"),
+                                 answers(2, {opening: 3}))  # fmt: skip
+        forum_id = db.session.get(Forum, built.forum_id).id
+        db.session.commit()
+    faculty = _token(app, make_user, "faculty")
+    summary = _check(client, document, f"/api/v1/forums/{forum_id}/feedback/summary", faculty)
+    assert (summary["responses"], summary["average_overall"]) == (2, 3.5)
+    row = next(s for s in summary["sessions"] if s["item_id"] == opening)
+    assert (row["average"], row["ratings"]) == (3.5, 2)
+    # The form's topic is counted, waiting for the next regroup.
+    assert summary["ungrouped_suggestions"] == 1

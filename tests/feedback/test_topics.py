@@ -1,0 +1,310 @@
+"""Topic groups: counts by distinct team, flagged first, faculty edits, regrouping that keeps
+their work, CSV import, and promotion to a draft session of the next forum."""
+
+from __future__ import annotations
+
+from datetime import time
+
+import pytest
+from sqlalchemy import func, select
+
+from forumapp.agenda.models import AgendaItem
+from forumapp.core.clock import to_local
+from forumapp.extensions import db
+from forumapp.feedback import topics
+from forumapp.feedback.models import TopicGroup, TopicSuggestion
+
+from .. import builders as build
+from .topic_builders import build_topic_world, group_of, suggest
+
+JAIL = [
+    ("naloxone distribution in jails", "Buncombe County"),
+    ("Narcan access for people leaving jail", "Dare County"),
+    ("Narcan for inmates at release", "Buncombe County"),
+]
+
+
+@pytest.fixture
+def world(app_ctx):
+    return build_topic_world()
+
+
+def _rows(world, **options):
+    return topics.topic_groups(db.session, world.forum(), **options)
+
+
+def _group_count(world) -> int:
+    return db.session.scalar(
+        select(func.count(TopicGroup.id)).where(TopicGroup.forum_id == world.forum_id)
+    )
+
+
+# --- Counting and sorting ------------------------------------------------------------------
+
+
+def test_three_suggestions_from_two_teams_count_two_teams(world):
+    ids = suggest(world, *JAIL)
+    topics.regroup(db.session, world.forum())
+    [row] = _rows(world)
+    assert row.suggestion_ids == ids
+    assert (row.suggestions, row.teams, row.flagged) == (3, 2, True)
+
+
+def test_suggestions_without_a_team_count_no_team(world):
+    suggest(world, ("Narcan in jails", None), ("naloxone for people leaving jail", None))
+    topics.regroup(db.session, world.forum())
+    [row] = _rows(world)
+    assert (row.suggestions, row.teams, row.flagged) == (2, 0, False)
+
+
+def test_groups_raised_by_several_teams_come_first(world):
+    suggest(
+        world,
+        ("settlement fund reporting", "Wake County"),
+        ("how to spend opioid settlement money", "Wake County"),
+        ("opioid settlement spending plan", "Wake County"),
+        ("drug court in a small county", "Dare County"),
+        *JAIL,
+    )
+    topics.regroup(db.session, world.forum())
+    rows = _rows(world)
+    assert [(r.suggestions, r.teams, r.flagged) for r in rows] == [
+        (3, 2, True),
+        (3, 1, False),
+        (1, 1, False),
+    ]
+    assert "jail" in rows[0].group.label.lower()
+    # The threshold is configurable: with three teams needed, nothing is flagged.
+    assert not any(r.flagged for r in _rows(world, flag_teams=3))
+
+
+# --- Regrouping ----------------------------------------------------------------------------
+
+
+def test_new_suggestions_join_on_regroup_and_unchanged_groups_keep_their_id_and_label(world):
+    first = suggest(world, *JAIL[:2], ("drug court in a small county", "Dare County"))
+    topics.regroup(db.session, world.forum())
+    jail_group = group_of(first[0])
+    jail_id, jail_label = jail_group.id, jail_group.label
+    court_id = group_of(first[2]).id
+
+    suggest(world, ("starting a recovery court", "Wake County"))
+    assert topics.ungrouped_count(db.session, world.forum()) == 1
+    topics.regroup(db.session, world.forum())
+
+    assert topics.ungrouped_count(db.session, world.forum()) == 0
+    assert (group_of(first[0]).id, group_of(first[0]).label) == (jail_id, jail_label)
+    court = group_of(first[2])
+    assert court.id == court_id
+    assert len(court.suggestions) == 2
+    assert _group_count(world) == 2
+
+
+def test_regroup_leaves_renamed_marked_and_promoted_groups_alone(world):
+    ids = suggest(world, *JAIL, ("drug court", "Dare County"), ("recovery court", "Wake County"))
+    topics.regroup(db.session, world.forum())
+    jail, court = group_of(ids[0]), group_of(ids[3])
+    topics.rename_group(db.session, jail, "Jail health")
+    topics.set_status(db.session, court, "set_aside", "Covered by the state")
+
+    suggest(world, ("naloxone for people released from detention", "Wake County"))
+    topics.regroup(db.session, world.forum())
+
+    assert group_of(ids[0]).label == "Jail health"
+    assert len(group_of(ids[0]).suggestions) == 3
+    assert group_of(ids[3]).status == "set_aside"
+    assert len(group_of(ids[3]).suggestions) == 2
+
+
+# --- Faculty edits -------------------------------------------------------------------------
+
+
+def test_rename_marks_the_group_curated(world):
+    ids = suggest(world, *JAIL)
+    topics.regroup(db.session, world.forum())
+    group = topics.rename_group(db.session, group_of(ids[0]), "  Naloxone at jail release ")
+    assert (group.label, group.curated) == ("Naloxone at jail release", True)
+    with pytest.raises(topics.TopicError, match="name"):
+        topics.rename_group(db.session, group, "   ")
+
+
+def test_merge_moves_suggestions_and_deletes_the_others(world):
+    ids = suggest(world, *JAIL[:1], ("drug court", "Dare County"), ("stigma", "Wake County"))
+    topics.regroup(db.session, world.forum())
+    target, court, stigma = (group_of(i) for i in ids)
+    topics.set_status(db.session, court, "open", "Ask the DA")
+    merged = topics.merge_groups(db.session, target, [court, stigma])
+    assert merged.curated
+    assert sorted(s.id for s in merged.suggestions) == sorted(ids)
+    assert "Ask the DA" in merged.note
+    assert _group_count(world) == 1
+    with pytest.raises(topics.TopicError, match="other group"):
+        topics.merge_groups(db.session, merged, [merged])
+
+
+def test_split_moves_ticked_suggestions_to_a_new_curated_group(world):
+    ids = suggest(world, *JAIL)
+    topics.regroup(db.session, world.forum())
+    group = group_of(ids[0])
+    new_group = topics.split_group(db.session, group, [ids[2]], "Release planning")
+    assert (new_group.label, new_group.curated) == ("Release planning", True)
+    assert [s.id for s in new_group.suggestions] == [ids[2]]
+    assert sorted(s.id for s in group_of(ids[0]).suggestions) == ids[:2]
+    assert group_of(ids[0]).curated
+    # Regrouping now leaves both alone.
+    topics.regroup(db.session, world.forum())
+    assert group_of(ids[2]).id == new_group.id
+    with pytest.raises(topics.TopicError, match="at least one"):
+        topics.split_group(db.session, new_group, [ids[2]])
+    with pytest.raises(topics.TopicError, match="Tick"):
+        topics.split_group(db.session, group, [ids[2]])
+
+
+def test_split_without_a_name_is_named_by_key_words(world):
+    ids = suggest(world, *JAIL, ("jail reentry planning", "Wake County"))
+    topics.regroup(db.session, world.forum())
+    new_group = topics.split_group(db.session, group_of(ids[0]), [ids[3]])
+    assert "reentry" in new_group.label.lower() or "jail" in new_group.label.lower()
+
+
+def test_status_and_note(world):
+    ids = suggest(world, *JAIL)
+    topics.regroup(db.session, world.forum())
+    group = topics.set_status(db.session, group_of(ids[0]), "addressed", "Forum 2 breakout")
+    assert (group.status, group.note) == ("addressed", "Forum 2 breakout")
+    with pytest.raises(topics.TopicError, match="Choose"):
+        topics.set_status(db.session, group, "done")
+
+
+# --- Adding suggestions --------------------------------------------------------------------
+
+
+def test_bad_suggestions_are_named_and_none_is_added(world):
+    with pytest.raises(topics.InvalidSuggestions) as caught:
+        topics.add_suggestions(
+            db.session,
+            world.forum(),
+            [("fine", None), ("  ", None), ("x" * 1001, None), ("unknown team", 987654)],
+        )
+    assert set(caught.value.errors) == {1, 2, 3}
+    assert db.session.scalar(select(func.count(TopicSuggestion.id))) == 0
+
+
+# --- CSV import ----------------------------------------------------------------------------
+
+
+def test_csv_import_matches_team_names_forgivingly(world):
+    text = (
+        "Text,Team\n"
+        "Narcan for people leaving jail,buncombe\n"
+        "naloxone in jails,DARE COUNTY\n"
+        '"syringe services, and hours",\n'
+        "\n"
+        "MAT in detention,Wake County Team\n"
+    )
+    added = topics.import_suggestions_csv(db.session, world.forum(), text)
+    assert [s.team_id for s in added] == [
+        world.teams["Buncombe County"],
+        world.teams["Dare County"],
+        None,
+        world.teams["Wake County"],
+    ]
+    assert added[2].text == "syringe services, and hours"
+    assert {s.source for s in added} == {"csv"}
+
+
+def test_csv_import_reports_every_bad_line_and_writes_nothing(world):
+    text = (
+        "text,team\n"
+        "Narcan for people leaving jail,Buncombe\n"
+        ",Dare\n"
+        "drug court,Orange County\n"
+        "stigma,Wake\n"
+        f"{'x' * 1001},Wake\n"
+    )
+    with pytest.raises(topics.SuggestionImportError) as caught:
+        topics.import_suggestions_csv(db.session, world.forum(), text)
+    errors = caught.value.errors
+    assert [error.line for error in errors] == [3, 4, 6]
+    assert "empty" in errors[0].message
+    assert "Orange County" in errors[1].message and "Wake County" in errors[1].message
+    assert "longer" in errors[2].message
+    assert db.session.scalar(select(func.count(TopicSuggestion.id))) == 0
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (b"", "empty"),
+        (b"team\nWake\n", "first row"),
+        (b"text,team\n", "no suggestions"),
+        (b"PK\x03\x04\x00\x00", "not a CSV"),
+        ("text\ncaf\u00e9\n".encode("latin-1"), "not UTF-8"),
+    ],
+)
+def test_csv_import_explains_unreadable_files(world, raw, message):
+    with pytest.raises(topics.SuggestionImportError, match=message):
+        topics.import_suggestions_csv(db.session, world.forum(), topics.decode_csv(raw))
+
+
+# --- Promotion -----------------------------------------------------------------------------
+
+
+def test_promotion_creates_a_draft_session_in_the_next_forum_with_its_provenance(world):
+    ids = suggest(world, *JAIL)
+    topics.regroup(db.session, world.forum())
+    group = topics.rename_group(db.session, group_of(ids[0]), "Naloxone at jail release")
+
+    promotion = topics.promote_group(db.session, group, "discussion")
+
+    item = promotion.item
+    assert promotion.created and promotion.forum.id == world.next_forum_id
+    assert item.day_id == world.next_day_id  # the first day
+    assert (item.kind, item.title, item.room_id) == ("discussion", "Naloxone at jail release", None)
+    assert item.provenance == "Proposed from Forum 1 feedback (raised by 2 teams)"
+    assert "Narcan access for people leaving jail" in item.description
+    assert "Buncombe" not in item.description  # texts only, no names
+    assert group.promoted_item_id == item.id
+    assert to_local(item.starts_at, "America/New_York").time() == time(8, 30)
+
+
+def test_promoting_twice_returns_the_same_session(world):
+    ids = suggest(world, *JAIL)
+    topics.regroup(db.session, world.forum())
+    first = topics.promote_group(db.session, group_of(ids[0]))
+    again = topics.promote_group(db.session, group_of(ids[0]), "discussion")
+    assert not again.created
+    assert again.item.id == first.item.id
+    assert db.session.scalar(select(func.count(AgendaItem.id))) == 1
+
+
+def test_promotion_takes_the_first_free_hour_of_the_day(world):
+    day = world.next_forum().days[0]
+    build.item(day, "Welcome", time(8, 30), time(9, 30), kind="general_session")
+    build.item(day, "Keynote", time(9, 30), time(10, 15), kind="general_session")
+    ids = suggest(world, *JAIL)
+    topics.regroup(db.session, world.forum())
+    item = topics.promote_group(db.session, group_of(ids[0])).item
+    local = to_local(item.starts_at, "America/New_York")
+    assert (local.time(), item.kind) == (time(10, 15), "breakout")
+
+
+def test_promotion_needs_a_next_forum_and_a_known_kind(app_ctx):
+    world = build_topic_world(with_next_forum=False)
+    ids = suggest(world, *JAIL)
+    topics.regroup(db.session, world.forum())
+    with pytest.raises(topics.NoNextForum, match="no Forum 2"):
+        topics.promote_group(db.session, group_of(ids[0]))
+    with pytest.raises(topics.TopicError, match="breakout or"):
+        topics.promote_group(db.session, group_of(ids[0]), "panel")
+
+
+def test_a_promoted_group_stays_promoted_through_merges_and_regrouping(world):
+    ids = suggest(world, *JAIL, ("drug court", "Dare County"))
+    topics.regroup(db.session, world.forum())
+    item = topics.promote_group(db.session, group_of(ids[0])).item
+    court = group_of(ids[3])
+    topics.merge_groups(db.session, court, [group_of(ids[0])])
+    assert court.promoted_item_id == item.id
+    topics.regroup(db.session, world.forum())
+    assert group_of(ids[0]).promoted_item_id == item.id
