@@ -63,8 +63,10 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     from .calendar import models as _calendar_models  # noqa: F401  (tables known to Alembic)
     from .calendar import views as calendar_views
     from .calendar.services import register_calendar
+    from .checkin import badge_views, ticket_views
     from .checkin import models as _checkin_models  # noqa: F401
     from .checkin import views as checkin_views
+    from .checkin.tickets import register_tickets
     from .feedback import models as _feedback_models  # noqa: F401
     from .feedback import topic_views
     from .feedback import views as feedback_views
@@ -84,6 +86,9 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     app.register_blueprint(calendar_views.bp)
     register_calendar(app)
     app.register_blueprint(registration_staff_views.bp)
+    app.register_blueprint(ticket_views.bp)
+    app.register_blueprint(badge_views.bp)
+    register_tickets(app)
     # The API authenticates with bearer tokens, not cookies, so it needs no CSRF token.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)

@@ -195,6 +195,9 @@ def check_in_registration(
         )  # fmt: skip
     existing = _live_check_in(session, registration.id, day.id)
     if existing is not None:
+        if request_id and existing.request_id == request_id:
+            # This very request, retried while its first attempt was committing.
+            return _replayed(session, request_id)
         return _already(existing, registration, day, teams)
     check_in = CheckIn(
         registration_id=registration.id,

@@ -30,6 +30,7 @@ the attempt and the batch stops, so the others keep their attempts for when it i
 
 from __future__ import annotations
 
+import base64
 import smtplib
 import threading
 from collections.abc import Callable, Iterable
@@ -376,7 +377,8 @@ def build_email(message: _Claimed | OutboxMessage, sender: str) -> EmailMessage:
     part (an iMIP ``text/calendar; method=REQUEST`` must sit there), wrapped with the
     attachments in ``multipart/mixed`` when there are any. A part's ``content_type`` is sent as
     stored, parameters and all (values quoted, as MIME allows: ``method="REQUEST"``), with
-    ``charset=utf-8`` added to text parts that lack one.
+    ``charset=utf-8`` added to text parts that lack one. An attachment with a ``content_id``
+    (an image the HTML shows by ``cid:``) sits inline beside the HTML in ``multipart/related``.
     """
     email = EmailMessage(policy=MIME_POLICY)
     email["Subject"] = message.subject
@@ -387,24 +389,50 @@ def build_email(message: _Claimed | OutboxMessage, sender: str) -> EmailMessage:
     # The same on every attempt, so a rare duplicate can be recognised as one.
     email["Message-ID"] = f"<outbox.{message.id}.{message.created_at:%Y%m%d%H%M%S}@{domain}>"
     email.set_content(message.text_body)
+    attachments = list(message.attachments or [])
+    inline = [part for part in attachments if part.get("content_id")] if message.html_body else []
     if message.html_body or message.alternatives:
         email.make_alternative()
         if message.html_body:
             email.add_alternative(message.html_body, subtype="html")
+            if inline:
+                html = list(email.iter_parts())[-1]
+                html.make_related()
+                for part in inline:
+                    html.attach(_attachment_part(part, inline=True))
         for part in message.alternatives:
             email.attach(_mime_part(part["content_type"], part["content"]))
-    if message.attachments:
+    files = [part for part in attachments if not any(part is other for other in inline)]
+    if files:
         email.make_mixed()
-        for part in message.attachments:
-            email.attach(_mime_part(part["content_type"], part["content"], part["filename"]))
+        for part in files:
+            email.attach(_attachment_part(part))
     return email
 
 
-def _mime_part(content_type: str, content: str | bytes, filename: str | None = None) -> MIMEPart:
+def _attachment_part(part: dict, inline: bool = False) -> MIMEPart:
+    """A stored attachment: text ``content`` or binary ``content_base64``."""
+    if "content_base64" in part:
+        content = base64.b64decode(part["content_base64"])
+    else:
+        content = part["content"]
+    disposition = "inline" if inline else "attachment"
+    mime = _mime_part(part["content_type"], content, part["filename"], disposition)
+    if part.get("content_id"):
+        mime["Content-ID"] = f"<{part['content_id']}>"
+    return mime
+
+
+def _mime_part(
+    content_type: str,
+    content: str | bytes,
+    filename: str | None = None,
+    disposition: str | None = None,
+) -> MIMEPart:
     probe = EmailMessage(policy=MIME_POLICY)
     probe["Content-Type"] = content_type
     maintype, subtype = probe.get_content_maintype(), probe.get_content_subtype()
-    disposition = "attachment" if filename else None
+    disposition = disposition or ("attachment" if filename else None)
     part = MIMEPart(policy=MIME_POLICY)
     if maintype == "text":
         text = content.decode("utf-8") if isinstance(content, bytes) else content

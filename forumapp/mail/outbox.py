@@ -26,7 +26,12 @@ def queue_email(
     alternatives: Sequence[dict] = (),
     attachments: Sequence[dict] = (),
 ) -> OutboxMessage:
-    """Store one email for delivery; it is sent only if the caller's transaction commits."""
+    """Store one email for delivery; it is sent only if the caller's transaction commits.
+
+    An attachment is ``{"filename", "content_type", "content"}`` with text content, or with
+    ``"content_base64"`` instead of ``"content"`` for binary data. With a ``"content_id"`` it is
+    an inline part the HTML body shows by ``<img src="cid:<content_id>">``.
+    """
     message = OutboxMessage(
         kind=kind,
         person_id=person_id,
@@ -45,9 +50,12 @@ def queue_email(
 
 def queue_templated_email(
     session, template: str, *, to_email: str, to_name: str = "", kind: str, subject: str,
-    person_id: int | None = None, **context,
+    person_id: int | None = None, attachments: Sequence[dict] = (), **context,
 ) -> OutboxMessage:  # fmt: skip
-    """Render ``templates/mail/<template>.txt`` and ``.html`` and queue the message."""
+    """Render ``templates/mail/<template>.txt`` and ``.html`` and queue the message.
+
+    ``attachments`` as for ``queue_email``.
+    """
     context = {"subject": subject, "to_name": to_name, **context}
     return queue_email(
         session,
@@ -58,4 +66,5 @@ def queue_templated_email(
         html_body=render_template(f"mail/{template}.html", **context),
         kind=kind,
         person_id=person_id,
+        attachments=attachments,
     )

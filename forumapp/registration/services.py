@@ -31,7 +31,7 @@ from ..core.models import (
 )
 from ..mail.outbox import queue_templated_email
 from .models import BreakoutPick, DaySeat, Registration, RegistrationKind, SeatStatus
-from .signals import place_changed
+from .signals import confirmation_email, place_changed
 
 ACTIVE = (SeatStatus.CONFIRMED.value, SeatStatus.WAITLISTED.value)
 
@@ -701,6 +701,11 @@ def _email_registration(session, result: RegistrationResult) -> None:
     registration = result.registration
     person = registration.person
     forum = registration.forum
+    extra, attachments = {}, []  # e.g. the ticket, from the check-in feature
+    for _receiver, addition in confirmation_email.send(registration, session=session):
+        if addition is not None:
+            extra |= addition.context
+            attachments += addition.attachments
     queue_templated_email(
         session,
         "registration_confirmation",
@@ -714,6 +719,8 @@ def _email_registration(session, result: RegistrationResult) -> None:
         program=forum.program,
         days=result.days,
         link=personal_link(person),
+        attachments=attachments,
+        **extra,
     )
 
 

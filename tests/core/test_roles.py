@@ -44,6 +44,9 @@ PUBLIC_ENDPOINTS = {
     "calendar.program_feed",
     "calendar.personal_feed",
     "calendar.renew_feed",
+    "tickets.ticket_image",  # personal link in the URL: tests/checkin/test_tickets
+    "tickets.ticket_page",
+    "tickets.reissue",
 }
 VISITORS = [None, *Role]
 

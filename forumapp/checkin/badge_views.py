@@ -1,0 +1,71 @@
+"""Organizers print name badges: a PDF for everyone confirmed on a day, or for chosen people."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+
+from ..core.auth import role_required
+from ..core.models import Forum, ForumDay, Person, Role
+from ..extensions import db
+from ..registration.models import DaySeat, Registration, SeatStatus
+from . import badges
+
+bp = Blueprint("badges", __name__)
+
+
+def _forum_or_404(forum_id: int) -> Forum:
+    forum = db.session.get(Forum, forum_id)
+    if forum is None:
+        abort(404)
+    return forum
+
+
+@bp.route("/staff/forums/<int:forum_id>/badges")
+@role_required(Role.ORGANIZER)
+def badge_form(forum_id: int):
+    """Choose whose badges to print: a whole day, or people ticked in the list."""
+    forum = _forum_or_404(forum_id)
+    confirmed = DaySeat.status == SeatStatus.CONFIRMED.value
+    per_day = dict(
+        db.session.execute(
+            select(DaySeat.day_id, func.count())
+            .join(ForumDay)
+            .where(ForumDay.forum_id == forum.id, confirmed)
+            .group_by(DaySeat.day_id)
+        ).all()
+    )
+    people = db.session.execute(
+        select(Registration.id, Person.name, Person.organization)
+        .join(Person, Person.id == Registration.person_id)
+        .where(
+            Registration.forum_id == forum.id,
+            Registration.id.in_(select(DaySeat.registration_id).where(confirmed)),
+        )
+        .order_by(Person.name, Registration.id)
+    ).all()
+    return render_template("checkin/badges.html", forum=forum, per_day=per_day, people=people)
+
+
+@bp.route("/staff/forums/<int:forum_id>/badges.pdf")
+@role_required(Role.ORGANIZER)
+def badges_pdf(forum_id: int):
+    """Badges as a PDF. ``day_id``: people confirmed that day; ``registration_id`` (repeated):
+    only those people; neither: everyone confirmed on any day of the forum."""
+    forum = _forum_or_404(forum_id)
+    day_id = request.args.get("day_id", type=int)
+    if day_id is not None and day_id not in {day.id for day in forum.days}:
+        abort(404)
+    chosen = request.args.getlist("registration_id", type=int)
+    if "registration_id" in request.args and not chosen:
+        abort(400)
+    cards = badges.badge_cards(db.session, forum, day_id, chosen or None)
+    if not cards:
+        flash("Nobody to print: no one with a confirmed seat matches that choice.", "error")
+        return redirect(url_for("badges.badge_form", forum_id=forum.id))
+    pdf = badges.badges_pdf(cards, title=f"Name badges · {forum.title}")
+    db.session.commit()  # tickets issued for the badges' QR codes
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="forum-{forum.number}-badges.pdf"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

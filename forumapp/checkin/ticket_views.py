@@ -1,0 +1,90 @@
+"""A person's tickets, reached from their personal link (/me/<token>/tickets/…).
+
+Only the owner of the token sees a ticket; any other registration id answers 404, exactly like
+one that does not exist, so the pages reveal nothing about other people.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+
+from ..core.links import person_for_token
+from ..extensions import db
+from ..registration.forms import ButtonForm
+from ..registration.models import Registration
+from . import services, tickets
+
+bp = Blueprint("tickets", __name__)
+
+
+def _own_registration_or_404(token: str, registration_id: int) -> Registration:
+    person = person_for_token(db.session, token)
+    registration = db.session.get(Registration, registration_id) if person else None
+    if registration is None or registration.person_id != person.id:
+        abort(404)
+    return registration
+
+
+def _code_now(registration: Registration) -> str:
+    code = tickets.current_ticket(db.session, registration).code
+    db.session.commit()  # a ticket issued just now must outlive this request
+    return code
+
+
+def png_response(png: bytes) -> Response:
+    response = Response(png, mimetype="image/png")
+    # A ticket is personal and a new code replaces it: never keep it in a shared cache.
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/me/<token>/tickets/<int:registration_id>.png")
+def ticket_image(token: str, registration_id: int):
+    """The ticket's QR code; ``?print=1`` gives the sturdier level Q for paper."""
+    registration = _own_registration_or_404(token, registration_id)
+    if not tickets.has_confirmed_seat(registration):
+        abort(404)
+    level = tickets.PRINT_LEVEL if request.args.get("print") else tickets.SCREEN_LEVEL
+    return png_response(tickets.qr_png(_code_now(registration), level))
+
+
+@bp.route("/me/<token>/tickets/<int:registration_id>")
+def ticket_page(token: str, registration_id: int):
+    """A printable ticket: QR code, code in groups, name, forum, days and venue."""
+    registration = _own_registration_or_404(token, registration_id)
+    has_seat = tickets.has_confirmed_seat(registration)
+    code = _code_now(registration) if has_seat else None
+    confirmed_days = sorted(
+        (seat.day for seat in registration.seats if seat.status == "confirmed"),
+        key=lambda day: day.date,
+    )
+    return render_template(
+        "checkin/ticket.html",
+        token=token,
+        registration=registration,
+        person=registration.person,
+        forum=registration.forum,
+        has_seat=has_seat,
+        grouped_code=services.format_code(code) if code else "",
+        confirmed_days=confirmed_days,
+    )
+
+
+@bp.route("/me/<token>/tickets/<int:registration_id>/reissue", methods=["POST"])
+def reissue(token: str, registration_id: int):
+    """A new code for a lost or shared ticket; the old code stops working at the door."""
+    registration = _own_registration_or_404(token, registration_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    if not tickets.has_confirmed_seat(registration):
+        abort(404)
+    services.reissue_ticket(db.session, registration)
+    db.session.commit()
+    flash(
+        f"You have a new ticket code for {registration.forum.title}. "
+        "The old one no longer works: use the new QR code below.",
+        "success",
+    )
+    return redirect(
+        url_for("registration.personal_page", token=token) + f"#forum-{registration.forum_id}"
+    )
