@@ -3,7 +3,9 @@
 import re
 
 import pytest
+import qrcode
 import sqlalchemy as sa
+from PIL import Image
 from playwright.sync_api import expect
 
 from forumapp.checkin import services as checkin
@@ -14,7 +16,7 @@ from forumapp.registration import services as registration
 
 from ..conftest import PASSWORD
 from ..registration.conftest import NOW, make_forum
-from .conftest import fits_without_sideways_scrolling
+from .conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, fits_without_sideways_scrolling
 
 
 @pytest.fixture
@@ -123,3 +125,60 @@ def test_an_invalid_code_is_shown_in_red_with_words(app, door_page, ticket_code)
     expect(result).to_contain_text("Invalid code")
     expect(result.locator(".result-stop")).to_be_visible()
     expect(field).to_be_focused()
+
+
+def fake_camera_video(path, text: str) -> None:
+    """A Y4M video of a QR code, for Chromium's fake camera (grey only: U and V stay neutral)."""
+    code = qrcode.make(text, box_size=8, border=4).get_image().convert("L").resize((300, 300))
+    image = Image.new("L", (640, 480), 235)  # a ticket held up in front of a pale wall
+    image.paste(code, (170, 90))
+    width, height = image.size
+    frame = image.tobytes() + bytes([128]) * (width * height // 2)
+    with open(path, "wb") as video:
+        video.write(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(10):
+            video.write(b"FRAME\n" + frame)
+
+
+@pytest.fixture
+def camera_phone(browser, live_server, tmp_path, ticket_code):
+    """A phone whose camera sees Ada's ticket (Chromium's fake camera plays a QR code video)."""
+    video = tmp_path / "ticket.y4m"
+    fake_camera_video(video, ticket_code)
+    with_camera = browser.browser_type.launch(
+        executable_path=CHROMIUM,
+        args=[*CHROMIUM_ARGS, "--use-fake-ui-for-media-stream",
+              "--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={video}"],
+    )  # fmt: skip
+    context = with_camera.new_context(viewport=PHONE, base_url=live_server, is_mobile=True)
+    context.grant_permissions(["camera"])
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+    with_camera.close()
+
+
+def test_the_phone_camera_reads_a_ticket(app, camera_phone, make_user):
+    page = camera_phone
+    problems = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.goto("/login")
+    page.get_by_label("Email").fill(make_user("door"))
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Door").click()
+    page.get_by_role("link", name=re.compile("Monday, March 15")).click()
+    page.get_by_role("button", name="Start camera").click()
+    expect(page.get_by_text("Camera on: hold the QR code in view.")).to_be_visible()
+    assert page.locator("video").bounding_box()["width"] > 300  # the picture is shown
+    result = page.get_by_role("status", name="Scan result")
+    expect(result).to_contain_text("Checked in")
+    expect(result).to_contain_text("Ada Lovelace")
+    # The camera keeps seeing the same code: it is sent once, not over and over.
+    page.wait_for_timeout(1500)
+    expect(result).to_contain_text("Checked in")
+    expect(result).not_to_contain_text("Already")
+    expect(page.get_by_role("button", name="Stop camera")).to_have_attribute("aria-pressed", "true")
+    assert check_in_count(app) == 1
+    assert not [p for p in problems if "Content Security Policy" in p], problems
