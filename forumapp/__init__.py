@@ -66,7 +66,6 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     from .checkin import badge_views, ticket_views
     from .checkin import models as _checkin_models  # noqa: F401
     from .checkin import views as checkin_views
-    from .checkin import views as checkin_views
     from .checkin.tickets import register_tickets
     from .feedback import models as _feedback_models  # noqa: F401
     from .feedback import topic_views
@@ -79,7 +78,6 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     app.register_blueprint(agenda_views.bp)
     app.register_blueprint(speaker_views.bp)
     app.register_blueprint(public_views.bp)
-    app.register_blueprint(checkin_views.bp)
     app.register_blueprint(checkin_views.bp)
     app.register_blueprint(outbox_views.bp)
     app.register_blueprint(registration_views.bp)

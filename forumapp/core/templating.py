@@ -63,10 +63,6 @@ def register_template_helpers(app: Flask) -> None:
                 links.append(("checkin.door_days", "Door"))
             if current_user.has_role(Role.ORGANIZER, Role.FACULTY):
                 links.append(("checkin.counts_index", "Check-in counts"))
-            if current_user.has_role(Role.DOOR, Role.ORGANIZER):
-                links.append(("checkin.door_days", "Door"))
-            if current_user.has_role(Role.ORGANIZER, Role.FACULTY):
-                links.append(("checkin.counts_index", "Check-in counts"))
             if current_user.has_role(Role.ORGANIZER):
                 links.append(("speakers.staff_list", "Speakers"))
                 links.append(("core.staff_teams", "Teams"))
