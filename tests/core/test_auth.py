@@ -107,3 +107,8 @@ def test_passwords_are_stored_hashed(app_ctx, make_user):
     user = db.session.scalar(db.select(User).where(User.email == email))
     assert PASSWORD not in user.password_hash
     assert user.check_password(PASSWORD)
+
+
+def test_fields_without_errors_carry_no_error_attributes(client):
+    page = client.get("/login").get_data(as_text=True)
+    assert "aria-invalid" not in page and '="None"' not in page
