@@ -52,6 +52,8 @@ class BaseConfig:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = "5 per minute; 30 per hour"
     LOGIN_RATE_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
+    # Public JSON API writes (registration), per client address. Load tests raise it.
+    RATELIMIT_PUBLIC_API = os.environ.get("RATELIMIT_PUBLIC_API", "30 per minute")
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))

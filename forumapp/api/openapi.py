@@ -13,6 +13,17 @@ import enum
 
 from ..agenda.models import ItemKind, ItemStatus, SpeakerKind, SpeakerRole, SpeakerStatus
 from ..core.models import Audience, ForumStatus, Role
+from ..registration.models import RegistrationKind, SeatStatus
+
+# Longest text accepted for the optional fields of a public registration (the view enforces it).
+REGISTRATION_TEXT_LIMITS = {
+    "organization": 200,
+    "community": 200,
+    "accessibility_needs": 2000,
+    "dietary_needs": 2000,
+}
+
+# Longest ticket code and scanner request id a check-in accepts (the view enforces them).
 
 
 def _values(enum_cls: type[enum.Enum]) -> list[str]:
@@ -193,6 +204,106 @@ _SCHEMAS = {
         optional=("email", "phone", "status", "staff_notes"),
         description="A speaker record. Staff tokens also get email, phone, status and notes.",
     ),
+    "RegistrationRequest": _object(
+        {
+            "name": {"type": "string", "minLength": 1, "maxLength": 200},
+            "email": {"type": "string", "format": "email", "maxLength": 254},
+            **{
+                name: _nullable({"type": "string", "maxLength": limit})
+                for name, limit in REGISTRATION_TEXT_LIMITS.items()
+            },
+            "consent": {
+                "const": True,
+                "description": "Agreement to the privacy note; registration needs it.",
+            },
+            "days": {
+                "type": "array",
+                "items": _DATE,
+                "minItems": 1,
+                "description": "Public days of the forum, by local date.",
+            },
+        },
+        optional=tuple(REGISTRATION_TEXT_LIMITS),
+        description="A member of the public registering for public days of a forum.",
+    ),
+    "RegistrationDay": _object(
+        {
+            "date": _DATE,
+            "status": {"type": "string", "enum": _values(SeatStatus)},
+            "waitlist_position": _nullable(
+                {"type": "integer", "minimum": 1, "description": "1 is the next to get a seat."}
+            ),
+        },
+        description="A registration's place on one day.",
+    ),
+    "RegistrationResult": _object(
+        {
+            "id": _ID,
+            "status": {
+                "type": "string",
+                "enum": [SeatStatus.CONFIRMED.value, SeatStatus.WAITLISTED.value],
+                "description": "Confirmed when every requested day is confirmed.",
+            },
+            "waitlist_position": {
+                "type": "integer",
+                "minimum": 1,
+                "description": "When waitlisted: the place on the first day still waited for.",
+            },
+            "days": {
+                "type": "array",
+                "items": _ref("RegistrationDay"),
+                "description": "The requested days, in date order.",
+            },
+            "manage_url": {
+                "type": "string",
+                "format": "uri",
+                "description": (
+                    "The personal page, to change or cancel the registration. Given only when "
+                    "this request created the person; otherwise it is emailed to them."
+                ),
+            },
+        },
+        optional=("waitlist_position", "manage_url"),
+        description="The outcome of a public registration. The same link is emailed.",
+        **{
+            "if": {"properties": {"status": {"const": SeatStatus.WAITLISTED.value}}},
+            "then": {"required": ["waitlist_position"]},
+            "else": {"not": {"required": ["waitlist_position"]}},
+        },
+    ),
+    "StaffRegistration": _object(
+        {
+            "id": _ID,
+            "kind": {"type": "string", "enum": _values(RegistrationKind)},
+            "created_at": _ref("LocalDateTime"),
+            "person": _object(
+                {
+                    "id": _ID,
+                    "name": {"type": "string"},
+                    "email": {"type": "string", "format": "email"},
+                    "organization": {"type": "string"},
+                }
+            ),
+            "community": {"type": "string"},
+            "days": {
+                "type": "array",
+                "items": _ref("RegistrationDay"),
+                "description": "Every day seat, cancelled ones included, in date order.",
+            },
+            "picks": {
+                "type": "array",
+                "items": _object(
+                    {
+                        "item_id": _ID,
+                        "title": {"type": "string"},
+                        "status": {"type": "string", "enum": _values(SeatStatus)},
+                    }
+                ),
+                "description": "Breakout picks in agenda order, cancelled ones included.",
+            },
+        },
+        description="A registration as staff see it.",
+    ),
 }
 
 
@@ -258,6 +369,64 @@ _PATHS = {
                 "404": _error("No such forum, or one the viewer may not see."),
             },
         }
+    },
+    "/forums/{forum_id}/registrations": {
+        "post": {
+            "operationId": "create_registration",
+            "summary": "Register for public days of a forum",
+            "description": (
+                "Open to anyone, no token needed; rate limited per client address. Registering "
+                "an email that is already registered for those days creates nothing: the "
+                "answer is 200 with the existing registration, and the personal link is "
+                "emailed again. Days are given by date; team-only days are refused."
+            ),
+            "security": [{}],
+            "parameters": [_id_parameter("forum_id", "forum")],
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _ref("RegistrationRequest")}},
+            },
+            "responses": {
+                "201": _json(_ref("RegistrationResult"), "Registered, or waitlisted."),
+                "200": _json(
+                    {"allOf": [_ref("RegistrationResult"), {"not": {"required": ["manage_url"]}}]},
+                    "Already registered for these days; nothing changed, no link in the answer.",
+                ),
+                "401": _BAD_TOKEN,
+                "403": _error("A team-only day, or a forum not open for registration."),
+                "404": _error("No such forum, or a draft."),
+                "409": _error("Registration for a requested day has not opened or has closed."),
+                "422": _error(
+                    "The body is not a JSON object of the documented shape, or a value is not "
+                    "acceptable; `details` maps each field (or `body`) to a message."
+                ),
+                "429": _error("Too many registrations from this address; wait a minute."),
+            },
+        },
+        "get": {
+            "operationId": "forum_registrations",
+            "summary": "A forum's registrations (organizers and faculty)",
+            "security": [{"bearer": []}],
+            "parameters": [_id_parameter("forum_id", "forum")],
+            "responses": {
+                "200": _json(
+                    _object(
+                        {
+                            "forum_id": _ID,
+                            "registrations": {
+                                "type": "array",
+                                "items": _ref("StaffRegistration"),
+                                "description": "In the order people registered.",
+                            },
+                        }
+                    ),
+                    "The registrations.",
+                ),
+                "401": _error("No token, or a token that is not valid."),
+                "403": _error("The token's role may not see registrations."),
+                "404": _error("No such forum."),
+            },
+        },
     },
     "/speakers/{speaker_id}": {
         "get": {
@@ -430,8 +599,9 @@ _DOCUMENT = {
         "title": "forumapp API",
         "version": "1",
         "description": (
-            "Read-only JSON API of the forum program. Without a token it shows what the public "
-            "site shows; a staff token (`flask --app forumapp token create EMAIL`) sent as "
+            "JSON API of the forum program. Without a token it shows what the public site "
+            "shows, and anyone may register for public days; a staff token "
+            "(`flask --app forumapp token create EMAIL`) sent as "
             "`Authorization: Bearer <token>` sees everything. Times are ISO 8601 in the "
             "program's time zone with their UTC offset. Errors are "
             '`{"error": "...", "details": ...}`.'

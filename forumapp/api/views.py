@@ -2,24 +2,33 @@
 
 Without a token the API shows what the public site shows; a staff bearer token (or a staff
 sign-in cookie) sees drafts, team-only days, confidential sessions and staff-only speaker
-fields. ``openapi.py`` documents every route here; its tests keep the two in step.
+fields. Public registration is the one write anyone may make (rate limited per address).
+``openapi.py`` documents every route here; its tests keep the two in step.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+import re
+from datetime import date, datetime
 
-from flask import abort, jsonify, request, url_for
+from flask import abort, current_app, jsonify, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from ..agenda import services
 from ..agenda.models import AgendaItem, Speaker
 from ..core.auth import role_required
 from ..core.clock import local_instant, to_local
-from ..core.models import Forum, ForumDay, Role
-from ..extensions import db
+from ..core.emails import InvalidEmail, normalise_email
+from ..core.models import Forum, ForumDay, Person, Role
+from ..extensions import db, limiter
+from ..registration import services as registration_services
+from ..registration.models import BreakoutPick, DaySeat, Registration, SeatStatus
 from . import bp
-from .openapi import openapi_document
+from .openapi import REGISTRATION_TEXT_LIMITS, openapi_document
 
 
 @bp.before_request
@@ -176,6 +185,268 @@ def speaker(speaker_id: int):
             "staff_notes": record.staff_notes,
         }
     return jsonify(body)
+
+
+# --- Registration -----------------------------------------------------------------------------
+
+_REGISTRATION_FIELDS = ("name", "email", *REGISTRATION_TEXT_LIMITS, "consent", "days")
+_DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# The services name the days input ``day_ids``; the API takes dates under ``days``.
+_API_FIELD_NAMES = {"day_ids": "days"}
+_REGISTRATION_ERROR_TITLES = {
+    403: "Registration is not allowed",
+    409: "Registration is closed",
+    422: "The registration is not valid",
+}
+
+
+def _public_api_limit() -> str:
+    return current_app.config["RATELIMIT_PUBLIC_API"]
+
+
+def _registration_error(error: registration_services.RegistrationError, from_service=True):
+    """``{"error", "details": {field: message}}`` with the error's status; ``forum`` names a
+    problem with the forum as a whole."""
+    errors = getattr(error, "errors", None) or {error.field or "forum": error.message}
+    names = _API_FIELD_NAMES if from_service else {}
+    details = {names.get(name, name): message for name, message in errors.items()}
+    status = error.http_status
+    return jsonify(error=_REGISTRATION_ERROR_TITLES.get(status, "Error"), details=details), status
+
+
+def _invalid(field: str, message: str) -> registration_services.InvalidRegistration:
+    return registration_services.InvalidRegistration({field: message})
+
+
+def _request_object() -> dict:
+    """The request body as a JSON object; raises ``InvalidRegistration`` for anything else."""
+    try:
+        body = json.loads(request.get_data(cache=False))
+    except (ValueError, RecursionError):
+        # ValueError covers bad JSON, bad UTF-8 and absurdly long numbers.
+        raise _invalid(
+            "body", "Send the registration as a JSON object; this is not JSON."
+        ) from None
+    if not isinstance(body, dict):
+        raise _invalid("body", 'Send the registration as a JSON object: {"name": ..., ...}.')
+    return body
+
+
+def _text(body: dict, name: str, errors: dict, required_message: str | None = None) -> str:
+    value = body.get(name)
+    if value is None:
+        if required_message:
+            errors[name] = required_message
+        return ""
+    if not isinstance(value, str):
+        errors[name] = f"Send {name} as a string."
+        return ""
+    limit = REGISTRATION_TEXT_LIMITS.get(name)
+    if limit is not None and len(value) > limit:
+        errors[name] = f"Use at most {limit} characters."
+    return value
+
+
+def _day_ids(forum: Forum, value, errors: dict) -> list[int]:
+    """The forum's day ids for a list of ISO dates; every date must be one of its days."""
+    example = 'Send days as a list of dates like ["2027-03-15"].'
+    if value is None:
+        errors["days"] = f"Choose at least one day. {example}"
+        return []
+    if not isinstance(value, list):
+        errors["days"] = example
+        return []
+    if not value:
+        errors["days"] = f"Choose at least one day. {example}"
+        return []
+    dates = []
+    for item in value:
+        try:
+            if not isinstance(item, str) or not _DATE_PATTERN.match(item):
+                raise ValueError
+            dates.append(date.fromisoformat(item))
+        except ValueError:
+            errors["days"] = f"Write each day as a date like 2027-03-15. {example}"
+            return []
+    by_date = {day.date: day.id for day in forum.days}
+    unknown = [d.isoformat() for d in dict.fromkeys(dates) if d not in by_date]
+    if unknown:
+        # Only the public days are named, so the answer never reveals a team-only day.
+        public = ", ".join(d.date.isoformat() for d in forum.days if d.is_public) or "none"
+        errors["days"] = (
+            f"{', '.join(unknown)} {'is not a day' if len(unknown) == 1 else 'are not days'} "
+            f"of this forum. Its public days: {public}."
+        )
+        return []
+    return [by_date[d] for d in dates]
+
+
+def _registration_input(forum: Forum) -> registration_services.PublicRegistrationInput:
+    """Read and type-check the request body; raises ``InvalidRegistration`` naming each field.
+
+    Rules about the values (a real email address, open days) are the service's.
+    """
+    body = _request_object()
+    errors: dict[str, str] = {}
+    name = _text(body, "name", errors, "Enter your full name.")
+    email = _text(body, "email", errors, "Enter your email address.")
+    optional = {field: _text(body, field, errors) for field in REGISTRATION_TEXT_LIMITS}
+    if body.get("consent") is not True:
+        errors["consent"] = (
+            'Send "consent": true to agree to the privacy note; we cannot register you without it.'
+        )
+    day_ids = _day_ids(forum, body.get("days"), errors)
+    for unknown in body.keys() - set(_REGISTRATION_FIELDS):
+        errors[unknown] = f"Unknown field. Send only: {', '.join(_REGISTRATION_FIELDS)}."
+    if errors:
+        raise registration_services.InvalidRegistration(
+            dict(sorted(errors.items(), key=lambda e: _field_order(e[0])))
+        )
+    return registration_services.PublicRegistrationInput(
+        name=name, email=email, day_ids=day_ids, consent=True, **optional
+    )
+
+
+def _field_order(name: str) -> tuple[int, str]:
+    known = _REGISTRATION_FIELDS
+    return (known.index(name) if name in known else len(known), name)
+
+
+def _is_known_person(email: str) -> bool:
+    try:
+        normalised = normalise_email(email)
+    except InvalidEmail:
+        return False  # the service refuses it
+    return db.session.scalar(select(Person.id).where(Person.email == normalised)) is not None
+
+
+def _registration_result_json(
+    result: registration_services.RegistrationResult, with_link: bool
+) -> dict:
+    in_date_order = sorted(result.days, key=lambda d: d.day.date)
+    days = [
+        {
+            "date": d.day.date.isoformat(),
+            "status": d.status,
+            "waitlist_position": d.waitlist_position,
+        }
+        for d in in_date_order
+    ]
+    waiting = [d for d in in_date_order if d.status != SeatStatus.CONFIRMED]
+    body: dict = {"id": result.registration.id}
+    if waiting:
+        body |= {
+            "status": SeatStatus.WAITLISTED.value,
+            "waitlist_position": waiting[0].waitlist_position,
+        }
+    else:
+        body["status"] = SeatStatus.CONFIRMED.value
+    body["days"] = days
+    if with_link:
+        body["manage_url"] = registration_services.personal_link(result.registration.person)
+    return body
+
+
+@bp.route("/forums/<int:forum_id>/registrations", methods=["POST"])
+@limiter.limit(_public_api_limit)
+def create_registration(forum_id: int):
+    """Register a member of the public for public days of a forum, by date.
+
+    201 for a new registration, 200 (without ``manage_url``) when the email is already
+    registered for those days: the personal link then goes to that email only.
+    """
+    forum = _visible_forum_or_404(services.PUBLIC, forum_id)
+    try:
+        data = _registration_input(forum)
+    except registration_services.InvalidRegistration as error:
+        return _registration_error(error, from_service=False)
+    for attempt in (1, 2):
+        try:
+            # The personal link is handed out only to whoever created the person's record;
+            # for a known email it goes by email, so knowing an address is not enough.
+            known = _is_known_person(data.email)
+            result = registration_services.register_public(db.session, forum, data)
+            body = _registration_result_json(result, with_link=result.created and not known)
+            db.session.commit()
+        except registration_services.RegistrationError as error:
+            db.session.rollback()
+            return _registration_error(error)
+        except IntegrityError:
+            # The same email registered at the same moment by another request: once that
+            # one has committed, a second try finds the person and answers as a duplicate.
+            db.session.rollback()
+            if attempt == 2:
+                raise
+        else:
+            return jsonify(body), 201 if result.created else 200
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _waitlist_positions(seats: list[DaySeat]) -> dict[int, int]:
+    """Seat id -> waitlist position, as ``waitlist_position`` counts it, for all seats at once."""
+    waiting: dict[int, list[DaySeat]] = {}
+    for seat in seats:
+        if seat.status == SeatStatus.WAITLISTED:
+            waiting.setdefault(seat.day_id, []).append(seat)
+    positions = {}
+    for day_seats in waiting.values():
+        day_seats.sort(key=lambda seat: (seat.created_at, seat.id))
+        positions |= {seat.id: number for number, seat in enumerate(day_seats, start=1)}
+    return positions
+
+
+@bp.route("/forums/<int:forum_id>/registrations")
+@role_required(Role.ORGANIZER, Role.FACULTY)
+def forum_registrations(forum_id: int):
+    """Every registration of a forum (staff): person, days with waitlist places, breakout picks."""
+    forum = db.session.get(Forum, forum_id)
+    if forum is None:
+        abort(404, f"There is no forum with id {forum_id}.")
+    time_zone = forum.program.time_zone
+    registrations = db.session.scalars(
+        select(Registration)
+        .where(Registration.forum_id == forum.id)
+        .options(
+            selectinload(Registration.person),
+            selectinload(Registration.seats).selectinload(DaySeat.day),
+            selectinload(Registration.picks).selectinload(BreakoutPick.item),
+        )
+        .order_by(Registration.created_at, Registration.id)
+    ).all()
+    # A forum's waitlisted seats all belong to its registrations, so positions need no query.
+    positions = _waitlist_positions([seat for r in registrations for seat in r.seats])
+    return jsonify(
+        forum_id=forum.id,
+        registrations=[
+            {
+                "id": registration.id,
+                "kind": registration.kind,
+                "created_at": _iso(registration.created_at, time_zone),
+                "person": {
+                    "id": registration.person.id,
+                    "name": registration.person.name,
+                    "email": registration.person.email,
+                    "organization": registration.person.organization,
+                },
+                "community": registration.community,
+                "days": [
+                    {
+                        "date": seat.day.date.isoformat(),
+                        "status": seat.status,
+                        "waitlist_position": positions.get(seat.id),
+                    }
+                    for seat in sorted(registration.seats, key=lambda seat: seat.day.date)
+                ],
+                "picks": [
+                    {"item_id": pick.item_id, "title": pick.item.title, "status": pick.status}
+                    for pick in sorted(
+                        registration.picks, key=lambda pick: (pick.item.starts_at, pick.item_id)
+                    )
+                ],
+            }
+            for registration in registrations
+        ],
+    )
 
 
 @bp.route("/openapi.json")

@@ -303,9 +303,12 @@ def _validate_public(data: PublicRegistrationInput) -> str:
 
 
 def _days_of(forum: Forum, day_ids: list[int]) -> list[ForumDay]:
+    """The forum's days with these ids, in id order: seats are then always taken (and on
+    PostgreSQL their rows locked) in one order, so two requests naming the same days in a
+    different order cannot deadlock."""
     by_id = {day.id: day for day in forum.days}
     days = []
-    for day_id in dict.fromkeys(day_ids):
+    for day_id in sorted(set(day_ids)):
         if day_id not in by_id:
             raise InvalidRegistration({"day_ids": "Choose days of this forum."})
         days.append(by_id[day_id])
@@ -348,7 +351,12 @@ def _request_seat(session, registration: Registration, day: ForumDay, override=F
     seat = _seat_for(registration, day)
     if seat is not None and seat.status in ACTIVE:
         return seat, False
-    now = utcnow()
+    if _is_postgresql(session):
+        # Queue on the day's row until commit even when no seat is free (a failed conditional
+        # UPDATE locks nothing): joining the waitlist then follows commit order, so positions
+        # are unique, and a seat freed by a concurrent cancellation is never missed.
+        session.execute(select(ForumDay.id).where(ForumDay.id == day.id).with_for_update())
+    now = utcnow()  # taken once the day is ours, so waitlist order is commit order
     if override:
         _take_seat_by_override(session, ForumDay, day.id)
         status = SeatStatus.CONFIRMED

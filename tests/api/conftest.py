@@ -34,6 +34,8 @@ SECRETS = [
     SPEAKER_PHONE,
     "2027-02-19",  # the team-only day
 ]
+PUBLIC_DATE = "2027-02-18"  # forum 1's public day
+TEAM_DATE = "2027-02-19"  # forum 1's team-only day
 
 
 def make_program(name: str = "Opioid Response Project", time_zone: str = ZONE) -> Program:
@@ -218,3 +220,16 @@ def staff_token(app, make_user) -> str:
 @pytest.fixture
 def as_staff(staff_token) -> dict:
     return {"Authorization": f"Bearer {staff_token}"}
+
+
+def registration_body(name: str = "Ada Lovelace", **fields) -> dict:
+    """A valid registration for forum 1's public day; ``fields`` change or add to it."""
+    email = name.lower().replace(" ", ".") + "@public.example.org"
+    body = {
+        "name": name,
+        "email": email,
+        "organization": "Town of Apex",
+        "consent": True,
+        "days": [PUBLIC_DATE],
+    }
+    return body | fields

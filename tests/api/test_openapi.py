@@ -12,6 +12,11 @@ from referencing.jsonschema import DRAFT202012
 
 from forumapp.api import bp
 from forumapp.api.openapi import openapi_document
+from forumapp.core.clock import utcnow
+from forumapp.core.models import ForumDay
+from forumapp.extensions import db
+
+from .conftest import PUBLIC_DATE, TEAM_DATE, registration_body
 
 DOCUMENT_URI = "urn:forumapp:api:openapi"
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
@@ -203,3 +208,110 @@ def test_a_time_without_offset_fails_validation(client, document, world):
     body["items"][0]["start"] = "2027-02-18T14:00:00Z"
     with pytest.raises(ValidationError):
         _validator(document, _openapi_path(url), "get", 200).validate(body)
+
+
+# --- Registration: requests and answers against the document --------------------------------
+
+
+def _request_validator(document: dict, path: str, method: str) -> Draft202012Validator:
+    registry = Registry().with_resource(DOCUMENT_URI, DRAFT202012.create_resource(document))
+    pointer = _pointer(
+        "paths", path, method, "requestBody", "content", "application/json", "schema"
+    )
+    return Draft202012Validator(
+        {"$ref": f"{DOCUMENT_URI}#/{pointer}"}, registry=registry, format_checker=FormatChecker()
+    )
+
+
+def _check_post(client, document, url, body, headers=None, status=201) -> dict:
+    response = client.post(url, json=body, headers=headers or {})
+    assert response.status_code == status, response.get_data(as_text=True)
+    answer = response.get_json()
+    _validator(document, _openapi_path(url), "post", status).validate(answer)
+    return answer
+
+
+def _registrations_url(world) -> str:
+    return f"/api/v1/forums/{world.winter_forum}/registrations"
+
+
+def test_registration_answers_match_the_document(app, client, document, world, as_staff):
+    url = _registrations_url(world)
+    with app.app_context():
+        db.session.get(ForumDay, world.public_day).capacity = 1
+        db.session.commit()
+    created = _check_post(client, document, url, registration_body("Ada One"), status=201)
+    assert "manage_url" in created
+    waitlisted = _check_post(client, document, url, registration_body("Bo Two"), status=201)
+    assert waitlisted["waitlist_position"] == 1
+    _check_post(client, document, url, registration_body("Ada One"), status=200)
+    _check_post(client, document, url, {"name": 1, "days": "x"}, status=422)
+    _check_post(client, document, url, registration_body(days=[TEAM_DATE]), status=403)
+    bad_token = {"Authorization": "Bearer fa_wrong"}
+    _check_post(client, document, url, registration_body(), bad_token, status=401)
+    missing = f"/api/v1/forums/{world.draft_forum}/registrations"
+    _check_post(client, document, missing, registration_body(days=["2027-09-09"]), status=404)
+    with app.app_context():
+        day = db.session.get(ForumDay, world.public_day)
+        day.registration_closes_at = utcnow()
+        db.session.commit()
+    _check_post(client, document, url, registration_body("Cy Late"), status=409)
+    assert registration_body()["days"] == [PUBLIC_DATE]
+
+    staff_list = _check(client, document, url, as_staff)
+    assert len(staff_list["registrations"]) == 2
+    _check(client, document, url, status=401)
+    _check(client, document, "/api/v1/forums/987654/registrations", as_staff, status=404)
+
+
+def test_staff_registration_list_for_a_door_token_is_a_documented_403(
+    app, client, document, world, make_user
+):
+    result = app.test_cli_runner().invoke(args=["token", "create", make_user("door")])
+    door = {"Authorization": f"Bearer {result.stdout.strip().splitlines()[0]}"}
+    _check(client, document, _registrations_url(world), door, status=403)
+
+
+def test_too_many_registrations_is_a_documented_429(app, client, document, world):
+    url = _registrations_url(world)
+    limit = int(app.config["RATELIMIT_PUBLIC_API"].split()[0])
+    for n in range(limit):
+        client.post(url, json=registration_body(f"Person {n}"))
+    _check_post(client, document, url, registration_body("One More"), status=429)
+
+
+def test_the_request_schema_accepts_what_the_api_accepts_and_refuses_the_rest(document):
+    validator = _request_validator(document, "/forums/{forum_id}/registrations", "post")
+    accepted = [
+        registration_body(),
+        registration_body(community="Wake", accessibility_needs=None, dietary_needs="Vegan"),
+        {"name": "Ada", "email": "ada@example.org", "consent": True, "days": ["2027-02-18"]},
+    ]
+    for body in accepted:
+        validator.validate(body)
+    refused = [
+        registration_body(consent=False),
+        registration_body(days=[]),
+        registration_body(days="2027-02-18"),
+        registration_body(days=["18/02/2027"]),
+        registration_body(day_ids=[1]),
+        registration_body() | {"name": 42},
+        {k: v for k, v in registration_body().items() if k != "email"},
+    ]
+    for body in refused:
+        with pytest.raises(ValidationError):
+            validator.validate(body)
+
+
+def test_a_waitlisted_answer_without_its_position_fails_validation(document):
+    validator = _validator(document, "/forums/{forum_id}/registrations", "post", 201)
+    day = {"date": "2027-02-18", "status": "waitlisted", "waitlist_position": 3}
+    with pytest.raises(ValidationError):
+        validator.validate({"id": 1, "status": "waitlisted", "days": [day]})
+    with pytest.raises(ValidationError):
+        validator.validate({"id": 1, "status": "confirmed", "waitlist_position": 1, "days": []})
+    validator.validate({"id": 1, "status": "waitlisted", "waitlist_position": 3, "days": [day]})
+    with pytest.raises(ValidationError):  # a duplicate's answer never carries the link
+        _validator(document, "/forums/{forum_id}/registrations", "post", 200).validate(
+            {"id": 1, "status": "confirmed", "days": [], "manage_url": "http://x.example/me/t"}
+        )

@@ -23,6 +23,7 @@ PUBLIC_ENDPOINTS = {
     "api.forum_agenda",
     "api.speaker",
     "api.openapi",
+    "api.create_registration",  # public registration: tests/api/test_registration_api
     "feedback.respond",  # personal link: checked in test_feedback_pages
     "feedback.suggest_topic",
     # Public registration and the personal link (token in the URL): tests/registration.
