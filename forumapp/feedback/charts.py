@@ -69,7 +69,7 @@ def _svg(chart: Chart) -> Markup:
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="feedback-chart" '
         f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-labelledby="{cid}-title {cid}-desc" '
+        f'aria-labelledby="{cid}-title" aria-describedby="{cid}-desc" '
         f'font-size="14" font-family="system-ui, sans-serif">',
         f'<title id="{cid}-title">{escape(chart.title)}</title>',
         f'<desc id="{cid}-desc">{escape(chart.description)}</desc>',

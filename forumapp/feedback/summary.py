@@ -25,7 +25,8 @@ from .models import FeedbackResponse, SessionRating, TopicGroup, TopicStatus, To
 
 ANONYMOUS = "Anonymous"
 NO_TEAM = "Public attendees (no team)"
-# A topic raised by this many teams is flagged for special attention at the next forum.
+# A topic raised by this many teams is flagged for special attention at the next forum (the
+# topic page's TOPIC_FLAG_TEAMS setting, when set, is passed in instead).
 MULTI_TEAM = 2
 
 
@@ -92,10 +93,7 @@ class TopicGroupSummary:
     suggestions: int
     teams: int
     promoted_item_id: int | None
-
-    @property
-    def multi_team(self) -> bool:
-        return self.teams >= MULTI_TEAM
+    flagged: bool = False
 
 
 @dataclass
@@ -195,8 +193,11 @@ def response_rates(
     return overall, rows
 
 
-def forum_summary(session, forum: Forum, filters: SummaryFilter | None = None) -> FeedbackSummary:
-    """Everything the faculty summary page shows for ``forum``, narrowed by ``filters``."""
+def forum_summary(
+    session, forum: Forum, filters: SummaryFilter | None = None, flag_teams: int = MULTI_TEAM
+) -> FeedbackSummary:
+    """Everything the faculty summary page shows for ``forum``, narrowed by ``filters``;
+    topic groups raised by ``flag_teams`` or more teams are flagged."""
     filters = filters or SummaryFilter()
     names = team_names(session, forum.program_id)
     conditions = _response_conditions(forum, filters)
@@ -266,7 +267,7 @@ def forum_summary(session, forum: Forum, filters: SummaryFilter | None = None) -
         if change:
             should_change.append(Comment(author, team, change, rating))
 
-    groups, suggestions, ungrouped = topic_overview(session, forum, filters.team_id)
+    groups, suggestions, ungrouped = topic_overview(session, forum, filters.team_id, flag_teams)
     return FeedbackSummary(
         forum=forum,
         filter=filters,
@@ -282,9 +283,10 @@ def forum_summary(session, forum: Forum, filters: SummaryFilter | None = None) -
     )
 
 
-def topic_overview(session, forum: Forum, team_id: int | None = None):
+def topic_overview(session, forum: Forum, team_id: int | None = None, flag_teams: int = MULTI_TEAM):
     """(groups with how many suggestions and teams, suggestions, ungrouped suggestions); with
-    ``team_id``, only the groups and suggestions that team raised."""
+    ``team_id``, only the groups and suggestions that team raised. Groups left empty (and never
+    promoted) are not listed."""
     suggestions = func.count(TopicSuggestion.id)
     teams = func.count(func.distinct(TopicSuggestion.team_id))
     query = (
@@ -303,7 +305,11 @@ def topic_overview(session, forum: Forum, team_id: int | None = None):
     )
     if team_id is not None:
         query = query.having(func.sum(case((TopicSuggestion.team_id == team_id, 1), else_=0)) > 0)
-    groups = [TopicGroupSummary(*row) for row in session.execute(query)]
+    else:
+        query = query.having(or_(suggestions > 0, TopicGroup.promoted_item_id.is_not(None)))
+    groups = [
+        TopicGroupSummary(*row, flagged=row[4] >= flag_teams) for row in session.execute(query)
+    ]
     counts = select(
         func.count(TopicSuggestion.id),
         func.count(TopicSuggestion.id).filter(TopicSuggestion.group_id.is_(None)),

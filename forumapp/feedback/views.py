@@ -373,7 +373,8 @@ def _charts(result: summary.FeedbackSummary) -> dict:
 
 def _summary_context(forum: Forum) -> dict:
     filters = _filters(forum)
-    result = summary.forum_summary(db.session, forum, filters)
+    flag_teams = current_app.config.get("TOPIC_FLAG_TEAMS", summary.MULTI_TEAM)
+    result = summary.forum_summary(db.session, forum, filters, flag_teams)
     window = collection.feedback_window(db.session, forum)
     return {
         "forum": forum,

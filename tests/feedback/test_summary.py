@@ -135,10 +135,12 @@ def test_topic_groups_show_how_many_teams_raised_them(answered):
     db.session.add(TopicGroup(forum_id=forum.id, label="lonely"))
     db.session.flush()
     groups, total, ungrouped = summary.topic_overview(db.session, forum)
-    assert [(g.label, g.teams, g.suggestions, g.multi_team) for g in groups] == [
+    # A group left without suggestions is not listed.
+    assert [(g.label, g.teams, g.suggestions, g.flagged) for g in groups] == [
         ("data sharing agencies", 2, 3, True),
-        ("lonely", 0, 0, False),
     ]
+    groups, _, _ = summary.topic_overview(db.session, forum, flag_teams=3)
+    assert not groups[0].flagged
     assert (total, ungrouped) == (3, 0)
     groups, total, _ = summary.topic_overview(db.session, forum, answered.teams["Dare County"])
     assert [g.label for g in groups] == ["data sharing agencies"] and total == 1
@@ -224,7 +226,7 @@ def test_measures_across_forums(answered):
 def test_rating_chart_is_labelled_for_screen_readers():
     chart = rating_chart("c1", "Overall <rating>", {5: 3, 1: 1})
     svg = str(chart.svg)
-    assert 'role="img"' in svg and 'aria-labelledby="c1-title c1-desc"' in svg
+    assert 'role="img" aria-labelledby="c1-title" aria-describedby="c1-desc"' in svg
     assert '<title id="c1-title">Overall &lt;rating&gt;</title>' in svg
     assert "4 ratings, average 4.0 out of 5" in chart.description
     assert chart.rows[0] == ("5 · Excellent", "3 (75%)")
