@@ -54,12 +54,6 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     from .agenda import public_views, speaker_views
     from .agenda import views as agenda_views
     from .api import bp as api_bp
-    from .cli import register_cli
-    from .core import auth, views
-    from .core.errors import register_error_handlers
-    from .core.templating import register_template_helpers
-    from .mail import models as _mail_models  # noqa: F401  (tables known to Alembic)
-    from .mail import views as outbox_views
     from .calendar import models as _calendar_models  # noqa: F401  (tables known to Alembic)
     from .calendar import views as calendar_views
     from .calendar.services import register_calendar
@@ -67,9 +61,15 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     from .checkin import models as _checkin_models  # noqa: F401
     from .checkin import views as checkin_views
     from .checkin.tickets import register_tickets
+    from .cli import register_cli
+    from .core import auth, views
+    from .core.errors import register_error_handlers
+    from .core.templating import register_template_helpers
     from .feedback import models as _feedback_models  # noqa: F401
     from .feedback import topic_views
     from .feedback import views as feedback_views
+    from .mail import models as _mail_models  # noqa: F401  (tables known to Alembic)
+    from .mail import views as outbox_views
     from .registration import staff_views as registration_staff_views
     from .registration import views as registration_views
 

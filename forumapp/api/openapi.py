@@ -12,6 +12,7 @@ import copy
 import enum
 
 from ..agenda.models import ItemKind, ItemStatus, SpeakerKind, SpeakerRole, SpeakerStatus
+from ..checkin.services import ScanResult
 from ..core.models import Audience, ForumStatus, Role
 from ..registration.models import RegistrationKind, SeatStatus
 
@@ -24,6 +25,15 @@ REGISTRATION_TEXT_LIMITS = {
 }
 
 # Longest ticket code and scanner request id a check-in accepts (the view enforces them).
+CHECKIN_CODE_MAX_LENGTH = 100
+CHECKIN_REQUEST_ID_MAX_LENGTH = 64
+_CHECKIN_REFUSALS = [
+    ScanResult.INVALID.value,
+    ScanResult.NOT_REGISTERED_FOR_DAY.value,
+    ScanResult.CANCELLED.value,
+    ScanResult.WAITLISTED.value,
+    "invalid_request",
+]
 
 
 def _values(enum_cls: type[enum.Enum]) -> list[str]:
@@ -66,8 +76,21 @@ _SCHEMAS = {
         {
             "error": {"type": "string", "description": "A short, human-readable title."},
             "details": {"description": "More about what went wrong; any JSON value or null."},
+            "result": {
+                "type": "string",
+                "enum": _CHECKIN_REFUSALS,
+                "description": "Check-in answers only: why the person cannot be checked in.",
+            },
+            "message": {
+                "type": "string",
+                "description": "Check-in answers only: a sentence to show at the door.",
+            },
         },
-        description="Every error answer of the API has this shape.",
+        optional=("result", "message"),
+        description=(
+            "Every error answer of the API has this shape. Refused check-ins also carry "
+            "`result` and `message`."
+        ),
     ),
     "Me": _object(
         {
@@ -304,6 +327,76 @@ _SCHEMAS = {
         },
         description="A registration as staff see it.",
     ),
+    "CheckInRequest": _object(
+        {
+            "code": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": CHECKIN_CODE_MAX_LENGTH,
+                "description": (
+                    "The ticket code as scanned from the QR code or typed: 26 characters; "
+                    "case, spaces, dashes and the look-alikes O/I/L are forgiven."
+                ),
+                "examples": ["7K3MQ4ZP8DXW2N6RTV0B1CHJ9G", "7K3MQ-4ZP8D-XW2N6-RTV0B-1CHJ9-G"],
+            },
+            "day": _DATE
+            | {
+                "description": (
+                    "The forum day to check in for. Default: today in the program's time zone. "
+                    "When several forums meet that date, the day of the ticket's forum."
+                )
+            },
+            "request_id": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": CHECKIN_REQUEST_ID_MAX_LENGTH,
+                "description": (
+                    "The scanner's id for this scan, new for each scan (a UUID). Sending the "
+                    "same request again (a retry) returns the first answer and counts once."
+                ),
+            },
+        },
+        optional=("day", "request_id"),
+        description="A scan at the door.",
+    ),
+    "CheckInAttendee": _object(
+        {
+            "name": {"type": "string"},
+            "organization": {"type": "string"},
+            "teams": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "The program's teams the person is on.",
+            },
+            "accessibility_needs": {
+                "type": "string",
+                "description": "As the person gave them at registration; empty if none.",
+            },
+        },
+        description="Who the ticket belongs to, for the person at the door.",
+    ),
+    "CheckedIn": _object(
+        {
+            "result": {"const": ScanResult.CHECKED_IN.value},
+            "message": {"type": "string", "examples": ["Welcome, Ada! Checked in for …"]},
+            "attendee": _ref("CheckInAttendee"),
+            "day": _DATE,
+        },
+        description="A new check-in (or the first answer again, for a retried request_id).",
+    ),
+    "AlreadyCheckedIn": _object(
+        {
+            "result": {"const": ScanResult.ALREADY_CHECKED_IN.value},
+            "message": {"type": "string"},
+            "attendee": _ref("CheckInAttendee"),
+            "day": _DATE,
+            "checked_in_at": _ref("LocalDateTime"),
+            "by": _nullable(
+                {"type": "string", "description": "The staff member who checked them in."}
+            ),
+        },
+        description="The person was already checked in that day; nothing changed.",
+    ),
 }
 
 
@@ -427,6 +520,60 @@ _PATHS = {
                 "404": _error("No such forum."),
             },
         },
+    },
+    "/checkins": {
+        "post": {
+            "operationId": "create_checkin",
+            "summary": "Check someone in at the door (door staff and organizers)",
+            "description": (
+                "Send the code read from a ticket's QR code, or typed. One person is checked in "
+                "at most once per day, whatever the number of doors scanning at once: the "
+                "database decides, and the other scans hear `already_checked_in`. Refusals "
+                "are errors with `result` and a `message` for the door; for 409 `details` is "
+                '`{"attendee": …, "day": …}`, for 422 it maps each field to a message.'
+            ),
+            "security": [{"bearer": []}],
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _ref("CheckInRequest")}},
+            },
+            "responses": {
+                "201": _json(_ref("CheckedIn"), "Checked in now (or a retried request)."),
+                "200": _json(_ref("AlreadyCheckedIn"), "Already checked in that day."),
+                "401": _error("No token, or a token that is not valid."),
+                "403": _error("The token's role is not door staff, organizer or admin."),
+                "404": _error(
+                    "`result: invalid`: not a ticket code, an unknown (forged or mistyped) "
+                    "code, or a code replaced by a newer one."
+                ),
+                "409": _error(
+                    "`result` is `not_registered_for_day` (another day, another forum, or no "
+                    "forum that date), `waitlisted` or `cancelled`."
+                ),
+                "422": _error(
+                    "`result: invalid_request`: the body is not a JSON object of the "
+                    "documented shape, or `day` is not a date."
+                ),
+            },
+        }
+    },
+    "/registrations/{registration_id}/ticket.png": {
+        "get": {
+            "operationId": "registration_ticket",
+            "summary": "A registration's ticket QR code (door staff and organizers)",
+            "security": [{"bearer": []}],
+            "parameters": [_id_parameter("registration_id", "registration")],
+            "responses": {
+                "200": {
+                    "description": "A PNG of the ticket's QR code (level M, with quiet zone).",
+                    "content": {"image/png": {"schema": {"type": "string"}}},
+                },
+                "401": _error("No token, or a token that is not valid."),
+                "403": _error("The token's role is not door staff, organizer or admin."),
+                "404": _error("No such registration."),
+                "409": _error("No confirmed seat, so no ticket."),
+            },
+        }
     },
     "/speakers/{speaker_id}": {
         "get": {

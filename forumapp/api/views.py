@@ -20,6 +20,8 @@ from sqlalchemy.orm import selectinload
 
 from ..agenda import services
 from ..agenda.models import AgendaItem, Speaker
+from ..checkin import services as checkin_services
+from ..checkin import tickets
 from ..core.auth import role_required
 from ..core.clock import local_instant, to_local
 from ..core.emails import InvalidEmail, normalise_email
@@ -28,7 +30,12 @@ from ..extensions import db, limiter
 from ..registration import services as registration_services
 from ..registration.models import BreakoutPick, DaySeat, Registration, SeatStatus
 from . import bp
-from .openapi import REGISTRATION_TEXT_LIMITS, openapi_document
+from .openapi import (
+    CHECKIN_CODE_MAX_LENGTH,
+    CHECKIN_REQUEST_ID_MAX_LENGTH,
+    REGISTRATION_TEXT_LIMITS,
+    openapi_document,
+)
 
 
 @bp.before_request
@@ -447,6 +454,141 @@ def forum_registrations(forum_id: int):
             for registration in registrations
         ],
     )
+
+
+# --- Check-in at the door --------------------------------------------------------------------
+
+_CHECKIN_FIELDS = ("code", "day", "request_id")
+_CHECKIN_ERROR_TITLES = {
+    404: "Not a valid ticket",
+    409: "Cannot check in",
+    422: "The check-in request is not valid",
+}
+
+
+class _InvalidCheckIn(Exception):
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(" ".join(errors.values()))
+        self.errors = errors
+
+
+def _iso_date(value) -> date | None:
+    """A ``YYYY-MM-DD`` string as a date; None for anything else (or an impossible date)."""
+    if not isinstance(value, str) or not _DATE_PATTERN.match(value):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _checkin_input() -> tuple[str, date | None, str | None]:
+    """The code, day and request id of a check-in; raises ``_InvalidCheckIn`` naming each field."""
+    try:
+        body = json.loads(request.get_data(cache=False))
+    except (ValueError, RecursionError):
+        body = None
+    if not isinstance(body, dict):
+        raise _InvalidCheckIn({"body": 'Send a JSON object like {"code": "7K3M…"}.'})
+    errors = {}
+    code = body.get("code")
+    if not isinstance(code, str) or not code.strip():
+        errors["code"] = "Send the scanned or typed ticket code as a string."
+    elif len(code) > CHECKIN_CODE_MAX_LENGTH:
+        errors["code"] = f"A ticket code has at most {CHECKIN_CODE_MAX_LENGTH} characters."
+    day = body.get("day")
+    on_date = _iso_date(day)
+    if day is not None and on_date is None:
+        errors["day"] = "Write the day as a date like 2027-03-15, or leave it out for today."
+    request_id = body.get("request_id")
+    if request_id is not None and (
+        not isinstance(request_id, str) or not 1 <= len(request_id) <= CHECKIN_REQUEST_ID_MAX_LENGTH
+    ):
+        errors["request_id"] = (
+            f"Send request_id as a string of 1 to {CHECKIN_REQUEST_ID_MAX_LENGTH} characters, "
+            "new for each scan (a UUID is ideal)."
+        )
+    for unknown in sorted(body.keys() - set(_CHECKIN_FIELDS)):
+        errors[unknown] = f"Unknown field. Send only: {', '.join(_CHECKIN_FIELDS)}."
+    if errors:
+        raise _InvalidCheckIn(errors)
+    return code, on_date, request_id
+
+
+def _attendee_json(outcome: checkin_services.ScanOutcome) -> dict:
+    registration = outcome.registration
+    return {
+        "name": registration.person.name,
+        "organization": registration.person.organization,
+        "teams": outcome.teams,
+        "accessibility_needs": registration.accessibility_needs,
+    }
+
+
+def _checkin_refusal(status: int, result: str, message: str, details=None):
+    body = {
+        "error": _CHECKIN_ERROR_TITLES[status],
+        "details": details,
+        "result": result,
+        "message": message,
+    }
+    return jsonify(body), status
+
+
+@bp.route("/checkins", methods=["POST"])
+@role_required(Role.DOOR, Role.ORGANIZER)
+def create_checkin():
+    """Check in the holder of a scanned or typed ticket code at the door.
+
+    201 for a new check-in (and again for a retried ``request_id``), 200 when already checked in
+    that day; refusals carry ``result`` and a ``message`` to show at the door.
+    """
+    try:
+        code, on_date, request_id = _checkin_input()
+    except _InvalidCheckIn as error:
+        return _checkin_refusal(422, "invalid_request", error.args[0], error.errors)
+    outcome = tickets.scan_on_date(db.session, code, on_date, current_user.id, request_id)
+    db.session.commit()
+    result = checkin_services.ScanResult
+    if outcome.result == result.INVALID:
+        return _checkin_refusal(404, outcome.result.value, outcome.message)
+    if not outcome.result.ok:
+        details = {
+            "attendee": _attendee_json(outcome) if outcome.registration else None,
+            "day": outcome.day.date.isoformat() if outcome.day else None,
+        }
+        return _checkin_refusal(409, outcome.result.value, outcome.message, details)
+    body = {
+        "result": outcome.result.value,
+        "message": outcome.message,
+        "attendee": _attendee_json(outcome),
+        "day": outcome.day.date.isoformat(),
+    }
+    if outcome.result == result.CHECKED_IN:
+        return jsonify(body), 201
+    check_in = outcome.check_in
+    by = check_in.checked_in_by
+    body |= {
+        "checked_in_at": _iso(check_in.checked_in_at, outcome.day.forum.program.time_zone),
+        "by": (by.name or by.email) if by else None,
+    }
+    return jsonify(body), 200
+
+
+@bp.route("/registrations/<int:registration_id>/ticket.png")
+@role_required(Role.DOOR, Role.ORGANIZER)
+def registration_ticket(registration_id: int):
+    """The registration's ticket QR code (level M, quiet zone), e.g. to reprint a lost one."""
+    registration = db.session.get(Registration, registration_id)
+    if registration is None:
+        abort(404, f"There is no registration with id {registration_id}.")
+    if not tickets.has_confirmed_seat(registration):
+        abort(409, f"{registration.person.name} has no confirmed seat, so no ticket yet.")
+    code = tickets.current_ticket(db.session, registration).code
+    db.session.commit()
+    response = current_app.response_class(tickets.qr_png(code), mimetype="image/png")
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.route("/openapi.json")
