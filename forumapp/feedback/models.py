@@ -32,7 +32,9 @@ class FeedbackWindow(db.Model):
     forum_id: Mapped[int] = mapped_column(ForeignKey("forum.id", ondelete="CASCADE"), unique=True)
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
+    reviewer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_user.id", ondelete="SET NULL")
+    )
     # The faculty's short summary of what the program heard and will do next.
     summary: Mapped[str] = mapped_column(Text, default="")
     summary_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -52,9 +54,7 @@ class FeedbackResponse(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     forum_id: Mapped[int] = mapped_column(ForeignKey("forum.id", ondelete="CASCADE"), index=True)
-    registration_id: Mapped[int] = mapped_column(
-        ForeignKey("registration.id", ondelete="CASCADE")
-    )
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id", ondelete="CASCADE"))
     # Kept even when anonymous, so answers still count per team.
     team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id", ondelete="SET NULL"))
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -82,9 +82,7 @@ class SessionRating(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    response_id: Mapped[int] = mapped_column(
-        ForeignKey("feedback_response.id", ondelete="CASCADE")
-    )
+    response_id: Mapped[int] = mapped_column(ForeignKey("feedback_response.id", ondelete="CASCADE"))
     item_id: Mapped[int] = mapped_column(
         ForeignKey("agenda_item.id", ondelete="CASCADE"), index=True
     )
