@@ -493,6 +493,7 @@ _PATHS = {
                     "The body is not a JSON object of the documented shape, or a value is not "
                     "acceptable; `details` maps each field (or `body`) to a message."
                 ),
+                "413": _error("The body is larger than the server accepts."),
                 "429": _error("Too many registrations from this address; wait a minute."),
             },
         },

@@ -62,8 +62,17 @@ def _iso(instant: datetime, time_zone: str) -> str:
     return to_local(instant, time_zone).isoformat()
 
 
+# Ids are 32-bit integers in the database; a larger one in a URL cannot exist (and would make
+# the database driver raise rather than find nothing).
+_MAX_ID = 2**31 - 1
+
+
+def _forum_or_none(forum_id: int) -> Forum | None:
+    return db.session.get(Forum, forum_id) if forum_id <= _MAX_ID else None
+
+
 def _visible_forum_or_404(viewer: services.Viewer, forum_id: int) -> Forum:
-    forum = db.session.get(Forum, forum_id)
+    forum = _forum_or_none(forum_id)
     # A draft answers exactly like an unknown id, so the public cannot probe for drafts.
     if forum is None or not services.can_see_forum(viewer, forum):
         abort(404, f"There is no forum with id {forum_id}.")
@@ -198,6 +207,9 @@ def speaker(speaker_id: int):
 
 _REGISTRATION_FIELDS = ("name", "email", *REGISTRATION_TEXT_LIMITS, "consent", "days")
 _DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Control characters (tab and line breaks aside) and lone surrogates: PostgreSQL refuses NUL,
+# no database can store half a surrogate pair, and none belong in a name or an address.
+_UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 # The services name the days input ``day_ids``; the API takes dates under ``days``.
 _API_FIELD_NAMES = {"day_ids": "days"}
 _REGISTRATION_ERROR_TITLES = {
@@ -247,6 +259,9 @@ def _text(body: dict, name: str, errors: dict, required_message: str | None = No
         return ""
     if not isinstance(value, str):
         errors[name] = f"Send {name} as a string."
+        return ""
+    if _UNSTORABLE.search(value):
+        errors[name] = f"Remove the control characters or broken Unicode from {name}."
         return ""
     limit = REGISTRATION_TEXT_LIMITS.get(name)
     if limit is not None and len(value) > limit:
@@ -406,7 +421,7 @@ def _waitlist_positions(seats: list[DaySeat]) -> dict[int, int]:
 @role_required(Role.ORGANIZER, Role.FACULTY)
 def forum_registrations(forum_id: int):
     """Every registration of a forum (staff): person, days with waitlist places, breakout picks."""
-    forum = db.session.get(Forum, forum_id)
+    forum = _forum_or_none(forum_id)
     if forum is None:
         abort(404, f"There is no forum with id {forum_id}.")
     time_zone = forum.program.time_zone

@@ -623,8 +623,17 @@ def choose_breakout(
             f"Breakout choices closed on {_local(forum.choice_deadline, item.day)}.", "item_id"
         )
     if _is_postgresql(session):
-        # Serialise picks for one breakout, so the team cap cannot be overshot by a race.
-        session.execute(select(AgendaItem.id).where(AgendaItem.id == item.id).with_for_update())
+        # Serialise picks for one breakout, so the team cap cannot be overshot by a race. The
+        # breakout being left is locked too, both in id order: two people swapping breakouts
+        # in opposite directions would otherwise each hold one row and wait for the other.
+        leaving = _pick_in_slot(registration, item)
+        locked = sorted({item.id, leaving.item_id} if leaving else {item.id})
+        session.execute(
+            select(AgendaItem.id)
+            .where(AgendaItem.id.in_(locked))
+            .order_by(AgendaItem.id)
+            .with_for_update()
+        )
     current = _pick_in_slot(registration, item)
     if current is not None and current.item_id == item.id:
         if override and current.status == SeatStatus.WAITLISTED:

@@ -169,6 +169,10 @@ def _without(field: str) -> dict:
         (registration_body(organization=["x"]), "organization", "string"),
         (registration_body(community="x" * 201), "community", "at most 200"),
         (registration_body(day_ids=[1]), "day_ids", "Unknown field"),
+        # Text no database stores: PostgreSQL refuses NUL, nothing stores half a surrogate.
+        (registration_body() | {"name": "Ada\x00"}, "name", "control characters"),
+        (registration_body(email="ada\x00@example.org"), "email", "control characters"),
+        (registration_body(organization="\ud800"), "organization", "broken Unicode"),
     ],
 )
 def test_each_invalid_field_is_named_with_a_message(app, client, world, body, field, words):
@@ -242,6 +246,29 @@ def test_draft_and_unknown_forums_are_not_found(client, world):
         response = client.post(_url(forum_id), json=registration_body(days=["2027-09-09"]))
         assert response.status_code == 404
         assert response.get_json()["details"] == f"There is no forum with id {forum_id}."
+
+
+ODD_VALUES = [None, True, 0, -1, 2**70, 1.5, "", " ", "x" * 5000, [], [None], {}, {"a": 1}]
+
+
+@pytest.mark.parametrize(
+    "field",
+    ["name", "email", "organization", "community", "accessibility_needs", "dietary_needs",
+     "consent", "days"],
+)  # fmt: skip
+def test_no_value_of_any_field_causes_a_server_error(client, world, field):
+    for value in ODD_VALUES:
+        response = client.post(
+            _url(world.winter_forum), json=registration_body("Odd Values") | {field: value}
+        )
+        assert response.status_code in (200, 201, 422), (field, value, response.status_code)
+        assert response.is_json
+
+
+def test_an_id_too_large_for_the_database_is_simply_not_found(client, world, as_staff):
+    url = _url(2**63)
+    assert client.post(url, json=registration_body()).status_code == 404
+    assert client.get(url, headers=as_staff).status_code == 404
 
 
 def test_registration_is_rate_limited_per_address(app, client, world):
