@@ -63,4 +63,3 @@ def forum_page(forum_id: int):
         map_url=map_link(forum),
         viewer=viewer,
     )
-

@@ -61,9 +61,7 @@ class CheckIn(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    registration_id: Mapped[int] = mapped_column(
-        ForeignKey("registration.id", ondelete="CASCADE")
-    )
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id", ondelete="CASCADE"))
     day_id: Mapped[int] = mapped_column(ForeignKey("forum_day.id", ondelete="CASCADE"))
     checked_in_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     checked_in_by_id: Mapped[int | None] = mapped_column(
@@ -91,9 +89,7 @@ class BreakoutAttendance(db.Model):
     __table_args__ = (UniqueConstraint("registration_id", "item_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    registration_id: Mapped[int] = mapped_column(
-        ForeignKey("registration.id", ondelete="CASCADE")
-    )
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id", ondelete="CASCADE"))
     item_id: Mapped[int] = mapped_column(
         ForeignKey("agenda_item.id", ondelete="CASCADE"), index=True
     )

@@ -35,8 +35,6 @@ PUBLIC_ENDPOINTS = {
     "registration.cancel_seat",
     "registration.save_breakouts",
     "registration.drop_pick",
-    "feedback.respond",  # personal link: checked in test_feedback_pages
-    "feedback.suggest_topic",
     "registration_staff.team_roster_pm",
     "registration_staff.team_roster_pm_remove",
     # Calendar downloads and feeds (tests/calendar); renew_feed: personal link in the URL.
