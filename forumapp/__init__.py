@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from config import CONFIGS, BaseConfig
 
@@ -29,6 +30,14 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+class DatabaseIdConverter(IntegerConverter):
+    """``<int:...>`` in routes, limited to the range of the database's integer ids."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def create_app(config_name_or_object: str | type | object | None = None) -> Flask:
     """Build the app. ``None`` reads ``FORUMAPP_CONFIG`` (default ``development``)."""
     app = Flask(
@@ -38,6 +47,9 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
         instance_path=str(PROJECT_DIR / "instance"),
     )
     _load_config(app, config_name_or_object)
+    # Ids are 32-bit integers in the database: a larger id in a URL cannot exist, and the
+    # database driver would raise on it rather than find nothing. Such URLs are simply 404.
+    app.url_map.converters["int"] = DatabaseIdConverter
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     install_sqlite_behaviour()

@@ -24,8 +24,7 @@ from ..checkin import services as checkin_services
 from ..checkin import tickets
 from ..core.auth import role_required
 from ..core.clock import local_instant, to_local
-from ..core.emails import InvalidEmail, normalise_email
-from ..core.models import Forum, ForumDay, Person, Role
+from ..core.models import Forum, ForumDay, Role
 from ..extensions import db, limiter
 from ..registration import services as registration_services
 from ..registration.models import BreakoutPick, DaySeat, Registration, SeatStatus
@@ -62,13 +61,8 @@ def _iso(instant: datetime, time_zone: str) -> str:
     return to_local(instant, time_zone).isoformat()
 
 
-# Ids are 32-bit integers in the database; a larger one in a URL cannot exist (and would make
-# the database driver raise rather than find nothing).
-_MAX_ID = 2**31 - 1
-
-
 def _forum_or_none(forum_id: int) -> Forum | None:
-    return db.session.get(Forum, forum_id) if forum_id <= _MAX_ID else None
+    return db.session.get(Forum, forum_id)
 
 
 def _visible_forum_or_404(viewer: services.Viewer, forum_id: int) -> Forum:
@@ -334,14 +328,6 @@ def _field_order(name: str) -> tuple[int, str]:
     return (known.index(name) if name in known else len(known), name)
 
 
-def _is_known_person(email: str) -> bool:
-    try:
-        normalised = normalise_email(email)
-    except InvalidEmail:
-        return False  # the service refuses it
-    return db.session.scalar(select(Person.id).where(Person.email == normalised)) is not None
-
-
 def _registration_result_json(
     result: registration_services.RegistrationResult, with_link: bool
 ) -> dict:
@@ -384,11 +370,8 @@ def create_registration(forum_id: int):
         return _registration_error(error, from_service=False)
     for attempt in (1, 2):
         try:
-            # The personal link is handed out only to whoever created the person's record;
-            # for a known email it goes by email, so knowing an address is not enough.
-            known = _is_known_person(data.email)
             result = registration_services.register_public(db.session, forum, data)
-            body = _registration_result_json(result, with_link=result.created and not known)
+            body = _registration_result_json(result, with_link=result.person_created)
             db.session.commit()
         except registration_services.RegistrationError as error:
             db.session.rollback()

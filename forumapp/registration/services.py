@@ -247,6 +247,9 @@ class RegistrationResult:
     registration: Registration
     created: bool
     days: list[DayResult] = field(default_factory=list)
+    # True only when this request created the person's record. Only then may the answer
+    # carry their personal link: otherwise knowing someone's email would be enough to get it.
+    person_created: bool = False
 
 
 def find_or_create_person(session, name: str, email: str, organization: str = "") -> Person:
@@ -405,11 +408,10 @@ def register_public(
                 "through the personal link in their invitation.",
                 "day_ids",
             )
+    person_created = session.scalar(select(Person.id).where(Person.email == email)) is None
     person = find_or_create_person(session, data.name, email, data.organization)
     registration = _get_registration(session, forum, person)
-    if registration is not None and all(
-        (seat := _seat_for(registration, day)) is not None and seat.status in ACTIVE for day in days
-    ):
+    if all(_holds_seat(registration, day) for day in days):
         send_personal_link(session, person, forum)
         return RegistrationResult(registration, False, _day_results(session, registration, days))
     for day in days:
@@ -424,7 +426,9 @@ def register_public(
     for day in days:
         _request_seat(session, registration, day)
     session.flush()
-    result = RegistrationResult(registration, True, _day_results(session, registration, days))
+    result = RegistrationResult(
+        registration, True, _day_results(session, registration, days), person_created
+    )
     _email_registration(session, result)
     return result
 

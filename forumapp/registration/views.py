@@ -12,7 +12,7 @@ from ..core.emails import InvalidEmail, normalise_email
 from ..core.links import person_for_token, personal_token
 from ..core.models import Audience, Forum, ForumStatus, Person
 from ..extensions import db, limiter
-from . import services
+from . import rosters, services
 from .forms import ButtonForm, PublicRegistrationForm, ResendLinkForm, TeamRegistrationForm
 from .models import BreakoutPick, DaySeat, Registration
 
@@ -79,8 +79,12 @@ def public_register(forum_id: int):
             if result.created:
                 for line in _result_lines(result):
                     flash(line, "success")
-                token = personal_token(result.registration.person)
-                return redirect(url_for("registration.personal_page", token=token))
+                if result.person_created:
+                    token = personal_token(result.registration.person)
+                    return redirect(url_for("registration.personal_page", token=token))
+                # A known email: the link goes only to that inbox, never to this browser.
+                flash("We've emailed your personal link to manage your registration.", "info")
+                return redirect(url_for("registration.public_register", forum_id=forum.id))
             already = True
     status = 400 if form.errors else 200
     return render_template(
@@ -211,6 +215,7 @@ def personal_page(token: str):
         button_form=ButtonForm(),
         team_form=team_form,
         seats_left=services.seats_left,
+        managed_teams=rosters.managed_teams(db.session, person),
     )
 
 

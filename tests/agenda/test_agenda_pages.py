@@ -78,11 +78,17 @@ def test_forum_form_errors_are_shown_next_to_the_fields(organizer, forum_with_ro
 
 def test_day_and_room_validation(organizer, forum_with_rooms):
     forum_id, day_id, rooms = forum_with_rooms
-    response = _post(organizer, f"/staff/forums/{forum_id}/days/new", {
-        "date": "2027-02-18", "audience": "team", "starts_at": "09:00", "ends_at": "16:00"})
+    response = _post(
+        organizer,
+        f"/staff/forums/{forum_id}/days/new",
+        {"date": "2027-02-18", "audience": "team", "starts_at": "09:00", "ends_at": "16:00"},
+    )
     assert "already has a day on February 18, 2027" in response.get_data(as_text=True)
-    response = _post(organizer, f"/staff/forums/{forum_id}/days/new", {
-        "date": "2027-02-19", "audience": "team", "starts_at": "16:00", "ends_at": "09:00"})
+    response = _post(
+        organizer,
+        f"/staff/forums/{forum_id}/days/new",
+        {"date": "2027-02-19", "audience": "team", "starts_at": "16:00", "ends_at": "09:00"},
+    )
     assert "The day must end after it starts." in response.get_data(as_text=True)
     response = _post(organizer, f"/staff/forums/{forum_id}/rooms/new",
                      {"name": "room a", "capacity": "10"})  # fmt: skip
@@ -96,17 +102,18 @@ def test_grid_shows_parallel_breakouts_side_by_side(app, organizer, forum_with_r
                          _item_form(title=title, room_id=str(rooms[room])))  # fmt: skip
         assert response.status_code == 302, response.get_data(as_text=True)
     page = organizer.get(f"/staff/forums/{forum_id}/agenda").get_data(as_text=True)
-    grid = page[page.index('class="agenda-grid"'):]
+    grid = page[page.index('class="agenda-grid"') :]
     header = grid[: grid.index("</thead>")]
     assert header.index("Main Hall") < header.index("Room A")
-    row = grid[grid.index("10:30 AM</th>"):]
+    row = grid[grid.index("10:30 AM</th>") :]
     row = row[: row.index("</tr>")]
     assert row.count("<td>") == 2 and row.index("Goals") < row.index("Data")
     assert "No problems found" in page
 
 
-def test_conflict_is_a_warning_before_saving_and_saves_on_confirmation(app, organizer,
-                                                                       forum_with_rooms):
+def test_conflict_is_a_warning_before_saving_and_saves_on_confirmation(
+    app, organizer, forum_with_rooms
+):
     forum_id, day_id, rooms = forum_with_rooms
     _post(organizer, f"/staff/days/{day_id}/items/new",
           _item_form(title="First", room_id=str(rooms["Room A"])))  # fmt: skip
@@ -175,8 +182,11 @@ def test_changing_a_published_session_records_the_change(app, organizer, forum_w
     with app.app_context():
         item_id = db.session.scalar(sa.select(AgendaItem.id))
     # While a draft, edits are not recorded: nobody has seen the agenda yet.
-    _post(organizer, f"/staff/items/{item_id}/edit",
-          _item_form(title="Goals", room_id=str(rooms["Room A"]), start="10:45", end="12:00"))
+    _post(
+        organizer,
+        f"/staff/items/{item_id}/edit",
+        _item_form(title="Goals", room_id=str(rooms["Room A"]), start="10:45", end="12:00"),
+    )
     agenda = f"/staff/forums/{forum_id}/agenda"
     _post(organizer, f"/staff/forums/{forum_id}/status", {"value": "published"}, agenda)
     response = _post(organizer, f"/staff/items/{item_id}/edit", _item_form(
@@ -215,7 +225,7 @@ def test_adding_a_speaker_to_a_session(app, organizer, forum_with_rooms):
     assert response.status_code == 302
     page = organizer.get(edit).get_data(as_text=True)
     assert "Added Renee Castillo as facilitator" in page
-    assert "Renee Castillo <span class=\"muted\">(facilitator)</span>" in page
+    assert 'Renee Castillo <span class="muted">(facilitator)</span>' in page
 
 
 def test_faculty_reads_the_agenda_but_cannot_change_it(client, signed_in, forum_with_rooms):

@@ -90,3 +90,11 @@ def test_security_headers_on_every_page(client):
 def test_pages_carry_no_inline_script(client):
     for path in ["/", "/login", "/no-such-page"]:
         assert "<script>" not in client.get(path).get_data(as_text=True)
+
+
+def test_ids_beyond_the_database_range_are_simply_not_found(client):
+    huge = 2**31
+    for path in [f"/forums/{huge}", f"/api/v1/speakers/{huge}", f"/speakers/{huge}",
+                 f"/api/v1/forums/{huge}/agenda", f"/staff/forums/{huge}/agenda"]:  # fmt: skip
+        response = client.get(path)
+        assert response.status_code == 404, path

@@ -226,3 +226,15 @@ def test_cancel_from_the_personal_page_promotes_the_next_person(client, app, set
         assert statuses == ["cancelled", "confirmed", "confirmed", "confirmed"]
         assert db.session.scalar(sa.select(sa.func.count()).select_from(BreakoutPick)) == 0
         assert db.session.get(Forum, setup.forum_id).days[0].seats_taken == 3
+
+
+def test_registering_a_known_email_never_shows_that_persons_link(client, app, setup):
+    with app.app_context():
+        add_team_member("Tia Member")
+        db.session.commit()
+    response = _register(client, setup, name="Someone Else", email="tia.member@county.example.org")
+    assert response.status_code == 302
+    assert "/me/" not in response.headers["Location"]
+    page = _text(client.get(response.headers["Location"]))
+    assert "We've emailed your personal link" in page and "/me/" not in page
+    assert "You're registered for Monday, March 15" in page

@@ -369,3 +369,11 @@ def test_organizer_sends_invitations_from_the_page(app, organizer, setup):
     assert "Queued 2 invitations" in organizer.get(url).get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 4
+
+
+def test_personal_page_links_a_project_manager_to_their_roster(client, teams):
+    pm_page = client.get(f"/me/{teams['pm']}").get_data(as_text=True)
+    assert "Edit the Buncombe County roster" in pm_page
+    assert _roster_url(teams["pm"], teams["team_id"]) in pm_page
+    member_page = client.get(f"/me/{teams['member']}").get_data(as_text=True)
+    assert "roster" not in member_page
