@@ -31,11 +31,15 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 class DatabaseIdConverter(IntegerConverter):
-    """``<int:...>`` in routes, limited to the range of the database's integer ids."""
+    """``<int:...>`` in routes. Ids are 32-bit integers in the database: a larger one cannot
+    exist, and the driver would raise on it rather than find nothing, so it becomes 0, which no
+    row has, and the view answers "not found" as for any unknown id."""
 
-    def __init__(self, map, *args, **kwargs):
-        kwargs.setdefault("max", 2**31 - 1)
-        super().__init__(map, *args, **kwargs)
+    MAX_ID = 2**31 - 1
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        return number if number <= self.MAX_ID else 0
 
 
 def create_app(config_name_or_object: str | type | object | None = None) -> Flask:
@@ -47,8 +51,6 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
         instance_path=str(PROJECT_DIR / "instance"),
     )
     _load_config(app, config_name_or_object)
-    # Ids are 32-bit integers in the database: a larger id in a URL cannot exist, and the
-    # database driver would raise on it rather than find nothing. Such URLs are simply 404.
     app.url_map.converters["int"] = DatabaseIdConverter
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 

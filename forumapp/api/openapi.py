@@ -113,7 +113,7 @@ _SCHEMAS = {
             "end": _ref("LocalDateTime"),
             "capacity": _nullable(_COUNT),
             "seats_left": _nullable(
-                _COUNT | {"description": "Null until registration is available."}
+                _COUNT | {"description": "Free seats on the day; null when it has no limit."}
             ),
         },
         description="A day of a forum.",
@@ -170,7 +170,8 @@ _SCHEMAS = {
                 _COUNT | {"description": "The session's own capacity, else its room's."}
             ),
             "seats_left": _nullable(
-                _COUNT | {"description": "Null until registration is available."}
+                _COUNT
+                | {"description": "Free seats in a breakout; null for other sessions or no limit."}
             ),
             "status": {"type": "string", "enum": _values(ItemStatus)},
             "confidential": {

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..agenda import services
-from ..agenda.models import AgendaItem, Speaker
+from ..agenda.models import AgendaItem, ItemKind, Speaker
 from ..checkin import services as checkin_services
 from ..checkin import tickets
 from ..core.auth import role_required
@@ -81,7 +81,7 @@ def _day_json(day: ForumDay, time_zone: str) -> dict:
         "start": _iso(local_instant(day.date, day.starts_at, time_zone), time_zone),
         "end": _iso(local_instant(day.date, day.ends_at, time_zone), time_zone),
         "capacity": day.capacity,
-        "seats_left": None,  # arrives with registration
+        "seats_left": registration_services.seats_left(day),
     }
 
 
@@ -117,7 +117,10 @@ def _item_json(viewer: services.Viewer, item: AgendaItem, day: ForumDay, time_zo
         "description": item.description,
         "room": {"id": item.room.id, "name": item.room.name} if item.room else None,
         "capacity": item.effective_capacity,
-        "seats_left": None,  # arrives with registration
+        # Seats are taken by breakout picks; other sessions have no seat count of their own.
+        "seats_left": (
+            registration_services.seats_left(item) if item.kind == ItemKind.BREAKOUT else None
+        ),
         "status": item.status,
         "confidential": item.confidential,
         "speakers": [

@@ -70,7 +70,7 @@ def test_forum_entry_has_venue_theme_days_and_agenda_link(client, world):
             "start": "2027-02-18T08:30:00-05:00",
             "end": "2027-02-18T16:30:00-05:00",
             "capacity": 150,
-            "seats_left": None,
+            "seats_left": 150,
         }
     ]
     assert winter["agenda_url"] == f"/api/v1/forums/{world.winter_forum}/agenda"

@@ -361,3 +361,29 @@ def test_staff_list_loads_in_a_fixed_number_of_queries(app, client, world, as_st
     for n in range(8):
         _post(client, world, registration_body(f"More People {n}"), 201)
     assert queries_for_list() == with_two
+
+
+def test_forums_and_agenda_report_seats_left_as_people_register(app, client, world):
+    _change_day(app, world.public_day, capacity=3)
+
+    def public_day_seats():
+        forums = client.get("/api/v1/forums").get_json()["forums"]
+        return next(d for f in forums for d in f["days"] if d["id"] == world.public_day)[
+            "seats_left"
+        ]
+
+    def agenda_seats():
+        items = client.get(f"/api/v1/forums/{world.winter_forum}/agenda").get_json()["items"]
+        return {i["id"]: i["seats_left"] for i in items}
+
+    assert public_day_seats() == 3
+    assert agenda_seats()[world.workshop] == 25
+    assert agenda_seats()[world.opening] is None  # not a breakout: no seats of its own
+    body = _post(client, world, registration_body("A One"), 201)
+    assert public_day_seats() == 2
+    with app.app_context():
+        registration = db.session.get(Registration, body["id"])
+        workshop = db.session.get(AgendaItem, world.workshop)
+        services.choose_breakout(db.session, registration, workshop)
+        db.session.commit()
+    assert agenda_seats()[world.workshop] == 24
