@@ -76,6 +76,7 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     from .checkin import views as checkin_views
     from .checkin.tickets import register_tickets
     from .cli import register_cli
+    from .core import audit as _audit_models  # noqa: F401
     from .core import auth, views
     from .core.errors import register_error_handlers
     from .core.templating import register_template_helpers
