@@ -1,7 +1,31 @@
 """The JSON API. Public content needs no token; staff send ``Authorization: Bearer <token>``."""
 
-from flask import Blueprint
+from flask import Blueprint, abort, g, request
+from flask_login import current_user
+
+from ..core.auth import user_for_bearer_token
+from ..core.database import SAFE_METHODS
+from ..extensions import csrf
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@bp.before_request
+def _authenticate():
+    """Who is calling: the bearer token when one is sent, whatever cookie comes with it.
+
+    A token that is wrong, revoked or belongs to a deactivated account is refused, rather than
+    silently answered with the public view. The API needs no CSRF token because staff use
+    bearer tokens; a write made with a browser's session cookie instead must carry one like
+    any form, or another site could make a signed-in browser post here.
+    """
+    if "Authorization" in request.headers:
+        user = user_for_bearer_token(request)
+        if user is None:
+            abort(401, "The bearer token is not valid: it may be mistyped, revoked or expired.")
+        g._login_user = user  # Flask-Login's current_user for this request
+    elif request.method not in SAFE_METHODS and current_user.is_authenticated:
+        csrf.protect()
+
 
 from . import feedback_views, views  # noqa: E402,F401  (routes register on bp)

@@ -37,14 +37,6 @@ from .openapi import (
 )
 
 
-@bp.before_request
-def _refuse_unusable_tokens():
-    # A client that sends a token which is wrong, revoked or belongs to a deactivated account
-    # must hear so, rather than silently getting the public view and missing data.
-    if "Authorization" in request.headers and not current_user.is_authenticated:
-        abort(401, "The bearer token is not valid: it may be mistyped, revoked or expired.")
-
-
 @bp.after_request
 def _announce_bearer_scheme(response):
     if response.status_code == 401:

@@ -76,9 +76,13 @@ def _load_user(user_id: str) -> User | None:
 
 @login_manager.request_loader
 def _load_user_from_token(req) -> User | None:
-    """API clients authenticate with ``Authorization: Bearer <token>`` on /api/ only."""
     if not req.path.startswith("/api/"):
         return None
+    return user_for_bearer_token(req)
+
+
+def user_for_bearer_token(req) -> User | None:
+    """The active staff user whose API token is in ``Authorization: Bearer <token>``."""
     scheme, _, plain = req.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not plain.strip():
         return None

@@ -16,6 +16,7 @@ from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm.util import identity_key
 
 from ..agenda.models import AgendaItem, ItemKind, ItemStatus
+from ..agenda.services import Viewer, can_see_item
 from ..core.clock import utcnow
 from ..core.emails import InvalidEmail, normalise_email
 from ..core.links import absolute_url, personal_token
@@ -518,7 +519,9 @@ def cancel_days(session, registration: Registration, day_ids: list[int] | None =
     for seat in list(registration.seats):
         if seat.status not in ACTIVE or (day_ids is not None and seat.day_id not in day_ids):
             continue
-        was_confirmed = seat.status == SeatStatus.CONFIRMED
+        was_confirmed = _lock_active_place(session, seat)
+        if was_confirmed is None:
+            continue  # cancelled meanwhile by a concurrent request
         seat.status = SeatStatus.CANCELLED.value
         seat.status_changed_at = utcnow()
         session.flush()
@@ -566,8 +569,28 @@ def _pick_in_slot(registration: Registration, item: AgendaItem) -> BreakoutPick 
     return None
 
 
+def _lock_active_place(session, place: DaySeat | BreakoutPick) -> bool | None:
+    """Lock a seat or pick and read its status afresh: True if confirmed, False if
+    waitlisted, None if it is no longer active.
+
+    Two cancellations of the same place at once must not both give its seat back: on
+    PostgreSQL the second waits here for the first to commit, then sees it cancelled.
+    """
+    model = type(place)
+    query = select(model.status).where(model.id == place.id)
+    if _is_postgresql(session):
+        query = query.with_for_update()
+    status = session.scalar(query.execution_options(populate_existing=True))
+    if status not in ACTIVE:
+        session.refresh(place)
+        return None
+    return status == SeatStatus.CONFIRMED
+
+
 def _cancel_pick(session, pick: BreakoutPick) -> None:
-    was_confirmed = pick.status == SeatStatus.CONFIRMED
+    was_confirmed = _lock_active_place(session, pick)
+    if was_confirmed is None:
+        return
     pick.status = SeatStatus.CANCELLED.value
     pick.status_changed_at = utcnow()
     session.flush()
@@ -619,6 +642,11 @@ def choose_breakout(
     forum = registration.forum
     if item.kind != ItemKind.BREAKOUT or item.day.forum_id != forum.id or item.is_cancelled:
         raise InvalidRegistration({"item_id": "Choose one of this forum's breakouts."})
+    if not override and not (
+        is_team_member(session, registration.person, forum)
+        and can_see_item(Viewer(is_team_member=True), item)
+    ):
+        raise NotAllowed("Breakouts are chosen by the community teams' members.", "item_id")
     seat = _seat_for(registration, item.day)
     if not override and (seat is None or seat.status not in ACTIVE):
         raise NotAllowed("Register for that day before choosing its breakouts.", "item_id")

@@ -292,8 +292,18 @@ def _register_with_pick(app, world) -> None:
     with app.app_context():
         registration = db.session.scalar(sa.select(Registration).order_by(Registration.id))
         workshop = db.session.get(AgendaItem, world.workshop)
+        _join_a_team(registration)
         services.choose_breakout(db.session, registration, workshop)
         db.session.commit()
+
+
+def _join_a_team(registration: Registration) -> None:
+    """Breakouts are for team members: put the registrant on a team's roster."""
+    from forumapp.core.models import Team, TeamMembership
+
+    team = Team(program_id=registration.forum.program_id, name="Wake County")
+    db.session.add(TeamMembership(team=team, person=registration.person))
+    db.session.flush()
 
 
 def test_staff_list_registrations_with_days_and_picks(app, client, world, as_staff):
@@ -384,6 +394,20 @@ def test_forums_and_agenda_report_seats_left_as_people_register(app, client, wor
     with app.app_context():
         registration = db.session.get(Registration, body["id"])
         workshop = db.session.get(AgendaItem, world.workshop)
+        _join_a_team(registration)
         services.choose_breakout(db.session, registration, workshop)
         db.session.commit()
     assert agenda_seats()[world.workshop] == 24
+
+
+def test_a_signed_in_browser_cannot_write_to_the_api_without_a_csrf_token(app, signed_in, world):
+    browser = signed_in("organizer")
+    response = browser.post(
+        "/api/v1/checkins", data='{"code": "X"}', headers={"Content-Type": "text/plain"}
+    )
+    assert response.status_code == 400
+    assert browser.post("/api/v1/checkins", json={"code": "X"}).status_code == 400
+    # A token still works, and a bad token is refused even with a session cookie present.
+    assert browser.post(
+        "/api/v1/checkins", json={"code": "X"}, headers={"Authorization": "Bearer nope"}
+    ).status_code == 401

@@ -358,3 +358,22 @@ def test_people_swapping_breakouts_at_the_same_moment_never_deadlock(app):
         for item_id in (first, second):
             item = db.session.get(AgendaItem, item_id)
             assert item.seats_taken == 4
+
+
+def test_the_same_seat_cancelled_twice_at_once_gives_its_seat_back_once(app):
+    forum_id, (day_id,) = _open_forum(app, capacity=2)
+    with app.app_context():
+        first, _second = _register(forum_id, range(2), day_id)
+        waiting = _register(forum_id, range(100, 103), day_id)
+
+    cancelled = _all_at_once([_cancel(app, first) for _ in range(4)])
+
+    assert sorted(cancelled) == [0, 0, 0, 1]
+    with app.app_context():
+        assert db.session.get(ForumDay, day_id).seats_taken == 2
+        assert _seat_statuses(day_id) == {"confirmed": 2, "waitlisted": 2, "cancelled": 1}
+        statuses = [
+            db.session.scalar(sa.select(DaySeat.status).where(DaySeat.registration_id == r))
+            for r in waiting
+        ]
+        assert statuses == ["confirmed", "waitlisted", "waitlisted"]

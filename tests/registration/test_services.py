@@ -243,3 +243,17 @@ def test_organizer_registers_someone_onto_a_full_day_by_override(app_ctx, setup)
     walk_in = services.find_or_create_person(db.session, "New Person", "new@public.example.org")
     plain = services.register_by_organizer(db.session, forum, walk_in, [setup.public_day_id])
     assert plain.days[0].status == "waitlisted"
+
+
+def test_public_registrants_cannot_take_team_breakout_seats(app_ctx, setup):
+    forum = db.session.get(Forum, setup.forum_id)
+    visitor = services.find_or_create_person(db.session, "Pub Lic", "pub@public.example.org")
+    registration = services.register_by_organizer(
+        db.session, forum, visitor, [setup.team_day_id]
+    ).registration
+    item = db.session.get(AgendaItem, setup.breakout_ids[0])
+    item.confidential = True
+    with pytest.raises(services.NotAllowed, match="community teams' members"):
+        services.choose_breakout(db.session, registration, item, now=NOW)
+    db.session.refresh(item)
+    assert item.seats_taken == 0
