@@ -479,6 +479,9 @@ def promote_group(session, group: TopicGroup, kind: str = ItemKind.BREAKOUT.valu
                 start=start,
                 end=end,
                 description=_description(forum, [text for text, _ in rows]),
+                # Attendees' own words stay off the public agenda until an organizer has
+                # edited the proposal and cleared the confidential mark.
+                confidential=True,
             ),
         )
     except agenda.AgendaError as error:
@@ -490,8 +493,8 @@ def promote_group(session, group: TopicGroup, kind: str = ItemKind.BREAKOUT.valu
     if following.status != ForumStatus.DRAFT:
         warnings.insert(
             0,
-            f"Forum {following.number} is published: the new session already shows on its "
-            "public agenda. Edit it there before people read it.",
+            f"Forum {following.number} is published: the new session is marked confidential "
+            "so only staff and teams see it; edit it and clear the mark to show it publicly.",
         )
     return Promotion(item, True, following, warnings)
 

@@ -308,3 +308,32 @@ def test_a_promoted_group_stays_promoted_through_merges_and_regrouping(world):
     assert court.promoted_item_id == item.id
     topics.regroup(db.session, world.forum())
     assert group_of(ids[0]).promoted_item_id == item.id
+
+
+def test_a_promoted_topic_stays_off_the_public_agenda_until_edited(app, client):
+    """Attendees' words must not reach the public site just because a topic was promoted."""
+    from datetime import date
+
+    with app.app_context():
+        held = build.forum(number=1, status="closed")
+        following = build.forum(number=2, status="published",
+                                days=((date(2027, 6, 10), "public"),))  # fmt: skip
+        group = TopicGroup(forum_id=held.id, label="Jail data sharing")
+        db.session.add(group)
+        db.session.flush()
+        db.session.add(
+            TopicSuggestion(
+                forum_id=held.id,
+                group_id=group.id,
+                text="Our sheriff refuses to share overdose data",
+            )
+        )
+        db.session.flush()
+        promotion = topics.promote_group(db.session, group)
+        db.session.commit()
+        assert promotion.item.confidential
+        following_id = following.id
+    public = client.get(f"/forums/{following_id}").get_data(as_text=True)
+    assert "Our sheriff refuses" not in public and "Jail data sharing" not in public
+    api = client.get(f"/api/v1/forums/{following_id}/agenda").get_data(as_text=True)
+    assert "Our sheriff refuses" not in api
