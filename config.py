@@ -50,10 +50,20 @@ class BaseConfig:
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
-    LOGIN_RATE_LIMIT = "5 per minute; 30 per hour"
-    LOGIN_RATE_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
+    # Sign-in attempts per client address, and per account whatever the address.
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute; 30 per hour")
+    LOGIN_RATE_LIMIT_PER_ACCOUNT = os.environ.get(
+        "LOGIN_RATE_LIMIT_PER_ACCOUNT", "10 per 15 minutes"
+    )
     # Public JSON API writes (registration), per client address. Load tests raise it.
     RATELIMIT_PUBLIC_API = os.environ.get("RATELIMIT_PUBLIC_API", "30 per minute")
+    # The public registration form, per client address.
+    RATELIMIT_PUBLIC_FORMS = os.environ.get("RATELIMIT_PUBLIC_FORMS", "20 per minute")
+    # "Send me my link" sends mail to whatever address is typed, so it is kept lower.
+    RATELIMIT_SEND_LINK = os.environ.get("RATELIMIT_SEND_LINK", "10 per minute")
+    # Every POST made through a personal link (feedback, topics, days, breakouts, roster,
+    # ticket, calendar link), per link: attendees at a venue often share one address.
+    RATELIMIT_PERSONAL_LINK = os.environ.get("RATELIMIT_PERSONAL_LINK", "30 per minute")
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))

@@ -85,6 +85,7 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     from .feedback import views as feedback_views
     from .mail import models as _mail_models  # noqa: F401  (tables known to Alembic)
     from .mail import views as outbox_views
+    from .privacy import views as privacy_views
     from .registration import staff_views as registration_staff_views
     from .registration import views as registration_views
 
@@ -104,6 +105,7 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     app.register_blueprint(ticket_views.bp)
     app.register_blueprint(badge_views.bp)
     register_tickets(app)
+    app.register_blueprint(privacy_views.bp)
     # The API authenticates with bearer tokens, not cookies, so it needs no CSRF token.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)

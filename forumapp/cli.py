@@ -1,23 +1,28 @@
-"""``flask --app forumapp ...`` commands: demo data, staff users, API tokens and mail."""
+"""``flask --app forumapp ...`` commands: demo data, staff users, API tokens, mail, backups."""
 
 from __future__ import annotations
 
 import signal
 import sys
 import threading
+from pathlib import Path
 
 import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
+from .core import audit
 from .core.emails import InvalidEmail
 from .core.models import Role
-from .core.staff import StaffError, create_user, issue_token, revoke_tokens
+from .core.staff import StaffError, create_user, find_user, issue_token, revoke_tokens
 from .extensions import db
 
 user_cli = AppGroup("user", help="Staff accounts.")
 token_cli = AppGroup("token", help="API tokens for staff.")
 mail_cli = AppGroup("mail", help="Deliver the email waiting in the outbox.")
+
+# How the audit log names actions taken with these commands (nobody is signed in).
+COMMAND_LINE = "command line"
 
 
 @user_cli.command("create")
@@ -35,6 +40,9 @@ def create_user_command(email: str, role: str, name: str, password_stdin: bool) 
         user = create_user(db.session, email, role, password, name=name)
     except (StaffError, InvalidEmail) as exc:
         raise click.ClickException(str(exc)) from None
+    audit.record(
+        db.session, None, "staff.create", f"staff_user:{user.id}", role=user.role, via=COMMAND_LINE
+    )
     db.session.commit()
     click.echo(f"Created {user.role} account {user.email}.")
 
@@ -47,6 +55,10 @@ def create_token_command(email: str) -> None:
         token, plain = issue_token(db.session, email)
     except StaffError as exc:
         raise click.ClickException(str(exc)) from None
+    audit.record(
+        db.session, None, "staff.token_create", f"staff_user:{token.user_id}",
+        prefix=token.prefix, via=COMMAND_LINE,
+    )  # fmt: skip
     db.session.commit()
     click.echo(plain)
     click.echo(
@@ -65,6 +77,11 @@ def revoke_token_command(email: str, prefix: str | None) -> None:
         count = revoke_tokens(db.session, email, prefix)
     except StaffError as exc:
         raise click.ClickException(str(exc)) from None
+    if count:
+        audit.record(
+            db.session, None, "staff.token_revoke", f"staff_user:{find_user(db.session, email).id}",
+            revoked=count, via=COMMAND_LINE,
+        )  # fmt: skip
     db.session.commit()
     click.echo(f"Revoked {count} token(s) of {email}.")
 
@@ -82,6 +99,36 @@ def demo_command(if_empty: bool) -> None:
     report = load_demo(db.session)
     db.session.commit()
     click.echo(report.summary())
+
+
+@click.command("backup")
+@with_appcontext
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(path: Path) -> None:
+    """Write a consistent backup of the database to PATH while the app keeps running (SQLite).
+
+    On PostgreSQL, prints the pg_dump command to use instead and exits with status 2.
+    """
+    from .core.backup import BackupError, backup_sqlite, pg_dump_command, sqlite_path
+
+    url = db.engine.url
+    if url.get_backend_name() == "postgresql":
+        click.echo(
+            "The database is PostgreSQL: back it up with pg_dump, which takes a consistent "
+            "snapshot while the app runs (the password comes from PGPASSWORD or ~/.pgpass):\n\n"
+            f"  {pg_dump_command(url, path)}\n\n"
+            "Restore with: pg_restore --clean --if-exists --no-owner --dbname=<database> "
+            f"{path}",
+            err=True,
+        )
+        sys.exit(2)
+    if url.get_backend_name() != "sqlite":
+        raise click.ClickException(f"Backups of {url.get_backend_name()} are not supported.")
+    try:
+        size = backup_sqlite(sqlite_path(url), path)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Backed up the database to {path} ({size:,} bytes).")
 
 
 @mail_cli.command("send")
@@ -113,3 +160,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(token_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(backup_command)

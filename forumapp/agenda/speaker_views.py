@@ -19,6 +19,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from ..core import audit
 from ..core.auth import role_required
 from ..core.models import ForumDay, Role
 from ..extensions import db
@@ -85,6 +86,8 @@ def export_csv():
     speakers = rules.find_speakers(db.session, filter_form.speaker_filter())
     # The byte-order mark lets Excel read names with accents correctly.
     body = "\ufeff" + rules.speakers_csv(speakers, forums)
+    audit.record(db.session, current_user.id, "export.speakers_csv", speakers=len(speakers))
+    db.session.commit()
     return Response(
         body,
         mimetype="text/csv",

@@ -14,6 +14,7 @@ from ..agenda.models import AgendaItem
 from ..agenda.public_views import current_viewer
 from ..core.links import person_for_token
 from ..core.models import ForumDay, Program
+from ..core.rate_limits import personal_link_limit
 from ..extensions import db
 from . import services
 from .forms import RenewFeedForm
@@ -93,6 +94,7 @@ def personal_feed(token: str):
 
 
 @bp.route("/me/<token>/calendar-link", methods=["POST"])
+@personal_link_limit
 def renew_feed(token: str):
     """Replace the person's feed URL; calendars subscribed to the old one stop updating."""
     person = person_for_token(db.session, token)

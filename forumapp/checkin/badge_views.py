@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy import func, select
 
+from ..core import audit
 from ..core.auth import role_required
 from ..core.models import Forum, ForumDay, Person, Role
 from ..extensions import db
@@ -64,7 +66,11 @@ def badges_pdf(forum_id: int):
         flash("Nobody to print: no one with a confirmed seat matches that choice.", "error")
         return redirect(url_for("badges.badge_form", forum_id=forum.id))
     pdf = badges.badges_pdf(cards, title=f"Name badges · {forum.title}")
-    db.session.commit()  # tickets issued for the badges' QR codes
+    audit.record(
+        db.session, current_user.id, "export.badges_pdf", f"forum:{forum.id}",
+        day_id=day_id, registration_ids=chosen, badges=len(cards),
+    )  # fmt: skip
+    db.session.commit()  # tickets issued for the badges' QR codes, and the audit entry
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="forum-{forum.number}-badges.pdf"'
     response.headers["Cache-Control"] = "private, no-store"

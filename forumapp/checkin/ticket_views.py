@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
 from ..core.links import person_for_token
+from ..core.rate_limits import personal_link_limit
 from ..extensions import db
 from ..registration.forms import ButtonForm
 from ..registration.models import Registration
@@ -71,6 +72,7 @@ def ticket_page(token: str, registration_id: int):
 
 
 @bp.route("/me/<token>/tickets/<int:registration_id>/reissue", methods=["POST"])
+@personal_link_limit
 def reissue(token: str, registration_id: int):
     """A new code for a lost or shared ticket; the old code stops working at the door."""
     registration = _own_registration_or_404(token, registration_id)

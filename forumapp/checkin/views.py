@@ -28,6 +28,7 @@ from sqlalchemy.orm import selectinload
 
 from .. import CONTENT_SECURITY_POLICY
 from ..agenda.models import AgendaItem, ItemKind, ItemStatus
+from ..core import audit
 from ..core.auth import role_required
 from ..core.clock import to_local, utcnow
 from ..core.models import Forum, ForumDay, ForumStatus, Role
@@ -327,7 +328,12 @@ def door_scan(day_id: int):
 def undo(check_in_id: int):
     check_in = _get_or_404(CheckIn, check_in_id)
     _button_or_400()
-    services.undo_check_in(db.session, check_in, current_user.id)
+    if check_in.undone_at is None:
+        services.undo_check_in(db.session, check_in, current_user.id)
+        audit.record(
+            db.session, current_user.id, "checkin.undo", f"check_in:{check_in.id}",
+            registration_id=check_in.registration_id, day_id=check_in.day_id,
+        )  # fmt: skip
     db.session.commit()
     flash(
         f"Check-in undone for {check_in.registration.person.name} on "
@@ -404,6 +410,11 @@ def walk_in(day_id: int):
             db.session.rollback()
             flash(error.message, "error")
         else:
+            if form.override.data and outcome.result != ScanResult.WAITLISTED:
+                audit.record(
+                    db.session, current_user.id, "checkin.walk_in_override",
+                    f"registration:{outcome.registration.id}", day_id=day.id,
+                )  # fmt: skip
             db.session.commit()
             card = ResultCard.of(outcome)
             if outcome.result != ScanResult.WAITLISTED:

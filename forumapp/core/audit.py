@@ -1,15 +1,45 @@
-"""The audit log: who did which sensitive staff action, when, to what."""
+"""The audit log: who did which sensitive staff action, when, to what.
+
+Views record an entry with ``record`` in the same transaction as the action itself, so an
+action that rolls back leaves no entry and an entry never describes something that did not
+happen. Entries hold ids and plain values, never names or email addresses: erasing a person
+must not leave their details behind in the log.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, ForeignKey, Index, String, func, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from ..extensions import db
 from .clock import UTCDateTime, utcnow
 from .models import User
+
+# Every action the log knows, with the words the admin page shows for it.
+ACTIONS = {
+    "registration.override": "Registered beyond capacity (override)",
+    "registration.move_pick": "Moved a breakout pick",
+    "registration.cancel_day": "Cancelled someone's day",
+    "checkin.walk_in_override": "Let a walk-in in beyond capacity (override)",
+    "checkin.undo": "Undid a check-in",
+    "export.registrations_csv": "Downloaded registrations (CSV)",
+    "export.breakouts_csv": "Downloaded breakout lists (CSV)",
+    "export.speakers_csv": "Downloaded speakers (CSV)",
+    "export.feedback_csv": "Downloaded feedback answers (CSV)",
+    "export.badges_pdf": "Printed name badges (PDF)",
+    "roster.import": "Imported team rosters",
+    "invitations.team": "Sent team invitations",
+    "invitations.feedback": "Sent feedback invitations",
+    "invitations.feedback_reminder": "Sent feedback reminders",
+    "person.export": "Downloaded everything held about a person",
+    "person.erase": "Erased a person",
+    "staff.create": "Created a staff account",
+    "staff.token_create": "Created an API token",
+    "staff.token_revoke": "Revoked API tokens",
+}
 
 
 class AuditEntry(db.Model):
@@ -33,9 +63,74 @@ class AuditEntry(db.Model):
 
     user: Mapped[User | None] = relationship()
 
+    @property
+    def label(self) -> str:
+        return ACTIONS.get(self.action, self.action)
+
 
 def record(session, user_id: int | None, action: str, subject: str = "", **details) -> AuditEntry:
-    """Add an entry to the audit log in the caller's transaction."""
+    """Add an entry to the audit log in the caller's transaction.
+
+    ``user_id`` is the signed-in staff user (``None`` for the command line); ``action`` one of
+    ``ACTIONS``; ``details`` plain JSON values (ids and counts, never names or emails).
+    """
+    if action not in ACTIONS:
+        raise ValueError(f"Unknown audit action {action!r}; add it to ACTIONS first.")
     entry = AuditEntry(user_id=user_id, action=action, subject=subject, details=details)
     session.add(entry)
+    session.flush()
     return entry
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """Which entries to list; ``since`` and ``until`` are instants (``until`` excluded)."""
+
+    action: str | None = None
+    user_id: int | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+@dataclass
+class AuditPage:
+    entries: list[AuditEntry]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def find_entries(session, wanted: AuditFilter, page: int = 1, per_page: int = 50) -> AuditPage:
+    """One page of the entries matching ``wanted``, newest first."""
+    conditions = []
+    if wanted.action:
+        conditions.append(AuditEntry.action == wanted.action)
+    if wanted.user_id is not None:
+        conditions.append(AuditEntry.user_id == wanted.user_id)
+    if wanted.since is not None:
+        conditions.append(AuditEntry.at >= wanted.since)
+    if wanted.until is not None:
+        conditions.append(AuditEntry.at < wanted.until)
+    total = session.scalar(select(func.count()).select_from(AuditEntry).where(*conditions))
+    page = min(max(1, page), max(1, -(-total // per_page)))
+    entries = session.scalars(
+        select(AuditEntry)
+        .where(*conditions)
+        .options(selectinload(AuditEntry.user))
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    ).all()
+    return AuditPage(list(entries), page, per_page, total)

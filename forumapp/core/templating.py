@@ -69,4 +69,6 @@ def register_template_helpers(app: Flask) -> None:
                 links.append(("outbox.message_list", "Outbox"))
             if current_user.has_role(Role.ADMIN):
                 links.append(("core.staff_users", "Staff accounts"))
+                links.append(("privacy.people", "People and privacy"))
+                links.append(("core.audit_log", "Audit log"))
         return {"staff_links": links, "Role": Role}

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template
+from datetime import time, timedelta
+
+from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
+from .audit import AuditFilter, find_entries
 from .auth import role_required
+from .clock import local_instant
+from .forms import AuditFilterForm
 from .models import Role, Team, TeamMembership, User
 
 bp = Blueprint("core", __name__)
@@ -61,3 +66,34 @@ def staff_teams():
 def staff_users():
     users = db.session.scalars(select(User).order_by(User.role, User.email)).all()
     return render_template("staff/users.html", users=users)
+
+
+@bp.route("/staff/audit")
+@role_required(Role.ADMIN)
+def audit_log():
+    """Sensitive staff actions, newest first, filtered by action, person and dates."""
+    users = db.session.scalars(select(User).order_by(User.email)).all()
+    form = AuditFilterForm(formdata=request.args)
+    form.user_id.choices = [("", "Anyone")] + [(str(user.id), user.email) for user in users]
+    form.validate()
+    zone = current_app.config["PROGRAM_TIME_ZONE"]
+    since, until, user_id = form.clean("since"), form.clean("until"), form.clean("user_id")
+    wanted = AuditFilter(
+        action=form.clean("action"),
+        user_id=int(user_id) if user_id else None,
+        since=local_instant(since, time(0), zone) if since else None,
+        until=local_instant(until + timedelta(days=1), time(0), zone) if until else None,
+    )
+    page = find_entries(db.session, wanted, page=request.args.get("page", 1, type=int))
+    filters = {key: value for key, value in request.args.items() if key != "page" and value}
+
+    def page_url(number: int) -> str:
+        return url_for("core.audit_log", **filters, page=number)
+
+    return render_template(
+        "staff/audit.html",
+        form=form,
+        page=page,
+        page_url=page_url,
+        is_filtered=bool(filters),
+    ), (400 if form.errors else 200)

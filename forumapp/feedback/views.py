@@ -14,15 +14,18 @@ from flask import (
     request,
     url_for,
 )
+from flask_login import current_user
 from sqlalchemy import func, select
 
 from ..checkin.models import CheckIn
+from ..core import audit
 from ..core.auth import role_required
 from ..core.clock import to_local, utcnow
 from ..core.links import person_for_token
 from ..core.models import Forum, ForumStatus, Person, Program, Role, User
+from ..core.rate_limits import personal_link_limit
 from ..core.templating import format_local_datetime
-from ..extensions import db, limiter
+from ..extensions import db
 from ..registration.models import Registration
 from . import collection, review, summary
 from .charts import RATING_LABELS, Bar, bar_chart, rating_chart
@@ -156,7 +159,7 @@ def _error_list(errors: dict[str, str], items) -> list[tuple[str | None, str, st
 
 
 @bp.route("/me/<token>/feedback/<int:forum_id>", methods=["GET", "POST"])
-@limiter.limit("30 per minute", methods=["POST"])
+@personal_link_limit
 def respond(token: str, forum_id: int):
     """The attendee's feedback form: answer, or change the answer until feedback closes."""
     person = _person_or_404(token)
@@ -234,7 +237,7 @@ def _local_today():
 
 
 @bp.route("/me/<token>/topics", methods=["GET", "POST"])
-@limiter.limit("20 per minute", methods=["POST"])
+@personal_link_limit
 def suggest_topic(token: str):
     """A team member raises a topic for the next forum between forums."""
     person = _person_or_404(token)
@@ -450,6 +453,8 @@ def printable_report(forum_id: int):
 def answers_csv(forum_id: int):
     forum = _forum_or_404(forum_id)
     body = "\ufeff" + summary.answers_csv(db.session, forum, _filters(forum))
+    audit.record(db.session, current_user.id, "export.feedback_csv", f"forum:{forum.id}")
+    db.session.commit()
     return Response(
         body,
         mimetype="text/csv",
@@ -691,6 +696,10 @@ def send_invitations(forum_id: int):
         db.session.rollback()
         flash(error.message, "error")
     else:
+        audit.record(
+            db.session, current_user.id, "invitations.feedback", f"forum:{forum.id}",
+            queued=len(result.queued),
+        )  # fmt: skip
         db.session.commit()
         skipped = f" {len(result.skipped)} invited before were skipped." if result.skipped else ""
         flash(f"Invitations queued for {len(result.queued)} attendees.{skipped}", "success")
@@ -709,6 +718,10 @@ def send_reminders(forum_id: int):
         db.session.rollback()
         flash(error.message, "error")
     else:
+        audit.record(
+            db.session, current_user.id, "invitations.feedback_reminder", f"forum:{forum.id}",
+            queued=len(result.queued),
+        )  # fmt: skip
         db.session.commit()
         flash(
             f"Reminders queued for {len(result.queued)} attendees who have not answered.", "success"

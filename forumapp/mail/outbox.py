@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from flask import render_template
 
+from ..core.erasure import is_erased_address
 from .models import OutboxMessage
 
 
@@ -25,13 +26,19 @@ def queue_email(
     person_id: int | None = None,
     alternatives: Sequence[dict] = (),
     attachments: Sequence[dict] = (),
-) -> OutboxMessage:
+) -> OutboxMessage | None:
     """Store one email for delivery; it is sent only if the caller's transaction commits.
+
+    Nothing is stored for an erased person's placeholder address (``None`` is returned): their
+    seats still count, so they are still among the people that waitlists and agenda changes
+    reach, but nobody can read that mail.
 
     An attachment is ``{"filename", "content_type", "content"}`` with text content, or with
     ``"content_base64"`` instead of ``"content"`` for binary data. With a ``"content_id"`` it is
     an inline part the HTML body shows by ``<img src="cid:<content_id>">``.
     """
+    if is_erased_address(to_email):
+        return None
     message = OutboxMessage(
         kind=kind,
         person_id=person_id,

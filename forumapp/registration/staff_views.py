@@ -11,15 +11,18 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..agenda.models import AgendaItem, ItemKind, ItemStatus
+from ..core import audit
 from ..core.auth import role_required
 from ..core.clock import to_local
 from ..core.links import person_for_token
 from ..core.models import Forum, Person, Program, Role, Team
-from ..extensions import db, limiter
+from ..core.rate_limits import personal_link_limit
+from ..extensions import db
 from . import organizer, rosters, services
 from .forms import ButtonForm
 from .models import BreakoutPick, Registration
@@ -102,6 +105,16 @@ def _flash_result(result: services.RegistrationResult) -> None:
             )
 
 
+def _record_override(result: services.RegistrationResult, override: bool) -> None:
+    """An organizer's deliberate capacity override goes to the audit log."""
+    if override and result.created:
+        audit.record(
+            db.session, current_user.id, "registration.override",
+            f"registration:{result.registration.id}",
+            day_ids=[day_result.day.id for day_result in result.days],
+        )  # fmt: skip
+
+
 def _csv_response(body: str, filename: str) -> Response:
     # The byte-order mark lets Excel read names with accents correctly.
     return Response(
@@ -125,11 +138,13 @@ def roster_import():
     if form.validate_on_submit():
         try:
             text = rosters.decode_roster(form.file.data.read())
-            result = rosters.import_roster(db.session, _current_program(), text)
+            program = _current_program()
+            result = rosters.import_roster(db.session, program, text)
         except rosters.RosterImportError as error:
             db.session.rollback()
             errors = error.errors
         else:
+            audit.record(db.session, current_user.id, "roster.import", f"program:{program.id}")
             db.session.commit()
             flash(result.summary, "success")
             return redirect(url_for("core.staff_teams"))
@@ -164,6 +179,8 @@ def registrations(forum_id: int):
 def registrations_csv(forum_id: int):
     forum = _get_or_404(Forum, forum_id)
     body = organizer.registrations_csv(db.session, forum)
+    audit.record(db.session, current_user.id, "export.registrations_csv", f"forum:{forum.id}")
+    db.session.commit()
     return _csv_response(body, f"forum-{forum.number}-registrations.csv")
 
 
@@ -172,6 +189,8 @@ def registrations_csv(forum_id: int):
 def breakouts_csv(forum_id: int):
     forum = _get_or_404(Forum, forum_id)
     body = organizer.breakouts_csv(db.session, forum)
+    audit.record(db.session, current_user.id, "export.breakouts_csv", f"forum:{forum.id}")
+    db.session.commit()
     return _csv_response(body, f"forum-{forum.number}-breakouts.csv")
 
 
@@ -233,6 +252,10 @@ def invitations(forum_id: int):
             db.session.rollback()
             flash(error.message, "error")
         else:
+            audit.record(
+                db.session, current_user.id, "invitations.team", f"forum:{forum.id}",
+                team_id=team.id if team else None, queued=len(result.queued),
+            )  # fmt: skip
             db.session.commit()
             queued = len(result.queued)
             plural = "" if queued == 1 else "s"
@@ -275,6 +298,7 @@ def register_someone(forum_id: int):
             db.session.rollback()
             _show_error(form, error)
         else:
+            _record_override(result, form.override.data)
             db.session.commit()
             _flash_result(result)
             return redirect(
@@ -397,6 +421,7 @@ def registration_add_days(registration_id: int):
         db.session.rollback()
         flash(error.message, "error")
     else:
+        _record_override(result, form.override.data)
         db.session.commit()
         _flash_result(result)
     return _back_to(registration, "#days")
@@ -412,6 +437,11 @@ def registration_cancel_day(registration_id: int, day_id: int):
     if not ButtonForm().validate_on_submit():
         abort(400)
     cancelled = services.cancel_days(db.session, registration, [day_id])
+    if cancelled:
+        audit.record(
+            db.session, current_user.id, "registration.cancel_day",
+            f"registration:{registration.id}", day_id=day_id,
+        )  # fmt: skip
     db.session.commit()
     name = registration.person.name
     if cancelled:
@@ -445,6 +475,8 @@ def registration_move_pick(registration_id: int):
     item = _get_or_404(AgendaItem, form.item_id.data)
     override = form.override.data
     name = registration.person.name
+    leaving = services._pick_in_slot(registration, item)  # for the audit log
+    before = leaving.item_id if leaving is not None else None
     try:
         pick = services.choose_breakout(
             db.session, registration, item, join_waitlist=True, override=override
@@ -454,6 +486,10 @@ def registration_move_pick(registration_id: int):
         hint = "" if override else " Tick “Override” to make the change anyway."
         flash(f"{error.message}{hint}", "error")
         return _back_to(registration, "#breakouts")
+    audit.record(
+        db.session, current_user.id, "registration.move_pick", f"registration:{registration.id}",
+        from_item_id=before, to_item_id=item.id, status=pick.status, override=pick.override,
+    )  # fmt: skip
     db.session.commit()
     if pick.status == "waitlisted":
         position = services.waitlist_position(db.session, pick)
@@ -481,7 +517,7 @@ def _managed_team_or_404(token: str, team_id: int) -> tuple[Person, Team]:
 
 
 @bp.route("/me/<token>/team/<int:team_id>/roster", methods=["GET", "POST"])
-@limiter.limit("30 per minute", methods=["POST"])
+@personal_link_limit
 def team_roster_pm(token: str, team_id: int):
     person, team = _managed_team_or_404(token, team_id)
     form = RosterMemberForm()
@@ -511,7 +547,7 @@ def team_roster_pm(token: str, team_id: int):
 
 
 @bp.route("/me/<token>/team/<int:team_id>/roster/<int:person_id>/remove", methods=["POST"])
-@limiter.limit("30 per minute")
+@personal_link_limit
 def team_roster_pm_remove(token: str, team_id: int, person_id: int):
     person, team = _managed_team_or_404(token, team_id)
     if not ButtonForm().validate_on_submit():

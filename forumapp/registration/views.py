@@ -11,7 +11,8 @@ from ..core.clock import utcnow
 from ..core.emails import InvalidEmail, normalise_email
 from ..core.links import person_for_token, personal_token
 from ..core.models import Audience, Forum, ForumStatus, Person
-from ..extensions import db, limiter
+from ..core.rate_limits import personal_link_limit, public_form_limit, send_link_limit
+from ..extensions import db
 from . import rosters, services
 from .forms import ButtonForm, PublicRegistrationForm, ResendLinkForm, TeamRegistrationForm
 from .models import BreakoutPick, DaySeat, Registration
@@ -45,7 +46,7 @@ def _show_error(form, error: services.RegistrationError) -> None:
 
 
 @bp.route("/forums/<int:forum_id>/register", methods=["GET", "POST"])
-@limiter.limit("20 per minute", methods=["POST"])
+@public_form_limit
 def public_register(forum_id: int):
     forum = _published_forum(forum_id)
     now = utcnow()
@@ -113,7 +114,7 @@ def _result_lines(result: services.RegistrationResult) -> list[str]:
 
 
 @bp.route("/link", methods=["GET", "POST"])
-@limiter.limit("10 per minute", methods=["POST"])
+@send_link_limit
 def resend_link():
     form = ResendLinkForm()
     if form.validate_on_submit():
@@ -243,6 +244,7 @@ def _back(token: str, anchor: str = ""):
 
 
 @bp.route("/me/<token>/forums/<int:forum_id>/register", methods=["POST"])
+@personal_link_limit
 def team_register(token: str, forum_id: int):
     person = _person_or_404(token)
     forum = _published_forum(forum_id)
@@ -268,6 +270,7 @@ def team_register(token: str, forum_id: int):
 
 
 @bp.route("/me/<token>/seats/<int:seat_id>/cancel", methods=["POST"])
+@personal_link_limit
 def cancel_seat(token: str, seat_id: int):
     person = _person_or_404(token)
     seat = db.session.get(DaySeat, seat_id)
@@ -282,6 +285,7 @@ def cancel_seat(token: str, seat_id: int):
 
 
 @bp.route("/me/<token>/forums/<int:forum_id>/breakouts", methods=["POST"])
+@personal_link_limit
 def save_breakouts(token: str, forum_id: int):
     """Save one pick per slot. Fields are ``slot-<start timestamp>`` = item id (or empty)."""
     person = _person_or_404(token)
@@ -320,6 +324,7 @@ def save_breakouts(token: str, forum_id: int):
 
 
 @bp.route("/me/<token>/picks/<int:pick_id>/drop", methods=["POST"])
+@personal_link_limit
 def drop_pick(token: str, pick_id: int):
     person = _person_or_404(token)
     pick = db.session.get(BreakoutPick, pick_id)

@@ -1,0 +1,42 @@
+"""Forms of the core staff pages."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField
+from wtforms.validators import Optional, ValidationError
+
+from .audit import ACTIONS
+
+
+class AuditFilterForm(FlaskForm):
+    """The audit log's filters; a GET that changes nothing."""
+
+    class Meta:
+        csrf = False
+
+    action = SelectField(
+        "Action",
+        choices=[("", "Every action")] + sorted(ACTIONS.items(), key=lambda pair: pair[1]),
+        validators=[Optional()],
+    )
+    user_id = SelectField("Who", choices=[("", "Anyone")], validators=[Optional()])
+    since = DateField("From (date)", validators=[Optional()])
+    until = DateField("Until (date, included)", validators=[Optional()])
+
+    def validate_since(self, field) -> None:
+        _check_year(field)
+
+    def validate_until(self, field) -> None:
+        _check_year(field)
+
+    def clean(self, name: str):
+        """The field's value, or None when it is empty or was refused."""
+        field = self[name]
+        return None if field.errors or field.data in ("", None) else field.data
+
+
+def _check_year(field) -> None:
+    # Far-off dates overflow when turned into instants in the program's zone.
+    if field.data is not None and not 1900 <= field.data.year <= 2999:
+        raise ValidationError("Enter a date between the years 1900 and 2999.")

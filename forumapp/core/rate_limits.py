@@ -1,0 +1,47 @@
+"""Rate limits on the public POSTs, read from the configuration so each deployment tunes them.
+
+Flask-Limiter counts in memory by default; with several app servers, ``RATELIMIT_STORAGE_URI``
+(e.g. ``redis://...``) makes them share one count. Past a limit the answer is 429: the friendly
+"Too many attempts" page, or ``{"error", "details"}`` on the API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import current_app, request
+from flask_limiter.util import get_remote_address
+
+from ..extensions import limiter
+
+
+def configured_limit(setting: str) -> Callable[[], str]:
+    """A limit such as ``"20 per minute"`` read from ``app.config[setting]`` at each request."""
+
+    def limit() -> str:
+        return current_app.config[setting]
+
+    limit.__name__ = f"limit_{setting.lower()}"
+    return limit
+
+
+def personal_link_key() -> str:
+    """Count per personal link rather than per address: a whole venue shares one Wi-Fi address
+    when attendees answer the feedback form at the end of a forum."""
+    token = (request.view_args or {}).get("token")
+    return f"me:{token}" if token else get_remote_address()
+
+
+# The public registration form, per client address.
+public_form_limit = limiter.limit(configured_limit("RATELIMIT_PUBLIC_FORMS"), methods=["POST"])
+
+# "Send me my link", per client address.
+send_link_limit = limiter.limit(configured_limit("RATELIMIT_SEND_LINK"), methods=["POST"])
+
+# Every POST made through a personal link shares one count per link.
+personal_link_limit = limiter.shared_limit(
+    configured_limit("RATELIMIT_PERSONAL_LINK"),
+    scope="personal_link",
+    key_func=personal_link_key,
+    methods=["POST"],
+)

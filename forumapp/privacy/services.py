@@ -1,0 +1,384 @@
+"""Everything the program holds about a person (``export_person``) and erasure (``erase_person``).
+
+Erasure removes or anonymises the person's details but keeps the rows that figures are made
+of: their registration, seats, breakout picks, check-ins and feedback stay, so attendance and
+response counts do not change, and their feedback stays as anonymous feedback of their team.
+"""
+
+from __future__ import annotations
+
+import html
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import selectinload
+
+from ..agenda.models import Speaker
+from ..calendar.models import CalendarFeed, CalendarInvite
+from ..checkin.models import BreakoutAttendance, CheckIn, Ticket
+from ..core import audit
+from ..core.clock import utcnow
+from ..core.erasure import ERASED_NAME, erased_email, is_erased_address
+from ..core.models import Person, User
+from ..feedback.models import FeedbackResponse, TopicSuggestion
+from ..mail.models import OutboxMessage
+from ..registration.models import Registration
+
+EXPORT_FORMAT = "forumapp-person-export/1"
+
+
+def is_erased(person: Person) -> bool:
+    return is_erased_address(person.email)
+
+
+def find_people(session, query: str, limit: int = 50) -> list[Person]:
+    """People whose name or email contains ``query`` (case-insensitive), by name."""
+    words = query.strip().lower()
+    if not words:
+        return []
+    pattern = f"%{words}%"
+    return list(
+        session.scalars(
+            select(Person)
+            .where(or_(Person.name.ilike(pattern), Person.email.ilike(pattern)))
+            .order_by(Person.name, Person.id)
+            .limit(limit)
+        )
+    )
+
+
+def staff_account_of(session, person: Person) -> User | None:
+    """A staff account with the person's email: it is not part of the person's record."""
+    return session.scalar(select(User).where(User.email == person.email))
+
+
+# --- Export ------------------------------------------------------------------------------------
+
+
+def _plain(value):
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return value
+
+
+def _row(instance, *names: str) -> dict:
+    return {name: _plain(getattr(instance, name)) for name in names}
+
+
+def _messages_to(session, person: Person) -> list[OutboxMessage]:
+    return list(
+        session.scalars(
+            select(OutboxMessage)
+            .where(
+                or_(OutboxMessage.person_id == person.id, OutboxMessage.to_email == person.email)
+            )
+            .order_by(OutboxMessage.created_at, OutboxMessage.id)
+        )
+    )
+
+
+def export_person(session, person: Person) -> dict:
+    """Everything held about ``person``, as plain JSON-ready values.
+
+    Secrets that would let the reader act as the person (the personal-link nonce, the calendar
+    feed's token) are left out; ticket codes are included, as the person holds them anyway.
+    """
+    registrations = session.scalars(
+        select(Registration)
+        .where(Registration.person_id == person.id)
+        .options(selectinload(Registration.seats), selectinload(Registration.picks))
+        .order_by(Registration.created_at, Registration.id)
+    ).all()
+    speaker = session.scalar(select(Speaker).where(Speaker.person_id == person.id))
+    feed = session.scalar(select(CalendarFeed).where(CalendarFeed.person_id == person.id))
+    invites = session.scalars(
+        select(CalendarInvite)
+        .where(CalendarInvite.person_id == person.id)
+        .order_by(CalendarInvite.id)
+    ).all()
+    suggestions = session.scalars(
+        select(TopicSuggestion)
+        .where(TopicSuggestion.person_id == person.id, TopicSuggestion.response_id.is_(None))
+        .order_by(TopicSuggestion.created_at, TopicSuggestion.id)
+    ).all()
+    staff = staff_account_of(session, person)
+    return {
+        "format": EXPORT_FORMAT,
+        "exported_at": utcnow().isoformat(),
+        "person": _row(
+            person, "id", "name", "email", "organization", "job_title", "phone", "created_at"
+        ),
+        "team_memberships": [
+            {
+                "team": membership.team.name,
+                "community": membership.team.community,
+                "program": membership.team.program.name,
+                "role": membership.role,
+            }
+            for membership in person.memberships
+        ],
+        "registrations": [_registration_export(session, r) for r in registrations],
+        "topic_suggestions": [
+            _row(s, "id", "text", "source", "created_at")
+            | {
+                "forum": s.forum_id,
+                "team": s.team.name if s.team else None,
+                "group": s.group.label if s.group else None,
+            }
+            for s in suggestions
+        ],
+        "speaker": _speaker_export(speaker) if speaker else None,
+        "messages": [
+            _row(m, "id", "kind", "to_email", "to_name", "subject", "status", "created_at")
+            | _row(m, "sent_at", "text_body")
+            | {"attachments": [a.get("filename") for a in m.attachments]}
+            for m in _messages_to(session, person)
+        ],
+        "calendar": {
+            "invitations": [
+                _row(i, "event_key", "uid", "sequence", "status", "last_sent_at") for i in invites
+            ],
+            "feed": {"created_at": _plain(feed.created_at)} if feed else None,
+        },
+        "staff_account": (
+            _row(staff, "email", "name", "role", "active", "created_at", "last_login_at")
+            if staff
+            else None
+        ),
+    }
+
+
+def _registration_export(session, registration: Registration) -> dict:
+    forum = registration.forum
+    check_ins = session.scalars(
+        select(CheckIn).where(CheckIn.registration_id == registration.id).order_by(CheckIn.id)
+    ).all()
+    attendance = session.scalars(
+        select(BreakoutAttendance)
+        .where(BreakoutAttendance.registration_id == registration.id)
+        .order_by(BreakoutAttendance.id)
+    ).all()
+    tickets = session.scalars(
+        select(Ticket).where(Ticket.registration_id == registration.id).order_by(Ticket.id)
+    ).all()
+    response = session.scalar(
+        select(FeedbackResponse).where(FeedbackResponse.registration_id == registration.id)
+    )
+    return _row(
+        registration,
+        "id",
+        "kind",
+        "community",
+        "accessibility_needs",
+        "dietary_needs",
+        "consented_at",
+        "created_at",
+    ) | {  # fmt: skip
+        "forum": {"id": forum.id, "number": forum.number, "title": forum.title},
+        "days": [
+            {"date": _plain(seat.day.date)}
+            | _row(seat, "status", "override", "created_at", "status_changed_at")
+            for seat in registration.seats
+        ],
+        "breakouts": [
+            {"session": pick.item.title, "starts_at": _plain(pick.item.starts_at)}
+            | _row(pick, "status", "override", "created_at", "status_changed_at")
+            for pick in registration.picks
+        ],
+        "check_ins": [
+            {"date": _plain(c.day.date)} | _row(c, "checked_in_at", "method", "undone_at")
+            for c in check_ins
+        ],
+        "breakout_attendance": [
+            {"session": a.item.title} | _row(a, "scanned_at", "choice") for a in attendance
+        ],
+        "tickets": [_row(t, "code", "created_at", "voided_at") for t in tickets],
+        "feedback": _feedback_export(session, response) if response else None,
+    }
+
+
+def _feedback_export(session, response: FeedbackResponse) -> dict:
+    topics = session.scalars(
+        select(TopicSuggestion.text)
+        .where(TopicSuggestion.response_id == response.id)
+        .order_by(TopicSuggestion.id)
+    ).all()
+    return _row(
+        response,
+        "anonymous",
+        "overall_rating",
+        "most_useful",
+        "should_change",
+        "submitted_at",
+        "updated_at",
+    ) | {  # fmt: skip
+        "team": response.team.name if response.team else None,
+        "sessions": [
+            {"session": rating.item.title, "rating": rating.rating, "comment": rating.comment}
+            for rating in response.ratings
+        ],
+        "topics": list(topics),
+    }
+
+
+def _speaker_export(speaker: Speaker) -> dict:
+    return _row(
+        speaker, "kind", "affiliation", "title", "bio", "is_public", "status", "staff_notes"
+    ) | {  # fmt: skip
+        "has_photo": speaker.photo_filename is not None,
+        "by_forum": [
+            {"forum": row.forum_id, "status": row.status} for row in speaker.forum_statuses
+        ],
+        "availability": [_row(a, "starts_at", "ends_at") for a in speaker.availability],
+        "sessions": [
+            {
+                "session": link.item.title,
+                "starts_at": _plain(link.item.starts_at),
+                "role": link.role,
+            }
+            for link in speaker.item_links
+        ],  # fmt: skip
+    }
+
+
+# --- Erasure -----------------------------------------------------------------------------------
+
+
+@dataclass
+class ErasureReport:
+    """What erasure did; ``photo_to_discard`` is a speaker photo file for the caller to delete
+    once the transaction has committed."""
+
+    person_id: int
+    registrations: int = 0
+    tickets_voided: int = 0
+    feedback_made_anonymous: int = 0
+    messages_deleted: int = 0
+    messages_redacted: int = 0
+    photo_to_discard: str | None = None
+
+
+def erase_person(session, person: Person, actor_id: int | None) -> ErasureReport:
+    """Remove or anonymise everything identifying ``person``, keeping the rows counts are made
+    of; records the erasure in the audit log. Flushes; the caller commits.
+
+    Kept: the person row (as "Erased person" with a placeholder address), team memberships,
+    registrations with their seats, picks, check-ins and breakout attendance, feedback (now
+    anonymous, still counted for their team), topic suggestions (no longer linked to them) and
+    the speaker record's place on the agenda. Removed: contact details, free-text needs, the
+    speaker's biography, notes and photo, mail to them, calendar invitations and feed. Their
+    name and address are also taken out of mail to other people (an agenda naming a speaker).
+    Old personal links stop working and live tickets are voided.
+    """
+    report = ErasureReport(person.id)
+    old_name, old_email = person.name, person.email
+    now = utcnow()
+
+    for registration in session.scalars(
+        select(Registration).where(Registration.person_id == person.id)
+    ):
+        registration.community = ""
+        registration.accessibility_needs = ""
+        registration.dietary_needs = ""
+        report.registrations += 1
+        for ticket in session.scalars(
+            select(Ticket).where(
+                Ticket.registration_id == registration.id, Ticket.voided_at.is_(None)
+            )
+        ):
+            ticket.voided_at = now
+            report.tickets_voided += 1
+        response = session.scalar(
+            select(FeedbackResponse).where(FeedbackResponse.registration_id == registration.id)
+        )
+        if response is not None:
+            report.feedback_made_anonymous += not response.anonymous
+            response.anonymous = True
+
+    for suggestion in session.scalars(
+        select(TopicSuggestion).where(TopicSuggestion.person_id == person.id)
+    ):
+        suggestion.person_id = None
+
+    speaker = session.scalar(select(Speaker).where(Speaker.person_id == person.id))
+    if speaker is not None:
+        report.photo_to_discard = speaker.photo_filename
+        speaker.photo_filename = None
+        speaker.bio = speaker.title = speaker.affiliation = speaker.staff_notes = ""
+        speaker.is_public = False
+
+    for message in _messages_to(session, person):
+        session.delete(message)
+        report.messages_deleted += 1
+    session.flush()
+    report.messages_redacted = _redact_other_mail(session, [old_name, old_email])
+
+    for model in (CalendarInvite, CalendarFeed):
+        for row in session.scalars(select(model).where(model.person_id == person.id)):
+            session.delete(row)
+
+    person.name = ERASED_NAME
+    person.organization = ""
+    person.job_title = ""
+    person.phone = None
+    person.link_nonce = secrets.token_hex(8)  # every personal link sent before stops working
+    session.flush()
+    # The placeholder is deliberately not a deliverable address, so it goes around the model's
+    # email validator (which would refuse it) in a plain UPDATE.
+    session.execute(
+        update(Person)
+        .where(Person.id == person.id)
+        .values(email=erased_email(person.id))
+        .execution_options(synchronize_session="fetch")
+    )
+    session.refresh(person)
+    audit.record(
+        session, actor_id, "person.erase", f"person:{person.id}",
+        registrations=report.registrations, tickets_voided=report.tickets_voided,
+        messages_deleted=report.messages_deleted, messages_redacted=report.messages_redacted,
+    )  # fmt: skip
+    return report
+
+
+def _redact_other_mail(session, needles: list[str]) -> int:
+    """Replace ``needles`` in every stored message (subjects, bodies, calendar parts, text
+    attachments) with the erased-person wording; returns how many messages changed."""
+    variants = {}
+    for needle in (n for n in needles if n and len(n.strip()) >= 3):
+        variants[needle] = ERASED_NAME
+        variants[html.escape(needle)] = ERASED_NAME
+    if not variants:
+        return 0
+
+    def clean(text):
+        if not isinstance(text, str):
+            return text
+        for old, new in variants.items():
+            text = text.replace(old, new)
+        return text
+
+    def clean_part(part: dict) -> dict:
+        content = part.get("content")
+        if not isinstance(content, str):
+            return part  # binary parts (QR images) hold no text
+        if str(part.get("content_type", "")).startswith("text/calendar"):
+            # iCalendar folds long lines, which can split a name in two: unfold where needed.
+            unfolded = content.replace("\r\n ", "").replace("\n ", "")
+            if any(old in unfolded for old in variants):
+                content = unfolded
+        return part | {"content": clean(content)}
+
+    changed = 0
+    for message in session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)):
+        fields = ("to_name", "subject", "text_body", "html_body")
+        cleaned = {name: clean(getattr(message, name)) for name in fields}
+        cleaned["alternatives"] = [clean_part(p) for p in message.alternatives]
+        cleaned["attachments"] = [clean_part(p) for p in message.attachments]
+        if any(getattr(message, name) != value for name, value in cleaned.items()):
+            for name, value in cleaned.items():
+                setattr(message, name, value)
+            changed += 1
+    session.flush()
+    return changed
