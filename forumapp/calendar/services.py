@@ -615,7 +615,9 @@ def personal_feed(session, person: Person) -> Feed:
             select(CalendarInvite).where(CalendarInvite.person_id == person.id)
         )
     }
-    link = personal_link(person)
+    # A feed is handed to calendar services and shared devices; the personal link, which can
+    # cancel places and reissue tickets, stays in the person's email only.
+    link = None
 
     def identity(key: str) -> dict:
         invite = invites.get(key)
