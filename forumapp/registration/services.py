@@ -9,6 +9,7 @@ transaction starts with ``BEGIN IMMEDIATE``. Functions flush; the caller commits
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -744,6 +745,13 @@ def send_personal_link(session, person: Person, forum: Forum | None = None) -> N
         forum=forum,
         link=personal_link(person),
     )
+
+
+def renew_personal_link(session, person: Person) -> None:
+    """Revoke every personal link sent so far and email the person a new one."""
+    person.link_nonce = secrets.token_hex(8)
+    session.flush()
+    send_personal_link(session, person)
 
 
 def _email_registration(session, result: RegistrationResult) -> None:

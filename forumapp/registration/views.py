@@ -220,6 +220,23 @@ def personal_page(token: str):
     )
 
 
+@bp.route("/me/<token>/new-link", methods=["POST"])
+def renew_personal_link(token: str):
+    """Replace the personal link (e.g. after it was forwarded): old links stop working and the
+    new one goes to the person's email only, never to this browser."""
+    person = _person_or_404(token)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    services.renew_personal_link(db.session, person)
+    db.session.commit()
+    flash(
+        "We've emailed you a new personal link. The old one, including this page's address, "
+        "no longer works.",
+        "success",
+    )
+    return redirect(url_for("registration.resend_link"))
+
+
 @bp.route("/me/<token>/forums/<int:forum_id>")
 def personal_agenda(token: str, forum_id: int):
     """The forum's agenda as this person may see it: team members see team days too."""

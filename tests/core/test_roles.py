@@ -35,6 +35,7 @@ PUBLIC_ENDPOINTS = {
     "registration.cancel_seat",
     "registration.save_breakouts",
     "registration.drop_pick",
+    "registration.renew_personal_link",
     "registration_staff.team_roster_pm",
     "registration_staff.team_roster_pm_remove",
     # Calendar downloads and feeds (tests/calendar); renew_feed: personal link in the URL.

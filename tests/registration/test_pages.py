@@ -238,3 +238,20 @@ def test_registering_a_known_email_never_shows_that_persons_link(client, app, se
     page = _text(client.get(response.headers["Location"]))
     assert "We've emailed your personal link" in page and "/me/" not in page
     assert "You're registered for Monday, March 15" in page
+
+
+def test_a_person_can_replace_a_shared_personal_link(client, app, setup):
+    link = _register(client, setup).headers["Location"]
+    response = client.post(f"{link}/new-link", data={"csrf_token": csrf_token(client, link)})
+    assert response.status_code == 302 and "/me/" not in response.headers["Location"]
+    assert "We've emailed you a new personal link" in _text(
+        client.get(response.headers["Location"])
+    )
+    assert client.get(link).status_code == 404
+    with app.app_context():
+        newest = db.session.scalars(
+            sa.select(OutboxMessage).order_by(OutboxMessage.id.desc())
+        ).first()
+        assert newest.kind == "personal_link" and "/me/" in newest.text_body
+        new_path = newest.text_body[newest.text_body.index("/me/") :].split()[0]
+    assert client.get(new_path).status_code == 200
