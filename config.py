@@ -62,7 +62,7 @@ class BaseConfig:
     # "Send me my link" sends mail to whatever address is typed, so it is kept lower.
     RATELIMIT_SEND_LINK = os.environ.get("RATELIMIT_SEND_LINK", "10 per minute")
     # Every POST made through a personal link (feedback, topics, days, breakouts, roster,
-    # ticket, calendar link), per link: attendees at a venue often share one address.
+    # ticket, calendar link, new link), per link: attendees at a venue share one address.
     RATELIMIT_PERSONAL_LINK = os.environ.get("RATELIMIT_PERSONAL_LINK", "30 per minute")
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")

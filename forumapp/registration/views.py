@@ -221,6 +221,7 @@ def personal_page(token: str):
 
 
 @bp.route("/me/<token>/new-link", methods=["POST"])
+@personal_link_limit
 def renew_personal_link(token: str):
     """Replace the personal link (e.g. after it was forwarded): old links stop working and the
     new one goes to the person's email only, never to this browser."""

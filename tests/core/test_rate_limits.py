@@ -25,6 +25,7 @@ SETTING_OF = {
     "registration.cancel_seat": "RATELIMIT_PERSONAL_LINK",
     "registration.save_breakouts": "RATELIMIT_PERSONAL_LINK",
     "registration.drop_pick": "RATELIMIT_PERSONAL_LINK",
+    "registration.renew_personal_link": "RATELIMIT_PERSONAL_LINK",
     "registration_staff.team_roster_pm": "RATELIMIT_PERSONAL_LINK",
     "registration_staff.team_roster_pm_remove": "RATELIMIT_PERSONAL_LINK",
     "feedback.respond": "RATELIMIT_PERSONAL_LINK",
