@@ -13,6 +13,7 @@ import enum
 
 from ..agenda.models import ItemKind, ItemStatus, SpeakerKind, SpeakerRole, SpeakerStatus
 from ..checkin.services import ScanResult
+from ..core.database import UNSTORABLE_CHARACTERS
 from ..core.models import Audience, ForumStatus, Role
 from ..registration.models import RegistrationKind, SeatStatus
 
@@ -60,6 +61,8 @@ def _object(properties: dict, optional: tuple[str, ...] = (), **extra) -> dict:
 
 
 _ID = {"type": "integer", "minimum": 1}
+# Text the API stores: no control characters (tab and line breaks aside), no broken Unicode.
+_PRINTABLE = {"pattern": f"^[^{UNSTORABLE_CHARACTERS}]*$"}
 _COUNT = {"type": "integer", "minimum": 0}
 _DATE = {"type": "string", "format": "date", "examples": ["2027-02-18"]}
 
@@ -230,10 +233,10 @@ _SCHEMAS = {
     ),
     "RegistrationRequest": _object(
         {
-            "name": {"type": "string", "minLength": 1, "maxLength": 200},
-            "email": {"type": "string", "format": "email", "maxLength": 254},
+            "name": {"type": "string", "minLength": 1, "maxLength": 200} | _PRINTABLE,
+            "email": {"type": "string", "format": "email", "maxLength": 254} | _PRINTABLE,
             **{
-                name: _nullable({"type": "string", "maxLength": limit})
+                name: _nullable({"type": "string", "maxLength": limit} | _PRINTABLE)
                 for name, limit in REGISTRATION_TEXT_LIMITS.items()
             },
             "consent": {
@@ -351,6 +354,7 @@ _SCHEMAS = {
                 "type": "string",
                 "minLength": 1,
                 "maxLength": CHECKIN_REQUEST_ID_MAX_LENGTH,
+                **_PRINTABLE,
                 "description": (
                     "The scanner's id for this scan, new for each scan (a UUID). Sending the "
                     "same request again (a retry) returns the first answer and counts once."
@@ -410,6 +414,7 @@ def _error(description: str) -> dict:
 
 
 _BAD_TOKEN = _error("A bearer token was sent but is not valid (mistyped, revoked or expired).")
+_TOO_LARGE = _error("The body is larger than the server accepts.")
 
 
 def _id_parameter(name: str, what: str) -> dict:
@@ -494,7 +499,7 @@ _PATHS = {
                     "The body is not a JSON object of the documented shape, or a value is not "
                     "acceptable; `details` maps each field (or `body`) to a message."
                 ),
-                "413": _error("The body is larger than the server accepts."),
+                "413": _TOO_LARGE,
                 "429": _error("Too many registrations from this address; wait a minute."),
             },
         },
@@ -556,6 +561,7 @@ _PATHS = {
                     "`result: invalid_request`: the body is not a JSON object of the "
                     "documented shape, or `day` is not a date."
                 ),
+                "413": _TOO_LARGE,
             },
         }
     },
@@ -617,7 +623,7 @@ _FEEDBACK_SCHEMAS = {
                 "maxItems": 500,
                 "items": _object(
                     {
-                        "text": {"type": "string", "minLength": 1, "maxLength": 1000},
+                        "text": {"type": "string", "minLength": 1, "maxLength": 1000} | _PRINTABLE,
                         "team_id": _nullable(
                             _ID | {"description": "The team that raised it (see /teams)."}
                         ),
@@ -721,6 +727,7 @@ _FEEDBACK_PATHS = {
                     "`suggestions[i]` or `suggestions[i].field` to a message, e.g. an unknown "
                     "team_id."
                 ),
+                "413": _TOO_LARGE,
             },
         }
     },

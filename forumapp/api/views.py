@@ -24,6 +24,7 @@ from ..checkin import services as checkin_services
 from ..checkin import tickets
 from ..core.auth import role_required
 from ..core.clock import local_instant, to_local
+from ..core.database import is_storable_text
 from ..core.models import Forum, ForumDay, Role
 from ..extensions import db, limiter
 from ..registration import services as registration_services
@@ -196,9 +197,6 @@ def speaker(speaker_id: int):
 
 _REGISTRATION_FIELDS = ("name", "email", *REGISTRATION_TEXT_LIMITS, "consent", "days")
 _DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-# Control characters (tab and line breaks aside) and lone surrogates: PostgreSQL refuses NUL,
-# no database can store half a surrogate pair, and none belong in a name or an address.
-_UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 # The services name the days input ``day_ids``; the API takes dates under ``days``.
 _API_FIELD_NAMES = {"day_ids": "days"}
 _REGISTRATION_ERROR_TITLES = {
@@ -249,7 +247,7 @@ def _text(body: dict, name: str, errors: dict, required_message: str | None = No
     if not isinstance(value, str):
         errors[name] = f"Send {name} as a string."
         return ""
-    if _UNSTORABLE.search(value):
+    if not is_storable_text(value):
         errors[name] = f"Remove the control characters or broken Unicode from {name}."
         return ""
     limit = REGISTRATION_TEXT_LIMITS.get(name)
@@ -495,11 +493,13 @@ def _checkin_input() -> tuple[str, date | None, str | None]:
         errors["day"] = "Write the day as a date like 2027-03-15, or leave it out for today."
     request_id = body.get("request_id")
     if request_id is not None and (
-        not isinstance(request_id, str) or not 1 <= len(request_id) <= CHECKIN_REQUEST_ID_MAX_LENGTH
+        not isinstance(request_id, str)
+        or not 1 <= len(request_id) <= CHECKIN_REQUEST_ID_MAX_LENGTH
+        or not is_storable_text(request_id)
     ):
         errors["request_id"] = (
-            f"Send request_id as a string of 1 to {CHECKIN_REQUEST_ID_MAX_LENGTH} characters, "
-            "new for each scan (a UUID is ideal)."
+            f"Send request_id as a string of 1 to {CHECKIN_REQUEST_ID_MAX_LENGTH} printable "
+            "characters, new for each scan (a UUID is ideal)."
         )
     for unknown in sorted(body.keys() - set(_CHECKIN_FIELDS)):
         errors[unknown] = f"Unknown field. Send only: {', '.join(_CHECKIN_FIELDS)}."

@@ -9,6 +9,7 @@ no transaction has to be failed half-way for upgrading a read lock.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 
 from flask import has_request_context, request
@@ -17,6 +18,20 @@ from sqlalchemy.engine import Engine
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _installed = False
+# Control characters (tab and line breaks aside) and lone surrogates, as the inside of a regular
+# expression's character class (the API's document uses it in patterns too).
+UNSTORABLE_CHARACTERS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff"
+_UNSTORABLE_TEXT = re.compile(f"[{UNSTORABLE_CHARACTERS}]")
+
+
+def is_storable_text(text: str) -> bool:
+    """False for text with control characters (tab and line breaks aside) or broken Unicode.
+
+    PostgreSQL refuses NUL and no database can store half a surrogate pair, so such text fails
+    when it is written or even compared in a query; SQLite would keep the junk. Callers refuse
+    it as invalid input, the same on both databases. None of it belongs in anything typed.
+    """
+    return _UNSTORABLE_TEXT.search(text) is None
 
 
 def _is_read_only_request() -> bool:

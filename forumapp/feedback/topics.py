@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from ..agenda import services as agenda
 from ..agenda.models import AgendaItem, ItemKind, ItemStatus
 from ..core.clock import local_instant
+from ..core.database import is_storable_text
 from ..core.models import Forum, ForumStatus, Team
 from . import grouping
 from .models import TopicGroup, TopicStatus, TopicSuggestion
@@ -98,6 +99,8 @@ def add_suggestions(session, forum: Forum, items: list) -> list[TopicSuggestion]
         text = _tidy(item.text) if isinstance(item.text, str) else ""
         if not text:
             errors[index] = "Write the suggestion's text."
+        elif not is_storable_text(text):
+            errors[index] = "Remove the control characters or broken Unicode from the text."
         elif len(text) > MAX_TEXT:
             errors[index] = f"Keep a suggestion to {MAX_TEXT} characters; split a longer one."
         elif item.team_id is not None and item.team_id not in team_ids:
@@ -600,6 +603,8 @@ def _parse_row(cells, columns, finder: _TeamFinder) -> tuple[SuggestionInput | N
     problems = []
     if not text:
         problems.append("The text is empty; write the suggestion or delete the row.")
+    elif not is_storable_text(text):
+        problems.append("The text has control characters or broken Unicode; retype it.")
     elif len(text) > MAX_TEXT:
         problems.append(f"The text is longer than {MAX_TEXT} characters; shorten it.")
     team = None

@@ -119,6 +119,9 @@ def test_posted_suggestions_are_stored_grouped_and_summarised(
     [
         ({"suggestions": [{"text": "ok"}, {"text": "x", "team_id": 987654}]}, "suggestions[1]"),
         ({"suggestions": [{"text": "   "}]}, "suggestions[0]"),
+        # PostgreSQL refuses NUL; no database stores half a surrogate pair.
+        ({"suggestions": [{"text": "ok"}, {"text": "stigma\x00"}]}, "suggestions[1]"),
+        ({"suggestions": [{"text": "\ud800"}]}, "suggestions[0]"),
         ({"suggestions": [{"text": 5}]}, "suggestions[0].text"),
         ({"suggestions": [{"text": "x", "team_id": "Wake"}]}, "suggestions[0].team_id"),
         ({"suggestions": [{"text": "x", "who": "Ana"}]}, "suggestions[0].who"),

@@ -296,11 +296,34 @@ def test_the_request_schema_accepts_what_the_api_accepts_and_refuses_the_rest(do
         registration_body(days=["18/02/2027"]),
         registration_body(day_ids=[1]),
         registration_body() | {"name": 42},
+        registration_body() | {"name": "Ada\x00"},
+        registration_body(organization="Town\x0bof Apex"),
         {k: v for k, v in registration_body().items() if k != "email"},
     ]
     for body in refused:
         with pytest.raises(ValidationError):
             validator.validate(body)
+
+
+def test_a_body_too_large_is_a_documented_413_wherever_a_body_is_taken(
+    app, client, document, world, make_user, monkeypatch
+):
+    result = app.test_cli_runner().invoke(args=["token", "create", make_user("organizer")])
+    organizer = {"Authorization": f"Bearer {result.stdout.strip().splitlines()[0]}"}
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1000)
+    taking_a_body = [
+        (path, method)
+        for (path, method), operation in _documented_operations(document).items()
+        if "requestBody" in operation
+    ]
+    assert len(taking_a_body) == 3
+    for path, method in taking_a_body:
+        url = bp.url_prefix + path.format(forum_id=world.winter_forum)
+        response = client.open(
+            url, method=method, data=b" " * 2000, content_type="application/json", headers=organizer
+        )
+        assert response.status_code == 413, (path, response.get_data(as_text=True))
+        _validator(document, path, method, 413).validate(response.get_json())
 
 
 def test_a_waitlisted_answer_without_its_position_fails_validation(document):

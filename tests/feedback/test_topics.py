@@ -232,6 +232,24 @@ def test_csv_import_reports_every_bad_line_and_writes_nothing(world):
     assert db.session.scalar(select(func.count(TopicSuggestion.id))) == 0
 
 
+def test_csv_import_refuses_control_characters_a_database_cannot_store(world):
+    # A UTF-16 file may carry NUL characters, which PostgreSQL refuses.
+    raw = "text,team\nNarcan\x00 in jails,Dare\nstigma,Wake\n".encode("utf-16")
+    with pytest.raises(topics.SuggestionImportError) as caught:
+        topics.import_suggestions_csv(db.session, world.forum(), topics.decode_csv(raw))
+    assert [
+        (error.line, "control characters" in error.message) for error in caught.value.errors
+    ] == [(2, True)]
+
+
+@pytest.mark.parametrize("text", ["stigma\x00", "\ud800 jail", "bell\x07"])
+def test_suggestions_with_control_characters_or_broken_unicode_are_refused(world, text):
+    with pytest.raises(topics.InvalidSuggestions) as caught:
+        topics.add_suggestions(db.session, world.forum(), [(text, None, None, "api")])
+    assert "control characters" in caught.value.errors[0]
+    assert db.session.scalar(select(func.count(TopicSuggestion.id))) == 0
+
+
 @pytest.mark.parametrize(
     ("raw", "message"),
     [
