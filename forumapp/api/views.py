@@ -541,7 +541,14 @@ def create_checkin():
     except _InvalidCheckIn as error:
         return _checkin_refusal(422, "invalid_request", error.args[0], error.errors)
     outcome = tickets.scan_on_date(db.session, code, on_date, current_user.id, request_id)
+    # The answer is built from what the scan loaded, before the commit expires it: reading it
+    # again would start a second transaction (on SQLite, a second write lock) per scan.
+    answer = _checkin_answer(outcome)
     db.session.commit()
+    return answer
+
+
+def _checkin_answer(outcome: checkin_services.ScanOutcome):
     result = checkin_services.ScanResult
     if outcome.result == result.INVALID:
         return _checkin_refusal(404, outcome.result.value, outcome.message)

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..agenda.models import AgendaItem
 from ..core.clock import to_local, utcnow
@@ -119,6 +119,20 @@ def _teams_of(session, person_id: int, program_id: int) -> list[str]:
     )
 
 
+def _teams_of_people(session, person_ids: list[int], program_id: int) -> dict[int, list[str]]:
+    """Each person's team names, for many people in one query."""
+    teams: dict[int, list[str]] = {person_id: [] for person_id in person_ids}
+    if person_ids:
+        for person_id, name in session.execute(
+            select(TeamMembership.person_id, Team.name)
+            .join(Team)
+            .where(TeamMembership.person_id.in_(person_ids), Team.program_id == program_id)
+            .order_by(Team.name)
+        ):
+            teams[person_id].append(name)
+    return teams
+
+
 def _live_check_in(session, registration_id: int, day_id: int) -> CheckIn | None:
     return session.scalar(
         select(CheckIn)
@@ -193,12 +207,9 @@ def check_in_registration(
             f"{name} cancelled their place for {_day_label(day)}.",
             registration, day, teams=teams,
         )  # fmt: skip
-    existing = _live_check_in(session, registration.id, day.id)
-    if existing is not None:
-        if request_id and existing.request_id == request_id:
-            # This very request, retried while its first attempt was committing.
-            return _replayed(session, request_id)
-        return _already(existing, registration, day, teams)
+    # Insert first and let the partial unique index say whether the person is already in:
+    # the usual scan (the first one) then costs no extra query, and a race between two doors
+    # is settled the same way as a second scan.
     check_in = CheckIn(
         registration_id=registration.id,
         day_id=day.id,
@@ -210,11 +221,14 @@ def check_in_registration(
         with session.begin_nested():
             session.add(check_in)
     except IntegrityError:
-        # Another door won the race (or this very request was retried): report that row.
+        # Checked in before, by another door just now, or by this very request retried while
+        # its first attempt was committing: report that row.
         replay = _replayed(session, request_id)
         if replay is not None:
             return replay
         existing = _live_check_in(session, registration.id, day.id)
+        if existing is None:
+            raise
         return _already(existing, registration, day, teams)
     return ScanOutcome(
         ScanResult.CHECKED_IN,
@@ -239,6 +253,25 @@ def _replayed(session, request_id: str | None) -> ScanOutcome | None:
     )  # fmt: skip
 
 
+def find_ticket(session, raw_code: str) -> Ticket | None:
+    """The ticket with this scanned or typed code (live or voided), with what a scan reads of
+    its registration loaded in the same round trip; None for an unknown or malformed code."""
+    code = normalise_code(raw_code)
+    if code is None:
+        return None
+    return session.scalar(
+        select(Ticket)
+        .where(Ticket.code == code)
+        .options(
+            joinedload(Ticket.registration).options(
+                joinedload(Registration.person),
+                joinedload(Registration.forum),
+                selectinload(Registration.seats),
+            )
+        )
+    )
+
+
 def scan(
     session, raw_code: str, day: ForumDay, user_id: int | None, request_id: str | None = None
 ) -> ScanOutcome:
@@ -246,14 +279,21 @@ def scan(
     replay = _replayed(session, request_id)
     if replay is not None:
         return replay
-    code = normalise_code(raw_code)
-    if code is None:
+    return scan_ticket(session, raw_code, find_ticket(session, raw_code), day, user_id, request_id)
+
+
+def scan_ticket(
+    session,
+    raw_code: str,
+    ticket: Ticket | None,
+    day: ForumDay | None,
+    user_id: int | None,
+    request_id: str | None = None,
+) -> ScanOutcome:
+    """``scan`` for a caller that has looked up the ticket (``find_ticket``) and checked that
+    ``request_id`` is not a retry. ``day`` may be None only when there is no live ticket."""
+    if normalise_code(raw_code) is None:
         return ScanOutcome(ScanResult.INVALID, "That is not a forum ticket code.", day=day)
-    ticket = session.scalar(
-        select(Ticket)
-        .where(Ticket.code == code)
-        .options(selectinload(Ticket.registration).selectinload(Registration.seats))
-    )
     if ticket is None:
         return ScanOutcome(
             ScanResult.INVALID,
@@ -322,11 +362,13 @@ def lookup(session, day: ForumDay, query: str, limit: int = 25) -> list[LookupRo
             )
         )
     }
+    teams = _teams_of_people(session, [r.person_id for r in registrations], day.forum.program_id)
     rows = []
     for registration in registrations:
         seat = next((s for s in registration.seats if s.day_id == day.id), None)
-        teams = _teams_of(session, registration.person_id, day.forum.program_id)
-        rows.append(LookupRow(registration, seat, live.get(registration.id), teams))
+        rows.append(
+            LookupRow(registration, seat, live.get(registration.id), teams[registration.person_id])
+        )
     return rows
 
 

@@ -124,11 +124,6 @@ def ticket_state(session, registration: Registration | None) -> TicketState:
 # --- Which day a scan is for -----------------------------------------------------------------
 
 
-def _ticket_by_code(session, raw_code: str) -> Ticket | None:
-    code = services.normalise_code(raw_code)
-    return session.scalar(select(Ticket).where(Ticket.code == code)) if code else None
-
-
 def scan_on_date(
     session,
     raw_code: str,
@@ -146,7 +141,7 @@ def scan_on_date(
         earlier = session.scalar(select(CheckIn).where(CheckIn.request_id == request_id))
         if earlier is not None:
             return services.scan(session, raw_code, earlier.day, user_id, request_id)
-    ticket = _ticket_by_code(session, raw_code)
+    ticket = services.find_ticket(session, raw_code)
     forum = ticket.registration.forum if ticket is not None else None
     if on_date is None:
         zone = forum.program.time_zone if forum else current_app.config["PROGRAM_TIME_ZONE"]
@@ -165,8 +160,8 @@ def scan_on_date(
             registration,
             teams=services._teams_of(session, registration.person_id, forum.program_id),
         )
-    # Without a day the code is unknown or replaced: ``scan`` refuses it before needing a day.
-    return services.scan(session, raw_code, day, user_id, request_id)
+    # Without a day the code is unknown or replaced: it is refused before a day is needed.
+    return services.scan_ticket(session, raw_code, ticket, day, user_id, request_id)
 
 
 # --- Receivers of registration's signals -----------------------------------------------------

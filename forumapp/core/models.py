@@ -20,7 +20,7 @@ from sqlalchemy import (
     UniqueConstraint,
     select,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
@@ -324,5 +324,7 @@ class ApiToken(db.Model):
     @classmethod
     def find_active(cls, session, plain: str) -> ApiToken | None:
         return session.scalar(
-            select(cls).where(cls.token_hash == hash_token(plain), cls.revoked_at.is_(None))
+            select(cls)
+            .where(cls.token_hash == hash_token(plain), cls.revoked_at.is_(None))
+            .options(joinedload(cls.user))  # every use reads the user: one round trip
         )

@@ -1,0 +1,67 @@
+"""The door's busiest requests send a fixed number of queries, however many people match."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from forumapp.core.models import ForumDay
+from forumapp.extensions import db
+
+from ..registration.conftest import make_forum
+from ..support.queries import statements_sent
+from .people import register_member, register_public
+
+
+@pytest.fixture
+def forum_setup(app):
+    with app.app_context():
+        setup = make_forum(public_capacity=50)
+        db.session.commit()
+        return setup
+
+
+def _lookup_queries(app, client, day_id: int) -> int:
+    client.get(f"/door/days/{day_id}/lookup?q=Lee")  # warm up
+    with statements_sent(app) as sent:
+        response = client.get(f"/door/days/{day_id}/lookup?q=Lee")
+    assert response.status_code == 200
+    return len(sent)
+
+
+def test_door_lookup_sends_the_same_queries_for_two_matches_and_for_eight(
+    app, signed_in, forum_setup
+):
+    client = signed_in("door")
+    day = forum_setup.public_day_id
+    for n in range(2):
+        register_member(app, forum_setup, f"Kim Lee {n}", "Dare County", [day])
+    with_two = _lookup_queries(app, client, day)
+    for n in range(2, 8):
+        register_member(app, forum_setup, f"Kim Lee {n}", f"Team {n}", [day])
+
+    assert _lookup_queries(app, client, day) == with_two
+
+
+def test_a_scan_through_the_api_is_one_short_transaction(app, client, forum_setup, make_user):
+    people = [register_public(app, forum_setup, f"Ada Lovelace {n}") for n in range(2)]
+    email = make_user("door")
+    token = app.test_cli_runner().invoke(args=["token", "create", email]).stdout.split()[0]
+    headers = {"Authorization": f"Bearer {token}"}
+    with app.app_context():
+        day = db.session.get(ForumDay, forum_setup.public_day_id).date.isoformat()
+
+    def scan(code: str):
+        body = {"code": code, "day": day, "request_id": str(uuid.uuid4())}
+        return client.post("/api/v1/checkins", json=body, headers=headers)
+
+    assert scan(people[0].code).status_code == 201  # warm up
+    with statements_sent(app) as sent:
+        response = scan(people[1].code)
+
+    assert response.status_code == 201, response.json
+    # Token and user, retry check, ticket with its registration, seats, day, teams, the insert
+    # in a savepoint: nothing is read again after the commit.
+    assert sent[-1] == "COMMIT", sent
+    assert len(sent) <= 12, sent

@@ -1,0 +1,75 @@
+"""The organizer's registration table and breakout table send as many queries for a forum of
+hundreds as for a handful: no query per person, and no query per batch of people either
+(an eager load that fetches related rows 500 at a time would add one every 500)."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from forumapp.core.clock import utcnow
+from forumapp.core.models import Person
+from forumapp.extensions import db
+from forumapp.registration.models import BreakoutPick, DaySeat, Registration
+
+from ..support.queries import statements_sent
+
+
+@pytest.fixture
+def organizer(signed_in):
+    return signed_in("organizer")
+
+
+def _add_registrations(setup, first: int, count: int) -> None:
+    """``count`` people registered for both days, each with a breakout pick, written in bulk
+    (the pages only read these rows; the services would take minutes for hundreds)."""
+    now = utcnow()
+
+    def insert(model, rows):
+        return list(
+            db.session.scalars(
+                sa.insert(model).returning(model.id, sort_by_parameter_order=True), rows
+            )
+        )
+
+    people = insert(Person, [
+        {"name": f"Person {n:04d}", "email": f"person{n:04d}@public.example.org"}
+        for n in range(first, first + count)
+    ])  # fmt: skip
+    registrations = insert(Registration, [
+        {"forum_id": setup.forum_id, "person_id": person_id, "kind": "public", "created_at": now}
+        for person_id in people
+    ])  # fmt: skip
+    insert(DaySeat, [
+        {"registration_id": registration_id, "day_id": day_id, "status": "confirmed",
+         "created_at": now, "status_changed_at": now}
+        for registration_id in registrations
+        for day_id in (setup.public_day_id, setup.team_day_id)
+    ])  # fmt: skip
+    insert(BreakoutPick, [
+        {"registration_id": registration_id, "item_id": setup.breakout_ids[n % 3],
+         "status": "confirmed" if n % 4 else "waitlisted", "created_at": now,
+         "status_changed_at": now}
+        for n, registration_id in enumerate(registrations)
+    ])  # fmt: skip
+    db.session.commit()
+
+
+def _queries(app, client, url: str) -> int:
+    with statements_sent(app) as sent:
+        assert client.get(url).status_code == 200
+    return len(sent)
+
+
+@pytest.mark.parametrize("page", ["registrations", "breakouts.csv"])
+def test_the_organizers_tables_send_the_same_queries_for_ten_people_and_for_six_hundred(
+    app, organizer, setup, page
+):
+    url = f"/staff/forums/{setup.forum_id}/{page}"
+    with app.app_context():
+        _add_registrations(setup, 0, 10)
+    few = _queries(app, organizer, url)
+    with app.app_context():
+        _add_registrations(setup, 10, 590)
+
+    assert _queries(app, organizer, url) == few
