@@ -86,8 +86,9 @@ def export_csv():
     speakers = rules.find_speakers(db.session, filter_form.speaker_filter())
     # The byte-order mark lets Excel read names with accents correctly.
     body = "\ufeff" + rules.speakers_csv(speakers, forums)
-    audit.record(db.session, current_user.id, "export.speakers_csv", speakers=len(speakers))
-    db.session.commit()
+    audit.record_download(
+        db.session, current_user.id, "export.speakers_csv", speakers=len(speakers)
+    )
     return Response(
         body,
         mimetype="text/csv",

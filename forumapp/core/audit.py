@@ -82,6 +82,21 @@ def record(session, user_id: int | None, action: str, subject: str = "", **detai
     return entry
 
 
+def record_download(
+    session, user_id: int | None, action: str, subject: str = "", **details
+) -> AuditEntry:
+    """Record a download (an action that only reads) in a transaction of its own, and commit.
+
+    A GET request's transaction on SQLite only reads (``BEGIN``, see ``core.database``); making
+    it write after another request wrote meanwhile fails instead of waiting. Ending the reading
+    transaction first lets the entry's own one wait for the write lock like any other.
+    """
+    session.commit()
+    entry = record(session, user_id, action, subject, **details)
+    session.commit()
+    return entry
+
+
 @dataclass(frozen=True)
 class AuditFilter:
     """Which entries to list; ``since`` and ``until`` are instants (``until`` excluded)."""

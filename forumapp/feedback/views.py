@@ -453,8 +453,7 @@ def printable_report(forum_id: int):
 def answers_csv(forum_id: int):
     forum = _forum_or_404(forum_id)
     body = "\ufeff" + summary.answers_csv(db.session, forum, _filters(forum))
-    audit.record(db.session, current_user.id, "export.feedback_csv", f"forum:{forum.id}")
-    db.session.commit()
+    audit.record_download(db.session, current_user.id, "export.feedback_csv", f"forum:{forum.id}")
     return Response(
         body,
         mimetype="text/csv",

@@ -81,8 +81,7 @@ def person(person_id: int):
 def export(person_id: int):
     person = _person_or_404(person_id)
     held = services.export_person(db.session, person)
-    audit.record(db.session, current_user.id, "person.export", f"person:{person.id}")
-    db.session.commit()
+    audit.record_download(db.session, current_user.id, "person.export", f"person:{person.id}")
     return Response(
         json.dumps(held, ensure_ascii=False, indent=2),
         mimetype="application/json",

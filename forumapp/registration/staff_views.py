@@ -179,8 +179,9 @@ def registrations(forum_id: int):
 def registrations_csv(forum_id: int):
     forum = _get_or_404(Forum, forum_id)
     body = organizer.registrations_csv(db.session, forum)
-    audit.record(db.session, current_user.id, "export.registrations_csv", f"forum:{forum.id}")
-    db.session.commit()
+    audit.record_download(
+        db.session, current_user.id, "export.registrations_csv", f"forum:{forum.id}"
+    )
     return _csv_response(body, f"forum-{forum.number}-registrations.csv")
 
 
@@ -189,8 +190,7 @@ def registrations_csv(forum_id: int):
 def breakouts_csv(forum_id: int):
     forum = _get_or_404(Forum, forum_id)
     body = organizer.breakouts_csv(db.session, forum)
-    audit.record(db.session, current_user.id, "export.breakouts_csv", f"forum:{forum.id}")
-    db.session.commit()
+    audit.record_download(db.session, current_user.id, "export.breakouts_csv", f"forum:{forum.id}")
     return _csv_response(body, f"forum-{forum.number}-breakouts.csv")
 
 

@@ -274,3 +274,26 @@ def test_the_log_is_paginated(app, client, make_user):
 @pytest.mark.parametrize("role", ["organizer", "faculty", "door"])
 def test_only_admins_read_the_log(signed_in, role):
     assert signed_in(role).get("/staff/audit").status_code == 403
+
+
+def test_a_download_is_recorded_even_when_someone_writes_while_it_is_read(
+    app, organizer, world, monkeypatch
+):
+    """On SQLite the download's request only reads; another request writing meanwhile must
+    not make recording the download fail."""
+    from forumapp.registration import organizer as organizer_rules
+
+    build_csv = organizer_rules.registrations_csv
+
+    def csv_while_the_door_writes(session, forum):
+        body = build_csv(session, forum)
+        other = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+        with other.begin() as connection:  # another request, e.g. a scan at the door
+            connection.execute(sa.text("UPDATE person SET job_title = 'Nurse' WHERE id = 1"))
+        other.dispose()
+        return body
+
+    monkeypatch.setattr(organizer_rules, "registrations_csv", csv_while_the_door_writes)
+    response = organizer.get(f"/staff/forums/{world.forum_id}/registrations.csv")
+    assert response.status_code == 200
+    _only_entry(app, organizer.user_id, "export.registrations_csv", f"forum:{world.forum_id}")
