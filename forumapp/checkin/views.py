@@ -410,7 +410,8 @@ def walk_in(day_id: int):
             db.session.rollback()
             flash(error.message, "error")
         else:
-            if form.override.data and outcome.result != ScanResult.WAITLISTED:
+            seat = next((s for s in outcome.registration.seats if s.day_id == day.id), None)
+            if form.override.data and seat is not None and seat.override:
                 audit.record(
                     db.session, current_user.id, "checkin.walk_in_override",
                     f"registration:{outcome.registration.id}", day_id=day.id,
