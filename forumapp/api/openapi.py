@@ -409,11 +409,33 @@ def _json(schema: dict, description: str) -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-def _error(description: str) -> dict:
-    return _json(_ref("Error"), description)
+def _error(description: str, headers: dict | None = None) -> dict:
+    response = _json(_ref("Error"), description)
+    if headers:
+        response["headers"] = headers
+    return response
 
 
-_BAD_TOKEN = _error("A bearer token was sent but is not valid (mistyped, revoked or expired).")
+def _unauthorized(description: str) -> dict:
+    return _error(
+        description,
+        {
+            "WWW-Authenticate": {
+                "description": "The scheme to authenticate with.",
+                "required": True,
+                "schema": {"type": "string", "examples": ['Bearer realm="forumapp"']},
+            }
+        },
+    )
+
+
+_BAD_TOKEN = _unauthorized(
+    "A bearer token was sent but is not valid (mistyped, revoked or expired)."
+)
+_NO_TOKEN = _unauthorized("No token, or a token that is not valid.")
+# A signed-in browser's session cookie works on the API too, but a write made with it needs the
+# CSRF token of the staff pages, like any form; clients use bearer tokens and never see this.
+_NO_CSRF_TOKEN = _error("A write with a staff sign-in cookie and no CSRF token (use a token).")
 _TOO_LARGE = _error("The body is larger than the server accepts.")
 
 
@@ -435,7 +457,7 @@ _PATHS = {
             "security": [{"bearer": []}],
             "responses": {
                 "200": _json(_ref("Me"), "The account."),
-                "401": _error("No token, or a token that is not valid."),
+                "401": _NO_TOKEN,
             },
         }
     },
@@ -500,7 +522,17 @@ _PATHS = {
                     "acceptable; `details` maps each field (or `body`) to a message."
                 ),
                 "413": _TOO_LARGE,
-                "429": _error("Too many registrations from this address; wait a minute."),
+                "400": _NO_CSRF_TOKEN,
+                "429": _error(
+                    "Too many registrations from this address; wait a minute.",
+                    {
+                        "Retry-After": {
+                            "description": "Seconds to wait before trying again.",
+                            "required": True,
+                            "schema": {"type": "string", "pattern": "^[0-9]+$"},
+                        }
+                    },
+                ),
             },
         },
         "get": {
@@ -522,7 +554,7 @@ _PATHS = {
                     ),
                     "The registrations.",
                 ),
-                "401": _error("No token, or a token that is not valid."),
+                "401": _NO_TOKEN,
                 "403": _error("The token's role may not see registrations."),
                 "404": _error("No such forum."),
             },
@@ -547,7 +579,7 @@ _PATHS = {
             "responses": {
                 "201": _json(_ref("CheckedIn"), "Checked in now (or a retried request)."),
                 "200": _json(_ref("AlreadyCheckedIn"), "Already checked in that day."),
-                "401": _error("No token, or a token that is not valid."),
+                "401": _NO_TOKEN,
                 "403": _error("The token's role is not door staff, organizer or admin."),
                 "404": _error(
                     "`result: invalid`: not a ticket code, an unknown (forged or mistyped) "
@@ -562,6 +594,7 @@ _PATHS = {
                     "documented shape, or `day` is not a date."
                 ),
                 "413": _TOO_LARGE,
+                "400": _NO_CSRF_TOKEN,
             },
         }
     },
@@ -576,7 +609,7 @@ _PATHS = {
                     "description": "A PNG of the ticket's QR code (level M, with quiet zone).",
                     "content": {"image/png": {"schema": {"type": "string"}}},
                 },
-                "401": _error("No token, or a token that is not valid."),
+                "401": _NO_TOKEN,
                 "403": _error("The token's role is not door staff, organizer or admin."),
                 "404": _error("No such registration."),
                 "409": _error("No confirmed seat, so no ticket."),
@@ -686,7 +719,6 @@ _FEEDBACK_SCHEMAS = {
     ),
 }
 
-_STAFF_ONLY = _error("No token, or a token that is not valid.")
 
 _FEEDBACK_PATHS = {
     "/teams": {
@@ -699,7 +731,7 @@ _FEEDBACK_PATHS = {
                     _object({"teams": {"type": "array", "items": _ref("Team")}}),
                     "Teams by name.",
                 ),
-                "401": _STAFF_ONLY,
+                "401": _NO_TOKEN,
             },
         }
     },
@@ -719,7 +751,7 @@ _FEEDBACK_PATHS = {
             },
             "responses": {
                 "201": _json(_ref("TopicSuggestionsCreated"), "Added."),
-                "401": _STAFF_ONLY,
+                "401": _NO_TOKEN,
                 "403": _error("The token's role is not organizer or faculty."),
                 "404": _error("No such forum."),
                 "422": _error(
@@ -728,6 +760,7 @@ _FEEDBACK_PATHS = {
                     "team_id."
                 ),
                 "413": _TOO_LARGE,
+                "400": _NO_CSRF_TOKEN,
             },
         }
     },
@@ -739,7 +772,7 @@ _FEEDBACK_PATHS = {
             "parameters": [_id_parameter("forum_id", "forum")],
             "responses": {
                 "200": _json(_ref("FeedbackSummary"), "The summary."),
-                "401": _STAFF_ONLY,
+                "401": _NO_TOKEN,
                 "403": _error("The token's role is not faculty or organizer."),
                 "404": _error("No such forum."),
             },

@@ -123,11 +123,19 @@ def _openapi_path(url: str) -> str:
     return re.sub(r"^/speakers/\d+$", "/speakers/{speaker_id}", path)
 
 
+def _check_headers(document, path: str, method: str, response) -> None:
+    """The answer carries every header the document says it always has."""
+    documented = document["paths"][path][method]["responses"][str(response.status_code)]
+    for name, header in documented.get("headers", {}).items():
+        assert not header.get("required") or name in response.headers, (path, method, name)
+
+
 def _check(client, document, url, headers=None, status=200) -> dict:
     response = client.get(url, headers=headers or {})
     assert response.status_code == status, response.get_data(as_text=True)
     body = response.get_json()
     _validator(document, _openapi_path(url), "get", status).validate(body)
+    _check_headers(document, _openapi_path(url), "get", response)
     return body
 
 
@@ -228,6 +236,7 @@ def _check_post(client, document, url, body, headers=None, status=201) -> dict:
     assert response.status_code == status, response.get_data(as_text=True)
     answer = response.get_json()
     _validator(document, _openapi_path(url), "post", status).validate(answer)
+    _check_headers(document, _openapi_path(url), "post", response)
     return answer
 
 
@@ -324,6 +333,25 @@ def test_a_body_too_large_is_a_documented_413_wherever_a_body_is_taken(
         )
         assert response.status_code == 413, (path, response.get_data(as_text=True))
         _validator(document, path, method, 413).validate(response.get_json())
+
+
+def test_every_401_says_how_to_authenticate(document):
+    for (path, method), operation in _documented_operations(document).items():
+        headers = operation["responses"]["401"].get("headers", {})
+        assert headers.get("WWW-Authenticate", {}).get("required"), (path, method)
+
+
+def test_a_signed_in_browser_writing_without_a_csrf_token_gets_a_documented_400(
+    document, world, signed_in
+):
+    browser = signed_in("organizer")
+    for (path, method), operation in _documented_operations(document).items():
+        if "requestBody" not in operation:
+            continue
+        url = bp.url_prefix + path.format(forum_id=world.winter_forum)
+        response = browser.open(url, method=method, json={})
+        assert response.status_code == 400, (path, response.get_data(as_text=True))
+        _validator(document, path, method, 400).validate(response.get_json())
 
 
 def test_a_waitlisted_answer_without_its_position_fails_validation(document):
