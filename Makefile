@@ -38,6 +38,11 @@ test-postgresql: install
 		echo "PostgreSQL is not installed: skipping the PostgreSQL run (apt-get install postgresql)."; \
 	fi
 
+## Load and growth benchmarks on SQLite and PostgreSQL (about 10 minutes); BENCH_ARGS=--quick
+## for a smoke run. Prints a table; the JSON goes to bench/results/.
+bench: install
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -1,0 +1,237 @@
+"""``python -m bench [--quick] [--db sqlite|postgresql|both]``: run every benchmark, print the
+results table and save it as JSON in ``bench/results/<timestamp>.json``.
+
+For each database: a fresh database for the load benchmarks (door rush, registration burst)
+and one for growth, each migrated from empty and seeded in this process; gunicorn serves the
+app and the baseline on 127.0.0.1; ``python -m bench.load`` drives them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from forumapp.extensions import db
+
+from . import burst, dataset, door_rush, growth
+from .app import create_bench_app
+from .databases import PostgresDatabases, SQLiteDatabases, migrate
+from .report import Row, save, table
+from .server import APP, BASELINE, GUNICORN_SETTINGS, Gunicorn, MailTrap, drive
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+TIME_BUDGET = 20 * 60  # seconds; later databases are skipped past it
+
+
+@dataclass(frozen=True)
+class Sizes:
+    tickets: int = 2000
+    scanners: int = 8
+    people: int = 500
+    seats: int = 300
+    steady_clients: int = 8
+    growth_scales: tuple[int, int] = (1, 10)
+    growth_warmup: int = 2
+    growth_repeats: int = 7
+
+
+FULL = Sizes()
+QUICK = Sizes(tickets=200, people=100, seats=60, growth_warmup=1, growth_repeats=3)
+
+
+def machine() -> dict:
+    """Where the figures come from."""
+    cpu = ""
+    with open("/proc/cpuinfo") as info:
+        for line in info:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    memory_kb = 0
+    with open("/proc/meminfo") as info:
+        for line in info:
+            if line.startswith("MemTotal:"):
+                memory_kb = int(line.split()[1])
+    return {
+        "cpus": len(os.sched_getaffinity(0)),
+        "cpu_model": cpu,
+        "memory_gb": round(memory_kb / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "load_average": os.getloadavg(),
+    }
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def _servers(url: str, trap: MailTrap, log_path: Path, baseline: bool = True):
+    env = {"BENCH_DATABASE_URL": url, "BENCH_MAIL_PORT": str(trap.port)}
+    app_server = Gunicorn(APP, env, log_path)
+    baseline_server = Gunicorn(BASELINE, env, log_path) if baseline else None
+    return app_server, baseline_server
+
+
+def run_load_benchmarks(databases, sizes: Sizes, trap: MailTrap, logs: Path) -> dict:
+    """Door rush and both registration bursts on one fresh database."""
+    url = databases.create("load")
+    app = create_bench_app(url, trap.port)
+    migrate(app)
+    log(f"{databases.kind}: seeding {sizes.tickets} tickets and two forums")
+    with app.app_context():
+        door_data = dataset.seed_door_rush(db.session, sizes.tickets)
+        burst_data = dataset.seed_burst(db.session, sizes.seats, dataset.BURST_DATE)
+        steady_data = dataset.seed_burst(db.session, sizes.seats, dataset.STEADY_DATE)
+        db.session.remove()
+    app_server, baseline_server = _servers(url, trap, logs / f"{databases.kind}-load.log")
+    with app_server, baseline_server:
+        log(f"{databases.kind}: door rush")
+        rush = door_rush.run(app, door_data, app_server.port, baseline_server.port, sizes.scanners)
+        log(f"{databases.kind}: registration burst ({sizes.people} at once)")
+        at_once = burst.run(
+            app, burst_data, app_server.port, baseline_server.port, sizes.people, sizes.seats,
+            trap, concurrency=sizes.people,
+        )  # fmt: skip
+        log(f"{databases.kind}: registrations from {sizes.steady_clients} clients")
+        steady = burst.run(
+            app, steady_data, app_server.port, baseline_server.port, sizes.people, sizes.seats,
+            trap, concurrency=sizes.steady_clients,
+        )  # fmt: skip
+    return {"door_rush": rush, "burst": at_once, "steady": steady}
+
+
+def run_growth(databases, sizes: Sizes, trap: MailTrap, logs: Path) -> dict:
+    """The growth pages at each scale, on one database that grows between measurements."""
+    url = databases.create("growth")
+    app = create_bench_app(url, trap.port)
+    migrate(app)
+    with app.app_context():
+        data = dataset.seed_growth_base(db.session)
+        db.session.remove()
+    app_server, _ = _servers(url, trap, logs / f"{databases.kind}-growth.log", baseline=False)
+    results = {}
+    with app_server:
+        for scale in sizes.growth_scales:
+            log(f"{databases.kind}: growth at {scale}x")
+            with app.app_context():
+                dataset.grow(db.session, data, scale)
+                db.session.remove()
+            measured = growth.in_process(app, data, sizes.growth_repeats)
+            requests = growth.timing_requests(app, data, sizes.growth_warmup, sizes.growth_repeats)
+            report = drive(app_server.port, requests, concurrency=1)
+            times = growth.median_times(data, report, sizes.growth_warmup, sizes.growth_repeats)
+            results[scale] = {
+                "data": dict(data.counts),
+                "pages": {
+                    name: measured[name]
+                    | {"median_ms": times[name]["median_ms"], "timed_status": times[name]["status"]}
+                    for name in measured
+                },
+            }
+    return results
+
+
+def growth_rows(database: str, results: dict, scales: tuple[int, int]) -> list[Row]:
+    """Per page: queries and times at the larger scale, next to the smaller scale's."""
+    small, large = (results[scale]["pages"] for scale in scales)
+    label = f"{scales[1]}x/{scales[0]}x"
+    rows = []
+    for name in small:
+        before, after = small[name], large[name]
+        answered = {before["status"], after["status"], before["timed_status"],
+                    after["timed_status"]} == {200}  # fmt: skip
+        page = f"growth: {name}"
+        time_ratio = after["median_ms"] / before["median_ms"]
+        rows += [
+            Row(page, database, f"SQL queries per request ({label})", after["queries"],
+                before["queries"], after["queries"] / before["queries"], "no growth",
+                answered and after["queries"] <= before["queries"]),
+            Row(page, database, f"median time ms, gunicorn ({label})", after["median_ms"],
+                before["median_ms"], time_ratio, f"< {growth.TIME_RATIO_TARGET}",
+                answered and time_ratio < growth.TIME_RATIO_TARGET),
+            Row(page, database, f"server CPU ms ({label})", after["cpu_ms"], before["cpu_ms"],
+                after["cpu_ms"] / before["cpu_ms"]),
+        ]  # fmt: skip
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--output", type=Path, default=RESULTS_DIR, help="folder for the JSON")
+    args = parser.parse_args(argv)
+    sizes = QUICK if args.quick else FULL
+    started = time.monotonic()
+    started_at = datetime.now(UTC)
+    kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
+    if "postgresql" in kinds and not PostgresDatabases.available():
+        log("PostgreSQL is not installed (no initdb) and BENCH_DATABASE_URL is unset: skipped.")
+        kinds.remove("postgresql")
+
+    rows: list[Row] = []
+    payload: dict = {
+        "started_at": started_at.isoformat(),
+        "command": "python -m bench " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "sizes": asdict(sizes),
+        "machine": machine(),
+        "gunicorn": GUNICORN_SETTINGS,
+        "databases": {},
+        "results": {},
+    }
+    trap = MailTrap()
+    logs = Path(tempfile.mkdtemp(prefix="forumapp-bench-logs-"))
+    try:
+        for kind in kinds:
+            if time.monotonic() - started > TIME_BUDGET:
+                log(f"time budget spent: {kind} skipped")
+                continue
+            databases = SQLiteDatabases() if kind == "sqlite" else PostgresDatabases()
+            try:
+                info = {"version": databases.version()}
+                if kind == "postgresql":
+                    info["settings"] = databases.settings()
+                payload["databases"][kind] = info
+                loads = run_load_benchmarks(databases, sizes, trap, logs)
+                grown = run_growth(databases, sizes, trap, logs)
+            finally:
+                databases.close()
+            rows += loads["door_rush"].rows(kind)
+            rows += loads["burst"].rows(kind, f"registration burst ({sizes.people} at once)")
+            rows += loads["steady"].rows(kind, f"registrations ({sizes.steady_clients} clients)")
+            rows += growth_rows(kind, grown, sizes.growth_scales)
+            payload["results"][kind] = {
+                "door_rush": loads["door_rush"].as_dict(),
+                "registration_burst": loads["burst"].as_dict(),
+                "registrations_steady": loads["steady"].as_dict(),
+                "growth": grown,
+            }
+    finally:
+        trap.close()
+    payload["machine"]["load_average_at_end"] = os.getloadavg()
+    payload["elapsed_s"] = round(time.monotonic() - started, 1)
+    payload["rows"] = [asdict(row) for row in rows]
+
+    print(table(rows))
+    met = [row for row in rows if row.passed is not None]
+    print(f"\n{sum(row.passed for row in met)} of {len(met)} targets met in "
+          f"{payload['elapsed_s']:.0f} s on {payload['machine']['cpus']} CPUs "
+          f"({payload['machine']['cpu_model']}); load average at start "
+          f"{payload['machine']['load_average'][0]:.1f}, at end "
+          f"{payload['machine']['load_average_at_end'][0]:.1f}.")  # fmt: skip
+    path = args.output / f"{started_at:%Y%m%dT%H%M%SZ}.json"
+    save(path, payload)
+    print(f"Saved {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,129 @@
+"""Door rush: every ticket checked in once by concurrent scanners through ``POST /api/v1/checkins``.
+
+The baseline (``POST /baseline/checkin``: one indexed single-row UPDATE) runs the same number
+of requests from the same number of scanners just before and just after the app, on the same
+database; its figures are the mean of the two runs, so a machine that gets busier or quieter
+during the run shifts both sides alike.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from forumapp.checkin.models import CheckIn
+from forumapp.checkin.services import new_code
+from forumapp.core.models import ForumDay
+from forumapp.extensions import db
+
+from . import baseline_app
+from .dataset import DoorRushData
+from .report import LoadFigures, Row, mean_figures
+from .server import drive
+
+P99_TARGET_MS = 50
+THROUGHPUT_RATIO_TARGET = 0.5
+WARMUP_REQUESTS = 40
+
+
+@dataclass
+class DoorRushResult:
+    app: LoadFigures
+    baseline: LoadFigures
+    baseline_runs: list[LoadFigures]
+    check_in_rows: int
+    tickets: int
+    statuses: dict[int, int]
+
+    def rows(self, database: str) -> list[Row]:
+        name = "door rush"
+        ratio = self.app.throughput / self.baseline.throughput
+        return [
+            Row(name, database, "throughput (check-ins/s)", self.app.throughput,
+                self.baseline.throughput, ratio, f">= {THROUGHPUT_RATIO_TARGET} x baseline",
+                ratio >= THROUGHPUT_RATIO_TARGET),
+            Row(name, database, "p50 latency (ms)", self.app.p50_ms, self.baseline.p50_ms,
+                self.app.p50_ms / self.baseline.p50_ms),
+            Row(name, database, "p99 latency (ms)", self.app.p99_ms, self.baseline.p99_ms,
+                self.app.p99_ms / self.baseline.p99_ms, f"< {P99_TARGET_MS} ms",
+                self.app.p99_ms < P99_TARGET_MS),
+            Row(name, database, "errors", self.app.errors, self.baseline.errors, target="0",
+                passed=self.app.errors == 0),
+            Row(name, database, "check-in rows", self.check_in_rows, target=f"= {self.tickets}",
+                passed=self.check_in_rows == self.tickets),
+        ]  # fmt: skip
+
+    def as_dict(self) -> dict:
+        return {
+            "app": self.app.as_dict(),
+            "baseline": self.baseline.as_dict(),
+            "baseline_runs": [run.as_dict() for run in self.baseline_runs],
+            "check_in_rows": self.check_in_rows,
+            "tickets": self.tickets,
+            "app_statuses": self.statuses,
+        }
+
+
+def _check_in_requests(data: DoorRushData) -> list[dict]:
+    headers = {"Authorization": f"Bearer {data.token}"}
+    day = data.day_date.isoformat()
+    return [
+        {
+            "method": "POST",
+            "path": "/api/v1/checkins",
+            "body": {"code": code, "day": day, "request_id": str(uuid.uuid4())},
+            "headers": headers,
+        }
+        for code in data.codes
+    ]
+
+
+def _baseline_requests(codes: list[str]) -> list[dict]:
+    return [{"method": "POST", "path": "/baseline/checkin", "body": {"code": c}} for c in codes]
+
+
+def run(
+    app, data: DoorRushData, app_port: int, baseline_port: int, scanners: int
+) -> DoorRushResult:
+    """Warm both servers up, then baseline, app, baseline; check the rows in the database."""
+    engine = baseline_app.engine_for(app.config["SQLALCHEMY_DATABASE_URI"])
+    try:
+        # Unknown codes: each server runs its whole path once per thread, writing nothing.
+        unknown = [new_code() for _ in range(WARMUP_REQUESTS)]
+        warmup = _check_in_requests(DoorRushData(data.day_date, unknown, data.token))
+        drive(app_port, warmup, scanners)
+        drive(baseline_port, _baseline_requests(unknown), scanners)
+
+        baseline_codes = [new_code() for _ in data.codes]
+        baseline_runs = []
+        app_report = None
+        for turn in ("baseline", "app", "baseline"):
+            if turn == "app":
+                app_report = drive(app_port, _check_in_requests(data), scanners)
+                continue
+            baseline_app.reset_checkin(engine, baseline_codes)
+            report = drive(baseline_port, _baseline_requests(baseline_codes), scanners)
+            baseline_runs.append(LoadFigures.of(report, {201}))
+            assert baseline_app.checked_in_count(engine) == len(baseline_codes)
+    finally:
+        engine.dispose()
+
+    with app.app_context():
+        day_id = db.session.scalar(select(ForumDay.id).where(ForumDay.date == data.day_date))
+        rows = db.session.scalar(
+            select(func.count()).select_from(CheckIn).where(CheckIn.day_id == day_id)
+        )
+        db.session.remove()
+    statuses: dict[int, int] = {}
+    for status in app_report["statuses"]:
+        statuses[status] = statuses.get(status, 0) + 1
+    return DoorRushResult(
+        app=LoadFigures.of(app_report, {201}),
+        baseline=mean_figures(baseline_runs),
+        baseline_runs=baseline_runs,
+        check_in_rows=rows,
+        tickets=len(data.codes),
+        statuses=statuses,
+    )

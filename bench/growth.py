@@ -1,0 +1,131 @@
+"""Growth: the pages staff and the public load most, at 1x and 10x the data.
+
+SQL queries per request are counted in this process, through Flask's test client with a
+``before_cursor_execute`` listener on the engine: they must not grow with the data (no query
+per row). Times are measured through gunicorn by the load process, one request at a time
+(a few to warm up, then ``repeats`` timed), and compared as the ratio of medians 10x/1x. The
+server's CPU time per request, measured in this process, is reported beside them: on a
+machine other programs keep busy it shows the work a page does without their noise.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from urllib.parse import quote_plus
+
+from flask import Flask
+from sqlalchemy import event, select
+
+from forumapp.core.models import User
+from forumapp.extensions import db
+
+from .dataset import GrowthData
+
+TIME_RATIO_TARGET = 3  # median time at 10x the data over the time at 1x
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    path: str
+    signed_in: bool  # as the organizer (who is also door staff and reads feedback)
+
+
+def pages(data: GrowthData) -> list[Page]:
+    forum, day = data.forum_id, data.public_day_id
+    return [
+        Page("public agenda", f"/forums/{forum}", signed_in=False),
+        Page("registration table", f"/staff/forums/{forum}/registrations", signed_in=True),
+        Page("breakout table", f"/staff/forums/{forum}/breakouts.csv", signed_in=True),
+        Page(
+            "door lookup",
+            f"/door/days/{day}/lookup?q={quote_plus(data.lookup_query)}",
+            signed_in=True,
+        ),
+        Page("feedback summary", f"/staff/forums/{forum}/feedback", signed_in=True),
+    ]
+
+
+@contextmanager
+def counting_queries(app: Flask) -> Iterator[list[str]]:
+    """Every SQL statement the app's engine runs inside the block, in order."""
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, _parameters, _context, _executemany):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def session_cookie(app: Flask, email: str) -> tuple[str, str]:
+    """The name and signed value of the session cookie a sign-in as ``email`` would set."""
+    with app.app_context():
+        user_id = db.session.scalar(select(User.id).where(User.email == email))
+        db.session.remove()
+    serializer = app.session_interface.get_signing_serializer(app)
+    value = serializer.dumps({"_user_id": str(user_id), "_fresh": True})
+    return app.config["SESSION_COOKIE_NAME"], value
+
+
+def in_process(app: Flask, data: GrowthData, repeats: int) -> dict[str, dict]:
+    """``{page name: {"status", "queries", "cpu_ms"}}`` through the test client: the queries
+    of one request (after one to warm up), and the median CPU time of ``repeats`` requests,
+    which other programs on a busy machine do not inflate as they do wall-clock time."""
+    name, value = session_cookie(app, data.organizer_email)
+    results = {}
+    for page in pages(data):
+        client = app.test_client()
+        if page.signed_in:
+            client.set_cookie(name, value)
+        client.get(page.path)
+        with counting_queries(app) as statements:
+            response = client.get(page.path)
+        cpu = []
+        for _ in range(repeats):
+            started = time.process_time()
+            client.get(page.path)
+            cpu.append(time.process_time() - started)
+        results[page.name] = {
+            "status": response.status_code,
+            "queries": len(statements),
+            "cpu_ms": statistics.median(cpu) * 1000 if cpu else None,
+        }
+    return results
+
+
+def timing_requests(app: Flask, data: GrowthData, warmup: int, repeats: int) -> list[dict]:
+    """The requests the load process sends, page after page: warm-up ones, then timed ones."""
+    name, value = session_cookie(app, data.organizer_email)
+    requests = []
+    for page in pages(data):
+        headers = {"Cookie": f"{name}={value}"} if page.signed_in else {}
+        requests += [{"method": "GET", "path": page.path, "headers": headers}] * (warmup + repeats)
+    return requests
+
+
+def median_times(
+    data: GrowthData, report: dict, warmup: int, repeats: int
+) -> dict[str, dict[str, float | int]]:
+    """``{page name: {"median_ms", "status"}}`` from the load process's report."""
+    results = {}
+    per_page = warmup + repeats
+    for index, page in enumerate(pages(data)):
+        first = index * per_page + warmup
+        latencies = report["latencies"][first : first + repeats]
+        statuses = report["statuses"][first : first + repeats]
+        timed = [latency for latency in latencies if latency is not None]
+        results[page.name] = {
+            "median_ms": statistics.median(timed) * 1000 if timed else float("nan"),
+            "status": max(set(statuses), key=statuses.count),
+        }
+    return results

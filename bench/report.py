@@ -1,0 +1,131 @@
+"""Figures from a load run, the results table and the JSON file."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """The ``fraction`` quantile (0.99 for p99) by linear interpolation between ranks."""
+    ordered = sorted(values)
+    if not ordered:
+        return math.nan
+    rank = fraction * (len(ordered) - 1)
+    low = math.floor(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+@dataclass
+class LoadFigures:
+    """What one load run measured: requests per second and latencies in milliseconds."""
+
+    requests: int
+    ok: int
+    errors: int
+    elapsed_s: float
+    throughput: float
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    concurrency: int
+
+    @classmethod
+    def of(cls, report: dict, ok_statuses: set[int]) -> LoadFigures:
+        statuses = report["statuses"]
+        latencies = [latency * 1000 for latency in report["latencies"] if latency is not None]
+        ok = sum(1 for status in statuses if status in ok_statuses)
+        elapsed = report["elapsed"]
+        return cls(
+            requests=len(statuses),
+            ok=ok,
+            errors=len(statuses) - ok,
+            elapsed_s=elapsed,
+            throughput=ok / elapsed if elapsed else math.nan,
+            p50_ms=percentile(latencies, 0.50),
+            p99_ms=percentile(latencies, 0.99),
+            max_ms=max(latencies, default=math.nan),
+            concurrency=report["concurrency"],
+        )
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def mean_figures(runs: list[LoadFigures]) -> LoadFigures:
+    """The average of several runs of the same load (the baseline before and after the app)."""
+
+    def mean(name: str) -> float:
+        return sum(getattr(run, name) for run in runs) / len(runs)
+
+    return LoadFigures(
+        requests=runs[0].requests,
+        ok=round(mean("ok")),
+        errors=round(mean("errors")),
+        elapsed_s=mean("elapsed_s"),
+        throughput=mean("throughput"),
+        p50_ms=mean("p50_ms"),
+        p99_ms=mean("p99_ms"),
+        max_ms=max(run.max_ms for run in runs),
+        concurrency=runs[0].concurrency,
+    )
+
+
+@dataclass
+class Row:
+    """One line of the results table."""
+
+    benchmark: str
+    database: str
+    metric: str
+    value: float | int | str
+    baseline: float | int | str | None = None
+    ratio: float | None = None
+    target: str = ""
+    passed: bool | None = None  # None: context only, no target
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "n/a"
+        return f"{value:.2f}" if abs(value) < 100 else f"{value:.0f}"
+    return str(value)
+
+
+COLUMNS = ("benchmark", "db", "metric", "value", "baseline", "ratio", "target", "result")
+
+
+def table(rows: list[Row]) -> str:
+    """The rows as a plain-text table, ratios to two decimals."""
+    cells = [
+        [
+            row.benchmark,
+            row.database,
+            row.metric,
+            _cell(row.value),
+            _cell(row.baseline),
+            _cell(row.ratio),
+            row.target,
+            "" if row.passed is None else ("PASS" if row.passed else "FAIL"),
+        ]
+        for row in rows
+    ]
+    widths = [max(len(text) for text in column) for column in zip(COLUMNS, *cells, strict=True)]
+    lines = ["  ".join(text.ljust(width) for text, width in zip(COLUMNS, widths, strict=True))]
+    lines.append("  ".join("-" * width for width in widths))
+    for line in cells:
+        lines.append("  ".join(text.ljust(width) for text, width in zip(line, widths, strict=True)))
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def save(path: Path, payload: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(payload, indent=2, default=str) + "\n")
