@@ -1,11 +1,12 @@
 """The app as the benchmarks serve it: production-like settings on a benchmark database.
 
-gunicorn loads ``bench.app:create_bench_app()``; the database and the mail trap's port come
+gunicorn loads ``bench.app:serve_bench_app()``; the database and the mail trap's port come
 from the environment the runner sets (``BENCH_DATABASE_URL``, ``BENCH_MAIL_PORT``).
 """
 
 from __future__ import annotations
 
+import gc
 import os
 
 from flask import Flask
@@ -44,3 +45,12 @@ def create_bench_app(database_url: str | None = None, mail_port: int | None = No
     database_url = database_url or os.environ["BENCH_DATABASE_URL"]
     mail_port = mail_port or int(os.environ.get("BENCH_MAIL_PORT", "9"))
     return create_app(bench_config(database_url, mail_port))
+
+
+def serve_bench_app() -> Flask:
+    """What gunicorn serves: the bench app, prepared as ``forumapp.wsgi`` prepares production's
+    (its long-lived objects frozen out of the garbage collector's way)."""
+    app = create_bench_app()
+    gc.collect()
+    gc.freeze()
+    return app

@@ -26,7 +26,7 @@ LOAD_TIMEOUT = 600  # seconds a load process may run, whatever its own deadline 
 
 GUNICORN_SETTINGS = {"workers": 2, "worker_class": "gthread", "threads": 4}
 
-APP = "bench.app:create_bench_app()"
+APP = "bench.app:serve_bench_app()"
 BASELINE = "bench.baseline_app:create_baseline_app()"
 
 
