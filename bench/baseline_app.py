@@ -14,6 +14,7 @@ gunicorn loads ``bench.baseline_app:create_baseline_app()`` with ``BENCH_DATABAS
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 from datetime import UTC, datetime
@@ -148,4 +149,7 @@ def create_baseline_app(database_url: str | None = None) -> Flask:
             ).inserted_primary_key[0]
         return jsonify(id=seat_id, status=status), 201
 
+    # Served as the app is (forumapp.wsgi): long-lived objects out of the collector's way.
+    gc.collect()
+    gc.freeze()
     return app
