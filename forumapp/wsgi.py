@@ -1,7 +1,7 @@
 """The app for production WSGI servers: ``gunicorn forumapp.wsgi:app``.
 
 Once the app is built, the objects that now exist (the app and its extensions, SQLAlchemy's
-mappers and compiled statements, Jinja's templates: some 160,000) live as long as the process.
+mappers and compiled statements, Jinja's templates: some 120,000) live as long as the process.
 ``gc.freeze()`` moves them out of the garbage collector's sight; otherwise every full
 collection during a request walks all of them, and a page that builds many objects (the
 registration table of a forum with 2,000 people) spent half its time in the collector. With
