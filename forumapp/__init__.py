@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, abort, request
 from werkzeug.routing import IntegerConverter
 
 from config import CONFIGS, BaseConfig
 
-from .core.database import install_sqlite_behaviour
+from .core.database import SAFE_METHODS, install_sqlite_behaviour, is_storable_text
 from .extensions import csrf, db, limiter, login_manager, migrate
 from .extensions import mail as mail_extension  # `mail` is also the outbox package's name
 
@@ -114,6 +114,7 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     register_template_helpers(app)
     register_cli(app)
     _add_security_headers(app)
+    _refuse_unstorable_form_text(app)
     return app
 
 
@@ -147,3 +148,17 @@ def _add_security_headers(app: Flask) -> None:
                 "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
             )
         return response
+
+
+def _refuse_unstorable_form_text(app: Flask) -> None:
+    """Control characters or broken Unicode in a submitted form are never typed by a person;
+    refuse them up front (400) instead of failing deep inside a query on PostgreSQL."""
+
+    @app.before_request
+    def _check_form():
+        if request.method in SAFE_METHODS or not request.form:
+            return None
+        for values in request.form.listvalues():
+            if any(not is_storable_text(value) for value in values):
+                abort(400, "The form contained characters that cannot be stored.")
+        return None

@@ -65,7 +65,7 @@ LAST_NAMES = [
     "Thompson", "Underwood", "Vaughn", "Whitfield", "Young",
 ]  # fmt: skip
 JOB_TITLES = [
-    ("County Manager's Office", "Assistant County Manager"),
+    ("Manager's Office", "Assistant County Manager"),
     ("Health Department", "Public Health Director"),
     ("Sheriff's Office", "Chief Deputy"),
     ("Emergency Medical Services", "EMS Director"),

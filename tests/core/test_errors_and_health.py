@@ -100,3 +100,27 @@ def test_ids_beyond_the_database_range_are_simply_not_found(client, signed_in):
         assert client.get(path).status_code == 404, path
     organizer = signed_in("organizer")
     assert organizer.get(f"/staff/forums/{huge}/agenda").status_code == 404
+
+
+def test_a_form_with_a_nul_character_is_refused_not_a_server_error(app, client):
+    from datetime import timedelta
+
+    from forumapp.core.clock import utcnow
+
+    from .. import builders as build
+    from ..conftest import csrf_token
+
+    with app.app_context():
+        forum = build.forum(days=((utcnow().date() + timedelta(days=30), "public"),))
+        forum.days[0].registration_opens_at = utcnow() - timedelta(days=1)
+        db.session.commit()
+        path, day_id = f"/forums/{forum.id}/register", forum.days[0].id
+    token = csrf_token(client, path)
+    response = client.post(path, data={
+        "name": "Nul Person", "email": "nul@public.example.org", "organization": "Apex\x00",
+        "day_ids": str(day_id), "consent": "y", "csrf_token": token,
+    })  # fmt: skip
+    assert response.status_code == 400
+    assert "Something was wrong with that request" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(Program)) == 1
