@@ -12,6 +12,7 @@ import argparse
 import gc
 import os
 import platform
+import shutil
 import sys
 import tempfile
 import time
@@ -219,6 +220,11 @@ def main(argv: list[str] | None = None) -> int:
                 "registrations_steady": loads["steady"].as_dict(),
                 "growth": grown,
             }
+    except BaseException:
+        log(f"gunicorn's logs are kept in {logs}")
+        raise
+    else:
+        shutil.rmtree(logs, ignore_errors=True)
     finally:
         trap.close()
     payload["machine"]["load_average_at_end"] = os.getloadavg()
