@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
@@ -36,3 +38,12 @@ def absolute_url(endpoint: str, **values) -> str:
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     adapter = current_app.url_map.bind("localhost")
     return base + adapter.build(endpoint, values)
+
+
+_PERSONAL_LINK_PATH = re.compile(r"/me/[A-Za-z0-9._-]+")
+
+
+def hide_personal_links(text: str) -> str:
+    """``text`` with every personal link's secret replaced, for staff who read sent mail:
+    a link shown to an organizer would let them act as that person."""
+    return _PERSONAL_LINK_PATH.sub("/me/…(personal link hidden)", text)

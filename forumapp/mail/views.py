@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from sqlalchemy import select
 
 from ..core.auth import role_required
+from ..core.links import hide_personal_links
 from ..core.models import Role
 from ..extensions import db
 from .delivery import install_send_after_request, retry_failed, status_counts
@@ -49,7 +50,10 @@ def message_list():
 def message_detail(message_id: int):
     message = db.get_or_404(OutboxMessage, message_id)
     return render_template(
-        "mail_admin/message.html", message=message, retry_form=RetryForm(back_to_status="")
+        "mail_admin/message.html",
+        message=message,
+        text_body=hide_personal_links(message.text_body),
+        retry_form=RetryForm(back_to_status=""),
     )
 
 

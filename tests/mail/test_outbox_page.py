@@ -199,3 +199,17 @@ def test_without_send_after_request_nothing_is_sent_by_the_request(app, signed_i
     _join_background_delivery()
     assert smtp_server.received == []
     assert stored(app, failed).attempts == 0
+
+
+def test_the_message_page_hides_personal_links(app, signed_in):
+    client = signed_in("organizer")
+    [message_id] = add_messages(app, "sent")
+    with app.app_context():
+        message = db.session.get(OutboxMessage, message_id)
+        message.text_body = "Your link: http://127.0.0.1:5000/me/WzEsImFiYyJd.secret-part\nBye"
+        db.session.commit()
+
+    page = client.get(f"/staff/outbox/{message_id}").get_data(as_text=True)
+
+    assert "secret-part" not in page and "WzEsImFiYyJd" not in page
+    assert "/me/…(personal link hidden)" in page and "Bye" in page
