@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.util import identity_key
 
 from ..agenda.models import AgendaItem, ItemKind, ItemStatus
@@ -259,9 +260,13 @@ def find_or_create_person(session, name: str, email: str, organization: str = ""
     email = normalise_email(email)
     person = session.scalar(select(Person).where(Person.email == email))
     if person is None:
-        person = Person(name=name.strip(), email=email, organization=organization.strip())
-        session.add(person)
-        session.flush()
+        try:
+            with session.begin_nested():
+                person = Person(name=name.strip(), email=email, organization=organization.strip())
+                session.add(person)
+        except IntegrityError:
+            # The same email arrived at the same moment (a double submit): use that record.
+            person = session.scalar(select(Person).where(Person.email == email))
     elif organization and not person.organization:
         person.organization = organization.strip()
     return person
@@ -345,6 +350,17 @@ def _seat_for(registration: Registration, day: ForumDay) -> DaySeat | None:
     return next((s for s in registration.seats if s.day_id == day.id), None)
 
 
+def _new_registration(session, forum: Forum, person: Person, kind: str) -> Registration:
+    """A new registration, or the one a concurrent request (a double submit) just made."""
+    try:
+        with session.begin_nested():
+            registration = Registration(forum=forum, person=person, kind=kind)
+            session.add(registration)
+    except IntegrityError:
+        registration = _get_registration(session, forum, person)
+    return registration
+
+
 def _holds_seat(registration: Registration | None, day: ForumDay) -> bool:
     """True when the registration is confirmed or waitlisted on ``day``."""
     seat = _seat_for(registration, day) if registration is not None else None
@@ -419,8 +435,7 @@ def register_public(
     for day in days:
         _check_window(day, now)
     if registration is None:
-        registration = Registration(forum=forum, person=person, kind=RegistrationKind.PUBLIC)
-        session.add(registration)
+        registration = _new_registration(session, forum, person, RegistrationKind.PUBLIC)
     registration.community = data.community.strip()[:200]
     registration.accessibility_needs = data.accessibility_needs.strip()
     registration.dietary_needs = data.dietary_needs.strip()
@@ -453,8 +468,7 @@ def register_team_member(
     for day in new_days:
         _check_window(day, now)
     if registration is None:
-        registration = Registration(forum=forum, person=person, kind=RegistrationKind.TEAM)
-        session.add(registration)
+        registration = _new_registration(session, forum, person, RegistrationKind.TEAM)
     registration.kind = RegistrationKind.TEAM.value
     registration.accessibility_needs = accessibility_needs.strip()
     registration.dietary_needs = dietary_needs.strip()
@@ -488,8 +502,7 @@ def register_by_organizer(
             if is_team_member(session, person, forum)
             else RegistrationKind.PUBLIC
         )
-        registration = Registration(forum=forum, person=person, kind=kind)
-        session.add(registration)
+        registration = _new_registration(session, forum, person, kind)
     new_days = [day for day in days if not _holds_seat(registration, day)]
     for day in days:
         seat = _seat_for(registration, day)

@@ -377,3 +377,22 @@ def test_the_same_seat_cancelled_twice_at_once_gives_its_seat_back_once(app):
             for r in waiting
         ]
         assert statuses == ["confirmed", "waitlisted", "waitlisted"]
+
+
+def test_a_double_submit_of_the_same_new_person_registers_once_without_an_error(app):
+    forum_id, (day_id,) = _open_forum(app)
+
+    def submit():
+        with app.app_context():
+            forum = db.session.get(Forum, forum_id)
+            data = services.PublicRegistrationInput(day_ids=[day_id], consent=True, **_person(7))
+            result = services.register_public(db.session, forum, data)
+            db.session.commit()
+            return result.registration.id
+
+    ids = _all_at_once([submit, submit, submit])
+
+    assert len(set(ids)) == 1
+    with app.app_context():
+        assert _seat_statuses(day_id) == {"confirmed": 1}
+        assert db.session.get(ForumDay, day_id).seats_taken == 1
