@@ -78,6 +78,9 @@ class BaseConfig:
     # Development convenience: send right after a request that queued mail (no worker needed).
     MAIL_SEND_AFTER_REQUEST = _env_bool("MAIL_SEND_AFTER_REQUEST", False)
 
+    # A topic raised by this many teams is flagged for special attention at the next forum.
+    TOPIC_FLAG_TEAMS = int(os.environ.get("TOPIC_FLAG_TEAMS", "2"))
+
     # Where personal links in emails point; set it in production.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
 

@@ -22,12 +22,13 @@ from ..core.models import Forum, ForumDay, ForumStatus, Person, Program, Team
 from ..registration.models import Registration
 from .collection import RATEABLE_KINDS, live_check_ins, team_of_person
 from .models import FeedbackResponse, SessionRating, TopicGroup, TopicStatus, TopicSuggestion
+from .topics import FLAG_TEAMS
 
 ANONYMOUS = "Anonymous"
 NO_TEAM = "Public attendees (no team)"
-# A topic raised by this many teams is flagged for special attention at the next forum (the
-# topic page's TOPIC_FLAG_TEAMS setting, when set, is passed in instead).
-MULTI_TEAM = 2
+# A topic raised by this many teams is flagged for special attention at the next forum: the
+# topics feature owns the rule (the TOPIC_FLAG_TEAMS setting is passed in when set).
+MULTI_TEAM = FLAG_TEAMS
 
 
 @dataclass(frozen=True)
