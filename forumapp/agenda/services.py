@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..core.clock import local_instant, to_local
-from ..core.models import Audience, Forum, ForumDay, ForumStatus, Room
+from ..core.models import Audience, Forum, ForumDay, ForumStatus, Program, Room
 from .models import (
     AgendaChange,
     AgendaItem,
@@ -666,3 +666,13 @@ def day_grid(day: ForumDay, items: list[AgendaItem]) -> Grid:
                 cells[column[item.room_id]].append(item)
         rows.append((start, cells))
     return Grid(rooms=rooms, rows=rows)
+
+
+def current_program(session, time_zone: str) -> Program:
+    """The program the app runs (the first one), created in ``time_zone`` when there is none."""
+    program = session.scalar(select(Program).order_by(Program.id))
+    if program is None:
+        program = Program(name="Forum program", time_zone=time_zone)
+        session.add(program)
+        session.flush()
+    return program

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -60,12 +69,7 @@ def forum_list():
 
 
 def _current_program() -> Program:
-    program = db.session.scalar(select(Program).order_by(Program.id))
-    if program is None:
-        program = Program(name="Forum program")
-        db.session.add(program)
-        db.session.flush()
-    return program
+    return services.current_program(db.session, current_app.config["PROGRAM_TIME_ZONE"])
 
 
 def _forum_input(form: ForumForm) -> services.ForumInput:

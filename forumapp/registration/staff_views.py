@@ -10,12 +10,22 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..agenda.models import AgendaItem, ItemKind, ItemStatus
+from ..agenda.services import current_program
 from ..core import audit
 from ..core.auth import role_required
 from ..core.clock import to_local
@@ -51,13 +61,7 @@ def _get_or_404(model, object_id: int, **options):
 
 
 def _current_program() -> Program:
-    # The app runs one program at a time, as the agenda pages do: the first one.
-    program = db.session.scalar(select(Program).order_by(Program.id))
-    if program is None:
-        program = Program(name="Forum program")
-        db.session.add(program)
-        db.session.flush()
-    return program
+    return current_program(db.session, current_app.config["PROGRAM_TIME_ZONE"])
 
 
 def _show_error(form, error: services.RegistrationError | rosters.RosterError) -> None:
