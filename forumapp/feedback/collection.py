@@ -23,7 +23,7 @@ from ..core.clock import local_instant, utcnow
 from ..core.links import absolute_url, personal_token
 from ..core.models import Forum, ForumDay, ForumStatus, Person, Team, TeamMembership
 from ..mail.models import OutboxMessage
-from ..mail.outbox import queue_templated_email
+from ..mail.outbox import queue_email_to_person
 from ..registration.models import BreakoutPick, Registration, SeatStatus
 from .models import FeedbackResponse, FeedbackWindow, SessionRating, TopicSuggestion
 
@@ -648,15 +648,12 @@ def send_reminders(session, forum: Forum, now: datetime | None = None) -> Mailin
 
 
 def _queue(session, template, kind, subject, person, forum, window) -> None:
-    queue_templated_email(
+    queue_email_to_person(
         session,
         template,
-        to_email=person.email,
-        to_name=person.name,
-        person_id=person.id,
+        person,
         kind=kind,
         subject=subject,
-        person=person,
         forum=forum,
         program=forum.program,
         closes_at=window.closes_at,

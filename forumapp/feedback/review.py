@@ -8,9 +8,9 @@ from datetime import datetime
 from sqlalchemy import select
 
 from ..core.clock import utcnow
-from ..core.links import absolute_url, personal_token
 from ..core.models import Forum, Person, Role, Team, TeamMembership, User
-from ..mail.outbox import queue_templated_email
+from ..mail.outbox import queue_email_to_person
+from ..registration.services import personal_link
 from .collection import FeedbackError, InvalidFeedback, feedback_window, window_for_update
 from .models import FeedbackWindow
 
@@ -81,19 +81,16 @@ def send_summary_to_teams(session, forum: Forum, now: datetime | None = None) ->
         raise FeedbackError("Write the summary before sending it to the teams.")
     people = team_members(session, forum)
     for person in people:
-        queue_templated_email(
+        queue_email_to_person(
             session,
             "feedback_summary",
-            to_email=person.email,
-            to_name=person.name,
-            person_id=person.id,
+            person,
             kind=SUMMARY_KIND,
             subject=f"What we heard at {forum.title}, and what comes next",
-            person=person,
             forum=forum,
             program=forum.program,
             summary=window.summary,
-            link=absolute_url("registration.personal_page", token=personal_token(person)),
+            link=personal_link(person),
         )
     window.summary_sent_at = now or utcnow()
     session.flush()

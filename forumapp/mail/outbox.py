@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from flask import render_template
 
 from ..core.erasure import is_erased_address
+from ..core.models import Person
 from .models import OutboxMessage
 
 
@@ -74,4 +75,21 @@ def queue_templated_email(
         kind=kind,
         person_id=person_id,
         attachments=attachments,
+    )
+
+
+def queue_email_to_person(
+    session, template: str, person: Person, *, kind: str, subject: str, **context
+) -> OutboxMessage:
+    """``queue_templated_email`` addressed to ``person``, who is also in the template context."""
+    return queue_templated_email(
+        session,
+        template,
+        to_email=person.email,
+        to_name=person.name,
+        person_id=person.id,
+        kind=kind,
+        subject=subject,
+        person=person,
+        **context,
     )

@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 from ..core.emails import InvalidEmail, normalise_email
 from ..core.models import Forum, ForumStatus, Person, Program, Team, TeamMembership, TeamRole
 from ..mail.models import OutboxMessage
-from ..mail.outbox import queue_templated_email
+from ..mail.outbox import queue_email_to_person
 from . import services
 
 MAX_ROSTER_ROWS = 5000
@@ -505,15 +505,12 @@ def send_team_invitations(
         if person.id in already:
             result.already_invited.append(person)
             continue
-        queue_templated_email(
+        queue_email_to_person(
             session,
             "team_invitation",
-            to_email=person.email,
-            to_name=person.name,
-            person_id=person.id,
+            person,
             kind=INVITATION_KIND,
             subject=invitation_subject(forum),
-            person=person,
             forum=forum,
             program=forum.program,
             team=membership.team,

@@ -32,7 +32,7 @@ from ..core.models import (
     Team,
     TeamMembership,
 )
-from ..mail.outbox import queue_templated_email
+from ..mail.outbox import queue_email_to_person
 from .models import BreakoutPick, DaySeat, Registration, RegistrationKind, SeatStatus
 from .signals import confirmation_email, place_changed
 
@@ -746,15 +746,12 @@ def personal_link(person: Person) -> str:
 
 def send_personal_link(session, person: Person, forum: Forum | None = None) -> None:
     """Queue an email with the person's personal link."""
-    queue_templated_email(
+    queue_email_to_person(
         session,
         "personal_link",
-        to_email=person.email,
-        to_name=person.name,
-        person_id=person.id,
+        person,
         kind="personal_link",
         subject=f"Your personal link{f' for {forum.title}' if forum else ''}",
-        person=person,
         forum=forum,
         link=personal_link(person),
     )
@@ -776,15 +773,12 @@ def _email_registration(session, result: RegistrationResult) -> None:
         if addition is not None:
             extra |= addition.context
             attachments += addition.attachments
-    queue_templated_email(
+    queue_email_to_person(
         session,
         "registration_confirmation",
-        to_email=person.email,
-        to_name=person.name,
-        person_id=person.id,
+        person,
         kind="registration",
         subject=f"Your registration: {forum.title}",
-        person=person,
         forum=forum,
         program=forum.program,
         days=result.days,
@@ -804,15 +798,12 @@ def _email_promotion(session, seat: DaySeat | BreakoutPick) -> None:
     else:
         what = f"the breakout “{seat.item.title}”"
         day = seat.item.day
-    queue_templated_email(
+    queue_email_to_person(
         session,
         "waitlist_promotion",
-        to_email=person.email,
-        to_name=person.name,
-        person_id=person.id,
+        person,
         kind="promotion",
         subject=f"A seat opened up for you: {forum.title}",
-        person=person,
         forum=forum,
         program=forum.program,
         what=what,
