@@ -21,6 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from ..core import audit
 from ..core.auth import role_required
+from ..core.forms import show_errors
 from ..core.models import ForumDay, Role
 from ..extensions import db
 from . import services
@@ -50,14 +51,6 @@ def _speaker_or_404(speaker_id: int) -> Speaker:
     if speaker is None:
         abort(404)
     return speaker
-
-
-def _show_error(form, error: SpeakerError) -> None:
-    """Put a service error next to its field, or at the top of the page."""
-    if error.field and error.field in form:
-        form[error.field].errors = [*form[error.field].errors, str(error)]
-    else:
-        flash(str(error), "error")
 
 
 # --- Staff: list, search, export -----------------------------------------------------------
@@ -118,7 +111,7 @@ def new():
             db.session.commit()
         except SpeakerError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_errors(form, {error.field: str(error)})
         else:
             flash(f"Added {speaker.name} as a speaker.", "success")
             return redirect(url_for("speakers.edit", speaker_id=speaker.id))
@@ -151,7 +144,7 @@ def edit(speaker_id: int):
             db.session.commit()
         except SpeakerError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_errors(form, {error.field: str(error)})
         else:
             rules.discard_photo_file(_photo_dir(), old_photo)
             flash(f"Saved {speaker.name}.", "success")
@@ -200,7 +193,7 @@ def availability(speaker_id: int):
             db.session.commit()
         except SpeakerError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_errors(form, {error.field: str(error)})
         else:
             flash("Added the time range.", "success")
             return redirect(url_for("speakers.availability", speaker_id=speaker.id))

@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from ..core.auth import role_required
 from ..core.clock import to_local
+from ..core.forms import show_errors
 from ..core.models import Forum, ForumDay, ForumStatus, Program, Role, Room
 from ..extensions import db
 from . import services
@@ -44,14 +45,6 @@ def _get_or_404(model, object_id: int):
     if instance is None:
         abort(404)
     return instance
-
-
-def _show_service_error(form, error: services.AgendaError) -> None:
-    target = getattr(form, error.field, None) if error.field else None
-    if target is not None:
-        target.errors = [*target.errors, str(error)]
-    else:
-        flash(str(error), "error")
 
 
 # --- Forums --------------------------------------------------------------------------------
@@ -92,7 +85,7 @@ def forum_new():
             forum = services.save_forum(db.session, _current_program(), _forum_input(form))
         except services.AgendaError as error:
             db.session.rollback()
-            _show_service_error(form, error)
+            show_errors(form, {error.field: str(error)})
         else:
             db.session.commit()
             flash(f"Forum {forum.number} created as a draft. Add its days and rooms.", "success")
@@ -112,7 +105,7 @@ def forum_edit(forum_id: int):
             services.save_forum(db.session, forum.program, _forum_input(form), forum)
         except services.AgendaError as error:
             db.session.rollback()
-            _show_service_error(form, error)
+            show_errors(form, {error.field: str(error)})
         else:
             db.session.commit()
             flash("Forum saved.", "success")
@@ -176,7 +169,7 @@ def _save_day_view(forum: Forum, day: ForumDay | None):
             saved = services.save_day(db.session, forum, _day_input(form), day)
         except services.AgendaError as error:
             db.session.rollback()
-            _show_service_error(form, error)
+            show_errors(form, {error.field: str(error)})
         else:
             db.session.commit()
             flash(f"Day {saved.date:%B %d, %Y} saved.", "success")
@@ -206,7 +199,7 @@ def _save_room_view(forum: Forum, room: Room | None):
             saved = services.save_room(db.session, forum, form.name.data, form.capacity.data, room)
         except services.AgendaError as error:
             db.session.rollback()
-            _show_service_error(form, error)
+            show_errors(form, {error.field: str(error)})
         else:
             db.session.commit()
             flash(f"Room {saved.name} saved.", "success")
@@ -296,7 +289,7 @@ def _save_item_view(day: ForumDay, item: AgendaItem | None):
                 )
         except services.AgendaError as error:
             db.session.rollback()
-            _show_service_error(form, error)
+            show_errors(form, {error.field: str(error)})
     speaker_form = None
     if item is not None:
         speaker_form = _speaker_form(item)
@@ -362,7 +355,7 @@ def item_move(item_id: int):
                 return redirect(url_for("agenda.forum_agenda", forum_id=item.day.forum_id))
         except services.AgendaError as error:
             db.session.rollback()
-            _show_service_error(form, error)
+            show_errors(form, {error.field: str(error)})
     status = 400 if form.errors or warnings else 200
     return render_template("agenda/item_move.html", form=form, item=item, warnings=warnings), status
 

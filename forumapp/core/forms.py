@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from flask import flash
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField
 from wtforms.validators import Optional, ValidationError
@@ -40,3 +43,13 @@ def _check_year(field) -> None:
     # Far-off dates overflow when turned into instants in the program's zone.
     if field.data is not None and not 1900 <= field.data.year <= 2999:
         raise ValidationError("Enter a date between the years 1900 and 2999.")
+
+
+def show_errors(form, errors: Mapping[str | None, str]) -> None:
+    """Put each message next to its form field, or at the top of the page (flashed) when no
+    field of ``form`` has that name. Services name fields in their errors for this."""
+    for name, message in errors.items():
+        if name and name in form:
+            form[name].errors = [*form[name].errors, message]
+        else:
+            flash(message, "error")

@@ -50,6 +50,11 @@ class RegistrationError(Exception):
         self.message = message
         self.field = field
 
+    @property
+    def field_errors(self) -> dict[str | None, str]:
+        """Messages by the name of the input at fault, for showing next to form fields."""
+        return {self.field: self.message}
+
 
 class InvalidRegistration(RegistrationError):
     """Bad input; ``errors`` maps each field to its message."""
@@ -57,6 +62,10 @@ class InvalidRegistration(RegistrationError):
     def __init__(self, errors: dict[str, str]):
         super().__init__(" ".join(errors.values()), next(iter(errors), None))
         self.errors = errors
+
+    @property
+    def field_errors(self) -> dict[str | None, str]:
+        return self.errors
 
 
 class NotAllowed(RegistrationError):

@@ -29,6 +29,7 @@ from ..agenda.services import current_program
 from ..core import audit
 from ..core.auth import role_required
 from ..core.clock import to_local
+from ..core.forms import show_errors
 from ..core.links import person_for_token
 from ..core.models import Forum, Person, Program, Role, Team
 from ..core.rate_limits import personal_link_limit
@@ -64,16 +65,10 @@ def _current_program() -> Program:
     return current_program(db.session, current_app.config["PROGRAM_TIME_ZONE"])
 
 
-def _show_error(form, error: services.RegistrationError | rosters.RosterError) -> None:
-    errors = getattr(error, "errors", None)
-    if not isinstance(errors, dict):
-        errors = {error.field: error.message}
-    for name, message in errors.items():
-        target = getattr(form, name, None) if name else None
-        if target is not None:
-            target.errors = [*target.errors, message]
-        else:
-            flash(message, "error")
+def _errors_of(error: services.RegistrationError | rosters.RosterError) -> dict:
+    if isinstance(error, services.RegistrationError):
+        return error.field_errors
+    return {error.field: error.message}
 
 
 def _day_choices(forum: Forum) -> list[tuple[int, str]]:
@@ -220,7 +215,7 @@ def settings(forum_id: int):
             )
         except services.RegistrationError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_errors(form, _errors_of(error))
         else:
             db.session.commit()
             flash("Breakout settings saved.", "success")
@@ -300,7 +295,7 @@ def register_someone(forum_id: int):
             )
         except services.RegistrationError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_errors(form, _errors_of(error))
         else:
             _record_override(result, form.override.data)
             db.session.commit()
@@ -532,7 +527,7 @@ def team_roster_pm(token: str, team_id: int):
             )
         except rosters.RosterError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_errors(form, _errors_of(error))
         else:
             db.session.commit()
             flash(f"Added {membership.person.name} to the {team.name} roster.", "success")

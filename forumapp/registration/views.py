@@ -9,6 +9,7 @@ from ..agenda import services as agenda_services
 from ..agenda.models import AgendaItem
 from ..core.clock import utcnow
 from ..core.emails import InvalidEmail, normalise_email
+from ..core.forms import show_errors
 from ..core.links import person_for_token, personal_token
 from ..core.models import Audience, Forum, ForumStatus, Person
 from ..core.rate_limits import personal_link_limit, public_form_limit, send_link_limit
@@ -33,16 +34,6 @@ def _window_state(day, now) -> str:
     if day.registration_closes_at and now >= day.registration_closes_at:
         return "closed"
     return "open"
-
-
-def _show_error(form, error: services.RegistrationError) -> None:
-    errors = getattr(error, "errors", None) or {error.field: error.message}
-    for name, message in errors.items():
-        target = getattr(form, name, None) if name else None
-        if target is not None:
-            target.errors = [*target.errors, message]
-        else:
-            flash(message, "error")
 
 
 @bp.route("/forums/<int:forum_id>/register", methods=["GET", "POST"])
@@ -74,7 +65,7 @@ def public_register(forum_id: int):
             result = services.register_public(db.session, forum, data, now)
         except services.RegistrationError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_errors(form, error.field_errors)
         else:
             db.session.commit()
             if result.created:
