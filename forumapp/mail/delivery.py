@@ -30,7 +30,6 @@ the attempt and the batch stops, so the others keep their attempts for when it i
 
 from __future__ import annotations
 
-import base64
 import smtplib
 import threading
 from collections.abc import Callable, Iterable
@@ -49,6 +48,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..core.clock import utcnow
 from ..extensions import db
 from .models import MessageStatus, OutboxMessage
+from .outbox import attachment_content
 
 BATCH_SIZE = 50
 DEFAULT_MAX_ATTEMPTS = 8
@@ -411,11 +411,8 @@ def build_email(message: _Claimed | OutboxMessage, sender: str) -> EmailMessage:
 
 
 def _attachment_part(part: dict, inline: bool = False) -> MIMEPart:
-    """A stored attachment: text ``content`` or binary ``content_base64``."""
-    if "content_base64" in part:
-        content = base64.b64decode(part["content_base64"])
-    else:
-        content = part["content"]
+    """A stored attachment as a MIME part (drawn now if it has a renderer)."""
+    content = attachment_content(part)
     disposition = "inline" if inline else "attachment"
     mime = _mime_part(part["content_type"], content, part["filename"], disposition)
     if part.get("content_id"):

@@ -6,13 +6,37 @@ so an SMTP outage delays mail but never loses it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import base64
+from collections.abc import Callable, Sequence
 
 from flask import render_template
 
 from ..core.erasure import is_erased_address
 from ..core.models import Person
 from .models import OutboxMessage
+
+# Attachments drawn when the message is sent, by name: see ``register_attachment_renderer``.
+_ATTACHMENT_RENDERERS: dict[str, Callable[..., bytes | str]] = {}
+
+
+def register_attachment_renderer(name: str, render: Callable[..., bytes | str]) -> None:
+    """Let attachments say ``{"rendered_by": name, "arguments": {...}}`` instead of holding
+    their content: the worker calls ``render(**arguments)`` when it builds the email.
+
+    Costly content (a QR code image) is then drawn by the mail worker, not inside the request
+    that queued the message. Registering the same name again replaces the function.
+    """
+    _ATTACHMENT_RENDERERS[name] = render
+
+
+def attachment_content(part: dict) -> bytes | str:
+    """What a stored attachment holds: text ``content``, binary ``content_base64``, or what its
+    renderer draws now."""
+    if "rendered_by" in part:
+        return _ATTACHMENT_RENDERERS[part["rendered_by"]](**part.get("arguments", {}))
+    if "content_base64" in part:
+        return base64.b64decode(part["content_base64"])
+    return part["content"]
 
 
 def queue_email(
@@ -36,8 +60,14 @@ def queue_email(
 
     An attachment is ``{"filename", "content_type", "content"}`` with text content, or with
     ``"content_base64"`` instead of ``"content"`` for binary data. With a ``"content_id"`` it is
-    an inline part the HTML body shows by ``<img src="cid:<content_id>">``.
+    an inline part the HTML body shows by ``<img src="cid:<content_id>">``. An attachment
+    with ``"rendered_by"`` and ``"arguments"`` instead is drawn when the email is sent (see
+    ``register_attachment_renderer``).
     """
+    unknown = {p["rendered_by"] for p in attachments if "rendered_by" in p}
+    unknown -= _ATTACHMENT_RENDERERS.keys()
+    if unknown:  # fail in the caller's transaction, not at every delivery attempt
+        raise ValueError(f"No attachment renderer is registered as {', '.join(sorted(unknown))}")
     if is_erased_address(to_email):
         return None
     message = OutboxMessage(

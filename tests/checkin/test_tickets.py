@@ -14,6 +14,7 @@ from forumapp.checkin.models import Ticket
 from forumapp.core.models import ForumDay
 from forumapp.extensions import db, mail
 from forumapp.mail.delivery import deliver_due
+from forumapp.mail.models import OutboxMessage
 from forumapp.mail.outbox import queue_email
 from forumapp.registration import services as registration
 from forumapp.registration.models import Registration
@@ -209,6 +210,18 @@ def test_the_confirmation_email_carries_the_ticket_as_an_inline_image(app, forum
     assert image["Content-ID"] == "<ticket>"
     assert image.get_content_disposition() == "inline"
     assert decode_qr(image.get_content()) == (ada.code, "M")
+
+
+def test_the_ticket_image_is_drawn_by_the_mail_worker_not_in_the_registration(app, forum_setup):
+    ada = register_public(app, forum_setup, "Ada Lovelace")
+    with app.app_context():
+        confirmation = db.session.scalar(
+            sa.select(OutboxMessage).where(OutboxMessage.kind == "registration")
+        )
+        [image] = confirmation.attachments
+        assert image["rendered_by"] == tickets.EMAIL_QR_RENDERER
+        assert image["arguments"] == {"code": ada.code}
+        assert "content_base64" not in image  # no PNG was drawn inside the request
 
 
 def test_a_waitlisted_person_gets_no_ticket_in_the_email(app, forum_setup, inbox):

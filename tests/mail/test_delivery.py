@@ -7,7 +7,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from forumapp.core.clock import utcnow
 from forumapp.extensions import db, mail
@@ -19,7 +19,7 @@ from forumapp.mail.delivery import (
     retry_failed,
 )
 from forumapp.mail.models import OutboxMessage
-from forumapp.mail.outbox import queue_email
+from forumapp.mail.outbox import queue_email, register_attachment_renderer
 
 INVITATION = (
     "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//forumapp//test//EN\r\nMETHOD:REQUEST\r\n"
@@ -113,6 +113,52 @@ def test_a_calendar_invitation_sits_inside_multipart_alternative_beside_attachme
     assert all(a.get_content_disposition() == "attachment" for a in attachments)
     assert attachments[0].get_content().decode() == INVITATION
     assert content(attachments[1]) == "Turn left.\n"
+
+
+def test_an_attachment_with_a_renderer_is_drawn_by_the_worker_when_it_sends(app_ctx, smtp_server):
+    drawn = []
+
+    def draw_badge(name: str) -> bytes:
+        drawn.append(name)
+        return f"badge of {name}".encode()
+
+    register_attachment_renderer("test_badge", draw_badge)
+    message_id = queue(
+        attachments=[
+            {
+                "filename": "badge.bin",
+                "content_type": "application/octet-stream",
+                "rendered_by": "test_badge",
+                "arguments": {"name": "Ana"},
+            }
+        ]
+    )
+    assert drawn == []  # queueing (inside a request) draws nothing
+    [part] = stored(message_id).attachments
+    assert "content" not in part and "content_base64" not in part
+
+    assert deliver_due(db.session).sent == 1
+
+    assert drawn == ["Ana"]
+    email = smtp_server.received[0].message
+    attachment = next(email.iter_attachments())
+    assert attachment.get_filename() == "badge.bin"
+    assert attachment.get_content() == b"badge of Ana"
+
+
+def test_an_attachment_naming_an_unknown_renderer_is_refused_when_queued(app_ctx):
+    with pytest.raises(ValueError, match="no_such_drawing"):
+        queue_email(
+            db.session,
+            to_email="ana@example.org",
+            subject="Broken",
+            text_body="Hello",
+            attachments=[
+                {"filename": "x.png", "content_type": "image/png", "rendered_by": "no_such_drawing"}
+            ],
+        )
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
 
 
 def test_a_text_only_message_arrives_as_plain_text(app_ctx, smtp_server):
