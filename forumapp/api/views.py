@@ -509,12 +509,12 @@ def _checkin_input() -> tuple[str, date | None, str | None]:
 
 
 def _attendee_json(outcome: checkin_services.ScanOutcome) -> dict:
-    registration = outcome.registration
+    attendee = outcome.attendee
     return {
-        "name": registration.person.name,
-        "organization": registration.person.organization,
+        "name": attendee.name,
+        "organization": attendee.organization,
         "teams": outcome.teams,
-        "accessibility_needs": registration.accessibility_needs,
+        "accessibility_needs": attendee.accessibility_needs,
     }
 
 
@@ -554,15 +554,15 @@ def _checkin_answer(outcome: checkin_services.ScanOutcome):
         return _checkin_refusal(404, outcome.result.value, outcome.message)
     if not outcome.result.ok:
         details = {
-            "attendee": _attendee_json(outcome) if outcome.registration else None,
-            "day": outcome.day.date.isoformat() if outcome.day else None,
+            "attendee": _attendee_json(outcome) if outcome.attendee else None,
+            "day": outcome.day_date.isoformat() if outcome.day_date else None,
         }
         return _checkin_refusal(409, outcome.result.value, outcome.message, details)
     body = {
         "result": outcome.result.value,
         "message": outcome.message,
         "attendee": _attendee_json(outcome),
-        "day": outcome.day.date.isoformat(),
+        "day": outcome.day_date.isoformat(),
     }
     if outcome.result == result.CHECKED_IN:
         return jsonify(body), 201

@@ -11,15 +11,15 @@ from __future__ import annotations
 import enum
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..agenda.models import AgendaItem
 from ..core.clock import to_local, utcnow
-from ..core.models import Audience, ForumDay, Person, Team, TeamMembership
+from ..core.models import Audience, Forum, ForumDay, Person, Program, Team, TeamMembership
 from ..registration import services as registration_services
 from ..registration.models import BreakoutPick, DaySeat, Registration, SeatStatus
 from .models import BreakoutAttendance, CheckIn, Ticket
@@ -43,9 +43,30 @@ class ScanResult(enum.StrEnum):
         return self in (ScanResult.CHECKED_IN, ScanResult.ALREADY_CHECKED_IN)
 
 
+@dataclass(frozen=True)
+class Attendee:
+    """Who a scan is about, as plain values (read while the scan's transaction is open)."""
+
+    registration_id: int
+    name: str
+    organization: str
+    accessibility_needs: str
+
+    @classmethod
+    def of(cls, registration: Registration) -> Attendee:
+        person = registration.person
+        return cls(registration.id, person.name, person.organization,
+                   registration.accessibility_needs)  # fmt: skip
+
+
 @dataclass
 class ScanOutcome:
-    """What the door shows: a result, a sentence, and who it is about."""
+    """What the door shows: a result, a sentence, and who it is about.
+
+    ``attendee`` and ``day_date`` are always set when there is a registration and a day. The
+    door's plain case (``check_in_on_date``) sets only them, not the ORM objects
+    ``registration``, ``day`` and ``check_in``; every other outcome has those too.
+    """
 
     result: ScanResult
     message: str
@@ -53,6 +74,14 @@ class ScanOutcome:
     day: ForumDay | None = None
     check_in: CheckIn | None = None
     teams: list[str] = field(default_factory=list)
+    attendee: Attendee | None = None
+    day_date: date | None = None
+
+    def __post_init__(self) -> None:
+        if self.attendee is None and self.registration is not None:
+            self.attendee = Attendee.of(self.registration)
+        if self.day_date is None and self.day is not None:
+            self.day_date = self.day.date
 
     @property
     def person(self) -> Person | None:
@@ -109,13 +138,21 @@ def reissue_ticket(session, registration: Registration) -> Ticket:
 # --- Scanning --------------------------------------------------------------------------------
 
 
+# Statements a scan runs are built once: building a SELECT and its cache key costs several
+# times more CPU than running it, and the door runs them thousands of times in a morning.
+_TEAMS_OF_PERSON = (
+    select(Team.name)
+    .join(TeamMembership)
+    .where(
+        TeamMembership.person_id == bindparam("person_id"),
+        Team.program_id == bindparam("program_id"),
+    )
+)
+
+
 def _teams_of(session, person_id: int, program_id: int) -> list[str]:
     return list(
-        session.scalars(
-            select(Team.name)
-            .join(TeamMembership)
-            .where(TeamMembership.person_id == person_id, Team.program_id == program_id)
-        )
+        session.scalars(_TEAMS_OF_PERSON, {"person_id": person_id, "program_id": program_id})
     )
 
 
@@ -146,7 +183,11 @@ def _live_check_in(session, registration_id: int, day_id: int) -> CheckIn | None
 
 
 def _day_label(day: ForumDay) -> str:
-    return f"{day.date:%A, %B} {day.date.day}"
+    return _date_label(day.date)
+
+
+def _date_label(on_date: date) -> str:
+    return f"{on_date:%A, %B} {on_date.day}"
 
 
 def _already(check_in: CheckIn, registration, day, teams) -> ScanOutcome:
@@ -309,6 +350,117 @@ def scan_ticket(
             day,
         )
     return check_in_registration(session, ticket.registration, day, user_id, "scan", request_id)
+
+
+# --- The door's plain case ------------------------------------------------------------------
+
+# A live ticket whose forum meets on the date, with a confirmed seat that day: one row. No row
+# when anything is out of the ordinary; the full path then says why.
+_PLAIN_SCAN = (
+    select(
+        Registration.id,
+        Registration.person_id,
+        Registration.accessibility_needs,
+        Person.name,
+        Person.organization,
+        Forum.program_id,
+        ForumDay.id,
+    )
+    .select_from(Ticket)
+    .join(Registration, Registration.id == Ticket.registration_id)
+    .join(Person, Person.id == Registration.person_id)
+    .join(Forum, Forum.id == Registration.forum_id)
+    .join(ForumDay, and_(ForumDay.forum_id == Forum.id, ForumDay.date == bindparam("on_date")))
+    .join(DaySeat, and_(DaySeat.registration_id == Registration.id, DaySeat.day_id == ForumDay.id))
+    .where(
+        Ticket.code == bindparam("code"),
+        Ticket.voided_at.is_(None),
+        DaySeat.status == SeatStatus.CONFIRMED,
+    )
+)
+_TIME_ZONE_OF_CODE = (
+    select(Program.time_zone)
+    .select_from(Ticket)
+    .join(Registration, Registration.id == Ticket.registration_id)
+    .join(Forum, Forum.id == Registration.forum_id)
+    .join(Program, Program.id == Forum.program_id)
+    .where(Ticket.code == bindparam("code"))
+)
+# The partial unique index (one live check-in per registration and day) and the unique
+# request id make the database the referee: a second row is simply not inserted, and no error
+# aborts the transaction, so no savepoint is needed. Written as text because SQLAlchemy 2.0
+# compiles its ``on_conflict_do_nothing()`` anew on every run; this SQL means the same on
+# SQLite (3.35 and later) and PostgreSQL.
+_check_in_columns = CheckIn.__table__.c
+_NEW_CHECK_IN = (
+    text(
+        "INSERT INTO check_in"
+        " (registration_id, day_id, checked_in_at, checked_in_by_id, method, request_id)"
+        " VALUES (:registration_id, :day_id, :checked_in_at, :checked_in_by_id, :method,"
+        " :request_id)"
+        " ON CONFLICT DO NOTHING RETURNING id"
+    )
+    .bindparams(
+        bindparam("checked_in_at", type_=_check_in_columns.checked_in_at.type),
+        bindparam("request_id", type_=_check_in_columns.request_id.type),
+        bindparam("method", type_=_check_in_columns.method.type),
+    )
+    .columns(_check_in_columns.id)
+)
+
+
+def check_in_on_date(
+    session,
+    raw_code: str,
+    on_date: date | None,
+    user_id: int | None,
+    request_id: str | None = None,
+) -> ScanOutcome | None:
+    """The door's plain case, in two or three short statements: a live ticket of a forum that
+    meets on ``on_date`` (None: today in the program's time zone), with a confirmed seat that
+    day and no check-in yet, is checked in (``ScanResult.CHECKED_IN``, with ``attendee`` and
+    ``day_date`` but no ORM objects).
+
+    None for anything else (an unknown or replaced code, another day, no seat, already checked
+    in, a retried ``request_id``): nothing was written, and ``tickets.scan_on_date`` answers it.
+    """
+    code = normalise_code(raw_code)
+    if code is None:
+        return None
+    session.flush()  # the statements below go straight to the connection, past autoflush
+    connection = session.connection()
+    if on_date is None:
+        zone = connection.scalar(_TIME_ZONE_OF_CODE, {"code": code})
+        if zone is None:
+            return None
+        on_date = to_local(utcnow(), zone).date()
+    row = connection.execute(_PLAIN_SCAN, {"code": code, "on_date": on_date}).first()
+    if row is None:
+        return None
+    registration_id, person_id, accessibility_needs, name, organization, program_id, day_id = row
+    inserted = connection.execute(
+        _NEW_CHECK_IN,
+        {
+            "registration_id": registration_id,
+            "day_id": day_id,
+            "checked_in_at": utcnow(),
+            "checked_in_by_id": user_id,
+            "method": "scan",
+            "request_id": request_id,
+        },
+    ).first()
+    if inserted is None:
+        return None  # in already, or this very request again
+    teams = list(
+        connection.scalars(_TEAMS_OF_PERSON, {"person_id": person_id, "program_id": program_id})
+    )
+    return ScanOutcome(
+        ScanResult.CHECKED_IN,
+        f"Welcome, {name}! Checked in for {_date_label(on_date)}.",
+        teams=teams,
+        attendee=Attendee(registration_id, name, organization, accessibility_needs),
+        day_date=on_date,
+    )
 
 
 def undo_check_in(session, check_in: CheckIn, user_id: int | None) -> None:

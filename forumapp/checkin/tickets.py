@@ -138,6 +138,10 @@ def scan_on_date(
     it meets that date, else for another forum's day (and is refused as "not this forum"). A
     retried ``request_id`` is answered as the first time, even after midnight.
     """
+    # Nearly every scan at a busy door is the plain case: check it in with the least work.
+    plain = services.check_in_on_date(session, raw_code, on_date, user_id, request_id)
+    if plain is not None:
+        return plain
     if request_id:
         earlier = session.scalar(select(CheckIn).where(CheckIn.request_id == request_id))
         if earlier is not None:
