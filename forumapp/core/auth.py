@@ -86,15 +86,18 @@ def user_for_bearer_token(req) -> User | None:
     scheme, _, plain = req.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not plain.strip():
         return None
-    token = ApiToken.find_active(db.session, plain.strip())
-    if token is None or not token.user.active:
+    found = ApiToken.find_active(db.session, plain.strip())
+    if found is None:
+        return None
+    user, token_id, last_used_at = found
+    if not user.active:
         return None
     # Recorded at most every few minutes, so a busy API client does not write on every call.
     now = utcnow()
-    if token.last_used_at is None or now - token.last_used_at > TOKEN_USE_RESOLUTION:
-        token.last_used_at = now
+    if last_used_at is None or now - last_used_at > TOKEN_USE_RESOLUTION:
+        ApiToken.record_use(db.session, token_id, now)
         db.session.commit()
-    return token.user
+    return user
 
 
 @login_manager.unauthorized_handler

@@ -112,3 +112,65 @@ def test_passwords_are_stored_hashed(app_ctx, make_user):
 def test_fields_without_errors_carry_no_error_attributes(client):
     page = client.get("/login").get_data(as_text=True)
     assert "aria-invalid" not in page and '="None"' not in page
+
+
+def _token_for(app, email: str) -> str:
+    result = app.test_cli_runner().invoke(args=["token", "create", email])
+    assert result.exit_code == 0, result.output
+    return result.stdout.strip().splitlines()[0]
+
+
+def _api_me(client, token: str):
+    return client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+
+
+def _last_used(app):
+    from forumapp.core.models import ApiToken
+
+    with app.app_context():
+        return db.session.scalar(db.select(ApiToken.last_used_at))
+
+
+def test_a_tokens_use_is_recorded_once_every_few_minutes(app, client, make_user):
+    from datetime import timedelta
+
+    from forumapp.core.auth import TOKEN_USE_RESOLUTION
+    from forumapp.core.models import ApiToken
+
+    token = _token_for(app, make_user("door"))
+    assert _last_used(app) is None
+
+    assert _api_me(client, token).status_code == 200
+    first_use = _last_used(app)
+    assert first_use is not None
+    assert _api_me(client, token).status_code == 200
+    assert _last_used(app) == first_use  # a busy scanner does not write on every call
+
+    with app.app_context():
+        long_ago = first_use - TOKEN_USE_RESOLUTION - timedelta(seconds=1)
+        db.session.execute(db.update(ApiToken).values(last_used_at=long_ago))
+        db.session.commit()
+    assert _api_me(client, token).status_code == 200
+    assert _last_used(app) > first_use
+
+
+def test_a_token_stops_working_at_once_when_revoked_or_its_account_is_deactivated(
+    app, client, make_user
+):
+    from forumapp.core.staff import revoke_tokens
+
+    email = make_user("door")
+    token = _token_for(app, email)
+    assert _api_me(client, token).status_code == 200
+    with app.app_context():
+        db.session.scalar(db.select(User).where(User.email == email)).active = False
+        db.session.commit()
+    assert _api_me(client, token).status_code == 401
+
+    other = make_user("door")
+    second = _token_for(app, other)
+    assert _api_me(client, second).status_code == 200
+    with app.app_context():
+        revoke_tokens(db.session, other)
+        db.session.commit()
+    assert _api_me(client, second).status_code == 401
