@@ -82,7 +82,9 @@ def _servers(url: str, trap: MailTrap, log_path: Path, baseline: bool = True):
     return app_server, baseline_server
 
 
-def run_load_benchmarks(databases, sizes: Sizes, trap: MailTrap, logs: Path) -> dict:
+def run_load_benchmarks(
+    databases, sizes: Sizes, trap: MailTrap, logs: Path, door_rush_only: bool = False
+) -> dict:
     """Door rush and both registration bursts on one fresh database."""
     url = databases.create("load")
     app = create_bench_app(url, trap.port)
@@ -90,13 +92,16 @@ def run_load_benchmarks(databases, sizes: Sizes, trap: MailTrap, logs: Path) -> 
     log(f"{databases.kind}: seeding {sizes.tickets} tickets and two forums")
     with app.app_context():
         door_data = dataset.seed_door_rush(db.session, sizes.tickets)
-        burst_data = dataset.seed_burst(db.session, sizes.seats, dataset.BURST_DATE)
-        steady_data = dataset.seed_burst(db.session, sizes.seats, dataset.STEADY_DATE)
+        if not door_rush_only:
+            burst_data = dataset.seed_burst(db.session, sizes.seats, dataset.BURST_DATE)
+            steady_data = dataset.seed_burst(db.session, sizes.seats, dataset.STEADY_DATE)
         db.session.remove()
     app_server, baseline_server = _servers(url, trap, logs / f"{databases.kind}-load.log")
     with app_server, baseline_server:
         log(f"{databases.kind}: door rush")
         rush = door_rush.run(app, door_data, app_server.port, baseline_server.port, sizes.scanners)
+        if door_rush_only:
+            return {"door_rush": rush}
         log(f"{databases.kind}: registration burst ({sizes.people} at once)")
         at_once = burst.run(
             app, burst_data, app_server.port, baseline_server.port, sizes.people, sizes.seats,
@@ -174,6 +179,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--output", type=Path, default=RESULTS_DIR, help="folder for the JSON")
+    parser.add_argument(
+        "--only", choices=["door_rush"], help="run this benchmark alone (no bursts, no growth)"
+    )
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
     started = time.monotonic()
@@ -206,11 +214,16 @@ def main(argv: list[str] | None = None) -> int:
                 if kind == "postgresql":
                     info["settings"] = databases.settings()
                 payload["databases"][kind] = info
-                loads = run_load_benchmarks(databases, sizes, trap, logs)
-                grown = run_growth(databases, sizes, trap, logs)
+                loads = run_load_benchmarks(
+                    databases, sizes, trap, logs, door_rush_only=args.only == "door_rush"
+                )
+                grown = None if args.only else run_growth(databases, sizes, trap, logs)
             finally:
                 databases.close()
             rows += loads["door_rush"].rows(kind)
+            if args.only:
+                payload["results"][kind] = {"door_rush": loads["door_rush"].as_dict()}
+                continue
             rows += loads["burst"].rows(kind, f"registration burst ({sizes.people} at once)")
             rows += loads["steady"].rows(kind, f"registrations ({sizes.steady_clients} clients)")
             rows += growth_rows(kind, grown, sizes.growth_scales)
