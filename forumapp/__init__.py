@@ -150,13 +150,19 @@ def _add_security_headers(app: Flask) -> None:
         return response
 
 
+_FORM_MIMETYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+
+
 def _refuse_unstorable_form_text(app: Flask) -> None:
     """Control characters or broken Unicode in a submitted form are never typed by a person;
     refuse them up front (400) instead of failing deep inside a query on PostgreSQL."""
 
     @app.before_request
     def _check_form():
-        if request.method in SAFE_METHODS or not request.form:
+        # Only these bodies fill ``request.form``; asking a JSON request for it still costs.
+        if request.method in SAFE_METHODS or request.mimetype not in _FORM_MIMETYPES:
+            return None
+        if not request.form:
             return None
         for values in request.form.listvalues():
             if any(not is_storable_text(value) for value in values):
