@@ -10,10 +10,11 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload, subqueryload
 
 from ..agenda.models import AgendaItem, ItemKind, ItemStatus
@@ -23,9 +24,11 @@ from ..core.emails import InvalidEmail, normalise_email
 from ..core.models import Forum, ForumDay, Person, Team, TeamMembership
 from . import services
 from .models import BreakoutPick, DaySeat, Registration, SeatStatus
+from .signals import breakout_door_counts
 
 CONFIRMED = SeatStatus.CONFIRMED.value
 WAITLISTED = SeatStatus.WAITLISTED.value
+PER_PAGE = 100  # registrations per page of the organizer's table
 
 
 # --- The overview --------------------------------------------------------------------------
@@ -121,12 +124,54 @@ class RegistrationRow:
 
 
 @dataclass
+class RegistrationPage:
+    """One page of the registration table. ``requested`` is the page asked for, which may lie
+    past the last page (``page`` is then the last one)."""
+
+    rows: list[RegistrationRow]
+    page: int
+    per_page: int
+    total: int
+    requested: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def first_number(self) -> int:
+        """The 1-based number of the page's first row (0 when there are none)."""
+        return (self.page - 1) * self.per_page + 1 if self.rows else 0
+
+    @property
+    def last_number(self) -> int:
+        return (self.page - 1) * self.per_page + len(self.rows)
+
+    @property
+    def out_of_range(self) -> bool:
+        return self.requested != self.page
+
+
+@dataclass
 class ForumOverview:
     forum: Forum
     days: list[DayCounts]
     slots: list[Slot]
     coverage: list[TeamCoverage]
-    registrations: list[RegistrationRow] = field(default_factory=list)
+    people: RegistrationPage = field(default_factory=lambda: RegistrationPage([], 1, 1, 0, 1))
+
+    @property
+    def registrations(self) -> list[RegistrationRow]:
+        """The registrations on the page shown."""
+        return self.people.rows
 
     def slots_of(self, day: ForumDay) -> list[Slot]:
         return [slot for slot in self.slots if slot.day.id == day.id]
@@ -153,21 +198,29 @@ def _status_counts(session, model, parent_column, parent_ids) -> dict[int, dict[
     return counts
 
 
-def _waitlist_positions(session, model, parent_column, parent_ids) -> dict[int, int]:
-    """Seat or pick id → place in its waitlist, for every waiting one, in one query."""
-    positions: dict[int, int] = {}
-    if not parent_ids:
-        return positions
-    rows = session.execute(
-        select(model.id, parent_column)
+def _waitlist_positions(
+    session, model, parent_column, parent_ids, registration_ids: list[int] | None = None
+) -> dict[int, int]:
+    """Seat or pick id → place in its waitlist, in one query. With ``registration_ids``, only
+    the seats or picks of those registrations come back: the database numbers each waitlist
+    (a window function), and only the page's rows are read."""
+    if not parent_ids or registration_ids == []:
+        return {}
+    ranked = (
+        select(
+            model.id.label("id"),
+            model.registration_id.label("registration_id"),
+            func.row_number()
+            .over(partition_by=parent_column, order_by=(model.created_at, model.id))
+            .label("position"),
+        )
         .where(parent_column.in_(parent_ids), model.status == WAITLISTED)
-        .order_by(parent_column, model.created_at, model.id)
+        .subquery()
     )
-    place: dict[int, int] = defaultdict(int)
-    for row_id, parent_id in rows:
-        place[parent_id] += 1
-        positions[row_id] = place[parent_id]
-    return positions
+    query = select(ranked.c.id, ranked.c.position)
+    if registration_ids is not None:
+        query = query.where(ranked.c.registration_id.in_(registration_ids))
+    return dict(session.execute(query).all())
 
 
 def _breakouts(session, forum: Forum) -> list[AgendaItem]:
@@ -185,21 +238,12 @@ def _breakouts(session, forum: Forum) -> list[AgendaItem]:
     )
 
 
-def forum_overview(session, forum: Forum, search: str = "") -> ForumOverview:
-    """Seats and waitlists per day and per breakout, team coverage of breakout slots, and the
-    registrations (optionally only those whose name or email contains ``search``)."""
-    days = list(forum.days)
-    day_ids = [day.id for day in days]
-    day_counts = _status_counts(session, DaySeat, DaySeat.day_id, day_ids)
-    day_rows = [
-        DayCounts(day, day_counts[day.id].get(CONFIRMED, 0), day_counts[day.id].get(WAITLISTED, 0))
-        for day in days
-    ]
-
-    breakouts = _breakouts(session, forum)
-    items = {item.id: item for item in breakouts}
-    pick_counts = _status_counts(session, BreakoutPick, BreakoutPick.item_id, list(items))
-    days_by_id = {day.id: day for day in days}
+def _slots(session, forum: Forum, breakouts: list[AgendaItem]) -> list[Slot]:
+    """The scheduled breakouts grouped in time slots, with their seat counts (one query)."""
+    pick_counts = _status_counts(
+        session, BreakoutPick, BreakoutPick.item_id, [item.id for item in breakouts]
+    )
+    days_by_id = {day.id: day for day in forum.days}
     slots_by_start: dict[tuple[int, datetime], Slot] = {}
     for item in breakouts:
         if item.status != ItemStatus.SCHEDULED:
@@ -211,14 +255,36 @@ def forum_overview(session, forum: Forum, search: str = "") -> ForumOverview:
         if key not in slots_by_start:
             slots_by_start[key] = Slot(days_by_id[item.day_id], item.starts_at, [])
         slots_by_start[key].breakouts.append(counts)
-    slots = sorted(slots_by_start.values(), key=lambda s: (s.day.date, s.starts_at))
+    return sorted(slots_by_start.values(), key=lambda s: (s.day.date, s.starts_at))
 
-    teams = list(
+
+def _program_teams(session, forum: Forum) -> list[Team]:
+    return list(
         session.scalars(select(Team).where(Team.program_id == forum.program_id).order_by(Team.name))
     )
+
+
+def forum_overview(
+    session, forum: Forum, search: str = "", page: int = 1, per_page: int = PER_PAGE
+) -> ForumOverview:
+    """Seats and waitlists per day and per breakout, team coverage of breakout slots, and one
+    page of the registrations (optionally only those whose name or email contains ``search``),
+    by name. A ``page`` past the last one shows the last one."""
+    days = list(forum.days)
+    day_ids = [day.id for day in days]
+    day_counts = _status_counts(session, DaySeat, DaySeat.day_id, day_ids)
+    day_rows = [
+        DayCounts(day, day_counts[day.id].get(CONFIRMED, 0), day_counts[day.id].get(WAITLISTED, 0))
+        for day in days
+    ]
+    breakouts = _breakouts(session, forum)
+    slots = _slots(session, forum, breakouts)
+    teams = _program_teams(session, forum)
     coverage = _coverage(session, forum, teams, slots)
-    registrations = _registration_rows(session, forum, teams, items, search)
-    return ForumOverview(forum, day_rows, slots, coverage, registrations)
+    people = _registration_page(
+        session, forum, teams, {item.id: item for item in breakouts}, search, page, per_page
+    )
+    return ForumOverview(forum, day_rows, slots, coverage, people)
 
 
 def _coverage(session, forum: Forum, teams: list[Team], slots: list[Slot]) -> list[TeamCoverage]:
@@ -256,14 +322,28 @@ def _coverage(session, forum: Forum, teams: list[Team], slots: list[Slot]) -> li
     ]
 
 
-def _registration_rows(session, forum, teams, items, search: str) -> list[RegistrationRow]:
-    query = (
+def _search_conditions(forum: Forum, search: str) -> list:
+    conditions = [Registration.forum_id == forum.id]
+    search = search.strip()
+    if search:
+        pattern = _like(search.lower())
+        conditions.append(
+            or_(
+                func.lower(Person.name).like(pattern, escape="\\"),
+                Person.email.like(pattern, escape="\\"),
+            )
+        )
+    return conditions
+
+
+def _registrations_by_name(conditions: list):
+    return (
         select(Registration)
         .join(Person, Person.id == Registration.person_id)
-        .where(Registration.forum_id == forum.id)
+        .where(*conditions)
         # The person comes with the row (the join is there anyway); seats and picks come in
         # one query each. selectinload would send one query per 500 registrations, so the
-        # number of queries would grow with the forum.
+        # number of queries would grow with the forum (the CSV export reads them all).
         .options(
             contains_eager(Registration.person),
             subqueryload(Registration.seats),
@@ -271,16 +351,32 @@ def _registration_rows(session, forum, teams, items, search: str) -> list[Regist
         )
         .order_by(func.lower(Person.name), Person.id)
     )
-    search = search.strip()
-    if search:
-        pattern = _like(search.lower())
-        query = query.where(
-            or_(
-                func.lower(Person.name).like(pattern, escape="\\"),
-                Person.email.like(pattern, escape="\\"),
-            )
-        )
-    registrations = session.scalars(query).all()
+
+
+def _registration_page(
+    session, forum, teams, items, search: str, page: int, per_page: int
+) -> RegistrationPage:
+    conditions = _search_conditions(forum, search)
+    total = session.scalar(
+        select(func.count())
+        .select_from(Registration)
+        .join(Person, Person.id == Registration.person_id)
+        .where(*conditions)
+    )
+    requested = max(1, page)
+    page = min(requested, max(1, -(-total // per_page)))
+    registrations = session.scalars(
+        _registrations_by_name(conditions).offset((page - 1) * per_page).limit(per_page)
+    ).all()
+    rows = _registration_rows(session, forum, teams, items, registrations, page_only=True)
+    return RegistrationPage(rows, page, per_page, total, requested)
+
+
+def _registration_rows(
+    session, forum, teams, items, registrations, page_only: bool
+) -> list[RegistrationRow]:
+    """Rows for ``registrations``: their teams and waitlist places come in one query each
+    (with ``page_only``, places of these registrations' seats and picks only)."""
     teams_by_id = {team.id: team for team in teams}
     teams_of: dict[int, list[Team]] = defaultdict(list)
     person_ids = [r.person_id for r in registrations]
@@ -292,10 +388,13 @@ def _registration_rows(session, forum, teams, items, search: str) -> list[Regist
             )
         ):
             teams_of[person_id].append(teams_by_id[team_id])
+    registration_ids = [r.id for r in registrations] if page_only else None
     day_positions = _waitlist_positions(
-        session, DaySeat, DaySeat.day_id, [day.id for day in forum.days]
+        session, DaySeat, DaySeat.day_id, [day.id for day in forum.days], registration_ids
     )
-    pick_positions = _waitlist_positions(session, BreakoutPick, BreakoutPick.item_id, list(items))
+    pick_positions = _waitlist_positions(
+        session, BreakoutPick, BreakoutPick.item_id, list(items), registration_ids
+    )
     rows = []
     for registration in registrations:
         picks = sorted(
@@ -317,79 +416,166 @@ def _registration_rows(session, forum, teams, items, search: str) -> list[Regist
     return rows
 
 
+# --- The breakout table --------------------------------------------------------------------
+
+
+@dataclass
+class BreakoutTable:
+    """The forum's breakouts by day and time slot with their counts. ``door_counts`` (breakout
+    id → people scanned in at its door) is None when no feature records door scans."""
+
+    forum: Forum
+    days: list[tuple[ForumDay, list[Slot]]]
+    door_counts: dict[int, int] | None
+
+    @property
+    def has_breakouts(self) -> bool:
+        return any(slots for _day, slots in self.days)
+
+    def checked_in(self, item: AgendaItem) -> int:
+        return (self.door_counts or {}).get(item.id, 0)
+
+
+def breakout_table(session, forum: Forum) -> BreakoutTable:
+    """Every scheduled breakout with room, capacity, confirmed, waitlisted and seats left, and
+    how many people were scanned in at its door, from aggregate queries only.
+
+    Door scans belong to the check-in feature, which sits above registration: it answers the
+    ``breakout_door_counts`` signal (see ``signals``)."""
+    slots = _slots(session, forum, _breakouts(session, forum))
+    item_ids = [counts.item.id for slot in slots for counts in slot.breakouts]
+    door_counts: dict[int, int] | None = None
+    for _receiver, answer in breakout_door_counts.send(forum, session=session, item_ids=item_ids):
+        if answer is not None:
+            door_counts = (door_counts or {}) | answer
+    days = [(day, [slot for slot in slots if slot.day.id == day.id]) for day in forum.days]
+    return BreakoutTable(forum, days, door_counts)
+
+
 # --- CSV exports ---------------------------------------------------------------------------
 
 
-def _csv(header: list[str], rows) -> str:
+def _csv_lines(header: list[str], rows: Iterable[list]) -> Iterator[str]:
+    """The CSV text line by line, for streaming; cells a spreadsheet would run are defused."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(header)
+
+    def line(cells) -> str:
+        out.seek(0)
+        out.truncate()
+        writer.writerow(cells)
+        return out.getvalue()
+
+    yield line(header)
     for row in rows:
-        writer.writerow([spreadsheet_safe(str(cell)) for cell in row])
-    return out.getvalue()
+        yield line([spreadsheet_safe(str(cell)) for cell in row])
 
 
 def day_label(day: ForumDay) -> str:
     return f"{day.date:%a} {day.date:%b} {day.date.day}, {day.date.year}"
 
 
-def registrations_csv(session, forum: Forum) -> str:
-    """One row per registration: contact details, kind, team, each day's status, needs."""
-    overview = forum_overview(session, forum)
-    days = [counts.day for counts in overview.days]
+def registrations_csv(session, forum: Forum) -> Iterator[str]:
+    """One row per registration: contact details, kind, team, each day's status, needs; as
+    lines of CSV, produced as they are read."""
+    days = list(forum.days)
     header = ["Name", "Email", "Organization", "Community", "Kind", "Team"]
     header += [f"{day_label(day)} ({'public' if day.is_public else 'team'} day)" for day in days]
     header += ["Accessibility needs", "Dietary needs"]
-    rows = (
-        [
-            row.person.name,
-            row.person.email,
-            row.person.organization,
-            row.registration.community,
-            row.registration.kind,
-            row.team_names,
-            *(row.day_status(day) for day in days),
-            row.registration.accessibility_needs,
-            row.registration.dietary_needs,
-        ]
-        for row in overview.registrations
-    )
-    return _csv(header, rows)
+
+    def rows():
+        items = {item.id: item for item in _breakouts(session, forum)}
+        registrations = session.scalars(_registrations_by_name(_search_conditions(forum, ""))).all()
+        for row in _registration_rows(
+            session, forum, _program_teams(session, forum), items, registrations, page_only=False
+        ):
+            yield [
+                row.person.name,
+                row.person.email,
+                row.person.organization,
+                row.registration.community,
+                row.registration.kind,
+                row.team_names,
+                *(row.day_status(day) for day in days),
+                row.registration.accessibility_needs,
+                row.registration.dietary_needs,
+            ]
+
+    return _csv_lines(header, rows())
 
 
-def breakouts_csv(session, forum: Forum) -> str:
+def breakouts_csv(session, forum: Forum) -> Iterator[str]:
     """One row per person holding or waiting for a seat in a breakout, breakout by breakout:
-    confirmed people first, then the waitlist in order."""
-    overview = forum_overview(session, forum)
-    zone = forum.program.time_zone
-    by_item: dict[int, list[tuple[RegistrationRow, BreakoutPick, int | None]]] = defaultdict(list)
-    for row in overview.registrations:
-        for pick, _item, position in row.picks:
-            by_item[pick.item_id].append((row, pick, position))
-    rows = []
-    for slot in overview.slots:
-        for counts in slot.breakouts:
-            item = counts.item
-            entries = sorted(
-                by_item[item.id],
-                key=lambda e: (e[1].status != CONFIRMED, e[2] or 0, e[0].person.name.casefold()),
-            )
-            for row, pick, position in entries:
-                status = pick.status if pick.status == CONFIRMED else f"waitlisted #{position}"
-                rows.append(
-                    [
-                        item.title,
-                        slot.day.date.isoformat(),
-                        to_local(item.starts_at, zone).strftime("%Y-%m-%d %H:%M"),
-                        item.room.name if item.room else "",
-                        row.person.name,
-                        row.person.email,
-                        row.team_names,
-                        status,
-                    ]
-                )
+    confirmed people first (by name), then the waitlist in order; as lines of CSV."""
     header = ["Breakout", "Day", "Start", "Room", "Person", "Email", "Team", "Status"]
-    return _csv(header, rows)
+    return _csv_lines(header, _breakout_list_rows(session, forum))
+
+
+def _breakout_list_rows(session, forum: Forum) -> Iterator[list]:
+    zone = forum.program.time_zone
+    slots = _slots(session, forum, _breakouts(session, forum))
+    items = [counts.item for slot in slots for counts in slot.breakouts]
+    if not items:
+        return
+    waiting = BreakoutPick.status != CONFIRMED
+    picks = session.execute(
+        select(
+            BreakoutPick.item_id,
+            BreakoutPick.status,
+            Person.id,
+            Person.name,
+            Person.email,
+        )
+        .join(Registration, Registration.id == BreakoutPick.registration_id)
+        .join(Person, Person.id == Registration.person_id)
+        .where(
+            BreakoutPick.item_id.in_([item.id for item in items]),
+            BreakoutPick.status.in_(services.ACTIVE),
+        )
+        # Confirmed people by name, then the waitlist in the order it is served.
+        .order_by(
+            BreakoutPick.item_id,
+            waiting,
+            case((waiting, ""), else_=func.lower(Person.name)),
+            BreakoutPick.created_at,
+            BreakoutPick.id,
+        )
+    ).all()
+    teams_of: dict[int, list[str]] = defaultdict(list)
+    for person_id, team_name in session.execute(
+        select(TeamMembership.person_id, Team.name)
+        .join(Team, Team.id == TeamMembership.team_id)
+        .where(
+            Team.program_id == forum.program_id,
+            TeamMembership.person_id.in_(
+                select(Registration.person_id).where(Registration.forum_id == forum.id)
+            ),
+        )
+        .order_by(Team.name)
+    ):
+        teams_of[person_id].append(team_name)
+    by_item: dict[int, list] = defaultdict(list)
+    for pick in picks:
+        by_item[pick.item_id].append(pick)
+    for item in items:
+        day = next(day for day in forum.days if day.id == item.day_id)
+        position = 0
+        for _item_id, status, person_id, name, email in by_item[item.id]:
+            if status == CONFIRMED:
+                shown = status
+            else:
+                position += 1
+                shown = f"waitlisted #{position}"
+            yield [
+                item.title,
+                day.date.isoformat(),
+                to_local(item.starts_at, zone).strftime("%Y-%m-%d %H:%M"),
+                item.room.name if item.room else "",
+                name,
+                email,
+                ", ".join(teams_of[person_id]),
+                shown,
+            ]
 
 
 # --- Settings and registering someone by hand ----------------------------------------------

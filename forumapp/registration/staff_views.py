@@ -9,6 +9,7 @@ manager of that team, so it reveals nothing.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 
 from flask import (
     Blueprint,
@@ -19,6 +20,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    stream_with_context,
     url_for,
 )
 from flask_login import current_user
@@ -114,10 +116,20 @@ def _record_override(result: services.RegistrationResult, override: bool) -> Non
         )  # fmt: skip
 
 
-def _csv_response(body: str, filename: str) -> Response:
-    # The byte-order mark lets Excel read names with accents correctly.
+def _streamed_csv(
+    forum: Forum, lines_of: Callable[[object, Forum], Iterator[str]], filename: str
+) -> Response:
+    """Stream the forum's CSV export, ``lines_of(session, forum)``, as it is produced."""
+    forum_id = forum.id
+
+    def body() -> Iterator[str]:
+        yield "\ufeff"  # the byte-order mark lets Excel read names with accents correctly
+        # Flask ends the view's session once the view returns, before the body streams: the
+        # rows are read in the streaming context's own session, the forum first.
+        yield from lines_of(db.session, db.session.get(Forum, forum_id))
+
     return Response(
-        "\ufeff" + body,
+        stream_with_context(body()),
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="{filename}"',
@@ -163,13 +175,34 @@ def registrations(forum_id: int):
     search_form = RegistrationSearchForm(formdata=request.args)
     search_form.validate()
     search = "" if search_form.q.errors else (search_form.q.data or "").strip()
-    overview = organizer.forum_overview(db.session, forum, search)
+    # Anything but a page number (``page=abc``) shows the first page.
+    page = request.args.get("page", 1, type=int)
+    overview = organizer.forum_overview(db.session, forum, search, page)
+
+    def page_url(number: int) -> str:
+        return url_for(
+            "registration_staff.registrations", forum_id=forum.id, q=search or None, page=number
+        )
+
     return render_template(
         "registration_staff/registrations.html",
         forum=forum,
         overview=overview,
+        people=overview.people,
+        page_url=page_url,
         search_form=search_form,
         search=search,
+    )
+
+
+@bp.route("/staff/forums/<int:forum_id>/breakouts")
+@role_required(*ORGANIZERS)
+def breakouts(forum_id: int):
+    forum = _get_or_404(Forum, forum_id)
+    return render_template(
+        "registration_staff/breakouts.html",
+        forum=forum,
+        table=organizer.breakout_table(db.session, forum),
     )
 
 
@@ -177,20 +210,20 @@ def registrations(forum_id: int):
 @role_required(*ORGANIZERS)
 def registrations_csv(forum_id: int):
     forum = _get_or_404(Forum, forum_id)
-    body = organizer.registrations_csv(db.session, forum)
+    filename = f"forum-{forum.number}-registrations.csv"
     audit.record_download(
         db.session, current_user.id, "export.registrations_csv", f"forum:{forum.id}"
     )
-    return _csv_response(body, f"forum-{forum.number}-registrations.csv")
+    return _streamed_csv(forum, organizer.registrations_csv, filename)
 
 
 @bp.route("/staff/forums/<int:forum_id>/breakouts.csv")
 @role_required(*ORGANIZERS)
 def breakouts_csv(forum_id: int):
     forum = _get_or_404(Forum, forum_id)
-    body = organizer.breakouts_csv(db.session, forum)
+    filename = f"forum-{forum.number}-breakouts.csv"
     audit.record_download(db.session, current_user.id, "export.breakouts_csv", f"forum:{forum.id}")
-    return _csv_response(body, f"forum-{forum.number}-breakouts.csv")
+    return _streamed_csv(forum, organizer.breakouts_csv, filename)
 
 
 # --- Settings ------------------------------------------------------------------------------

@@ -346,6 +346,7 @@ PAGES: dict[str, Audit] = {
     "registrations": Audit(
         "organizer", "/staff/forums/{ids[final]}/registrations", "Every registration"
     ),
+    "breakouts": Audit("organizer", "/staff/forums/{ids[final]}/breakouts", "Seats left"),
     "registration": Audit("organizer", "/staff/registrations/{ids[registration]}", "Days"),
     "register someone": Audit(
         "organizer", "/staff/forums/{ids[final]}/registrations/new", "Register"
