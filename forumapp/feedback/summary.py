@@ -25,6 +25,12 @@ from .models import FeedbackResponse, SessionRating, TopicGroup, TopicStatus, To
 from .topics import FLAG_TEAMS
 
 ANONYMOUS = "Anonymous"
+# The summary page shows this many of the newest comments per question; the rest are one click
+# away (``comments_page``), so the page stays short and fast however many people answer.
+COMMENTS_SHOWN = 20
+COMMENTS_PER_PAGE = 50
+MOST_USEFUL = "most-useful"
+SHOULD_CHANGE = "should-change"
 NO_TEAM = "Public attendees (no team)"
 # A topic raised by this many teams is flagged for special attention at the next forum: the
 # topics feature owns the rule (the TOPIC_FLAG_TEAMS setting is passed in when set).
@@ -81,9 +87,17 @@ class Comment:
 
 @dataclass
 class SessionSummary:
+    """A session's ratings and its comments, newest first: ``comments`` may hold only the
+    newest of ``comment_count``."""
+
     item: AgendaItem
     ratings: Distribution
     comments: list[Comment] = field(default_factory=list)
+    comment_count: int = 0
+
+    @property
+    def question(self) -> str:
+        return session_question(self.item.id)
 
 
 @dataclass
@@ -110,6 +124,13 @@ class FeedbackSummary:
     topic_groups: list[TopicGroupSummary]
     suggestions: int
     ungrouped: int
+    most_useful_count: int = 0
+    should_change_count: int = 0
+
+
+def session_question(item_id: int) -> str:
+    """The question key of a session's comments (for ``comments_page``)."""
+    return f"session-{item_id}"
 
 
 def _author(anonymous: bool, name: str | None) -> str:
@@ -195,10 +216,16 @@ def response_rates(
 
 
 def forum_summary(
-    session, forum: Forum, filters: SummaryFilter | None = None, flag_teams: int = MULTI_TEAM
+    session,
+    forum: Forum,
+    filters: SummaryFilter | None = None,
+    flag_teams: int = MULTI_TEAM,
+    comment_limit: int | None = None,
 ) -> FeedbackSummary:
     """Everything the faculty summary page shows for ``forum``, narrowed by ``filters``;
-    topic groups raised by ``flag_teams`` or more teams are flagged."""
+    topic groups raised by ``flag_teams`` or more teams are flagged. Comments come newest
+    first; with ``comment_limit``, only that many per question (the counts say how many
+    there are)."""
     filters = filters or SummaryFilter()
     names = team_names(session, forum.program_id)
     conditions = _response_conditions(forum, filters)
@@ -224,49 +251,28 @@ def forum_summary(
     ):
         if item_id in by_item:
             by_item[item_id].ratings.counts[rating] = count
-    for item_id, rating, text, anonymous, name, team in session.execute(
-        select(
-            SessionRating.item_id,
-            SessionRating.rating,
-            SessionRating.comment,
-            FeedbackResponse.anonymous,
-            Person.name,
-            Team.name,
-        )
-        .join(FeedbackResponse, FeedbackResponse.id == SessionRating.response_id)
-        .join(Registration, Registration.id == FeedbackResponse.registration_id)
-        .join(Person, Person.id == Registration.person_id)
-        .outerjoin(Team, Team.id == FeedbackResponse.team_id)
-        .where(*conditions, SessionRating.comment != "")
-        .order_by(SessionRating.item_id, FeedbackResponse.submitted_at, FeedbackResponse.id)
-    ):
-        if item_id in by_item:
-            by_item[item_id].comments.append(Comment(_author(anonymous, name), team, text, rating))
+    sessions_ranked = _session_comments(conditions).subquery()
+    query = _with_author(sessions_ranked).order_by(
+        sessions_ranked.c.item_id, sessions_ranked.c.rank
+    )
+    if comment_limit is not None:
+        query = query.where(sessions_ranked.c.rank <= comment_limit)
+    for row in session.execute(query):
+        if row.item_id in by_item:
+            entry = by_item[row.item_id]
+            entry.comment_count = row.total
+            entry.comments.append(
+                Comment(_author(row.anonymous, row.name), row.team, row.comment, row.rating)
+            )
 
-    most_useful, should_change = [], []
-    for useful, change, anonymous, name, team, rating in session.execute(
-        select(
-            FeedbackResponse.most_useful,
-            FeedbackResponse.should_change,
-            FeedbackResponse.anonymous,
-            Person.name,
-            Team.name,
-            FeedbackResponse.overall_rating,
+    useful, change = FeedbackResponse.most_useful, FeedbackResponse.should_change
+    useful_count, change_count = session.execute(
+        select(func.count().filter(useful != ""), func.count().filter(change != "")).where(
+            *conditions
         )
-        .join(Registration, Registration.id == FeedbackResponse.registration_id)
-        .join(Person, Person.id == Registration.person_id)
-        .outerjoin(Team, Team.id == FeedbackResponse.team_id)
-        .where(
-            *conditions,
-            or_(FeedbackResponse.most_useful != "", FeedbackResponse.should_change != ""),
-        )
-        .order_by(FeedbackResponse.submitted_at, FeedbackResponse.id)
-    ):
-        author = _author(anonymous, name)
-        if useful:
-            most_useful.append(Comment(author, team, useful, rating))
-        if change:
-            should_change.append(Comment(author, team, change, rating))
+    ).one()
+    most_useful = _own_words(session, conditions, useful, comment_limit)
+    should_change = _own_words(session, conditions, change, comment_limit)
 
     groups, suggestions, ungrouped = topic_overview(session, forum, filters.team_id, flag_teams)
     return FeedbackSummary(
@@ -281,7 +287,172 @@ def forum_summary(
         topic_groups=groups,
         suggestions=suggestions,
         ungrouped=ungrouped,
+        most_useful_count=useful_count,
+        should_change_count=change_count,
     )
+
+
+_NEWEST_FIRST = (FeedbackResponse.submitted_at.desc(), FeedbackResponse.id.desc())
+
+
+def _session_comments(conditions: list):
+    """Session comments with their place among the session's comments (1: the newest) and
+    the session's number of comments, for a window of the newest."""
+    return (
+        select(
+            SessionRating.item_id,
+            SessionRating.rating,
+            SessionRating.comment,
+            FeedbackResponse.anonymous,
+            FeedbackResponse.registration_id,
+            FeedbackResponse.team_id,
+            func.row_number()
+            .over(partition_by=SessionRating.item_id, order_by=_NEWEST_FIRST)
+            .label("rank"),
+            func.count().over(partition_by=SessionRating.item_id).label("total"),
+        )
+        .join(FeedbackResponse, FeedbackResponse.id == SessionRating.response_id)
+        .where(*conditions, SessionRating.comment != "")
+    )
+
+
+def _own_words(session, conditions: list, question, limit: int | None) -> list[Comment]:
+    """The answers to an open question (a column of the response), newest first; with
+    ``limit``, only that many."""
+    query = (
+        select(
+            question,
+            FeedbackResponse.anonymous,
+            Person.name,
+            Team.name,
+            FeedbackResponse.overall_rating,
+        )
+        .join(Registration, Registration.id == FeedbackResponse.registration_id)
+        .join(Person, Person.id == Registration.person_id)
+        .outerjoin(Team, Team.id == FeedbackResponse.team_id)
+        .where(*conditions, question != "")
+        .order_by(*_NEWEST_FIRST)
+        .limit(limit)
+    )
+    return [
+        Comment(_author(anonymous, name), team, text, rating)
+        for text, anonymous, name, team, rating in session.execute(query)
+    ]
+
+
+def _with_author(ranked):
+    """The ranked answers with the name of who wrote them and their team's name (joined after
+    ranking, so only the rows kept are joined)."""
+    return (
+        select(ranked, Person.name.label("name"), Team.name.label("team"))
+        .join(Registration, Registration.id == ranked.c.registration_id)
+        .join(Person, Person.id == Registration.person_id)
+        .outerjoin(Team, Team.id == ranked.c.team_id)
+    )
+
+
+@dataclass
+class CommentPage:
+    """One page of the answers to one question, newest first."""
+
+    title: str
+    comments: list[Comment]
+    page: int
+    per_page: int
+    total: int
+    requested: int
+    item: AgendaItem | None = None
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def first_number(self) -> int:
+        return (self.page - 1) * self.per_page + 1 if self.comments else 0
+
+    @property
+    def last_number(self) -> int:
+        return (self.page - 1) * self.per_page + len(self.comments)
+
+    @property
+    def out_of_range(self) -> bool:
+        return self.requested != self.page
+
+
+def comments_page(
+    session, forum: Forum, filters: SummaryFilter, question: str, page: int = 1,
+    per_page: int | None = None,
+) -> CommentPage | None:  # fmt: skip
+    """Every answer to ``question`` (``most-useful``, ``should-change`` or a session's
+    ``session-<id>``), a page at a time, newest first; None for a question the forum does not
+    have. A ``page`` past the last one shows the last one; ``COMMENTS_PER_PAGE`` a page unless
+    ``per_page`` says otherwise."""
+    per_page = per_page or COMMENTS_PER_PAGE
+    conditions = _response_conditions(forum, filters)
+    item = None
+    if question in (MOST_USEFUL, SHOULD_CHANGE):
+        column = (
+            FeedbackResponse.most_useful
+            if question == MOST_USEFUL
+            else FeedbackResponse.should_change
+        )
+        title = "What was most useful" if question == MOST_USEFUL else "What should change"
+        rating = FeedbackResponse.overall_rating
+        answers = select(FeedbackResponse.id).where(*conditions, column != "")
+        rows = select(column, rating, FeedbackResponse.anonymous, Person.name, Team.name).where(
+            *conditions, column != ""
+        )
+    else:
+        items = {
+            session_question(item.id): item
+            for item in rateable_items(session, forum, filters.day_id)
+        }
+        item = items.get(question)
+        if item is None:
+            return None
+        title = f"Comments on “{item.title}”"
+        has_comment = (SessionRating.item_id == item.id, SessionRating.comment != "")
+        answers = (
+            select(SessionRating.id)
+            .join(FeedbackResponse, FeedbackResponse.id == SessionRating.response_id)
+            .where(*conditions, *has_comment)
+        )
+        rows = (
+            select(
+                SessionRating.comment,
+                SessionRating.rating,
+                FeedbackResponse.anonymous,
+                Person.name,
+                Team.name,
+            )
+            .select_from(SessionRating)
+            .join(FeedbackResponse, FeedbackResponse.id == SessionRating.response_id)
+            .where(*conditions, *has_comment)
+        )
+    total = session.scalar(select(func.count()).select_from(answers.subquery()))
+    requested = max(1, page)
+    page = min(requested, max(1, -(-total // per_page)))
+    comments = [
+        Comment(_author(anonymous, name), team, text, rating)
+        for text, rating, anonymous, name, team in session.execute(
+            rows.join(Registration, Registration.id == FeedbackResponse.registration_id)
+            .join(Person, Person.id == Registration.person_id)
+            .outerjoin(Team, Team.id == FeedbackResponse.team_id)
+            .order_by(*_NEWEST_FIRST)
+            .offset((page - 1) * per_page)
+            .limit(per_page)
+        )
+    ]
+    return CommentPage(title, comments, page, per_page, total, requested, item)
 
 
 def topic_overview(session, forum: Forum, team_id: int | None = None, flag_teams: int = MULTI_TEAM):

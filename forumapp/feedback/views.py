@@ -347,6 +347,15 @@ def _filters(forum: Forum) -> summary.SummaryFilter:
     )
 
 
+def _filter_args(filters: summary.SummaryFilter) -> dict[str, int]:
+    """The filters as query-string arguments, for links that keep them."""
+    return {
+        key: value
+        for key, value in (("team", filters.team_id), ("day", filters.day_id))
+        if value is not None
+    }
+
+
 def _rate_text(rate: summary.ResponseRate) -> str:
     if not rate.attendees:
         return "no attendees"
@@ -374,10 +383,10 @@ def _charts(result: summary.FeedbackSummary) -> dict:
     return {"rates": rates, "overall": overall, "sessions": sessions}
 
 
-def _summary_context(forum: Forum) -> dict:
+def _summary_context(forum: Forum, comment_limit: int | None = None) -> dict:
     filters = _filters(forum)
     flag_teams = current_app.config.get("TOPIC_FLAG_TEAMS", summary.MULTI_TEAM)
-    result = summary.forum_summary(db.session, forum, filters, flag_teams)
+    result = summary.forum_summary(db.session, forum, filters, flag_teams, comment_limit)
     window = collection.feedback_window(db.session, forum)
     return {
         "forum": forum,
@@ -388,11 +397,7 @@ def _summary_context(forum: Forum) -> dict:
         "teams": summary.team_names(db.session, forum.program_id),
         "filters": filters,
         "topics_url": topics_page_path(forum),
-        "filter_args": {
-            key: value
-            for key, value in (("team", filters.team_id), ("day", filters.day_id))
-            if value is not None
-        },
+        "filter_args": _filter_args(filters),
     }
 
 
@@ -436,16 +441,47 @@ def overview():
 @role_required(*READERS)
 def forum_summary(forum_id: int):
     forum = _forum_or_404(forum_id)
-    return render_template(
-        "feedback/summary.html", button_form=ButtonForm(), **_summary_context(forum)
-    )
+    # The newest comments of each question; the rest are on the comments pages.
+    context = _summary_context(forum, comment_limit=summary.COMMENTS_SHOWN)
+    return render_template("feedback/summary.html", button_form=ButtonForm(), **context)
 
 
 @bp.route("/staff/forums/<int:forum_id>/feedback/report")
 @role_required(*READERS)
 def printable_report(forum_id: int):
     forum = _forum_or_404(forum_id)
+    # The printable report is the record: every comment.
     return render_template("feedback/report.html", **_summary_context(forum))
+
+
+@bp.route("/staff/forums/<int:forum_id>/feedback/comments/<question>")
+@role_required(*READERS)
+def comments(forum_id: int, question: str):
+    """Every answer to one question (a session's comments, "most useful", "should change"),
+    a page at a time, narrowed by the summary's team and day filters."""
+    forum = _forum_or_404(forum_id)
+    filters = _filters(forum)
+    # Anything but a page number (``page=abc``) shows the first page.
+    page = request.args.get("page", 1, type=int)
+    result = summary.comments_page(db.session, forum, filters, question, page)
+    if result is None:
+        abort(404)
+    filter_args = _filter_args(filters)
+
+    def page_url(number: int) -> str:
+        return url_for(
+            "feedback.comments", forum_id=forum.id, question=question, page=number, **filter_args
+        )
+
+    return render_template(
+        "feedback/comments.html",
+        forum=forum,
+        comments=result,
+        filters=filters,
+        filter_args=filter_args,
+        teams=summary.team_names(db.session, forum.program_id),
+        page_url=page_url,
+    )
 
 
 @bp.route("/staff/forums/<int:forum_id>/feedback/answers.csv")
