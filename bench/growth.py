@@ -40,7 +40,7 @@ def pages(data: GrowthData) -> list[Page]:
     return [
         Page("public agenda", f"/forums/{forum}", signed_in=False),
         Page("registration table", f"/staff/forums/{forum}/registrations", signed_in=True),
-        Page("breakout table", f"/staff/forums/{forum}/breakouts.csv", signed_in=True),
+        Page("breakout table", f"/staff/forums/{forum}/breakouts", signed_in=True),
         Page(
             "door lookup",
             f"/door/days/{day}/lookup?q={quote_plus(data.lookup_query)}",
