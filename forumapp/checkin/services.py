@@ -354,17 +354,17 @@ def scan_ticket(
 
 # --- The door's plain case ------------------------------------------------------------------
 
-# A live ticket whose forum meets on the date, with a confirmed seat that day: one row. No row
+# A live ticket whose forum meets on the date, with a confirmed seat that day: a row per team
+# membership of the person (at least one; the team's name where it is this program's). No row
 # when anything is out of the ordinary; the full path then says why.
 _PLAIN_SCAN = (
     select(
         Registration.id,
-        Registration.person_id,
         Registration.accessibility_needs,
         Person.name,
         Person.organization,
-        Forum.program_id,
         ForumDay.id,
+        Team.name,
     )
     .select_from(Ticket)
     .join(Registration, Registration.id == Ticket.registration_id)
@@ -372,6 +372,8 @@ _PLAIN_SCAN = (
     .join(Forum, Forum.id == Registration.forum_id)
     .join(ForumDay, and_(ForumDay.forum_id == Forum.id, ForumDay.date == bindparam("on_date")))
     .join(DaySeat, and_(DaySeat.registration_id == Registration.id, DaySeat.day_id == ForumDay.id))
+    .outerjoin(TeamMembership, TeamMembership.person_id == Registration.person_id)
+    .outerjoin(Team, and_(Team.id == TeamMembership.team_id, Team.program_id == Forum.program_id))
     .where(
         Ticket.code == bindparam("code"),
         Ticket.voided_at.is_(None),
@@ -416,10 +418,10 @@ def check_in_on_date(
     user_id: int | None,
     request_id: str | None = None,
 ) -> ScanOutcome | None:
-    """The door's plain case, in two or three short statements: a live ticket of a forum that
-    meets on ``on_date`` (None: today in the program's time zone), with a confirmed seat that
-    day and no check-in yet, is checked in (``ScanResult.CHECKED_IN``, with ``attendee`` and
-    ``day_date`` but no ORM objects).
+    """The door's plain case, in two short statements (three without a date): the holder of a
+    live ticket of a forum that meets on ``on_date`` (None: today in the program's time zone),
+    with a confirmed seat that day and no check-in yet, is checked in
+    (``ScanResult.CHECKED_IN``, with ``attendee`` and ``day_date`` but no ORM objects).
 
     None for anything else (an unknown or replaced code, another day, no seat, already checked
     in, a retried ``request_id``): nothing was written, and ``tickets.scan_on_date`` answers it.
@@ -434,10 +436,11 @@ def check_in_on_date(
         if zone is None:
             return None
         on_date = to_local(utcnow(), zone).date()
-    row = connection.execute(_PLAIN_SCAN, {"code": code, "on_date": on_date}).first()
-    if row is None:
+    rows = connection.execute(_PLAIN_SCAN, {"code": code, "on_date": on_date}).all()
+    if not rows:
         return None
-    registration_id, person_id, accessibility_needs, name, organization, program_id, day_id = row
+    registration_id, accessibility_needs, name, organization, day_id, _team = rows[0]
+    teams = [team for *_, team in rows if team is not None]
     inserted = connection.execute(
         _NEW_CHECK_IN,
         {
@@ -451,9 +454,6 @@ def check_in_on_date(
     ).first()
     if inserted is None:
         return None  # in already, or this very request again
-    teams = list(
-        connection.scalars(_TEAMS_OF_PERSON, {"person_id": person_id, "program_id": program_id})
-    )
     return ScanOutcome(
         ScanResult.CHECKED_IN,
         f"Welcome, {name}! Checked in for {_date_label(on_date)}.",

@@ -121,6 +121,29 @@ def test_a_new_check_in_is_201_with_who_it_is(app, client, forum_setup, door):
     assert count_check_ins(app) == 1
 
 
+def test_a_check_in_names_every_team_of_the_forums_program_and_no_other(
+    app, client, forum_setup, door
+):
+    from forumapp.core.models import Program
+
+    with app.app_context():
+        program = db.session.get(Forum, forum_setup.forum_id).program
+        person = Person(name="Ada Lovelace", email="ada.lovelace@public.example.org")
+        for team in (
+            Team(program=program, name="Wake"),
+            Team(program=program, name="Durham"),
+            Team(program=Program(name="Another program"), name="Elsewhere"),
+        ):
+            db.session.add(TeamMembership(team=team, person=person))
+        db.session.commit()
+    ada = register_public(app, forum_setup, "Ada Lovelace")
+    body = scan(client, door, ada.code, 201, day=PUBLIC_DAY)
+    assert sorted(body["attendee"]["teams"]) == ["Durham", "Wake"]
+    # The second scan takes the full path; it names the same teams.
+    again = scan(client, door, ada.code, 200, day=PUBLIC_DAY)
+    assert sorted(again["attendee"]["teams"]) == ["Durham", "Wake"]
+
+
 def test_second_scan_says_already_checked_in_with_when_and_by_whom(
     app, client, forum_setup, door, token_for
 ):
