@@ -637,6 +637,19 @@ def breakout_scan(session, raw_code: str, item: AgendaItem, user_id: int | None)
 # --- Live counts -----------------------------------------------------------------------------
 
 
+def breakout_attendance_counts(session, item_ids: list[int]) -> dict[int, int]:
+    """Breakout id → people scanned in at its door (breakouts nobody was scanned at left out)."""
+    if not item_ids:
+        return {}
+    return dict(
+        session.execute(
+            select(BreakoutAttendance.item_id, func.count())
+            .where(BreakoutAttendance.item_id.in_(item_ids))
+            .group_by(BreakoutAttendance.item_id)
+        ).all()
+    )
+
+
 @dataclass
 class DayCounts:
     day: ForumDay

@@ -24,11 +24,16 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..core.clock import to_local, utcnow
-from ..core.models import ForumDay
+from ..core.models import Forum, ForumDay
 from ..extensions import db
 from ..mail.outbox import register_attachment_renderer
 from ..registration.models import DaySeat, Registration, SeatStatus
-from ..registration.signals import EmailAddition, confirmation_email, place_changed
+from ..registration.signals import (
+    EmailAddition,
+    breakout_door_counts,
+    confirmation_email,
+    place_changed,
+)
 from . import services
 from .models import CheckIn, Ticket
 
@@ -210,6 +215,10 @@ def _add_ticket_to_confirmation(sender: Registration, session, **_extra):
     return ticket_email_addition(session, sender)
 
 
+def _count_breakout_doors(_sender: Forum, session, item_ids: list[int], **_extra):
+    return services.breakout_attendance_counts(session, item_ids)
+
+
 def register_tickets(app: Flask) -> None:
     """Connect the receivers and give templates ``ticket_state(registration)``.
 
@@ -217,6 +226,7 @@ def register_tickets(app: Flask) -> None:
     """
     place_changed.connect(_issue_ticket_for_seat)
     confirmation_email.connect(_add_ticket_to_confirmation)
+    breakout_door_counts.connect(_count_breakout_doors)
     register_attachment_renderer(EMAIL_QR_RENDERER, email_qr_png)
     app.add_template_global(lambda registration: ticket_state(db.session, registration),
                             "ticket_state")  # fmt: skip

@@ -9,6 +9,7 @@ from forumapp.checkin.models import BreakoutAttendance, CheckIn
 from forumapp.core.models import Forum, ForumDay, Role, User
 from forumapp.extensions import db
 from forumapp.registration import services as registration
+from forumapp.registration.organizer import breakout_table
 
 from .. import builders as build
 from ..registration.conftest import NOW, add_team_member, make_forum
@@ -201,6 +202,10 @@ def test_breakout_door_says_whether_the_person_chose_it(door):
     assert checkin.breakout_scan(db.session, codes[0], items[2], user.id)[0] == "none"
     checkin.breakout_scan(db.session, codes[0], items[0], user.id)  # twice: one row
     assert db.session.scalar(sa.select(sa.func.count()).select_from(BreakoutAttendance)) == 5
+
+    # The organizer's breakout table counts the people scanned in at each door.
+    table = breakout_table(db.session, forum)
+    assert [table.checked_in(item) for item in items] == [4, 0, 1]
 
 
 def test_lookup_and_live_counts(door):
