@@ -381,11 +381,20 @@ def _request_seat(session, registration: Registration, day: ForumDay, override=F
     seat = _seat_for(registration, day)
     if seat is not None and seat.status in ACTIVE:
         return seat, False
+    if not override and seats_left(day) != 0:
+        confirmed = _confirm_if_free(session, registration, day, seat)
+        if confirmed is not None:
+            return confirmed, True
+        seat = _seat_for(registration, day)
     if _is_postgresql(session):
         # Queue on the day's row until commit even when no seat is free (a failed conditional
         # UPDATE locks nothing): joining the waitlist then follows commit order, so positions
-        # are unique, and a seat freed by a concurrent cancellation is never missed.
-        session.execute(select(ForumDay.id).where(ForumDay.id == day.id).with_for_update())
+        # are unique, and a seat freed by a concurrent cancellation is never missed. NO KEY
+        # UPDATE, like the counter's UPDATE: rows that merely refer to the day (new seats)
+        # need not wait for it.
+        session.execute(
+            select(ForumDay.id).where(ForumDay.id == day.id).with_for_update(key_share=True)
+        )
     now = utcnow()  # taken once the day is ours, so waitlist order is commit order
     if override:
         _take_seat_by_override(session, ForumDay, day.id)
@@ -404,6 +413,36 @@ def _request_seat(session, registration: Registration, day: ForumDay, override=F
     session.flush()
     place_changed.send(seat, session=session)
     return seat, True
+
+
+def _confirm_if_free(
+    session, registration: Registration, day: ForumDay, seat: DaySeat | None
+) -> DaySeat | None:
+    """Confirm a seat when one looked free, doing the work a confirmed seat brings (ticket,
+    calendar invitation) *before* taking it; None, with nothing written, when the day filled up
+    meanwhile.
+
+    Taking the seat locks the day's row on PostgreSQL until commit, and every registration for
+    the day queues on that lock: taken last, it is held for the commit alone rather than for
+    all of a registration's work, so a rush of registrations is not served one whole request
+    at a time. The conditional UPDATE still decides, so a seat is never given twice.
+    """
+    now = utcnow()
+    savepoint = session.begin_nested()
+    if seat is None:
+        seat = DaySeat(registration=registration, day=day)
+        session.add(seat)
+    seat.status = SeatStatus.CONFIRMED.value
+    seat.override = False
+    seat.created_at = now
+    seat.status_changed_at = now
+    session.flush()
+    place_changed.send(seat, session=session)
+    if _take_seat(session, ForumDay, day.id):
+        savepoint.commit()
+        return seat
+    savepoint.rollback()
+    return None
 
 
 def _day_results(session, registration: Registration, days: list[ForumDay]) -> list[DayResult]:

@@ -4,8 +4,10 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 
 from forumapp.agenda.models import AgendaItem
+from forumapp.checkin.models import Ticket
 from forumapp.core.models import Forum, ForumDay
 from forumapp.extensions import db
 from forumapp.mail.models import OutboxMessage
@@ -58,6 +60,39 @@ def test_full_day_puts_people_on_the_waitlist_with_their_position(app_ctx, setup
     assert (fifth.days[0].status, fifth.days[0].waitlist_position) == ("waitlisted", 2)
     assert "you're number 2 on the waitlist" in _mail_to("e.five@public.example.org")[0].text_body
     assert db.session.get(ForumDay, setup.public_day_id).seats_taken == 3
+
+
+def test_a_day_filled_by_someone_else_meanwhile_waitlists_without_a_ticket_or_invitation(
+    app_ctx, setup
+):
+    """The seat is taken after the confirmed seat's work is done: when the day turns out to be
+    full by then (another registration committed since this one looked), all of that work is
+    undone and the person joins the waitlist instead."""
+    for name in ["A One", "B Two", "C Three"]:
+        _public(setup, name)
+    day = db.session.get(ForumDay, setup.public_day_id)
+    set_committed_value(day, "seats_taken", 0)  # what this request read before the others
+
+    late = _public(setup, "D Four")
+
+    assert (late.days[0].status, late.days[0].waitlist_position) == ("waitlisted", 1)
+    db.session.commit()
+    assert db.session.get(ForumDay, setup.public_day_id).seats_taken == 3
+    statuses = db.session.scalars(sa.select(DaySeat.status).order_by(DaySeat.id)).all()
+    assert statuses == ["confirmed", "confirmed", "confirmed", "waitlisted"]
+    mail = db.session.scalars(
+        sa.select(OutboxMessage.kind).where(OutboxMessage.to_email == "d.four@public.example.org")
+    ).all()
+    assert mail == ["registration"]  # no calendar invitation for a seat not held
+    assert "you're number 1 on the waitlist" in _mail_to("d.four@public.example.org")[0].text_body
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Ticket)
+            .where(Ticket.registration_id == late.registration.id)
+        )
+        == 0
+    )
 
 
 def test_cancelling_promotes_the_first_person_waiting_and_tells_them(app_ctx, setup):
