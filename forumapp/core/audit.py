@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 from ..extensions import db
 from .clock import UTCDateTime, utcnow
 from .models import User
+from .pagination import Page, page_to_show
 
 # Every action the log knows, with the words the admin page shows for it.
 ACTIONS = {
@@ -107,27 +108,9 @@ class AuditFilter:
     until: datetime | None = None
 
 
-@dataclass
-class AuditPage:
-    entries: list[AuditEntry]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_previous(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-
-def find_entries(session, wanted: AuditFilter, page: int = 1, per_page: int = 50) -> AuditPage:
+def find_entries(
+    session, wanted: AuditFilter, page: int = 1, per_page: int = 50
+) -> Page[AuditEntry]:
     """One page of the entries matching ``wanted``, newest first."""
     conditions = []
     if wanted.action:
@@ -139,13 +122,13 @@ def find_entries(session, wanted: AuditFilter, page: int = 1, per_page: int = 50
     if wanted.until is not None:
         conditions.append(AuditEntry.at < wanted.until)
     total = session.scalar(select(func.count()).select_from(AuditEntry).where(*conditions))
-    page = min(max(1, page), max(1, -(-total // per_page)))
+    shown = page_to_show(page, total, per_page)
     entries = session.scalars(
         select(AuditEntry)
         .where(*conditions)
         .options(selectinload(AuditEntry.user))
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-        .offset((page - 1) * per_page)
+        .offset((shown - 1) * per_page)
         .limit(per_page)
     ).all()
-    return AuditPage(list(entries), page, per_page, total)
+    return Page(list(entries), shown, per_page, total, requested=max(1, page))

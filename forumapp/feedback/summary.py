@@ -19,6 +19,7 @@ from ..agenda.speaker_services import spreadsheet_safe
 from ..checkin.models import CheckIn
 from ..core.clock import to_local
 from ..core.models import Forum, ForumDay, ForumStatus, Person, Program, Team
+from ..core.pagination import Page, page_to_show
 from ..registration.models import Registration
 from .collection import RATEABLE_KINDS, live_check_ins, team_of_person
 from .models import FeedbackResponse, SessionRating, TopicGroup, TopicStatus, TopicSuggestion
@@ -352,40 +353,11 @@ def _with_author(ranked):
 
 
 @dataclass
-class CommentPage:
+class CommentPage(Page[Comment]):
     """One page of the answers to one question, newest first."""
 
-    title: str
-    comments: list[Comment]
-    page: int
-    per_page: int
-    total: int
-    requested: int
+    title: str = ""
     item: AgendaItem | None = None
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_previous(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def first_number(self) -> int:
-        return (self.page - 1) * self.per_page + 1 if self.comments else 0
-
-    @property
-    def last_number(self) -> int:
-        return (self.page - 1) * self.per_page + len(self.comments)
-
-    @property
-    def out_of_range(self) -> bool:
-        return self.requested != self.page
 
 
 def comments_page(
@@ -439,8 +411,7 @@ def comments_page(
             .where(*conditions, *has_comment)
         )
     total = session.scalar(select(func.count()).select_from(answers.subquery()))
-    requested = max(1, page)
-    page = min(requested, max(1, -(-total // per_page)))
+    shown = page_to_show(page, total, per_page)
     comments = [
         Comment(_author(anonymous, name), team, text, rating)
         for text, rating, anonymous, name, team in session.execute(
@@ -448,11 +419,11 @@ def comments_page(
             .join(Person, Person.id == Registration.person_id)
             .outerjoin(Team, Team.id == FeedbackResponse.team_id)
             .order_by(*_NEWEST_FIRST)
-            .offset((page - 1) * per_page)
+            .offset((shown - 1) * per_page)
             .limit(per_page)
         )
     ]
-    return CommentPage(title, comments, page, per_page, total, requested, item)
+    return CommentPage(comments, shown, per_page, total, max(1, page), title=title, item=item)
 
 
 def topic_overview(session, forum: Forum, team_id: int | None = None, flag_teams: int = MULTI_TEAM):

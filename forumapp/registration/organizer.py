@@ -11,7 +11,7 @@ import csv
 import io
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import case, func, or_, select
@@ -22,6 +22,7 @@ from ..agenda.speaker_services import spreadsheet_safe
 from ..core.clock import local_instant, to_local
 from ..core.emails import InvalidEmail, normalise_email
 from ..core.models import Forum, ForumDay, Person, Team, TeamMembership
+from ..core.pagination import Page, page_to_show
 from . import services
 from .models import BreakoutPick, DaySeat, Registration, SeatStatus
 from .signals import breakout_door_counts
@@ -124,54 +125,17 @@ class RegistrationRow:
 
 
 @dataclass
-class RegistrationPage:
-    """One page of the registration table. ``requested`` is the page asked for, which may lie
-    past the last page (``page`` is then the last one)."""
-
-    rows: list[RegistrationRow]
-    page: int
-    per_page: int
-    total: int
-    requested: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_previous(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def first_number(self) -> int:
-        """The 1-based number of the page's first row (0 when there are none)."""
-        return (self.page - 1) * self.per_page + 1 if self.rows else 0
-
-    @property
-    def last_number(self) -> int:
-        return (self.page - 1) * self.per_page + len(self.rows)
-
-    @property
-    def out_of_range(self) -> bool:
-        return self.requested != self.page
-
-
-@dataclass
 class ForumOverview:
     forum: Forum
     days: list[DayCounts]
     slots: list[Slot]
     coverage: list[TeamCoverage]
-    people: RegistrationPage = field(default_factory=lambda: RegistrationPage([], 1, 1, 0, 1))
+    people: Page[RegistrationRow]
 
     @property
     def registrations(self) -> list[RegistrationRow]:
         """The registrations on the page shown."""
-        return self.people.rows
+        return self.people.items
 
     def slots_of(self, day: ForumDay) -> list[Slot]:
         return [slot for slot in self.slots if slot.day.id == day.id]
@@ -355,7 +319,7 @@ def _registrations_by_name(conditions: list):
 
 def _registration_page(
     session, forum, teams, items, search: str, page: int, per_page: int
-) -> RegistrationPage:
+) -> Page[RegistrationRow]:
     conditions = _search_conditions(forum, search)
     total = session.scalar(
         select(func.count())
@@ -363,13 +327,12 @@ def _registration_page(
         .join(Person, Person.id == Registration.person_id)
         .where(*conditions)
     )
-    requested = max(1, page)
-    page = min(requested, max(1, -(-total // per_page)))
+    shown = page_to_show(page, total, per_page)
     registrations = session.scalars(
-        _registrations_by_name(conditions).offset((page - 1) * per_page).limit(per_page)
+        _registrations_by_name(conditions).offset((shown - 1) * per_page).limit(per_page)
     ).all()
     rows = _registration_rows(session, forum, teams, items, registrations, page_only=True)
-    return RegistrationPage(rows, page, per_page, total, requested)
+    return Page(rows, shown, per_page, total, requested=max(1, page))
 
 
 def _registration_rows(
