@@ -408,6 +408,9 @@ def test_a_signed_in_browser_cannot_write_to_the_api_without_a_csrf_token(app, s
     assert response.status_code == 400
     assert browser.post("/api/v1/checkins", json={"code": "X"}).status_code == 400
     # A token still works, and a bad token is refused even with a session cookie present.
-    assert browser.post(
-        "/api/v1/checkins", json={"code": "X"}, headers={"Authorization": "Bearer nope"}
-    ).status_code == 401
+    assert (
+        browser.post(
+            "/api/v1/checkins", json={"code": "X"}, headers={"Authorization": "Bearer nope"}
+        ).status_code
+        == 401
+    )
