@@ -40,13 +40,6 @@ ORGANIZERS = (Role.ORGANIZER,)
 READERS = (Role.ORGANIZER, Role.FACULTY)
 
 
-def _get_or_404(model, object_id: int):
-    instance = db.session.get(model, object_id)
-    if instance is None:
-        abort(404)
-    return instance
-
-
 # --- Forums --------------------------------------------------------------------------------
 
 
@@ -98,7 +91,7 @@ def forum_new():
 @bp.route("/forums/<int:forum_id>/edit", methods=["GET", "POST"])
 @role_required(*ORGANIZERS)
 def forum_edit(forum_id: int):
-    forum = _get_or_404(Forum, forum_id)
+    forum = db.get_or_404(Forum, forum_id)
     form = ForumForm(obj=forum)
     if form.validate_on_submit():
         try:
@@ -125,7 +118,7 @@ _STATUS_MESSAGES = {
 @bp.route("/forums/<int:forum_id>/status", methods=["POST"])
 @role_required(*ORGANIZERS)
 def forum_status(forum_id: int):
-    forum = _get_or_404(Forum, forum_id)
+    forum = db.get_or_404(Forum, forum_id)
     form = ActionForm()
     if not form.validate_on_submit() or form.value.data not in set(ForumStatus):
         abort(400)
@@ -182,13 +175,13 @@ def _save_day_view(forum: Forum, day: ForumDay | None):
 @bp.route("/forums/<int:forum_id>/days/new", methods=["GET", "POST"])
 @role_required(*ORGANIZERS)
 def day_new(forum_id: int):
-    return _save_day_view(_get_or_404(Forum, forum_id), None)
+    return _save_day_view(db.get_or_404(Forum, forum_id), None)
 
 
 @bp.route("/days/<int:day_id>/edit", methods=["GET", "POST"])
 @role_required(*ORGANIZERS)
 def day_edit(day_id: int):
-    day = _get_or_404(ForumDay, day_id)
+    day = db.get_or_404(ForumDay, day_id)
     return _save_day_view(day.forum, day)
 
 
@@ -212,13 +205,13 @@ def _save_room_view(forum: Forum, room: Room | None):
 @bp.route("/forums/<int:forum_id>/rooms/new", methods=["GET", "POST"])
 @role_required(*ORGANIZERS)
 def room_new(forum_id: int):
-    return _save_room_view(_get_or_404(Forum, forum_id), None)
+    return _save_room_view(db.get_or_404(Forum, forum_id), None)
 
 
 @bp.route("/rooms/<int:room_id>/edit", methods=["GET", "POST"])
 @role_required(*ORGANIZERS)
 def room_edit(room_id: int):
-    room = _get_or_404(Room, room_id)
+    room = db.get_or_404(Room, room_id)
     return _save_room_view(room.forum, room)
 
 
@@ -228,7 +221,7 @@ def room_edit(room_id: int):
 @bp.route("/forums/<int:forum_id>/agenda")
 @role_required(*READERS)
 def forum_agenda(forum_id: int):
-    forum = _get_or_404(Forum, forum_id)
+    forum = db.get_or_404(Forum, forum_id)
     items_by_day = services.agenda_items(db.session, forum.days)
     grids = [(day, services.day_grid(day, items_by_day[day.id])) for day in forum.days]
     conflicts = services.find_conflicts(db.session, forum)
@@ -319,20 +312,20 @@ def _speaker_form(item: AgendaItem) -> ItemSpeakerForm:
 @bp.route("/days/<int:day_id>/items/new", methods=["GET", "POST"])
 @role_required(*ORGANIZERS)
 def item_new(day_id: int):
-    return _save_item_view(_get_or_404(ForumDay, day_id), None)
+    return _save_item_view(db.get_or_404(ForumDay, day_id), None)
 
 
 @bp.route("/items/<int:item_id>/edit", methods=["GET", "POST"])
 @role_required(*ORGANIZERS)
 def item_edit(item_id: int):
-    item = _get_or_404(AgendaItem, item_id)
+    item = db.get_or_404(AgendaItem, item_id)
     return _save_item_view(item.day, item)
 
 
 @bp.route("/items/<int:item_id>/move", methods=["GET", "POST"])
 @role_required(*ORGANIZERS)
 def item_move(item_id: int):
-    item = _get_or_404(AgendaItem, item_id)
+    item = db.get_or_404(AgendaItem, item_id)
     form = MoveForm()
     form.room_id.choices = room_choices(item.day.forum)
     zone = item.day.forum.program.time_zone
@@ -370,7 +363,7 @@ def _action_or_400() -> ActionForm:
 @bp.route("/items/<int:item_id>/copy", methods=["POST"])
 @role_required(*ORGANIZERS)
 def item_copy(item_id: int):
-    item = _get_or_404(AgendaItem, item_id)
+    item = db.get_or_404(AgendaItem, item_id)
     _action_or_400()
     copy = services.copy_item(db.session, item)
     db.session.commit()
@@ -381,7 +374,7 @@ def item_copy(item_id: int):
 @bp.route("/items/<int:item_id>/delete", methods=["POST"])
 @role_required(*ORGANIZERS)
 def item_delete(item_id: int):
-    item = _get_or_404(AgendaItem, item_id)
+    item = db.get_or_404(AgendaItem, item_id)
     _action_or_400()
     forum_id, title = item.day.forum_id, item.title
     services.delete_item(db.session, item, current_user.id)
@@ -393,7 +386,7 @@ def item_delete(item_id: int):
 @bp.route("/items/<int:item_id>/reorder", methods=["POST"])
 @role_required(*ORGANIZERS)
 def item_reorder(item_id: int):
-    item = _get_or_404(AgendaItem, item_id)
+    item = db.get_or_404(AgendaItem, item_id)
     form = _action_or_400()
     services.reorder_item(db.session, item, -1 if form.value.data == "earlier" else 1)
     db.session.commit()
@@ -403,10 +396,10 @@ def item_reorder(item_id: int):
 @bp.route("/items/<int:item_id>/speakers", methods=["POST"])
 @role_required(*ORGANIZERS)
 def item_speaker_add(item_id: int):
-    item = _get_or_404(AgendaItem, item_id)
+    item = db.get_or_404(AgendaItem, item_id)
     form = _speaker_form(item)
     if form.validate_on_submit():
-        speaker = _get_or_404(Speaker, form.speaker_id.data)
+        speaker = db.get_or_404(Speaker, form.speaker_id.data)
         try:
             services.add_speaker(db.session, item, speaker, form.role.data)
         except services.AgendaError as error:
@@ -429,7 +422,7 @@ def item_speaker_add(item_id: int):
 @bp.route("/items/<int:item_id>/speakers/<int:link_id>/remove", methods=["POST"])
 @role_required(*ORGANIZERS)
 def item_speaker_remove(item_id: int, link_id: int):
-    link = _get_or_404(AgendaItemSpeaker, link_id)
+    link = db.get_or_404(AgendaItemSpeaker, link_id)
     if link.item_id != item_id:
         abort(404)
     _action_or_400()

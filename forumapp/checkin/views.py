@@ -56,15 +56,8 @@ _RESULT_KEY = "door_result"
 SCANNER_PAGE_CSP = CONTENT_SECURITY_POLICY + "; worker-src 'self' blob:"
 
 
-def _get_or_404(model, object_id: int):
-    instance = db.session.get(model, object_id)
-    if instance is None:
-        abort(404)
-    return instance
-
-
 def _breakout_or_404(item_id: int) -> AgendaItem:
-    item = _get_or_404(AgendaItem, item_id)
+    item = db.get_or_404(AgendaItem, item_id)
     if item.kind != ItemKind.BREAKOUT:
         abort(404)
     return item
@@ -279,7 +272,7 @@ def _render_door_day(day: ForumDay, form: ScanForm, card: ResultCard | None, sta
 @bp.route("/door/days/<int:day_id>")
 @role_required(*DOOR_STAFF)
 def door_day(day_id: int):
-    day = _get_or_404(ForumDay, day_id)
+    day = db.get_or_404(ForumDay, day_id)
     form = ScanForm(formdata=None, request_id=new_request_id())
     return _render_door_day(day, form, ResultCard.recall(day.id))
 
@@ -307,7 +300,7 @@ def _json_strings_only() -> None:
 @role_required(*DOOR_STAFF)
 def door_scan(day_id: int):
     """Check in the holder of a scanned or typed code: JSON in and out, or a posted form."""
-    day = _get_or_404(ForumDay, day_id)
+    day = db.get_or_404(ForumDay, day_id)
     _json_strings_only()
     form = ScanForm()
     if not form.validate_on_submit():
@@ -326,7 +319,7 @@ def door_scan(day_id: int):
 @bp.route("/door/check-ins/<int:check_in_id>/undo", methods=["POST"])
 @role_required(*DOOR_STAFF)
 def undo(check_in_id: int):
-    check_in = _get_or_404(CheckIn, check_in_id)
+    check_in = db.get_or_404(CheckIn, check_in_id)
     _button_or_400()
     if check_in.undone_at is None:
         services.undo_check_in(db.session, check_in, current_user.id)
@@ -357,7 +350,7 @@ def _seat_label(row: services.LookupRow) -> str:
 @bp.route("/door/days/<int:day_id>/lookup")
 @role_required(*DOOR_STAFF)
 def lookup(day_id: int):
-    day = _get_or_404(ForumDay, day_id)
+    day = db.get_or_404(ForumDay, day_id)
     form = LookupForm(request.args)
     rows = None
     if "q" in request.args and form.validate():
@@ -375,8 +368,8 @@ def lookup(day_id: int):
 @bp.route("/door/days/<int:day_id>/registrations/<int:registration_id>/check-in", methods=["POST"])
 @role_required(*DOOR_STAFF)
 def check_in_from_lookup(day_id: int, registration_id: int):
-    day = _get_or_404(ForumDay, day_id)
-    registration = _get_or_404(Registration, registration_id)
+    day = db.get_or_404(ForumDay, day_id)
+    registration = db.get_or_404(Registration, registration_id)
     _button_or_400()
     outcome = services.check_in_registration(
         db.session, registration, day, current_user.id, method="lookup"
@@ -389,7 +382,7 @@ def check_in_from_lookup(day_id: int, registration_id: int):
 @bp.route("/door/days/<int:day_id>/walk-in", methods=["GET", "POST"])
 @role_required(*DOOR_STAFF)
 def walk_in(day_id: int):
-    day = _get_or_404(ForumDay, day_id)
+    day = db.get_or_404(ForumDay, day_id)
     form = WalkInForm()
     card = None
     if day.is_public and form.validate_on_submit():
@@ -565,7 +558,7 @@ def counts_index():
 @bp.route("/staff/forums/<int:forum_id>/checkin")
 @role_required(*COUNT_READERS)
 def counts(forum_id: int):
-    forum = _get_or_404(Forum, forum_id)
+    forum = db.get_or_404(Forum, forum_id)
     days = [services.live_counts(db.session, day) for day in forum.days]
     return render_template(
         "checkin/counts.html",

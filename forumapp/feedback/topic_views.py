@@ -28,13 +28,6 @@ bp = Blueprint("topics", __name__, url_prefix="/staff")
 READERS = (Role.FACULTY, Role.ORGANIZER)
 
 
-def _get_or_404(model, object_id: int):
-    instance = db.session.get(model, object_id)
-    if instance is None:
-        abort(404)
-    return instance
-
-
 def _flag_teams() -> int:
     return current_app.config.get("TOPIC_FLAG_TEAMS", topics.FLAG_TEAMS)
 
@@ -57,7 +50,7 @@ def _form_error(form) -> None:
 @bp.route("/forums/<int:forum_id>/topics")
 @role_required(*READERS)
 def group_list(forum_id: int):
-    forum = _get_or_404(Forum, forum_id)
+    forum = db.get_or_404(Forum, forum_id)
     rows = topics.topic_groups(db.session, forum, _flag_teams())
     merge_form = MergeForm(prefix="merge")
     choices = [(row.group.id, f"{row.group.label} ({row.suggestions})") for row in rows]
@@ -94,7 +87,7 @@ def group_list(forum_id: int):
 @bp.route("/forums/<int:forum_id>/topics/regroup", methods=["POST"])
 @role_required(*READERS)
 def regroup(forum_id: int):
-    forum = _get_or_404(Forum, forum_id)
+    forum = db.get_or_404(Forum, forum_id)
     if not ButtonForm().validate_on_submit():
         abort(400)
     topics.regroup(db.session, forum)
@@ -106,7 +99,7 @@ def regroup(forum_id: int):
 @bp.route("/forums/<int:forum_id>/topics/merge", methods=["POST"])
 @role_required(*READERS)
 def merge(forum_id: int):
-    forum = _get_or_404(Forum, forum_id)
+    forum = db.get_or_404(Forum, forum_id)
     form = MergeForm(prefix="merge")
     groups = db.session.scalars(
         select(TopicGroup).where(TopicGroup.forum_id == forum.id).order_by(TopicGroup.id)
@@ -134,7 +127,7 @@ def merge(forum_id: int):
 @bp.route("/topic-groups/<int:group_id>/rename", methods=["POST"])
 @role_required(*READERS)
 def rename(group_id: int):
-    group = _get_or_404(TopicGroup, group_id)
+    group = db.get_or_404(TopicGroup, group_id)
     form = RenameForm(prefix=_prefix("rename", group))
     if form.validate_on_submit():
         try:
@@ -153,7 +146,7 @@ def rename(group_id: int):
 @bp.route("/topic-groups/<int:group_id>/split", methods=["POST"])
 @role_required(*READERS)
 def split(group_id: int):
-    group = _get_or_404(TopicGroup, group_id)
+    group = db.get_or_404(TopicGroup, group_id)
     form = SplitForm(prefix=_prefix("split", group))
     form.suggestion_ids.choices = [(s.id, s.text) for s in group.suggestions]
     if not form.validate_on_submit():
@@ -180,7 +173,7 @@ def split(group_id: int):
 @bp.route("/topic-groups/<int:group_id>/status", methods=["POST"])
 @role_required(*READERS)
 def status(group_id: int):
-    group = _get_or_404(TopicGroup, group_id)
+    group = db.get_or_404(TopicGroup, group_id)
     form = StatusForm(prefix=_prefix("status", group))
     if form.validate_on_submit():
         try:
@@ -199,7 +192,7 @@ def status(group_id: int):
 @bp.route("/topic-groups/<int:group_id>/promote", methods=["POST"])
 @role_required(*READERS)
 def promote(group_id: int):
-    group = _get_or_404(TopicGroup, group_id)
+    group = db.get_or_404(TopicGroup, group_id)
     form = PromoteForm(prefix=_prefix("promote", group))
     if not form.validate_on_submit():
         _form_error(form)
@@ -232,7 +225,7 @@ def promote(group_id: int):
 @bp.route("/forums/<int:forum_id>/topics/import", methods=["GET", "POST"])
 @role_required(*READERS)
 def import_csv(forum_id: int):
-    forum = _get_or_404(Forum, forum_id)
+    forum = db.get_or_404(Forum, forum_id)
     form = ImportForm()
     errors: list[topics.RowError] = []
     if form.validate_on_submit():

@@ -56,13 +56,6 @@ ORGANIZERS = (Role.ORGANIZER,)
 _SLOT_KEY = re.compile(r"^\d{1,12}-\d{1,12}$")
 
 
-def _get_or_404(model, object_id: int, **options):
-    instance = db.session.get(model, object_id, **options)
-    if instance is None:
-        abort(404)
-    return instance
-
-
 def _current_program() -> Program:
     return current_program(db.session, current_app.config["PROGRAM_TIME_ZONE"])
 
@@ -171,7 +164,7 @@ def roster_import():
 @bp.route("/staff/forums/<int:forum_id>/registrations")
 @role_required(*ORGANIZERS)
 def registrations(forum_id: int):
-    forum = _get_or_404(Forum, forum_id)
+    forum = db.get_or_404(Forum, forum_id)
     search_form = RegistrationSearchForm(formdata=request.args)
     search_form.validate()
     search = "" if search_form.q.errors else (search_form.q.data or "").strip()
@@ -198,7 +191,7 @@ def registrations(forum_id: int):
 @bp.route("/staff/forums/<int:forum_id>/breakouts")
 @role_required(*ORGANIZERS)
 def breakouts(forum_id: int):
-    forum = _get_or_404(Forum, forum_id)
+    forum = db.get_or_404(Forum, forum_id)
     return render_template(
         "registration_staff/breakouts.html",
         forum=forum,
@@ -209,7 +202,7 @@ def breakouts(forum_id: int):
 @bp.route("/staff/forums/<int:forum_id>/registrations.csv")
 @role_required(*ORGANIZERS)
 def registrations_csv(forum_id: int):
-    forum = _get_or_404(Forum, forum_id)
+    forum = db.get_or_404(Forum, forum_id)
     filename = f"forum-{forum.number}-registrations.csv"
     audit.record_download(
         db.session, current_user.id, "export.registrations_csv", f"forum:{forum.id}"
@@ -220,7 +213,7 @@ def registrations_csv(forum_id: int):
 @bp.route("/staff/forums/<int:forum_id>/breakouts.csv")
 @role_required(*ORGANIZERS)
 def breakouts_csv(forum_id: int):
-    forum = _get_or_404(Forum, forum_id)
+    forum = db.get_or_404(Forum, forum_id)
     filename = f"forum-{forum.number}-breakouts.csv"
     audit.record_download(db.session, current_user.id, "export.breakouts_csv", f"forum:{forum.id}")
     return _streamed_csv(forum, organizer.breakouts_csv, filename)
@@ -232,7 +225,7 @@ def breakouts_csv(forum_id: int):
 @bp.route("/staff/forums/<int:forum_id>/registration-settings", methods=["GET", "POST"])
 @role_required(*ORGANIZERS)
 def settings(forum_id: int):
-    forum = _get_or_404(Forum, forum_id)
+    forum = db.get_or_404(Forum, forum_id)
     form = BreakoutSettingsForm()
     if request.method == "GET":
         zone = forum.program.time_zone
@@ -264,7 +257,7 @@ def settings(forum_id: int):
 @bp.route("/staff/forums/<int:forum_id>/invitations", methods=["GET", "POST"])
 @role_required(*ORGANIZERS)
 def invitations(forum_id: int):
-    forum = _get_or_404(Forum, forum_id)
+    forum = db.get_or_404(Forum, forum_id)
     program = forum.program
     teams = list(program.teams)
     counts = rosters.team_member_counts(db.session, program)
@@ -273,7 +266,7 @@ def invitations(forum_id: int):
         (team.id, f"{team.name} ({counts.get(team.id, 0)} people)") for team in teams
     ]
     if form.validate_on_submit():
-        team = _get_or_404(Team, form.team_id.data) if form.team_id.data else None
+        team = db.get_or_404(Team, form.team_id.data) if form.team_id.data else None
         if team is not None and team.program_id != program.id:
             abort(404)
         try:
@@ -312,7 +305,7 @@ def invitations(forum_id: int):
 @bp.route("/staff/forums/<int:forum_id>/registrations/new", methods=["GET", "POST"])
 @role_required(*ORGANIZERS)
 def register_someone(forum_id: int):
-    forum = _get_or_404(Forum, forum_id)
+    forum = db.get_or_404(Forum, forum_id)
     form = ManualRegistrationForm()
     form.day_ids.choices = _day_choices(forum)
     if form.validate_on_submit():
@@ -342,7 +335,7 @@ def register_someone(forum_id: int):
 
 
 def _registration_or_404(registration_id: int) -> Registration:
-    return _get_or_404(
+    return db.get_or_404(
         Registration,
         registration_id,
         options=[
@@ -504,7 +497,7 @@ def registration_move_pick(registration_id: int):
     if not form.validate_on_submit():
         flash("Choose one of the slot's breakouts.", "error")
         return _back_to(registration, "#breakouts")
-    item = _get_or_404(AgendaItem, form.item_id.data)
+    item = db.get_or_404(AgendaItem, form.item_id.data)
     override = form.override.data
     name = registration.person.name
     leaving = services._pick_in_slot(registration, item)  # for the audit log
