@@ -15,7 +15,6 @@ from datetime import date, datetime
 from flask import abort, current_app, jsonify, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..agenda import services
@@ -361,23 +360,15 @@ def create_registration(forum_id: int):
         data = _registration_input(forum)
     except registration_services.InvalidRegistration as error:
         return _registration_error(error, from_service=False)
-    for attempt in (1, 2):
-        try:
-            result = registration_services.register_public(db.session, forum, data)
-            body = _registration_result_json(result, with_link=result.person_created)
-            db.session.commit()
-        except registration_services.RegistrationError as error:
-            db.session.rollback()
-            return _registration_error(error)
-        except IntegrityError:
-            # The same email registered at the same moment by another request: once that
-            # one has committed, a second try finds the person and answers as a duplicate.
-            db.session.rollback()
-            if attempt == 2:
-                raise
-        else:
-            return jsonify(body), 201 if result.created else 200
-    raise AssertionError("unreachable")  # pragma: no cover
+    # A double submit of the same new person is absorbed inside the service (savepoints).
+    try:
+        result = registration_services.register_public(db.session, forum, data)
+        body = _registration_result_json(result, with_link=result.person_created)
+        db.session.commit()
+    except registration_services.RegistrationError as error:
+        db.session.rollback()
+        return _registration_error(error)
+    return jsonify(body), 201 if result.created else 200
 
 
 def _waitlist_positions(seats: list[DaySeat]) -> dict[int, int]:
