@@ -6,7 +6,7 @@ import enum
 import secrets
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.clock import UTCDateTime, utcnow
@@ -58,3 +58,26 @@ class CalendarFeed(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     person: Mapped[Person] = relationship()
+
+
+class PendingInvite(db.Model):
+    """A person's calendar event to bring in line (``services.refresh_invite``) by the mail
+    worker rather than inside the request that changed it: building an invitation is the
+    largest part of a registration's work, and an agenda change may concern hundreds of people.
+
+    Several rows for one person and event are handled as one, once.
+    """
+
+    __tablename__ = "calendar_pending_invite"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    event_key: Mapped[str] = mapped_column(String(40))
+    # An update of an event the person already has (not only a new or cancelled one).
+    changed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A session about to disappear from the day invitation's agenda.
+    exclude_item_id: Mapped[int | None] = mapped_column(Integer)
+    # Only for people who may see this session (a day invitation lists what they may see).
+    visible_item_id: Mapped[int | None] = mapped_column(Integer)
+    what_changed: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

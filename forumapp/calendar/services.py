@@ -31,9 +31,16 @@ one UID when they differ, or when the event itself changed:
 * a day's date or times changed: the day invitation is sent again.
 
 Each change yields one email per person and event, whatever number of fields changed; the email
-says what changed and repeats the date, times and place. Receivers run inside the sender's
-transaction and only write rows (invites, feeds, outbox messages): the caller commits once, and
-a rolled-back edit sends nothing.
+says what changed and repeats the date, times and place.
+
+The receivers do not build invitations: inside the sender's transaction they only write a
+``PendingInvite`` row per person and event (and the person's feed), so a registration stays
+quick and an organizer's edit on a day with hundreds of people answers at once; a rolled-back
+edit leaves nothing. The mail worker (``deliver_due``, through ``register_mail_writer``) then
+runs ``write_pending_invites``: rows for the same person and event become one email that reads
+the state of that moment, so a seat taken and given back before it came sends nothing, and two
+quick edits make one update naming both. Only the deletion of a session is written at once,
+while the session still exists to describe.
 
 Creating a session on a published forum sends no signal, so day invitations learn of new
 sessions at the next change; the feeds are always current.
@@ -57,12 +64,15 @@ from ..core.clock import local_instant, to_local, utcnow
 from ..core.links import absolute_url
 from ..core.models import Forum, ForumDay, ForumStatus, Person, Program
 from ..core.templating import format_date, format_local_time
+from ..mail.delivery import announce_mail_to_write, register_mail_writer
 from ..mail.outbox import queue_email
 from ..registration.models import BreakoutPick, DaySeat, Registration, SeatStatus
 from ..registration.services import is_team_member, personal_link
 from ..registration.signals import place_changed
 from .ics import Address, CalendarEvent, Method, build_calendar
-from .models import CalendarFeed, CalendarInvite, InviteStatus
+from .models import CalendarFeed, CalendarInvite, InviteStatus, PendingInvite
+
+PENDING_BATCH = 200  # pending invites the worker handles per transaction
 
 # --- Keys, UIDs and the organizer ------------------------------------------------------------
 
@@ -436,12 +446,83 @@ def _queue_invitation(
 # --- Receivers ---------------------------------------------------------------------------------
 
 
+def _defer_refresh(
+    session, person_id: int, event_key: str, *, changed: bool = False,
+    exclude_item_id: int | None = None, visible_item_id: int | None = None,
+    what_changed: list[str] | None = None,
+) -> None:  # fmt: skip
+    """Ask the mail worker to bring one person's event in line (see ``PendingInvite``)."""
+    session.add(
+        PendingInvite(
+            person_id=person_id,
+            event_key=event_key,
+            changed=changed,
+            exclude_item_id=exclude_item_id,
+            visible_item_id=visible_item_id,
+            what_changed=what_changed or [],
+        )  # fmt: skip
+    )
+    announce_mail_to_write()
+
+
 def _on_place_changed(sender, session, **_extra) -> None:
-    person = sender.registration.person
+    registration = sender.registration
+    if sender.status == SeatStatus.CONFIRMED.value:
+        # The personal page offers the feed at once; the invitation follows from the worker.
+        ensure_feed(session, registration.person)
     if isinstance(sender, DaySeat):
-        refresh_invite(session, person, day_key(sender.day_id))
+        _defer_refresh(session, registration.person_id, day_key(sender.day_id))
     elif isinstance(sender, BreakoutPick):
-        refresh_invite(session, person, item_key(sender.item_id))
+        _defer_refresh(session, registration.person_id, item_key(sender.item_id))
+
+
+def write_pending_invites(session, limit: int = PENDING_BATCH) -> int:
+    """Bring in line up to ``limit`` events that requests left for the mail worker, queueing
+    their invitations, updates and cancellations; returns how many rows were handled.
+
+    Rows for the same person and event are handled once, with every change they describe.
+    The state is read now, so an event confirmed and cancelled before the worker came sends
+    nothing. On PostgreSQL a second worker skips the rows this one holds. Flushes; the caller
+    commits.
+    """
+    rows = session.scalars(
+        select(PendingInvite)
+        .order_by(PendingInvite.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    batches: dict[tuple[int, str], list[PendingInvite]] = {}
+    for row in rows:
+        batches.setdefault((row.person_id, row.event_key), []).append(row)
+    for (person_id, event_key), batch in batches.items():
+        person = session.get(Person, person_id)
+        visible = [row.visible_item_id for row in batch if row.visible_item_id is not None]
+        if person is not None and all(_may_see(session, person, item_id) for item_id in visible):
+            lines = list(dict.fromkeys(line for row in batch for line in row.what_changed))
+            excluded = [row.exclude_item_id for row in batch if row.exclude_item_id is not None]
+            try:
+                with session.begin_nested():
+                    refresh_invite(
+                        session, person, event_key,
+                        changed=any(row.changed for row in batch),
+                        exclude_item_id=excluded[-1] if excluded else None,
+                        what_changed=lines,
+                    )  # fmt: skip
+            except Exception:  # one broken event must not hold up everyone else's mail
+                current_app.logger.exception(
+                    "Could not bring %s in line for person %s", event_key, person_id
+                )
+        for row in batch:
+            session.delete(row)
+    session.flush()
+    return len(rows)
+
+
+def _may_see(session, person: Person, item_id: int) -> bool:
+    item = session.get(AgendaItem, item_id)
+    if item is None:
+        return True  # deleted since: the day invitation no longer lists it
+    return agenda.can_see_item(_viewer_for(session, person, item.day.forum), item)
 
 
 def _people(session, person_ids) -> list[Person]:
@@ -522,25 +603,32 @@ def _on_agenda_changed(sender: AgendaChange, session, **_extra) -> None:
     lines = describe_change(sender, _zone(item.day.forum))
     if item.kind == ItemKind.BREAKOUT:
         key = item_key(item.id)
-        for person in _people(session, _invited(session, key) | _picked(session, item.id)):
-            refresh_invite(session, person, key, changed=True, gone=gone, what_changed=lines)
+        people = _invited(session, key) | _picked(session, item.id)
+        if gone:
+            # The session is about to be deleted: its cancellations are written now, while
+            # it still exists to describe.
+            for person in _people(session, people):
+                refresh_invite(session, person, key, changed=True, gone=True, what_changed=lines)
+        else:
+            for person_id in sorted(people):
+                _defer_refresh(session, person_id, key, changed=True, what_changed=lines)
         return
-    # Other sessions are listed in the day invitation's description: send the day again.
+    # Other sessions are listed in the day invitation's description: the worker sends the day
+    # again to everyone on it who may see the session.
     key = day_key(item.day_id)
     lines = [f"“{sender.item_title}” changed."] + lines
-    for person in _people(session, _invited(session, key) | _seated(session, item.day_id)):
-        if agenda.can_see_item(_viewer_for(session, person, item.day.forum), item):
-            refresh_invite(
-                session, person, key, changed=True,
-                exclude_item_id=item.id if gone else None, what_changed=lines,
-            )  # fmt: skip
+    for person_id in sorted(_invited(session, key) | _seated(session, item.day_id)):
+        _defer_refresh(
+            session, person_id, key, changed=True, exclude_item_id=item.id if gone else None,
+            visible_item_id=None if gone else item.id, what_changed=lines,
+        )  # fmt: skip
 
 
 def _on_day_changed(sender: ForumDay, session, **_extra) -> None:
     key = day_key(sender.id)
     lines = ["The day's date or times changed."]
-    for person in _people(session, _invited(session, key) | _seated(session, sender.id)):
-        refresh_invite(session, person, key, changed=True, what_changed=lines)
+    for person_id in sorted(_invited(session, key) | _seated(session, sender.id)):
+        _defer_refresh(session, person_id, key, changed=True, what_changed=lines)
 
 
 def register_calendar(app: Flask) -> None:
@@ -549,6 +637,7 @@ def register_calendar(app: Flask) -> None:
     place_changed.connect(_on_place_changed)
     agenda_changed.connect(_on_agenda_changed)
     day_changed.connect(_on_day_changed)
+    register_mail_writer(write_pending_invites)
 
 
 # --- Feeds -----------------------------------------------------------------------------------

@@ -111,6 +111,46 @@ def retry_delay(attempts: int) -> timedelta:
     return min(FIRST_RETRY_DELAY * 2 ** max(attempts - 1, 0), LONGEST_RETRY_DELAY)
 
 
+# Functions that write mail the requests left for the worker, e.g. calendar invitations: each
+# takes the session, queues what is due through the outbox and returns how many items it
+# handled (fewer than its batch when it is done). See ``register_mail_writer``.
+_MAIL_WRITERS: list[Callable[[object], int]] = []
+
+
+def register_mail_writer(write: Callable[[object], int]) -> None:
+    """Have ``deliver_due`` call ``write(session)`` before it sends, so work a request left to
+    the worker (building calendar invitations for a registration or an agenda change) becomes
+    outbox messages first. A feature above mail registers here, as mail cannot import it."""
+    if write not in _MAIL_WRITERS:
+        _MAIL_WRITERS.append(write)
+
+
+def announce_mail_to_write() -> None:
+    """Tell the development mode (``MAIL_SEND_AFTER_REQUEST``) that this request left mail for
+    a writer, as a queued message does."""
+    if has_request_context():
+        g.outbox_written = True
+
+
+def _write_deferred_mail(session, should_stop: Callable[[], bool] | None) -> int:
+    """Run every mail writer until it has nothing left; each batch commits on its own. A writer
+    that fails is logged and skipped, so it never holds up the mail already queued."""
+    written = 0
+    for write in _MAIL_WRITERS:
+        while should_stop is None or not should_stop():
+            try:
+                handled = write(session)
+                session.commit()
+            except Exception:
+                session.rollback()
+                current_app.logger.exception("Writing deferred mail failed; it is tried again")
+                break
+            written += handled
+            if handled == 0:
+                break
+    return written
+
+
 def deliver_due(
     session,
     now: datetime | None = None,
@@ -118,7 +158,8 @@ def deliver_due(
     *,
     should_stop: Callable[[], bool] | None = None,
 ) -> DeliveryReport:
-    """Send up to ``limit`` pending messages whose ``next_attempt_at`` is not after ``now``.
+    """Write the mail requests left to the worker (``register_mail_writer``), then send up to
+    ``limit`` pending messages whose ``next_attempt_at`` is not after ``now``.
 
     Commits after every claim and every result (see the module docstring), so call it with no
     unit of work of your own in progress. Needs an app context (Flask-Mail's settings) and
@@ -129,6 +170,7 @@ def deliver_due(
     sender = current_app.extensions["mail"].default_sender
     if not sender:
         raise RuntimeError("Set MAIL_DEFAULT_SENDER: mail cannot be sent without a From address")
+    _write_deferred_mail(session, should_stop)
     clock = (lambda: now) if now is not None else utcnow
     max_attempts = int(current_app.config.get("MAIL_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
     report = DeliveryReport()

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from icalendar import Calendar
 
 from forumapp.calendar.models import CalendarInvite
+from forumapp.calendar.services import write_pending_invites
 from forumapp.core.models import Forum
 from forumapp.extensions import db
 from forumapp.mail.models import OutboxMessage
@@ -59,8 +60,17 @@ def setup(app):
         return built
 
 
+def write_pending() -> None:
+    """What the mail worker does first: turn the events requests left pending into mail."""
+    while write_pending_invites(db.session):
+        pass
+    db.session.flush()
+
+
 def calendar_mail(to_email: str | None = None) -> list[OutboxMessage]:
-    """Calendar emails in the outbox, oldest first (optionally to one address)."""
+    """Calendar emails in the outbox once the worker has written them, oldest first (optionally
+    to one address)."""
+    write_pending()
     query = sa.select(OutboxMessage).where(OutboxMessage.kind.like("calendar%"))
     if to_email is not None:
         query = query.where(OutboxMessage.to_email == to_email)
@@ -89,6 +99,7 @@ def only_event(calendar: Calendar):
 
 
 def invite_of(person_id: int, event_key: str) -> CalendarInvite | None:
+    write_pending()
     return db.session.scalar(
         sa.select(CalendarInvite).filter_by(person_id=person_id, event_key=event_key)
     )

@@ -18,7 +18,16 @@ from forumapp.registration import services as registration
 
 from .. import builders as build
 from ..conftest import csrf_token
-from .conftest import NOW, TRICKY, ZONE, add_team_member, invite_of, only_event, parse
+from .conftest import (
+    NOW,
+    TRICKY,
+    ZONE,
+    add_team_member,
+    invite_of,
+    only_event,
+    parse,
+    write_pending,
+)
 
 HOST = "127.0.0.1"
 
@@ -163,6 +172,7 @@ def _team_member_with_a_pick_and_a_waitlisted_pick(setup) -> Person:
             now=NOW,
         )  # fmt: skip
     registration.choose_breakout(db.session, result.registration, full, join_waitlist=True, now=NOW)
+    write_pending()  # the mail worker sends the invitations
     db.session.commit()
     return person
 
@@ -182,6 +192,7 @@ def test_the_personal_feed_holds_confirmed_days_and_picks_with_the_invitations_u
         from .test_invitations import _edit
 
         _edit(item, start=time(10, 45), end=time(12))
+        write_pending()
         db.session.commit()
         path = _feed_path(person)
         expected = {

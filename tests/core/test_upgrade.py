@@ -19,7 +19,7 @@ from forumapp.agenda.models import (
     SpeakerAvailability,
     SpeakerForumStatus,
 )
-from forumapp.calendar.models import CalendarFeed, CalendarInvite
+from forumapp.calendar.models import CalendarFeed, CalendarInvite, PendingInvite
 from forumapp.checkin import services as checkin_services
 from forumapp.checkin.models import BreakoutAttendance, CheckIn
 from forumapp.core import audit
@@ -117,6 +117,14 @@ def _add_activity() -> None:
         alternatives=[{"content_type": "text/calendar", "content": "BEGIN:VCALENDAR"}],
     )
     db.session.add(CalendarFeed(person_id=person.id))
+    db.session.add(
+        PendingInvite(
+            person_id=person.id,
+            event_key=f"day-{day.id}",
+            changed=True,
+            what_changed=["The day's date or times changed."],
+        )  # fmt: skip
+    )
     db.session.add(
         CalendarInvite(
             person_id=person.id,

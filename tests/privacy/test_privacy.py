@@ -64,6 +64,7 @@ def world(app, photo_dir):
         panel = db.session.get(AgendaItem, built.items["Panel"])
         db.session.add(AgendaItemSpeaker(item=panel, speaker=speaker, role="panelist"))
         calendar_services.ensure_feed(db.session, ana)
+        calendar_services.write_pending_invites(db.session)  # the mail worker's invitations
         db.session.add(
             BreakoutAttendance(
                 registration=registration, item_id=built.items["Breakout 1"], choice="confirmed"
