@@ -224,7 +224,7 @@ PUBLIC_REGISTRANTS = 36
 
 
 def _load_activity(session, report: DemoReport, program: Program, teams: list[Team]) -> None:
-    """Registrations, breakout picks and (for the forum already held) check-ins.
+    """Registrations, breakout picks and (for the forum already held) check-ins and feedback.
 
     Written through the registration and check-in services so seat counters and waitlists are
     exactly what the app would have produced; the emails those services queue are dropped,
@@ -232,6 +232,7 @@ def _load_activity(session, report: DemoReport, program: Program, teams: list[Te
     """
     with _signals_muted():
         _register_and_check_in(session, report, program, teams)
+        _answer_feedback(session, report, program)
 
 
 @contextmanager
@@ -312,6 +313,95 @@ def _register_and_check_in(session, report, program, teams) -> None:
             report.count("registration")
     session.flush()
     session.execute(OutboxMessage.__table__.delete().where(OutboxMessage.id > last_message))
+
+
+# Feedback on the forum already held, as attendees write it: varied wording on shared themes,
+# so the topic groups show what several teams raised.
+MOST_USEFUL = [
+    "Hearing how Buncombe County runs its peer navigator program",
+    "Mapping our county's assets together with the health department",
+    "Time with the other teams' project managers",
+    "The panel on jail-based treatment",
+    "Concrete examples of data sharing agreements",
+]
+SHOULD_CHANGE = [
+    "More time for team planning, fewer presentations",
+    "Send the slides before the forum",
+    "The breakout rooms were too small",
+    "Start a little later so people can drive in from the west",
+]
+SESSION_COMMENTS = [
+    "Practical and specific; we will use the asset map template.",
+    "Too much material for the time we had.",
+    "Great speakers, I wish there had been more time for questions.",
+    "Would like a follow-up on this at the next forum.",
+]
+TOPIC_THEMES = [
+    ["Naloxone distribution in county jails", "Naloxone access for people leaving jail",
+     "Getting naloxone into the jail at release"],
+    ["Sharing data between health and law enforcement", "Data sharing agreements with police",
+     "How to share data safely across agencies"],
+    ["Funding peer support specialists", "Sustainable funding for peer support",
+     "Paying peer support workers with settlement funds"],
+    ["Transportation to treatment in rural areas", "Rides to treatment for rural residents"],
+    ["Stigma among first responders", "Reducing stigma in EMS and police"],
+]  # fmt: skip
+
+
+def _answer_feedback(session, report: DemoReport, program: Program) -> None:
+    """Two in three attendees of the forum already held answer its feedback form, two days
+    after it, and name a topic for the next forum; the topics are grouped."""
+    from .checkin.models import CheckIn
+    from .feedback import collection, topics
+    from .feedback.models import FeedbackWindow
+    from .registration.models import Registration
+
+    held = [forum for forum in program.forums if forum.status == ForumStatus.CLOSED]
+    for forum in held:
+        if session.scalar(select(FeedbackWindow.id).where(FeedbackWindow.forum_id == forum.id)):
+            continue
+        opened = local_instant(forum.days[-1].date, time(17), TIME_ZONE)
+        session.add(
+            FeedbackWindow(
+                forum_id=forum.id, opened_at=opened, closes_at=opened + timedelta(days=14)
+            )
+        )
+        session.flush()
+        report.count("feedback_window")
+        attendees = session.scalars(
+            select(Registration)
+            .where(
+                Registration.forum_id == forum.id,
+                Registration.id.in_(select(CheckIn.registration_id)),
+            )
+            .order_by(Registration.id)
+        ).all()
+        for index, registration_ in enumerate(attendees):
+            if index % 3 == 2:
+                continue  # not everyone answers
+            sessions = {
+                item.id: collection.SessionAnswer(
+                    rating=3 + (index + number) % 3,
+                    comment=SESSION_COMMENTS[(index + number) % len(SESSION_COMMENTS)]
+                    if (index + number) % 4 == 0
+                    else "",
+                )
+                for number, item in enumerate(collection.sessions_attended(session, registration_))
+            }
+            theme = TOPIC_THEMES[index % len(TOPIC_THEMES)]
+            answers = collection.FeedbackInput(
+                overall_rating=3 + index % 3,
+                sessions=sessions,
+                most_useful=MOST_USEFUL[index % len(MOST_USEFUL)] if index % 2 == 0 else "",
+                should_change=SHOULD_CHANGE[index % len(SHOULD_CHANGE)] if index % 3 == 0 else "",
+                topics=[theme[(index // len(TOPIC_THEMES)) % len(theme)]],
+                anonymous=index % 5 == 4,
+            )
+            collection.save_response(
+                session, registration_, answers, now=opened + timedelta(days=2, minutes=index)
+            )
+            report.count("feedback_response")
+        topics.regroup(session, forum)
 
 
 def _load_teams(session, report: DemoReport, program: Program) -> list[Team]:

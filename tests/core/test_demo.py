@@ -152,3 +152,26 @@ def _check_activity(forums):
     public_day = forums[-1].days[0]
     assert public_day.seats_taken >= 30
     assert count(OutboxMessage) == 0
+
+
+def test_faculty_find_feedback_and_topics_from_several_teams_on_the_forum_already_held(demo_app):
+    from forumapp.feedback import topics
+    from forumapp.feedback.models import FeedbackResponse
+
+    with demo_app.app_context():
+        held = db.session.scalar(sa.select(Forum).where(Forum.number == 1))
+        responses = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(FeedbackResponse)
+            .where(FeedbackResponse.forum_id == held.id)
+        )
+        groups = topics.topic_groups(db.session, held)
+        forum_id = held.id
+    assert responses >= 30
+    assert len(groups) == 5 and all(row.flagged for row in groups)  # raised by several teams
+    faculty = demo_app.test_client()
+    assert sign_in(faculty, "faculty@forums.example.org", "demo-faculty-pass").status_code == 302
+    summary = faculty.get(f"/staff/forums/{forum_id}/feedback").get_data(as_text=True)
+    assert "Hearing how Buncombe County runs its peer navigator program" in summary
+    page = faculty.get(f"/staff/forums/{forum_id}/topics").get_data(as_text=True)
+    assert "Naloxone" in page

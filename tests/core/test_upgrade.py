@@ -74,7 +74,15 @@ def _add_activity() -> None:
     """What running the program adds after the demo: feedback, tickets, mail, calendars..."""
     forum = db.session.scalar(sa.select(Forum).order_by(Forum.number))
     day = forum.days[0]
-    check_in = db.session.scalar(sa.select(CheckIn).where(CheckIn.day_id == day.id).limit(1))
+    # Someone who came but has not answered the demo's feedback yet.
+    check_in = db.session.scalar(
+        sa.select(CheckIn)
+        .where(
+            CheckIn.day_id == day.id,
+            CheckIn.registration_id.not_in(sa.select(FeedbackResponse.registration_id)),
+        )
+        .limit(1)
+    )
     registration = check_in.registration
     person = registration.person
     pick = db.session.scalar(
@@ -138,13 +146,15 @@ def _add_activity() -> None:
             registration=registration, item_id=item.id, scanned_by_id=staff.id, choice="confirmed"
         )
     )
-    window = FeedbackWindow(
+    window = db.session.scalar(
+        sa.select(FeedbackWindow).where(FeedbackWindow.forum_id == forum.id)
+    ) or FeedbackWindow(
         forum_id=forum.id,
         opened_at=check_in.checked_in_at,
         closes_at=check_in.checked_in_at + timedelta(days=7),
-        reviewer_id=staff.id,
-        summary="We heard you.",
     )
+    window.reviewer_id = staff.id
+    window.summary = "We heard you."
     group = TopicGroup(forum_id=forum.id, label="naloxone access", note="Raised twice")
     response = FeedbackResponse(
         forum_id=forum.id,
