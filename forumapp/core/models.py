@@ -120,6 +120,11 @@ class Forum(db.Model):
     )
 
     @property
+    def ref(self) -> str:
+        """``forum:<id>``: how mail (``OutboxMessage.about``) refers to this forum."""
+        return f"forum:{self.id}"
+
+    @property
     def is_published(self) -> bool:
         return self.status != ForumStatus.DRAFT
 

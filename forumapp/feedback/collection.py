@@ -22,8 +22,7 @@ from ..checkin.models import BreakoutAttendance, CheckIn
 from ..core.clock import local_instant, utcnow
 from ..core.links import absolute_url, personal_token
 from ..core.models import Forum, ForumDay, ForumStatus, Person, Team, TeamMembership
-from ..mail.models import OutboxMessage
-from ..mail.outbox import queue_email_to_person
+from ..mail.outbox import queue_email_to_person, was_sent
 from ..registration.models import BreakoutPick, Registration, SeatStatus
 from .models import FeedbackResponse, FeedbackWindow, SessionRating, TopicSuggestion
 
@@ -585,15 +584,7 @@ def attendee_count(session, forum: Forum) -> int:
 
 def invited_person_ids(session, forum: Forum) -> set[int]:
     """People already sent (or with a queued) invitation to this forum's feedback."""
-    return set(
-        session.scalars(
-            select(OutboxMessage.person_id).where(
-                OutboxMessage.kind == INVITATION_KIND,
-                OutboxMessage.subject == invitation_subject(forum),
-                OutboxMessage.person_id.is_not(None),
-            )
-        )
-    )
+    return was_sent(session, INVITATION_KIND, forum.ref)
 
 
 def _require_open(session, forum: Forum, now) -> FeedbackWindow:
@@ -654,6 +645,7 @@ def _queue(session, template, kind, subject, person, forum, window) -> None:
         person,
         kind=kind,
         subject=subject,
+        about=forum.ref,
         forum=forum,
         program=forum.program,
         closes_at=window.closes_at,

@@ -31,10 +31,14 @@ class OutboxMessage(db.Model):
     __table_args__ = (
         CheckConstraint(values_check("status", MessageStatus), name="status_known"),
         Index("ix_outbox_message_due", "status", "next_attempt_at"),
+        Index("ix_outbox_message_kind_about", "kind", "about"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))
+    # What the message is about, for callers that send one per person and thing (e.g.
+    # ``forum:5`` for a forum's invitation), so renaming the thing does not send it again.
+    about: Mapped[str | None] = mapped_column(String(60))
     person_id: Mapped[int | None] = mapped_column(
         ForeignKey("person.id", ondelete="SET NULL"), index=True
     )

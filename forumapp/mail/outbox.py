@@ -10,6 +10,7 @@ import base64
 from collections.abc import Callable, Sequence
 
 from flask import render_template
+from sqlalchemy import select
 
 from ..core.erasure import is_erased_address
 from ..core.models import Person
@@ -49,6 +50,7 @@ def queue_email(
     to_name: str = "",
     kind: str = "general",
     person_id: int | None = None,
+    about: str | None = None,
     alternatives: Sequence[dict] = (),
     attachments: Sequence[dict] = (),
 ) -> OutboxMessage | None:
@@ -57,6 +59,9 @@ def queue_email(
     Nothing is stored for an erased person's placeholder address (``None`` is returned): their
     seats still count, so they are still among the people that waitlists and agenda changes
     reach, but nobody can read that mail.
+
+    ``about`` names what the message is about (``forum:5``) for callers that send something
+    once per person and thing and look for it again (``was_sent``).
 
     An attachment is ``{"filename", "content_type", "content"}`` with text content, or with
     ``"content_base64"`` instead of ``"content"`` for binary data. With a ``"content_id"`` it is
@@ -73,6 +78,7 @@ def queue_email(
     message = OutboxMessage(
         kind=kind,
         person_id=person_id,
+        about=about,
         to_email=to_email,
         to_name=to_name,
         subject=subject,
@@ -88,11 +94,12 @@ def queue_email(
 
 def queue_templated_email(
     session, template: str, *, to_email: str, to_name: str = "", kind: str, subject: str,
-    person_id: int | None = None, attachments: Sequence[dict] = (), **context,
+    person_id: int | None = None, about: str | None = None, attachments: Sequence[dict] = (),
+    **context,
 ) -> OutboxMessage:  # fmt: skip
     """Render ``templates/mail/<template>.txt`` and ``.html`` and queue the message.
 
-    ``attachments`` as for ``queue_email``.
+    ``about`` and ``attachments`` as for ``queue_email``.
     """
     context = {"subject": subject, "to_name": to_name, **context}
     return queue_email(
@@ -104,6 +111,7 @@ def queue_templated_email(
         html_body=render_template(f"mail/{template}.html", **context),
         kind=kind,
         person_id=person_id,
+        about=about,
         attachments=attachments,
     )
 
@@ -122,4 +130,17 @@ def queue_email_to_person(
         subject=subject,
         person=person,
         **context,
+    )
+
+
+def was_sent(session, kind: str, about: str) -> set[int]:
+    """The people sent (or with queued) a message of ``kind`` about ``about``."""
+    return set(
+        session.scalars(
+            select(OutboxMessage.person_id).where(
+                OutboxMessage.kind == kind,
+                OutboxMessage.about == about,
+                OutboxMessage.person_id.is_not(None),
+            )
+        )
     )

@@ -17,8 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from ..core.emails import InvalidEmail, normalise_email
 from ..core.models import Forum, ForumStatus, Person, Program, Team, TeamMembership, TeamRole
-from ..mail.models import OutboxMessage
-from ..mail.outbox import queue_email_to_person
+from ..mail.outbox import queue_email_to_person, was_sent
 from . import services
 
 MAX_ROSTER_ROWS = 5000
@@ -462,15 +461,7 @@ class InvitationResult:
 
 def invited_person_ids(session, forum: Forum) -> set[int]:
     """People who were already sent (or have queued) this forum's team invitation."""
-    return set(
-        session.scalars(
-            select(OutboxMessage.person_id).where(
-                OutboxMessage.kind == INVITATION_KIND,
-                OutboxMessage.subject == invitation_subject(forum),
-                OutboxMessage.person_id.is_not(None),
-            )
-        )
-    )
+    return was_sent(session, INVITATION_KIND, forum.ref)
 
 
 def send_team_invitations(
@@ -511,6 +502,7 @@ def send_team_invitations(
             person,
             kind=INVITATION_KIND,
             subject=invitation_subject(forum),
+            about=forum.ref,
             forum=forum,
             program=forum.program,
             team=membership.team,

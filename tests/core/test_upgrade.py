@@ -115,6 +115,15 @@ def _add_activity() -> None:
             changes={"room": ["Room A", "Room B"]},
         )
     )
+    queue_email(  # as the team invitations were stored before they said what they are about
+        db.session,
+        to_email=person.email,
+        to_name=person.name,
+        subject=f"You're invited: {forum.title}",
+        text_body="Register for the forum.",
+        kind="team_invitation",
+        person_id=person.id,
+    )
     queue_email(
         db.session,
         to_email=person.email,
@@ -252,3 +261,13 @@ def _check_new_columns(connection, upgraded: sa.MetaData, old_schema: sa.MetaDat
         assert set(values("agenda_item", "provenance")) == {""}
     if added("speaker", "photo_filename"):
         assert set(values("speaker", "photo_filename")) == {None}
+    if added("outbox_message", "about"):
+        # Invitations sent before say which forum they were about, from their subject.
+        outbox, forum = upgraded.tables["outbox_message"], upgraded.tables["forum"]
+        invitations = connection.execute(
+            sa.select(outbox.c.about, outbox.c.subject).where(outbox.c.kind == "team_invitation")
+        ).all()
+        titles = dict(connection.execute(sa.select(forum.c.id, forum.c.title)).all())
+        assert invitations
+        for about, subject in invitations:
+            assert subject == f"You're invited: {titles[int(about.removeprefix('forum:'))]}"
