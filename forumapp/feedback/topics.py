@@ -24,6 +24,7 @@ from ..agenda.models import AgendaItem, ItemKind, ItemStatus
 from ..core.clock import local_instant
 from ..core.database import is_storable_text
 from ..core.models import Forum, ForumStatus, Team
+from ..registration.services import program_teams
 from . import grouping
 from .models import TopicGroup, TopicStatus, TopicSuggestion
 
@@ -77,13 +78,6 @@ class SuggestionInput(NamedTuple):
 
 def _tidy(text: str | None) -> str:
     return " ".join((text or "").split())
-
-
-def program_teams(session, forum: Forum) -> list[Team]:
-    """The teams of the forum's program, by name."""
-    return list(
-        session.scalars(select(Team).where(Team.program_id == forum.program_id).order_by(Team.name))
-    )
 
 
 def add_suggestions(session, forum: Forum, items: list) -> list[TopicSuggestion]:

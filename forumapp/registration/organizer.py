@@ -222,12 +222,6 @@ def _slots(session, forum: Forum, breakouts: list[AgendaItem]) -> list[Slot]:
     return sorted(slots_by_start.values(), key=lambda s: (s.day.date, s.starts_at))
 
 
-def _program_teams(session, forum: Forum) -> list[Team]:
-    return list(
-        session.scalars(select(Team).where(Team.program_id == forum.program_id).order_by(Team.name))
-    )
-
-
 def forum_overview(
     session, forum: Forum, search: str = "", page: int = 1, per_page: int = PER_PAGE
 ) -> ForumOverview:
@@ -243,7 +237,7 @@ def forum_overview(
     ]
     breakouts = _breakouts(session, forum)
     slots = _slots(session, forum, breakouts)
-    teams = _program_teams(session, forum)
+    teams = services.program_teams(session, forum)
     coverage = _coverage(session, forum, teams, slots)
     people = _registration_page(
         session, forum, teams, {item.id: item for item in breakouts}, search, page, per_page
@@ -449,9 +443,8 @@ def registrations_csv(session, forum: Forum) -> Iterator[str]:
     def rows():
         items = {item.id: item for item in _breakouts(session, forum)}
         registrations = session.scalars(_registrations_by_name(_search_conditions(forum, ""))).all()
-        for row in _registration_rows(
-            session, forum, _program_teams(session, forum), items, registrations, page_only=False
-        ):
+        teams = services.program_teams(session, forum)
+        for row in _registration_rows(session, forum, teams, items, registrations, page_only=False):
             yield [
                 row.person.name,
                 row.person.email,

@@ -334,6 +334,13 @@ def _days_of(forum: Forum, day_ids: list[int]) -> list[ForumDay]:
     return days
 
 
+def program_teams(session, forum: Forum) -> list[Team]:
+    """The teams of the forum's program, by name."""
+    return list(
+        session.scalars(select(Team).where(Team.program_id == forum.program_id).order_by(Team.name))
+    )
+
+
 def is_team_member(session, person: Person, forum: Forum) -> bool:
     """True when the person is on a roster of one of the forum's program's teams."""
     return (
