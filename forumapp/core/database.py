@@ -86,25 +86,15 @@ def install_sqlite_behaviour() -> None:
             _leave_write_gate(connection.info)
             raise
 
+    # SQLAlchemy sends these events just before it commits or rolls back: end the transaction
+    # here, so the gate opens only once it is over (SQLAlchemy then finds nothing left to do).
     @event.listens_for(Engine, "commit")
     def _on_commit(connection):
-        # SQLAlchemy sends this event just before it commits: commit here, so the gate opens
-        # only once the data is written (its own commit then finds nothing left to do).
-        if connection.info.get(_HELD):
-            dbapi_connection = connection.connection.dbapi_connection
-            try:
-                dbapi_connection.commit()
-            finally:
-                _leave_write_gate(connection.info)
+        _end_transaction_and_leave_gate(connection, "commit")
 
     @event.listens_for(Engine, "rollback")
     def _on_rollback(connection):
-        if connection.info.get(_HELD):
-            dbapi_connection = connection.connection.dbapi_connection
-            try:
-                dbapi_connection.rollback()
-            finally:
-                _leave_write_gate(connection.info)
+        _end_transaction_and_leave_gate(connection, "rollback")
 
     @event.listens_for(Pool, "checkin")
     def _on_checkin(dbapi_connection, record):
@@ -142,6 +132,14 @@ def _enter_write_gate(connection) -> None:
     fcntl.flock(descriptor, fcntl.LOCK_EX)
     info[_HELD] = True
     _gate_holders.count = getattr(_gate_holders, "count", 0) + 1
+
+
+def _end_transaction_and_leave_gate(connection, end: str) -> None:
+    if connection.info.get(_HELD):
+        try:
+            getattr(connection.connection.dbapi_connection, end)()
+        finally:
+            _leave_write_gate(connection.info)
 
 
 def _leave_write_gate(info) -> None:
