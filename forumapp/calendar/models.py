@@ -65,7 +65,9 @@ class PendingInvite(db.Model):
     worker rather than inside the request that changed it: building an invitation is the
     largest part of a registration's work, and an agenda change may concern hundreds of people.
 
-    Several rows for one person and event are handled as one, once.
+    Several rows for one person and event are handled as one, once. Rows whose event could
+    not be brought in line stay, marked failed with the error, until staff try them again from
+    the outbox page.
     """
 
     __tablename__ = "calendar_pending_invite"
@@ -81,3 +83,5 @@ class PendingInvite(db.Model):
     visible_item_id: Mapped[int | None] = mapped_column(Integer)
     what_changed: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(300))

@@ -40,7 +40,8 @@ edit leaves nothing. The mail worker (``deliver_due``, through ``register_mail_w
 runs ``write_pending_invites``: rows for the same person and event become one email that reads
 the state of that moment, so a seat taken and given back before it came sends nothing, and two
 quick edits make one update naming both. Only the deletion of a session is written at once,
-while the session still exists to describe.
+while the session still exists to describe. An event that cannot be written keeps its rows,
+marked failed, and the outbox page shows them with the error and a button to try again.
 
 Creating a session on a published forum sends no signal, so day invitations learn of new
 sessions at the next change; the feeds are always current.
@@ -55,7 +56,7 @@ from email.utils import parseaddr
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, render_template
-from sqlalchemy import select
+from sqlalchemy import delete, func, select, update
 
 from ..agenda import services as agenda
 from ..agenda.models import AgendaChange, AgendaItem, ItemKind, ItemStatus
@@ -64,7 +65,12 @@ from ..core.clock import local_instant, to_local, utcnow
 from ..core.links import absolute_url
 from ..core.models import Forum, ForumDay, ForumStatus, Person, Program
 from ..core.templating import format_date, format_local_time
-from ..mail.delivery import announce_mail_to_write, register_mail_writer
+from ..mail.delivery import (
+    MailWriter,
+    UnwrittenMail,
+    announce_mail_to_write,
+    register_mail_writer,
+)
 from ..mail.outbox import queue_email
 from ..registration.models import BreakoutPick, DaySeat, Registration, SeatStatus
 from ..registration.services import is_team_member, personal_link
@@ -482,11 +488,13 @@ def write_pending_invites(session, limit: int = PENDING_BATCH) -> int:
 
     Rows for the same person and event are handled once, with every change they describe.
     The state is read now, so an event confirmed and cancelled before the worker came sends
-    nothing. On PostgreSQL a second worker skips the rows this one holds. Flushes; the caller
-    commits.
+    nothing. An event that cannot be brought in line keeps its rows, marked failed with the
+    error (``unwritten_invites``), and the others go on. On PostgreSQL a second worker skips
+    the rows this one holds. Flushes; the caller commits.
     """
     rows = session.scalars(
         select(PendingInvite)
+        .where(PendingInvite.failed_at.is_(None))
         .order_by(PendingInvite.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -495,27 +503,134 @@ def write_pending_invites(session, limit: int = PENDING_BATCH) -> int:
     for row in rows:
         batches.setdefault((row.person_id, row.event_key), []).append(row)
     for (person_id, event_key), batch in batches.items():
-        person = session.get(Person, person_id)
-        visible = [row.visible_item_id for row in batch if row.visible_item_id is not None]
-        if person is not None and all(_may_see(session, person, item_id) for item_id in visible):
-            lines = list(dict.fromkeys(line for row in batch for line in row.what_changed))
-            excluded = [row.exclude_item_id for row in batch if row.exclude_item_id is not None]
-            try:
-                with session.begin_nested():
-                    refresh_invite(
-                        session, person, event_key,
-                        changed=any(row.changed for row in batch),
-                        exclude_item_id=excluded[-1] if excluded else None,
-                        what_changed=lines,
-                    )  # fmt: skip
-            except Exception:  # one broken event must not hold up everyone else's mail
-                current_app.logger.exception(
-                    "Could not bring %s in line for person %s", event_key, person_id
-                )
-        for row in batch:
-            session.delete(row)
+        error = _write_batch(session, person_id, event_key, batch)
+        if error is None:
+            _forget(session, person_id, event_key, batch)
+        else:
+            now = utcnow()
+            for row in batch:
+                row.failed_at, row.last_error = now, error
     session.flush()
     return len(rows)
+
+
+def _write_batch(session, person_id: int, event_key: str, batch: list[PendingInvite]) -> str | None:
+    """Bring one person's event in line with every change in ``batch``; the error, or None."""
+    person = session.get(Person, person_id)
+    visible = [row.visible_item_id for row in batch if row.visible_item_id is not None]
+    if person is None or not all(_may_see(session, person, item_id) for item_id in visible):
+        return None
+    lines = list(dict.fromkeys(line for row in batch for line in row.what_changed))
+    excluded = [row.exclude_item_id for row in batch if row.exclude_item_id is not None]
+    try:
+        with session.begin_nested():
+            refresh_invite(
+                session, person, event_key,
+                changed=any(row.changed for row in batch),
+                exclude_item_id=excluded[-1] if excluded else None,
+                what_changed=lines,
+            )  # fmt: skip
+    except Exception as exc:  # one broken event must not hold up everyone else's mail
+        current_app.logger.exception(
+            "Could not bring %s in line for person %s", event_key, person_id
+        )
+        return f"{type(exc).__name__}: {exc}"[:300]
+    return None
+
+
+def _forget(session, person_id: int, event_key: str, batch: list[PendingInvite]) -> None:
+    """Drop the rows just handled and the event's earlier failed ones: it is in line now. Rows
+    another request added since stay, as their change may have come after the state was read."""
+    for row in batch:
+        session.delete(row)
+    session.execute(
+        delete(PendingInvite).where(
+            PendingInvite.person_id == person_id,
+            PendingInvite.event_key == event_key,
+            PendingInvite.failed_at.is_not(None),
+        )
+    )
+
+
+def waiting_invites(session) -> int:
+    """How many calendar updates wait for the mail worker (failed ones not counted)."""
+    return session.scalar(
+        select(func.count()).select_from(PendingInvite).where(PendingInvite.failed_at.is_(None))
+    )
+
+
+FAILURES_SHOWN = 50
+
+
+def unwritten_invites(session, limit: int = FAILURES_SHOWN) -> list[UnwrittenMail]:
+    """The calendar updates that could not be written, one per person and event, newest first."""
+    rows = session.execute(
+        select(PendingInvite.person_id, PendingInvite.event_key,
+               func.max(PendingInvite.failed_at), func.max(PendingInvite.last_error))
+        .where(PendingInvite.failed_at.is_not(None))
+        .group_by(PendingInvite.person_id, PendingInvite.event_key)
+        .order_by(func.max(PendingInvite.failed_at).desc())
+        .limit(limit)
+    ).all()  # fmt: skip
+    people = {person.id: person for person in _people(session, [row[0] for row in rows])}
+    return [
+        UnwrittenMail(
+            about=f"{_who(people.get(person_id))}: {_what(session, event_key)}",
+            error=error or "",
+            failed_at=failed_at,
+        )
+        for person_id, event_key, failed_at, error in rows
+    ]
+
+
+def _who(person: Person | None) -> str:
+    return f"{person.name} <{person.email}>" if person else "someone since erased"
+
+
+def _what(session, event_key: str) -> str:
+    target = _target(session, event_key)
+    if isinstance(target, ForumDay):
+        return _day_summary(target)
+    if isinstance(target, AgendaItem):
+        return f"{target.title}, {_day_summary(target.day)}"
+    return "a session since deleted"
+
+
+def failed_invites(session) -> int:
+    """How many people's calendar events could not be brought in line."""
+    return session.scalar(select(func.count()).select_from(_failed_events().subquery()))
+
+
+def _failed_events():
+    return (
+        select(PendingInvite.person_id, PendingInvite.event_key)
+        .where(PendingInvite.failed_at.is_not(None))
+        .distinct()
+    )
+
+
+def retry_unwritten_invites(session) -> int:
+    """Put the failed calendar updates back in line for the worker; returns how many people's
+    events. Flushes; the caller commits."""
+    count = failed_invites(session)
+    session.execute(
+        update(PendingInvite)
+        .where(PendingInvite.failed_at.is_not(None))
+        .values(failed_at=None, last_error=None)
+    )
+    if count:
+        announce_mail_to_write()
+    return count
+
+
+CALENDAR_WRITER = MailWriter(
+    name="calendar updates",
+    write=write_pending_invites,
+    waiting=waiting_invites,
+    failed=failed_invites,
+    failures=unwritten_invites,
+    retry=retry_unwritten_invites,
+)
 
 
 def _may_see(session, person: Person, item_id: int) -> bool:
@@ -637,7 +752,7 @@ def register_calendar(app: Flask) -> None:
     place_changed.connect(_on_place_changed)
     agenda_changed.connect(_on_agenda_changed)
     day_changed.connect(_on_day_changed)
-    register_mail_writer(write_pending_invites)
+    register_mail_writer(CALENDAR_WRITER)
 
 
 # --- Feeds -----------------------------------------------------------------------------------

@@ -111,18 +111,69 @@ def retry_delay(attempts: int) -> timedelta:
     return min(FIRST_RETRY_DELAY * 2 ** max(attempts - 1, 0), LONGEST_RETRY_DELAY)
 
 
-# Functions that write mail the requests left for the worker, e.g. calendar invitations: each
-# takes the session, queues what is due through the outbox and returns how many items it
-# handled (fewer than its batch when it is done). See ``register_mail_writer``.
-_MAIL_WRITERS: list[Callable[[object], int]] = []
+@dataclass(frozen=True)
+class UnwrittenMail:
+    """Work a mail writer could not turn into mail, kept for staff to see and try again."""
+
+    about: str  # who and what, in staff's words
+    error: str
+    failed_at: datetime
 
 
-def register_mail_writer(write: Callable[[object], int]) -> None:
-    """Have ``deliver_due`` call ``write(session)`` before it sends, so work a request left to
-    the worker (building calendar invitations for a registration or an agenda change) becomes
-    outbox messages first. A feature above mail registers here, as mail cannot import it."""
-    if write not in _MAIL_WRITERS:
-        _MAIL_WRITERS.append(write)
+@dataclass(frozen=True)
+class MailWriter:
+    """Mail that requests leave for the worker to write (e.g. calendar invitations).
+
+    ``write(session)`` queues what is due through the outbox and returns how many items it
+    handled (fewer than its batch when it is done). ``waiting(session)`` counts the items not
+    yet written and ``failed(session)`` the ones that could not be; ``failures(session)`` lists
+    the newest of those, and ``retry(session)`` puts them all back in line, returning how many.
+    The outbox page shows them and offers the retry.
+    """
+
+    name: str  # plural, as staff read it: "calendar updates"
+    write: Callable[[object], int]
+    waiting: Callable[[object], int]
+    failed: Callable[[object], int]
+    failures: Callable[[object], list[UnwrittenMail]]
+    retry: Callable[[object], int]
+
+
+@dataclass(frozen=True)
+class WriterBacklog:
+    """What one mail writer has not written yet, for the outbox page."""
+
+    name: str
+    waiting: int
+    failed: int
+    failures: list[UnwrittenMail]  # the newest of them
+
+
+_MAIL_WRITERS: dict[str, MailWriter] = {}
+
+
+def register_mail_writer(writer: MailWriter) -> None:
+    """Have ``deliver_due`` call ``writer.write(session)`` before it sends, so work a request
+    left to the worker (building calendar invitations for a registration or an agenda change)
+    becomes outbox messages first. A feature above mail registers here, as mail cannot import
+    it. Registering the same name again replaces the writer."""
+    _MAIL_WRITERS[writer.name] = writer
+
+
+def writer_backlogs(session) -> list[WriterBacklog]:
+    """For each mail writer with anything waiting or failed: how many wait, and the failures."""
+    backlogs = []
+    for writer in _MAIL_WRITERS.values():
+        waiting, failed = writer.waiting(session), writer.failed(session)
+        if waiting or failed:
+            failures = writer.failures(session) if failed else []
+            backlogs.append(WriterBacklog(writer.name, waiting, failed, failures))
+    return backlogs
+
+
+def retry_unwritten(session) -> int:
+    """Put every writer's failed items back in line; returns how many. The caller commits."""
+    return sum(writer.retry(session) for writer in _MAIL_WRITERS.values())
 
 
 def announce_mail_to_write() -> None:
@@ -136,10 +187,10 @@ def _write_deferred_mail(session, should_stop: Callable[[], bool] | None) -> int
     """Run every mail writer until it has nothing left; each batch commits on its own. A writer
     that fails is logged and skipped, so it never holds up the mail already queued."""
     written = 0
-    for write in _MAIL_WRITERS:
+    for writer in _MAIL_WRITERS.values():
         while should_stop is None or not should_stop():
             try:
-                handled = write(session)
+                handled = writer.write(session)
                 session.commit()
             except Exception:
                 session.rollback()

@@ -9,7 +9,13 @@ from ..core.auth import role_required
 from ..core.links import hide_personal_links
 from ..core.models import Role
 from ..extensions import db
-from .delivery import install_send_after_request, retry_failed, status_counts
+from .delivery import (
+    install_send_after_request,
+    retry_failed,
+    retry_unwritten,
+    status_counts,
+    writer_backlogs,
+)
 from .forms import RetryForm
 from .models import MessageStatus, OutboxMessage
 
@@ -41,6 +47,7 @@ def message_list():
         status=status,
         statuses=STATUSES,
         counts=status_counts(db.session),
+        backlogs=writer_backlogs(db.session),
         retry_form=RetryForm(back_to_status=status or ""),
     )
 
@@ -85,6 +92,22 @@ def retry_all_failed():
               "success")  # fmt: skip
     else:
         flash("No failed messages to retry.", "info")
+    return _back(form)
+
+
+@bp.post("/retry-unwritten")
+@role_required(Role.ORGANIZER)
+def retry_all_unwritten():
+    form = RetryForm()
+    if not form.validate_on_submit():
+        abort(400)
+    count = retry_unwritten(db.session)
+    db.session.commit()
+    if count:
+        flash(f"{count} update{'' if count == 1 else 's'} the worker could not write "
+              f"{'is' if count == 1 else 'are'} queued to be tried again.", "success")  # fmt: skip
+    else:
+        flash("Nothing failed to be written; nothing to retry.", "info")
     return _back(form)
 
 
