@@ -4,15 +4,13 @@ group's fields have their own ids on the one page."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
 from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..agenda.models import ItemKind
+from ..core.csv_import import csv_file_field
 from .models import TopicStatus
 from .topics import MAX_LABEL, MAX_NOTE
-
-MAX_IMPORT_BYTES = 1024 * 1024
 
 STATUS_LABELS = {
     TopicStatus.OPEN.value: "Open",
@@ -61,14 +59,4 @@ class PromoteForm(FlaskForm):
 
 
 class ImportForm(FlaskForm):
-    file = FileField(
-        "Suggestions file (CSV)",
-        validators=[
-            FileRequired("Choose the CSV file to upload."),
-            FileAllowed(
-                ["csv", "txt", "tsv"],
-                "Choose a .csv file. In your spreadsheet, use Save As → “CSV UTF-8”.",
-            ),
-            FileSize(MAX_IMPORT_BYTES, message="The file must be 1 MB or smaller."),
-        ],
-    )
+    file = csv_file_field("Suggestions file (CSV)")

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from sqlalchemy import select
 
 from ..core.auth import role_required
+from ..core.csv_import import CsvImportError, RowError, decode_csv
 from ..core.models import Forum, Role
 from ..extensions import db
 from . import topics
@@ -227,13 +228,13 @@ def promote(group_id: int):
 def import_csv(forum_id: int):
     forum = db.get_or_404(Forum, forum_id)
     form = ImportForm()
-    errors: list[topics.RowError] = []
+    errors: list[RowError] = []
     if form.validate_on_submit():
         try:
-            text = topics.decode_csv(form.file.data.read())
+            text = decode_csv(form.file.data.read())
             added = topics.import_suggestions_csv(db.session, forum, text)
             topics.regroup(db.session, forum)
-        except topics.SuggestionImportError as error:
+        except CsvImportError as error:
             db.session.rollback()
             errors = error.errors
         else:

@@ -9,9 +9,6 @@ is kept as it is, with its suggestions. Functions take the database session and 
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -22,6 +19,15 @@ from sqlalchemy import func, select
 from ..agenda import services as agenda
 from ..agenda.models import AgendaItem, ItemKind, ItemStatus
 from ..core.clock import local_instant
+from ..core.csv_import import (
+    CsvImportError,
+    RowError,
+    UnreadableLine,
+    cell,
+    csv_rows,
+    header_key,
+    tidy,
+)
 from ..core.database import is_storable_text
 from ..core.models import Forum, ForumStatus, Team
 from ..registration.services import program_teams
@@ -76,10 +82,6 @@ class SuggestionInput(NamedTuple):
     source: str = "api"
 
 
-def _tidy(text: str | None) -> str:
-    return " ".join((text or "").split())
-
-
 def add_suggestions(session, forum: Forum, items: list) -> list[TopicSuggestion]:
     """Store suggestions raised after ``forum`` (not yet grouped: call ``regroup``).
 
@@ -90,7 +92,7 @@ def add_suggestions(session, forum: Forum, items: list) -> list[TopicSuggestion]
     team_ids = {team.id for team in program_teams(session, forum)}
     errors: dict[int, str] = {}
     for index, item in enumerate(items):
-        text = _tidy(item.text) if isinstance(item.text, str) else ""
+        text = tidy(item.text) if isinstance(item.text, str) else ""
         if not text:
             errors[index] = "Write the suggestion's text."
         elif not is_storable_text(text):
@@ -108,7 +110,7 @@ def add_suggestions(session, forum: Forum, items: list) -> list[TopicSuggestion]
     suggestions = [
         TopicSuggestion(
             forum_id=forum.id,
-            text=_tidy(item.text),
+            text=tidy(item.text),
             team_id=item.team_id,
             person_id=item.person_id,
             source=item.source,
@@ -284,7 +286,7 @@ def group_suggestions(session, forum: Forum) -> dict[int, list[SuggestionLine]]:
 
 
 def rename_group(session, group: TopicGroup, label: str) -> TopicGroup:
-    label = _tidy(label)
+    label = tidy(label)
     if not label:
         raise TopicError("Give the group a name.", "label")
     if len(label) > MAX_LABEL:
@@ -342,7 +344,7 @@ def split_group(session, group: TopicGroup, suggestion_ids: list[int], label: st
             "Leave at least one suggestion in the group; to rename it, use Rename.",
             "suggestion_ids",
         )
-    label = _tidy(label) or grouping.label_for([s.text for s in chosen])
+    label = tidy(label) or grouping.label_for([s.text for s in chosen])
     if len(label) > MAX_LABEL:
         raise TopicError(f"Keep the name to {MAX_LABEL} characters.", "label")
     new_group = TopicGroup(forum_id=group.forum_id, label=label, curated=True)
@@ -499,58 +501,16 @@ def promote_group(session, group: TopicGroup, kind: str = ItemKind.BREAKOUT.valu
 # --- CSV import ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class RowError:
-    """What is wrong on one line of an uploaded file (line 1 is the header row)."""
-
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"Line {self.line}: {self.message}"
-
-
-class SuggestionImportError(TopicError):
-    """Nothing was imported; ``errors`` lists every problem, in line order."""
-
-    def __init__(self, errors: list[RowError]):
-        super().__init__("Nothing was imported. " + " ".join(str(e) for e in errors[:5]))
-        self.errors = errors
-
-
 _TEXT_COLUMNS = {"text", "topic", "suggestion", "topicsuggestion", "issue", "idea"}
 _TEAM_COLUMNS = {"team", "teamname", "county", "community"}
 # Words teams are named with and often left out: "Wake County Team" is "wake".
 _TEAM_FILLER = {"county", "team", "town", "city", "of", "the", "and", "community"}
-_SAVE_AS_CSV = "In your spreadsheet, choose Save As → “CSV UTF-8” and upload that file."
-
-
-def _letters(text: str) -> str:
-    return re.sub(r"[^a-z]", "", text.lower())
 
 
 def _team_key(name: str) -> str:
     words = re.findall(r"[a-z0-9]+", name.lower())
     kept = [word for word in words if word not in _TEAM_FILLER]
     return " ".join(kept or words)
-
-
-def decode_csv(raw: bytes) -> str:
-    """The text of an uploaded CSV file (UTF-8 with or without BOM, or UTF-16 with a BOM)."""
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        encoding = "utf-16"
-    elif b"\x00" in raw:
-        raise SuggestionImportError(
-            [RowError(1, f"This is not a CSV text file (perhaps a workbook). {_SAVE_AS_CSV}")]
-        )
-    else:
-        encoding = "utf-8-sig"
-    try:
-        return raw.decode(encoding)
-    except UnicodeDecodeError:
-        raise SuggestionImportError(
-            [RowError(1, f"The file is not UTF-8 text. {_SAVE_AS_CSV}")]
-        ) from None
 
 
 class _TeamFinder:
@@ -566,7 +526,7 @@ class _TeamFinder:
         key = _team_key(written)
         found = self.by_key.get(key, [])
         if not found:
-            exact = [t for t in self.teams if _letters(t.name) == _letters(written)]
+            exact = [t for t in self.teams if header_key(t.name) == header_key(written)]
             found = exact or [t for t in self.teams if _team_key(t.name).startswith(key + " ")]
         if len(found) == 1:
             return found[0], None
@@ -580,20 +540,15 @@ class _TeamFinder:
 def _header_columns(cells: list[str]) -> dict[str, int]:
     columns: dict[str, int] = {}
     for index, header in enumerate(cells):
-        key = _letters(header)
+        key = header_key(header)
         name = "text" if key in _TEXT_COLUMNS else "team" if key in _TEAM_COLUMNS else None
         if name and name not in columns:
             columns[name] = index
     return columns
 
 
-def _cell(cells: list[str], columns: dict[str, int], name: str) -> str:
-    index = columns.get(name)
-    return _tidy(cells[index]) if index is not None and index < len(cells) else ""
-
-
 def _parse_row(cells, columns, finder: _TeamFinder) -> tuple[SuggestionInput | None, list[str]]:
-    text, team_name = _cell(cells, columns, "text"), _cell(cells, columns, "team")
+    text, team_name = cell(cells, columns, "text"), cell(cells, columns, "team")
     problems = []
     if not text:
         problems.append("The text is empty; write the suggestion or delete the row.")
@@ -614,43 +569,34 @@ def _parse_row(cells, columns, finder: _TeamFinder) -> tuple[SuggestionInput | N
 def import_suggestions_csv(session, forum: Forum, csv_text: str) -> list[TopicSuggestion]:
     """Add the suggestions of a CSV file with columns ``text`` and ``team`` (team by name, in
     any case, with or without "County"; may be empty). The whole file is checked first: with
-    any bad row nothing is added and ``SuggestionImportError`` lists every problem by line."""
-    csv_text = csv_text.removeprefix("\ufeff")
-    first = next((line for line in csv_text.splitlines() if line.strip()), "")
-    delimiter = ";" if ";" in first and "," not in first else ("\t" if "\t" in first else ",")
-    reader = csv.reader(io.StringIO(csv_text, newline=""), delimiter=delimiter)
+    any bad row nothing is added and ``CsvImportError`` lists every problem by line."""
     finder = _TeamFinder(program_teams(session, forum))
     errors: list[RowError] = []
     items: list[SuggestionInput] = []
     columns: dict[str, int] | None = None
-    line = 1
     try:
-        for cells in reader:
-            # A quoted cell may span lines: a row is reported by the line it starts on.
-            row_end = reader.line_num
-            if any(cell.strip() for cell in cells):
-                if columns is None:
-                    columns = _header_columns(cells)
-                    if "text" not in columns:
-                        raise SuggestionImportError(
-                            [RowError(line, "The first row must name the columns: text,team")]
-                        )
-                elif len(items) + len(errors) >= MAX_IMPORT_ROWS:
-                    errors.append(RowError(line, f"Import at most {MAX_IMPORT_ROWS} rows at once."))
-                    break
+        for line, cells in csv_rows(csv_text):
+            if columns is None:
+                columns = _header_columns(cells)
+                if "text" not in columns:
+                    raise CsvImportError(
+                        [RowError(line, "The first row must name the columns: text,team")]
+                    )
+            elif len(items) + len(errors) >= MAX_IMPORT_ROWS:
+                errors.append(RowError(line, f"Import at most {MAX_IMPORT_ROWS} rows at once."))
+                break
+            else:
+                item, problems = _parse_row(cells, columns, finder)
+                if problems:
+                    errors.append(RowError(line, " ".join(problems)))
                 else:
-                    item, problems = _parse_row(cells, columns, finder)
-                    if problems:
-                        errors.append(RowError(line, " ".join(problems)))
-                    else:
-                        items.append(item)
-            line = row_end + 1
-    except csv.Error as error:
-        errors.append(RowError(line, f"The file cannot be read as CSV ({error})."))
+                    items.append(item)
+    except UnreadableLine as unreadable:
+        errors.append(unreadable.error)
     if columns is None and not errors:
         errors.append(RowError(1, "The file is empty. Add a header row text,team and a row each."))
     elif not items and not errors:
         errors.append(RowError(2, "The file has a header row but no suggestions."))
     if errors:
-        raise SuggestionImportError(errors)
+        raise CsvImportError(errors)
     return add_suggestions(session, forum, items)

@@ -6,15 +6,20 @@ an organizer fixes the file and uploads it again without cleaning up a half-done
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
-import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from ..core.csv_import import (
+    CsvImportError,
+    RowError,
+    UnreadableLine,
+    cell,
+    csv_rows,
+    header_key,
+    tidy,
+)
 from ..core.emails import InvalidEmail, normalise_email
 from ..core.models import Forum, ForumStatus, Person, Program, Team, TeamMembership, TeamRole
 from ..mail.outbox import queue_email_to_person, was_sent
@@ -57,27 +62,6 @@ class RosterError(Exception):
         self.field = field
 
 
-@dataclass(frozen=True)
-class RowError:
-    """What is wrong on one line of an uploaded file (line 1 is the header row)."""
-
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"Line {self.line}: {self.message}"
-
-
-class RosterImportError(RosterError):
-    """The file was not imported; ``errors`` lists every problem found, in line order."""
-
-    def __init__(self, errors: list[RowError]):
-        listed = " ".join(str(error) for error in errors[:5])
-        more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
-        super().__init__(f"Nothing was imported. {listed}{more}")
-        self.errors = errors
-
-
 @dataclass
 class RosterImportResult:
     """What an import changed. People count once per team roster they are on."""
@@ -111,68 +95,16 @@ class _RosterRow:
     organization: str
 
 
-def _key(text: str) -> str:
-    return re.sub(r"[^a-z]", "", text.lower())
-
-
-def _tidy(text: str | None) -> str:
-    return " ".join((text or "").split())
-
-
-_SAVE_AS_CSV = (
-    "In your spreadsheet, choose Save As → “CSV UTF-8 (Comma delimited)” and upload that."
-)
-
-
-def decode_roster(raw: bytes) -> str:
-    """The text of an uploaded CSV file: UTF-8 (with or without a byte-order mark), or UTF-16
-    with one. Raises ``RosterImportError`` for a binary or differently encoded file."""
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        encoding = "utf-16"
-    elif b"\x00" in raw:
-        raise RosterImportError(
-            [
-                RowError(
-                    1, f"This is not a CSV text file (it may be an Excel workbook). {_SAVE_AS_CSV}"
-                )
-            ]
-        )
-    else:
-        encoding = "utf-8-sig"
-    try:
-        return raw.decode(encoding)
-    except UnicodeDecodeError:
-        raise RosterImportError(
-            [
-                RowError(
-                    1,
-                    f"The file is not UTF-8 text, so names with accents would come out "
-                    f"wrong. {_SAVE_AS_CSV}",
-                )
-            ]
-        ) from None
-
-
-def _delimiter(header_line: str) -> str:
-    # Spreadsheets in some locales separate with semicolons; tab-separated text also happens.
-    if "," in header_line:
-        return ","
-    for candidate in (";", "\t"):
-        if candidate in header_line:
-            return candidate
-    return ","
-
-
 def _header_columns(line: int, cells: list[str]) -> dict[str, int]:
     columns: dict[str, int] = {}
     for index, header in enumerate(cells):
-        name = _COLUMNS.get(_key(header))
+        name = _COLUMNS.get(header_key(header))
         if name and name not in columns:
             columns[name] = index
     missing = [name for name in REQUIRED_COLUMNS if name not in columns]
     if missing:
         verb = "is" if len(missing) == 1 else "are"
-        raise RosterImportError(
+        raise CsvImportError(
             [
                 RowError(
                     line,
@@ -187,20 +119,13 @@ def _header_columns(line: int, cells: list[str]) -> dict[str, int]:
 
 def _parse(csv_text: str) -> tuple[list[_RosterRow], list[RowError]]:
     """Check every row; returns the good rows and every problem found."""
-    csv_text = csv_text.removeprefix("\ufeff")
-    first = next((line for line in csv_text.splitlines() if line.strip()), "")
-    reader = csv.reader(io.StringIO(csv_text, newline=""), delimiter=_delimiter(first))
     errors: list[RowError] = []
     rows: list[_RosterRow] = []
     columns: dict[str, int] | None = None
     seen_emails: dict[str, int] = {}
     data_rows = 0
-    previous_end = 0
     try:
-        for cells in reader:
-            line, previous_end = previous_end + 1, reader.line_num
-            if not any(cell.strip() for cell in cells):
-                continue  # blank lines (or rows of empty cells) are skipped
+        for line, cells in csv_rows(csv_text):
             if columns is None:
                 columns = _header_columns(line, cells)
                 continue
@@ -218,13 +143,8 @@ def _parse(csv_text: str) -> tuple[list[_RosterRow], list[RowError]]:
             errors.extend(row_errors)
             if row is not None:
                 rows.append(row)
-    except csv.Error as exc:
-        errors.append(
-            RowError(
-                previous_end + 1,
-                f"This line cannot be read as CSV ({exc}). Check for a stray quotation mark.",
-            )
-        )
+    except UnreadableLine as unreadable:
+        errors.append(unreadable.error)
     if columns is None:
         errors.append(
             RowError(
@@ -244,18 +164,13 @@ def _parse(csv_text: str) -> tuple[list[_RosterRow], list[RowError]]:
     return rows, errors
 
 
-def _cell(cells: list[str], columns: dict[str, int], name: str) -> str:
-    index = columns.get(name)
-    return _tidy(cells[index]) if index is not None and index < len(cells) else ""
-
-
 def _check_row(line, cells, columns, seen_emails) -> tuple[_RosterRow | None, list[RowError]]:
     problems = []
-    team = _cell(cells, columns, "team")
-    name = _cell(cells, columns, "name")
-    raw_email = _cell(cells, columns, "email")
-    raw_role = _cell(cells, columns, "role")
-    organization = _cell(cells, columns, "organization")[:ORGANIZATION_MAX]
+    team = cell(cells, columns, "team")
+    name = cell(cells, columns, "name")
+    raw_email = cell(cells, columns, "email")
+    raw_role = cell(cells, columns, "role")
+    organization = cell(cells, columns, "organization")[:ORGANIZATION_MAX]
     if not team:
         problems.append("The team is empty. Enter the team's name, e.g. “Buncombe County”.")
     elif len(team) > TEAM_NAME_MAX:
@@ -282,7 +197,7 @@ def _check_row(line, cells, columns, seen_emails) -> tuple[_RosterRow | None, li
         )
     elif email:
         seen_emails[email] = line
-    role = _ROLES.get(_key(raw_role))
+    role = _ROLES.get(header_key(raw_role))
     if role is None:
         problems.append(f"Unknown role “{raw_role}”. Use “project manager” (or “pm”) or “member”.")
     if problems:
@@ -295,11 +210,11 @@ def import_roster(session, program: Program, csv_text: str) -> RosterImportResul
 
     Teams are matched by name (ignoring case) within ``program`` and created when new; people
     by email, created when new; an existing member's role is updated. Nobody is removed from a
-    roster. Raises ``RosterImportError`` listing every bad row, having written nothing.
+    roster. Raises ``CsvImportError`` listing every bad row, having written nothing.
     """
     rows, errors = _parse(csv_text)
     if errors:
-        raise RosterImportError(errors)
+        raise CsvImportError(errors)
 
     teams = {
         team.name.casefold(): team
@@ -385,7 +300,7 @@ def add_roster_member(session, team: Team, name: str, email: str) -> TeamMembers
 
     Raises ``RosterError`` for a missing name, a bad email or someone already on the roster.
     """
-    name = _tidy(name)
+    name = tidy(name)
     if not name:
         raise RosterError("Enter the person's full name.", "name")
     if len(name) > NAME_MAX:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -16,9 +15,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from ..core.csv_import import csv_file_field
 from .forms import MultiCheckboxField
-
-MAX_ROSTER_BYTES = 1024 * 1024
 
 
 def optional_int(value):
@@ -28,21 +26,10 @@ def optional_int(value):
 
 
 class RosterUploadForm(FlaskForm):
-    file = FileField(
+    file = csv_file_field(
         "Roster file (CSV)",
-        validators=[
-            FileRequired("Choose the CSV file to upload."),
-            FileAllowed(
-                ["csv", "txt", "tsv"],
-                "Choose a .csv file. In your spreadsheet, use Save As → “CSV UTF-8”.",
-            ),
-            FileSize(
-                MAX_ROSTER_BYTES,
-                message="The file must be 1 MB or smaller; split a larger roster into parts.",
-            ),
-        ],
+        too_big="The file must be 1 MB or smaller; split a larger roster into parts.",
     )
-    submit = SubmitField("Import roster")
 
 
 class RosterMemberForm(FlaskForm):

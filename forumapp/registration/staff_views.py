@@ -31,6 +31,7 @@ from ..agenda.services import current_program
 from ..core import audit
 from ..core.auth import role_required
 from ..core.clock import to_local
+from ..core.csv_import import CsvImportError, RowError, decode_csv
 from ..core.forms import show_errors
 from ..core.links import person_for_token
 from ..core.models import Forum, Person, Program, Role, Team
@@ -138,13 +139,13 @@ def _streamed_csv(
 @role_required(*ORGANIZERS)
 def roster_import():
     form = RosterUploadForm()
-    errors: list[rosters.RowError] = []
+    errors: list[RowError] = []
     if form.validate_on_submit():
         try:
-            text = rosters.decode_roster(form.file.data.read())
+            text = decode_csv(form.file.data.read())
             program = _current_program()
             result = rosters.import_roster(db.session, program, text)
-        except rosters.RosterImportError as error:
+        except CsvImportError as error:
             db.session.rollback()
             errors = error.errors
         else:

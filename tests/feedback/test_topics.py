@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from forumapp.agenda.models import AgendaItem
 from forumapp.core.clock import to_local
+from forumapp.core.csv_import import CsvImportError, decode_csv
 from forumapp.extensions import db
 from forumapp.feedback import topics
 from forumapp.feedback.models import TopicGroup, TopicSuggestion
@@ -222,7 +223,7 @@ def test_csv_import_reports_every_bad_line_and_writes_nothing(world):
         "stigma,Wake\n"
         f"{'x' * 1001},Wake\n"
     )
-    with pytest.raises(topics.SuggestionImportError) as caught:
+    with pytest.raises(CsvImportError) as caught:
         topics.import_suggestions_csv(db.session, world.forum(), text)
     errors = caught.value.errors
     assert [error.line for error in errors] == [3, 4, 6]
@@ -235,8 +236,8 @@ def test_csv_import_reports_every_bad_line_and_writes_nothing(world):
 def test_csv_import_refuses_control_characters_a_database_cannot_store(world):
     # A UTF-16 file may carry NUL characters, which PostgreSQL refuses.
     raw = "text,team\nNarcan\x00 in jails,Dare\nstigma,Wake\n".encode("utf-16")
-    with pytest.raises(topics.SuggestionImportError) as caught:
-        topics.import_suggestions_csv(db.session, world.forum(), topics.decode_csv(raw))
+    with pytest.raises(CsvImportError) as caught:
+        topics.import_suggestions_csv(db.session, world.forum(), decode_csv(raw))
     assert [
         (error.line, "control characters" in error.message) for error in caught.value.errors
     ] == [(2, True)]
@@ -261,8 +262,8 @@ def test_suggestions_with_control_characters_or_broken_unicode_are_refused(world
     ],
 )
 def test_csv_import_explains_unreadable_files(world, raw, message):
-    with pytest.raises(topics.SuggestionImportError, match=message):
-        topics.import_suggestions_csv(db.session, world.forum(), topics.decode_csv(raw))
+    with pytest.raises(CsvImportError, match=message):
+        topics.import_suggestions_csv(db.session, world.forum(), decode_csv(raw))
 
 
 # --- Promotion -----------------------------------------------------------------------------

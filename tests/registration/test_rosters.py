@@ -5,6 +5,7 @@ import io
 import pytest
 import sqlalchemy as sa
 
+from forumapp.core.csv_import import CsvImportError, decode_csv
 from forumapp.core.links import personal_token
 from forumapp.core.models import Forum, Person, Program, Team, TeamMembership
 from forumapp.extensions import db
@@ -103,7 +104,7 @@ def test_each_bad_row_is_reported_with_its_line_and_nothing_is_written(
         f"{row}\n"
         "Pitt County,Cy Dunn,cy@pitt.example.org,member\n"
     )
-    with pytest.raises(rosters.RosterImportError) as caught:
+    with pytest.raises(CsvImportError) as caught:
         rosters.import_roster(db.session, _program(), csv_text)
     (error,) = caught.value.errors
     assert error.line == 4
@@ -113,7 +114,7 @@ def test_each_bad_row_is_reported_with_its_line_and_nothing_is_written(
 
 def test_every_problem_in_the_file_is_listed_in_line_order(app_ctx, setup):
     csv_text = "team,name,email,role\n,,bad,chief\nPitt,Cy,cy@pitt.example.org,pm\nPitt,,,\n"
-    with pytest.raises(rosters.RosterImportError) as caught:
+    with pytest.raises(CsvImportError) as caught:
         rosters.import_roster(db.session, _program(), csv_text)
     lines = [(error.line, error.message.split(".")[0]) for error in caught.value.errors]
     assert lines == [
@@ -127,28 +128,28 @@ def test_every_problem_in_the_file_is_listed_in_line_order(app_ctx, setup):
 
 
 def test_a_file_without_the_needed_columns_says_which_are_missing(app_ctx, setup):
-    with pytest.raises(rosters.RosterImportError) as caught:
+    with pytest.raises(CsvImportError) as caught:
         rosters.import_roster(db.session, _program(), "\n\nname;mail\nAna;a@x.org\n")
     (error,) = caught.value.errors
     assert error.line == 3
     assert "team, email are missing" in error.message
-    with pytest.raises(rosters.RosterImportError, match="Line 1: The file is empty"):
+    with pytest.raises(CsvImportError, match="Line 1: The file is empty"):
         rosters.import_roster(db.session, _program(), "")
 
 
 def test_semicolon_files_and_utf16_files_are_read(app_ctx, setup):
     text = "team;name;email;role\nDare;Zoë Ng;zoe@dare.example.org;member\n"
-    assert rosters.decode_roster(text.encode("utf-16")) == text
-    result = rosters.import_roster(db.session, _program(), rosters.decode_roster(text.encode()))
+    assert decode_csv(text.encode("utf-16")) == text
+    result = rosters.import_roster(db.session, _program(), decode_csv(text.encode()))
     assert result.people_added == 1
     assert db.session.scalar(sa.select(Person.name)) == "Zoë Ng"
 
 
 def test_undecodable_or_binary_files_get_a_clear_message():
-    with pytest.raises(rosters.RosterImportError, match="not UTF-8 text"):
-        rosters.decode_roster("team,name\nDare,Zoë\n".encode("latin-1"))
-    with pytest.raises(rosters.RosterImportError, match="may be an Excel workbook"):
-        rosters.decode_roster(b"PK\x03\x04\x00\x00binary")
+    with pytest.raises(CsvImportError, match="not UTF-8 text"):
+        decode_csv("team,name\nDare,Zoë\n".encode("latin-1"))
+    with pytest.raises(CsvImportError, match="may be an Excel workbook"):
+        decode_csv(b"PK\x03\x04\x00\x00binary")
 
 
 # --- Import: the page ----------------------------------------------------------------------
