@@ -11,13 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, func, select
+from sqlalchemy import JSON, ForeignKey, Index, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from ..extensions import db
 from .clock import UTCDateTime, utcnow
 from .models import User
-from .pagination import Page, page_to_show
+from .pagination import Page, paginate
 
 # Every action the log knows, with the words the admin page shows for it.
 ACTIONS = {
@@ -121,14 +121,10 @@ def find_entries(
         conditions.append(AuditEntry.at >= wanted.since)
     if wanted.until is not None:
         conditions.append(AuditEntry.at < wanted.until)
-    total = session.scalar(select(func.count()).select_from(AuditEntry).where(*conditions))
-    shown = page_to_show(page, total, per_page)
-    entries = session.scalars(
+    query = (
         select(AuditEntry)
         .where(*conditions)
         .options(selectinload(AuditEntry.user))
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-        .offset((shown - 1) * per_page)
-        .limit(per_page)
-    ).all()
-    return Page(list(entries), shown, per_page, total, requested=max(1, page))
+    )
+    return paginate(session, query, page, per_page)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from sqlalchemy import Select, func, select
+
 T = TypeVar("T")
 
 
@@ -53,3 +55,11 @@ class Page(Generic[T]):
     @property
     def out_of_range(self) -> bool:
         return self.requested > self.page
+
+
+def paginate(session, query: Select, page: int, per_page: int) -> Page:
+    """One page of the objects ``query`` selects, in its order (past the last page: the last)."""
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    shown = page_to_show(page, total, per_page)
+    items = session.scalars(query.offset((shown - 1) * per_page).limit(per_page)).all()
+    return Page(list(items), shown, per_page, total, requested=max(1, page))

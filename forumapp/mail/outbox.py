@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from ..core.erasure import is_erased_address
 from ..core.models import Person
+from ..core.pagination import Page, paginate
 from .models import OutboxMessage
 
 # Attachments drawn when the message is sent, by name: see ``register_attachment_renderer``.
@@ -144,3 +145,13 @@ def was_sent(session, kind: str, about: str) -> set[int]:
             )
         )
     )
+
+
+def find_messages(
+    session, status: str | None = None, page: int = 1, per_page: int = 50
+) -> Page[OutboxMessage]:
+    """One page of the outbox, newest first; only messages in ``status`` when it is given."""
+    query = select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+    if status:
+        query = query.where(OutboxMessage.status == status)
+    return paginate(session, query, page, per_page)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
 
 from ..core.auth import role_required
 from ..core.links import hide_personal_links
@@ -18,6 +17,7 @@ from .delivery import (
 )
 from .forms import RetryForm
 from .models import MessageStatus, OutboxMessage
+from .outbox import find_messages
 
 bp = Blueprint("outbox", __name__, url_prefix="/staff/outbox")
 # MAIL_SEND_AFTER_REQUEST (development) hooks in with this blueprint, so create_app needs no more.
@@ -35,15 +35,15 @@ def _status_filter(value: str | None) -> str | None:
 @role_required(Role.ORGANIZER)
 def message_list():
     status = _status_filter(request.args.get("status"))
-    query = select(OutboxMessage).order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
-    if status:
-        query = query.where(OutboxMessage.status == status)
-    page = db.paginate(
-        query, page=request.args.get("page", 1, type=int), per_page=PER_PAGE, error_out=False
-    )
+    page = find_messages(db.session, status, request.args.get("page", 1, type=int), PER_PAGE)
+
+    def page_url(number: int) -> str:
+        return url_for("outbox.message_list", status=status, page=number)
+
     return render_template(
         "mail_admin/outbox.html",
         page=page,
+        page_url=page_url,
         status=status,
         statuses=STATUSES,
         counts=status_counts(db.session),

@@ -88,6 +88,9 @@ def test_the_outbox_is_paginated(app, signed_in):
     assert "Page 1 of 2" in first and "Older messages" in first
     assert first.count("/staff/outbox/") >= 50
     assert "Message 0<" in second and "Message 50<" not in second
+    past_the_end = client.get("/staff/outbox?page=9").get_data(as_text=True)
+    assert "There is no page 9: showing the last page, 2 of 2." in past_the_end
+    assert "Message 0<" in past_the_end
 
 
 def test_retry_puts_one_failed_message_back_in_line(app, signed_in):
