@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from .agenda.models import (
     AgendaItem,
@@ -253,6 +254,7 @@ def _signals_muted():
 
 def _register_and_check_in(session, report, program, teams) -> None:
     from .checkin.services import check_in_registration
+    from .checkin.tickets import current_ticket, has_confirmed_seat
     from .mail.models import OutboxMessage
     from .registration import services as registration
     from .registration.models import Registration
@@ -312,6 +314,10 @@ def _register_and_check_in(session, report, program, teams) -> None:
             registration.register_by_organizer(session, final, person, [public_day.id])
             report.count("registration")
     session.flush()
+    # The app issues a ticket with every confirmed seat; with its receivers muted, do it here.
+    for held in session.scalars(select(Registration).options(selectinload(Registration.seats))):
+        if has_confirmed_seat(held):
+            current_ticket(session, held)
     session.execute(OutboxMessage.__table__.delete().where(OutboxMessage.id > last_message))
 
 

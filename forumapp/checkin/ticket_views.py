@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
+from ..core.database import start_writing
 from ..core.links import person_for_token
 from ..core.rate_limits import personal_link_limit
 from ..extensions import db
@@ -27,8 +28,12 @@ def _own_registration_or_404(token: str, registration_id: int) -> Registration:
 
 
 def _code_now(registration: Registration) -> str:
+    ticket = tickets.live_ticket(db.session, registration)
+    if ticket is not None:
+        return ticket.code
+    start_writing(db.session)  # registrations from before tickets existed get one now
     code = tickets.current_ticket(db.session, registration).code
-    db.session.commit()  # a ticket issued just now must outlive this request
+    db.session.commit()
     return code
 
 

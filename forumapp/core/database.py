@@ -22,7 +22,7 @@ import re
 import sqlite3
 import threading
 
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import Pool
@@ -49,7 +49,19 @@ def is_storable_text(text: str) -> bool:
 
 
 def _is_read_only_request() -> bool:
-    return has_request_context() and request.method in SAFE_METHODS
+    return (
+        has_request_context() and request.method in SAFE_METHODS and not g.get("_writes_on_get")
+    )
+
+
+def start_writing(session) -> None:
+    """Let a GET request write from here on (e.g. a ticket issued when first shown): end the
+    transaction it read in, so the next one starts as a writer's (``BEGIN IMMEDIATE`` behind
+    the gate on SQLite). A read transaction that tries to write instead fails when another
+    request wrote since it began ("database is locked"). Objects loaded so far are expired."""
+    session.rollback()
+    if has_request_context():
+        g._writes_on_get = True
 
 
 def install_sqlite_behaviour() -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import html
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import sqlalchemy as sa
@@ -177,6 +179,32 @@ def test_a_ticket_issued_on_first_view_is_kept(app, client, forum_setup):
     first = decode_qr(client.get(ada.image).data)[0]
     assert decode_qr(client.get(ada.image).data)[0] == first
     assert live_code(app, ada.registration_id) == first
+
+
+def test_tickets_issued_by_images_loading_at_once_all_show(app, forum_setup):
+    """A personal page loads its QR images in parallel; each may issue a ticket at once."""
+    people = [register_public(app, forum_setup, name) for name in ("Ada Lovelace", "Bo Diaz")]
+    for _round in range(3):
+        with app.app_context():
+            db.session.execute(sa.delete(Ticket))
+            db.session.commit()
+        urls = [url for person in people for url in (person.image, person.image + "?print=1")]
+        start = threading.Barrier(len(urls))
+
+        def load(url):
+            client = app.test_client()
+            start.wait()
+            return client.get(url).status_code
+
+        with ThreadPoolExecutor(len(urls)) as pool:
+            statuses = list(pool.map(load, urls))
+
+        assert statuses == [200] * len(urls)
+        with app.app_context():
+            live = db.session.scalars(sa.select(Ticket).where(Ticket.voided_at.is_(None))).all()
+        assert sorted(ticket.registration_id for ticket in live) == sorted(
+            person.registration_id for person in people
+        )
 
 
 # --- The confirmation email ------------------------------------------------------------------

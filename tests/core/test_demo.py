@@ -136,7 +136,7 @@ def test_home_page_lists_the_published_demo_forums(demo_app):
 
 def _check_activity(forums):
     """Registrations, picks and check-ins exist, counted as the app counts them; no mail."""
-    from forumapp.checkin.models import CheckIn
+    from forumapp.checkin.models import CheckIn, Ticket
     from forumapp.mail.models import OutboxMessage
     from forumapp.registration.models import BreakoutPick, DaySeat
 
@@ -152,6 +152,13 @@ def _check_activity(forums):
     public_day = forums[-1].days[0]
     assert public_day.seats_taken >= 30
     assert count(OutboxMessage) == 0
+    # Everyone with a seat has a ticket, as the app issues them, so no page has to issue one.
+    with_seat = sa.select(DaySeat.registration_id).where(DaySeat.status == "confirmed")
+    live = sa.select(Ticket.registration_id).where(Ticket.voided_at.is_(None))
+    assert count(DaySeat, DaySeat.registration_id.not_in(live), DaySeat.status == "confirmed") == 0
+    assert count(Ticket, Ticket.voided_at.is_(None)) == db.session.scalar(
+        sa.select(sa.func.count(sa.distinct(with_seat.subquery().c.registration_id)))
+    )
 
 
 def test_faculty_find_feedback_and_topics_from_several_teams_on_the_forum_already_held(demo_app):
