@@ -1,0 +1,66 @@
+"""What a reviewer found on a phone: pages that scrolled sideways, messages shown far above where
+the browser landed, a form whose error summary pointed nowhere in particular."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from forumapp.core.clock import utcnow
+from forumapp.core.models import ForumDay
+from forumapp.extensions import db
+
+from ..checkin.people import register_public
+from ..conftest import PASSWORD
+from ..registration.conftest import NOW, make_forum
+from .conftest import PHONE, fits_without_sideways_scrolling
+
+
+@pytest.fixture
+def forum(app):
+    """Forum 5 with a public and a team day, open for registration both now (for the browser)
+    and at the builders' ``NOW``."""
+    with app.app_context():
+        setup = make_forum(public_capacity=50)
+        for day in db.session.scalars(db.select(ForumDay)):
+            day.registration_opens_at = min(utcnow(), NOW) - timedelta(days=1)
+            day.registration_closes_at = max(utcnow(), NOW) + timedelta(days=30)
+        db.session.commit()
+        return setup
+
+
+def sign_in(page, email: str) -> None:
+    page.goto("/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Staff home")
+
+
+# --- 360 px phones -----------------------------------------------------------------------------
+
+
+def page_width(page) -> float:
+    """How wide the page is laid out. On a phone (``is_mobile``) the browser widens its layout
+    viewport to whatever overflows, so the window's own width can hide sideways scrolling."""
+    return page.evaluate("document.documentElement.scrollWidth")
+
+
+def test_door_lookup_cards_fit_a_phone_with_long_emails(app, phone_page, make_user, forum):
+    for name, email in [("Rosa Baker", "rosa.baker@durhamcounty.example.org"),
+                        ("Rosa Reyes", "rosa.reyes@pittcounty.example.org")]:  # fmt: skip
+        register_public(app, forum, name, email=email,
+                        organization="Durham County Health Department")  # fmt: skip
+    page = phone_page
+    sign_in(page, make_user("door"))
+    page.goto(f"/door/days/{forum.public_day_id}/lookup?q=rosa")
+    results = page.get_by_role("list", name=re.compile("2 matches"))
+    expect(results.get_by_role("listitem")).to_have_count(2)
+    expect(results).to_contain_text("rosa.baker@durhamcounty.example.org")
+    assert fits_without_sideways_scrolling(page)
+    assert page_width(page) <= PHONE["width"]
+    for card in results.get_by_role("listitem").all():
+        assert card.evaluate("card => card.getBoundingClientRect().right") <= PHONE["width"]
