@@ -10,12 +10,13 @@ import pytest
 from playwright.sync_api import expect
 
 from forumapp.core.clock import utcnow
+from forumapp.core.links import personal_token
 from forumapp.core.models import ForumDay
 from forumapp.extensions import db
 
 from ..checkin.people import register_public
 from ..conftest import PASSWORD
-from ..registration.conftest import NOW, make_forum
+from ..registration.conftest import NOW, add_team_member, make_forum
 from .conftest import PHONE, fits_without_sideways_scrolling
 
 
@@ -64,3 +65,41 @@ def test_door_lookup_cards_fit_a_phone_with_long_emails(app, phone_page, make_us
     assert page_width(page) <= PHONE["width"]
     for card in results.get_by_role("listitem").all():
         assert card.evaluate("card => card.getBoundingClientRect().right") <= PHONE["width"]
+
+
+def clipped_sideways(page) -> list[str]:
+    """Elements whose content is cut off at the side (a box that scrolls or hides overflow),
+    leaving out what is hidden on purpose for screen readers (1 px boxes)."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('main *')]
+            .filter(e => e.clientWidth > 1 && e.scrollWidth > e.clientWidth + 1
+                         && getComputedStyle(e).overflowX !== 'visible')
+            .map(e => e.tagName + '.' + e.className)"""
+    )
+
+
+def test_project_manager_sees_every_column_of_the_roster_on_a_phone(app, phone_page, forum):
+    with app.app_context():
+        manager = add_team_member("Aisha Adams", "Brunswick County", role="project_manager")
+        for name in ("Ben Hughes", "Carmen Patel", "Felix Oxendine"):
+            add_team_member(name, "Brunswick County")
+        team_id = manager.memberships[0].team_id
+        link = f"/me/{personal_token(manager)}/team/{team_id}/roster"
+        db.session.commit()
+
+    page = phone_page
+    page.goto(link)
+    roster = page.get_by_role("table", name="Brunswick County roster")
+    expect(roster).to_contain_text("felix.oxendine@county.example.org")
+    assert page_width(page) <= PHONE["width"]
+    assert not clipped_sideways(page)
+    for seen in (roster.get_by_text("Project manager"), roster.get_by_text("Member").first,
+                 roster.get_by_role("button", name="Remove Felix Oxendine")):  # fmt: skip
+        expect(seen).to_be_visible()
+        box = seen.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+
+    roster.get_by_role("button", name="Remove Felix Oxendine").click()
+    expect(page.get_by_role("table", name="Brunswick County roster")).not_to_contain_text(
+        "Felix Oxendine"
+    )
