@@ -103,3 +103,18 @@ def test_project_manager_sees_every_column_of_the_roster_on_a_phone(app, phone_p
     expect(page.get_by_role("table", name="Brunswick County roster")).not_to_contain_text(
         "Felix Oxendine"
     )
+
+
+def test_a_very_long_name_does_not_widen_the_personal_page(app, phone_page, forum):
+    name = "Wolfeschlegelsteinhausenbergerdorffvoralternwarengewissenhaftschaferswessen" + "abcde"
+    assert len(name) == 80 and " " not in name
+    someone = register_public(app, forum, name, email=f"{name.lower()}@public.example.org",
+                              organization="Department of " + name)  # fmt: skip
+    page = phone_page
+    page.goto(someone.page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your registrations")
+    expect(page.get_by_text(f"Hello {name}.")).to_be_visible()
+    assert page_width(page) <= PHONE["width"]
+    page.goto(f"{someone.page}/tickets/{someone.registration_id}")
+    expect(page.locator("main")).to_contain_text(name)
+    assert page_width(page) <= PHONE["width"]
