@@ -252,6 +252,18 @@ def _signals_muted():
         yield
 
 
+@contextmanager
+def _as_before_the_forum(session, forum):
+    """Replay registrations as they happened, a month before the forum: a held forum is
+    closed to attendees' changes now, but was open then. Yields that moment."""
+    status = forum.status
+    forum.status = ForumStatus.PUBLISHED
+    try:
+        yield local_instant(forum.days[0].date - timedelta(days=30), time(9), TIME_ZONE)
+    finally:
+        forum.status = status
+
+
 def _register_and_check_in(session, report, program, teams) -> None:
     from .checkin.services import check_in_registration
     from .checkin.tickets import current_ticket, has_confirmed_seat
@@ -264,38 +276,40 @@ def _register_and_check_in(session, report, program, teams) -> None:
     forums = {f.number: f for f in program.forums}
     for number, share in REGISTERED_SHARE.items():
         forum = forums[number]
-        for team in teams:
-            members = sorted(team.memberships, key=lambda m: m.person.email)
-            for index, membership in enumerate(members[: round(len(members) * share)]):
-                person = membership.person
-                exists = session.scalar(
-                    select(Registration.id).where(
-                        Registration.forum_id == forum.id, Registration.person_id == person.id
+        held = forum.status == ForumStatus.CLOSED
+        with _as_before_the_forum(session, forum) as then:
+            for team in teams:
+                members = sorted(team.memberships, key=lambda m: m.person.email)
+                for index, membership in enumerate(members[: round(len(members) * share)]):
+                    person = membership.person
+                    exists = session.scalar(
+                        select(Registration.id).where(
+                            Registration.forum_id == forum.id, Registration.person_id == person.id
+                        )
                     )
-                )
-                if exists:
-                    continue
-                result = registration.register_by_organizer(
-                    session, forum, person, [day.id for day in forum.days]
-                )
-                report.count("registration")
-                for day in forum.days:
-                    for slot_index, (_start, items) in enumerate(
-                        registration.breakout_slots(session, forum, day)
-                    ):
-                        choice = items[(index + slot_index + team.id) % len(items)]
-                        registration.choose_breakout(
-                            session, result.registration, choice, join_waitlist=True
-                        )
-                    if forum.status == ForumStatus.CLOSED and index % 7 != 6:
-                        outcome = check_in_registration(
-                            session, result.registration, day, door.id if door else None
-                        )
-                        if outcome.check_in is not None:
-                            # Arrivals spread over the morning of the forum day.
-                            outcome.check_in.checked_in_at = local_instant(
-                                day.date, time(8, 10 + (index * 7) % 45), TIME_ZONE
+                    if exists:
+                        continue
+                    result = registration.register_by_organizer(
+                        session, forum, person, [day.id for day in forum.days]
+                    )
+                    report.count("registration")
+                    for day in forum.days:
+                        for slot_index, (_start, items) in enumerate(
+                            registration.breakout_slots(session, forum, day)
+                        ):
+                            choice = items[(index + slot_index + team.id) % len(items)]
+                            registration.choose_breakout(
+                                session, result.registration, choice, join_waitlist=True, now=then
                             )
+                        if held and index % 7 != 6:
+                            outcome = check_in_registration(
+                                session, result.registration, day, door.id if door else None
+                            )
+                            if outcome.check_in is not None:
+                                # Arrivals spread over the morning of the forum day.
+                                outcome.check_in.checked_in_at = local_instant(
+                                    day.date, time(8, 10 + (index * 7) % 45), TIME_ZONE
+                                )
     final = forums[5]
     public_day = next(day for day in final.days if day.audience == Audience.PUBLIC)
     for n in range(PUBLIC_REGISTRANTS):

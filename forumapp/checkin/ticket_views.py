@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
+from ..core.clock import utcnow
 from ..core.database import start_writing
 from ..core.links import person_for_token
 from ..core.rate_limits import personal_link_limit
 from ..extensions import db
 from ..registration.forms import ButtonForm
 from ..registration.models import Registration
+from ..registration.services import is_held
 from . import services, tickets
 
 bp = Blueprint("tickets", __name__)
@@ -85,13 +87,16 @@ def reissue(token: str, registration_id: int):
         abort(400)
     if not tickets.has_confirmed_seat(registration):
         abort(404)
-    services.reissue_ticket(db.session, registration)
-    db.session.commit()
-    flash(
-        f"You have a new ticket code for {registration.forum.title}. "
-        "The old one no longer works: use the new QR code below.",
-        "success",
-    )
+    if is_held(registration.forum, utcnow()):
+        flash(f"{registration.forum.title} has been held: its ticket no longer changes.", "error")
+    else:
+        services.reissue_ticket(db.session, registration)
+        db.session.commit()
+        flash(
+            f"You have a new ticket code for {registration.forum.title}. "
+            "The old one no longer works: use the new QR code below.",
+            "success",
+        )
     return redirect(
         url_for("registration.personal_page", token=token) + f"#forum-{registration.forum_id}"
     )

@@ -19,7 +19,7 @@ from sqlalchemy.orm.util import identity_key
 
 from ..agenda.models import AgendaItem, ItemKind, ItemStatus
 from ..agenda.services import Viewer, can_see_item
-from ..core.clock import utcnow
+from ..core.clock import to_local, utcnow
 from ..core.emails import InvalidEmail, normalise_email
 from ..core.links import absolute_url, personal_token
 from ..core.models import (
@@ -281,7 +281,29 @@ def find_or_create_person(session, name: str, email: str, organization: str = ""
     return person
 
 
+def day_has_passed(day: ForumDay, now: datetime) -> bool:
+    """Whether the forum day is over: its local date is before today's in the program's zone."""
+    return day.date < to_local(now, day.forum.program.time_zone).date()
+
+
+def is_held(forum: Forum, now: datetime) -> bool:
+    """Whether the forum is behind us for its attendees: closed by the organizers, or every
+    day of it has passed. Attendees can then no longer change their places or tickets."""
+    return forum.status == ForumStatus.CLOSED or all(day_has_passed(d, now) for d in forum.days)
+
+
+def _check_not_over(day: ForumDay, now: datetime, field: str = "day_ids") -> None:
+    """Attendees change places only for days still to come (organizers may correct later)."""
+    if day.forum.status == ForumStatus.CLOSED or day_has_passed(day, now):
+        raise RegistrationClosed(
+            f"{day.date:%A, %B} {day.date.day}, {day.date.year} is over: places on it can no "
+            "longer be changed.",
+            field,
+        )
+
+
 def _check_window(day: ForumDay, now: datetime) -> None:
+    _check_not_over(day, now)
     opens, closes = day.registration_opens_at, day.registration_closes_at
     if opens is not None and now < opens:
         raise RegistrationClosed(
@@ -581,6 +603,18 @@ def register_by_organizer(
     return result
 
 
+def cancel_own_days(
+    session, registration: Registration, day_ids: list[int], now: datetime | None = None
+) -> int:
+    """An attendee gives up places (see ``cancel_days``); refused with ``RegistrationClosed``
+    for a day that is over or a forum that is closed."""
+    now = now or utcnow()
+    for seat in registration.seats:
+        if seat.day_id in day_ids:
+            _check_not_over(seat.day, now)
+    return cancel_days(session, registration, day_ids)
+
+
 def cancel_days(session, registration: Registration, day_ids: list[int] | None = None) -> int:
     """Cancel the registration's seats (all, or on the given days) and their breakout picks;
     freed seats go to the first person waiting. Returns how many seats were cancelled."""
@@ -719,6 +753,8 @@ def choose_breakout(
     seat = _seat_for(registration, item.day)
     if not override and (seat is None or seat.status not in ACTIVE):
         raise NotAllowed("Register for that day before choosing its breakouts.", "item_id")
+    if not override:
+        _check_not_over(item.day, now, "item_id")
     if not override and forum.choice_deadline is not None and now >= forum.choice_deadline:
         raise RegistrationClosed(
             f"Breakout choices closed on {_local(forum.choice_deadline, item.day)}.", "item_id"
@@ -784,6 +820,7 @@ def choose_breakout(
 def drop_breakout(session, registration: Registration, pick: BreakoutPick, now=None) -> None:
     """Give up a pick (before the deadline); its seat goes to the first person waiting."""
     now = now or utcnow()
+    _check_not_over(pick.item.day, now, "item_id")
     deadline = registration.forum.choice_deadline
     if deadline is not None and now >= deadline:
         raise RegistrationClosed("Breakout choices are closed.", "item_id")

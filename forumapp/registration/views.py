@@ -287,9 +287,14 @@ def cancel_seat(token: str, seat_id: int):
         abort(404)
     if not ButtonForm().validate_on_submit():
         abort(400)
-    services.cancel_days(db.session, seat.registration, [seat.day_id])
-    db.session.commit()
-    flash(f"Cancelled your place on {seat.day.date:%A, %B} {seat.day.date.day}.", "success")
+    try:
+        services.cancel_own_days(db.session, seat.registration, [seat.day_id])
+    except services.RegistrationError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(f"Cancelled your place on {seat.day.date:%A, %B} {seat.day.date.day}.", "success")
     return _back(token)
 
 

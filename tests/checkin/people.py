@@ -44,8 +44,9 @@ def _registered(registration_: Registration) -> Registered:
     )
 
 
-def register_public(app, setup, name: str, **fields) -> Registered:
-    """Register ``name`` for the forum's public day as the public form would, and commit."""
+def register_public(app, setup, name: str, now=NOW, **fields) -> Registered:
+    """Register ``name`` for the forum's public day as the public form would at ``now``, and
+    commit."""
     with app.app_context():
         forum = db.session.get(Forum, setup.forum_id)
         data = registration.PublicRegistrationInput(
@@ -55,7 +56,7 @@ def register_public(app, setup, name: str, **fields) -> Registered:
             consent=True,
             **fields,
         )
-        result = registration.register_public(db.session, forum, data, NOW)
+        result = registration.register_public(db.session, forum, data, now)
         db.session.commit()
         return _registered(result.registration)
 

@@ -285,7 +285,7 @@ def test_the_day_defaults_to_today_in_the_programs_time_zone(app, client, door):
         forum = build.forum(number=7, days=((today, "public"),))
         db.session.commit()
         setup = SimpleNamespace(forum_id=forum.id, public_day_id=forum.days[0].id)
-    ada = register_public(app, setup, "Ada Today")
+    ada = register_public(app, setup, "Ada Today", now=utcnow())
     body = scan(client, door, ada.code, 201)
     assert body["day"] == today.isoformat()
 

@@ -191,7 +191,7 @@ def test_tickets_issued_by_images_loading_at_once_all_show(app, forum_setup):
         urls = [url for person in people for url in (person.image, person.image + "?print=1")]
         start = threading.Barrier(len(urls))
 
-        def load(url):
+        def load(url, start=start):
             client = app.test_client()
             start.wait()
             return client.get(url).status_code
