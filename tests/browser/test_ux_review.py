@@ -118,3 +118,66 @@ def test_a_very_long_name_does_not_widen_the_personal_page(app, phone_page, foru
     page.goto(f"{someone.page}/tickets/{someone.registration_id}")
     expect(page.locator("main")).to_contain_text(name)
     assert page_width(page) <= PHONE["width"]
+
+
+# --- Messages where the person is ---------------------------------------------------------------
+
+
+@pytest.fixture
+def member_link(app, forum) -> str:
+    """Tia, a team member registered for the team day with no breakout chosen yet."""
+    with app.app_context():
+        from forumapp.core.models import Forum
+        from forumapp.registration import services
+
+        member = add_team_member("Tia Member", "Buncombe County")
+        services.register_team_member(
+            db.session, db.session.get(Forum, forum.forum_id), member, [forum.team_day_id]
+        )
+        link = "/me/" + personal_token(member)
+        db.session.commit()
+        return link
+
+
+def test_the_saved_message_shows_where_the_page_lands_after_saving_breakouts(
+    phone_page, member_link
+):
+    page = phone_page
+    page.goto(member_link)
+    forum_part = page.get_by_role("region", name="Forum 5: Testing")
+    forum_part.get_by_role("group", name="10:30 AM: choose one breakout").get_by_label(
+        "Breakout 2"
+    ).check()
+    forum_part.get_by_role("button", name="Save my choices").click()
+
+    expect(page).to_have_url(re.compile(r"#forum-\d+$"))
+    message = page.get_by_role("status")
+    expect(message).to_have_text("Your breakout choices are saved.")
+    expect(message).to_be_in_viewport()
+    # Inside the part it is about, after its heading: headings stay in order.
+    expect(forum_part.get_by_role("status")).to_be_visible()
+    assert page.evaluate(
+        """() => {
+            const message = document.querySelector('[role=status]');
+            const heading = message.closest('section').querySelector('h2');
+            return heading.compareDocumentPosition(message) === Node.DOCUMENT_POSITION_FOLLOWING;
+        }"""
+    )
+    assert page_width(page) <= PHONE["width"]
+
+
+def test_without_javascript_the_message_stays_at_the_top(browser, live_server, member_link):
+    context = browser.new_context(
+        viewport=PHONE, is_mobile=True, base_url=live_server, java_script_enabled=False
+    )
+    page = context.new_page()
+    try:
+        page.goto(member_link)
+        page.get_by_label("Breakout 2").check()
+        page.get_by_role("button", name="Save my choices").click()
+        expect(page).to_have_url(re.compile(r"#forum-\d+$"))
+        message = page.get_by_role("status")
+        expect(message).to_have_text("Your breakout choices are saved.")
+        assert message.evaluate("m => m.parentElement.tagName") == "MAIN"
+    finally:
+        context.close()
