@@ -1,0 +1,48 @@
+"""Words on pages that a reviewer found misleading: a Python ``None`` shown as an error, a footer
+promising a way to write with none given, an example naming a team the program does not have,
+and a registration form whose error summary linked to an ambiguous id."""
+
+from __future__ import annotations
+
+import re
+
+from forumapp.extensions import db
+from forumapp.mail.models import OutboxMessage
+
+
+def add_message(app, last_error: str | None) -> int:
+    with app.app_context():
+        message = OutboxMessage(
+            kind="registration_confirmation", to_email="ada@example.org", to_name="Ada",
+            subject="You're registered", text_body="Hello Ada.",
+            status="failed" if last_error else "sent", attempts=8 if last_error else 1,
+            last_error=last_error,
+        )  # fmt: skip
+        db.session.add(message)
+        db.session.commit()
+        return message.id
+
+
+def delivery_rows(page: str) -> dict[str, str]:
+    """The outbox message's delivery table as {row heading: cell text}."""
+    rows = re.findall(r'<th scope="row">([^<]+)</th><td>(.*?)</td>', page, re.S)
+    return {heading: re.sub(r"<[^>]+>", " ", cell).strip() for heading, cell in rows}
+
+
+def test_a_message_without_an_error_shows_no_last_error(app, signed_in):
+    client = signed_in("organizer")
+    message_id = add_message(app, last_error=None)
+
+    rows = delivery_rows(client.get(f"/staff/outbox/{message_id}").get_data(as_text=True))
+
+    assert rows["Status"] == "Sent"
+    assert "Last error" not in rows
+
+
+def test_a_failed_message_shows_its_last_error(app, signed_in):
+    client = signed_in("organizer")
+    message_id = add_message(app, last_error="550 5.1.1 mailbox unavailable")
+
+    rows = delivery_rows(client.get(f"/staff/outbox/{message_id}").get_data(as_text=True))
+
+    assert rows["Last error"] == "550 5.1.1 mailbox unavailable"
