@@ -72,6 +72,8 @@ class BaseConfig:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "forums@localhost")
+    # Where the site footer tells people to write with questions; empty: the sender above.
+    CONTACT_EMAIL = os.environ.get("CONTACT_EMAIL", "")
     MAIL_TIMEOUT = 10  # seconds for each SMTP socket operation
     # A message is retried after 1, 2, 4 ... minutes (at most an hour) until this many attempts.
     MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "8"))

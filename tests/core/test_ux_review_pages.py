@@ -46,3 +46,28 @@ def test_a_failed_message_shows_its_last_error(app, signed_in):
     rows = delivery_rows(client.get(f"/staff/outbox/{message_id}").get_data(as_text=True))
 
     assert rows["Last error"] == "550 5.1.1 mailbox unavailable"
+
+
+FOOTER_LINK = re.compile(
+    r'<footer class="site-footer">.*?<a href="mailto:([^"]+)">([^<]+)</a>', re.S
+)
+
+
+def test_the_footer_links_to_the_organizers_address(client, monkeypatch):
+    # Unset, the address is the one mail comes from (the testing config's sender).
+    monkeypatch.setitem(client.application.config, "CONTACT_EMAIL", "")
+    link = FOOTER_LINK.search(client.get("/").get_data(as_text=True))
+    assert link and link.groups() == ("forums@test.example.org", "forums@test.example.org")
+
+    monkeypatch.setitem(client.application.config, "CONTACT_EMAIL", "help@forums.example.org")
+    link = FOOTER_LINK.search(client.get("/link").get_data(as_text=True))
+    assert link and link.group(1) == "help@forums.example.org"
+
+
+def test_the_footer_takes_the_address_out_of_a_named_sender(client, monkeypatch):
+    monkeypatch.setitem(client.application.config, "CONTACT_EMAIL", "")
+    for sender in ("Peer-learning forums <forums@sog.example.edu>",
+                   ("Peer-learning forums", "forums@sog.example.edu")):  # fmt: skip
+        monkeypatch.setitem(client.application.config, "MAIL_DEFAULT_SENDER", sender)
+        link = FOOTER_LINK.search(client.get("/").get_data(as_text=True))
+        assert link and link.group(1) == "forums@sog.example.edu"
