@@ -4,10 +4,14 @@ and a registration form whose error summary linked to an ambiguous id."""
 
 from __future__ import annotations
 
+import csv
+import html
 import re
 
 from forumapp.extensions import db
 from forumapp.mail.models import OutboxMessage
+
+from ..registration.conftest import add_team_member, make_forum
 
 
 def add_message(app, last_error: str | None) -> int:
@@ -71,3 +75,45 @@ def test_the_footer_takes_the_address_out_of_a_named_sender(client, monkeypatch)
         monkeypatch.setitem(client.application.config, "MAIL_DEFAULT_SENDER", sender)
         link = FOOTER_LINK.search(client.get("/").get_data(as_text=True))
         assert link and link.group(1) == "forums@sog.example.edu"
+
+
+def import_example(client, forum_id: int) -> str:
+    page = client.get(f"/staff/forums/{forum_id}/topics/import").get_data(as_text=True)
+    example = re.search(r"Example: <code>text,team</code> then <code>([^<]*)</code>", page)
+    assert example, "no example on the import page"
+    return html.unescape(example.group(1))
+
+
+def test_the_topic_import_example_names_one_of_the_programs_teams(app, signed_in):
+    with app.app_context():
+        setup = make_forum()
+        for person, team in [("Pia Pitt", "Pitt County"), ("Bo Brunswick", "Brunswick County")]:
+            add_team_member(person, team)
+        db.session.commit()
+    client = signed_in("organizer")
+
+    example = import_example(client, setup.forum_id)
+
+    assert example == "Narcan for people leaving jail,Brunswick County"  # the first by name
+    assert "Wake County" not in example
+
+
+def test_the_topic_import_example_quotes_a_team_name_with_a_comma(app, signed_in):
+    with app.app_context():
+        setup = make_forum()
+        add_team_member("Cat Cary", 'Cary, "the Town"')
+        db.session.commit()
+
+    example = import_example(signed_in("faculty"), setup.forum_id)
+
+    assert next(csv.reader([example])) == ["Narcan for people leaving jail", 'Cary, "the Town"']
+
+
+def test_without_teams_the_topic_import_example_leaves_the_team_empty(app, signed_in):
+    with app.app_context():
+        setup = make_forum()
+        db.session.commit()
+
+    example = import_example(signed_in("organizer"), setup.forum_id)
+
+    assert example == "Narcan for people leaving jail,"
