@@ -1,4 +1,5 @@
-/* Messages where the person is looking.
+/* Messages where the person is looking: flash messages after a redirect, and a form's error
+   summary.
 
    Many actions answer with a redirect to a part of a long page (/me/<token>#forum-5,
    /staff/forums/1/topics#group-3) and the browser scrolls there, while base.html renders the
@@ -86,5 +87,15 @@
     }
   }
 
+  /* A form sent back with errors: its error summary (data-focus-on-load, tabindex="-1") takes
+     the focus, so keyboard and screen-reader users land on what to correct. */
+  function focusErrorSummary() {
+    var summary = document.querySelector("[data-focus-on-load]");
+    if (summary && isShown(summary)) {
+      summary.focus();
+    }
+  }
+
   moveMessages();
+  focusErrorSummary();
 })();

@@ -181,3 +181,29 @@ def test_without_javascript_the_message_stays_at_the_top(browser, live_server, m
         assert message.evaluate("m => m.parentElement.tagName") == "MAIN"
     finally:
         context.close()
+
+
+# --- The public registration form --------------------------------------------------------------
+
+
+def test_after_a_failed_registration_the_focus_is_on_the_error_summary(phone_page, forum):
+    page = phone_page
+    page.goto(f"/forums/{forum.forum_id}/register")
+    page.get_by_label("Full name").fill("Grace Hopper")
+    page.get_by_label("Email").fill("grace@public.example.org")
+    page.get_by_label("Monday, March 15").uncheck()
+    page.get_by_role("button", name="Register").click()
+
+    summary = page.get_by_role("alert")
+    expect(summary).to_contain_text("Please check these")
+    expect(summary).to_be_focused()
+    expect(summary).to_be_in_viewport()
+    # The days' error leads to the first day's checkbox, the consent's to its box.
+    days_link = summary.get_by_role("link", name=re.compile("day", re.I))
+    expect(days_link).to_have_count(1)
+    page.keyboard.press("Tab")
+    expect(summary.get_by_role("link").first).to_be_focused()
+    days_link.focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("Monday, March 15")).to_be_focused()
+    expect(page.get_by_role("group", name="Which days will you attend?")).to_be_visible()

@@ -7,10 +7,16 @@ from __future__ import annotations
 import csv
 import html
 import re
+from datetime import timedelta
 
+import pytest
+
+from forumapp.core.clock import utcnow
+from forumapp.core.models import ForumDay
 from forumapp.extensions import db
 from forumapp.mail.models import OutboxMessage
 
+from ..conftest import csrf_token
 from ..registration.conftest import add_team_member, make_forum
 
 
@@ -117,3 +123,39 @@ def test_without_teams_the_topic_import_example_leaves_the_team_empty(app, signe
     example = import_example(signed_in("organizer"), setup.forum_id)
 
     assert example == "Narcan for people leaving jail,"
+
+
+# --- The public registration form --------------------------------------------------------------
+
+
+@pytest.fixture
+def open_forum_id(app) -> int:
+    """A forum whose public day takes registrations now (the form runs on the real clock)."""
+    with app.app_context():
+        setup = make_forum()
+        for day in db.session.scalars(db.select(ForumDay)):
+            day.registration_opens_at = utcnow() - timedelta(days=1)
+            day.registration_closes_at = utcnow() + timedelta(days=30)
+        db.session.commit()
+        return setup.forum_id
+
+
+def test_the_registration_form_with_errors_has_unique_ids_and_links_each_error(
+    client, open_forum_id
+):
+    path = f"/forums/{open_forum_id}/register"
+    response = client.post(path, data={"csrf_token": csrf_token(client, path)})  # nothing filled
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert sorted(ids) == sorted(set(ids)), "an id is used twice"
+    summary = page[page.index('class="error-summary"') : page.index("<form")]
+    targets = re.findall(r'<a href="#([^"]+)">', summary)
+    assert len(targets) >= 3  # name, email, days, consent
+    for target in targets:
+        element = re.search(rf'<(\w+)[^>]*\sid="{re.escape(target)}"[^>]*>', page)
+        assert element, f"the summary links to #{target}, which is not on the page"
+        assert element.group(1) == "input", f"#{target} is a <{element.group(1)}>, not a field"
+    days = re.search(r'<input[^>]*\sid="day_ids-0"[^>]*>', page).group(0)
+    assert 'type="checkbox"' in days and "day_ids-0" in targets
