@@ -115,8 +115,10 @@ class ItemForm(FlaskForm):
         "Status",
         choices=[
             (ItemStatus.SCHEDULED.value, "Scheduled"),
+            (ItemStatus.DRAFT.value, "Draft: only staff see it"),
             (ItemStatus.CANCELLED.value, "Cancelled"),
         ],
+        default=ItemStatus.SCHEDULED.value,
     )
     confirm = BooleanField("Save despite the warnings above")
     submit = SubmitField("Save session")

@@ -45,6 +45,9 @@ class ItemKind(enum.StrEnum):
 
 
 class ItemStatus(enum.StrEnum):
+    # A proposal (e.g. a topic promoted from feedback): only staff see it, nobody can choose
+    # it, until an organizer schedules it.
+    DRAFT = "draft"
     SCHEDULED = "scheduled"
     CANCELLED = "cancelled"
 
@@ -128,6 +131,14 @@ class AgendaItem(db.Model):
     @property
     def is_cancelled(self) -> bool:
         return self.status == ItemStatus.CANCELLED
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == ItemStatus.DRAFT
+
+    @property
+    def is_scheduled(self) -> bool:
+        return self.status == ItemStatus.SCHEDULED
 
     @property
     def public_speaker_links(self) -> list[AgendaItemSpeaker]:

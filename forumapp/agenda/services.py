@@ -63,6 +63,8 @@ def can_see_day(viewer: Viewer, day: ForumDay) -> bool:
 def can_see_item(viewer: Viewer, item: AgendaItem) -> bool:
     if not can_see_day(viewer, item.day):
         return False
+    if item.is_draft:
+        return viewer.is_staff
     return not item.confidential or viewer.is_staff or viewer.is_team_member
 
 
@@ -469,6 +471,8 @@ def copy_item(session, item: AgendaItem) -> AgendaItem:
         room=None,  # the original holds the room; a copy in it would be a double booking
         capacity=item.capacity,
         confidential=item.confidential,
+        # A copy of a proposal is a proposal too; anything else starts out scheduled.
+        status=ItemStatus.DRAFT.value if item.is_draft else ItemStatus.SCHEDULED.value,
         position=position,
     )
     session.add(copy)

@@ -700,12 +700,18 @@ def describe_change(change: AgendaChange, zone: str) -> list[str]:
         old, new = fields["room"]
         lines.append(f"Room: was {old or 'no room'}, now {new or 'no room'}")
     if "status" in fields:
-        new_status = fields["status"][1]
+        old_status, new_status = fields["status"]
         lines.append(
             {
                 "deleted": "This session has been removed from the agenda.",
                 ItemStatus.CANCELLED.value: "This session is cancelled.",
-            }.get(new_status, "This session is back on the agenda.")
+                ItemStatus.DRAFT.value: "This session has been taken off the agenda for now.",
+            }.get(
+                new_status,
+                "This session is new on the agenda."
+                if old_status == ItemStatus.DRAFT
+                else "This session is back on the agenda.",
+            )
         )
     return lines
 

@@ -251,7 +251,7 @@ def _render_door_day(day: ForumDay, form: ScanForm, card: ResultCard | None, sta
         .where(
             AgendaItem.day_id == day.id,
             AgendaItem.kind == ItemKind.BREAKOUT,
-            AgendaItem.status != ItemStatus.CANCELLED,
+            AgendaItem.status == ItemStatus.SCHEDULED,
         )
         .options(selectinload(AgendaItem.room))
         .order_by(AgendaItem.starts_at, AgendaItem.title)

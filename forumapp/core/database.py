@@ -49,9 +49,7 @@ def is_storable_text(text: str) -> bool:
 
 
 def _is_read_only_request() -> bool:
-    return (
-        has_request_context() and request.method in SAFE_METHODS and not g.get("_writes_on_get")
-    )
+    return has_request_context() and request.method in SAFE_METHODS and not g.get("_writes_on_get")
 
 
 def start_writing(session) -> None:

@@ -209,7 +209,8 @@ def promote(group_id: int):
     if promotion.created:
         flash(
             f"“{item.title}” is now a draft {item.kind_label.lower()} on the first day of "
-            f"Forum {promotion.forum.number}, with no room. Organizers place it from the agenda.",
+            f"Forum {promotion.forum.number}, with no room, seen by staff only. Organizers "
+            "place it from the agenda and schedule it.",
             "success",
         )
     else:

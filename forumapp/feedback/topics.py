@@ -478,9 +478,10 @@ def promote_group(session, group: TopicGroup, kind: str = ItemKind.BREAKOUT.valu
                 start=start,
                 end=end,
                 description=_description(forum, [text for text, _ in rows]),
-                # Attendees' own words stay off the public agenda until an organizer has
-                # edited the proposal and cleared the confidential mark.
+                # A draft until an organizer places and schedules it; attendees' own words
+                # stay off the public agenda until the confidential mark is cleared too.
                 confidential=True,
+                status=ItemStatus.DRAFT.value,
             ),
         )
     except agenda.AgendaError as error:
@@ -492,8 +493,9 @@ def promote_group(session, group: TopicGroup, kind: str = ItemKind.BREAKOUT.valu
     if following.status != ForumStatus.DRAFT:
         warnings.insert(
             0,
-            f"Forum {following.number} is published: the new session is marked confidential "
-            "so only staff and teams see it; edit it and clear the mark to show it publicly.",
+            f"Forum {following.number} is published: the new session stays a draft, seen by "
+            "staff only, until an organizer schedules it; it is also marked confidential, so "
+            "once scheduled only teams see it until the mark is cleared.",
         )
     return Promotion(item, True, following, warnings)
 

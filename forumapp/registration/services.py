@@ -743,7 +743,7 @@ def choose_breakout(
     """
     now = now or utcnow()
     forum = registration.forum
-    if item.kind != ItemKind.BREAKOUT or item.day.forum_id != forum.id or item.is_cancelled:
+    if item.kind != ItemKind.BREAKOUT or item.day.forum_id != forum.id or not item.is_scheduled:
         raise InvalidRegistration({"item_id": "Choose one of this forum's breakouts."})
     if not override and not (
         is_team_member(session, registration.person, forum)

@@ -356,3 +356,44 @@ def test_a_promoted_topic_stays_off_the_public_agenda_until_edited(app, client):
     assert "Our sheriff refuses" not in public and "Jail data sharing" not in public
     api = client.get(f"/api/v1/forums/{following_id}/agenda").get_data(as_text=True)
     assert "Our sheriff refuses" not in api
+
+
+def test_a_promoted_breakout_is_a_draft_teams_cannot_choose_until_it_is_scheduled(
+    app, client, signed_in
+):
+    from datetime import date
+
+    from forumapp.core.links import personal_token
+    from forumapp.registration import services as registration
+
+    from ..registration.conftest import add_team_member
+
+    with app.app_context():
+        held = build.forum(number=1, status="closed")
+        following = build.forum(number=2, status="published",
+                                days=((date(2027, 6, 10), "team"),))  # fmt: skip
+        group = TopicGroup(forum_id=held.id, label="Jail data sharing")
+        db.session.add(group)
+        db.session.flush()
+        db.session.add(TopicSuggestion(forum_id=held.id, group_id=group.id, text="Jail data"))
+        item = topics.promote_group(db.session, group, "breakout").item
+        person = add_team_member("Cy Dunn")
+        result = registration.register_team_member(
+            db.session, following, person, [following.days[0].id]
+        )
+        db.session.commit()
+        assert item.is_draft
+        assert registration.breakout_slots(db.session, following, following.days[0]) == []
+        with pytest.raises(registration.InvalidRegistration):
+            registration.choose_breakout(db.session, result.registration, item)
+        db.session.rollback()
+        item_id, forum_id, token = item.id, following.id, personal_token(person)
+
+    assert "Jail data sharing" not in client.get(f"/me/{token}").get_data(as_text=True)
+    staff_agenda = signed_in("organizer").get(f"/staff/forums/{forum_id}/agenda")
+    assert "Draft: only staff see it" in staff_agenda.get_data(as_text=True)
+
+    with app.app_context():  # an organizer schedules it
+        db.session.get(AgendaItem, item_id).status = "scheduled"
+        db.session.commit()
+    assert "Jail data sharing" in client.get(f"/me/{token}").get_data(as_text=True)
