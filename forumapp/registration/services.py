@@ -223,9 +223,20 @@ def _promote(session, model, parent_id: int) -> list:
         promoted.append(waiting)
     session.flush()
     for seat in promoted:
-        _email_promotion(session, seat)
+        given_up = _give_up_other_seat(session, seat) if model is BreakoutPick else None
+        _email_promotion(session, seat, given_up)
         place_changed.send(seat, session=session)
     return promoted
+
+
+def _give_up_other_seat(session, pick: BreakoutPick) -> AgendaItem | None:
+    """A person who waited for ``pick`` while holding a seat in another breakout of the slot
+    moves: that seat goes to the next person waiting there. Returns the breakout left."""
+    for other in _picks_in_slot(pick.registration, pick.item):
+        if other is not pick and other.status == SeatStatus.CONFIRMED:
+            _cancel_pick(session, other)
+            return other.item
+    return None
 
 
 # --- People and registrations --------------------------------------------------------------
@@ -659,17 +670,37 @@ def breakout_slots(session, forum: Forum, day: ForumDay) -> list[tuple[datetime,
     return list(slots.items())
 
 
+def _picks_in_slot(registration: Registration, item: AgendaItem) -> list[BreakoutPick]:
+    """The registration's active picks at the time of ``item``: at most a seat in one
+    breakout and a place on the waitlist of another (kept until a seat opens there)."""
+    return [
+        pick
+        for pick in registration.picks
+        if pick.status in ACTIVE
+        and pick.item.day_id == item.day_id
+        and pick.item.starts_at < item.ends_at
+        and item.starts_at < pick.item.ends_at
+    ]
+
+
+def seat_in_slot(registration: Registration, item: AgendaItem) -> BreakoutPick | None:
+    """The registration's confirmed pick at the time of ``item`` in another breakout, if any."""
+    return next(
+        (
+            pick
+            for pick in _picks_in_slot(registration, item)
+            if pick.status == SeatStatus.CONFIRMED and pick.item_id != item.id
+        ),
+        None,
+    )
+
+
 def _pick_in_slot(registration: Registration, item: AgendaItem) -> BreakoutPick | None:
-    for pick in registration.picks:
-        other = pick.item
-        if (
-            pick.status in ACTIVE
-            and other.day_id == item.day_id
-            and other.starts_at < item.ends_at
-            and item.starts_at < other.ends_at
-        ):
-            return pick
-    return None
+    """The pick the person has in ``item``'s slot: their seat, else their waitlist place."""
+    picks = _picks_in_slot(registration, item)
+    return next((p for p in picks if p.status == SeatStatus.CONFIRMED), None) or next(
+        iter(picks), None
+    )
 
 
 def _lock_active_place(session, place: DaySeat | BreakoutPick) -> bool | None:
@@ -761,18 +792,18 @@ def choose_breakout(
         )
     if _is_postgresql(session):
         # Serialise picks for one breakout, so the team cap cannot be overshot by a race. The
-        # breakout being left is locked too, both in id order: two people swapping breakouts
+        # breakouts being left are locked too, all in id order: two people swapping breakouts
         # in opposite directions would otherwise each hold one row and wait for the other.
-        leaving = _pick_in_slot(registration, item)
-        locked = sorted({item.id, leaving.item_id} if leaving else {item.id})
+        leaving = {pick.item_id for pick in _picks_in_slot(registration, item)}
         session.execute(
             select(AgendaItem.id)
-            .where(AgendaItem.id.in_(locked))
+            .where(AgendaItem.id.in_(sorted(leaving | {item.id})))
             .order_by(AgendaItem.id)
             .with_for_update()
         )
-    current = _pick_in_slot(registration, item)
-    if current is not None and current.item_id == item.id:
+    in_slot = _picks_in_slot(registration, item)
+    current = next((pick for pick in in_slot if pick.item_id == item.id), None)
+    if current is not None:
         if override and current.status == SeatStatus.WAITLISTED:
             # Lift a waiting person into the breakout deliberately.
             _take_seat_by_override(session, AgendaItem, item.id)
@@ -780,6 +811,11 @@ def choose_breakout(
             current.override = True
             current.status_changed_at = now
             session.flush()
+        if current.status == SeatStatus.CONFIRMED:
+            # Settled on this seat: whatever else they waited for in the slot is given up.
+            for other in in_slot:
+                if other is not current:
+                    _cancel_pick(session, other)
         return current
     if forum.team_breakout_cap and not override:
         teams = _team_ids(session, registration.person_id, forum.program_id)
@@ -802,8 +838,11 @@ def choose_breakout(
         raise BreakoutFull(
             f"“{item.title}” is full. Join its waitlist or choose another breakout.", "item_id"
         )
-    if current is not None:
-        _cancel_pick(session, current)
+    for other in in_slot:
+        # Someone waiting for a full breakout keeps their seat in the slot until one opens.
+        if status == SeatStatus.WAITLISTED and other.status == SeatStatus.CONFIRMED:
+            continue
+        _cancel_pick(session, other)
     pick = next((p for p in registration.picks if p.item_id == item.id), None)
     if pick is None:
         pick = BreakoutPick(registration=registration, item=item)
@@ -880,7 +919,9 @@ def _email_registration(session, result: RegistrationResult) -> None:
     )
 
 
-def _email_promotion(session, seat: DaySeat | BreakoutPick) -> None:
+def _email_promotion(
+    session, seat: DaySeat | BreakoutPick, given_up: AgendaItem | None = None
+) -> None:
     registration = seat.registration
     person = registration.person
     forum = registration.forum
@@ -899,6 +940,7 @@ def _email_promotion(session, seat: DaySeat | BreakoutPick) -> None:
         forum=forum,
         program=forum.program,
         what=what,
+        given_up=given_up.title if given_up is not None else None,
         day=day,
         link=personal_link(person),
     )

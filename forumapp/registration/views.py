@@ -326,8 +326,14 @@ def save_breakouts(token: str, forum_id: int):
             continue
         if pick.status == "waitlisted":
             position = services.waitlist_position(db.session, pick)
+            seat = services.seat_in_slot(registration, item)
+            keep = f" You keep your seat in “{seat.item.title}” until then." if seat else ""
             messages.append(
-                (f"“{item.title}” is full: you're number {position} on its waitlist.", "info")
+                (
+                    f"“{item.title}” is full: you're number {position} on its waitlist. When "
+                    f"a seat opens you get it at once and we email you.{keep}",
+                    "info",
+                )
             )
     db.session.commit()
     for message, category in messages:

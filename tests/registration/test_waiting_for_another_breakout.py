@@ -1,0 +1,94 @@
+"""A team member who holds a seat in one breakout and chooses a full one in the same slot keeps
+the seat while waiting; when a seat opens in the full one they move, and their old seat goes
+to the next person waiting there."""
+
+from __future__ import annotations
+
+from datetime import time
+
+import sqlalchemy as sa
+
+from forumapp.agenda.models import AgendaItem
+from forumapp.extensions import db
+from forumapp.mail.models import OutboxMessage
+from forumapp.registration import services
+from forumapp.registration.models import BreakoutPick
+
+from .. import builders as build
+from .conftest import NOW
+from .test_services import _member_registration
+
+
+def _statuses(registration) -> dict[int, str]:
+    picks = db.session.scalars(
+        sa.select(BreakoutPick).where(BreakoutPick.registration_id == registration.id)
+    ).all()
+    return {pick.item_id: pick.status for pick in picks}
+
+
+def _choose(registration, item_id: int):
+    item = db.session.get(AgendaItem, item_id)
+    return services.choose_breakout(db.session, registration, item, join_waitlist=True, now=NOW)
+
+
+def _full_slot(setup):
+    """Breakouts 1 and 2 run at the same time, 2 seats each: Ada sits in 1, and 2 is full."""
+    first, second, _later = setup.breakout_ids
+    ada = _member_registration(setup, "Ada Lovelace", "A")
+    _choose(ada, first)
+    holders = [_member_registration(setup, f"Holder {n}", f"T{n}") for n in (1, 2)]
+    for holder in holders:
+        _choose(holder, second)
+    return ada, holders, first, second
+
+
+def test_choosing_a_full_breakout_keeps_your_seat_while_you_wait(app_ctx, setup):
+    ada, _holders, first, second = _full_slot(setup)
+
+    waiting = _choose(ada, second)
+
+    assert waiting.status == "waitlisted"
+    assert _statuses(ada) == {first: "confirmed", second: "waitlisted"}
+    assert db.session.get(AgendaItem, first).seats_taken == 1
+
+
+def test_when_a_seat_opens_you_move_and_your_old_seat_goes_to_the_next_in_line(app_ctx, setup):
+    ada, holders, first, second = _full_slot(setup)
+    _choose(ada, second)
+    # Breakout 1 fills up behind Ada, with one more person waiting.
+    _choose(_member_registration(setup, "Bo Diaz", "B"), first)
+    next_in_line = _member_registration(setup, "Cy Dunn", "C")
+    assert _choose(next_in_line, first).status == "waitlisted"
+
+    services.drop_breakout(db.session, holders[0], holders[0].picks[0], now=NOW)
+
+    assert _statuses(ada) == {first: "cancelled", second: "confirmed"}
+    assert _statuses(next_in_line) == {first: "confirmed"}
+    assert db.session.get(AgendaItem, first).seats_taken == 2
+    told = db.session.scalar(
+        sa.select(OutboxMessage.text_body).where(
+            OutboxMessage.to_email == ada.person.email, OutboxMessage.kind == "promotion"
+        )
+    )
+    assert "Breakout 2" in told and "Your seat in “Breakout 1”" in told
+
+
+def test_choosing_your_seat_again_gives_up_the_waitlist(app_ctx, setup):
+    ada, _holders, first, second = _full_slot(setup)
+    _choose(ada, second)
+
+    assert _choose(ada, first).status == "confirmed"
+
+    assert _statuses(ada) == {first: "confirmed", second: "cancelled"}
+
+
+def test_choosing_a_free_breakout_ends_both_the_seat_and_the_wait(app_ctx, setup):
+    ada, _holders, first, second = _full_slot(setup)
+    _choose(ada, second)
+    day = db.session.get(AgendaItem, second).day
+    free = build.item(day, "Breakout 4", time(10, 30), time(11, 45), capacity=5)
+    db.session.flush()
+
+    assert _choose(ada, free.id).status == "confirmed"
+
+    assert _statuses(ada) == {first: "cancelled", second: "cancelled", free.id: "confirmed"}
