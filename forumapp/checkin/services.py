@@ -573,10 +573,15 @@ def walk_in(
 
 
 class BreakoutChoice(enum.StrEnum):
+    """What a person scanned at a breakout's door had chosen. Everyone with a valid ticket for
+    the forum is scanned in (they are in the room), whatever they chose; only ``INVALID``
+    (no ticket of this forum) is refused and not recorded."""
+
     CHOSE_THIS = "confirmed"
     WAITLISTED = "waitlisted"
     CHOSE_ANOTHER = "other"
-    NOT_REGISTERED = "none"
+    NO_CHOICE = "none"
+    INVALID = "invalid"
 
 
 def breakout_scan(session, raw_code: str, item: AgendaItem, user_id: int | None):
@@ -584,11 +589,11 @@ def breakout_scan(session, raw_code: str, item: AgendaItem, user_id: int | None)
     code = normalise_code(raw_code)
     ticket = session.scalar(select(Ticket).where(Ticket.code == code)) if code else None
     if ticket is None or ticket.voided_at is not None:
-        return BreakoutChoice.NOT_REGISTERED, "That is not a valid forum ticket.", None
+        return BreakoutChoice.INVALID, "That is not a valid forum ticket.", None
     registration = ticket.registration
     name = registration.person.name
     if registration.forum_id != item.day.forum_id:
-        return BreakoutChoice.NOT_REGISTERED, f"{name}'s ticket is for another forum.", None
+        return BreakoutChoice.INVALID, f"{name}'s ticket is for another forum.", None
     picks = session.scalars(
         select(BreakoutPick).where(
             BreakoutPick.registration_id == registration.id,
@@ -610,7 +615,7 @@ def breakout_scan(session, raw_code: str, item: AgendaItem, user_id: int | None)
         choice = BreakoutChoice.CHOSE_ANOTHER
         message = f"{name} chose another breakout: “{in_slot[0].item.title}”."
     else:
-        choice = BreakoutChoice.NOT_REGISTERED
+        choice = BreakoutChoice.NO_CHOICE
         message = f"{name} did not choose a breakout at this time."
     existing = session.scalar(
         select(BreakoutAttendance).where(

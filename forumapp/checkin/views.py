@@ -85,9 +85,10 @@ _DOOR_RESULTS = {
 }
 _BREAKOUT_RESULTS = {
     BreakoutChoice.CHOSE_THIS: ("ok", "Yes: chose this breakout"),
-    BreakoutChoice.WAITLISTED: ("warn", "Waitlisted for this breakout"),
-    BreakoutChoice.CHOSE_ANOTHER: ("warn", "Chose another breakout"),
-    BreakoutChoice.NOT_REGISTERED: ("stop", "Not registered for this breakout"),
+    BreakoutChoice.WAITLISTED: ("warn", "Scanned in: waitlisted for this breakout"),
+    BreakoutChoice.CHOSE_ANOTHER: ("warn", "Scanned in: chose another breakout"),
+    BreakoutChoice.NO_CHOICE: ("warn", "Scanned in: chose no breakout at this time"),
+    BreakoutChoice.INVALID: ("stop", "Not a ticket for this forum"),
 }
 
 

@@ -349,7 +349,7 @@ def test_breakout_door_says_whether_the_person_chose_this_breakout(app, signed_i
     ]
     assert [a["title"] for a in answers] == [
         "Yes: chose this breakout", "Yes: chose this breakout",
-        "Waitlisted for this breakout", "Chose another breakout",
+        "Scanned in: waitlisted for this breakout", "Scanned in: chose another breakout",
     ]  # fmt: skip
     assert [a["tone"] for a in answers] == ["ok", "ok", "warn", "warn"]
     assert "“Breakout 2”" in answers[3]["message"]
@@ -360,9 +360,18 @@ def test_breakout_door_says_whether_the_person_chose_this_breakout(app, signed_i
         f"{later}/scan", data={"code": tickets[0].code, "csrf_token": csrf_token(client, later)}
     )
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Not registered for this breakout" in page and "result-stop" in page
+    # Someone who chose no breakout at that time is in the room all the same: counted, in amber.
+    assert "Scanned in: chose no breakout at this time" in page and "result-warn" in page
+    assert "<strong>1</strong> scanned in at this door" in page
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(BreakoutAttendance)) == 5
+    # A code that is no ticket of this forum is refused in red and not counted.
+    response = client.post(
+        f"{later}/scan", data={"code": "NOPE1234", "csrf_token": csrf_token(client, later)}
+    )
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Not a ticket for this forum" in page and "result-stop" in page
+    assert "<strong>1</strong> scanned in at this door" in page
 
 
 def test_only_breakouts_have_a_breakout_door(app, signed_in, forum_setup):
