@@ -138,8 +138,10 @@ def _venue(forum: Forum) -> str:
     )
 
 
-def _day_summary(day: ForumDay) -> str:
-    days = day.forum.days
+def _day_summary(day: ForumDay, viewer: agenda.Viewer | None = None) -> str:
+    """The forum's title, and which of its days this is among those ``viewer`` may attend
+    (a public attendee's day is not "day 1 of 2" when day 2 is for the teams alone)."""
+    days = agenda.visible_days(viewer, day.forum) if viewer is not None else day.forum.days
     if len(days) < 2:
         return day.forum.title
     return f"{day.forum.title} (day {days.index(day) + 1} of {len(days)})"
@@ -200,7 +202,7 @@ def day_event(
         uid=uid,
         starts_at=starts_at,
         ends_at=ends_at,
-        summary=_day_summary(day),
+        summary=_day_summary(day, viewer),
         location=_venue(forum),
         description="\n".join(lines),
         url=url,

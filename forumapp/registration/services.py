@@ -822,8 +822,10 @@ def choose_breakout(
         if teams and teammates_in_breakout(session, item, teams, registration.person_id) >= (
             forum.team_breakout_cap
         ):
+            cap = forum.team_breakout_cap
             raise NotAllowed(
-                f"{forum.team_breakout_cap} members of your team already chose “{item.title}”. "
+                f"{cap} member{'s' if cap != 1 else ''} of your team already chose "
+                f"“{item.title}”. "
                 "Please choose another breakout so your team covers more topics.",
                 "item_id",
             )

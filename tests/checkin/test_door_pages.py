@@ -108,6 +108,7 @@ def test_door_staff_scan_a_ticket_and_see_the_green_result(app, signed_in, forum
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "result-ok" in page and "Checked in" in page and "Ada Lovelace" in page
     assert "Town of Cary" in page and "Monday, March 15" in page
+    assert re.search(r"March 15, 2027 · checked in at \d+:\d\d [AP]M", page)
     assert "Step-free access" in page
     # The result is shown once; the next visit is ready for the next ticket.
     assert "Ready for the next ticket" in door_page(client, forum_setup.public_day_id)
