@@ -29,6 +29,8 @@ def _published_forum(forum_id: int) -> Forum:
 
 
 def _window_state(day, now) -> str:
+    if day.forum.status == ForumStatus.CLOSED or services.day_has_passed(day, now):
+        return "over"
     if day.registration_opens_at and now < day.registration_opens_at:
         return "not_yet"
     if day.registration_closes_at and now >= day.registration_closes_at:
@@ -167,6 +169,7 @@ def personal_page(token: str):
             for pick in (registration.picks if registration else [])
             if pick.status in services.ACTIVE
         }
+        held = services.is_held(forum, now)
         days = []
         for day in forum.days:
             if day.audience == Audience.TEAM and not member:
@@ -182,6 +185,7 @@ def personal_page(token: str):
                     "position": services.waitlist_position(db.session, seat) if seat else None,
                     "slots": slots,
                     "state": _window_state(day, now),
+                    "over": held or services.day_has_passed(day, now),
                 }
             )
         sections.append(
@@ -195,7 +199,16 @@ def personal_page(token: str):
                     item_id: services.waitlist_position(db.session, pick)
                     for item_id, pick in picks.items()
                 },
-                "choices_open": forum.choice_deadline is None or now < forum.choice_deadline,
+                "choices_open": not held
+                and (forum.choice_deadline is None or now < forum.choice_deadline),
+                "held": held,
+                # Breakouts waited for while holding a seat in the same slot: the wish shown.
+                "waiting_ids": {
+                    item_id
+                    for item_id, pick in picks.items()
+                    if pick.status == "waitlisted"
+                    and services.seat_in_slot(registration, pick.item) is not None
+                },
             }
         )
     team_form = TeamRegistrationForm()

@@ -107,6 +107,10 @@ def test_the_personal_page_of_a_closed_forum_changes_nothing(app, client, setup,
         token = personal_token(db.session.get(Person, person_id))
         db.session.commit()
     page = f"/me/{token}"
+    shown = client.get(page).get_data(as_text=True)
+    assert "This forum has been held" in shown
+    for action in ("Cancel my place", "Get a new ticket code", "Save my choices", ">Register<"):
+        assert action not in shown
     token_field = csrf_token(client, page)
 
     cancel = client.post(f"{page}/seats/{seat_id}/cancel", data={"csrf_token": token_field})

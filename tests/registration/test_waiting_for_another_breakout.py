@@ -4,17 +4,21 @@ to the next person waiting there."""
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import time
 
 import sqlalchemy as sa
 
 from forumapp.agenda.models import AgendaItem
+from forumapp.core.links import personal_token
 from forumapp.extensions import db
 from forumapp.mail.models import OutboxMessage
 from forumapp.registration import services
 from forumapp.registration.models import BreakoutPick
 
 from .. import builders as build
+from ..conftest import csrf_token
 from .conftest import NOW
 from .test_services import _member_registration
 
@@ -92,3 +96,29 @@ def test_choosing_a_free_breakout_ends_both_the_seat_and_the_wait(app_ctx, setup
     assert _choose(ada, free.id).status == "confirmed"
 
     assert _statuses(ada) == {first: "cancelled", second: "cancelled", free.id: "confirmed"}
+
+
+def test_the_personal_page_shows_the_seat_kept_while_waiting(app, client, setup):
+    with app.app_context():
+        ada, _holders, first, second = _full_slot(setup)
+        token = personal_token(ada.person)
+        db.session.commit()
+    page = f"/me/{token}"
+
+    response = client.post(
+        f"/me/{token}/forums/{setup.forum_id}/breakouts",
+        data={"csrf_token": csrf_token(client, page), _slot_field(app, second): str(second)},
+    )
+
+    shown = html.unescape(client.get(response.headers["Location"]).get_data(as_text=True))
+    assert "“Breakout 2” is full: you're number 1 on its waitlist." in shown
+    assert "You keep your seat in “Breakout 1” until then." in shown
+    assert "You have a seat here until one opens in “Breakout 2”" in shown
+    assert re.search(rf'value="{second}" id="item-{second}" checked', shown)
+    assert not re.search(rf'value="{first}" id="item-{first}" checked', shown)
+
+
+def _slot_field(app, item_id: int) -> str:
+    with app.app_context():
+        item = db.session.get(AgendaItem, item_id)
+        return f"slot-{item.day_id}-{int(item.starts_at.timestamp())}"
