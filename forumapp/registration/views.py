@@ -291,13 +291,24 @@ def team_register(token: str, forum_id: int):
     return _back(token, f"#forum-{forum.id}")
 
 
-@bp.route("/me/<token>/seats/<int:seat_id>/cancel", methods=["POST"])
+@bp.route("/me/<token>/seats/<int:seat_id>/cancel", methods=["GET", "POST"])
 @personal_link_limit
 def cancel_seat(token: str, seat_id: int):
+    """Asks first (a place given up goes to the next person waiting), then cancels."""
     person = _person_or_404(token)
     seat = db.session.get(DaySeat, seat_id)
     if seat is None or seat.registration.person_id != person.id:
         abort(404)
+    if request.method == "GET":
+        picks = [
+            pick.item
+            for pick in seat.registration.picks
+            if pick.status in services.ACTIVE and pick.item.day_id == seat.day_id
+        ]
+        return render_template(
+            "registration/cancel_seat.html", token=token, seat=seat, picks=picks,
+            button_form=ButtonForm(),
+        )  # fmt: skip
     if not ButtonForm().validate_on_submit():
         abort(400)
     try:

@@ -95,6 +95,7 @@ def _add_what_the_demo_lacks() -> tuple[dict[str, int], dict[str, str]]:
     ticket = checkin.ticket_for(db.session, public)
     links["public"] = personal_token(public.person)
     ids["public_registration"] = public.id
+    ids["public_seat"] = public.seats[0].id
     links["ticket_code"] = ticket.code
     links["public_surname"] = "Reyes"
 
@@ -297,6 +298,9 @@ PAGES: dict[str, Audit] = {
     "public attendee": Audit(None, "/me/{links[public]}", "Rosa Reyes"),
     "public attendee's ticket": Audit(
         None, "/me/{links[public]}/tickets/{ids[public_registration]}", "Rosa Reyes"
+    ),
+    "cancelling a place": Audit(
+        None, "/me/{links[public]}/seats/{ids[public_seat]}/cancel", "Yes, cancel my place"
     ),
     "team member with a full breakout": Audit(
         None, "/me/{links[member]}", "Full: choose it to join the waitlist."

@@ -218,9 +218,21 @@ def test_cancel_from_the_personal_page_promotes_the_next_person(client, app, set
     link = first.headers["Location"]
     with app.app_context():
         seat_id = db.session.scalar(sa.select(DaySeat.id).order_by(DaySeat.id))
+    # The personal page asks first: the button leads to a question, which changes nothing.
+    page = client.get(link).get_data(as_text=True)
+    assert f'href="{link}/seats/{seat_id}/cancel"' in page
+    question = html.unescape(client.get(f"{link}/seats/{seat_id}/cancel").get_data(as_text=True))
+    assert "Cancel your place on Monday, March 15, 2027?" in question
+    assert "Your seat goes to the next person on the waitlist." in question
+    assert "Yes, cancel my place" in question and "No, keep my place" in question
+    with app.app_context():
+        assert db.session.scalar(sa.select(DaySeat.status).order_by(DaySeat.id)) == "confirmed"
+
     response = client.post(f"{link}/seats/{seat_id}/cancel",
                            data={"csrf_token": csrf_token(client, link)})  # fmt: skip
-    assert "Cancelled your place" in client.get(response.headers["Location"]).get_data(as_text=True)
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Cancelled your place" in page
+    assert f'href="/forums/{setup.forum_id}/register">Register again' in page
     with app.app_context():
         statuses = db.session.scalars(sa.select(DaySeat.status).order_by(DaySeat.id)).all()
         assert statuses == ["cancelled", "confirmed", "confirmed", "confirmed"]
