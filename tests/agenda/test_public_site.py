@@ -70,6 +70,16 @@ def test_staff_see_the_whole_forum(signed_in, final_forum):
     assert "Confidential" in page
 
 
+def test_a_team_only_forum_says_so_instead_of_an_empty_when_and_where(app, client):
+    with app.app_context():
+        forum = build.forum(number=2, days=((date(2027, 6, 10), "team"),))
+        db.session.commit()
+        forum_id = forum.id
+    page = client.get(f"/forums/{forum_id}").get_data(as_text=True)
+    assert "This forum is for the community teams only." in page
+    assert "June 10" not in page and "Other parts of this forum" not in page
+
+
 def test_draft_forum_is_answered_like_a_missing_one(app, client):
     with app.app_context():
         draft = build.forum(status="draft", number=2)
