@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..agenda.models import AgendaItem
+from ..core import audit
 from ..core.clock import to_local, utcnow
 from ..core.models import Audience, Forum, ForumDay, Person, Program, Team, TeamMembership
 from ..registration import services as registration_services
@@ -720,3 +721,17 @@ def live_counts(session, day: ForumDay, bucket_minutes: int = 15) -> DayCounts:
         ),
         arrivals=sorted(buckets.items()),
     )
+
+
+def _describe_check_ins(session, ids: list[int]) -> dict[int, str]:
+    rows = session.execute(
+        select(CheckIn.id, Person.name, ForumDay.date)
+        .join(Registration, CheckIn.registration_id == Registration.id)
+        .join(Person, Registration.person_id == Person.id)
+        .join(ForumDay, CheckIn.day_id == ForumDay.id)
+        .where(CheckIn.id.in_(ids))
+    ).all()
+    return {row_id: f"{name}, {day:%B} {day.day}, {day.year}" for row_id, name, day in rows}
+
+
+audit.register_subject_kind("check_in", _describe_check_ins)

@@ -8,6 +8,7 @@ must not leave their details behind in the log.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from ..extensions import db
 from .clock import UTCDateTime, utcnow
-from .models import User
+from .models import Forum, Person, Program, User
 from .pagination import Page, paginate
 
 # Every action the log knows, with the words the admin page shows for it.
@@ -128,3 +129,45 @@ def find_entries(
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
     )
     return paginate(session, query, page, per_page)
+
+
+# --- Naming what an entry is about -----------------------------------------------------------
+
+# kind of subject ("forum") -> function(session, ids) -> {id: words}; see register_subject_kind
+_SUBJECT_KINDS: dict[str, Callable[[object, list[int]], dict[int, str]]] = {}
+
+
+def register_subject_kind(kind: str, describe: Callable[[object, list[int]], dict[int, str]]):
+    """Let the log name subjects ``"<kind>:<id>"`` in words: ``describe(session, ids)`` returns
+    ``{id: words}`` for the ids that still exist. Features register their own kinds, as the
+    log stores only ids (a person erased since is named as the erasure left them)."""
+    _SUBJECT_KINDS[kind] = describe
+
+
+def subject_labels(session, subjects: Iterable[str]) -> dict[str, str]:
+    """Words for each subject that can still be named, by subject, a query per kind."""
+    wanted: dict[str, set[int]] = {}
+    for subject in subjects:
+        kind, _, raw_id = subject.partition(":")
+        if raw_id.isdigit() and kind in _SUBJECT_KINDS:
+            wanted.setdefault(kind, set()).add(int(raw_id))
+    labels = {}
+    for kind, ids in wanted.items():
+        for found_id, words in _SUBJECT_KINDS[kind](session, sorted(ids)).items():
+            labels[f"{kind}:{found_id}"] = words
+    return labels
+
+
+def _named(model, words: Callable[[object], str]):
+    def describe(session, ids: list[int]) -> dict[int, str]:
+        return {
+            row.id: words(row) for row in session.scalars(select(model).where(model.id.in_(ids)))
+        }
+
+    return describe
+
+
+register_subject_kind("forum", _named(Forum, lambda forum: forum.title))
+register_subject_kind("program", _named(Program, lambda program: program.name))
+register_subject_kind("person", _named(Person, lambda person: f"{person.name} ({person.email})"))
+register_subject_kind("staff_user", _named(User, lambda user: user.email))

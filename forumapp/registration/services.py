@@ -19,6 +19,7 @@ from sqlalchemy.orm.util import identity_key
 
 from ..agenda.models import AgendaItem, ItemKind, ItemStatus
 from ..agenda.services import Viewer, can_see_item
+from ..core import audit
 from ..core.clock import to_local, utcnow
 from ..core.emails import InvalidEmail, normalise_email
 from ..core.links import absolute_url, personal_token
@@ -946,3 +947,16 @@ def _email_promotion(
         day=day,
         link=personal_link(person),
     )
+
+
+def _describe_registrations(session, ids: list[int]) -> dict[int, str]:
+    rows = session.execute(
+        select(Registration.id, Person.name, Forum.title)
+        .join(Person, Registration.person_id == Person.id)
+        .join(Forum, Registration.forum_id == Forum.id)
+        .where(Registration.id.in_(ids))
+    ).all()
+    return {row_id: f"{name}, {title}" for row_id, name, title in rows}
+
+
+audit.register_subject_kind("registration", _describe_registrations)

@@ -149,7 +149,11 @@ def roster_import():
             db.session.rollback()
             errors = error.errors
         else:
-            audit.record(db.session, current_user.id, "roster.import", f"program:{program.id}")
+            audit.record(
+                db.session, current_user.id, "roster.import", f"program:{program.id}",
+                teams=result.teams, teams_created=result.teams_created,
+                people_added=result.people_added, people_updated=result.people_updated,
+            )  # fmt: skip
             db.session.commit()
             flash(result.summary, "success")
             return redirect(url_for("core.staff_teams"))

@@ -1,7 +1,9 @@
 """Sensitive staff actions leave exactly one entry in the audit log, by the signed-in user, in
 the action's own transaction; admins read the log at /staff/audit."""
 
+import html
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -11,7 +13,7 @@ from forumapp.checkin.models import CheckIn
 from forumapp.core import audit
 from forumapp.core.audit import AuditEntry
 from forumapp.core.clock import utcnow
-from forumapp.core.models import ForumDay, User
+from forumapp.core.models import Forum, ForumDay, User
 from forumapp.extensions import db
 
 from ..conftest import PASSWORD, csrf_token, sign_in
@@ -162,7 +164,8 @@ def test_roster_import_and_not_a_refused_one(app, organizer, world):
     assert upload(GOOD_CSV.encode()).status_code == 302
     with app.app_context():
         program_id = db.session.scalar(sa.text("SELECT min(id) FROM program"))
-    _only_entry(app, organizer.user_id, "roster.import", f"program:{program_id}")
+    details = _only_entry(app, organizer.user_id, "roster.import", f"program:{program_id}")
+    assert details["people_added"] > 0 and details["teams"] > 0  # what the import changed
 
 
 def test_team_invitations(app, organizer, world):
@@ -235,6 +238,27 @@ def test_admin_reads_the_log_newest_first_with_who_and_what(app, client, make_us
     assert "3 entries" in page and door in page and "Undid a check-in" in page
     assert page.index("check_in:2") < page.index("check_in:1") < page.index("check_in:0")
     assert 'href="/staff/audit"' in client.get("/staff/").get_data(as_text=True)
+
+
+def test_the_log_names_what_each_entry_is_about(app, organizer, world, make_user):
+    with app.app_context():
+        pat = world.registrations["Pat Public"]
+        check_in_id = db.session.scalar(sa.select(CheckIn.id).where(CheckIn.registration_id == pat))
+    page = f"/door/days/{world.public_day_id}"
+    _post(organizer, f"/door/check-ins/{check_in_id}/undo", page=page)
+    _post(organizer, f"/staff/registrations/{pat}/days/{world.public_day_id}/cancel",
+          page=f"/staff/registrations/{pat}")  # fmt: skip
+    organizer.get(f"/staff/forums/{world.forum_id}/registrations.csv")
+    admin = app.test_client()
+    sign_in(admin, make_user("admin"))
+
+    log = re.sub(r"<[^>]+>", "", html.unescape(admin.get("/staff/audit").get_data(as_text=True)))
+
+    with app.app_context():
+        forum_title = db.session.get(Forum, world.forum_id).title
+    assert f"Pat Public, {forum_title} (registration:{pat})" in log
+    assert re.search(rf"Pat Public, \w+ \d+, \d{{4}} \(check_in:{check_in_id}\)", log)
+    assert f"{forum_title} (forum:{world.forum_id})" in log
 
 
 def test_admin_filters_by_action_person_and_dates(app, client, make_user):
