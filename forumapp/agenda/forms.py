@@ -15,8 +15,9 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
 
+from ..core.forms import Length
 from ..core.models import Audience
 from .models import ItemKind, ItemStatus, SpeakerRole
 

@@ -15,8 +15,9 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Optional
 
+from ..core.forms import Length
 from ..core.models import Forum
 from .models import SpeakerKind, SpeakerStatus
 from .speaker_services import SpeakerFilter, SpeakerInput

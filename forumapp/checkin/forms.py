@@ -6,7 +6,9 @@ import secrets
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, SearchField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Optional, Regexp
+
+from ..core.forms import Length
 
 # A scanner's request id: what door.js sends (a UUID or hex), short enough for its column.
 REQUEST_ID_PATTERN = r"^[A-Za-z0-9-]{8,64}$"

@@ -22,10 +22,11 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import BooleanField, EmailField, PasswordField, SubmitField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired
 
 from ..extensions import db, limiter, login_manager
 from .clock import utcnow
+from .forms import Length
 from .models import ApiToken, Role, User
 
 bp = Blueprint("auth", __name__)

@@ -1,15 +1,30 @@
-"""Forms of the core staff pages."""
+"""Forms of the core staff pages, and what every form shares."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from flask import flash
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField
+from wtforms import DateField, SelectField, validators
 from wtforms.validators import Optional, ValidationError
 
 from .audit import ACTIONS
+
+
+class Length(validators.Length):
+    """WTForms' ``Length`` whose default message names the field and says by how much it is
+    over ("Use at most 200 characters for the full name; this has 245."), as the same words
+    appear in the error summary, away from the field."""
+
+    def __call__(self, form, field):
+        if self.message is None and self.max != -1 and len(field.data or "") > self.max:
+            label = re.sub(r"\s*\(optional\)$", "", field.label.text).strip().lower()
+            raise ValidationError(
+                f"Use at most {self.max} characters for the {label}; this has {len(field.data)}."
+            )
+        super().__call__(form, field)
 
 
 class AuditFilterForm(FlaskForm):

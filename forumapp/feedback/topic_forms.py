@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Optional
 
 from ..agenda.models import ItemKind
 from ..core.csv_import import csv_file_field
+from ..core.forms import Length
 from .models import TopicStatus
 from .topics import MAX_LABEL, MAX_NOTE
 

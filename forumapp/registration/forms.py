@@ -12,7 +12,9 @@ from wtforms import (
     TextAreaField,
     widgets,
 )
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired
+
+from ..core.forms import Length
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -84,6 +84,16 @@ def test_errors_are_named_next_to_their_fields(client, app, setup):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Person)) == 0
 
 
+def test_too_long_text_is_named_with_its_field_and_by_how_much(client, app, setup):
+    # A phone's maxlength stops this; a pasted value through another client does not.
+    response = _register(client, setup, name="A" * 201, organization="O" * 250)
+    page = _text(response)
+    assert response.status_code == 400
+    assert "Use at most 200 characters for the full name; this has 201." in page
+    assert "Use at most 200 characters for the organization; this has 250." in page
+    assert "Field cannot be longer" not in page
+
+
 def test_same_email_again_says_so_and_resends_the_link_without_showing_it(client, app, setup):
     _register(client, setup)
     other = client.application.test_client()
