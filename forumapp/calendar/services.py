@@ -436,6 +436,9 @@ def _queue_invitation(
         html_body=render_template(f"mail/{template}.html", **context),
         kind=kind,
         person_id=person.id,
+        # Each message carries the event's whole state: an older one not yet sent is dropped.
+        about=f"calendar:{person.id}:{invite.event_key}",
+        supersedes=True,
         # RFC 6047: the iTIP object as a text/calendar alternative of the readable text, with
         # the method in the MIME type too; the attachment is for clients that only offer files.
         alternatives=[

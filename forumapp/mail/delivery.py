@@ -416,6 +416,9 @@ def _record_failure(
         session.commit()
         return False
     message.last_error = reason
+    if message.status == MessageStatus.SUPERSEDED:
+        session.commit()  # replaced while it was being tried: it is not tried again
+        return False
     gave_up = permanent or message.attempts >= max_attempts
     if gave_up:
         message.status = MessageStatus.FAILED.value

@@ -17,6 +17,9 @@ class MessageStatus(enum.StrEnum):
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"
+    # Not sent: a newer message about the same thing replaced it before it went out (after
+    # an outage, an old confirmation or invitation would otherwise arrive after the new one).
+    SUPERSEDED = "superseded"
 
 
 class OutboxMessage(db.Model):
@@ -32,6 +35,7 @@ class OutboxMessage(db.Model):
         CheckConstraint(values_check("status", MessageStatus), name="status_known"),
         Index("ix_outbox_message_due", "status", "next_attempt_at"),
         Index("ix_outbox_message_kind_about", "kind", "about"),
+        Index("ix_outbox_message_about_status", "about", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

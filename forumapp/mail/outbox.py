@@ -10,12 +10,12 @@ import base64
 from collections.abc import Callable, Sequence
 
 from flask import render_template
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ..core.erasure import is_erased_address
 from ..core.models import Person
 from ..core.pagination import Page, paginate
-from .models import OutboxMessage
+from .models import MessageStatus, OutboxMessage
 
 # Attachments drawn when the message is sent, by name: see ``register_attachment_renderer``.
 _ATTACHMENT_RENDERERS: dict[str, Callable[..., bytes | str]] = {}
@@ -52,6 +52,7 @@ def queue_email(
     kind: str = "general",
     person_id: int | None = None,
     about: str | None = None,
+    supersedes: bool = False,
     alternatives: Sequence[dict] = (),
     attachments: Sequence[dict] = (),
 ) -> OutboxMessage | None:
@@ -62,7 +63,10 @@ def queue_email(
     reach, but nobody can read that mail.
 
     ``about`` names what the message is about (``forum:5``) for callers that send something
-    once per person and thing and look for it again (``was_sent``).
+    once per person and thing and look for it again (``was_sent``). With ``supersedes`` the
+    message describes the whole current state of that thing, so earlier messages about it
+    that have not gone out yet (pending, or failed during an outage) are marked superseded
+    and never sent: people get the up-to-date message, not an old one after it.
 
     An attachment is ``{"filename", "content_type", "content"}`` with text content, or with
     ``"content_base64"`` instead of ``"content"`` for binary data. With a ``"content_id"`` it is
@@ -88,6 +92,18 @@ def queue_email(
         alternatives=list(alternatives),
         attachments=list(attachments),
     )
+    if supersedes:
+        if about is None:
+            raise ValueError("A message that supersedes others needs ``about``")
+        session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.about == about,
+                OutboxMessage.to_email == to_email,
+                OutboxMessage.status.in_([MessageStatus.PENDING, MessageStatus.FAILED]),
+            )
+            .values(status=MessageStatus.SUPERSEDED.value)
+        )
     session.add(message)
     session.flush()
     return message
@@ -95,12 +111,12 @@ def queue_email(
 
 def queue_templated_email(
     session, template: str, *, to_email: str, to_name: str = "", kind: str, subject: str,
-    person_id: int | None = None, about: str | None = None, attachments: Sequence[dict] = (),
-    **context,
+    person_id: int | None = None, about: str | None = None, supersedes: bool = False,
+    attachments: Sequence[dict] = (), **context,
 ) -> OutboxMessage:  # fmt: skip
     """Render ``templates/mail/<template>.txt`` and ``.html`` and queue the message.
 
-    ``about`` and ``attachments`` as for ``queue_email``.
+    ``about``, ``supersedes`` and ``attachments`` as for ``queue_email``.
     """
     context = {"subject": subject, "to_name": to_name, **context}
     return queue_email(
@@ -113,6 +129,7 @@ def queue_templated_email(
         kind=kind,
         person_id=person_id,
         about=about,
+        supersedes=supersedes,
         attachments=attachments,
     )
 

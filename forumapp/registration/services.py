@@ -912,6 +912,8 @@ def _email_registration(session, result: RegistrationResult) -> None:
         "registration_confirmation",
         person,
         kind="registration",
+        about=f"registration:{registration.id}",
+        supersedes=True,
         subject=f"Your registration: {forum.title}",
         forum=forum,
         program=forum.program,
