@@ -152,6 +152,7 @@ class DemoReport:
 
     created: dict[str, int] = field(default_factory=dict)
     passwords: list[tuple[str, str, str]] = field(default_factory=list)
+    personal_pages: list[tuple[str, str, str]] = field(default_factory=list)  # who, name, url
 
     def count(self, kind: str) -> None:
         self.created[kind] = self.created.get(kind, 0) + 1
@@ -167,6 +168,10 @@ class DemoReport:
         lines.append("Staff sign-in (http://127.0.0.1:5000/login):")
         for email, role, password in self.passwords:
             lines.append(f"  {role:<10} {email:<32} password: {password}")
+        if self.personal_pages:
+            lines.append("Attendees' personal pages (no sign-in: the link is the key):")
+            for who, name, url in self.personal_pages:
+                lines.append(f"  {who:<16} {name:<22} {url}")
         return "\n".join(lines)
 
 
@@ -216,7 +221,32 @@ def load_demo(session) -> DemoReport:
     session.flush()
     _load_activity(session, report, program, teams)
     session.flush()
+    report.personal_pages = _example_attendees(session, program)
     return report
+
+
+def _example_attendees(session, program: Program) -> list[tuple[str, str, str]]:
+    """A public attendee, a team member and a project manager of the last forum, with links."""
+    from .registration.models import Registration, RegistrationKind
+    from .registration.services import personal_link
+
+    final = max(program.forums, key=lambda forum: forum.number)
+    registered = select(Registration.person_id).where(Registration.forum_id == final.id)
+    examples = []
+    for who, query in (
+        ("public attendee", registered.where(Registration.kind == RegistrationKind.PUBLIC)),
+        ("team member", registered.where(Registration.kind != RegistrationKind.PUBLIC).where(
+            Registration.person_id.in_(select(TeamMembership.person_id).where(
+                TeamMembership.role == TeamRole.MEMBER))),
+        ),
+        ("project manager", select(TeamMembership.person_id).where(
+            TeamMembership.role == TeamRole.PROJECT_MANAGER)),
+    ):  # fmt: skip
+        person_id = session.scalar(query.order_by(query.selected_columns[0]).limit(1))
+        if person_id is not None:
+            person = session.get(Person, person_id)
+            examples.append((who, person.name, personal_link(person)))
+    return examples
 
 
 # Who registered and came: deterministic shares of each team's roster.

@@ -122,6 +122,18 @@ def test_demo_staff_accounts_sign_in_with_the_printed_passwords(demo_app):
         assert sign_in(fresh, email, password).status_code == 302, email
 
 
+def test_demo_prints_personal_pages_to_try_the_attendee_side(demo_app):
+    output = demo_app.config["DEMO_OUTPUT"]
+    lines = output.split("Attendees' personal pages")[1].strip().splitlines()
+    expected = {"public attendee": "Your registrations", "team member": "Your breakouts",
+                "project manager": "As project manager"}  # fmt: skip
+    for who, text in expected.items():
+        line = next(line for line in lines if line.strip().startswith(who))
+        path = "/me/" + line.split("/me/")[1].strip()
+        page = demo_app.test_client().get(path)
+        assert page.status_code == 200 and text in page.get_data(as_text=True), who
+
+
 def test_home_page_lists_the_published_demo_forums(demo_app):
     app = demo_app
     client = app.test_client()
