@@ -3,7 +3,7 @@ their work, CSV import, and promotion to a draft session of the next forum."""
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, time
 
 import pytest
 from sqlalchemy import func, select
@@ -329,25 +329,23 @@ def test_a_promoted_group_stays_promoted_through_merges_and_regrouping(world):
     assert group_of(ids[0]).promoted_item_id == item.id
 
 
+def _topic_to_promote(audience: str, text: str):
+    """A held Forum 1 with a topic group "Jail data sharing" of one suggestion, and a
+    published Forum 2 of one day for ``audience``; returns (group, Forum 2)."""
+    held = build.forum(number=1, status="closed")
+    following = build.forum(number=2, status="published", days=((date(2027, 6, 10), audience),))
+    group = TopicGroup(forum_id=held.id, label="Jail data sharing")
+    db.session.add(group)
+    db.session.flush()
+    db.session.add(TopicSuggestion(forum_id=held.id, group_id=group.id, text=text))
+    db.session.flush()
+    return group, following
+
+
 def test_a_promoted_topic_stays_off_the_public_agenda_until_edited(app, client):
     """Attendees' words must not reach the public site just because a topic was promoted."""
-    from datetime import date
-
     with app.app_context():
-        held = build.forum(number=1, status="closed")
-        following = build.forum(number=2, status="published",
-                                days=((date(2027, 6, 10), "public"),))  # fmt: skip
-        group = TopicGroup(forum_id=held.id, label="Jail data sharing")
-        db.session.add(group)
-        db.session.flush()
-        db.session.add(
-            TopicSuggestion(
-                forum_id=held.id,
-                group_id=group.id,
-                text="Our sheriff refuses to share overdose data",
-            )
-        )
-        db.session.flush()
+        group, following = _topic_to_promote("public", "Our sheriff refuses to share overdose data")
         promotion = topics.promote_group(db.session, group)
         db.session.commit()
         assert promotion.item.confidential
@@ -361,21 +359,13 @@ def test_a_promoted_topic_stays_off_the_public_agenda_until_edited(app, client):
 def test_a_promoted_breakout_is_a_draft_teams_cannot_choose_until_it_is_scheduled(
     app, client, signed_in
 ):
-    from datetime import date
-
     from forumapp.core.links import personal_token
     from forumapp.registration import services as registration
 
     from ..registration.conftest import add_team_member
 
     with app.app_context():
-        held = build.forum(number=1, status="closed")
-        following = build.forum(number=2, status="published",
-                                days=((date(2027, 6, 10), "team"),))  # fmt: skip
-        group = TopicGroup(forum_id=held.id, label="Jail data sharing")
-        db.session.add(group)
-        db.session.flush()
-        db.session.add(TopicSuggestion(forum_id=held.id, group_id=group.id, text="Jail data"))
+        group, following = _topic_to_promote("team", "Jail data")
         item = topics.promote_group(db.session, group, "breakout").item
         person = add_team_member("Cy Dunn")
         result = registration.register_team_member(
