@@ -425,6 +425,12 @@ def create_item(session, day: ForumDay, data: ItemInput) -> AgendaItem:
 
 def update_item(session, item: AgendaItem, data: ItemInput, actor_id: int | None = None):
     """Save an edit; a published forum's time, room or status change is recorded."""
+    if data.status == ItemStatus.DRAFT and not item.is_draft and item.seats_taken > 0:
+        raise AgendaError(
+            "People have seats in this session: cancel it rather than make it a draft, so "
+            "they are told.",
+            "status",
+        )
     slot = slot_for_input(session, item.day, data, item)
     before = _watched(item)
     _apply(item, slot, data)

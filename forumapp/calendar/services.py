@@ -142,6 +142,8 @@ def _day_summary(day: ForumDay, viewer: agenda.Viewer | None = None) -> str:
     """The forum's title, and which of its days this is among those ``viewer`` may attend
     (a public attendee's day is not "day 1 of 2" when day 2 is for the teams alone)."""
     days = agenda.visible_days(viewer, day.forum) if viewer is not None else day.forum.days
+    if day not in days:  # e.g. an organizer gave a member of the public a team-day seat
+        days = day.forum.days
     if len(days) < 2:
         return day.forum.title
     return f"{day.forum.title} (day {days.index(day) + 1} of {len(days)})"
@@ -508,23 +510,26 @@ def write_pending_invites(session, limit: int = PENDING_BATCH) -> int:
     for row in rows:
         batches.setdefault((row.person_id, row.event_key), []).append(row)
     for (person_id, event_key), batch in batches.items():
-        error = _write_batch(session, person_id, event_key, batch)
-        if error is None:
-            _forget(session, person_id, event_key, batch)
-        else:
+        written, error = _write_batch(session, person_id, event_key, batch)
+        if error is not None:
             now = utcnow()
             for row in batch:
                 row.failed_at, row.last_error = now, error
+        else:
+            _forget(session, person_id, event_key, batch, with_failures=written)
     session.flush()
     return len(rows)
 
 
-def _write_batch(session, person_id: int, event_key: str, batch: list[PendingInvite]) -> str | None:
-    """Bring one person's event in line with every change in ``batch``; the error, or None."""
+def _write_batch(
+    session, person_id: int, event_key: str, batch: list[PendingInvite]
+) -> tuple[bool, str | None]:
+    """Bring one person's event in line with every change in ``batch``. Returns whether it
+    was written (False when the changes were not for this person to see) and the error."""
     person = session.get(Person, person_id)
     visible = [row.visible_item_id for row in batch if row.visible_item_id is not None]
     if person is None or not all(_may_see(session, person, item_id) for item_id in visible):
-        return None
+        return False, None
     lines = list(dict.fromkeys(line for row in batch for line in row.what_changed))
     excluded = [row.exclude_item_id for row in batch if row.exclude_item_id is not None]
     try:
@@ -539,15 +544,20 @@ def _write_batch(session, person_id: int, event_key: str, batch: list[PendingInv
         current_app.logger.exception(
             "Could not bring %s in line for person %s", event_key, person_id
         )
-        return f"{type(exc).__name__}: {exc}"[:300]
-    return None
+        return False, f"{type(exc).__name__}: {exc}"[:300]
+    return True, None
 
 
-def _forget(session, person_id: int, event_key: str, batch: list[PendingInvite]) -> None:
-    """Drop the rows just handled and the event's earlier failed ones: it is in line now. Rows
-    another request added since stay, as their change may have come after the state was read."""
+def _forget(
+    session, person_id: int, event_key: str, batch: list[PendingInvite], with_failures: bool
+) -> None:
+    """Drop the rows just handled and, ``with_failures`` (the event was written: it is in line
+    now), its earlier failed ones. Rows another request added since stay, as their change may
+    have come after the state was read."""
     for row in batch:
         session.delete(row)
+    if not with_failures:
+        return
     session.execute(
         delete(PendingInvite).where(
             PendingInvite.person_id == person_id,
@@ -725,7 +735,8 @@ def _on_agenda_changed(sender: AgendaChange, session, **_extra) -> None:
     item = sender.item
     if item is None:
         return
-    gone = (sender.changes or {}).get("status", [None, None])[1] == "deleted"
+    # A session deleted, or taken back to a draft, leaves the invitations that listed it.
+    gone = (sender.changes or {}).get("status", [None, None])[1] in ("deleted", ItemStatus.DRAFT)
     lines = describe_change(sender, _zone(item.day.forum))
     if item.kind == ItemKind.BREAKOUT:
         key = item_key(item.id)
@@ -848,7 +859,7 @@ def personal_feed(session, person: Person) -> Feed:
                 key = day_key(seat.day_id)
                 events.append(day_event(session, seat.day, viewer, link=link, **identity(key)))
         for pick in registration.picks:
-            if pick.status == SeatStatus.CONFIRMED and not pick.item.is_cancelled:
+            if pick.status == SeatStatus.CONFIRMED and pick.item.is_scheduled:
                 key = item_key(pick.item_id)
                 events.append(item_event(pick.item, viewer, link=link, **identity(key)))
     events.sort(key=lambda event: (event.starts_at, event.uid))

@@ -301,12 +301,18 @@ def day_has_passed(day: ForumDay, now: datetime) -> bool:
 def is_held(forum: Forum, now: datetime) -> bool:
     """Whether the forum is behind us for its attendees: closed by the organizers, or every
     day of it has passed. Attendees can then no longer change their places or tickets."""
-    return forum.status == ForumStatus.CLOSED or all(day_has_passed(d, now) for d in forum.days)
+    if forum.status == ForumStatus.CLOSED:
+        return True
+    return bool(forum.days) and all(day_has_passed(day, now) for day in forum.days)
 
 
 def _check_not_over(day: ForumDay, now: datetime, field: str = "day_ids") -> None:
     """Attendees change places only for days still to come (organizers may correct later)."""
-    if day.forum.status == ForumStatus.CLOSED or day_has_passed(day, now):
+    if day.forum.status == ForumStatus.CLOSED:
+        raise RegistrationClosed(
+            f"{day.forum.title} is closed: places can no longer be changed.", field
+        )
+    if day_has_passed(day, now):
         raise RegistrationClosed(
             f"{day.date:%A, %B} {day.date.day}, {day.date.year} is over: places on it can no "
             "longer be changed.",
@@ -486,6 +492,14 @@ def _confirm_if_free(
     return None
 
 
+def _held_days(registration: Registration) -> list[ForumDay]:
+    """The days the registration has a seat or a waitlist place on, in date order."""
+    return sorted(
+        (seat.day for seat in registration.seats if seat.status in ACTIVE),
+        key=lambda day: day.date,
+    )
+
+
 def _day_results(session, registration: Registration, days: list[ForumDay]) -> list[DayResult]:
     results = []
     for day in days:
@@ -642,6 +656,7 @@ def cancel_days(session, registration: Registration, day_ids: list[int] | None =
         session.flush()
         place_changed.send(seat, session=session)
         cancelled += 1
+        _lock_breakouts_of_day(session, seat.day_id)
         for pick in registration.picks:
             if pick.item.day_id == seat.day_id and pick.status in ACTIVE:
                 _cancel_pick(session, pick)
@@ -655,7 +670,8 @@ def cancel_days(session, registration: Registration, day_ids: list[int] | None =
 
 
 def breakout_slots(session, forum: Forum, day: ForumDay) -> list[tuple[datetime, list]]:
-    """The day's breakout slots: (start, [breakouts]) for parallel breakouts at one time."""
+    """The day's breakout slots: (start, [breakouts]). Breakouts whose times overlap form one
+    slot, whether or not they start together, as a person holds one pick among them."""
     items = session.scalars(
         select(AgendaItem)
         .where(
@@ -665,10 +681,55 @@ def breakout_slots(session, forum: Forum, day: ForumDay) -> list[tuple[datetime,
         )
         .order_by(AgendaItem.starts_at, AgendaItem.position, AgendaItem.id)
     ).all()
-    slots: dict[datetime, list] = {}
+    slots: list[tuple[datetime, list]] = []
+    slot_ends_at = None
     for item in items:
-        slots.setdefault(item.starts_at, []).append(item)
-    return list(slots.items())
+        if slots and item.starts_at < slot_ends_at:
+            slots[-1][1].append(item)
+            slot_ends_at = max(slot_ends_at, item.ends_at)
+        else:
+            slots.append((item.starts_at, [item]))
+            slot_ends_at = item.ends_at
+    return slots
+
+
+def _lock_breakouts_of_day(session, day_id: int) -> None:
+    """On PostgreSQL, lock every breakout of the day, in id order, before any breakout seat of
+    it changes; then re-read what the transaction holds.
+
+    A change moves seats across the day: choosing leaves a breakout and takes another, and a
+    seat given back promotes someone who then leaves their old seat, and so on down the chain.
+    Taking all the day's locks first, always in the same order, means two such changes wait
+    for each other instead of deadlocking, and the team cap cannot be overshot by a race.
+    The picks read before waiting may be stale (another request may have moved this person),
+    so they are loaded afresh.
+    """
+    if not _is_postgresql(session):
+        return  # SQLite: the whole transaction already holds the database's write lock
+    session.execute(
+        select(AgendaItem.id)
+        .where(AgendaItem.day_id == day_id, AgendaItem.kind == ItemKind.BREAKOUT)
+        .order_by(AgendaItem.id)
+        .with_for_update()
+    )
+    session.execute(
+        select(BreakoutPick)
+        .join(AgendaItem, BreakoutPick.item_id == AgendaItem.id)
+        .where(AgendaItem.day_id == day_id)
+        .execution_options(populate_existing=True)
+    ).all()
+
+
+def _unchanged_pick(registration: Registration, item: AgendaItem) -> BreakoutPick | None:
+    """The pick ``item`` already is, when choosing it again would change nothing: the seat
+    held with no other wish in the slot, or the waitlist place waited for."""
+    in_slot = _picks_in_slot(registration, item)
+    current = next((pick for pick in in_slot if pick.item_id == item.id), None)
+    if current is None:
+        return None
+    if current.status == SeatStatus.WAITLISTED or len(in_slot) == 1:
+        return current
+    return None
 
 
 def _picks_in_slot(registration: Registration, item: AgendaItem) -> list[BreakoutPick]:
@@ -785,23 +846,16 @@ def choose_breakout(
     seat = _seat_for(registration, item.day)
     if not override and (seat is None or seat.status not in ACTIVE):
         raise NotAllowed("Register for that day before choosing its breakouts.", "item_id")
+    unchanged = _unchanged_pick(registration, item)
+    if unchanged is not None and not override:
+        return unchanged  # a form sent back as it was: nothing to check, nothing to do
     if not override:
         _check_not_over(item.day, now, "item_id")
     if not override and forum.choice_deadline is not None and now >= forum.choice_deadline:
         raise RegistrationClosed(
             f"Breakout choices closed on {_local(forum.choice_deadline, item.day)}.", "item_id"
         )
-    if _is_postgresql(session):
-        # Serialise picks for one breakout, so the team cap cannot be overshot by a race. The
-        # breakouts being left are locked too, all in id order: two people swapping breakouts
-        # in opposite directions would otherwise each hold one row and wait for the other.
-        leaving = {pick.item_id for pick in _picks_in_slot(registration, item)}
-        session.execute(
-            select(AgendaItem.id)
-            .where(AgendaItem.id.in_(sorted(leaving | {item.id})))
-            .order_by(AgendaItem.id)
-            .with_for_update()
-        )
+    _lock_breakouts_of_day(session, item.day_id)
     in_slot = _picks_in_slot(registration, item)
     current = next((pick for pick in in_slot if pick.item_id == item.id), None)
     if current is not None:
@@ -868,6 +922,7 @@ def drop_breakout(session, registration: Registration, pick: BreakoutPick, now=N
         raise RegistrationClosed("Breakout choices are closed.", "item_id")
     if pick.registration_id != registration.id or pick.status not in ACTIVE:
         raise InvalidRegistration({"item_id": "That pick is not yours to change."})
+    _lock_breakouts_of_day(session, pick.item.day_id)
     _cancel_pick(session, pick)
 
 
@@ -917,7 +972,9 @@ def _email_registration(session, result: RegistrationResult) -> None:
         subject=f"Your registration: {forum.title}",
         forum=forum,
         program=forum.program,
-        days=result.days,
+        # Every day held, not only those of this request: the newest confirmation replaces
+        # the unsent ones (``supersedes``), so it must say everything they said.
+        days=_day_results(session, registration, _held_days(registration)),
         link=personal_link(person),
         attachments=attachments,
         **extra,

@@ -202,6 +202,7 @@ def personal_page(token: str):
                 "choices_open": not held
                 and (forum.choice_deadline is None or now < forum.choice_deadline),
                 "held": held,
+                "seat_ids": {i for i, pick in picks.items() if pick.status == "confirmed"},
                 # Breakouts waited for while holding a seat in the same slot: the wish shown.
                 "waiting_ids": {
                     item_id

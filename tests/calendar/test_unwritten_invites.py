@@ -3,9 +3,12 @@ the outbox page, where an organizer sees how many wait and can try the failed on
 
 from __future__ import annotations
 
+from datetime import time
+
 import pytest
 import sqlalchemy as sa
 
+from forumapp.agenda.models import AgendaItem
 from forumapp.calendar import services as calendar
 from forumapp.calendar.models import CalendarInvite, PendingInvite
 from forumapp.core.models import Forum
@@ -168,3 +171,27 @@ def test_retrying_needs_the_csrf_token(app, forum, signed_in, broken_for, smtp_s
             sa.select(sa.func.count()).select_from(PendingInvite)
             .where(PendingInvite.failed_at.is_not(None))
         ) == 1  # fmt: skip
+
+
+def test_a_later_change_the_person_cannot_see_keeps_the_earlier_failure(
+    app, forum, broken_for, smtp_server
+):
+    ada = _register(app, forum, "Ada Lovelace")
+    broken_for.add(ada)
+    _run_worker(app)
+    broken_for.clear()
+
+    with app.app_context():  # a change to a confidential session, which the public never sees
+        from .test_invitations import _edit
+
+        _edit(db.session.get(AgendaItem, forum.confidential_id), start=time(14, 30),
+              end=time(15, 30))  # fmt: skip
+        db.session.commit()
+    _run_worker(app)
+
+    with app.app_context():
+        failed = db.session.scalar(
+            sa.select(sa.func.count()).select_from(PendingInvite)
+            .where(PendingInvite.failed_at.is_not(None))
+        )  # fmt: skip
+    assert failed == 1  # still listed, still to be tried again

@@ -98,3 +98,22 @@ def test_registering_again_while_mail_is_down_sends_only_the_current_confirmatio
         ("Your registration: Forum 5: Testing", "superseded"),
         ("Your registration: Forum 5: Testing", "sent"),
     ]
+
+
+def test_the_confirmation_that_replaces_another_lists_every_day_held(app_ctx, smtp_server):
+    from ..registration.conftest import add_team_member
+
+    setup = make_forum()
+    forum = db.session.get(Forum, setup.forum_id)
+    person = add_team_member("Di Eng")
+    registration.register_team_member(db.session, forum, person, [setup.public_day_id], NOW)
+    registration.register_team_member(db.session, forum, person, [setup.team_day_id], NOW)
+    db.session.commit()
+
+    deliver_due(db.session)
+
+    (received,) = [
+        r for r in smtp_server.wait_for(1) if r.message["Subject"].startswith("Your registration")
+    ]
+    text = received.message.get_body(("plain",)).get_content()
+    assert "Monday, March 15, 2027" in text and "Tuesday, March 16, 2027" in text

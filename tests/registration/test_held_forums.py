@@ -4,7 +4,8 @@ Organizers may still correct it."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import re
+from datetime import time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -14,9 +15,10 @@ from forumapp.checkin.models import Ticket
 from forumapp.core.links import personal_token
 from forumapp.core.models import Forum, ForumDay, ForumStatus, Person
 from forumapp.extensions import db
-from forumapp.registration import services
+from forumapp.registration import services, views
 from forumapp.registration.models import BreakoutPick, DaySeat
 
+from .. import builders as build
 from ..conftest import csrf_token
 from .conftest import NOW, add_team_member
 
@@ -120,7 +122,7 @@ def test_the_personal_page_of_a_closed_forum_changes_nothing(app, client, setup,
 
     assert cancel.status_code == reissue.status_code == 302
     shown = client.get(page).get_data(as_text=True)
-    assert "is over: places on it can no longer be changed" in shown
+    assert "Forum 5: Testing is closed: places can no longer be changed." in shown
     assert "has been held" in shown
     with app.app_context():
         assert _seat(registration_id, setup.team_day_id).status == "confirmed"
@@ -128,3 +130,48 @@ def test_the_personal_page_of_a_closed_forum_changes_nothing(app, client, setup,
             sa.select(Ticket.code).filter_by(registration_id=registration_id, voided_at=None)
         )
         assert live == code
+
+
+def test_saving_breakouts_between_the_days_leaves_the_day_that_is_over_alone(
+    app, client, setup, monkeypatch
+):
+    """The form shows the day that is over as it was and sends nothing back for it."""
+    with app.app_context():
+        public_day = db.session.get(ForumDay, setup.public_day_id)
+        first_day = build.item(public_day, "Day-one breakout", time(10, 30), time(11, 45),
+                               capacity=5)  # fmt: skip
+        person = add_team_member("Cy Dunn")
+        forum = db.session.get(Forum, setup.forum_id)
+        result = services.register_team_member(
+            db.session, forum, person, [setup.public_day_id, setup.team_day_id], NOW
+        )
+        services.choose_breakout(db.session, result.registration, first_day, now=NOW)
+        db.session.commit()
+        token, first_day_id = personal_token(person), first_day.id
+    monkeypatch.setattr(services, "utcnow", lambda: BETWEEN_THE_DAYS)
+    monkeypatch.setattr(views, "utcnow", lambda: BETWEEN_THE_DAYS)
+    page = client.get(f"/me/{token}").get_data(as_text=True)
+    assert "this day is over" in page and 'fieldset class="slot" disabled' in page
+    checked = dict(re.findall(r'name="(slot-[^"]+)" value="(\d+)" id="item-\d+" checked', page))
+    second_day = setup.breakout_ids[0]
+    field = next(name for name in re.findall(r'name="(slot-[^"]+)"', page)
+                 if f'name="{name}" value="{second_day}"' in page)  # fmt: skip
+
+    # A browser sends back the checked radios of enabled fieldsets only; even if the day that
+    # is over came back unchanged, nothing would be refused.
+    response = client.post(
+        f"/me/{token}/forums/{setup.forum_id}/breakouts",
+        data={**checked, field: str(second_day), "csrf_token": csrf_token(client, f"/me/{token}")},
+    )
+
+    shown = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Your breakout choices are saved." in shown and "is over: places" not in shown
+    with app.app_context():
+        picks = db.session.scalars(sa.select(BreakoutPick.item_id).where(
+            BreakoutPick.status == "confirmed")).all()  # fmt: skip
+        assert sorted(picks) == sorted([first_day_id, second_day])
+
+
+def test_a_forum_without_days_yet_is_not_held(app_ctx, setup):
+    forum = build.forum(number=7, days=())
+    assert not services.is_held(forum, AFTER_THE_FORUM)

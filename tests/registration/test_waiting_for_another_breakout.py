@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import re
 from datetime import time
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 
@@ -122,3 +123,36 @@ def _slot_field(app, item_id: int) -> str:
     with app.app_context():
         item = db.session.get(AgendaItem, item_id)
         return f"slot-{item.day_id}-{int(item.starts_at.timestamp())}"
+
+
+def test_breakouts_that_overlap_are_one_slot_even_when_they_start_apart(app, client, setup):
+    """Sending the page back unchanged keeps a waitlist place where it is."""
+    with app.app_context():
+        first = setup.breakout_ids[0]  # 10:30-11:45
+        day = db.session.get(AgendaItem, first).day
+        late = build.item(day, "Late start", time(11), time(12), capacity=1).id
+        db.session.flush()
+        assert [len(items) for _start, items in services.breakout_slots(
+            db.session, day.forum, day)] == [3, 1]  # fmt: skip
+        _choose(_member_registration(setup, "Holder One", "H"), late)
+        ada = _member_registration(setup, "Ada Lovelace", "A")
+        _choose(ada, first)
+        assert _choose(ada, late).status == "waitlisted"
+        assert _choose(_member_registration(setup, "Bo Diaz", "B"), late).status == "waitlisted"
+        token, ada_id = personal_token(ada.person), ada.id
+        db.session.commit()
+    page = client.get(f"/me/{token}").get_data(as_text=True)
+    checked = dict(re.findall(r'name="(slot-[^"]+)" value="(\d+)" id="item-\d+" checked', page))
+    assert list(checked.values()) == [str(late)]  # one slot, showing what Ada waits for
+
+    client.post(
+        f"/me/{token}/forums/{setup.forum_id}/breakouts",
+        data={**checked, "csrf_token": csrf_token(client, f"/me/{token}")},
+    )
+
+    with app.app_context():
+        assert _statuses(SimpleNamespace(id=ada_id)) == {first: "confirmed", late: "waitlisted"}
+        waiting = db.session.scalar(
+            sa.select(BreakoutPick).filter_by(registration_id=ada_id, item_id=late)
+        )
+        assert services.waitlist_position(db.session, waiting) == 1
