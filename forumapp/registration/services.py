@@ -656,7 +656,7 @@ def cancel_days(session, registration: Registration, day_ids: list[int] | None =
         session.flush()
         place_changed.send(seat, session=session)
         cancelled += 1
-        _lock_breakouts_of_day(session, seat.day_id)
+        _lock_breakouts_of_day(session, seat.day_id, registration)
         for pick in registration.picks:
             if pick.item.day_id == seat.day_id and pick.status in ACTIVE:
                 _cancel_pick(session, pick)
@@ -693,7 +693,7 @@ def breakout_slots(session, forum: Forum, day: ForumDay) -> list[tuple[datetime,
     return slots
 
 
-def _lock_breakouts_of_day(session, day_id: int) -> None:
+def _lock_breakouts_of_day(session, day_id: int, registration: Registration) -> None:
     """On PostgreSQL, lock every breakout of the day, in id order, before any breakout seat of
     it changes; then re-read what the transaction holds.
 
@@ -701,8 +701,8 @@ def _lock_breakouts_of_day(session, day_id: int) -> None:
     seat given back promotes someone who then leaves their old seat, and so on down the chain.
     Taking all the day's locks first, always in the same order, means two such changes wait
     for each other instead of deadlocking, and the team cap cannot be overshot by a race.
-    The picks read before waiting may be stale (another request may have moved this person),
-    so they are loaded afresh.
+    The registration's picks read before waiting may be stale (another request may have moved
+    this person meanwhile), so they are loaded afresh; other people's are read after the locks.
     """
     if not _is_postgresql(session):
         return  # SQLite: the whole transaction already holds the database's write lock
@@ -712,12 +712,12 @@ def _lock_breakouts_of_day(session, day_id: int) -> None:
         .order_by(AgendaItem.id)
         .with_for_update()
     )
-    session.execute(
+    session.scalars(
         select(BreakoutPick)
-        .join(AgendaItem, BreakoutPick.item_id == AgendaItem.id)
-        .where(AgendaItem.day_id == day_id)
+        .where(BreakoutPick.registration_id == registration.id)
         .execution_options(populate_existing=True)
     ).all()
+    session.expire(registration, ["picks"])
 
 
 def _unchanged_pick(registration: Registration, item: AgendaItem) -> BreakoutPick | None:
@@ -855,7 +855,7 @@ def choose_breakout(
         raise RegistrationClosed(
             f"Breakout choices closed on {_local(forum.choice_deadline, item.day)}.", "item_id"
         )
-    _lock_breakouts_of_day(session, item.day_id)
+    _lock_breakouts_of_day(session, item.day_id, registration)
     in_slot = _picks_in_slot(registration, item)
     current = next((pick for pick in in_slot if pick.item_id == item.id), None)
     if current is not None:
@@ -922,7 +922,7 @@ def drop_breakout(session, registration: Registration, pick: BreakoutPick, now=N
         raise RegistrationClosed("Breakout choices are closed.", "item_id")
     if pick.registration_id != registration.id or pick.status not in ACTIVE:
         raise InvalidRegistration({"item_id": "That pick is not yours to change."})
-    _lock_breakouts_of_day(session, pick.item.day_id)
+    _lock_breakouts_of_day(session, pick.item.day_id, registration)
     _cancel_pick(session, pick)
 
 
