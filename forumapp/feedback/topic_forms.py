@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Optional
+from wtforms.validators import DataRequired, Optional, ValidationError
 
 from ..agenda.models import ItemKind
 from ..core.csv_import import csv_file_field
@@ -34,6 +34,13 @@ class RenameForm(FlaskForm):
 class MergeForm(FlaskForm):
     group_ids = SelectMultipleField("Groups to merge", coerce=int)
     target_id = SelectField("Keep the name and status of", coerce=int)
+
+    def validate_target_id(self, field):
+        # Merging into a group nobody ticked would swallow it without anyone choosing to.
+        if self.group_ids.data and field.data not in self.group_ids.data:
+            raise ValidationError(
+                "Keep the name of one of the groups you ticked, or tick that group too."
+            )
 
 
 class SplitForm(FlaskForm):

@@ -120,6 +120,12 @@ def test_rename_split_status_and_merge_through_the_page(signed_in, world, app):
 
     with app.app_context():
         release = db.session.get(TopicSuggestion, moved).group_id
+    # Keeping the name of a group nobody ticked would swallow it: refused, nothing merged.
+    merge = {"merge-group_ids": [str(release)], "merge-target_id": str(court)}
+    _post(faculty, world, f"/staff/forums/{world.forum_id}/topics/merge", merge)
+    assert "Keep the name of one of the groups you ticked" in _page(faculty, world)
+    with app.app_context():
+        assert db.session.get(TopicGroup, release) is not None
     merge = {"merge-group_ids": [str(jail), str(release)], "merge-target_id": str(jail)}
     response = _post(faculty, world, f"/staff/forums/{world.forum_id}/topics/merge", merge)
     assert response.status_code == 302
