@@ -477,8 +477,9 @@ def copy_item(session, item: AgendaItem) -> AgendaItem:
         room=None,  # the original holds the room; a copy in it would be a double booking
         capacity=item.capacity,
         confidential=item.confidential,
-        # A copy of a proposal is a proposal too; anything else starts out scheduled.
-        status=ItemStatus.DRAFT.value if item.is_draft else ItemStatus.SCHEDULED.value,
+        # A draft, seen by staff only, until an organizer has placed it and schedules it: on a
+        # published forum a scheduled copy could be booked before it has a room.
+        status=ItemStatus.DRAFT.value,
         position=position,
     )
     session.add(copy)
@@ -490,7 +491,14 @@ def copy_item(session, item: AgendaItem) -> AgendaItem:
 
 
 def delete_item(session, item: AgendaItem, actor_id: int | None = None) -> None:
-    """Remove an item; on a published forum this is recorded as a cancellation."""
+    """Remove an item; on a published forum this is recorded as a cancellation. A scheduled
+    session people have seats in is cancelled first (so they are told), not deleted."""
+    if item.is_scheduled and item.seats_taken > 0:
+        raise AgendaError(
+            f"{item.seats_taken} people have seats in “{item.title}”: cancel it first (they "
+            "are told), then delete it.",
+            "status",
+        )
     before = _watched(item)
     if item.day.forum.status != ForumStatus.DRAFT:
         change = AgendaChange(
@@ -545,7 +553,13 @@ def add_speaker(
 
 
 def set_forum_status(session, forum: Forum, status: str) -> None:
-    """Publish (agenda becomes visible), close, or return a forum to draft."""
+    """Publish (agenda becomes visible), close, or return a forum to draft. A forum people
+    are registered for does not go back to draft: it would vanish from their pages."""
+    if status == ForumStatus.DRAFT and any(day.seats_taken for day in forum.days):
+        raise AgendaError(
+            f"People are registered for {forum.title}: it cannot go back to draft, as it would "
+            "vanish from their pages. Edit it while published; changes reach their calendars."
+        )
     forum.status = ForumStatus(status).value
     session.flush()
 

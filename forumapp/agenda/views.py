@@ -122,9 +122,14 @@ def forum_status(forum_id: int):
     form = ActionForm()
     if not form.validate_on_submit() or form.value.data not in set(ForumStatus):
         abort(400)
-    services.set_forum_status(db.session, forum, form.value.data)
-    db.session.commit()
-    flash(_STATUS_MESSAGES[ForumStatus(form.value.data)], "success")
+    try:
+        services.set_forum_status(db.session, forum, form.value.data)
+    except services.AgendaError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_STATUS_MESSAGES[ForumStatus(form.value.data)], "success")
     return redirect(url_for("agenda.forum_agenda", forum_id=forum.id))
 
 
@@ -367,7 +372,8 @@ def item_copy(item_id: int):
     _action_or_400()
     copy = services.copy_item(db.session, item)
     db.session.commit()
-    flash(f"Copied: “{copy.title}”. Give it a room and a time.", "success")
+    flash(f"Copied as a draft: “{copy.title}”. Give it a room and a time, then schedule it.",
+          "success")  # fmt: skip
     return redirect(url_for("agenda.item_edit", item_id=copy.id))
 
 
@@ -377,7 +383,12 @@ def item_delete(item_id: int):
     item = db.get_or_404(AgendaItem, item_id)
     _action_or_400()
     forum_id, title = item.day.forum_id, item.title
-    services.delete_item(db.session, item, current_user.id)
+    try:
+        services.delete_item(db.session, item, current_user.id)
+    except services.AgendaError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("agenda.item_edit", item_id=item_id))
     db.session.commit()
     flash(f"Deleted “{title}”.", "success")
     return redirect(url_for("agenda.forum_agenda", forum_id=forum_id))

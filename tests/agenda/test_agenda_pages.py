@@ -1,5 +1,6 @@
 """Organizers build a forum's agenda in the web pages."""
 
+import html
 from datetime import date
 
 import pytest
@@ -155,6 +156,7 @@ def test_copy_move_reorder_and_delete(app, organizer, forum_with_rooms):
     with app.app_context():
         copy = db.session.get(AgendaItem, copy_id)
         assert copy.title == "Goals (copy)" and copy.room.name == "Main Hall"
+        assert copy.status == "draft"  # nobody can book it before an organizer schedules it
         assert (copy.ends_at - copy.starts_at).total_seconds() == 75 * 60
     page = organizer.get(agenda).get_data(as_text=True)
     assert "1:00 PM</th>" in page
@@ -256,3 +258,27 @@ def test_room_choice_must_belong_to_the_forum(app, organizer, forum_with_rooms):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(AgendaItem)) == 0
         assert db.session.get(Room, foreign_id).forum_id != forum_id
         assert db.session.get(Forum, forum_id).status == "draft"
+
+
+def test_sessions_and_forums_people_are_in_are_not_deleted_or_hidden(
+    app, organizer, forum_with_rooms
+):
+    forum_id, day_id, _rooms = forum_with_rooms
+    _post(organizer, f"/staff/days/{day_id}/items/new", _item_form(title="Goals", capacity="5"))
+    with app.app_context():
+        item = db.session.scalar(sa.select(AgendaItem))
+        item.seats_taken, item_id = 2, item.id  # two people hold seats
+        db.session.get(ForumDay, day_id).seats_taken = 2
+        db.session.get(Forum, forum_id).status = "published"
+        db.session.commit()
+    agenda = f"/staff/forums/{forum_id}/agenda"
+
+    response = _post(organizer, f"/staff/items/{item_id}/delete", {}, token_from=agenda)
+    page = html.unescape(organizer.get(response.headers["Location"]).get_data(as_text=True))
+    assert "2 people have seats in “Goals”: cancel it first" in page
+    _post(organizer, f"/staff/forums/{forum_id}/status", {"value": "draft"}, agenda)
+    page = html.unescape(organizer.get(agenda).get_data(as_text=True))
+    assert "People are registered for Forum 1: Testing: it cannot go back to draft" in page
+    with app.app_context():
+        assert db.session.get(AgendaItem, item_id) is not None
+        assert db.session.get(Forum, forum_id).status == "published"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 
+import pytest
 import sqlalchemy as sa
 
 from forumapp.agenda import services as agenda
@@ -308,8 +309,12 @@ def test_cancelling_a_breakout_sends_cancel_and_restoring_it_invites_again(app_c
 def test_deleting_a_breakout_cancels_it_in_calendars(app_ctx, setup):
     person, registration_ = _team_member(setup, days="team")
     _pick(registration_, setup.breakout_ids[0])
-
-    agenda.delete_item(db.session, db.session.get(AgendaItem, setup.breakout_ids[0]))
+    breakout = db.session.get(AgendaItem, setup.breakout_ids[0])
+    # People have seats: it is cancelled first (they are told), and only then deleted.
+    with pytest.raises(agenda.AgendaError, match="cancel it first"):
+        agenda.delete_item(db.session, breakout)
+    _edit(breakout, status="cancelled")
+    agenda.delete_item(db.session, breakout)
 
     calendar = invitation_of(calendar_mail(person.email)[-1])
     assert str(calendar["METHOD"]) == "CANCEL"
