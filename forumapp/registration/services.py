@@ -844,7 +844,9 @@ def choose_breakout(
     ):
         raise NotAllowed("Breakouts are chosen by the community teams' members.", "item_id")
     seat = _seat_for(registration, item.day)
-    if not override and (seat is None or seat.status not in ACTIVE):
+    if seat is None or seat.status not in ACTIVE:
+        # Even an override: a breakout seat without a place on its day would show nowhere on
+        # the person's page, yet count at the door and in the tables.
         raise NotAllowed("Register for that day before choosing its breakouts.", "item_id")
     unchanged = _unchanged_pick(registration, item)
     if unchanged is not None and not override:

@@ -237,10 +237,12 @@ def test_breakouts_need_a_seat_on_their_day(app_ctx, setup):
     member = add_team_member("No Seat")
     registration = services.register_team_member(
         db.session, forum, member, [setup.public_day_id], NOW).registration  # fmt: skip
+    breakout = db.session.get(AgendaItem, setup.breakout_ids[0])
     with pytest.raises(services.NotAllowed, match="Register for that day"):
-        services.choose_breakout(
-            db.session, registration, db.session.get(AgendaItem, setup.breakout_ids[0]), now=NOW
-        )
+        services.choose_breakout(db.session, registration, breakout, now=NOW)
+    # Not even an organizer's override: the seat would show nowhere on the person's page.
+    with pytest.raises(services.NotAllowed, match="Register for that day"):
+        services.choose_breakout(db.session, registration, breakout, now=NOW, override=True)
 
 
 def test_organizer_override_goes_beyond_capacity_and_is_recorded(app_ctx, setup):
