@@ -375,6 +375,7 @@ def slot_for_input(session, day: ForumDay, data: ItemInput, item: AgendaItem | N
 def _watched(item: AgendaItem) -> dict[str, str | None]:
     """The fields whose change people registered for must hear about."""
     return {
+        "title": item.title,
         "starts_at": item.starts_at.isoformat(),
         "ends_at": item.ends_at.isoformat(),
         "room": item.room.name if item.room else None,

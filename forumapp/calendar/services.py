@@ -700,6 +700,9 @@ def describe_change(change: AgendaChange, zone: str) -> list[str]:
     fields = change.changes or {}
     item = change.item
     lines = []
+    if "title" in fields:
+        old, new = fields["title"]
+        lines.append(f"Title: was “{old}”, now “{new}”")
     if "starts_at" in fields or "ends_at" in fields:
 
         def clock(name: str, index: int) -> str:

@@ -369,3 +369,16 @@ def test_an_edit_that_is_rolled_back_sends_nothing(app, setup):
         db.session.rollback()
         assert len(calendar_mail()) == before
         assert db.session.scalar(sa.select(CalendarInvite.sequence)) == 0
+
+
+def test_renaming_a_breakout_updates_calendars_with_the_new_title(app_ctx, setup):
+    person, registration_ = _team_member(setup, days="team")
+    _pick(registration_, setup.breakout_ids[0])
+    breakout = db.session.get(AgendaItem, setup.breakout_ids[0])
+
+    _edit(breakout, title="Breakout 1: data sharing")
+
+    update = calendar_mail(person.email)[-1]
+    event = only_event(invitation_of(update))
+    assert "Breakout 1: data sharing" in str(event["SUMMARY"]) and event["SEQUENCE"] == 1
+    assert "Title: was “Breakout 1”, now “Breakout 1: data sharing”" in update.text_body
