@@ -205,12 +205,19 @@ def test_changing_a_published_session_records_the_change(app, organizer, forum_w
         assert changes[0].notified_at is None
     page = organizer.get(agenda).get_data(as_text=True)
     assert "Recorded changes" in page and "room Room A → Main Hall" in page
-    # A title-only edit is not a change people must hear about.
+    # A new title is a change too: it is how people recognise the event in their calendar.
     _post(organizer, f"/staff/items/{item_id}/edit", _item_form(
         title="Goals, renamed", room_id=str(rooms["Main Hall"]), start="13:00", end="14:00",
         status="cancelled"))  # fmt: skip
     with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(AgendaChange)) == 1
+        latest = db.session.scalars(sa.select(AgendaChange).order_by(AgendaChange.id)).all()[-1]
+        assert latest.changes == {"title": ["Goals", "Goals, renamed"]}
+    # An edit of the description alone is not.
+    _post(organizer, f"/staff/items/{item_id}/edit", _item_form(
+        title="Goals, renamed", room_id=str(rooms["Main Hall"]), start="13:00", end="14:00",
+        status="cancelled", description="Now with a description"))  # fmt: skip
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AgendaChange)) == 2
 
 
 def test_adding_a_speaker_to_a_session(app, organizer, forum_with_rooms):
