@@ -39,7 +39,7 @@ from ..core.rate_limits import personal_link_limit
 from ..extensions import db
 from . import organizer, rosters, services
 from .forms import ButtonForm
-from .models import BreakoutPick, Registration
+from .models import BreakoutPick, DaySeat, Registration
 from .staff_forms import (
     BreakoutSettingsForm,
     InvitationForm,
@@ -466,7 +466,11 @@ def registration_cancel_day(registration_id: int, day_id: int):
         abort(404)
     if not ButtonForm().validate_on_submit():
         abort(400)
+    seat = next((seat for seat in registration.seats if seat.day_id == day_id), None)
+    was_waiting = seat is not None and seat.status == "waitlisted"
+    waiting = services.waitlist_length(db.session, DaySeat, day_id) - was_waiting
     cancelled = services.cancel_days(db.session, registration, [day_id])
+    promoted = waiting - services.waitlist_length(db.session, DaySeat, day_id)
     if cancelled:
         audit.record(
             db.session, current_user.id, "registration.cancel_day",
@@ -475,11 +479,16 @@ def registration_cancel_day(registration_id: int, day_id: int):
     db.session.commit()
     name = registration.person.name
     if cancelled:
-        flash(
-            f"Cancelled {name}'s place on {_when(day)} and their breakouts that day. "
-            "The first person waiting, if any, got the seat.",
-            "success",
-        )
+        if was_waiting:
+            after = "They were on the waitlist; the others waiting moved up one place."
+        elif promoted:
+            after = "The first person waiting got the seat and is told by email."
+        elif waiting:
+            after = "The day is still full (people let in by override), so nobody waiting moved up."
+        else:
+            after = "Nobody was waiting: one more seat is free."
+        flash(f"Cancelled {name}'s place on {_when(day)} and their breakouts that day. {after}",
+              "success")  # fmt: skip
     else:
         flash(f"{name} held no place on {_when(day)}; nothing changed.", "info")
     return _back_to(registration, "#days")

@@ -209,6 +209,7 @@ def test_organizer_cancels_a_day_and_the_first_person_waiting_gets_the_seat(app,
     assert response.status_code == 302
     page = organizer.get(page_url).get_data(as_text=True)
     assert "Cancelled Ann Public&#39;s place on Monday, March 15" in page
+    assert "The first person waiting got the seat and is told by email." in page
     with app.app_context():
         statuses = db.session.scalars(sa.select(DaySeat.status).order_by(DaySeat.id)).all()
         assert statuses == ["cancelled", "confirmed", "confirmed", "confirmed"]
