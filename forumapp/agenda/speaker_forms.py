@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileSize
 from wtforms import (
@@ -34,6 +36,9 @@ STATUS_CHOICES = [(status.value, status.value.capitalize()) for status in Speake
 
 
 def forum_label(forum: Forum) -> str:
+    """ "Forum 2: Title", without saying the number twice when the title already does."""
+    if re.match(rf"Forum {forum.number}\b", forum.title):
+        return forum.title
     return f"Forum {forum.number}: {forum.title}"
 
 

@@ -249,6 +249,7 @@ def test_per_forum_status_is_set_on_the_edit_page_and_shown_in_the_list(app, org
     assert re.findall(r"<li>([^<]+)</li>", by_forum) == ["Forum 1: Confirmed", "Forum 2: Declined"]
     edit_page = organizer.get(path).get_data(as_text=True)
     assert re.search(r'<option selected value="confirmed">', edit_page)
+    assert "Forum 1 in Town 1" in edit_page and "Forum 1: Forum 1" not in edit_page
 
     # Choosing "Not asked" clears a forum's status.
     form[f"forum_status_{first['id']}"] = ""
