@@ -306,8 +306,12 @@ def cancel_seat(token: str, seat_id: int):
             for pick in seat.registration.picks
             if pick.status in services.ACTIVE and pick.item.day_id == seat.day_id
         ]
+        now = utcnow()
+        over = seat.registration.forum.status == ForumStatus.CLOSED or services.day_has_passed(
+            seat.day, now
+        )
         return render_template(
-            "registration/cancel_seat.html", token=token, seat=seat, picks=picks,
+            "registration/cancel_seat.html", token=token, seat=seat, picks=picks, over=over,
             button_form=ButtonForm(),
         )  # fmt: skip
     if not ButtonForm().validate_on_submit():

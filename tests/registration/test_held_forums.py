@@ -115,6 +115,8 @@ def test_the_personal_page_of_a_closed_forum_changes_nothing(app, client, setup,
         assert action not in shown
     token_field = csrf_token(client, page)
 
+    question = client.get(f"{page}/seats/{seat_id}/cancel").get_data(as_text=True)
+    assert "can no longer be changed" in question and "Yes, cancel my place" not in question
     cancel = client.post(f"{page}/seats/{seat_id}/cancel", data={"csrf_token": token_field})
     reissue = client.post(
         f"{page}/tickets/{registration_id}/reissue", data={"csrf_token": token_field}
