@@ -208,18 +208,24 @@ def _slots(session, forum: Forum, breakouts: list[AgendaItem]) -> list[Slot]:
         session, BreakoutPick, BreakoutPick.item_id, [item.id for item in breakouts]
     )
     days_by_id = {day.id: day for day in forum.days}
-    slots_by_start: dict[tuple[int, datetime], Slot] = {}
-    for item in breakouts:
-        if item.status != ItemStatus.SCHEDULED:
-            continue
+    scheduled = sorted(
+        (item for item in breakouts if item.status == ItemStatus.SCHEDULED),
+        key=lambda item: (days_by_id[item.day_id].date, item.starts_at),
+    )
+    # Breakouts whose times overlap are one slot, as on the attendee's page (breakout_slots).
+    slots: list[Slot] = []
+    slot_ends_at = None
+    for item in scheduled:
         counts = BreakoutCounts(
             item, pick_counts[item.id].get(CONFIRMED, 0), pick_counts[item.id].get(WAITLISTED, 0)
         )
-        key = (item.day_id, item.starts_at)
-        if key not in slots_by_start:
-            slots_by_start[key] = Slot(days_by_id[item.day_id], item.starts_at, [])
-        slots_by_start[key].breakouts.append(counts)
-    return sorted(slots_by_start.values(), key=lambda s: (s.day.date, s.starts_at))
+        if slots and slots[-1].day.id == item.day_id and item.starts_at < slot_ends_at:
+            slots[-1].breakouts.append(counts)
+            slot_ends_at = max(slot_ends_at, item.ends_at)
+        else:
+            slots.append(Slot(days_by_id[item.day_id], item.starts_at, [counts]))
+            slot_ends_at = item.ends_at
+    return slots
 
 
 def forum_overview(

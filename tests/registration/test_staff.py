@@ -96,6 +96,22 @@ def test_overview_counts_seats_waitlists_breakouts_and_team_gaps(app_ctx, setup)
     assert [item.title for _pick, item, _pos in rows["Al One"].picks] == ["Breakout 1"]
 
 
+def test_overlapping_breakouts_that_start_apart_are_one_slot_in_the_overview(app_ctx, setup):
+    from datetime import time
+
+    from .. import builders as build
+
+    morning = db.session.get(AgendaItem, setup.breakout_ids[0])  # 10:30-11:45
+    build.item(morning.day, "Late start", time(10, 45), time(12), capacity=5)
+    db.session.flush()
+
+    overview = organizer_rules.forum_overview(db.session, db.session.get(Forum, setup.forum_id))
+
+    assert [[b.item.title for b in slot.breakouts] for slot in overview.slots] == [
+        ["Breakout 1", "Breakout 2", "Late start"], ["Breakout 3"],
+    ]  # fmt: skip
+
+
 def test_registrations_page_shows_the_table_gaps_and_searches(app, organizer, setup):
     with app.app_context():
         _busy_forum(setup)
@@ -112,6 +128,11 @@ def test_registrations_page_shows_the_table_gaps_and_searches(app, organizer, se
     assert "Nobody matches that search." in page
     agenda = organizer.get(f"/staff/forums/{setup.forum_id}/agenda").get_data(as_text=True)
     assert f'href="{url}">Registrations</a>' in agenda
+    with app.app_context():  # a session people chose is cancelled: their row says so
+        db.session.get(AgendaItem, setup.breakout_ids[2]).status = "cancelled"
+        db.session.commit()
+    page = organizer.get(url, query_string={"q": "Al Two"}).get_data(as_text=True)
+    assert "Breakout 3 <span class=\"muted\">(session cancelled)</span>" in page
 
 
 def _count_queries(app, client, url) -> int:
