@@ -13,6 +13,7 @@ from datetime import date, datetime, time
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ..core import audit
 from ..core.clock import local_instant, to_local
 from ..core.models import Audience, Forum, ForumDay, ForumStatus, Program, Room
 from .models import (
@@ -701,3 +702,11 @@ def current_program(session, time_zone: str) -> Program:
         session.add(program)
         session.flush()
     return program
+
+
+def _describe_items(session, ids: list[int]) -> dict[int, str]:
+    items = session.scalars(select(AgendaItem).where(AgendaItem.id.in_(ids)))
+    return {item.id: f"{item.title} ({item.day.forum.title})" for item in items}
+
+
+audit.register_subject_kind("item", _describe_items)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from ..extensions import db
 from .clock import UTCDateTime, utcnow
-from .models import Forum, Person, Program, User
+from .models import Forum, ForumDay, Person, Program, Team, User
 from .pagination import Page, paginate
 
 # Every action the log knows, with the words the admin page shows for it.
@@ -144,6 +144,52 @@ def register_subject_kind(kind: str, describe: Callable[[object, list[int]], dic
     _SUBJECT_KINDS[kind] = describe
 
 
+# Details that hold the id of something the log can name, and the kind of that thing.
+_DETAIL_KINDS = {
+    "day_id": "day",
+    "item_id": "item",
+    "from_item_id": "item",
+    "to_item_id": "item",
+    "team_id": "team",
+    "registration_id": "registration",
+}
+
+
+def _detail_subjects(entry: AuditEntry) -> Iterable[str]:
+    for key, kind in _DETAIL_KINDS.items():
+        value = (entry.details or {}).get(key)
+        if isinstance(value, int):
+            yield f"{kind}:{value}"
+
+
+def entry_labels(session, entries: Iterable[AuditEntry]) -> dict[str, str]:
+    """Words for the subjects of ``entries`` and the things their details name by id."""
+    subjects = set()
+    for entry in entries:
+        subjects.add(entry.subject)
+        subjects.update(_detail_subjects(entry))
+    return subject_labels(session, subjects)
+
+
+def readable_details(entry: AuditEntry, labels: dict[str, str]) -> list[tuple[str, str]]:
+    """The entry's details as (what, value) in words: "day" and "Forum 5, March 15" rather
+    than "day id" and 7; an id the log cannot name any more stays a number."""
+    shown = []
+    for key, value in sorted((entry.details or {}).items()):
+        if key == "via":
+            continue
+        kind = _DETAIL_KINDS.get(key)
+        if kind is not None:
+            words = key.removesuffix("_id").replace("_", " ")
+            label = labels.get(f"{kind}:{value}") if value is not None else "none"
+            shown.append((words, label or str(value)))
+        elif isinstance(value, list | tuple):
+            shown.append((key.replace("_", " "), ", ".join(str(part) for part in value)))
+        else:
+            shown.append((key.replace("_", " "), str(value)))
+    return shown
+
+
 def subject_labels(session, subjects: Iterable[str]) -> dict[str, str]:
     """Words for each subject that can still be named, by subject, a query per kind."""
     wanted: dict[str, set[int]] = {}
@@ -171,3 +217,7 @@ register_subject_kind("forum", _named(Forum, lambda forum: forum.title))
 register_subject_kind("program", _named(Program, lambda program: program.name))
 register_subject_kind("person", _named(Person, lambda person: f"{person.name} ({person.email})"))
 register_subject_kind("staff_user", _named(User, lambda user: user.email))
+register_subject_kind("team", _named(Team, lambda team: team.name))
+register_subject_kind(
+    "day", _named(ForumDay, lambda day: f"{day.forum.title}, {day.date:%B} {day.date.day}")
+)

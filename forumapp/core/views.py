@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from .audit import AuditFilter, find_entries, subject_labels
+from .audit import AuditFilter, entry_labels, find_entries, readable_details
 from .auth import role_required
 from .clock import local_instant
 from .forms import AuditFilterForm
@@ -94,7 +94,8 @@ def audit_log():
         "staff/audit.html",
         form=form,
         page=page,
-        subjects=subject_labels(db.session, (entry.subject for entry in page.items)),
+        subjects=entry_labels(db.session, page.items),
+        readable_details=readable_details,
         page_url=page_url,
         is_filtered=bool(filters),
     ), (400 if form.errors else 200)

@@ -259,6 +259,9 @@ def test_the_log_names_what_each_entry_is_about(app, organizer, world, make_user
     assert f"Pat Public, {forum_title} (registration:{pat})" in log
     assert re.search(rf"Pat Public, \w+ \d+, \d{{4}} \(check_in:{check_in_id}\)", log)
     assert f"{forum_title} (forum:{world.forum_id})" in log
+    # Details name things too: the undone check-in's day and registration, not their ids.
+    assert f"day: {forum_title}, March 15; registration: Pat Public, {forum_title}" in log
+    assert "day id:" not in log
 
 
 def test_admin_filters_by_action_person_and_dates(app, client, make_user):
