@@ -300,6 +300,8 @@ def test_summary_filters_by_team_and_day(signed_in, answered_pages):
     dare = _text(client.get(f"{base}?team={world.teams['Dare County']}"))
     assert "0 of 1</strong> attendees answered" in dare and "Too rushed" not in dare
     assert "Showing the answers of Dare County" in dare
+    assert "from this team" in dare and "counts every team's suggestions" in dare
+    assert "from this team" not in _text(client.get(base))
     public_day = _text(client.get(f"{base}?day={world.public_day_id}"))
     assert "Team day welcome" not in public_day and "Opening general session" in public_day
     everything = _text(client.get(f"{base}?team=nonsense&day=999"))
