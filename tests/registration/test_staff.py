@@ -132,7 +132,7 @@ def test_registrations_page_shows_the_table_gaps_and_searches(app, organizer, se
         db.session.get(AgendaItem, setup.breakout_ids[2]).status = "cancelled"
         db.session.commit()
     page = organizer.get(url, query_string={"q": "Al Two"}).get_data(as_text=True)
-    assert "Breakout 3 <span class=\"muted\">(session cancelled)</span>" in page
+    assert 'Breakout 3 <span class="muted">(session cancelled)</span>' in page
 
 
 def _count_queries(app, client, url) -> int:
