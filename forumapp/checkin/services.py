@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, bindparam, func, or_, select, text
+from sqlalchemy import and_, bindparam, exists, func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -665,6 +665,9 @@ class DayCounts:
     arrivals: list[tuple[datetime, int]]  # 15-minute buckets (local), count
 
 
+NO_TEAM = "On no team"
+
+
 def live_counts(session, day: ForumDay, bucket_minutes: int = 15) -> DayCounts:
     """Checked in / expected for a day, per team, and arrivals over time."""
     expected = session.scalar(
@@ -697,6 +700,20 @@ def live_counts(session, day: ForumDay, bucket_minutes: int = 15) -> DayCounts:
             .group_by(Team.name)
         ).all()
     )
+    # People on no team (the public, guests) get a row of their own, so the rows add up.
+    on_no_team = ~exists().where(TeamMembership.person_id == Registration.person_id)
+    no_team_expected = session.scalar(
+        select(func.count())
+        .select_from(DaySeat)
+        .join(Registration, Registration.id == DaySeat.registration_id)
+        .where(DaySeat.day_id == day.id, DaySeat.status == SeatStatus.CONFIRMED, on_no_team)
+    )
+    no_team_in = session.scalar(
+        select(func.count())
+        .select_from(CheckIn)
+        .join(Registration, Registration.id == CheckIn.registration_id)
+        .where(CheckIn.day_id == day.id, CheckIn.undone_at.is_(None), on_no_team)
+    )
     zone = day.forum.program.time_zone
     buckets: dict[datetime, int] = {}
     for instant in times:
@@ -718,7 +735,8 @@ def live_counts(session, day: ForumDay, bucket_minutes: int = 15) -> DayCounts:
         expected=expected,
         per_team=sorted(
             (name, team_in.get(name, 0), count) for name, count in team_expected.items()
-        ),
+        )
+        + ([(NO_TEAM, no_team_in, no_team_expected)] if no_team_expected else []),
         arrivals=sorted(buckets.items()),
     )
 

@@ -218,4 +218,6 @@ def test_lookup_and_live_counts(door):
     checkin.check_in_registration(db.session, ada, _day(setup), user.id, "lookup")
     counts = checkin.live_counts(db.session, _day(setup))
     assert (counts.checked_in, counts.expected) == (1, 2)
+    # The public are on no team: a row of their own, so the rows add up to the day's totals.
+    assert counts.per_team == [("On no team", 1, 2)]
     assert sum(n for _, n in counts.arrivals) == 1
