@@ -19,7 +19,9 @@ from wtforms.validators import DataRequired, NumberRange, Optional, ValidationEr
 
 from ..core.forms import Length
 from ..core.models import Audience
+from ..extensions import db
 from .models import ItemKind, ItemStatus, SpeakerRole
+from .services import number_taken
 
 
 def _coerce_optional_int(value):
@@ -29,6 +31,20 @@ def _coerce_optional_int(value):
 
 
 class ForumForm(FlaskForm):
+    """A forum's details. Given its ``program`` (and the ``forum`` being edited), a number
+    another forum has is reported with the form's other problems, not after them."""
+
+    def __init__(self, *args, program=None, forum=None, **kwargs):
+        super().__init__(*args, obj=forum, **kwargs)
+        self._program, self._forum = program, forum
+
+    def validate_number(self, field):
+        if self._program is None or not field.data:
+            return
+        taken = number_taken(db.session, self._program, field.data, self._forum)
+        if taken:
+            raise ValidationError(taken)
+
     number = IntegerField(
         "Forum number",
         validators=[

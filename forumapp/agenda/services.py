@@ -579,13 +579,21 @@ class ForumInput:
     theme: str = ""
 
 
-def save_forum(session, program, data: ForumInput, forum: Forum | None = None) -> Forum:
-    """Create (``forum`` None) or update a forum; its number is unique within the program."""
+def number_taken(session, program, number: int, forum: Forum | None = None) -> str | None:
+    """Why ``number`` cannot be ``forum``'s (another forum of the program has it), or None."""
     clash = session.scalar(
-        select(Forum).where(Forum.program_id == program.id, Forum.number == data.number)
+        select(Forum).where(Forum.program_id == program.id, Forum.number == number)
     )
     if clash is not None and clash is not forum:
-        raise AgendaError(f"Forum {data.number} already exists in this program.", "number")
+        return f"Forum {number} already exists in this program."
+    return None
+
+
+def save_forum(session, program, data: ForumInput, forum: Forum | None = None) -> Forum:
+    """Create (``forum`` None) or update a forum; its number is unique within the program."""
+    taken = number_taken(session, program, data.number, forum)
+    if taken:
+        raise AgendaError(taken, "number")
     if forum is None:
         forum = Forum(program=program, status=ForumStatus.DRAFT.value)
         session.add(forum)

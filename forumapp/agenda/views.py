@@ -72,7 +72,7 @@ def _forum_input(form: ForumForm) -> services.ForumInput:
 @bp.route("/forums/new", methods=["GET", "POST"])
 @role_required(*ORGANIZERS)
 def forum_new():
-    form = ForumForm()
+    form = ForumForm(program=_current_program())
     if form.validate_on_submit():
         try:
             forum = services.save_forum(db.session, _current_program(), _forum_input(form))
@@ -92,7 +92,7 @@ def forum_new():
 @role_required(*ORGANIZERS)
 def forum_edit(forum_id: int):
     forum = db.get_or_404(Forum, forum_id)
-    form = ForumForm(obj=forum)
+    form = ForumForm(program=forum.program, forum=forum)
     if form.validate_on_submit():
         try:
             services.save_forum(db.session, forum.program, _forum_input(form), forum)

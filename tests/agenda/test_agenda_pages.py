@@ -289,3 +289,17 @@ def test_sessions_and_forums_people_are_in_are_not_deleted_or_hidden(
     with app.app_context():
         assert db.session.get(AgendaItem, item_id) is not None
         assert db.session.get(Forum, forum_id).status == "published"
+
+
+def test_a_taken_forum_number_is_reported_with_the_forms_other_problems(app, organizer):
+    with app.app_context():
+        build.forum(number=4)
+        db.session.commit()
+    response = _post(organizer, "/staff/forums/new", {
+        "number": "4", "title": "Forum 4 again", "theme": "", "venue_name": "Civic Center",
+        "venue_address": "", "venue_city": "Wilson",
+    })  # fmt: skip
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Forum 4 already exists in this program." in page
+    assert "Give the venue&#39;s street address." in page
