@@ -34,7 +34,7 @@ from ..core.clock import to_local
 from ..core.csv_import import CsvImportError, RowError, decode_csv
 from ..core.forms import show_errors
 from ..core.links import person_for_token
-from ..core.models import Forum, Person, Program, Role, Team
+from ..core.models import Audience, Forum, Person, Program, Role, Team
 from ..core.rate_limits import personal_link_limit
 from ..extensions import db
 from . import organizer, rosters, services
@@ -331,6 +331,15 @@ def register_someone(forum_id: int):
             _record_override(result, form.override.data)
             db.session.commit()
             _flash_result(result)
+            team_days = [r.day for r in result.days if r.day.audience == Audience.TEAM]
+            person = result.registration.person
+            if team_days and not services.is_team_member(db.session, person, forum):
+                flash(
+                    f"{person.name} is on no team's roster, yet now has a place on a day for "
+                    "the community teams. Add them to a roster if that is right; otherwise "
+                    "cancel that day.",
+                    "warning",
+                )
             return redirect(
                 url_for("registration_staff.registration", registration_id=result.registration.id)
             )

@@ -1,6 +1,7 @@
 """Organizer pages for registrations: the live table, exports, manual changes and settings."""
 
 import csv
+import html
 import io
 from datetime import UTC, datetime, timedelta
 
@@ -176,6 +177,21 @@ def test_other_staff_roles_are_refused(signed_in, setup, role):
 
 
 # --- Registering and moving people by hand -------------------------------------------------
+
+
+def test_placing_someone_on_no_team_on_a_team_day_warns_the_organizer(app, organizer, setup):
+    url = f"/staff/forums/{setup.forum_id}/registrations/new"
+    data = {"email": "guest@example.org", "name": "Gus Guest", "day_ids": [setup.team_day_id]}
+    response = _post(organizer, url, data, url)
+    page = html.unescape(organizer.get(response.headers["Location"]).get_data(as_text=True))
+    assert "Gus Guest is on no team's roster, yet now has a place on a day for" in page
+    with app.app_context():  # a team member gets no such warning
+        add_team_member("Tia Team")
+        db.session.commit()
+    data = {"email": "tia.team@county.example.org", "name": "", "day_ids": [setup.team_day_id]}
+    response = _post(organizer, url, data, url)
+    page = html.unescape(organizer.get(response.headers["Location"]).get_data(as_text=True))
+    assert "on no team's roster" not in page
 
 
 def test_organizer_registers_onto_a_full_day_waitlist_then_by_override(app, organizer, setup):
