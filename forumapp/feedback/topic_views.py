@@ -4,7 +4,16 @@ import, and promotion of a group to a draft session of the next forum."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from sqlalchemy import select
 
 from ..core.auth import role_required
@@ -35,6 +44,15 @@ def _flag_teams() -> int:
 
 def _back(group_or_forum_id: int, anchor: str | None = None):
     return redirect(url_for("topics.group_list", forum_id=group_or_forum_id, _anchor=anchor))
+
+
+def _back_to_the_edit(group: TopicGroup):
+    """After a refused edit: the group, with its edit forms open, beside the message."""
+    return redirect(
+        url_for(
+            "topics.group_list", forum_id=group.forum_id, edit=group.id, _anchor=f"group-{group.id}"
+        )
+    )
 
 
 def _prefix(action: str, group: TopicGroup) -> str:
@@ -82,6 +100,7 @@ def group_list(forum_id: int):
         suggestions_total=sum(row.suggestions for row in rows),
         flag_teams=_flag_teams(),
         status_labels=STATUS_LABELS,
+        editing=request.args.get("edit", type=int),
     )
 
 
@@ -136,12 +155,12 @@ def rename(group_id: int):
         except topics.TopicError as error:
             db.session.rollback()
             flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(f"Group renamed “{group.label}”.", "success")
-    else:
-        _form_error(form)
-    return _back(group.forum_id, f"group-{group.id}")
+            return _back_to_the_edit(group)
+        db.session.commit()
+        flash(f"Group renamed “{group.label}”.", "success")
+        return _back(group.forum_id, f"group-{group.id}")
+    _form_error(form)
+    return _back_to_the_edit(group)
 
 
 @bp.route("/topic-groups/<int:group_id>/split", methods=["POST"])
@@ -152,7 +171,7 @@ def split(group_id: int):
     form.suggestion_ids.choices = [(s.id, s.text) for s in group.suggestions]
     if not form.validate_on_submit():
         _form_error(form)
-        return _back(group.forum_id, f"group-{group.id}")
+        return _back_to_the_edit(group)
     try:
         new_group = topics.split_group(
             db.session, group, form.suggestion_ids.data, form.label.data or ""
@@ -160,7 +179,7 @@ def split(group_id: int):
     except topics.TopicError as error:
         db.session.rollback()
         flash(error.message, "error")
-        return _back(group.forum_id, f"group-{group.id}")
+        return _back_to_the_edit(group)
     db.session.commit()
     moved = len(form.suggestion_ids.data)
     flash(
@@ -182,12 +201,12 @@ def status(group_id: int):
         except topics.TopicError as error:
             db.session.rollback()
             flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(f"“{group.label}” is now {STATUS_LABELS[group.status].lower()}.", "success")
-    else:
-        _form_error(form)
-    return _back(group.forum_id, f"group-{group.id}")
+            return _back_to_the_edit(group)
+        db.session.commit()
+        flash(f"“{group.label}” is now {STATUS_LABELS[group.status].lower()}.", "success")
+        return _back(group.forum_id, f"group-{group.id}")
+    _form_error(form)
+    return _back_to_the_edit(group)
 
 
 @bp.route("/topic-groups/<int:group_id>/promote", methods=["POST"])
@@ -197,13 +216,13 @@ def promote(group_id: int):
     form = PromoteForm(prefix=_prefix("promote", group))
     if not form.validate_on_submit():
         _form_error(form)
-        return _back(group.forum_id, f"group-{group.id}")
+        return _back_to_the_edit(group)
     try:
         promotion = topics.promote_group(db.session, group, form.kind.data)
     except topics.TopicError as error:
         db.session.rollback()
         flash(error.message, "error")
-        return _back(group.forum_id, f"group-{group.id}")
+        return _back_to_the_edit(group)
     db.session.commit()
     item = promotion.item
     if promotion.created:

@@ -137,8 +137,17 @@ def test_rename_split_status_and_merge_through_the_page(signed_in, world, app):
 def test_a_bad_edit_is_explained(signed_in, world, app):
     faculty = signed_in("faculty")
     jail = _groups(app, world)["jail"]
-    _post(faculty, world, f"/staff/topic-groups/{jail}/split", {})
-    assert "Tick the suggestions" in _page(faculty, world)
+    response = _post(faculty, world, f"/staff/topic-groups/{jail}/split", {})
+    # Back at the group with its edit forms open, beside the message.
+    assert response.headers["Location"].endswith(f"?edit={jail}#group-{jail}")
+    page = faculty.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Tick the suggestions" in page
+    assert page.count("<details open>") == 1
+    assert page.index(f'id="group-{jail}"') < page.index("<details open>")
+    response = _post(
+        faculty, world, f"/staff/topic-groups/{jail}/rename", {f"rename-{jail}-label": ""}
+    )
+    assert response.headers["Location"].endswith(f"?edit={jail}#group-{jail}")
 
 
 def test_promote_creates_the_draft_session_once_and_the_agenda_shows_where_it_came_from(
