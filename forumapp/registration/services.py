@@ -298,6 +298,12 @@ def day_has_passed(day: ForumDay, now: datetime) -> bool:
     return day.date < to_local(now, day.forum.program.time_zone).date()
 
 
+def is_over_for_attendees(day: ForumDay, now: datetime) -> bool:
+    """Whether attendees can no longer change their place on ``day``: the day has passed, or
+    the organizers closed the forum."""
+    return day.forum.status == ForumStatus.CLOSED or day_has_passed(day, now)
+
+
 def is_held(forum: Forum, now: datetime) -> bool:
     """Whether the forum is behind us for its attendees: closed by the organizers, or every
     day of it has passed. Attendees can then no longer change their places or tickets."""

@@ -29,7 +29,7 @@ def _published_forum(forum_id: int) -> Forum:
 
 
 def _window_state(day, now) -> str:
-    if day.forum.status == ForumStatus.CLOSED or services.day_has_passed(day, now):
+    if services.is_over_for_attendees(day, now):
         return "over"
     if day.registration_opens_at and now < day.registration_opens_at:
         return "not_yet"
@@ -185,7 +185,7 @@ def personal_page(token: str):
                     "position": services.waitlist_position(db.session, seat) if seat else None,
                     "slots": slots,
                     "state": _window_state(day, now),
-                    "over": held or services.day_has_passed(day, now),
+                    "over": services.is_over_for_attendees(day, now),
                 }
             )
         sections.append(
@@ -306,10 +306,7 @@ def cancel_seat(token: str, seat_id: int):
             for pick in seat.registration.picks
             if pick.status in services.ACTIVE and pick.item.day_id == seat.day_id
         ]
-        now = utcnow()
-        over = seat.registration.forum.status == ForumStatus.CLOSED or services.day_has_passed(
-            seat.day, now
-        )
+        over = services.is_over_for_attendees(seat.day, utcnow())
         return render_template(
             "registration/cancel_seat.html", token=token, seat=seat, picks=picks, over=over,
             button_form=ButtonForm(),
