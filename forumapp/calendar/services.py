@@ -613,15 +613,12 @@ def _what(session, event_key: str) -> str:
 
 def failed_invites(session) -> int:
     """How many people's calendar events could not be brought in line."""
-    return session.scalar(select(func.count()).select_from(_failed_events().subquery()))
-
-
-def _failed_events():
-    return (
+    failed_events = (
         select(PendingInvite.person_id, PendingInvite.event_key)
         .where(PendingInvite.failed_at.is_not(None))
         .distinct()
     )
+    return session.scalar(select(func.count()).select_from(failed_events.subquery()))
 
 
 def retry_unwritten_invites(session) -> int:
