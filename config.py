@@ -79,6 +79,9 @@ class BaseConfig:
     MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "8"))
     # Development convenience: send right after a request that queued mail (no worker needed).
     MAIL_SEND_AFTER_REQUEST = _env_bool("MAIL_SEND_AFTER_REQUEST", False)
+    # Emails anyone can trigger by typing an address (personal link, registration to confirm),
+    # per address and hour: against flooding someone's inbox through the public forms.
+    MAIL_REQUESTED_PER_HOUR = int(os.environ.get("MAIL_REQUESTED_PER_HOUR", "5"))
 
     # A topic raised by this many teams is flagged for special attention at the next forum.
     TOPIC_FLAG_TEAMS = int(os.environ.get("TOPIC_FLAG_TEAMS", "2"))

@@ -85,3 +85,24 @@ def link(item_: AgendaItem, speaker_: Speaker, role: str = "speaker") -> AgendaI
     db.session.add(built)
     db.session.flush()
     return built
+
+
+def emailed_personal_link(email: str) -> str:
+    """The path of the personal link in the newest email to ``email``: the only place a
+    person ever receives it."""
+    import re
+
+    from sqlalchemy import select
+
+    from forumapp.mail.models import OutboxMessage
+
+    bodies = db.session.scalars(
+        select(OutboxMessage.text_body)
+        .where(OutboxMessage.to_email == email.lower())
+        .order_by(OutboxMessage.id.desc())
+    )
+    for body in bodies:
+        match = re.search(r"/me/[A-Za-z0-9._-]+", body)
+        if match:
+            return match.group(0)
+    raise AssertionError(f"no email to {email} holds a personal link")

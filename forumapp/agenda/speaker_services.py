@@ -24,9 +24,12 @@ from PIL import Image, ImageOps
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import selectinload
 
+from ..core import audit
 from ..core.clock import local_instant, to_local
 from ..core.emails import InvalidEmail, normalise_email
+from ..core.links import revoke_personal_links
 from ..core.models import Forum, ForumDay, Person
+from ..mail.outbox import queue_templated_email
 from .models import (
     AgendaItem,
     AgendaItemSpeaker,
@@ -126,14 +129,36 @@ def create_speaker(session, data: SpeakerInput) -> Speaker:
     return speaker
 
 
-def update_speaker(session, speaker: Speaker, data: SpeakerInput) -> Speaker:
-    """Save an edit of the speaker and of their person's name, email and phone."""
+def update_speaker(
+    session, speaker: Speaker, data: SpeakerInput, changed_by: int | None = None
+) -> Speaker:
+    """Save an edit of the speaker and of their person's name, email and phone.
+
+    A new email is a staff member redirecting the person's mail, so it is audited (by
+    ``changed_by``, a staff user id), every personal link sent before stops working (the new
+    address must not inherit a page that holds someone's registrations), and the old address
+    is told, so a person whose address was taken over learns of it.
+    """
     name, email = _checked(session, data, speaker)
-    speaker.person.name = name
-    speaker.person.email = email
-    speaker.person.phone = data.phone.strip() or None
+    person = speaker.person
+    old_email = person.email
+    person.name = name
+    person.email = email
+    person.phone = data.phone.strip() or None
     _apply(speaker, data)
     session.flush()
+    if email != old_email:
+        revoke_personal_links(session, person)
+        audit.record(session, changed_by, "person.change_email", f"person:{person.id}")
+        queue_templated_email(
+            session,
+            "email_changed",
+            to_email=old_email,
+            to_name=person.name,
+            kind="email_changed",
+            subject="Your email address was changed",
+            new_email=email,
+        )
     return speaker
 
 

@@ -134,7 +134,7 @@ def edit(speaker_id: int):
     if form.validate_on_submit():
         try:
             jpeg = rules.photo_jpeg(form.photo.data.stream) if form.photo.data else None
-            rules.update_speaker(db.session, speaker, form.speaker_input())
+            rules.update_speaker(db.session, speaker, form.speaker_input(), current_user.id)
             rules.set_forum_statuses(db.session, speaker, form.forum_statuses())
             old_photo = None
             if jpeg is not None:

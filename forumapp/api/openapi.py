@@ -263,40 +263,16 @@ _SCHEMAS = {
         },
         description="A registration's place on one day.",
     ),
-    "RegistrationResult": _object(
+    "RegistrationReceived": _object(
         {
-            "id": _ID,
-            "status": {
-                "type": "string",
-                "enum": [SeatStatus.CONFIRMED.value, SeatStatus.WAITLISTED.value],
-                "description": "Confirmed when every requested day is confirmed.",
-            },
-            "waitlist_position": {
-                "type": "integer",
-                "minimum": 1,
-                "description": "When waitlisted: the place on the first day still waited for.",
-            },
-            "days": {
-                "type": "array",
-                "items": _ref("RegistrationDay"),
-                "description": "The requested days, in date order.",
-            },
-            "manage_url": {
-                "type": "string",
-                "format": "uri",
-                "description": (
-                    "The personal page, to change or cancel the registration. Given only when "
-                    "this request created the person; otherwise it is emailed to them."
-                ),
-            },
+            "status": {"type": "string", "const": "received"},
+            "email": {"type": "string", "format": "email", "description": "Where we wrote."},
+            "message": {"type": "string", "description": "What happens next, for a person."},
         },
-        optional=("waitlist_position", "manage_url"),
-        description="The outcome of a public registration. The same link is emailed.",
-        **{
-            "if": {"properties": {"status": {"const": SeatStatus.WAITLISTED.value}}},
-            "then": {"required": ["waitlist_position"]},
-            "else": {"not": {"required": ["waitlist_position"]}},
-        },
+        description=(
+            "The same answer whether or not the email was known: the outcome (seats, "
+            "waitlist places, ticket) and the personal link go to that inbox only."
+        ),
     ),
     "StaffRegistration": _object(
         {
@@ -496,10 +472,12 @@ _PATHS = {
             "operationId": "create_registration",
             "summary": "Register for public days of a forum",
             "description": (
-                "Open to anyone, no token needed; rate limited per client address. Registering "
-                "an email that is already registered for those days creates nothing: the "
-                "answer is 200 with the existing registration, and the personal link is "
-                "emailed again. Days are given by date; team-only days are refused."
+                "Open to anyone, no token needed; rate limited per client address. Days are "
+                "given by date; team-only days are refused. The answer never says whether the "
+                "email was known, nor carries anyone's registration or personal link: a new "
+                "email is registered at once and told the outcome by email; a known one gets "
+                "an email asking its owner to confirm (nothing of theirs changes until then), "
+                "or its personal link again when those days are already held."
             ),
             "security": [{}],
             "parameters": [_id_parameter("forum_id", "forum")],
@@ -508,11 +486,7 @@ _PATHS = {
                 "content": {"application/json": {"schema": _ref("RegistrationRequest")}},
             },
             "responses": {
-                "201": _json(_ref("RegistrationResult"), "Registered, or waitlisted."),
-                "200": _json(
-                    {"allOf": [_ref("RegistrationResult"), {"not": {"required": ["manage_url"]}}]},
-                    "Already registered for these days; nothing changed, no link in the answer.",
-                ),
+                "202": _json(_ref("RegistrationReceived"), "Received; the outcome is emailed."),
                 "401": _BAD_TOKEN,
                 "403": _error("A team-only day, or a forum not open for registration."),
                 "404": _error("No such forum, or a draft."),

@@ -24,6 +24,7 @@ from ..checkin import tickets
 from ..core.auth import role_required
 from ..core.clock import local_instant, to_local
 from ..core.database import is_storable_text
+from ..core.emails import normalise_email
 from ..core.models import Forum, ForumDay, Role
 from ..extensions import db, limiter
 from ..registration import services as registration_services
@@ -320,40 +321,13 @@ def _field_order(name: str) -> tuple[int, str]:
     return (known.index(name) if name in known else len(known), name)
 
 
-def _registration_result_json(
-    result: registration_services.RegistrationResult, with_link: bool
-) -> dict:
-    in_date_order = sorted(result.days, key=lambda d: d.day.date)
-    days = [
-        {
-            "date": d.day.date.isoformat(),
-            "status": d.status,
-            "waitlist_position": d.waitlist_position,
-        }
-        for d in in_date_order
-    ]
-    waiting = [d for d in in_date_order if d.status != SeatStatus.CONFIRMED]
-    body: dict = {"id": result.registration.id}
-    if waiting:
-        body |= {
-            "status": SeatStatus.WAITLISTED.value,
-            "waitlist_position": waiting[0].waitlist_position,
-        }
-    else:
-        body["status"] = SeatStatus.CONFIRMED.value
-    body["days"] = days
-    if with_link:
-        body["manage_url"] = registration_services.personal_link(result.registration.person)
-    return body
-
-
 @bp.route("/forums/<int:forum_id>/registrations", methods=["POST"])
 @limiter.limit(_public_api_limit)
 def create_registration(forum_id: int):
     """Register a member of the public for public days of a forum, by date.
 
-    201 for a new registration, 200 (without ``manage_url``) when the email is already
-    registered for those days: the personal link then goes to that email only.
+    202 with the same body whoever owns the email: the outcome goes to that inbox only
+    (see ``register_public``).
     """
     forum = _visible_forum_or_404(services.PUBLIC, forum_id)
     try:
@@ -362,13 +336,14 @@ def create_registration(forum_id: int):
         return _registration_error(error, from_service=False)
     # A double submit of the same new person is absorbed inside the service (savepoints).
     try:
-        result = registration_services.register_public(db.session, forum, data)
-        body = _registration_result_json(result, with_link=result.person_created)
+        registration_services.register_public(db.session, forum, data)
         db.session.commit()
     except registration_services.RegistrationError as error:
         db.session.rollback()
         return _registration_error(error)
-    return jsonify(body), 201 if result.created else 200
+    email = normalise_email(data.email)  # valid: the service checked it
+    message = registration_services.registration_sent_message(email)
+    return jsonify(status="received", email=email, message=message), 202
 
 
 def _waitlist_positions(seats: list[DaySeat]) -> dict[int, int]:

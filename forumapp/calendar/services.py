@@ -62,7 +62,7 @@ from ..agenda import services as agenda
 from ..agenda.models import AgendaChange, AgendaItem, ItemKind, ItemStatus
 from ..agenda.signals import agenda_changed, day_changed
 from ..core.clock import local_instant, to_local, utcnow
-from ..core.links import absolute_url
+from ..core.links import absolute_url, personal_links_revoked
 from ..core.models import Forum, ForumDay, ForumStatus, Person, Program
 from ..core.templating import format_date, format_local_time
 from ..mail.delivery import (
@@ -774,7 +774,15 @@ def register_calendar(app: Flask) -> None:
     place_changed.connect(_on_place_changed)
     agenda_changed.connect(_on_agenda_changed)
     day_changed.connect(_on_day_changed)
+    personal_links_revoked.connect(_on_personal_links_revoked)
     register_mail_writer(CALENDAR_WRITER)
+
+
+def _on_personal_links_revoked(person: Person, session) -> None:
+    """A new personal link replaces the feed link too: whoever held the old personal link may
+    have subscribed to the feed it showed."""
+    if feed_of(session, person) is not None:
+        renew_feed(session, person)
 
 
 # --- Feeds -----------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ ACTIONS = {
     "invitations.feedback_reminder": "Sent feedback reminders",
     "person.export": "Downloaded everything held about a person",
     "person.erase": "Erased a person",
+    "person.change_email": "Changed a person's email address",
     "staff.create": "Created a staff account",
     "staff.token_create": "Created an API token",
     "staff.token_revoke": "Revoked API tokens",

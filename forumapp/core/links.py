@@ -1,9 +1,16 @@
-"""Personal links: signed, unguessable URLs that let a person act without an account."""
+"""Personal links: signed, unguessable URLs that let a person act without an account.
+
+A personal link reaches a person only through their own inbox: no page or API answer ever
+shows one to the caller who asked, so knowing someone's email is never enough to act as them.
+"""
 
 from __future__ import annotations
 
+import hmac
 import re
+import secrets
 
+from blinker import Namespace
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
@@ -11,26 +18,65 @@ from .models import Person
 
 _SALT = "personal-link"
 
+_signals = Namespace()
+
+# Sent with ``session=`` when every personal link of a person is revoked, so the features
+# above core that hand out secrets of their own (the calendar feed) replace theirs too.
+personal_links_revoked = _signals.signal("personal-links-revoked")
+
 
 def _serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
 
 
 def personal_token(person: Person) -> str:
-    """The token in a person's personal link. Rotating ``person.link_nonce`` revokes it."""
+    """The token in a person's personal link. ``revoke_personal_links`` makes it stop working."""
     return _serializer().dumps([person.id, person.link_nonce])
 
 
-def person_for_token(session, token: str) -> Person | None:
-    """The person a token belongs to, or ``None`` for a forged, altered or revoked token."""
+def _payload(token: str) -> tuple[int, str] | None:
     try:
         person_id, nonce = _serializer().loads(token)
     except (BadSignature, ValueError, TypeError):
         return None
-    person = session.get(Person, person_id) if isinstance(person_id, int) else None
-    if person is None or person.link_nonce != nonce:
+    if not isinstance(person_id, int) or not isinstance(nonce, str):
+        return None
+    return person_id, nonce
+
+
+def person_for_token(session, token: str) -> Person | None:
+    """The person a token belongs to, or ``None`` for a forged, altered, revoked or
+    non-canonical token (base64 decoding forgives padding and stray characters, so a token
+    that decodes is still compared with the one we issue)."""
+    payload = _payload(token)
+    if payload is None:
+        return None
+    person = session.get(Person, payload[0])
+    if person is None or person.link_nonce != payload[1]:
+        return None
+    if not hmac.compare_digest(token.encode(), personal_token(person).encode()):
         return None
     return person
+
+
+def canonical_link_key(token: str) -> str | None:
+    """One key per person's link however its token is spelled (for rate limits), or ``None``
+    when the token is not a link we signed."""
+    payload = _payload(token)
+    return None if payload is None else f"{payload[0]}:{payload[1]}"
+
+
+def revoke_personal_links(session, person: Person) -> None:
+    """Make every personal link (and the calendar feed link) sent to ``person`` stop working.
+
+    Called when what a link can do grows (the person joins a team's roster, becomes its project
+    manager, or staff attach a speaker record to them): a link issued before, possibly to
+    someone who registered that address first, must not inherit the new access. The caller
+    sends the new link, to the person's inbox only.
+    """
+    person.link_nonce = secrets.token_hex(8)
+    session.flush()
+    personal_links_revoked.send(person, session=session)
 
 
 def absolute_url(endpoint: str, **values) -> str:

@@ -13,6 +13,7 @@ from flask import current_app, request
 from flask_limiter.util import get_remote_address
 
 from ..extensions import limiter
+from .links import canonical_link_key
 
 
 def configured_limit(setting: str) -> Callable[[], str]:
@@ -29,7 +30,10 @@ def personal_link_key() -> str:
     """Count per personal link rather than per address: a whole venue shares one Wi-Fi address
     when attendees answer the feedback form at the end of a forum."""
     token = (request.view_args or {}).get("token")
-    return f"me:{token}" if token else get_remote_address()
+    # Keyed on what the token decodes to, so spellings of one link share one count; a token we
+    # never signed counts against the address it came from.
+    key = canonical_link_key(token) if token else None
+    return f"me:{key}" if key else get_remote_address()
 
 
 # The public registration form, per client address.

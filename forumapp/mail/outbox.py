@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 
-from flask import render_template
-from sqlalchemy import select, update
+from flask import current_app, render_template
+from sqlalchemy import func, select, update
 
+from ..core.clock import utcnow
 from ..core.erasure import is_erased_address
 from ..core.models import Person
 from ..core.pagination import Page, paginate
@@ -41,6 +43,26 @@ def attachment_content(part: dict) -> bytes | str:
     return part["content"]
 
 
+# Mail that anyone can make us send by typing an address ("send my link", registering a known
+# email): at most ``MAIL_REQUESTED_PER_HOUR`` of these reach one address in an hour, so nobody
+# can flood a person's inbox through the forms. Past the cap nothing is stored.
+REQUESTED_KINDS = frozenset({"personal_link", "registration_request"})
+
+
+def _over_request_cap(session, to_email: str) -> bool:
+    cap = current_app.config["MAIL_REQUESTED_PER_HOUR"]
+    sent = session.scalar(
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(
+            OutboxMessage.to_email == to_email,
+            OutboxMessage.kind.in_(REQUESTED_KINDS),
+            OutboxMessage.created_at > utcnow() - timedelta(hours=1),
+        )
+    )
+    return sent >= cap
+
+
 def queue_email(
     session,
     *,
@@ -60,7 +82,8 @@ def queue_email(
 
     Nothing is stored for an erased person's placeholder address (``None`` is returned): their
     seats still count, so they are still among the people that waitlists and agenda changes
-    reach, but nobody can read that mail.
+    reach, but nobody can read that mail. Nothing is stored either for a message of
+    ``REQUESTED_KINDS`` past the hourly cap for its address.
 
     ``about`` names what the message is about (``forum:5``) for callers that send something
     once per person and thing and look for it again (``was_sent``). With ``supersedes`` the
@@ -79,6 +102,8 @@ def queue_email(
     if unknown:  # fail in the caller's transaction, not at every delivery attempt
         raise ValueError(f"No attachment renderer is registered as {', '.join(sorted(unknown))}")
     if is_erased_address(to_email):
+        return None
+    if kind in REQUESTED_KINDS and _over_request_cap(session, to_email):
         return None
     message = OutboxMessage(
         kind=kind,
@@ -113,7 +138,7 @@ def queue_templated_email(
     session, template: str, *, to_email: str, to_name: str = "", kind: str, subject: str,
     person_id: int | None = None, about: str | None = None, supersedes: bool = False,
     attachments: Sequence[dict] = (), **context,
-) -> OutboxMessage:  # fmt: skip
+) -> OutboxMessage | None:  # fmt: skip
     """Render ``templates/mail/<template>.txt`` and ``.html`` and queue the message.
 
     ``about``, ``supersedes`` and ``attachments`` as for ``queue_email``.
@@ -136,7 +161,7 @@ def queue_templated_email(
 
 def queue_email_to_person(
     session, template: str, person: Person, *, kind: str, subject: str, **context
-) -> OutboxMessage:
+) -> OutboxMessage | None:
     """``queue_templated_email`` addressed to ``person``, who is also in the template context."""
     return queue_templated_email(
         session,

@@ -21,6 +21,7 @@ from ..core.csv_import import (
     tidy,
 )
 from ..core.emails import InvalidEmail, normalise_email
+from ..core.links import revoke_personal_links
 from ..core.models import Forum, ForumStatus, Person, Program, Team, TeamMembership, TeamRole
 from ..mail.outbox import queue_email_to_person, was_sent
 from . import services
@@ -231,6 +232,7 @@ def import_roster(session, program: Program, csv_text: str) -> RosterImportResul
     }
     result = RosterImportResult()
     touched: dict[str, Team] = {}
+    gained_access: dict[int, Person] = {}  # people known before, by id: one email each
     for row in rows:
         team = teams.get(row.team.casefold())
         if team is None:
@@ -254,12 +256,18 @@ def import_roster(session, program: Program, csv_text: str) -> RosterImportResul
         if membership is None:
             team.memberships.append(TeamMembership(person=person, role=row.role.value))
             result.people_added += 1
+            if person.id is not None:  # known before this import
+                gained_access[person.id] = person
         elif membership.role != row.role:
+            if row.role == TeamRole.PROJECT_MANAGER:
+                gained_access[person.id] = person
             membership.role = row.role.value
             result.people_updated += 1
         else:
             result.people_unchanged += 1
     session.flush()
+    for person in gained_access.values():
+        _revoke_earlier_links(session, person)
     result.teams = len(touched)
     result.team_names = sorted(team.name for team in touched.values())
     return result
@@ -295,6 +303,14 @@ def managed_teams(session, person: Person) -> list[Team]:
     )
 
 
+def _revoke_earlier_links(session, person: Person) -> None:
+    """``person`` (known before) gained a team role: links sent before, perhaps to someone
+    who registered their address first, must not carry the new access, so they are voided and
+    the new one goes to the person's inbox; invitations carry it from now on."""
+    revoke_personal_links(session, person)
+    services.send_personal_link(session, person)
+
+
 def add_roster_member(session, team: Team, name: str, email: str) -> TeamMembership:
     """Put someone on ``team``'s roster as a member (found by email, created if new).
 
@@ -309,6 +325,7 @@ def add_roster_member(session, team: Team, name: str, email: str) -> TeamMembers
         email = normalise_email(email)
     except InvalidEmail as exc:
         raise RosterError(f"Enter an email address like name@example.org. {exc}", "email") from exc
+    known_before = session.scalar(select(Person.id).where(Person.email == email)) is not None
     person = services.find_or_create_person(session, name, email)
     existing = session.scalar(
         select(TeamMembership).where(
@@ -320,6 +337,8 @@ def add_roster_member(session, team: Team, name: str, email: str) -> TeamMembers
     membership = TeamMembership(team=team, person=person, role=TeamRole.MEMBER.value)
     session.add(membership)
     session.flush()
+    if known_before:
+        _revoke_earlier_links(session, person)
     return membership
 
 

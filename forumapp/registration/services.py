@@ -9,10 +9,11 @@ transaction starts with ``BEGIN IMMEDIATE``. Functions flush; the caller commits
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.util import identity_key
@@ -22,7 +23,7 @@ from ..agenda.services import Viewer, can_see_item
 from ..core import audit
 from ..core.clock import to_local, utcnow
 from ..core.emails import InvalidEmail, normalise_email
-from ..core.links import absolute_url, personal_token
+from ..core.links import absolute_url, personal_token, revoke_personal_links
 from ..core.models import (
     Audience,
     Forum,
@@ -266,14 +267,13 @@ class DayResult:
 
 @dataclass
 class RegistrationResult:
-    """What happened: ``created`` is False when the person was already registered."""
+    """What happened: ``created`` is False when nothing new was registered."""
 
-    registration: Registration
+    registration: Registration | None
     created: bool
     days: list[DayResult] = field(default_factory=list)
-    # True only when this request created the person's record. Only then may the answer
-    # carry their personal link: otherwise knowing someone's email would be enough to get it.
-    person_created: bool = False
+    # True when the email was known: nothing was registered, its owner was asked by email.
+    pending: bool = False
 
 
 def find_or_create_person(session, name: str, email: str, organization: str = "") -> Person:
@@ -519,9 +519,14 @@ def register_public(
 ) -> RegistrationResult:
     """Register a member of the public for open days of a published forum.
 
-    Registering again with the same email creates nothing new: the result says so and the
-    personal link is sent again. Raises ``InvalidRegistration``, ``NotAllowed`` or
-    ``RegistrationClosed``.
+    Anyone may type any email, so the answer to the caller is the same whoever owns it, and
+    nothing of an existing person changes here: a new email gets its registration at once
+    (confirmation, ticket and personal link go to that inbox); a known one gets an email asking
+    its owner to confirm the request (``confirm_public_request``), or its personal link again
+    when it already holds those days. The caller learns only that an email was sent.
+
+    Raises ``InvalidRegistration``, ``NotAllowed`` or ``RegistrationClosed`` (which depend on
+    what was typed and on the forum, never on whether the email is known).
     """
     now = now or utcnow()
     email = _validate_public(data)
@@ -535,14 +540,33 @@ def register_public(
                 "through the personal link in their invitation.",
                 "day_ids",
             )
-    person_created = session.scalar(select(Person.id).where(Person.email == email)) is None
-    person = find_or_create_person(session, data.name, email, data.organization)
-    registration = _get_registration(session, forum, person)
-    if all(_holds_seat(registration, day) for day in days):
-        send_personal_link(session, person, forum)
-        return RegistrationResult(registration, False, _day_results(session, registration, days))
-    for day in days:
         _check_window(day, now)
+    person = _create_person(session, data.name, email, data.organization)
+    if person is None:
+        known = session.scalar(select(Person).where(Person.email == email))
+        registration = _get_registration(session, forum, known)
+        if all(_holds_seat(registration, day) for day in days):
+            send_personal_link(session, known, forum)
+        else:
+            _ask_to_confirm(session, forum, known, data, days)
+        return RegistrationResult(registration, False, [], pending=True)
+    return _register_public_person(session, forum, person, data, days, now)
+
+
+def registration_sent_message(email: str) -> str:
+    """What the form and the API tell whoever registered ``email``, known or not."""
+    return (
+        f"Thank you. We've emailed {email} your registration, your ticket and your personal "
+        "link to see, change or cancel it. If the address was already registered with us, the "
+        "email asks you to confirm first."
+    )
+
+
+def _register_public_person(
+    session, forum: Forum, person: Person, data: PublicRegistrationInput, days, now: datetime
+) -> RegistrationResult:
+    """Seats on ``days`` for ``person``, with the details they typed; emails the result."""
+    registration = _get_registration(session, forum, person)
     if registration is None:
         registration = _new_registration(session, forum, person, RegistrationKind.PUBLIC)
     registration.community = data.community.strip()[:200]
@@ -552,11 +576,129 @@ def register_public(
     for day in days:
         _request_seat(session, registration, day)
     session.flush()
-    result = RegistrationResult(
-        registration, True, _day_results(session, registration, days), person_created
-    )
+    result = RegistrationResult(registration, True, _day_results(session, registration, days))
     _email_registration(session, result)
     return result
+
+
+def _create_person(session, name: str, email: str, organization: str) -> Person | None:
+    """A new person with this (normalised) email, or ``None`` when the email is known,
+    including when a concurrent request created it a moment ago."""
+    if session.scalar(select(Person.id).where(Person.email == email)) is not None:
+        return None
+    try:
+        with session.begin_nested():
+            person = Person(name=name.strip(), email=email, organization=organization.strip())
+            session.add(person)
+    except IntegrityError:
+        return None
+    return person
+
+
+# A request to register a known email waits in the owner's inbox for this long.
+REQUEST_MAX_AGE = 7 * 24 * 3600
+_REQUEST_SALT = "public-registration-request"
+
+
+def _request_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_REQUEST_SALT)
+
+
+@dataclass
+class PendingRequest:
+    """A registration someone asked for on a known person's email, read back from the link
+    in that person's inbox."""
+
+    forum: Forum
+    person: Person
+    days: list[ForumDay]
+    data: PublicRegistrationInput
+
+
+def _ask_to_confirm(
+    session, forum: Forum, person: Person, data: PublicRegistrationInput, days
+) -> None:
+    # The request travels inside the signed link rather than in a table: nothing is stored
+    # for a stranger's request, and a new personal link (new nonce) voids it.
+    token = _request_serializer().dumps(
+        {
+            "forum": forum.id,
+            "person": person.id,
+            "nonce": person.link_nonce,
+            "days": [day.id for day in days],
+            "community": data.community.strip()[:200],
+            "accessibility": data.accessibility_needs.strip(),
+            "dietary": data.dietary_needs.strip(),
+        }
+    )
+    queue_email_to_person(
+        session,
+        "registration_request",
+        person,
+        kind="registration_request",
+        subject=f"Please confirm your registration: {forum.title}",
+        forum=forum,
+        days=days,
+        community=data.community.strip(),
+        accessibility_needs=data.accessibility_needs.strip(),
+        dietary_needs=data.dietary_needs.strip(),
+        confirm_url=absolute_url(
+            "registration.confirm_public_request", forum_id=forum.id, token=token
+        ),
+        link=personal_link(person),
+    )
+
+
+def pending_request(session, forum_id: int, token: str) -> PendingRequest | None:
+    """The request behind a confirmation link, or ``None`` for a forged, expired or voided one
+    (the person got a new personal link since, or the forum or a day is gone)."""
+    try:
+        fields = _request_serializer().loads(token, max_age=REQUEST_MAX_AGE)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    if not isinstance(fields, dict) or fields.get("forum") != forum_id:
+        return None
+    forum = session.get(Forum, forum_id)
+    person = (
+        session.get(Person, fields.get("person")) if isinstance(fields.get("person"), int) else None
+    )
+    if forum is None or person is None or person.link_nonce != fields.get("nonce"):
+        return None
+    try:
+        days = _days_of(forum, list(fields.get("days") or []))
+    except InvalidRegistration:
+        return None
+    data = PublicRegistrationInput(
+        name=person.name,
+        email=person.email,
+        day_ids=[day.id for day in days],
+        community=str(fields.get("community", "")),
+        accessibility_needs=str(fields.get("accessibility", "")),
+        dietary_needs=str(fields.get("dietary", "")),
+        consent=True,
+    )
+    return PendingRequest(forum, person, days, data)
+
+
+def confirm_public_request(
+    session, request: PendingRequest, now: datetime | None = None
+) -> RegistrationResult:
+    """The owner of the inbox confirms a registration asked for on their email: the seats
+    are requested now (windows and capacity as they are now) with the details typed then.
+    Confirming twice changes nothing. Raises ``NotAllowed`` or ``RegistrationClosed``."""
+    now = now or utcnow()
+    if request.forum.status != ForumStatus.PUBLISHED:
+        raise NotAllowed("Registration for this forum is not open.")
+    registration = _get_registration(session, request.forum, request.person)
+    if all(_holds_seat(registration, day) for day in request.days):
+        return RegistrationResult(
+            registration, False, _day_results(session, registration, request.days)
+        )
+    for day in request.days:
+        _check_window(day, now)
+    return _register_public_person(
+        session, request.forum, request.person, request.data, request.days, now
+    )
 
 
 def register_team_member(
@@ -956,8 +1098,7 @@ def send_personal_link(session, person: Person, forum: Forum | None = None) -> N
 
 def renew_personal_link(session, person: Person) -> None:
     """Revoke every personal link sent so far and email the person a new one."""
-    person.link_nonce = secrets.token_hex(8)
-    session.flush()
+    revoke_personal_links(session, person)
     send_personal_link(session, person)
 
 

@@ -51,7 +51,6 @@ def public_register(forum_id: int):
     form.day_ids.choices = [(day.id, f"{day.date:%A, %B} {day.date.day}") for day in open_days]
     if request.method == "GET" and len(open_days) == 1:
         form.day_ids.data = [open_days[0].id]
-    already = False
     if open_days and form.validate_on_submit():
         data = services.PublicRegistrationInput(
             name=form.name.data or "",
@@ -64,22 +63,16 @@ def public_register(forum_id: int):
             consent=form.consent.data,
         )
         try:
-            result = services.register_public(db.session, forum, data, now)
+            services.register_public(db.session, forum, data, now)
         except services.RegistrationError as error:
             db.session.rollback()
             show_errors(form, error.field_errors)
         else:
             db.session.commit()
-            if result.created:
-                for line in _result_lines(result):
-                    flash(line, "success")
-                if result.person_created:
-                    token = personal_token(result.registration.person)
-                    return redirect(url_for("registration.personal_page", token=token))
-                # A known email: the link goes only to that inbox, never to this browser.
-                flash("We've emailed your personal link to manage your registration.", "info")
-                return redirect(url_for("registration.public_register", forum_id=forum.id))
-            already = True
+            # The same answer whoever owns the email: the result and the personal link go
+            # to that inbox only, so typing someone's address shows nothing of theirs.
+            flash(services.registration_sent_message(normalise_email(data.email)), "success")
+            return redirect(url_for("registration.registration_sent", forum_id=forum.id))
     status = 400 if form.errors else 200
     return render_template(
         "registration/public_form.html",
@@ -88,8 +81,41 @@ def public_register(forum_id: int):
         public_days=public_days,
         open_days=open_days,
         states={day.id: _window_state(day, now) for day in public_days},
-        already=already,
     ), status
+
+
+@bp.route("/forums/<int:forum_id>/register/sent")
+def registration_sent(forum_id: int):
+    """Where the registration form leads: check your inbox."""
+    return render_template("registration/registration_sent.html", forum=_published_forum(forum_id))
+
+
+@bp.route("/forums/<int:forum_id>/register/confirm/<token>", methods=["GET", "POST"])
+@public_form_limit
+def confirm_public_request(forum_id: int, token: str):
+    """The link in the email sent when a known address was registered: shows the request and
+    registers it on one button, so only the owner of the inbox changes their registrations."""
+    pending = services.pending_request(db.session, forum_id, token)
+    if pending is None:
+        abort(404)
+    form = ButtonForm()
+    if form.validate_on_submit():
+        try:
+            result = services.confirm_public_request(db.session, pending, utcnow())
+        except services.RegistrationError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            lines = _result_lines(result) if result.created else ["You were already registered."]
+            for line in lines:
+                flash(line, "success")
+            return redirect(
+                url_for("registration.personal_page", token=personal_token(pending.person))
+            )
+    return render_template(
+        "registration/confirm_request.html", pending=pending, form=form
+    ), 400 if form.errors else 200
 
 
 def _result_lines(result: services.RegistrationResult) -> list[str]:
