@@ -566,6 +566,8 @@ def _register_public_person(
     session, forum: Forum, person: Person, data: PublicRegistrationInput, days, now: datetime
 ) -> RegistrationResult:
     """Seats on ``days`` for ``person``, with the details they typed; emails the result."""
+    if data.organization.strip() and not person.organization:
+        person.organization = data.organization.strip()
     registration = _get_registration(session, forum, person)
     if registration is None:
         registration = _new_registration(session, forum, person, RegistrationKind.PUBLIC)
@@ -626,6 +628,7 @@ def _ask_to_confirm(
             "person": person.id,
             "nonce": person.link_nonce,
             "days": [day.id for day in days],
+            "organization": data.organization.strip(),
             "community": data.community.strip()[:200],
             "accessibility": data.accessibility_needs.strip(),
             "dietary": data.dietary_needs.strip(),
@@ -672,6 +675,7 @@ def pending_request(session, forum_id: int, token: str) -> PendingRequest | None
         name=person.name,
         email=person.email,
         day_ids=[day.id for day in days],
+        organization=str(fields.get("organization", "")),
         community=str(fields.get("community", "")),
         accessibility_needs=str(fields.get("accessibility", "")),
         dietary_needs=str(fields.get("dietary", "")),

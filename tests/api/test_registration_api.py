@@ -9,12 +9,13 @@ import sqlalchemy as sa
 
 from forumapp.agenda.models import AgendaItem
 from forumapp.core.clock import utcnow
-from forumapp.core.models import Forum, ForumDay
+from forumapp.core.models import Forum, ForumDay, Person
 from forumapp.extensions import db
 from forumapp.mail.models import OutboxMessage
 from forumapp.registration import services
 from forumapp.registration.models import DaySeat, Registration
 
+from ..builders import emailed_personal_link
 from .conftest import PUBLIC_DATE, TEAM_DATE, registration_body
 
 
@@ -45,32 +46,49 @@ def _count(app, model) -> int:
 # --- Registering ----------------------------------------------------------------------------
 
 
-def test_a_new_registration_is_confirmed_with_a_personal_link(app, client, world):
-    body = _post(client, world, registration_body(), 201)
-    assert body["status"] == "confirmed"
-    assert "waitlist_position" not in body
-    assert body["days"] == [{"date": PUBLIC_DATE, "status": "confirmed", "waitlist_position": None}]
-    assert body["manage_url"].startswith("http://127.0.0.1:5000/me/")
+def _days_of(app, email: str) -> list[tuple[str, str, int | None]]:
+    """(date, status, waitlist position) of each day ``email`` holds, as their email says."""
     with app.app_context():
-        registration = db.session.get(Registration, body["id"])
-        assert registration.person.email == "ada.lovelace@public.example.org"
-        assert registration.person.organization == "Town of Apex"
-        assert services.personal_link(registration.person) == body["manage_url"]
-        assert db.session.get(ForumDay, world.public_day).seats_taken == 1
-    # The personal page the link leads to works.
-    assert client.get(body["manage_url"].removeprefix("http://127.0.0.1:5000")).status_code == 200
+        seats = db.session.scalars(
+            sa.select(DaySeat)
+            .join(Registration)
+            .join(Person)
+            .where(Person.email == email)
+            .order_by(DaySeat.day_id)
+        ).all()
+        return sorted(
+            (s.day.date.isoformat(), s.status, services.waitlist_position(db.session, s))
+            for s in seats
+        )
 
 
-def test_registering_the_same_email_again_answers_200_without_the_link(app, client, world):
-    first = _post(client, world, registration_body(), 201)
-    again = _post(
-        client, world, registration_body("Ada L.", email=" ADA.Lovelace@public.example.org"), 200
-    )
-    assert again == {
-        "id": first["id"],
-        "status": "confirmed",
-        "days": [{"date": PUBLIC_DATE, "status": "confirmed", "waitlist_position": None}],
+def _received(email: str) -> dict:
+    return {
+        "status": "received",
+        "email": email,
+        "message": services.registration_sent_message(email),
     }
+
+
+def test_a_new_registration_is_confirmed_and_its_personal_link_emailed(app, client, world):
+    body = _post(client, world, registration_body(), 202)
+    assert body == _received("ada.lovelace@public.example.org")
+    assert _days_of(app, "ada.lovelace@public.example.org") == [(PUBLIC_DATE, "confirmed", None)]
+    with app.app_context():
+        registration = db.session.scalar(sa.select(Registration))
+        assert registration.person.organization == "Town of Apex"
+        assert db.session.get(ForumDay, world.public_day).seats_taken == 1
+        link = emailed_personal_link("ada.lovelace@public.example.org")
+    # The personal page the emailed link leads to works.
+    assert client.get(link).status_code == 200
+
+
+def test_registering_the_same_email_again_creates_nothing_and_emails_the_link(app, client, world):
+    _post(client, world, registration_body(), 202)
+    again = _post(
+        client, world, registration_body("Ada L.", email=" ADA.Lovelace@public.example.org"), 202
+    )
+    assert again == _received("ada.lovelace@public.example.org")
     assert _count(app, Registration) == 1 and _count(app, DaySeat) == 1
     with app.app_context():
         kinds = db.session.scalars(sa.select(OutboxMessage.kind).order_by(OutboxMessage.id)).all()
@@ -78,23 +96,28 @@ def test_registering_the_same_email_again_answers_200_without_the_link(app, clie
     assert [k for k in kinds if not k.startswith("calendar")] == ["registration", "personal_link"]
 
 
-def test_a_known_person_registering_for_another_forum_gets_the_link_by_email_only(
+def test_a_known_person_registering_for_another_forum_is_asked_to_confirm_by_email(
     app, client, world
 ):
-    _post(client, world, registration_body(days=[PUBLIC_DATE]), 201)
+    _post(client, world, registration_body(days=[PUBLIC_DATE]), 202)
     summer = client.post(_url(world.summer_forum), json=registration_body(days=["2027-06-10"]))
-    assert summer.status_code == 201
-    # Knowing someone's email must not be enough to get their personal link.
-    assert "manage_url" not in summer.get_json()
+    assert summer.status_code == 202 and "/me/" not in summer.get_data(as_text=True)
+    # Knowing someone's email is not enough to register them: the owner confirms first.
+    assert _days_of(app, "ada.lovelace@public.example.org") == [(PUBLIC_DATE, "confirmed", None)]
+    with app.app_context():
+        assert (
+            db.session.scalar(sa.select(OutboxMessage.kind).order_by(OutboxMessage.id.desc()))
+            == "registration_request"
+        )
 
 
 def test_optional_details_are_stored(app, client, world):
     body = registration_body(
         community="Wake County", accessibility_needs="Wheelchair", dietary_needs=None
     )
-    created = _post(client, world, body, 201)
+    _post(client, world, body, 202)
     with app.app_context():
-        registration = db.session.get(Registration, created["id"])
+        registration = db.session.scalar(sa.select(Registration))
         assert (registration.community, registration.accessibility_needs) == (
             "Wake County",
             "Wheelchair",
@@ -103,33 +126,30 @@ def test_optional_details_are_stored(app, client, world):
         assert registration.consented_at is not None
 
 
-def test_a_full_day_waitlists_with_the_position(app, client, world):
+def test_a_full_day_waitlists_in_order(app, client, world):
     _change_day(app, world.public_day, capacity=2)
-    for name in ["A One", "B Two"]:
-        assert _post(client, world, registration_body(name), 201)["status"] == "confirmed"
-    third = _post(client, world, registration_body("C Three"), 201)
-    fourth = _post(client, world, registration_body("D Four"), 201)
-    assert (third["status"], third["waitlist_position"]) == ("waitlisted", 1)
-    assert (fourth["status"], fourth["waitlist_position"]) == ("waitlisted", 2)
-    assert fourth["days"] == [{"date": PUBLIC_DATE, "status": "waitlisted", "waitlist_position": 2}]
-    # Asking again reports the same place in the queue.
-    again = _post(client, world, registration_body("D Four"), 200)
-    assert (again["status"], again["waitlist_position"]) == ("waitlisted", 2)
+    for name in ["A One", "B Two", "C Three", "D Four"]:
+        _post(client, world, registration_body(name), 202)
+    assert _days_of(app, "b.two@public.example.org") == [(PUBLIC_DATE, "confirmed", None)]
+    assert _days_of(app, "c.three@public.example.org") == [(PUBLIC_DATE, "waitlisted", 1)]
+    assert _days_of(app, "d.four@public.example.org") == [(PUBLIC_DATE, "waitlisted", 2)]
+    # Asking again keeps the same place in the queue.
+    _post(client, world, registration_body("D Four"), 202)
+    assert _days_of(app, "d.four@public.example.org") == [(PUBLIC_DATE, "waitlisted", 2)]
 
 
-def test_overall_status_is_waitlisted_when_any_day_is(app, client, world):
+def test_each_day_is_confirmed_or_waitlisted_on_its_own(app, client, world):
     with app.app_context():
         forum = db.session.get(Forum, world.winter_forum)
         forum.days.append(ForumDay(date=forum.days[0].date + timedelta(days=5), audience="public"))
         db.session.commit()
     _change_day(app, world.public_day, capacity=1)
-    _post(client, world, registration_body("A One"), 201)
+    _post(client, world, registration_body("A One"), 202)
     later = "2027-02-23"
-    body = _post(client, world, registration_body("B Two", days=[later, PUBLIC_DATE]), 201)
-    assert body["status"] == "waitlisted" and body["waitlist_position"] == 1
-    assert body["days"] == [
-        {"date": PUBLIC_DATE, "status": "waitlisted", "waitlist_position": 1},
-        {"date": later, "status": "confirmed", "waitlist_position": None},
+    _post(client, world, registration_body("B Two", days=[later, PUBLIC_DATE]), 202)
+    assert _days_of(app, "b.two@public.example.org") == [
+        (PUBLIC_DATE, "waitlisted", 1),
+        (later, "confirmed", None),
     ]
 
 
@@ -261,7 +281,7 @@ def test_no_value_of_any_field_causes_a_server_error(client, world, field):
         response = client.post(
             _url(world.winter_forum), json=registration_body("Odd Values") | {field: value}
         )
-        assert response.status_code in (200, 201, 422), (field, value, response.status_code)
+        assert response.status_code in (202, 422), (field, value, response.status_code)
         assert response.is_json
 
 
@@ -287,8 +307,8 @@ def _register_with_pick(app, world) -> None:
     """Ada registers through the API; Bo is waitlisted; Ada picks the workshop."""
     _change_day(app, world.public_day, capacity=1)
     client = app.test_client()
-    _post(client, world, registration_body("Ada Lovelace", community="Wake County"), 201)
-    _post(client, world, registration_body("Bo Waits"), 201)
+    _post(client, world, registration_body("Ada Lovelace", community="Wake County"), 202)
+    _post(client, world, registration_body("Bo Waits"), 202)
     with app.app_context():
         registration = db.session.scalar(sa.select(Registration).order_by(Registration.id))
         workshop = db.session.get(AgendaItem, world.workshop)
@@ -369,7 +389,7 @@ def test_staff_list_loads_in_a_fixed_number_of_queries(app, client, world, as_st
     queries_for_list()  # the first use of a token records it
     with_two = queries_for_list()
     for n in range(8):
-        _post(client, world, registration_body(f"More People {n}"), 201)
+        _post(client, world, registration_body(f"More People {n}"), 202)
     assert queries_for_list() == with_two
 
 
@@ -389,10 +409,10 @@ def test_forums_and_agenda_report_seats_left_as_people_register(app, client, wor
     assert public_day_seats() == 3
     assert agenda_seats()[world.workshop] == 25
     assert agenda_seats()[world.opening] is None  # not a breakout: no seats of its own
-    body = _post(client, world, registration_body("A One"), 201)
+    _post(client, world, registration_body("A One"), 202)
     assert public_day_seats() == 2
     with app.app_context():
-        registration = db.session.get(Registration, body["id"])
+        registration = db.session.scalar(sa.select(Registration))
         workshop = db.session.get(AgendaItem, world.workshop)
         _join_a_team(registration)
         services.choose_breakout(db.session, registration, workshop)

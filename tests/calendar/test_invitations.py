@@ -16,6 +16,7 @@ from forumapp.core.models import Forum, ForumDay
 from forumapp.extensions import db
 from forumapp.registration import services as registration
 
+from ..builders import register_as_owner
 from .conftest import (
     NOW,
     TRICKY,
@@ -37,7 +38,7 @@ def _public(setup, name: str = "Zoë O'Brien, Jr."):
         day_ids=[setup.public_day_id], consent=True,
     )  # fmt: skip
     forum = db.session.get(Forum, setup.forum_id)
-    result = registration.register_public(db.session, forum, data, NOW)
+    result = register_as_owner(db.session, forum, data, NOW)
     write_pending()  # the mail worker comes by before the next step
     return result
 

@@ -17,6 +17,7 @@ from forumapp.extensions import db
 from forumapp.registration import services as registration
 from forumapp.registration.models import Registration
 
+from ..builders import register_as_owner
 from ..registration.conftest import NOW, add_team_member
 
 
@@ -56,7 +57,7 @@ def register_public(app, setup, name: str, now=NOW, **fields) -> Registered:
             consent=True,
             **fields,
         )
-        result = registration.register_public(db.session, forum, data, now)
+        result = register_as_owner(db.session, forum, data, now)
         db.session.commit()
         return _registered(result.registration)
 

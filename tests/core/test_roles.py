@@ -29,6 +29,8 @@ PUBLIC_ENDPOINTS = {
     # Public registration and the personal link (token in the URL): tests/registration.
     "registration.public_register",
     "registration.resend_link",
+    "registration.registration_sent",
+    "registration.confirm_public_request",  # signed link from the inbox: test_identity
     "registration.personal_page",
     "registration.personal_agenda",
     "registration.team_register",
