@@ -12,6 +12,7 @@ from forumapp.core.models import ForumDay
 from forumapp.extensions import db
 from forumapp.registration import services
 
+from ..builders import emailed_personal_link
 from ..registration.conftest import add_team_member, make_forum
 from .conftest import fits_without_sideways_scrolling
 
@@ -27,7 +28,7 @@ def open_forum(app):
         return setup
 
 
-def test_public_attendee_registers_on_a_phone(phone_page, open_forum):
+def test_public_attendee_registers_on_a_phone(app, phone_page, open_forum):
     page = phone_page
     page.goto(f"/forums/{open_forum.forum_id}")
     page.get_by_role("link", name="Register for the public day").click()
@@ -44,9 +45,15 @@ def test_public_attendee_registers_on_a_phone(phone_page, open_forum):
 
     page.get_by_label("I agree to the privacy note above").check()
     page.get_by_role("button", name="Register").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Your registrations")
-    expect(page.get_by_role("status")).to_contain_text("You're registered for Monday, March 15")
+    # The result and the personal link go to the inbox, never to this browser.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your inbox")
+    expect(page.get_by_role("status")).to_contain_text("We've emailed grace@public.example.org")
     assert fits_without_sideways_scrolling(page)
+    with app.app_context():
+        link = emailed_personal_link("grace@public.example.org")
+    page.goto(link)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your registrations")
+    expect(page.get_by_text("Monday, March 15, 2027").first).to_be_visible()
 
 
 def test_team_member_picks_breakouts_and_a_full_one_is_offered_as_waitlist(
