@@ -20,6 +20,7 @@ SETTING_OF = {
     "auth.login": "LOGIN_RATE_LIMIT",
     "api.create_registration": "RATELIMIT_PUBLIC_API",
     "registration.public_register": "RATELIMIT_PUBLIC_FORMS",
+    "registration.confirm_public_request": "RATELIMIT_PUBLIC_FORMS",
     "registration.resend_link": "RATELIMIT_SEND_LINK",
     "registration.team_register": "RATELIMIT_PERSONAL_LINK",
     "registration.cancel_seat": "RATELIMIT_PERSONAL_LINK",
