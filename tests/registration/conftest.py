@@ -65,3 +65,17 @@ def setup(app):
         built = make_forum()
         db.session.commit()
         return built
+
+
+@pytest.fixture
+def windows_open_now(app, setup):
+    """Registration open by the real clock (the shared set-up uses a fixed one), for tests
+    that go through pages, which read the real clock."""
+    from forumapp.core.clock import utcnow
+    from forumapp.core.models import ForumDay
+
+    with app.app_context():
+        for day in db.session.scalars(db.select(ForumDay)):
+            day.registration_opens_at = utcnow() - timedelta(days=1)
+            day.registration_closes_at = utcnow() + timedelta(days=30)
+        db.session.commit()

@@ -4,7 +4,6 @@ address gets that person's link, changes what they stored, or learns whether the
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -12,7 +11,6 @@ import sqlalchemy as sa
 from forumapp.agenda import speaker_services
 from forumapp.calendar import services as calendar_services
 from forumapp.core.audit import AuditEntry
-from forumapp.core.clock import utcnow
 from forumapp.core.links import personal_token
 from forumapp.core.models import ForumDay, Person, Program
 from forumapp.extensions import db
@@ -23,14 +21,7 @@ from forumapp.registration.models import DaySeat, Registration
 from ..builders import emailed_personal_link
 from ..conftest import csrf_token
 
-
-@pytest.fixture(autouse=True)
-def _windows_open_now(app, setup):
-    with app.app_context():
-        for day in db.session.scalars(sa.select(ForumDay)):
-            day.registration_opens_at = utcnow() - timedelta(days=1)
-            day.registration_closes_at = utcnow() + timedelta(days=30)
-        db.session.commit()
+pytestmark = pytest.mark.usefixtures("windows_open_now")
 
 
 def _api_register(client, setup, email, **fields):

@@ -17,17 +17,7 @@ from ..builders import emailed_personal_link
 from ..conftest import csrf_token
 from .conftest import add_team_member
 
-
-@pytest.fixture(autouse=True)
-def _windows_open_now(app, setup):
-    """The shared set-up uses a fixed clock; these pages use the real one."""
-    from forumapp.core.clock import utcnow
-
-    with app.app_context():
-        for day in db.session.scalars(sa.select(ForumDay)):
-            day.registration_opens_at = utcnow() - timedelta(days=1)
-            day.registration_closes_at = utcnow() + timedelta(days=30)
-        db.session.commit()
+pytestmark = pytest.mark.usefixtures("windows_open_now")
 
 
 def _text(response) -> str:
