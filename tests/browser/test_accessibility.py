@@ -295,6 +295,7 @@ PAGES: dict[str, Audit] = {
     "speaker": Audit(None, "/speakers/{ids[speaker]}", "Margaret Holloway"),
     "sign-in with errors": Audit(None, "/login", "Sign-in did not work", _submit_empty("Sign in")),
     # Attendees, by their personal link
+    "registration sent": Audit(None, "/forums/{ids[final]}/register/sent", "Check your inbox"),
     "public attendee": Audit(None, "/me/{links[public]}", "Rosa Reyes"),
     "public attendee's ticket": Audit(
         None, "/me/{links[public]}/tickets/{ids[public_registration]}", "Rosa Reyes"
@@ -534,8 +535,10 @@ def test_public_registration_with_the_keyboard_alone(keyboard_page, site):
     expect(consent).to_be_checked()
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Your registrations")
-    expect(page.get_by_role("status")).to_contain_text("You're registered for Wednesday, March 15")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your inbox")
+    expect(page.get_by_role("status")).to_contain_text(
+        "We've emailed grace.hopper@public.example.org"
+    )
 
 
 def test_team_member_chooses_breakouts_with_the_keyboard_alone(keyboard_page, site):
