@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask, abort, request
 from werkzeug.routing import IntegerConverter
 
-from config import CONFIGS, BaseConfig
+from config import CONFIGS, BaseConfig, require_strong_secret_key
 
 from .core.database import SAFE_METHODS, install_sqlite_behaviour, is_storable_text
 from .extensions import csrf, db, limiter, login_manager, migrate
@@ -43,7 +43,10 @@ class DatabaseIdConverter(IntegerConverter):
 
 
 def create_app(config_name_or_object: str | type | object | None = None) -> Flask:
-    """Build the app. ``None`` reads ``FORUMAPP_CONFIG`` (default ``development``)."""
+    """Build the app. ``None`` reads ``FORUMAPP_CONFIG`` (default ``development``).
+
+    Any configuration but development and testing refuses a missing, short or published
+    ``SECRET_KEY`` (``RuntimeError``)."""
     app = Flask(
         __name__,
         template_folder=str(PROJECT_DIR / "templates"),
@@ -134,6 +137,7 @@ def _load_config(app: Flask, config_name_or_object) -> None:
     if apply_environment is not None:
         apply_environment(app.config)
     app.config.setdefault("ENV_NAME", getattr(BaseConfig, "ENV_NAME", "custom"))
+    require_strong_secret_key(app.config)
 
 
 def _add_security_headers(app: Flask) -> None:
