@@ -76,9 +76,15 @@ class BaseConfig:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # a form left open over a long forum day still posts
 
+    # How many proxies (nginx, a load balancer) stand in front of the app and append the
+    # client to X-Forwarded-For / X-Forwarded-Proto. 0: those headers are ignored, since any
+    # client can send them; the connection's address is the client's.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
-    # Sign-in attempts per client address, and per account whatever the address.
+    # Sign-in attempts per client address, and per account from each address (so a stranger
+    # guessing at an account from one address does not lock its owner out everywhere).
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute; 30 per hour")
     LOGIN_RATE_LIMIT_PER_ACCOUNT = os.environ.get(
         "LOGIN_RATE_LIMIT_PER_ACCOUNT", "10 per 15 minutes"

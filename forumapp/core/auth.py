@@ -17,6 +17,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -147,13 +148,16 @@ def _account_rate_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT_PER_ACCOUNT"]
 
 
-def _submitted_email() -> str:
-    return "login:" + request.form.get("email", "").strip().lower()
+def _submitted_account_from_this_address() -> str:
+    """The per-account count is kept for each client address: a stranger guessing at an
+    account from one address cannot lock its owner, signing in from elsewhere, out."""
+    email = request.form.get("email", "").strip().lower()
+    return f"login:{get_remote_address()}:{email}"
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_rate_limit, methods=["POST"])
-@limiter.limit(_account_rate_limit, methods=["POST"], key_func=_submitted_email)
+@limiter.limit(_account_rate_limit, methods=["POST"], key_func=_submitted_account_from_this_address)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("core.staff_home"))

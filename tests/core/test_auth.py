@@ -1,9 +1,11 @@
 """Staff sign-in: passwords, rate limits, sign-out and CSRF."""
 
+import pytest
+
 from forumapp.core.models import User
 from forumapp.extensions import db
 
-from ..conftest import PASSWORD, csrf_token, sign_in
+from ..conftest import PASSWORD, csrf_token, make_test_app, sign_in
 
 
 def test_staff_sign_in_with_the_right_password_opens_staff_home(client, make_user):
@@ -48,15 +50,63 @@ def test_sign_in_is_rate_limited_per_address(client, make_user):
     assert client.get("/staff/").status_code == 302
 
 
-def test_sign_in_is_rate_limited_per_account_across_addresses(app, make_user):
+def test_guessing_at_an_account_from_one_address_does_not_lock_its_owner_out(
+    app, make_user, monkeypatch
+):
+    # The per-address limit raised, as for guesses spread over an hour: the per-account
+    # limit alone stops the stranger, and only at the stranger's address.
+    monkeypatch.setitem(app.config, "LOGIN_RATE_LIMIT", "100 per minute")
     email = make_user("admin")
+    stranger = app.test_client()
+    stranger.environ_base["REMOTE_ADDR"] = "10.0.0.66"
     for n in range(10):
-        other = app.test_client()
-        other.environ_base["REMOTE_ADDR"] = f"10.0.0.{n}"
-        assert sign_in(other, email, password=f"guess {n}").status_code == 400
-    late = app.test_client()
-    late.environ_base["REMOTE_ADDR"] = "10.0.1.1"
-    assert sign_in(late, email).status_code == 429
+        assert sign_in(stranger, email, password=f"guess {n}").status_code == 400
+    assert sign_in(stranger, email).status_code == 429
+    owner = app.test_client()
+    owner.environ_base["REMOTE_ADDR"] = "10.0.1.1"
+    assert sign_in(owner, email).status_code == 302
+    assert owner.get("/staff/").status_code == 200
+
+
+@pytest.fixture
+def behind_one_proxy(app):
+    """The app as deployed behind nginx: TRUSTED_PROXIES=1, on the same database."""
+    proxied = make_test_app(app.config["SQLALCHEMY_DATABASE_URI"], TRUSTED_PROXIES=1)
+    yield proxied
+    with proxied.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _via_proxy(app, client_address: str):
+    """A client whose requests reach the app through the proxy (one connection address)."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = "127.0.0.1"
+    client.environ_base["HTTP_X_FORWARDED_FOR"] = client_address
+    return client
+
+
+def test_behind_a_trusted_proxy_sign_in_limits_count_per_real_client(behind_one_proxy, make_user):
+    email = make_user("admin")
+    guesser = _via_proxy(behind_one_proxy, "203.0.113.5")
+    statuses = [sign_in(guesser, email, password=f"guess {n}").status_code for n in range(5)]
+    assert statuses == [400] * 5
+    assert sign_in(guesser, email).status_code == 429
+    # The account's owner, elsewhere, comes through the same proxy and is not held back.
+    owner = _via_proxy(behind_one_proxy, "198.51.100.7")
+    assert sign_in(owner, email).status_code == 302
+    assert owner.get("/staff/").status_code == 200
+
+
+def test_without_trusted_proxies_a_forwarded_for_header_is_ignored(app, make_user):
+    # A client cannot dodge its limit by claiming another address on every attempt.
+    email = make_user("admin")
+    guesses = [
+        sign_in(_via_proxy(app, f"203.0.113.{n}"), email, password=f"guess {n}").status_code
+        for n in range(5)
+    ]
+    assert guesses == [400] * 5
+    assert sign_in(_via_proxy(app, "198.51.100.7"), email).status_code == 429
 
 
 def test_sign_out_ends_the_session(client, signed_in):
