@@ -70,10 +70,18 @@ STAFF_ROLES = tuple(Role)
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
-    if not user_id.isdigit():
+def _load_user(session_id: str) -> User | None:
+    """The active user whose id and current session token the session (or remember-me
+    cookie) holds; a session from before a sign-out, new password or deactivation is refused."""
+    user_id, _, session_token = session_id.partition(":")
+    if not user_id.isdigit() or not session_token:
         return None
-    return db.session.get(User, int(user_id))
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active:
+        return None
+    if not secrets.compare_digest(user.session_token.encode(), session_token.encode()):
+        return None
+    return user
 
 
 @login_manager.request_loader
@@ -189,6 +197,9 @@ def logout():
     # Sign-out is a POST with a CSRF token, so another site cannot sign staff out.
     if not LogoutForm().validate_on_submit():
         abort(400)
+    # Server-side too: a copy of this session's cookie (or of another device's) stops working.
+    current_user.end_sessions()
+    db.session.commit()
     logout_user()
     flash("You are signed out.", "success")
     return redirect(url_for("core.home"))

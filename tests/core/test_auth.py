@@ -224,3 +224,40 @@ def test_a_token_stops_working_at_once_when_revoked_or_its_account_is_deactivate
         revoke_tokens(db.session, other)
         db.session.commit()
     assert _api_me(client, second).status_code == 401
+
+
+def _replay(app, name: str, value: str):
+    """A fresh browser holding only a copy of one cookie, opening staff home."""
+    thief = app.test_client()
+    thief.set_cookie(name, value)
+    return thief.get("/staff/")
+
+
+def _sign_out(client):
+    assert client.post("/logout", data={"csrf_token": csrf_token(client, "/")}).status_code == 302
+
+
+def test_a_session_cookie_copied_before_sign_out_no_longer_works(app, client, make_user):
+    email = make_user("admin")
+    assert sign_in(client, email).status_code == 302
+    copied = client.get_cookie("session").value
+    assert _replay(app, "session", copied).status_code == 200
+    other_device = app.test_client()
+    assert sign_in(other_device, email).status_code == 302
+    _sign_out(client)
+    replayed = _replay(app, "session", copied)
+    assert replayed.status_code == 302
+    assert replayed.headers["Location"].startswith("/login")
+    # Sign-out ends every session of the account, on every device.
+    assert other_device.get("/staff/").status_code == 302
+    assert sign_in(client, email).status_code == 302
+    assert client.get("/staff/").status_code == 200
+
+
+def test_a_remember_me_cookie_copied_before_sign_out_no_longer_works(app, client, make_user):
+    email = make_user("organizer")
+    assert sign_in(client, email, remember="y").status_code == 302
+    copied = client.get_cookie("remember_token").value
+    assert _replay(app, "remember_token", copied).status_code == 200
+    _sign_out(client)
+    assert _replay(app, "remember_token", copied).status_code == 302
