@@ -39,6 +39,8 @@ ACTIONS = {
     "person.export": "Downloaded everything held about a person",
     "person.erase": "Erased a person",
     "staff.create": "Created a staff account",
+    "staff.password_change": "Changed a staff account's password",
+    "staff.deactivate": "Deactivated a staff account",
     "staff.token_create": "Created an API token",
     "staff.token_revoke": "Revoked API tokens",
 }

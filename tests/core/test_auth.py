@@ -261,3 +261,43 @@ def test_a_remember_me_cookie_copied_before_sign_out_no_longer_works(app, client
     assert _replay(app, "remember_token", copied).status_code == 200
     _sign_out(client)
     assert _replay(app, "remember_token", copied).status_code == 302
+
+
+def _cli(app, *args, input=None):
+    result = app.test_cli_runner().invoke(args=list(args), input=input)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def test_a_new_password_ends_the_sessions_signed_in_with_the_old_one(app, client, make_user):
+    email = make_user("organizer")
+    assert sign_in(client, email, remember="y").status_code == 302
+    session, remember = client.get_cookie("session").value, client.get_cookie("remember_token")
+    _cli(app, "user", "password", email, "--password-stdin", input="a brand new password\n")
+    assert client.get("/staff/").status_code == 302
+    assert _replay(app, "session", session).status_code == 302
+    assert _replay(app, "remember_token", remember.value).status_code == 302
+    assert sign_in(client, email).status_code == 400
+    assert sign_in(client, email, password="a brand new password").status_code == 302
+
+
+def test_a_short_new_password_is_refused_and_changes_nothing(app, client, make_user):
+    email = make_user("door")
+    assert sign_in(client, email).status_code == 302
+    result = app.test_cli_runner().invoke(
+        args=["user", "password", email, "--password-stdin"], input="short\n"
+    )
+    assert result.exit_code != 0 and "at least 10" in result.output
+    assert client.get("/staff/").status_code == 200
+
+
+def test_deactivating_an_account_ends_its_sessions(app, client, make_user):
+    email = make_user("organizer")
+    assert sign_in(client, email, remember="y").status_code == 302
+    session, remember = client.get_cookie("session").value, client.get_cookie("remember_token")
+    result = _cli(app, "user", "deactivate", email)
+    assert f"Deactivated {email}" in result.output
+    assert client.get("/staff/").status_code == 302
+    assert _replay(app, "session", session).status_code == 302
+    assert _replay(app, "remember_token", remember.value).status_code == 302
+    assert sign_in(client, email).status_code == 400
