@@ -11,8 +11,17 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
 
-# Secrets that only ever appear in this repository; production refuses them.
-_KNOWN_DEV_SECRETS = {"", "dev", "change-me", "dev-secret-key-not-for-production"}
+# Secrets that only ever appear in this repository; only development and testing accept them.
+_KNOWN_DEV_SECRETS = {
+    "",
+    "dev",
+    "change-me",
+    "dev-secret-key-not-for-production",
+    "testing-secret-key",
+}
+MIN_SECRET_KEY_LENGTH = 32
+# The only configurations that may run with a published or short secret key.
+WEAK_SECRET_KEY_ALLOWED = frozenset({"development", "testing"})
 
 
 def normalise_database_url(url: str) -> str:
@@ -25,6 +34,25 @@ def normalise_database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def weak_secret_key(secret: str | None) -> bool:
+    """True for a missing, short or published secret key: anyone could sign session cookies."""
+    return not secret or secret in _KNOWN_DEV_SECRETS or len(secret) < MIN_SECRET_KEY_LENGTH
+
+
+def require_strong_secret_key(config) -> None:
+    """Refuse to run with a weak ``SECRET_KEY`` unless the configuration is development or
+    testing: with a known key anyone can forge a signed-in admin's session cookie."""
+    if config.get("ENV_NAME") in WEAK_SECRET_KEY_ALLOWED:
+        return
+    if weak_secret_key(config.get("SECRET_KEY")):
+        raise RuntimeError(
+            "Production needs a real SECRET_KEY: set the SECRET_KEY environment variable "
+            f"to a random value of at least {MIN_SECRET_KEY_LENGTH} characters, e.g. "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(48))'` "
+            "(or set FORUMAPP_CONFIG=development for local development only)."
+        )
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -48,9 +76,15 @@ class BaseConfig:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # a form left open over a long forum day still posts
 
+    # How many proxies (nginx, a load balancer) stand in front of the app and append the
+    # client to X-Forwarded-For / X-Forwarded-Proto. 0: those headers are ignored, since any
+    # client can send them; the connection's address is the client's.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
-    # Sign-in attempts per client address, and per account whatever the address.
+    # Sign-in attempts per client address, and per account from each address (so a stranger
+    # guessing at an account from one address does not lock its owner out everywhere).
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute; 30 per hour")
     LOGIN_RATE_LIMIT_PER_ACCOUNT = os.environ.get(
         "LOGIN_RATE_LIMIT_PER_ACCOUNT", "10 per 15 minutes"
@@ -123,18 +157,11 @@ class ProductionConfig(BaseConfig):
 
     @classmethod
     def apply_environment(cls, config: dict) -> None:
-        """Read secrets and the database from the environment as it is when the app starts,
-        and refuse to run with a missing or development secret key."""
+        """Read secrets and the database from the environment as it is when the app starts
+        (``create_app`` then refuses a missing, short or development secret key)."""
         config["SECRET_KEY"] = os.environ.get("SECRET_KEY", "")
         if os.environ.get("DATABASE_URL"):
             config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(os.environ["DATABASE_URL"])
-        secret = config["SECRET_KEY"]
-        if secret in _KNOWN_DEV_SECRETS or len(secret) < 32:
-            raise RuntimeError(
-                "Production needs a real SECRET_KEY: set the SECRET_KEY environment variable "
-                "to a random value of at least 32 characters, e.g. "
-                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
-            )
 
 
 CONFIGS = {

@@ -70,10 +70,11 @@ def counting_queries(app: Flask) -> Iterator[list[str]]:
 def session_cookie(app: Flask, email: str) -> tuple[str, str]:
     """The name and signed value of the session cookie a sign-in as ``email`` would set."""
     with app.app_context():
-        user_id = db.session.scalar(select(User.id).where(User.email == email))
+        # What Flask-Login keeps in the session: the id and the account's session token.
+        session_id = db.session.scalar(select(User).where(User.email == email)).get_id()
         db.session.remove()
     serializer = app.session_interface.get_signing_serializer(app)
-    value = serializer.dumps({"_user_id": str(user_id), "_fresh": True})
+    value = serializer.dumps({"_user_id": session_id, "_fresh": True})
     return app.config["SESSION_COOKIE_NAME"], value
 
 

@@ -6,9 +6,10 @@ import os
 from pathlib import Path
 
 from flask import Flask, abort, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from config import CONFIGS, BaseConfig
+from config import CONFIGS, BaseConfig, require_strong_secret_key
 
 from .core.database import SAFE_METHODS, install_sqlite_behaviour, is_storable_text
 from .extensions import csrf, db, limiter, login_manager, migrate
@@ -43,7 +44,10 @@ class DatabaseIdConverter(IntegerConverter):
 
 
 def create_app(config_name_or_object: str | type | object | None = None) -> Flask:
-    """Build the app. ``None`` reads ``FORUMAPP_CONFIG`` (default ``development``)."""
+    """Build the app. ``None`` reads ``FORUMAPP_CONFIG`` (default ``development``).
+
+    Any configuration but development and testing refuses a missing, short or published
+    ``SECRET_KEY`` (``RuntimeError``)."""
     app = Flask(
         __name__,
         template_folder=str(PROJECT_DIR / "templates"),
@@ -51,6 +55,7 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
         instance_path=str(PROJECT_DIR / "instance"),
     )
     _load_config(app, config_name_or_object)
+    _trust_proxies(app)
     app.url_map.converters["int"] = DatabaseIdConverter
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
@@ -134,6 +139,19 @@ def _load_config(app: Flask, config_name_or_object) -> None:
     if apply_environment is not None:
         apply_environment(app.config)
     app.config.setdefault("ENV_NAME", getattr(BaseConfig, "ENV_NAME", "custom"))
+    require_strong_secret_key(app.config)
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind ``TRUSTED_PROXIES`` proxies, take the client's address and scheme from the
+    X-Forwarded-For / X-Forwarded-Proto entries they appended, so that rate limits count per
+    real client rather than one bucket for the proxy. Without the setting those headers are
+    ignored: a client could write anything in them."""
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies < 0:
+        raise RuntimeError("TRUSTED_PROXIES is the number of proxies in front: 0 or more.")
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
 
 def _add_security_headers(app: Flask) -> None:

@@ -14,7 +14,15 @@ from flask.cli import AppGroup, with_appcontext
 from .core import audit
 from .core.emails import InvalidEmail
 from .core.models import Role
-from .core.staff import StaffError, create_user, find_user, issue_token, revoke_tokens
+from .core.staff import (
+    StaffError,
+    change_password,
+    create_user,
+    deactivate_user,
+    find_user,
+    issue_token,
+    revoke_tokens,
+)
 from .extensions import db
 
 user_cli = AppGroup("user", help="Staff accounts.")
@@ -45,6 +53,39 @@ def create_user_command(email: str, role: str, name: str, password_stdin: bool) 
     )
     db.session.commit()
     click.echo(f"Created {user.role} account {user.email}.")
+
+
+@user_cli.command("password")
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def change_password_command(email: str, password_stdin: bool) -> None:
+    """Set a new password for EMAIL; every session of the account ends."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = change_password(db.session, email, password)
+    except StaffError as exc:
+        raise click.ClickException(str(exc)) from None
+    audit.record(
+        db.session, None, "staff.password_change", f"staff_user:{user.id}", via=COMMAND_LINE
+    )
+    db.session.commit()
+    click.echo(f"New password set for {user.email}; their sessions have ended.")
+
+
+@user_cli.command("deactivate")
+@click.argument("email")
+def deactivate_user_command(email: str) -> None:
+    """Stop EMAIL signing in; every session of the account ends (API tokens stop working)."""
+    try:
+        user = deactivate_user(db.session, email)
+    except StaffError as exc:
+        raise click.ClickException(str(exc)) from None
+    audit.record(db.session, None, "staff.deactivate", f"staff_user:{user.id}", via=COMMAND_LINE)
+    db.session.commit()
+    click.echo(f"Deactivated {user.email}; their sessions have ended.")
 
 
 @token_cli.command("create")

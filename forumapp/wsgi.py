@@ -6,11 +6,17 @@ mappers and compiled statements, Jinja's templates: some 120,000) live as long a
 collection during a request walks all of them, and a page that builds many objects (the
 registration table of a forum with 2,000 people) spent half its time in the collector. With
 gunicorn's ``--preload`` this runs once in the master, and the forked workers inherit it.
+
+This is the production entry point, so it fails closed: without ``FORUMAPP_CONFIG`` it builds
+the production configuration, which refuses to start without a real ``SECRET_KEY``. Only an
+explicit ``FORUMAPP_CONFIG=development`` (or ``testing``) runs it with the published
+development key.
 """
 
 from __future__ import annotations
 
 import gc
+import os
 
 from . import create_app
 
@@ -21,5 +27,10 @@ def freeze_long_lived_objects() -> None:
     gc.freeze()
 
 
-app = create_app()
+def entry_point_config() -> str:
+    """The configuration gunicorn serves: ``FORUMAPP_CONFIG``, or production when unset."""
+    return os.environ.get("FORUMAPP_CONFIG") or "production"
+
+
+app = create_app(entry_point_config())
 freeze_long_lived_objects()

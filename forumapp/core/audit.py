@@ -40,6 +40,8 @@ ACTIONS = {
     "person.erase": "Erased a person",
     "person.change_email": "Changed a person's email address",
     "staff.create": "Created a staff account",
+    "staff.password_change": "Changed a staff account's password",
+    "staff.deactivate": "Deactivated a staff account",
     "staff.token_create": "Created an API token",
     "staff.token_revoke": "Revoked API tokens",
 }

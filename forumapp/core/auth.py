@@ -17,6 +17,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -69,10 +70,18 @@ STAFF_ROLES = tuple(Role)
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
-    if not user_id.isdigit():
+def _load_user(session_id: str) -> User | None:
+    """The active user whose id and current session token the session (or remember-me
+    cookie) holds; a session from before a sign-out, new password or deactivation is refused."""
+    user_id, _, session_token = session_id.partition(":")
+    if not user_id.isdigit() or not session_token:
         return None
-    return db.session.get(User, int(user_id))
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active:
+        return None
+    if not secrets.compare_digest(user.session_token.encode(), session_token.encode()):
+        return None
+    return user
 
 
 @login_manager.request_loader
@@ -147,13 +156,16 @@ def _account_rate_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT_PER_ACCOUNT"]
 
 
-def _submitted_email() -> str:
-    return "login:" + request.form.get("email", "").strip().lower()
+def _submitted_account_from_this_address() -> str:
+    """The per-account count is kept for each client address: a stranger guessing at an
+    account from one address cannot lock its owner, signing in from elsewhere, out."""
+    email = request.form.get("email", "").strip().lower()
+    return f"login:{get_remote_address()}:{email}"
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_rate_limit, methods=["POST"])
-@limiter.limit(_account_rate_limit, methods=["POST"], key_func=_submitted_email)
+@limiter.limit(_account_rate_limit, methods=["POST"], key_func=_submitted_account_from_this_address)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("core.staff_home"))
@@ -185,6 +197,9 @@ def logout():
     # Sign-out is a POST with a CSRF token, so another site cannot sign staff out.
     if not LogoutForm().validate_on_submit():
         abort(400)
+    # Server-side too: a copy of this session's cookie (or of another device's) stops working.
+    current_user.end_sessions()
+    db.session.commit()
     logout_user()
     flash("You are signed out.", "success")
     return redirect(url_for("core.home"))

@@ -262,8 +262,17 @@ class TeamMembership(db.Model):
     person: Mapped[Person] = relationship(back_populates="memberships")
 
 
+def new_session_token() -> str:
+    return secrets.token_hex(16)
+
+
 class User(UserMixin, db.Model):
-    """A staff account. Attendees never have one: they use signed personal links."""
+    """A staff account. Attendees never have one: they use signed personal links.
+
+    Every session (and "keep me signed in" cookie) carries the account's ``session_token``;
+    sign-out, a new password and deactivation replace it, which ends every session of the
+    account on every device, including cookies copied before.
+    """
 
     __tablename__ = "staff_user"
     __table_args__ = (
@@ -279,6 +288,7 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    session_token: Mapped[str] = mapped_column(String(32), default=new_session_token)
 
     tokens: Mapped[list[ApiToken]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
@@ -288,12 +298,28 @@ class User(UserMixin, db.Model):
     def _normalise_email(self, _key: str, value: str) -> str:
         return normalise_email(value)
 
+    @validates("active")
+    def _deactivation_ends_sessions(self, _key: str, value: bool) -> bool:
+        if not value:
+            self.end_sessions()
+        return value
+
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
         return self.active
 
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session: the id and the current session token."""
+        return f"{self.id}:{self.session_token}"
+
+    def end_sessions(self) -> None:
+        """Sign the account out everywhere: sessions made before no longer load it."""
+        self.session_token = new_session_token()
+
     def set_password(self, password: str) -> None:
+        """Set a new password; every session signed in with the old one ends."""
         self.password_hash = generate_password_hash(password)
+        self.end_sessions()
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

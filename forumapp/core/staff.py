@@ -43,6 +43,24 @@ def find_user(session, email: str) -> User:
     return user
 
 
+def change_password(session, email: str, password: str) -> User:
+    """Give the staff user a new password; every session they had ends."""
+    user = find_user(session, email)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise StaffError(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.")
+    user.set_password(password)
+    session.flush()
+    return user
+
+
+def deactivate_user(session, email: str) -> User:
+    """Stop the staff user signing in; every session they had ends."""
+    user = find_user(session, email)
+    user.active = False
+    session.flush()
+    return user
+
+
 def issue_token(session, email: str) -> tuple[ApiToken, str]:
     """A new API token for the staff user; the plain token is only returned here."""
     user = find_user(session, email)

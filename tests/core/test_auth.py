@@ -1,9 +1,11 @@
 """Staff sign-in: passwords, rate limits, sign-out and CSRF."""
 
+import pytest
+
 from forumapp.core.models import User
 from forumapp.extensions import db
 
-from ..conftest import PASSWORD, csrf_token, sign_in
+from ..conftest import PASSWORD, csrf_token, make_test_app, sign_in
 
 
 def test_staff_sign_in_with_the_right_password_opens_staff_home(client, make_user):
@@ -48,15 +50,63 @@ def test_sign_in_is_rate_limited_per_address(client, make_user):
     assert client.get("/staff/").status_code == 302
 
 
-def test_sign_in_is_rate_limited_per_account_across_addresses(app, make_user):
+def test_guessing_at_an_account_from_one_address_does_not_lock_its_owner_out(
+    app, make_user, monkeypatch
+):
+    # The per-address limit raised, as for guesses spread over an hour: the per-account
+    # limit alone stops the stranger, and only at the stranger's address.
+    monkeypatch.setitem(app.config, "LOGIN_RATE_LIMIT", "100 per minute")
     email = make_user("admin")
+    stranger = app.test_client()
+    stranger.environ_base["REMOTE_ADDR"] = "10.0.0.66"
     for n in range(10):
-        other = app.test_client()
-        other.environ_base["REMOTE_ADDR"] = f"10.0.0.{n}"
-        assert sign_in(other, email, password=f"guess {n}").status_code == 400
-    late = app.test_client()
-    late.environ_base["REMOTE_ADDR"] = "10.0.1.1"
-    assert sign_in(late, email).status_code == 429
+        assert sign_in(stranger, email, password=f"guess {n}").status_code == 400
+    assert sign_in(stranger, email).status_code == 429
+    owner = app.test_client()
+    owner.environ_base["REMOTE_ADDR"] = "10.0.1.1"
+    assert sign_in(owner, email).status_code == 302
+    assert owner.get("/staff/").status_code == 200
+
+
+@pytest.fixture
+def behind_one_proxy(app):
+    """The app as deployed behind nginx: TRUSTED_PROXIES=1, on the same database."""
+    proxied = make_test_app(app.config["SQLALCHEMY_DATABASE_URI"], TRUSTED_PROXIES=1)
+    yield proxied
+    with proxied.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _via_proxy(app, client_address: str):
+    """A client whose requests reach the app through the proxy (one connection address)."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = "127.0.0.1"
+    client.environ_base["HTTP_X_FORWARDED_FOR"] = client_address
+    return client
+
+
+def test_behind_a_trusted_proxy_sign_in_limits_count_per_real_client(behind_one_proxy, make_user):
+    email = make_user("admin")
+    guesser = _via_proxy(behind_one_proxy, "203.0.113.5")
+    statuses = [sign_in(guesser, email, password=f"guess {n}").status_code for n in range(5)]
+    assert statuses == [400] * 5
+    assert sign_in(guesser, email).status_code == 429
+    # The account's owner, elsewhere, comes through the same proxy and is not held back.
+    owner = _via_proxy(behind_one_proxy, "198.51.100.7")
+    assert sign_in(owner, email).status_code == 302
+    assert owner.get("/staff/").status_code == 200
+
+
+def test_without_trusted_proxies_a_forwarded_for_header_is_ignored(app, make_user):
+    # A client cannot dodge its limit by claiming another address on every attempt.
+    email = make_user("admin")
+    guesses = [
+        sign_in(_via_proxy(app, f"203.0.113.{n}"), email, password=f"guess {n}").status_code
+        for n in range(5)
+    ]
+    assert guesses == [400] * 5
+    assert sign_in(_via_proxy(app, "198.51.100.7"), email).status_code == 429
 
 
 def test_sign_out_ends_the_session(client, signed_in):
@@ -174,3 +224,80 @@ def test_a_token_stops_working_at_once_when_revoked_or_its_account_is_deactivate
         revoke_tokens(db.session, other)
         db.session.commit()
     assert _api_me(client, second).status_code == 401
+
+
+def _replay(app, name: str, value: str):
+    """A fresh browser holding only a copy of one cookie, opening staff home."""
+    thief = app.test_client()
+    thief.set_cookie(name, value)
+    return thief.get("/staff/")
+
+
+def _sign_out(client):
+    assert client.post("/logout", data={"csrf_token": csrf_token(client, "/")}).status_code == 302
+
+
+def test_a_session_cookie_copied_before_sign_out_no_longer_works(app, client, make_user):
+    email = make_user("admin")
+    assert sign_in(client, email).status_code == 302
+    copied = client.get_cookie("session").value
+    assert _replay(app, "session", copied).status_code == 200
+    other_device = app.test_client()
+    assert sign_in(other_device, email).status_code == 302
+    _sign_out(client)
+    replayed = _replay(app, "session", copied)
+    assert replayed.status_code == 302
+    assert replayed.headers["Location"].startswith("/login")
+    # Sign-out ends every session of the account, on every device.
+    assert other_device.get("/staff/").status_code == 302
+    assert sign_in(client, email).status_code == 302
+    assert client.get("/staff/").status_code == 200
+
+
+def test_a_remember_me_cookie_copied_before_sign_out_no_longer_works(app, client, make_user):
+    email = make_user("organizer")
+    assert sign_in(client, email, remember="y").status_code == 302
+    copied = client.get_cookie("remember_token").value
+    assert _replay(app, "remember_token", copied).status_code == 200
+    _sign_out(client)
+    assert _replay(app, "remember_token", copied).status_code == 302
+
+
+def _cli(app, *args, input=None):
+    result = app.test_cli_runner().invoke(args=list(args), input=input)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def test_a_new_password_ends_the_sessions_signed_in_with_the_old_one(app, client, make_user):
+    email = make_user("organizer")
+    assert sign_in(client, email, remember="y").status_code == 302
+    session, remember = client.get_cookie("session").value, client.get_cookie("remember_token")
+    _cli(app, "user", "password", email, "--password-stdin", input="a brand new password\n")
+    assert client.get("/staff/").status_code == 302
+    assert _replay(app, "session", session).status_code == 302
+    assert _replay(app, "remember_token", remember.value).status_code == 302
+    assert sign_in(client, email).status_code == 400
+    assert sign_in(client, email, password="a brand new password").status_code == 302
+
+
+def test_a_short_new_password_is_refused_and_changes_nothing(app, client, make_user):
+    email = make_user("door")
+    assert sign_in(client, email).status_code == 302
+    result = app.test_cli_runner().invoke(
+        args=["user", "password", email, "--password-stdin"], input="short\n"
+    )
+    assert result.exit_code != 0 and "at least 10" in result.output
+    assert client.get("/staff/").status_code == 200
+
+
+def test_deactivating_an_account_ends_its_sessions(app, client, make_user):
+    email = make_user("organizer")
+    assert sign_in(client, email, remember="y").status_code == 302
+    session, remember = client.get_cookie("session").value, client.get_cookie("remember_token")
+    result = _cli(app, "user", "deactivate", email)
+    assert f"Deactivated {email}" in result.output
+    assert client.get("/staff/").status_code == 302
+    assert _replay(app, "session", session).status_code == 302
+    assert _replay(app, "remember_token", remember.value).status_code == 302
+    assert sign_in(client, email).status_code == 400

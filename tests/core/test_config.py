@@ -53,3 +53,15 @@ def test_development_defaults_to_sqlite_under_instance(monkeypatch):
         assert uri.startswith("sqlite:///") and uri.endswith("instance/forumapp.sqlite")
     finally:
         importlib.reload(config)
+
+
+def test_a_custom_configuration_refuses_the_published_secret_key():
+    # Only development and testing may run on a key published in this repository.
+    from config import BaseConfig
+
+    for weak in ["dev-secret-key-not-for-production", "testing-secret-key", "short", ""]:
+        custom = type("Custom", (BaseConfig,), {"SECRET_KEY": weak})
+        with pytest.raises(RuntimeError, match="SECRET_KEY"):
+            create_app(custom)
+    strong = type("Custom", (BaseConfig,), {"SECRET_KEY": "s" * 40})
+    assert create_app(strong).config["ENV_NAME"] == "custom"

@@ -251,6 +251,9 @@ def _check_new_columns(connection, upgraded: sa.MetaData, old_schema: sa.MetaDat
     if added("person", "link_nonce"):
         nonces = values("person", "link_nonce")
         assert nonces and all(nonces) and len(set(nonces)) == len(nonces)
+    if added("staff_user", "session_token"):
+        tokens = values("staff_user", "session_token")
+        assert tokens and all(tokens) and len(set(tokens)) == len(tokens)
     for table in ("forum_day", "agenda_item"):
         for column in ("seats_taken", "seats_overridden"):
             if added(table, column):
