@@ -219,17 +219,20 @@ _SCHEMAS = {
                 "items": _ref("SpeakerSession"),
                 "description": "The sessions the viewer may see, across the program's forums.",
             },
-            "email": {"type": "string", "description": "Staff only."},
-            "phone": _nullable({"type": "string", "description": "Staff only."}),
+            "email": {"type": "string", "description": "Organizers only."},
+            "phone": _nullable({"type": "string", "description": "Organizers only."}),
             "status": {
                 "type": "string",
                 "enum": _values(SpeakerStatus),
-                "description": "Staff only.",
+                "description": "Organizers only.",
             },
-            "staff_notes": {"type": "string", "description": "Staff only: travel, honoraria."},
+            "staff_notes": {"type": "string", "description": "Organizers only: travel, honoraria."},
         },
         optional=("email", "phone", "status", "staff_notes"),
-        description="A speaker record. Staff tokens also get email, phone, status and notes.",
+        description=(
+            "A speaker record. Organizer tokens also get email, phone, status and notes; door "
+            "and faculty tokens get the public record."
+        ),
     ),
     "RegistrationRequest": _object(
         {
@@ -511,7 +514,7 @@ _PATHS = {
         },
         "get": {
             "operationId": "forum_registrations",
-            "summary": "A forum's registrations (organizers and faculty)",
+            "summary": "A forum's registrations (organizers; audited)",
             "security": [{"bearer": []}],
             "parameters": [_id_parameter("forum_id", "forum")],
             "responses": {

@@ -21,6 +21,7 @@ from ..agenda import services
 from ..agenda.models import AgendaItem, ItemKind, Speaker
 from ..checkin import services as checkin_services
 from ..checkin import tickets
+from ..core import audit
 from ..core.auth import role_required
 from ..core.clock import local_instant, to_local
 from ..core.database import is_storable_text
@@ -46,7 +47,11 @@ def _announce_bearer_scheme(response):
 
 
 def _viewer() -> services.Viewer:
-    return services.STAFF if current_user.is_authenticated else services.PUBLIC
+    """What the caller may see of agendas: drafts and confidential sessions are for the
+    staff who plan forums (organizers, faculty); a door token sees what the public sees."""
+    if current_user.is_authenticated and current_user.has_role(Role.ORGANIZER, Role.FACULTY):
+        return services.STAFF
+    return services.PUBLIC
 
 
 def _iso(instant: datetime, time_zone: str) -> str:
@@ -159,7 +164,8 @@ def forum_agenda(forum_id: int):
 
 @bp.route("/speakers/<int:speaker_id>")
 def speaker(speaker_id: int):
-    """A speaker's public record and visible sessions; staff also get contact and notes."""
+    """A speaker's public record and visible sessions; organizers (who manage speakers, as on
+    the staff pages) also get contact details, status and notes."""
     viewer = _viewer()
     record = db.session.get(Speaker, speaker_id)
     if record is None or not services.can_see_speaker(viewer, record):
@@ -183,7 +189,7 @@ def speaker(speaker_id: int):
             for item in services.speaker_sessions(db.session, viewer, record)
         ],
     }
-    if viewer.is_staff:
+    if current_user.is_authenticated and current_user.has_role(Role.ORGANIZER):
         body |= {
             "email": record.person.email,
             "phone": record.person.phone,
@@ -360,12 +366,17 @@ def _waitlist_positions(seats: list[DaySeat]) -> dict[int, int]:
 
 
 @bp.route("/forums/<int:forum_id>/registrations")
-@role_required(Role.ORGANIZER, Role.FACULTY)
+@role_required(Role.ORGANIZER)
 def forum_registrations(forum_id: int):
-    """Every registration of a forum (staff): person, days with waitlist places, breakout picks."""
+    """Every registration of a forum: person, days with waitlist places, breakout picks.
+
+    Organizers only, as on the registrations page, and audited like its CSV download."""
     forum = _forum_or_none(forum_id)
     if forum is None:
         abort(404, f"There is no forum with id {forum_id}.")
+    audit.record_download(
+        db.session, current_user.id, "export.registrations_api", f"forum:{forum.id}"
+    )
     time_zone = forum.program.time_zone
     registrations = db.session.scalars(
         select(Registration)

@@ -28,6 +28,7 @@ ACTIONS = {
     "checkin.walk_in_override": "Let a walk-in in beyond capacity (override)",
     "checkin.undo": "Undid a check-in",
     "export.registrations_csv": "Downloaded registrations (CSV)",
+    "export.registrations_api": "Downloaded registrations (API)",
     "export.breakouts_csv": "Downloaded breakout lists (CSV)",
     "export.speakers_csv": "Downloaded speakers (CSV)",
     "export.feedback_csv": "Downloaded feedback answers (CSV)",

@@ -39,8 +39,31 @@ def assign_reviewer(session, forum: Forum, user: User | None) -> FeedbackWindow:
     return window
 
 
-def save_summary(session, forum: Forum, text: str) -> FeedbackWindow:
-    """Save the faculty summary of the forum's feedback. Raises ``InvalidFeedback``."""
+class NotTheReviewer(FeedbackError):
+    """A faculty member who is not the forum's assigned reviewer tried to write its summary."""
+
+    http_status = 403
+
+
+def may_write_summary(window: FeedbackWindow | None, user: User) -> bool:
+    """Organizers and admins may always write a forum's summary (and reassign it); faculty
+    only as the assigned reviewer, or any faculty member while nobody is assigned."""
+    if user.has_role(Role.ORGANIZER):
+        return True
+    if not user.has_role(Role.FACULTY):
+        return False
+    return window is None or window.reviewer_id is None or window.reviewer_id == user.id
+
+
+def save_summary(session, forum: Forum, text: str, author: User) -> FeedbackWindow:
+    """Save the faculty summary of the forum's feedback, written by ``author``.
+
+    Raises ``InvalidFeedback``, or ``NotTheReviewer`` when ``may_write_summary`` says no.
+    """
+    if not may_write_summary(feedback_window(session, forum), author):
+        raise NotTheReviewer(
+            "Only the forum's assigned reviewer (or an organizer) can write its summary."
+        )
     text = (text or "").strip()
     if len(text) > MAX_SUMMARY:
         raise InvalidFeedback(

@@ -443,7 +443,10 @@ def forum_summary(forum_id: int):
     forum = _forum_or_404(forum_id)
     # The newest comments of each question; the rest are on the comments pages.
     context = _summary_context(forum, comment_limit=summary.COMMENTS_SHOWN)
-    return render_template("feedback/summary.html", button_form=ButtonForm(), **context)
+    may_write = review.may_write_summary(context.get("window"), current_user)
+    return render_template(
+        "feedback/summary.html", button_form=ButtonForm(), may_write_summary=may_write, **context
+    )
 
 
 @bp.route("/staff/forums/<int:forum_id>/feedback/report")
@@ -560,10 +563,12 @@ def measures():
 def edit_review(forum_id: int):
     forum = _forum_or_404(forum_id)
     window = collection.feedback_window(db.session, forum)
+    if not review.may_write_summary(window, current_user):
+        abort(403)
     form = SummaryForm(data={"summary": window.summary if window else ""})
     if form.validate_on_submit():
         try:
-            review.save_summary(db.session, forum, form.summary.data or "")
+            review.save_summary(db.session, forum, form.summary.data or "", current_user)
         except InvalidFeedback as error:
             db.session.rollback()
             form.summary.errors = [*form.summary.errors, error.errors["summary"]]

@@ -296,7 +296,7 @@ def test_me_needs_a_token(client, staff_token):
     body = _get(client, "/api/v1/me", status=401)
     assert body["error"] == "Please sign in"
     me = _get(client, "/api/v1/me", {"Authorization": f"Bearer {staff_token}"})
-    assert me["role"] == "faculty"
+    assert me["role"] == "organizer"
 
 
 @pytest.mark.parametrize(
@@ -337,3 +337,39 @@ def test_unknown_api_path_and_method_answer_in_json(client):
     response = client.post("/api/v1/forums")
     assert response.status_code == 405
     assert response.get_json()["error"] == "That action is not allowed here"
+
+
+# --- Least privilege: door and faculty tokens -------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["door", "faculty"])
+def test_door_and_faculty_tokens_get_a_speakers_public_record_only(client, world, token_for, role):
+    speaker = _get(client, f"/api/v1/speakers/{world.ada}", token_for(role))
+    assert not {"email", "phone", "status", "staff_notes"} & set(speaker)
+    text = str(speaker)
+    assert SPEAKER_EMAIL not in text and SPEAKER_PHONE not in text and STAFF_NOTES not in text
+
+
+def test_a_door_token_sees_forums_and_agendas_as_the_public_does(client, world, token_for):
+    door = token_for("door")
+    assert _get(client, "/api/v1/forums", door) == _get(client, "/api/v1/forums")
+    _get(client, f"/api/v1/forums/{world.draft_forum}/agenda", door, status=404)
+    agenda = _get(client, f"/api/v1/forums/{world.winter_forum}/agenda", door)
+    assert CONFIDENTIAL_SESSION not in _titles(agenda) and DRAFT_SESSION not in _titles(agenda)
+
+
+@pytest.mark.parametrize("role", ["door", "faculty"])
+def test_only_organizers_list_registrations_with_emails(client, world, token_for, role):
+    url = f"/api/v1/forums/{world.winter_forum}/registrations"
+    _get(client, url, token_for(role), status=403)
+
+
+def test_the_registration_list_download_is_audited(app, client, world, as_staff):
+    from forumapp.core.audit import AuditEntry
+
+    _get(client, f"/api/v1/forums/{world.winter_forum}/registrations", as_staff)
+    with app.app_context():
+        entry = db.session.scalar(
+            db.select(AuditEntry).filter_by(action="export.registrations_api")
+        )
+        assert entry is not None and entry.subject == f"forum:{world.winter_forum}"

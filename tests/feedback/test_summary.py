@@ -254,13 +254,28 @@ def test_a_faculty_member_is_assigned_and_others_are_refused(world):
     assert review.assign_reviewer(db.session, forum, None).reviewer_id is None
 
 
+def test_only_the_assigned_reviewer_or_an_organizer_writes_the_summary(world):
+    forum = world.forum()
+    fay = _faculty()
+    other = _faculty("other.faculty@staff.example.org")
+    organizer = _faculty("organizer@staff.example.org", Role.ORGANIZER)
+    review.assign_reviewer(db.session, forum, fay)
+    with pytest.raises(review.NotTheReviewer):
+        review.save_summary(db.session, forum, "Rewritten by someone else.", other)
+    review.save_summary(db.session, forum, "Fay's summary.", fay)
+    review.save_summary(db.session, forum, "Edited by the organizer.", organizer)
+    assert collection.feedback_window(db.session, forum).summary == "Edited by the organizer."
+
+
 def test_the_summary_goes_to_every_team_member_through_the_outbox(world):
     forum = world.forum()
     with pytest.raises(FeedbackError, match="Write the summary"):
         review.send_summary_to_teams(db.session, forum)
+    fay = _faculty()
     with pytest.raises(InvalidFeedback):
-        review.save_summary(db.session, forum, "x" * 5001)
-    review.save_summary(db.session, forum, "We heard: more time for teams.\n\nNext: data sharing.")
+        review.save_summary(db.session, forum, "x" * 5001, fay)
+    text = "We heard: more time for teams.\n\nNext: data sharing."
+    review.save_summary(db.session, forum, text, fay)
     people = review.send_summary_to_teams(db.session, forum)
     names = sorted(p.name for p in people)
     assert names == ["Ana Alvarez", "Ben Brooks", "Cy Carter", "Nia Noshow"]  # rosters, not Pat
