@@ -257,9 +257,17 @@ class TeamMembership(db.Model):
     team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"))
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(20), default=TeamRole.MEMBER.value)
+    # The name a project manager typed when adding someone the program already knew: the
+    # manager sees this, never the name stored for that email by someone else.
+    name_as_added: Mapped[str | None] = mapped_column(String(200))
 
     team: Mapped[Team] = relationship(back_populates="memberships")
     person: Mapped[Person] = relationship(back_populates="memberships")
+
+    @property
+    def roster_name(self) -> str:
+        """The name a project manager's roster shows."""
+        return self.name_as_added or self.person.name
 
 
 def new_session_token() -> str:

@@ -334,7 +334,12 @@ def add_roster_member(session, team: Team, name: str, email: str) -> TeamMembers
     )
     if existing is not None:
         raise RosterError(f"{email} is already on the {team.name} roster.", "email")
-    membership = TeamMembership(team=team, person=person, role=TeamRole.MEMBER.value)
+    membership = TeamMembership(
+        team=team,
+        person=person,
+        role=TeamRole.MEMBER.value,
+        name_as_added=name if known_before else None,
+    )
     session.add(membership)
     session.flush()
     if known_before:
@@ -342,9 +347,10 @@ def add_roster_member(session, team: Team, name: str, email: str) -> TeamMembers
     return membership
 
 
-def remove_roster_member(session, team: Team, person_id: int, removed_by: Person) -> Person:
-    """Take a member off ``team``'s roster. Project managers cannot remove themselves or other
-    project managers (organizers change those). Their registrations stay as they are."""
+def remove_roster_member(session, team: Team, person_id: int, removed_by: Person) -> str:
+    """Take a member off ``team``'s roster; returns the name the roster showed for them.
+    Project managers cannot remove themselves or other project managers (organizers change
+    those). Their registrations stay as they are."""
     if person_id == removed_by.id:
         raise RosterError(
             "You cannot remove yourself. Ask the organizers to change the team's project manager."
@@ -358,10 +364,10 @@ def remove_roster_member(session, team: Team, person_id: int, removed_by: Person
         raise RosterError("That person is not on the roster any more.")
     if membership.role == TeamRole.PROJECT_MANAGER:
         raise RosterError("Only the organizers can remove a project manager.")
-    person = membership.person
+    name = membership.roster_name
     session.delete(membership)
     session.flush()
-    return person
+    return name
 
 
 def roster_of(session, team: Team) -> list[TeamMembership]:
@@ -373,7 +379,7 @@ def roster_of(session, team: Team) -> list[TeamMembership]:
     ).all()
     return sorted(
         memberships,
-        key=lambda m: (m.role != TeamRole.PROJECT_MANAGER, m.person.name.casefold()),
+        key=lambda m: (m.role != TeamRole.PROJECT_MANAGER, m.roster_name.casefold()),
     )
 
 

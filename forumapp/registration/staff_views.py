@@ -579,7 +579,7 @@ def team_roster_pm(token: str, team_id: int):
             show_errors(form, _errors_of(error))
         else:
             db.session.commit()
-            flash(f"Added {membership.person.name} to the {team.name} roster.", "success")
+            flash(f"Added {membership.roster_name} to the {team.name} roster.", "success")
             return redirect(
                 url_for("registration_staff.team_roster_pm", token=token, team_id=team.id)
             )
@@ -607,5 +607,5 @@ def team_roster_pm_remove(token: str, team_id: int, person_id: int):
         flash(error.message, "error")
     else:
         db.session.commit()
-        flash(f"Removed {removed.name} from the {team.name} roster.", "success")
+        flash(f"Removed {removed} from the {team.name} roster.", "success")
     return redirect(url_for("registration_staff.team_roster_pm", token=token, team_id=team.id))

@@ -261,6 +261,27 @@ def test_project_manager_adds_and_removes_members_of_their_team(app, client, tea
         assert "mel.member@county.example.org" not in dict(_roster("Buncombe County"))
 
 
+def test_a_project_manager_adding_a_known_email_sees_only_the_name_they_typed(
+    app, client, teams
+):
+    with app.app_context():
+        db.session.add(Person(name="Stored Secret Name", email="known@public.example.org"))
+        db.session.commit()
+    url = _roster_url(teams["pm"], teams["team_id"])
+    data = {"name": "Kim Typed", "email": "known@public.example.org"}
+    client.post(url, data={**data, "csrf_token": csrf_token(client, url)})
+    page = client.get(url).get_data(as_text=True)
+    assert "Added Kim Typed to the Buncombe County roster." in page
+    assert "Stored Secret Name" not in page
+    with app.app_context():
+        person = db.session.scalar(sa.select(Person).filter_by(email="known@public.example.org"))
+        assert person.name == "Stored Secret Name"  # not overwritten either
+        person_id = person.id
+    client.post(f"{url}/{person_id}/remove", data={"csrf_token": csrf_token(client, url)})
+    page = client.get(url).get_data(as_text=True)
+    assert "Removed Kim Typed" in page and "Stored Secret Name" not in page
+
+
 def test_managed_teams_lists_only_the_teams_a_person_manages(app_ctx, setup):
     pm = add_team_member("Pat Manager", "Buncombe County", "project_manager")
     member = add_team_member("Mel Member", "Buncombe County")
