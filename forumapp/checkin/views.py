@@ -58,13 +58,30 @@ SCANNER_PAGE_CSP = CONTENT_SECURITY_POLICY + "; worker-src 'self' blob:"
 
 def _breakout_or_404(item_id: int) -> AgendaItem:
     item = db.get_or_404(AgendaItem, item_id)
-    if item.kind != ItemKind.BREAKOUT:
+    if item.kind != ItemKind.BREAKOUT or item.status != ItemStatus.SCHEDULED:
+        abort(404)
+    if not _door_may_open(item.day):
         abort(404)
     return item
 
 
 def _today(day: ForumDay) -> date:
     return to_local(utcnow(), day.forum.program.time_zone).date()
+
+
+def _door_may_open(day: ForumDay) -> bool:
+    """Door staff work the days of announced forums only (organizers, who prepare and
+    correct, reach every day): nothing of a draft forum or its people."""
+    if current_user.has_role(Role.ORGANIZER):
+        return True
+    return day.forum.status != ForumStatus.DRAFT
+
+
+def _door_day_or_404(day_id: int) -> ForumDay:
+    day = db.get_or_404(ForumDay, day_id)
+    if not _door_may_open(day):
+        abort(404)
+    return day
 
 
 def _button_or_400() -> None:
@@ -198,7 +215,7 @@ def door_days():
         .order_by(ForumDay.date, Forum.number)
     ).all()
     today, upcoming, earlier = [], [], []
-    for day in days:
+    for day in (day for day in days if _door_may_open(day)):
         local_today = _today(day)
         if day.date == local_today:
             today.append(day)
@@ -273,7 +290,7 @@ def _render_door_day(day: ForumDay, form: ScanForm, card: ResultCard | None, sta
 @bp.route("/door/days/<int:day_id>")
 @role_required(*DOOR_STAFF)
 def door_day(day_id: int):
-    day = db.get_or_404(ForumDay, day_id)
+    day = _door_day_or_404(day_id)
     form = ScanForm(formdata=None, request_id=new_request_id())
     return _render_door_day(day, form, ResultCard.recall(day.id))
 
@@ -301,7 +318,7 @@ def _json_strings_only() -> None:
 @role_required(*DOOR_STAFF)
 def door_scan(day_id: int):
     """Check in the holder of a scanned or typed code: JSON in and out, or a posted form."""
-    day = db.get_or_404(ForumDay, day_id)
+    day = _door_day_or_404(day_id)
     _json_strings_only()
     form = ScanForm()
     if not form.validate_on_submit():
@@ -321,6 +338,7 @@ def door_scan(day_id: int):
 @role_required(*DOOR_STAFF)
 def undo(check_in_id: int):
     check_in = db.get_or_404(CheckIn, check_in_id)
+    _door_day_or_404(check_in.day_id)
     _button_or_400()
     if check_in.undone_at is None:
         services.undo_check_in(db.session, check_in, current_user.id)
@@ -351,7 +369,7 @@ def _seat_label(row: services.LookupRow) -> str:
 @bp.route("/door/days/<int:day_id>/lookup")
 @role_required(*DOOR_STAFF)
 def lookup(day_id: int):
-    day = db.get_or_404(ForumDay, day_id)
+    day = _door_day_or_404(day_id)
     form = LookupForm(request.args)
     rows = None
     if "q" in request.args and form.validate():
@@ -369,7 +387,7 @@ def lookup(day_id: int):
 @bp.route("/door/days/<int:day_id>/registrations/<int:registration_id>/check-in", methods=["POST"])
 @role_required(*DOOR_STAFF)
 def check_in_from_lookup(day_id: int, registration_id: int):
-    day = db.get_or_404(ForumDay, day_id)
+    day = _door_day_or_404(day_id)
     registration = db.get_or_404(Registration, registration_id)
     _button_or_400()
     outcome = services.check_in_registration(
@@ -383,7 +401,7 @@ def check_in_from_lookup(day_id: int, registration_id: int):
 @bp.route("/door/days/<int:day_id>/walk-in", methods=["GET", "POST"])
 @role_required(*DOOR_STAFF)
 def walk_in(day_id: int):
-    day = db.get_or_404(ForumDay, day_id)
+    day = _door_day_or_404(day_id)
     form = WalkInForm()
     card = None
     if day.is_public and form.validate_on_submit():

@@ -469,3 +469,26 @@ def test_organizer_sees_live_counts_per_day_and_team_with_a_chart(app, signed_in
     assert page.count('class="chart-bar"') == 2
     assert "Arrivals as a table" in page
     assert page.count("<td>1</td></tr>") >= 2  # each day's one arrival, in the table too
+
+
+def test_door_staff_reach_nothing_of_a_draft_forum(app, signed_in, forum_setup):
+    with app.app_context():
+        forum = db.session.get(Forum, forum_setup.forum_id)
+        forum.status = "draft"
+        db.session.commit()
+        breakout_id = forum_setup.breakout_ids[0]
+    door = signed_in("door")
+    assert door.get(f"/door/days/{forum_setup.public_day_id}").status_code == 404
+    assert door.get(f"/door/breakouts/{breakout_id}").status_code == 404
+    assert f"/door/days/{forum_setup.public_day_id}" not in door.get("/door").get_data(as_text=True)
+    organizer = app.test_client()
+    from ..conftest import sign_in
+
+    email = f"org-{forum_setup.forum_id}@staff.example.org"
+    with app.app_context():
+        user = User(email=email, role="organizer", name="Org")
+        user.set_password("correct horse battery")
+        db.session.add(user)
+        db.session.commit()
+    sign_in(organizer, email)
+    assert organizer.get(f"/door/days/{forum_setup.public_day_id}").status_code == 200
