@@ -7,11 +7,12 @@ response counts do not change, and their feedback stays as anonymous feedback of
 
 from __future__ import annotations
 
-import html
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+from icalendar.parser import foldline
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import selectinload
 
@@ -342,32 +343,82 @@ def erase_person(session, person: Person, actor_id: int | None) -> ErasureReport
     return report
 
 
+# How a character of a name may be stored in mail besides itself: HTML-escaped (markupsafe
+# writes ' as &#39; and " as &#34;, the standard library &#x27; and &quot;), iCalendar-escaped
+# (RFC 5545 TEXT escapes , ; \ and newlines with a backslash) and CSV-quoted (" doubled).
+_STORED_FORMS = {
+    "'": ("&#39;", "&#039;", "&#x27;", "&apos;"),
+    '"': ("&#34;", "&#x22;", "&quot;", '""', '\\"'),
+    "&": ("&amp;", "&#38;", "&#x26;"),
+    "<": ("&lt;", "&#60;", "&#x3c;"),
+    ">": ("&gt;", "&#62;", "&#x3e;"),
+    ",": ("\\,",),
+    ";": ("\\;",),
+    "\\": ("\\\\",),
+    "\n": ("\\n", "\\N", "<br>"),
+}
+# An iCalendar line folding (RFC 5545 3.1): a line break and one space or tab, anywhere.
+_FOLD = re.compile(r"\r?\n[ \t]")
+_ICS_LINE_LIMIT = 75
+
+
+def _stored_name_pattern(needle: str) -> re.Pattern:
+    """Matches ``needle`` in any of the forms mail stores it in (see ``_STORED_FORMS``)."""
+    units = []
+    for char in needle:
+        forms = sorted({char, *_STORED_FORMS.get(char, ())}, key=len, reverse=True)
+        units.append("(?:" + "|".join(re.escape(form) for form in forms) + ")")
+    return re.compile("".join(units), re.IGNORECASE)
+
+
+def _is_calendar(part: dict) -> bool:
+    content_type = str(part.get("content_type", "")).lower()
+    return (
+        content_type.startswith(("text/calendar", "application/ics"))
+        or str(part.get("filename", "")).lower().endswith(".ics")
+        or part.get("content", "").lstrip().startswith("BEGIN:VCALENDAR")
+    )
+
+
+def _redact_calendar(content: str, redact) -> str:
+    """``content`` (iCalendar text) with ``redact`` applied to its unfolded lines, folded
+    again at 75 octets; unchanged (byte for byte) when ``redact`` finds nothing."""
+    unfolded = _FOLD.sub("", content)
+    cleaned = redact(unfolded)
+    if cleaned == unfolded:
+        return content
+    separator = "\r\n" if "\r\n" in content else "\n"
+    return separator.join(
+        foldline(line, limit=_ICS_LINE_LIMIT, fold_sep=separator + " ")
+        for line in cleaned.split(separator)
+    )
+
+
 def _redact_other_mail(session, needles: list[str]) -> int:
-    """Replace ``needles`` in every stored message (subjects, bodies, calendar parts, text
-    attachments) with the erased-person wording; returns how many messages changed."""
-    variants = {}
-    for needle in (n for n in needles if n and len(n.strip()) >= 3):
-        variants[needle] = ERASED_NAME
-        variants[html.escape(needle)] = ERASED_NAME
-    if not variants:
+    """Replace ``needles`` in every stored message (recipient names, subjects, text and HTML
+    bodies, calendar parts, text attachments), in every form they are stored in (plain,
+    HTML-escaped, iCalendar-escaped and folded), with the erased-person wording; returns how
+    many messages really changed."""
+    patterns = [
+        _stored_name_pattern(needle) for needle in needles if needle and len(needle.strip()) >= 3
+    ]
+    if not patterns:
         return 0
 
     def clean(text):
         if not isinstance(text, str):
             return text
-        for old, new in variants.items():
-            text = text.replace(old, new)
+        for pattern in patterns:
+            text = pattern.sub(ERASED_NAME, text)
         return text
 
     def clean_part(part: dict) -> dict:
         content = part.get("content")
         if not isinstance(content, str):
             return part  # binary parts (QR images) hold no text
-        if str(part.get("content_type", "")).startswith("text/calendar"):
-            # iCalendar folds long lines, which can split a name in two: unfold where needed.
-            unfolded = content.replace("\r\n ", "").replace("\n ", "")
-            if any(old in unfolded for old in variants):
-                content = unfolded
+        if _is_calendar(part):
+            # iCalendar folds long lines, which can split a name in two: unfold, then refold.
+            return part | {"content": _redact_calendar(content, clean)}
         return part | {"content": clean(content)}
 
     changed = 0
