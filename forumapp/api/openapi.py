@@ -33,6 +33,7 @@ _CHECKIN_REFUSALS = [
     ScanResult.NOT_REGISTERED_FOR_DAY.value,
     ScanResult.CANCELLED.value,
     ScanResult.WAITLISTED.value,
+    ScanResult.REQUEST_ID_REUSED.value,
     "invalid_request",
 ]
 

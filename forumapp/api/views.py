@@ -511,7 +511,8 @@ def create_checkin():
     """Check in the holder of a scanned or typed ticket code at the door.
 
     201 for a new check-in (and again for a retried ``request_id``), 200 when already checked in
-    that day; refusals carry ``result`` and a ``message`` to show at the door.
+    that day; refusals carry ``result`` and a ``message`` to show at the door. A request id
+    already used with another code or day is refused (409, ``request_id_reused``).
     """
     try:
         code, on_date, request_id = _checkin_input()

@@ -38,6 +38,8 @@ class ScanResult(enum.StrEnum):
     WAITLISTED = "waitlisted"
     CANCELLED = "cancelled"
     INVALID = "invalid"
+    # The request id of an earlier scan sent with another code or day: not a retry, refused.
+    REQUEST_ID_REUSED = "request_id_reused"
 
     @property
     def ok(self) -> bool:
@@ -265,9 +267,10 @@ def check_in_registration(
     except IntegrityError:
         # Checked in before, by another door just now, or by this very request retried while
         # its first attempt was committing: report that row.
-        replay = _replayed(session, request_id)
-        if replay is not None:
-            return replay
+        earlier = _earlier_request(session, request_id)
+        if earlier is not None:
+            same = earlier.registration_id == registration.id and earlier.day_id == day.id
+            return _replay(session, earlier) if same else _reused_request_id(day)
         existing = _live_check_in(session, registration.id, day.id)
         if existing is None:
             raise
@@ -279,13 +282,23 @@ def check_in_registration(
     )  # fmt: skip
 
 
-def _replayed(session, request_id: str | None) -> ScanOutcome | None:
-    """The original answer to a request the scanner sent again (a flaky network's retry)."""
+def _earlier_request(session, request_id: str | None) -> CheckIn | None:
     if not request_id:
         return None
-    earlier = session.scalar(select(CheckIn).where(CheckIn.request_id == request_id))
-    if earlier is None:
-        return None
+    return session.scalar(select(CheckIn).where(CheckIn.request_id == request_id))
+
+
+def _reused_request_id(day: ForumDay | None = None) -> ScanOutcome:
+    # Says nothing of the earlier scan: its attendee is none of this request's business.
+    return ScanOutcome(
+        ScanResult.REQUEST_ID_REUSED,
+        "This request id was already used for a scan of another ticket or day. "
+        "Send a new request id with each scan.",
+        day=day,
+    )
+
+
+def _replay(session, earlier: CheckIn) -> ScanOutcome:
     registration = earlier.registration
     teams = _teams_of(session, registration.person_id, registration.forum.program_id)
     return ScanOutcome(
@@ -293,6 +306,30 @@ def _replayed(session, request_id: str | None) -> ScanOutcome | None:
         f"Welcome, {registration.person.name}! Checked in for {_day_label(earlier.day)}.",
         registration, earlier.day, earlier, teams,
     )  # fmt: skip
+
+
+def replayed(
+    session, request_id: str | None, raw_code: str, on_date: date | None = None
+) -> ScanOutcome | None:
+    """The original answer to a request the scanner sent again (a flaky network's retry), or
+    None when ``request_id`` is new.
+
+    A retry is the same request id with the same code (any ticket of the registration checked
+    in, even one replaced since) and, when the request names one, the same date. A request id
+    used before with another code or date is refused (``ScanResult.REQUEST_ID_REUSED``).
+    """
+    earlier = _earlier_request(session, request_id)
+    if earlier is None:
+        return None
+    code = normalise_code(raw_code)
+    same_ticket = code is not None and session.scalar(
+        select(
+            exists().where(Ticket.code == code, Ticket.registration_id == earlier.registration_id)
+        )
+    )
+    if not same_ticket or (on_date is not None and earlier.day.date != on_date):
+        return _reused_request_id()
+    return _replay(session, earlier)
 
 
 def find_ticket(session, raw_code: str) -> Ticket | None:
@@ -318,9 +355,9 @@ def scan(
     session, raw_code: str, day: ForumDay, user_id: int | None, request_id: str | None = None
 ) -> ScanOutcome:
     """Check in the holder of a scanned or typed code on ``day``."""
-    replay = _replayed(session, request_id)
+    replay = replayed(session, request_id, raw_code, day.date)
     if replay is not None:
-        return replay
+        return replay if replay.result != ScanResult.REQUEST_ID_REUSED else _reused_request_id(day)
     return scan_ticket(session, raw_code, find_ticket(session, raw_code), day, user_id, request_id)
 
 

@@ -35,7 +35,7 @@ from ..registration.signals import (
     place_changed,
 )
 from . import services
-from .models import CheckIn, Ticket
+from .models import Ticket
 
 QUIET_ZONE = 4  # modules of white around the code, as the QR standard asks
 SCREEN_LEVEL = "M"
@@ -147,10 +147,9 @@ def scan_on_date(
     plain = services.check_in_on_date(session, raw_code, on_date, user_id, request_id)
     if plain is not None:
         return plain
-    if request_id:
-        earlier = session.scalar(select(CheckIn).where(CheckIn.request_id == request_id))
-        if earlier is not None:
-            return services.scan(session, raw_code, earlier.day, user_id, request_id)
+    replay = services.replayed(session, request_id, raw_code, on_date)
+    if replay is not None:
+        return replay
     ticket = services.find_ticket(session, raw_code)
     forum = ticket.registration.forum if ticket is not None else None
     if on_date is None:

@@ -99,6 +99,7 @@ _DOOR_RESULTS = {
     ScanResult.WAITLISTED: ("stop", "Waitlisted, not confirmed"),
     ScanResult.CANCELLED: ("stop", "Cancelled"),
     ScanResult.INVALID: ("stop", "Invalid code"),
+    ScanResult.REQUEST_ID_REUSED: ("stop", "Scan again"),
 }
 _BREAKOUT_RESULTS = {
     BreakoutChoice.CHOSE_THIS: ("ok", "Yes: chose this breakout"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from ..extensions import db
@@ -50,9 +50,11 @@ def register_error_handlers(app: Flask) -> None:
         details = exc.description if _wants_json() else None
         if exc.code == 500 or exc.code is None:
             return _server_error(exc)
-        response = _render(exc.code, details)
-        if exc.code == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
-            response[0].headers["Allow"] = ", ".join(exc.valid_methods)
+        response = make_response(_render(exc.code, details))
+        # The exception's own headers: Allow on a 405, Retry-After on a 429 and the like.
+        for name, value in exc.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
         return response
 
     @app.errorhandler(InternalServerError)

@@ -175,6 +175,34 @@ def test_a_retried_request_gets_the_same_201_and_counts_once(app, client, forum_
     scan(client, door, ada.code, 200, day=PUBLIC_DAY, request_id="door-1-scan-78")
 
 
+def test_a_request_id_sent_again_with_another_code_is_refused_without_the_first_name(
+    app, client, forum_setup, door
+):
+    ada = register_public(app, forum_setup, "Ada Lovelace")
+    grace = register_public(app, forum_setup, "Grace Hopper")
+    scan(client, door, ada.code, 201, day=PUBLIC_DAY, request_id="door-1-scan-77")
+
+    for fields in ({"day": PUBLIC_DAY}, {}):
+        refused = scan(client, door, grace.code, 409, request_id="door-1-scan-77", **fields)
+        assert refused["result"] == "request_id_reused"
+        assert "request id" in refused["message"]
+        assert "Ada" not in str(refused) and "Grace" not in str(refused)
+    # Nor is a made-up code a retry of Ada's scan.
+    scan(client, door, "0" * 26, 409, day=PUBLIC_DAY, request_id="door-1-scan-77")
+    assert count_check_ins(app) == 1
+    # Grace, scanned with a request id of her own, is checked in.
+    welcome = scan(client, door, grace.code, 201, day=PUBLIC_DAY, request_id="door-1-scan-78")
+    assert welcome["attendee"]["name"] == "Grace Hopper"
+
+
+def test_a_request_id_sent_again_for_another_day_is_refused(app, client, forum_setup, door):
+    ada = register_public(app, forum_setup, "Ada Lovelace")
+    scan(client, door, ada.code, 201, day=PUBLIC_DAY, request_id="door-1-scan-77")
+    refused = scan(client, door, ada.code, 409, day=TEAM_DAY, request_id="door-1-scan-77")
+    assert refused["result"] == "request_id_reused"
+    assert count_check_ins(app) == 1
+
+
 @pytest.mark.parametrize(
     "code",
     ["hello", "X" * 26, "0123456789ABCDEFGHJKMNPQR$", "https://evil.example/ticket"],

@@ -29,6 +29,21 @@ def test_unknown_page_gets_a_friendly_404(client):
     assert 'href="/"' in page
 
 
+@pytest.mark.parametrize(("method", "url"), [("delete", "/"), ("post", "/"), ("put", "/healthz")])
+def test_a_page_asked_with_the_wrong_method_gets_a_friendly_405(client, method, url):
+    response = getattr(client, method)(url)
+    assert response.status_code == 405
+    assert "<h1>That action is not allowed here</h1>" in response.get_data(as_text=True)
+    assert "GET" in response.headers["Allow"]
+
+
+def test_an_api_route_asked_with_the_wrong_method_gets_a_json_405(client):
+    response = client.get("/api/v1/checkins")
+    assert response.status_code == 405
+    assert response.get_json()["error"] == "That action is not allowed here"
+    assert "POST" in response.headers["Allow"]
+
+
 def test_api_errors_are_json_with_error_and_details(client):
     missing = client.get("/api/v1/no-such-thing")
     assert missing.status_code == 404
