@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from forumapp.agenda.models import AgendaItem, AgendaItemSpeaker, Speaker
 from forumapp.calendar import services as calendar_services
 from forumapp.core.audit import AuditEntry
-from forumapp.core.models import Person, Team, TeamMembership
+from forumapp.core.models import Person, Team, TeamMembership, User
 from forumapp.extensions import db
 from forumapp.feedback import review
 from forumapp.mail.models import OutboxMessage
@@ -53,7 +53,11 @@ def _sean_world(app):
         db.session.add_all([speaker, AgendaItemSpeaker(item=breakout, speaker=speaker)])
         db.session.flush()
         calendar_services.write_pending_invites(db.session)  # the mail worker's invitations
-        review.save_summary(db.session, forum, f"Thanks to {SEAN} for leading the breakout.")
+        organizer = User(email="org@staff.example.org", name="Org", role="organizer")
+        organizer.set_password("organizer password")
+        db.session.add(organizer)
+        text = f"Thanks to {SEAN} for leading the breakout."
+        review.save_summary(db.session, forum, text, organizer)
         review.send_summary_to_teams(db.session, forum)
         db.session.commit()
         return world, sean.id

@@ -261,9 +261,7 @@ def test_project_manager_adds_and_removes_members_of_their_team(app, client, tea
         assert "mel.member@county.example.org" not in dict(_roster("Buncombe County"))
 
 
-def test_a_project_manager_adding_a_known_email_sees_only_the_name_they_typed(
-    app, client, teams
-):
+def test_a_project_manager_adding_a_known_email_sees_only_the_name_they_typed(app, client, teams):
     with app.app_context():
         db.session.add(Person(name="Stored Secret Name", email="known@public.example.org"))
         db.session.commit()
