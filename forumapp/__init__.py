@@ -161,11 +161,21 @@ def _add_security_headers(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if _is_personal(request):
+            # A personal page or ticket must not stay in a shared computer's cache or a
+            # proxy's: the next person at the kiosk would open it with the back button.
+            response.headers["Cache-Control"] = "no-store"
         if app.config.get("SEND_STRICT_TRANSPORT_SECURITY"):
             response.headers.setdefault(
                 "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
             )
         return response
+
+
+def _is_personal(request) -> bool:
+    """Pages reached through a personal link (``/me/<token>…``, tickets included) or a
+    registration confirmation link: they show one person's details."""
+    return request.path.startswith("/me/") or "/register/confirm/" in request.path
 
 
 _FORM_MIMETYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})

@@ -287,3 +287,21 @@ def test_a_new_personal_link_replaces_the_calendar_feed_link(app, client, setup)
         person = db.session.scalar(sa.select(Person))
         assert calendar_services.feed_of(db.session, person).token != old_feed
     assert client.get(f"/calendar/{old_feed}.ics").status_code == 404
+
+
+def test_personal_pages_and_tickets_are_never_cached(app, client, setup):
+    _api_register(client, setup, "ada@public.example.org")
+    with app.app_context():
+        link = emailed_personal_link("ada@public.example.org")
+        registration_id = db.session.scalar(sa.select(Registration.id))
+    for path in (
+        link,
+        f"{link}/tickets/{registration_id}",
+        f"{link}/tickets/{registration_id}.png",
+    ):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["Cache-Control"] == "no-store", path
+    assert "no-store" not in client.get(f"/forums/{setup.forum_id}").headers.get(
+        "Cache-Control", ""
+    )
