@@ -86,10 +86,19 @@ def absolute_url(endpoint: str, **values) -> str:
     return base + adapter.build(endpoint, values)
 
 
-_PERSONAL_LINK_PATH = re.compile(r"/me/[A-Za-z0-9._-]+")
+# Every secret a message can carry in a URL: the personal link, a registration confirmation
+# link and the calendar feed link.
+_SECRET_LINK_PATHS = (
+    (re.compile(r"/me/[A-Za-z0-9._-]+"), "/me/…(personal link hidden)"),
+    (re.compile(r"/register/confirm/[A-Za-z0-9._-]+"), "/register/confirm/…(link hidden)"),
+    (re.compile(r"/calendar/[A-Za-z0-9_-]+\.ics"), "/calendar/…(feed link hidden).ics"),
+)
 
 
 def hide_personal_links(text: str) -> str:
-    """``text`` with every personal link's secret replaced, for staff who read sent mail:
-    a link shown to an organizer would let them act as that person."""
-    return _PERSONAL_LINK_PATH.sub("/me/…(personal link hidden)", text)
+    """``text`` with the secret of every personal, confirmation and feed link replaced, for
+    anyone but the inbox it went to (staff who read sent mail, a data export that may be
+    passed on): such a link would let its reader act as that person."""
+    for pattern, replacement in _SECRET_LINK_PATHS:
+        text = pattern.sub(replacement, text)
+    return text

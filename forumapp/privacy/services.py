@@ -22,6 +22,7 @@ from ..checkin.models import BreakoutAttendance, CheckIn, Ticket
 from ..core import audit
 from ..core.clock import utcnow
 from ..core.erasure import ERASED_NAME, erased_email, is_erased_address
+from ..core.links import hide_personal_links
 from ..core.models import Person, User
 from ..feedback.models import FeedbackResponse, TopicSuggestion
 from ..mail.models import OutboxMessage
@@ -133,7 +134,9 @@ def export_person(session, person: Person) -> dict:
         "speaker": _speaker_export(speaker) if speaker else None,
         "messages": [
             _row(m, "id", "kind", "to_email", "to_name", "subject", "status", "created_at")
-            | _row(m, "sent_at", "text_body")
+            | _row(m, "sent_at")
+            # The export may be passed on; links in it would still open the person's page.
+            | {"text_body": hide_personal_links(m.text_body)}
             | {"attachments": [a.get("filename") for a in m.attachments]}
             for m in _messages_to(session, person)
         ],

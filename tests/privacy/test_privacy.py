@@ -303,3 +303,18 @@ def test_only_admins_reach_the_privacy_pages(signed_in, world, role):
         data={"csrf_token": token, "confirm_email": ANA["email"]},
     )
     assert erase.status_code == 403
+
+
+def test_the_export_carries_no_working_link_inside_the_mail_it_lists(app, admin, world):
+    from forumapp.core.links import personal_token
+    from forumapp.registration import services as registration_services
+
+    with app.app_context():
+        ana = db.session.get(Person, _ana_id(world))
+        registration_services.send_personal_link(db.session, ana)
+        db.session.commit()
+        token = personal_token(ana)
+    text = admin.get(f"/staff/people/{_ana_id(world)}/export.json").get_data(as_text=True)
+    held = json.loads(text)
+    assert any("personal link hidden" in m["text_body"] for m in held["messages"])
+    assert token not in text
