@@ -29,6 +29,7 @@ from ..core.clock import local_instant, to_local
 from ..core.emails import InvalidEmail, normalise_email
 from ..core.links import revoke_personal_links
 from ..core.models import Forum, ForumDay, Person
+from ..core.search import contains_pattern
 from ..mail.outbox import queue_templated_email
 from .models import (
     AgendaItem,
@@ -221,11 +222,6 @@ class SpeakerFilter:
     forum_id: int | None = None
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def find_speakers(session, filters: SpeakerFilter = SpeakerFilter()) -> list[Speaker]:
     """Speakers matching ``filters``, by name, with person and forum statuses loaded."""
     query = (
@@ -236,7 +232,7 @@ def find_speakers(session, filters: SpeakerFilter = SpeakerFilter()) -> list[Spe
     )
     text = filters.text.strip()
     if text:
-        pattern = _like(text)
+        pattern = contains_pattern(text)
         query = query.where(
             or_(
                 Person.name.ilike(pattern, escape="\\"),

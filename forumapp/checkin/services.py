@@ -21,6 +21,7 @@ from ..agenda.models import AgendaItem
 from ..core import audit
 from ..core.clock import to_local, utcnow
 from ..core.models import Audience, Forum, ForumDay, Person, Program, Team, TeamMembership
+from ..core.search import contains_text
 from ..registration import services as registration_services
 from ..registration.models import BreakoutPick, DaySeat, Registration, SeatStatus
 from .models import BreakoutAttendance, CheckIn, Ticket
@@ -525,16 +526,15 @@ def lookup(session, day: ForumDay, query: str, limit: int = 25) -> list[LookupRo
     words = query.strip()
     if len(words) < 2:
         return []
-    pattern = f"%{words.lower()}%"
     registrations = session.scalars(
         select(Registration)
         .join(Person)
         .where(
             Registration.forum_id == day.forum_id,
             or_(
-                func.lower(Person.name).like(pattern),
-                Person.email.like(pattern),
-                func.lower(Person.organization).like(pattern),
+                contains_text(Person.name, words),
+                contains_text(Person.email, words),
+                contains_text(Person.organization, words),
             ),
         )
         .options(selectinload(Registration.person), selectinload(Registration.seats))

@@ -24,6 +24,7 @@ from ..core.clock import utcnow
 from ..core.erasure import ERASED_NAME, erased_email, is_erased_address
 from ..core.links import hide_personal_links
 from ..core.models import Person, User
+from ..core.search import contains_text
 from ..feedback.models import FeedbackResponse, TopicSuggestion
 from ..mail.models import OutboxMessage
 from ..registration.models import Registration
@@ -40,11 +41,10 @@ def find_people(session, query: str, limit: int = 50) -> list[Person]:
     words = query.strip().lower()
     if not words:
         return []
-    pattern = f"%{words}%"
     return list(
         session.scalars(
             select(Person)
-            .where(or_(Person.name.ilike(pattern), Person.email.ilike(pattern)))
+            .where(or_(contains_text(Person.name, words), contains_text(Person.email, words)))
             .order_by(Person.name, Person.id)
             .limit(limit)
         )

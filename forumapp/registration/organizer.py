@@ -23,6 +23,7 @@ from ..core.clock import local_instant, to_local
 from ..core.emails import InvalidEmail, normalise_email
 from ..core.models import Forum, ForumDay, Person, Team, TeamMembership
 from ..core.pagination import Page, page_to_show
+from ..core.search import contains_pattern
 from . import services
 from .models import BreakoutPick, DaySeat, Registration, SeatStatus
 from .signals import breakout_door_counts
@@ -143,11 +144,6 @@ class ForumOverview:
     @property
     def teams_with_gaps(self) -> list[TeamCoverage]:
         return [row for row in self.coverage if row.gaps]
-
-
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def _status_counts(session, model, parent_column, parent_ids) -> dict[int, dict[str, int]]:
@@ -290,7 +286,7 @@ def _search_conditions(forum: Forum, search: str) -> list:
     conditions = [Registration.forum_id == forum.id]
     search = search.strip()
     if search:
-        pattern = _like(search.lower())
+        pattern = contains_pattern(search.lower())
         conditions.append(
             or_(
                 func.lower(Person.name).like(pattern, escape="\\"),

@@ -208,6 +208,16 @@ def test_breakout_door_says_whether_the_person_chose_it(door):
     assert [table.checked_in(item) for item in items] == [4, 0, 1]
 
 
+def test_lookup_matches_percent_and_underscore_literally(door):
+    setup, _user = door
+    _register_public(setup, "Ada Lovelace")
+    _register_public(setup, "Grace_Hopper")
+    assert checkin.lookup(db.session, _day(setup), "%%") == []
+    rows = checkin.lookup(db.session, _day(setup), "e_h")
+    assert [r.registration.person.name for r in rows] == ["Grace_Hopper"]
+    assert checkin.lookup(db.session, _day(setup), "a_l") == []  # not "Ada Lovelace"
+
+
 def test_lookup_and_live_counts(door):
     setup, user = door
     ada = _register_public(setup, "Ada Lovelace")

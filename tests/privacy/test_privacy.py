@@ -108,6 +108,13 @@ def test_admin_finds_a_person_by_name_or_email(admin, world):
     assert "Erase this person" in person_page
 
 
+def test_people_search_matches_wildcards_literally(admin, world):
+    page = admin.get("/staff/people?q=%25").get_data(as_text=True)
+    assert "0 people matching" in page or "No one" in page or "matching" not in page
+    assert ANA["email"] not in page
+    assert ANA["email"] not in admin.get("/staff/people?q=a_a").get_data(as_text=True)
+
+
 def test_export_holds_everything_from_every_area(app, admin, world):
     response = admin.get(f"/staff/people/{_ana_id(world)}/export.json")
     assert response.status_code == 200
