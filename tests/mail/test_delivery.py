@@ -394,3 +394,17 @@ def test_with_sending_suppressed_messages_are_recorded_not_sent(app_ctx):
     assert [(m.subject, m.recipients) for m in outbox] == [
         ("Your registration for Forum 1", ["ana@example.org"])
     ]
+
+
+def test_a_long_name_with_an_address_in_it_stays_one_quoted_recipient(app_ctx, smtp_server):
+    name = "Ana " + "Pérez " * 12 + '"<x@evil.example>, Bob" , Bob <x@evil.example>'
+    assert len(name) > 90
+    queue_email(
+        db.session, to_email="ana@example.org", to_name=name, subject="Hi", text_body="Hello"
+    )
+    db.session.commit()
+    deliver_due(db.session)
+    [received] = smtp_server.received
+    assert received.rcpt_tos == ["ana@example.org"]
+    recipients = received.message["To"].addresses
+    assert [(a.display_name, a.addr_spec) for a in recipients] == [(name, "ana@example.org")]
