@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..core.csv_import import (
@@ -332,16 +333,21 @@ def add_roster_member(session, team: Team, name: str, email: str) -> TeamMembers
             TeamMembership.team_id == team.id, TeamMembership.person_id == person.id
         )
     )
+    duplicate = RosterError(f"{email} is already on the {team.name} roster.", "email")
     if existing is not None:
-        raise RosterError(f"{email} is already on the {team.name} roster.", "email")
+        raise duplicate
     membership = TeamMembership(
         team=team,
         person=person,
         role=TeamRole.MEMBER.value,
         name_as_added=name if known_before else None,
     )
-    session.add(membership)
-    session.flush()
+    try:
+        # The same add sent twice at once: the unique (team, person) index decides.
+        with session.begin_nested():
+            session.add(membership)
+    except IntegrityError:
+        raise duplicate from None
     if known_before:
         _revoke_earlier_links(session, person)
     return membership

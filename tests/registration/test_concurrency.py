@@ -388,3 +388,37 @@ def test_a_double_submit_of_the_same_new_person_registers_once_without_an_error(
     with app.app_context():
         assert _seat_statuses(day_id) == {"confirmed": 1}
         assert db.session.get(ForumDay, day_id).seats_taken == 1
+
+
+# --- Rosters --------------------------------------------------------------------------------
+
+
+def test_ten_simultaneous_roster_adds_of_one_email_add_once_and_call_the_rest_duplicates(app):
+    from forumapp.core.models import Program, Team, TeamMembership
+    from forumapp.registration import rosters
+
+    with app.app_context():
+        team = Team(program=Program(name="Concurrent program"), name="Hyde County")
+        db.session.add(team)
+        db.session.commit()
+        team_id = team.id
+
+    def add():
+        with app.app_context():
+            try:
+                team = db.session.get(Team, team_id)
+                rosters.add_roster_member(db.session, team, "Nia New", "nia@hyde.example.org")
+                db.session.commit()
+                return "added"
+            except rosters.RosterError as error:
+                db.session.rollback()
+                return error.message
+
+    outcomes = _all_at_once([add] * 10)
+
+    assert (
+        sorted(outcomes)
+        == ["added"] + ["nia@hyde.example.org is already on the Hyde County roster."] * 9
+    )
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(TeamMembership)) == 1
