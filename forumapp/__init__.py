@@ -34,9 +34,13 @@ CONTENT_SECURITY_POLICY = "; ".join(
 class DatabaseIdConverter(IntegerConverter):
     """``<int:...>`` in routes. Ids are 32-bit integers in the database: a larger one cannot
     exist, and the driver would raise on it rather than find nothing, so it becomes 0, which no
-    row has, and the view answers "not found" as for any unknown id."""
+    row has, and the view answers "not found" as for any unknown id. Only ASCII digits are
+    an id."""
 
     MAX_ID = 2**31 - 1
+    # Werkzeug's ``\\d+`` takes any script's digits ("٣", "３"), which ``int()`` reads as
+    # another id: an address with them is simply not found.
+    regex = "[0-9]+"
 
     def to_python(self, value: str) -> int:
         number = super().to_python(value)

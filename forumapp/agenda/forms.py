@@ -5,10 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
-    DateTimeLocalField,
     HiddenField,
-    IntegerField,
     SelectField,
     StringField,
     SubmitField,
@@ -17,7 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
 
-from ..core.forms import Length
+from ..core.forms import DateField, DateTimeLocalField, IntegerField, Length
 from ..core.models import Audience
 from ..extensions import db
 from .models import ItemKind, ItemStatus, SpeakerRole

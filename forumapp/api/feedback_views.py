@@ -10,6 +10,7 @@ from flask import abort, current_app, jsonify, request
 from sqlalchemy import select
 
 from ..core.auth import role_required
+from ..core.bounds import integer_problem
 from ..core.models import Forum, Role, Team
 from ..extensions import db
 from ..feedback import summary as feedback_summary
@@ -65,7 +66,9 @@ def _suggestion_inputs(body) -> tuple[list[topics.SuggestionInput], dict[str, st
         text, team_id = item.get("text"), item.get("team_id")
         if not isinstance(text, str):
             errors[f"{where}.text"] = "Send the suggestion's text as a string."
-        if team_id is not None and (not isinstance(team_id, int) or isinstance(team_id, bool)):
+        if team_id is not None and (
+            not isinstance(team_id, int) or isinstance(team_id, bool) or integer_problem(team_id)
+        ):
             errors[f"{where}.team_id"] = "Send team_id as a team's id (see /teams) or null."
         inputs.append(topics.SuggestionInput(text, team_id, None, "api"))
     return inputs, errors

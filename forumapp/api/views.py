@@ -23,6 +23,7 @@ from ..checkin import services as checkin_services
 from ..checkin import tickets
 from ..core import audit
 from ..core.auth import role_required
+from ..core.bounds import date_problem
 from ..core.clock import local_instant, to_local
 from ..core.database import is_storable_text
 from ..core.emails import normalise_email
@@ -280,6 +281,8 @@ def _day_ids(forum: Forum, value, errors: dict) -> list[int]:
             if not isinstance(item, str) or not _DATE_PATTERN.match(item):
                 raise ValueError
             dates.append(date.fromisoformat(item))
+            if date_problem(dates[-1]):
+                raise ValueError
         except ValueError:
             errors["days"] = f"Write each day as a date like 2027-03-15. {example}"
             return []
@@ -445,9 +448,10 @@ def _iso_date(value) -> date | None:
     if not isinstance(value, str) or not _DATE_PATTERN.match(value):
         return None
     try:
-        return date.fromisoformat(value)
+        parsed = date.fromisoformat(value)
     except ValueError:
         return None
+    return None if date_problem(parsed) else parsed
 
 
 def _checkin_input() -> tuple[str, date | None, str | None]:

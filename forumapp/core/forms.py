@@ -5,12 +5,55 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+import wtforms
 from flask import flash
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, validators
-from wtforms.validators import Optional, ValidationError
+from wtforms import SelectField, validators
+from wtforms.validators import Optional, StopValidation, ValidationError
 
 from .audit import ACTIONS
+from .bounds import date_problem, integer_problem
+
+
+class _Bounded:
+    """Mixed into a field: after it parsed its input, refuse a value outside the range every
+    stored value shares (``bounds``), with a message next to the field."""
+
+    problem = staticmethod(lambda value: None)
+
+    def pre_validate(self, form):
+        super().pre_validate(form)
+        message = self.problem(self.data)
+        if message is not None:
+            raise StopValidation(message)
+
+
+_PLAIN_INTEGER = re.compile(r"[+-]?[0-9]+")
+
+
+class IntegerField(_Bounded, wtforms.IntegerField):
+    """WTForms' ``IntegerField`` that refuses numbers a 32-bit column cannot hold."""
+
+    problem = staticmethod(integer_problem)
+
+    def process_formdata(self, valuelist):
+        # ``int()`` also reads other scripts' digits ("٣") and underscores ("1_000").
+        if valuelist and valuelist[0] and not _PLAIN_INTEGER.fullmatch(valuelist[0].strip()):
+            self.data = None
+            raise ValueError(self.gettext("Not a valid integer value."))
+        super().process_formdata(valuelist)
+
+
+class DateField(_Bounded, wtforms.DateField):
+    """WTForms' ``DateField`` that refuses dates outside the years ``bounds`` allows."""
+
+    problem = staticmethod(date_problem)
+
+
+class DateTimeLocalField(_Bounded, wtforms.DateTimeLocalField):
+    """WTForms' ``DateTimeLocalField`` that refuses dates outside the years ``bounds`` allows."""
+
+    problem = staticmethod(date_problem)
 
 
 class Length(validators.Length):
@@ -42,22 +85,10 @@ class AuditFilterForm(FlaskForm):
     since = DateField("From (date)", validators=[Optional()])
     until = DateField("Until (date, included)", validators=[Optional()])
 
-    def validate_since(self, field) -> None:
-        _check_year(field)
-
-    def validate_until(self, field) -> None:
-        _check_year(field)
-
     def clean(self, name: str):
         """The field's value, or None when it is empty or was refused."""
         field = self[name]
         return None if field.errors or field.data in ("", None) else field.data
-
-
-def _check_year(field) -> None:
-    # Far-off dates overflow when turned into instants in the program's zone.
-    if field.data is not None and not 1900 <= field.data.year <= 2999:
-        raise ValidationError("Enter a date between the years 1900 and 2999.")
 
 
 def show_errors(form, errors: Mapping[str | None, str]) -> None:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateTimeLocalField, SelectField, TextAreaField
+from wtforms import BooleanField, SelectField, TextAreaField
 from wtforms.validators import DataRequired
 
-from ..core.forms import Length
+from ..core.forms import DateTimeLocalField, Length
 
 
 class ButtonForm(FlaskForm):

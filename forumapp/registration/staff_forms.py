@@ -5,9 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateTimeLocalField,
     EmailField,
-    IntegerField,
     SearchField,
     SelectField,
     StringField,
@@ -16,7 +14,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, NumberRange, Optional
 
 from ..core.csv_import import csv_file_field
-from ..core.forms import Length
+from ..core.forms import DateTimeLocalField, IntegerField, Length
 from .forms import MultiCheckboxField
 
 

@@ -303,3 +303,61 @@ def test_a_taken_forum_number_is_reported_with_the_forms_other_problems(app, org
     assert response.status_code == 400
     assert "Forum 4 already exists in this program." in page
     assert "Give the venue&#39;s street address." in page
+
+
+# --- Numbers and dates out of range ----------------------------------------------------------
+
+
+def _day_form(**overrides):
+    data = {"date": "2027-02-19", "audience": "team", "starts_at": "09:00", "ends_at": "16:00"}
+    return data | overrides
+
+
+@pytest.mark.parametrize("capacity", ["99999999999", "2147483648", "١٢", "1_000"])
+def test_a_day_capacity_a_database_cannot_hold_is_refused_next_to_the_field(
+    app, organizer, forum_with_rooms, capacity
+):
+    forum_id, *_ = forum_with_rooms
+    response = _post(organizer, f"/staff/forums/{forum_id}/days/new", _day_form(capacity=capacity))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400, page
+    assert 'id="capacity-error"' in page
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ForumDay)) == 1
+
+
+def test_a_session_capacity_above_the_32_bit_range_is_refused(app, organizer, forum_with_rooms):
+    _, day_id, _ = forum_with_rooms
+    response = _post(
+        organizer, f"/staff/days/{day_id}/items/new", _item_form(capacity="3000000000")
+    )
+    assert response.status_code == 400
+    assert "That number is too large." in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AgendaItem)) == 0
+
+
+@pytest.mark.parametrize("fields", [{"date": "9999-12-31"}, {"date": "1999-12-31"},
+                                    {"registration_closes_at": "9999-12-31T23:59"}])  # fmt: skip
+def test_a_day_dated_far_from_now_is_refused_and_the_agenda_still_shows(
+    app, client, organizer, forum_with_rooms, fields
+):
+    forum_id, *_ = forum_with_rooms
+    response = _post(organizer, f"/staff/forums/{forum_id}/days/new", _day_form(**fields))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400, page
+    assert "Enter a date between the years 2000 and 2100." in page
+    assert organizer.get(f"/staff/forums/{forum_id}/agenda").status_code == 200
+    assert client.get("/api/v1/forums").status_code in (200, 401)
+
+
+@pytest.mark.parametrize("written", ["99999999999999999999", "{}", "{}٣", "０{}", "²"])
+def test_an_id_in_an_address_in_other_digits_or_too_large_is_not_found(
+    organizer, forum_with_rooms, written
+):
+    forum_id, *_ = forum_with_rooms
+    # "١" is an Arabic-Indic one, "٣" three and "０" a full-width zero: none is an id.
+    arabic = str(forum_id).translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    assert organizer.get(f"/staff/forums/{forum_id}/agenda").status_code == 200
+    response = organizer.get(f"/staff/forums/{written.format(arabic)}/agenda")
+    assert response.status_code == 404

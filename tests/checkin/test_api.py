@@ -203,6 +203,14 @@ def test_a_request_id_sent_again_for_another_day_is_refused(app, client, forum_s
     assert count_check_ins(app) == 1
 
 
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "1999-12-31", "2101-01-01"])
+def test_a_day_far_from_now_is_an_invalid_request(app, client, forum_setup, door, day):
+    ada = register_public(app, forum_setup, "Ada Lovelace")
+    body = scan(client, door, ada.code, 422, day=day)
+    assert body["result"] == "invalid_request" and "day" in body["details"]
+    assert count_check_ins(app) == 0
+
+
 @pytest.mark.parametrize(
     "code",
     ["hello", "X" * 26, "0123456789ABCDEFGHJKMNPQR$", "https://evil.example/ticket"],
