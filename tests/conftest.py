@@ -142,6 +142,24 @@ def make_user(app):
     return make
 
 
+@pytest.fixture
+def token_for(app, make_user):
+    """``token_for("door")``: headers with a fresh bearer token of a user with that role (and
+    ``name``), the token made the way staff make one: ``flask token create EMAIL``."""
+
+    def make(role: str, name: str | None = None) -> dict:
+        email = make_user(role)
+        if name:
+            with app.app_context():
+                db.session.scalar(sa.select(User).filter_by(email=email)).name = name
+                db.session.commit()
+        result = app.test_cli_runner().invoke(args=["token", "create", email])
+        assert result.exit_code == 0, result.output
+        return {"Authorization": f"Bearer {result.stdout.strip().splitlines()[0]}"}
+
+    return make
+
+
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 

@@ -209,20 +209,6 @@ def _build_world() -> World:
 
 
 @pytest.fixture
-def token_for(app, make_user):
-    """``token_for(role)``: a bearer header for a new staff member of ``role``, the token made
-    the way staff make one: ``flask token create EMAIL``."""
-
-    def make(role: str) -> dict:
-        email = make_user(role)
-        result = app.test_cli_runner().invoke(args=["token", "create", email])
-        assert result.exit_code == 0, result.output
-        return {"Authorization": f"Bearer {result.stdout.strip().splitlines()[0]}"}
-
-    return make
-
-
-@pytest.fixture
 def staff_token(token_for) -> str:
     """An organizer's token: organizers see everything the API holds."""
     return token_for("organizer")["Authorization"].removeprefix("Bearer ")

@@ -16,7 +16,7 @@ from referencing.jsonschema import DRAFT202012
 from forumapp.api.openapi import openapi_document
 from forumapp.checkin.models import CheckIn
 from forumapp.core.clock import to_local, utcnow
-from forumapp.core.models import Forum, Person, Team, TeamMembership, User
+from forumapp.core.models import Forum, Person, Team, TeamMembership
 from forumapp.extensions import db
 from forumapp.registration import services as registration
 from forumapp.registration.models import Registration
@@ -38,23 +38,6 @@ def forum_setup(app):
         setup = make_forum(public_capacity=2)
         db.session.commit()
         return setup
-
-
-@pytest.fixture
-def token_for(app, make_user):
-    """``token_for("door")``: headers with a fresh bearer token of a user with that role."""
-
-    def make(role: str, name: str | None = None) -> dict:
-        email = make_user(role)
-        if name:
-            with app.app_context():
-                db.session.scalar(sa.select(User).filter_by(email=email)).name = name
-                db.session.commit()
-        result = app.test_cli_runner().invoke(args=["token", "create", email])
-        assert result.exit_code == 0, result.output
-        return {"Authorization": f"Bearer {result.stdout.strip().splitlines()[0]}"}
-
-    return make
 
 
 @pytest.fixture
