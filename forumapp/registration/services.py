@@ -281,15 +281,24 @@ def find_or_create_person(session, name: str, email: str, organization: str = ""
     email = normalise_email(email)
     person = session.scalar(select(Person).where(Person.email == email))
     if person is None:
-        try:
-            with session.begin_nested():
-                person = Person(name=name.strip(), email=email, organization=organization.strip())
-                session.add(person)
-        except IntegrityError:
-            # The same email arrived at the same moment (a double submit): use that record.
-            person = session.scalar(select(Person).where(Person.email == email))
+        # None: the same email arrived at the same moment (a double submit): use that record.
+        person = _insert_person(session, name, email, organization) or session.scalar(
+            select(Person).where(Person.email == email)
+        )
     elif organization and not person.organization:
         person.organization = organization.strip()
+    return person
+
+
+def _insert_person(session, name: str, email: str, organization: str) -> Person | None:
+    """A new person with this (normalised) email, or ``None`` when a concurrent request
+    created one a moment ago (the unique index decides, in a savepoint)."""
+    try:
+        with session.begin_nested():
+            person = Person(name=name.strip(), email=email, organization=organization.strip())
+            session.add(person)
+    except IntegrityError:
+        return None
     return person
 
 
@@ -541,9 +550,12 @@ def register_public(
                 "day_ids",
             )
         _check_window(day, now)
-    person = _create_person(session, data.name, email, data.organization)
+    known = session.scalar(select(Person).where(Person.email == email))
+    person = (
+        None if known is not None else _insert_person(session, data.name, email, data.organization)
+    )
     if person is None:
-        known = session.scalar(select(Person).where(Person.email == email))
+        known = known or session.scalar(select(Person).where(Person.email == email))
         registration = _get_registration(session, forum, known)
         if all(_holds_seat(registration, day) for day in days):
             send_personal_link(session, known, forum)
@@ -581,20 +593,6 @@ def _register_public_person(
     result = RegistrationResult(registration, True, _day_results(session, registration, days))
     _email_registration(session, result)
     return result
-
-
-def _create_person(session, name: str, email: str, organization: str) -> Person | None:
-    """A new person with this (normalised) email, or ``None`` when the email is known,
-    including when a concurrent request created it a moment ago."""
-    if session.scalar(select(Person.id).where(Person.email == email)) is not None:
-        return None
-    try:
-        with session.begin_nested():
-            person = Person(name=name.strip(), email=email, organization=organization.strip())
-            session.add(person)
-    except IntegrityError:
-        return None
-    return person
 
 
 # A request to register a known email waits in the owner's inbox for this long.
