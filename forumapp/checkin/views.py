@@ -216,7 +216,7 @@ def door_days():
         .order_by(ForumDay.date, Forum.number)
     ).all()
     today, upcoming, earlier = [], [], []
-    for day in (day for day in days if _door_may_open(day)):
+    for day in days:
         local_today = _today(day)
         if day.date == local_today:
             today.append(day)
