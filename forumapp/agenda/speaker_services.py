@@ -29,7 +29,7 @@ from ..core.clock import local_instant, to_local
 from ..core.emails import InvalidEmail, normalise_email
 from ..core.links import revoke_personal_links
 from ..core.models import Forum, ForumDay, Person
-from ..core.search import contains_pattern
+from ..core.search import contains_text
 from ..mail.outbox import queue_templated_email
 from .models import (
     AgendaItem,
@@ -232,12 +232,11 @@ def find_speakers(session, filters: SpeakerFilter = SpeakerFilter()) -> list[Spe
     )
     text = filters.text.strip()
     if text:
-        pattern = contains_pattern(text)
         query = query.where(
             or_(
-                Person.name.ilike(pattern, escape="\\"),
-                Speaker.affiliation.ilike(pattern, escape="\\"),
-                Person.email.ilike(pattern, escape="\\"),
+                contains_text(Person.name, text),
+                contains_text(Speaker.affiliation, text),
+                contains_text(Person.email, text),
             )
         )
     if filters.kind:

@@ -69,10 +69,11 @@ def canonical_link_key(token: str) -> str | None:
 def revoke_personal_links(session, person: Person) -> None:
     """Make every personal link (and the calendar feed link) sent to ``person`` stop working.
 
-    Called when what a link can do grows (the person joins a team's roster, becomes its project
-    manager, or staff attach a speaker record to them): a link issued before, possibly to
-    someone who registered that address first, must not inherit the new access. The caller
-    sends the new link, to the person's inbox only.
+    Called when what a link can do grows (the person joins a team's roster or becomes its
+    project manager: a link issued before, possibly to someone who registered that address
+    first, must not inherit the new access) and when staff change the person's email (the new
+    address must not inherit the old one's links). The caller sends any new link, to the
+    person's inbox only.
     """
     person.link_nonce = secrets.token_hex(8)
     session.flush()

@@ -23,7 +23,7 @@ from ..core.clock import local_instant, to_local
 from ..core.emails import InvalidEmail, normalise_email
 from ..core.models import Forum, ForumDay, Person, Team, TeamMembership
 from ..core.pagination import Page, page_to_show
-from ..core.search import contains_pattern
+from ..core.search import contains_text
 from . import services
 from .models import BreakoutPick, DaySeat, Registration, SeatStatus
 from .signals import breakout_door_counts
@@ -286,12 +286,8 @@ def _search_conditions(forum: Forum, search: str) -> list:
     conditions = [Registration.forum_id == forum.id]
     search = search.strip()
     if search:
-        pattern = contains_pattern(search.lower())
         conditions.append(
-            or_(
-                func.lower(Person.name).like(pattern, escape="\\"),
-                Person.email.like(pattern, escape="\\"),
-            )
+            or_(contains_text(Person.name, search), contains_text(Person.email, search))
         )
     return conditions
 

@@ -326,8 +326,9 @@ def add_roster_member(session, team: Team, name: str, email: str) -> TeamMembers
         email = normalise_email(email)
     except InvalidEmail as exc:
         raise RosterError(f"Enter an email address like name@example.org. {exc}", "email") from exc
-    known_before = session.scalar(select(Person.id).where(Person.email == email)) is not None
-    person = services.find_or_create_person(session, name, email)
+    person = session.scalar(select(Person).where(Person.email == email))
+    known_before = person is not None
+    person = person or services.find_or_create_person(session, name, email)
     existing = session.scalar(
         select(TeamMembership).where(
             TeamMembership.team_id == team.id, TeamMembership.person_id == person.id
