@@ -591,6 +591,7 @@ _PATHS = {
                 "403": _error("The token's role is not door staff, organizer or admin."),
                 "404": _error("No such registration."),
                 "409": _error("No confirmed seat, so no ticket."),
+                "410": _error("The person was erased: no ticket is issued for them again."),
             },
         }
     },

@@ -566,9 +566,11 @@ def registration_ticket(registration_id: int):
         abort(404, f"There is no registration with id {registration_id}.")
     if not tickets.has_confirmed_seat(registration):
         abort(409, f"{registration.person.name} has no confirmed seat, so no ticket yet.")
-    code = tickets.current_ticket(db.session, registration).code
+    ticket = tickets.current_ticket(db.session, registration)
+    if ticket is None:
+        abort(410, "This person's details were erased: they have no ticket, and none is issued.")
     db.session.commit()
-    response = current_app.response_class(tickets.qr_png(code), mimetype="image/png")
+    response = current_app.response_class(tickets.qr_png(ticket.code), mimetype="image/png")
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

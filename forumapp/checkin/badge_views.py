@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from ..core import audit
 from ..core.auth import role_required
+from ..core.erasure import not_erased
 from ..core.models import Forum, ForumDay, Person, Role
 from ..extensions import db
 from ..registration.models import DaySeat, Registration, SeatStatus
@@ -33,7 +34,9 @@ def badge_form(forum_id: int):
         db.session.execute(
             select(DaySeat.day_id, func.count())
             .join(ForumDay)
-            .where(ForumDay.forum_id == forum.id, confirmed)
+            .join(Registration, Registration.id == DaySeat.registration_id)
+            .join(Person, Person.id == Registration.person_id)
+            .where(ForumDay.forum_id == forum.id, confirmed, not_erased(Person.email))
             .group_by(DaySeat.day_id)
         ).all()
     )
@@ -43,6 +46,7 @@ def badge_form(forum_id: int):
         .where(
             Registration.forum_id == forum.id,
             Registration.id.in_(select(DaySeat.registration_id).where(confirmed)),
+            not_erased(Person.email),  # erased people have no ticket, so no badge
         )
         .order_by(Person.name, Registration.id)
     ).all()

@@ -24,6 +24,7 @@ from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ..core.erasure import not_erased
 from ..core.models import Forum, Person, Team, TeamMembership
 from ..registration.models import DaySeat, Registration, SeatStatus
 from . import tickets
@@ -68,14 +69,19 @@ def badge_cards(
     registration_ids: list[int] | None = None,
 ) -> list[BadgeCard]:
     """Badges for the forum's people with a confirmed seat (on ``day_id``, or on any day),
-    optionally only those in ``registration_ids``; by name. Issues missing tickets (flushes)."""
+    optionally only those in ``registration_ids``; by name. Issues missing tickets (flushes).
+    Erased people get no badge: they hold no ticket, and none is issued for them."""
     seated = select(DaySeat.registration_id).where(DaySeat.status == SeatStatus.CONFIRMED.value)
     if day_id is not None:
         seated = seated.where(DaySeat.day_id == day_id)
     query = (
         select(Registration)
         .join(Person, Person.id == Registration.person_id)
-        .where(Registration.forum_id == forum.id, Registration.id.in_(seated))
+        .where(
+            Registration.forum_id == forum.id,
+            Registration.id.in_(seated),
+            not_erased(Person.email),
+        )
         .options(selectinload(Registration.person))
         .order_by(Person.name, Registration.id)
     )
@@ -93,16 +99,21 @@ def badge_cards(
         .order_by(Team.name)
     ):
         teams.setdefault(person_id, []).append(team)
-    return [
-        BadgeCard(
-            name=registration.person.name,
-            organization=registration.person.organization or registration.community,
-            teams=teams.get(registration.person_id, []),
-            forum_title=forum.title,
-            code=tickets.current_ticket(session, registration).code,
+    cards = []
+    for registration in registrations:
+        ticket = tickets.current_ticket(session, registration)
+        if ticket is None:  # erased while this list was read
+            continue
+        cards.append(
+            BadgeCard(
+                name=registration.person.name,
+                organization=registration.person.organization or registration.community,
+                teams=teams.get(registration.person_id, []),
+                forum_title=forum.title,
+                code=ticket.code,
+            )
         )
-        for registration in registrations
-    ]
+    return cards
 
 
 # --- Drawing ---------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..agenda.models import AgendaItem
 from ..core import audit
 from ..core.clock import to_local, utcnow
+from ..core.erasure import is_erased_address
 from ..core.models import Audience, Forum, ForumDay, Person, Program, Team, TeamMembership
 from ..core.search import contains_text
 from ..registration import services as registration_services
@@ -113,8 +114,18 @@ def format_code(code: str) -> str:
     return "-".join(code[i : i + 5] for i in range(0, len(code), 5))
 
 
-def ticket_for(session, registration: Registration) -> Ticket:
-    """The registration's live ticket, created on first use."""
+def may_have_ticket(registration: Registration) -> bool:
+    """Whether a ticket may be issued for the registration: not for an erased person. Erasure
+    voids their tickets, and no code that would check them in is issued again (their seats
+    still count, so a confirmed seat alone must not bring one back)."""
+    return not is_erased_address(registration.person.email)
+
+
+def ticket_for(session, registration: Registration) -> Ticket | None:
+    """The registration's live ticket, created on first use; None for an erased person, who
+    gets no ticket (``may_have_ticket``)."""
+    if not may_have_ticket(registration):
+        return None
     ticket = session.scalar(
         select(Ticket).where(Ticket.registration_id == registration.id, Ticket.voided_at.is_(None))
     )
@@ -125,14 +136,17 @@ def ticket_for(session, registration: Registration) -> Ticket:
     return ticket
 
 
-def reissue_ticket(session, registration: Registration) -> Ticket:
-    """Void the current code and issue a new one (for a lost or photographed ticket)."""
+def reissue_ticket(session, registration: Registration) -> Ticket | None:
+    """Void the current code and issue a new one (for a lost or photographed ticket); for an
+    erased person only the voiding (None)."""
     current = session.scalar(
         select(Ticket).where(Ticket.registration_id == registration.id, Ticket.voided_at.is_(None))
     )
     if current is not None:
         current.voided_at = utcnow()
         session.flush()
+    if not may_have_ticket(registration):
+        return None
     ticket = Ticket(registration=registration, code=new_code())
     session.add(ticket)
     session.flush()

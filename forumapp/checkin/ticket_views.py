@@ -30,13 +30,18 @@ def _own_registration_or_404(token: str, registration_id: int) -> Registration:
 
 
 def _code_now(registration: Registration) -> str:
+    """The live ticket's code (404 for an erased person, who has none)."""
+    if not tickets.holds_ticket(registration):
+        abort(404)
     ticket = tickets.live_ticket(db.session, registration)
     if ticket is not None:
         return ticket.code
     start_writing(db.session)  # registrations from before tickets existed get one now
-    code = tickets.current_ticket(db.session, registration).code
+    ticket = tickets.current_ticket(db.session, registration)
+    if ticket is None:
+        abort(404)
     db.session.commit()
-    return code
+    return ticket.code
 
 
 def png_response(png: bytes) -> Response:
@@ -50,7 +55,7 @@ def png_response(png: bytes) -> Response:
 def ticket_image(token: str, registration_id: int):
     """The ticket's QR code; ``?print=1`` gives the sturdier level Q for paper."""
     registration = _own_registration_or_404(token, registration_id)
-    if not tickets.has_confirmed_seat(registration):
+    if not tickets.holds_ticket(registration):
         abort(404)
     level = tickets.PRINT_LEVEL if request.args.get("print") else tickets.SCREEN_LEVEL
     return png_response(tickets.qr_png(_code_now(registration), level))
@@ -60,7 +65,7 @@ def ticket_image(token: str, registration_id: int):
 def ticket_page(token: str, registration_id: int):
     """A printable ticket: QR code, code in groups, name, forum, days and venue."""
     registration = _own_registration_or_404(token, registration_id)
-    has_seat = tickets.has_confirmed_seat(registration)
+    has_seat = tickets.holds_ticket(registration)
     code = _code_now(registration) if has_seat else None
     confirmed_days = sorted(
         (seat.day for seat in registration.seats if seat.status == "confirmed"),
@@ -85,7 +90,7 @@ def reissue(token: str, registration_id: int):
     registration = _own_registration_or_404(token, registration_id)
     if not ButtonForm().validate_on_submit():
         abort(400)
-    if not tickets.has_confirmed_seat(registration):
+    if not tickets.holds_ticket(registration):
         abort(404)
     if is_held(registration.forum, utcnow()):
         flash(f"{registration.forum.title} has been held: its ticket no longer changes.", "error")

@@ -71,10 +71,15 @@ def qr_modules(code: str, level: str = PRINT_LEVEL) -> list[list[bool]]:
 
 
 def has_confirmed_seat(registration: Registration | None) -> bool:
-    """A ticket is for people with a seat: confirmed on at least one day."""
+    """A seat: confirmed on at least one day."""
     return registration is not None and any(
         seat.status == SeatStatus.CONFIRMED for seat in registration.seats
     )
+
+
+def holds_ticket(registration: Registration | None) -> bool:
+    """A ticket is for people with a seat (``has_confirmed_seat``) who were not erased."""
+    return has_confirmed_seat(registration) and services.may_have_ticket(registration)
 
 
 def live_ticket(session, registration: Registration) -> Ticket | None:
@@ -84,12 +89,15 @@ def live_ticket(session, registration: Registration) -> Ticket | None:
     )
 
 
-def current_ticket(session, registration: Registration) -> Ticket:
-    """The live ticket, issued now if the registration has none (flushes).
+def current_ticket(session, registration: Registration) -> Ticket | None:
+    """The live ticket, issued now if the registration has none (flushes); None for an erased
+    person, who is never issued one again.
 
     Seats confirmed since tickets exist already have one; this covers older registrations. Two
     requests issuing at once (a page and its image) are fine: one wins, the other reads it.
     """
+    if not services.may_have_ticket(registration):
+        return None
     ticket = live_ticket(session, registration)
     if ticket is not None:
         return ticket
@@ -118,6 +126,8 @@ def ticket_state(session, registration: Registration | None) -> TicketState:
     """Whether the registration has a ticket to show, and its code."""
     if registration is None:
         return TicketState(None, ready=False, waiting=False)
+    if not services.may_have_ticket(registration):
+        return TicketState(registration.id, ready=False, waiting=False)
     if has_confirmed_seat(registration):
         ticket = live_ticket(session, registration)
         return TicketState(
@@ -185,11 +195,14 @@ def _issue_ticket_for_seat(sender, session, **_extra) -> None:
 def ticket_email_addition(session, registration: Registration) -> EmailAddition | None:
     """The ticket for a confirmation email: its code for the text and an inline QR image.
 
-    None without a confirmed seat (a waitlisted person gets the ticket once they have one).
+    None without a confirmed seat (a waitlisted person gets the ticket once they have one),
+    and for an erased person.
     """
-    if not has_confirmed_seat(registration):
+    ticket = (
+        services.ticket_for(session, registration) if has_confirmed_seat(registration) else None
+    )
+    if ticket is None:
         return None
-    ticket = services.ticket_for(session, registration)
     return EmailAddition(
         context={"ticket_code": services.format_code(ticket.code)},
         attachments=[

@@ -18,3 +18,9 @@ def erased_email(person_id: int) -> str:
 
 def is_erased_address(email: str | None) -> bool:
     return bool(email) and email.lower().endswith("@" + ERASED_DOMAIN)
+
+
+def not_erased(email_column):
+    """SQL condition: the address in ``email_column`` is not an erased person's placeholder
+    (placeholders are written in lower case by ``erased_email``)."""
+    return ~email_column.endswith("@" + ERASED_DOMAIN, autoescape=True)

@@ -19,6 +19,7 @@ _PAGE_TEXT = {
         "The page may have moved, or the link may be mistyped. The home page lists every forum.",
     ),
     405: ("That action is not allowed here", "Go back and use the page's own buttons."),
+    410: ("This is no longer available", "It was removed on purpose and will not come back."),
     413: ("That file is too large", "Choose a smaller file and try again."),
     429: (
         "Too many attempts",
