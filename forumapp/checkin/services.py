@@ -20,7 +20,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..agenda.models import AgendaItem
 from ..core import audit
 from ..core.clock import to_local, utcnow
-from ..core.erasure import is_erased_address
+from ..core.erasure import is_erased_address, not_erased
 from ..core.models import Audience, Forum, ForumDay, Person, Program, Team, TeamMembership
 from ..core.search import contains_text
 from ..registration import services as registration_services
@@ -536,7 +536,8 @@ class LookupRow:
 
 
 def lookup(session, day: ForumDay, query: str, limit: int = 25) -> list[LookupRow]:
-    """Registrations of the day's forum matching a name, email or organization."""
+    """Registrations of the day's forum matching a name, email or organization; erased people
+    are not found (nothing at the door admits them again)."""
     words = query.strip()
     if len(words) < 2:
         return []
@@ -545,6 +546,7 @@ def lookup(session, day: ForumDay, query: str, limit: int = 25) -> list[LookupRo
         .join(Person)
         .where(
             Registration.forum_id == day.forum_id,
+            not_erased(Person.email),
             or_(
                 contains_text(Person.name, words),
                 contains_text(Person.email, words),

@@ -79,6 +79,11 @@ def test_the_api_ticket_image_of_an_erased_person_is_410_and_issues_nothing(
     # Her old code stays refused at the door.
     result, message = _scan(app, forum_setup, ada.code)
     assert result == "invalid" and "Welcome" not in message
+    # and the door's name search does not find her to check in by hand.
+    with app.app_context():
+        day = db.session.get(ForumDay, forum_setup.public_day_id)
+        assert checkin.lookup(db.session, day, "Erased") == []
+        assert checkin.lookup(db.session, day, "erased.invalid") == []
 
 
 def test_badges_skip_an_erased_person_and_issue_no_ticket(app, forum_setup, signed_in):
