@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import uuid
+from datetime import date, time
 from pathlib import Path
 
 import pytest
@@ -158,6 +159,20 @@ def token_for(app, make_user):
         return {"Authorization": f"Bearer {result.stdout.strip().splitlines()[0]}"}
 
     return make
+
+
+@pytest.fixture
+def today_is(monkeypatch):
+    """``today_is(date(2027, 3, 15))``: make that date "today" (local noon in ``time_zone``) for
+    ``clock.local_today``, which decides which days door staff may use. Timestamps the app
+    records keep the real time."""
+    from forumapp.core import clock
+
+    def set_today(day: date, time_zone: str = "America/New_York") -> None:
+        instant = clock.local_instant(day, time(12), time_zone)
+        monkeypatch.setattr(clock, "utcnow", lambda: instant)
+
+    return set_today
 
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

@@ -35,6 +35,7 @@ _CHECKIN_REFUSALS = [
     ScanResult.WAITLISTED.value,
     ScanResult.REQUEST_ID_REUSED.value,
     "invalid_request",
+    "not_today",
 ]
 
 
@@ -326,7 +327,8 @@ _SCHEMAS = {
             "day": _DATE
             | {
                 "description": (
-                    "The forum day to check in for. Default: today in the program's time zone. "
+                    "The forum day to check in for. Default: today in the program's time zone; "
+                    "door staff may name today only. "
                     "When several forums meet that date, the day of the ticket's forum."
                 )
             },
@@ -558,7 +560,11 @@ _PATHS = {
                 "201": _json(_ref("CheckedIn"), "Checked in now (or a retried request)."),
                 "200": _json(_ref("AlreadyCheckedIn"), "Already checked in that day."),
                 "401": _NO_TOKEN,
-                "403": _error("The token's role is not door staff, organizer or admin."),
+                "403": _error(
+                    "The token's role is not door staff, organizer or admin; or, with "
+                    "`result: not_today`, door staff named a `day` other than today (only "
+                    "organizers and admins record check-ins for other days)."
+                ),
                 "404": _error(
                     "`result: invalid`: not a ticket code, an unknown (forged or mistyped) "
                     "code, or a code replaced by a newer one."

@@ -431,6 +431,7 @@ def forum_registrations(forum_id: int):
 
 _CHECKIN_FIELDS = ("code", "day", "request_id")
 _CHECKIN_ERROR_TITLES = {
+    403: "Not today's door",
     404: "Not a valid ticket",
     409: "Cannot check in",
     422: "The check-in request is not valid",
@@ -516,12 +517,20 @@ def create_checkin():
 
     201 for a new check-in (and again for a retried ``request_id``), 200 when already checked in
     that day; refusals carry ``result`` and a ``message`` to show at the door. A request id
-    already used with another code or day is refused (409, ``request_id_reused``).
+    already used with another code or day is refused (409, ``request_id_reused``); door staff
+    naming a ``day`` other than today are refused (403, ``not_today``).
     """
     try:
         code, on_date, request_id = _checkin_input()
     except _InvalidCheckIn as error:
         return _checkin_refusal(422, "invalid_request", error.args[0], error.errors)
+    if not checkin_services.may_check_in_on(db.session, current_user, code, on_date):
+        return _checkin_refusal(
+            403,
+            "not_today",
+            f"Door staff check people in on the day itself: {on_date:%B} {on_date.day} is not "
+            "today. An organizer can record a check-in for another day.",
+        )
     outcome = tickets.scan_on_date(db.session, code, on_date, current_user.id, request_id)
     # The answer is built from what the scan loaded, before the commit expires it: reading it
     # again would start a second transaction (on SQLite, a second write lock) per scan.

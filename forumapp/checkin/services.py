@@ -19,13 +19,63 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..agenda.models import AgendaItem
 from ..core import audit
-from ..core.clock import to_local, utcnow
+from ..core.clock import local_today, to_local, utcnow
 from ..core.erasure import is_erased_address, not_erased
-from ..core.models import Audience, Forum, ForumDay, Person, Program, Team, TeamMembership
+from ..core.models import (
+    Audience,
+    Forum,
+    ForumDay,
+    ForumStatus,
+    Person,
+    Program,
+    Role,
+    Team,
+    TeamMembership,
+)
 from ..core.search import contains_text
 from ..registration import services as registration_services
 from ..registration.models import BreakoutPick, DaySeat, Registration, SeatStatus
 from .models import BreakoutAttendance, CheckIn, Ticket
+
+# --- Who may use which door ------------------------------------------------------------------
+
+
+def is_door_day_today(day: ForumDay, now: datetime | None = None) -> bool:
+    """Whether ``day`` is a day of an announced (not draft) forum held today in its program's
+    time zone; a forum marked as held that day keeps its door open until midnight."""
+    return day.forum.status != ForumStatus.DRAFT and day.date == local_today(
+        day.forum.program.time_zone, now
+    )
+
+
+def may_use_door(user, day: ForumDay, now: datetime | None = None) -> bool:
+    """Whether ``user`` may use the door pages (scan, lookup, walk-ins, undo, breakout doors)
+    of ``day``.
+
+    Organizers and admins may use any day's door, to prepare or to correct. Door staff only
+    today's days of announced forums: they never see drafts or other days'
+    registrations, and at a breakout door only today's scheduled breakouts.
+    """
+    return user.has_role(Role.ORGANIZER) or is_door_day_today(day, now)
+
+
+def may_use_breakout_door(user, item: AgendaItem, now: datetime | None = None) -> bool:
+    """Whether ``user`` may use the door of the breakout ``item``: a scheduled breakout (not a
+    draft or a cancelled one) of a day whose door they may use (``may_use_door``)."""
+    return item.is_scheduled and may_use_door(user, item.day, now)
+
+
+def may_check_in_on(session, user, raw_code: str, on_date: date | None) -> bool:
+    """Whether ``user`` may check the holder of ``raw_code`` in for ``on_date`` (None: today).
+    Door staff check in on the day itself only, today in the ticket's program's time zone (as
+    ``may_use_door``); organizers and admins on any date, to correct the record. An unknown code
+    is left to the scan, which refuses it."""
+    if on_date is None or user.has_role(Role.ORGANIZER):
+        return True
+    code = normalise_code(raw_code)
+    time_zone = session.scalar(_TIME_ZONE_OF_CODE, {"code": code}) if code else None
+    return time_zone is None or on_date == local_today(time_zone)
+
 
 # Crockford's base32: no I, L, O or U, so a code read aloud or typed by hand has no look-alikes.
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -488,7 +538,7 @@ def check_in_on_date(
         zone = connection.scalar(_TIME_ZONE_OF_CODE, {"code": code})
         if zone is None:
             return None
-        on_date = to_local(utcnow(), zone).date()
+        on_date = local_today(zone)
     rows = connection.execute(_PLAIN_SCAN, {"code": code, "on_date": on_date}).all()
     if not rows:
         return None

@@ -23,7 +23,7 @@ from qrcode.constants import ERROR_CORRECT_M, ERROR_CORRECT_Q
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ..core.clock import to_local, utcnow
+from ..core.clock import local_today
 from ..core.models import Forum, ForumDay
 from ..extensions import db
 from ..mail.outbox import register_attachment_renderer
@@ -164,7 +164,7 @@ def scan_on_date(
     forum = ticket.registration.forum if ticket is not None else None
     if on_date is None:
         zone = forum.program.time_zone if forum else current_app.config["PROGRAM_TIME_ZONE"]
-        on_date = to_local(utcnow(), zone).date()
+        on_date = local_today(zone)
     days = session.scalars(
         select(ForumDay).where(ForumDay.date == on_date).order_by(ForumDay.id)
     ).all()

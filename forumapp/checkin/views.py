@@ -30,7 +30,7 @@ from .. import CONTENT_SECURITY_POLICY
 from ..agenda.models import AgendaItem, ItemKind, ItemStatus
 from ..core import audit
 from ..core.auth import role_required
-from ..core.clock import to_local, utcnow
+from ..core.clock import local_today, utcnow
 from ..core.models import Forum, ForumDay, ForumStatus, Role
 from ..extensions import db
 from ..registration.models import BreakoutPick, Registration, SeatStatus
@@ -57,31 +57,29 @@ SCANNER_PAGE_CSP = CONTENT_SECURITY_POLICY + "; worker-src 'self' blob:"
 
 
 def _breakout_or_404(item_id: int) -> AgendaItem:
-    item = db.get_or_404(AgendaItem, item_id)
-    if item.kind != ItemKind.BREAKOUT or item.status != ItemStatus.SCHEDULED:
-        abort(404)
-    if not _door_may_open(item.day):
+    """The breakout, if the signed-in user may use its door (``services.may_use_breakout_door``);
+    one they may not answers like an unknown id."""
+    item = db.session.get(AgendaItem, item_id)
+    if (
+        item is None
+        or item.kind != ItemKind.BREAKOUT
+        or not services.may_use_breakout_door(current_user, item)
+    ):
         abort(404)
     return item
 
 
-def _today(day: ForumDay) -> date:
-    return to_local(utcnow(), day.forum.program.time_zone).date()
-
-
-def _door_may_open(day: ForumDay) -> bool:
-    """Door staff work the days of announced forums only (organizers, who prepare and
-    correct, reach every day): nothing of a draft forum or its people."""
-    if current_user.has_role(Role.ORGANIZER):
-        return True
-    return day.forum.status != ForumStatus.DRAFT
-
-
 def _door_day_or_404(day_id: int) -> ForumDay:
-    day = db.get_or_404(ForumDay, day_id)
-    if not _door_may_open(day):
+    """The day, if the signed-in user may use its door (``services.may_use_door``); door staff
+    asking for another day's (or a draft's) door are answered as for an unknown id."""
+    day = db.session.get(ForumDay, day_id)
+    if day is None or not services.may_use_door(current_user, day):
         abort(404)
     return day
+
+
+def _today(day: ForumDay) -> date:
+    return local_today(day.forum.program.time_zone)
 
 
 def _button_or_400() -> None:
@@ -217,10 +215,12 @@ def door_days():
     ).all()
     today, upcoming, earlier = [], [], []
     for day in days:
-        local_today = _today(day)
-        if day.date == local_today:
+        if not services.may_use_door(current_user, day):
+            continue  # door staff are shown today's days only
+        that_day = _today(day)
+        if day.date == that_day:
             today.append(day)
-        elif day.date > local_today:
+        elif day.date > that_day:
             upcoming.append(day)
         else:
             earlier.append(day)
@@ -339,7 +339,8 @@ def door_scan(day_id: int):
 @role_required(*DOOR_STAFF)
 def undo(check_in_id: int):
     check_in = db.get_or_404(CheckIn, check_in_id)
-    _door_day_or_404(check_in.day_id)
+    if not services.may_use_door(current_user, check_in.day):
+        abort(404)
     _button_or_400()
     if check_in.undone_at is None:
         services.undo_check_in(db.session, check_in, current_user.id)

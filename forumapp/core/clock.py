@@ -59,3 +59,8 @@ def local_instant(day: date, clock_time: time, time_zone: str) -> datetime:
 def to_local(instant: datetime, time_zone: str) -> datetime:
     """An instant shown in ``time_zone``."""
     return instant.astimezone(zone(time_zone))
+
+
+def local_today(time_zone: str, now: datetime | None = None) -> date:
+    """Today's date in ``time_zone`` (at ``now``, by default the current instant)."""
+    return to_local(now or utcnow(), time_zone).date()

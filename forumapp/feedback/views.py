@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from ..checkin.models import CheckIn
 from ..core import audit
 from ..core.auth import role_required
-from ..core.clock import to_local, utcnow
+from ..core.clock import local_today, to_local, utcnow
 from ..core.links import person_for_token
 from ..core.models import Forum, ForumStatus, Person, Program, Role, User
 from ..core.rate_limits import personal_link_limit
@@ -233,7 +233,7 @@ def _local(instant, forum: Forum) -> str:
 
 
 def _local_today():
-    return to_local(utcnow(), current_app.config["PROGRAM_TIME_ZONE"]).date()
+    return local_today(current_app.config["PROGRAM_TIME_ZONE"])
 
 
 @bp.route("/me/<token>/topics", methods=["GET", "POST"])

@@ -321,21 +321,22 @@ PAGES: dict[str, Audit] = {
         _submit_empty("Send my feedback"),
     ),
     "topic between forums": Audit(None, "/me/{links[attendee]}/topics", "Forum"),
-    # Door
-    "door days": Audit("door", "/door", "March 15, 2028"),
+    # Door: organizers reach every day's door, so one run audits the public day's and the
+    # team day's (door staff get the same pages, on that day only).
+    "door days": Audit("organizer", "/door", "March 15, 2028"),
     # The desktop scan checks Rosa in (green), the phone's finds her in already (amber).
-    "door with a result": Audit("door", "/door/days/{ids[public_day]}", "Rosa Reyes", _scan()),
+    "door with a result": Audit("organizer", "/door/days/{ids[public_day]}", "Rosa Reyes", _scan()),
     "door with an invalid code": Audit(
-        "door", "/door/days/{ids[public_day]}", "Invalid code", _scan("HELLO", "Invalid code")
+        "organizer", "/door/days/{ids[public_day]}", "Invalid code", _scan("HELLO", "Invalid code")
     ),
     "door lookup": Audit(
-        "door", "/door/days/{ids[public_day]}/lookup?q={links[public_surname]}", "Rosa Reyes"
+        "organizer", "/door/days/{ids[public_day]}/lookup?q={links[public_surname]}", "Rosa Reyes"
     ),
-    "walk-in": Audit("door", "/door/days/{ids[public_day]}/walk-in", "Full name"),
+    "walk-in": Audit("organizer", "/door/days/{ids[public_day]}/walk-in", "Full name"),
     "walk-in with errors": Audit(
-        "door", "/door/days/{ids[public_day]}/walk-in", "Error:", _walk_in_without_details
+        "organizer", "/door/days/{ids[public_day]}/walk-in", "Error:", _walk_in_without_details
     ),
-    "breakout door": Audit("door", "/door/breakouts/{ids[breakout]}", "Ticket code"),
+    "breakout door": Audit("organizer", "/door/breakouts/{ids[breakout]}", "Ticket code"),
     # Staff
     "staff home": Audit("organizer", "/staff/", "Staff home"),
     "forums": Audit("organizer", "/staff/forums", "Every forum of the program"),

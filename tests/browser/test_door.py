@@ -1,6 +1,7 @@
 """Door staff check people in on a phone: type (or scan) a code, see the result at a glance."""
 
 import re
+from datetime import date
 
 import pytest
 import qrcode
@@ -36,8 +37,9 @@ def ticket_code(app):
 
 
 @pytest.fixture
-def door_page(phone_page, make_user, ticket_code):
-    """A phone signed in as door staff, on the scan page for March 15."""
+def door_page(phone_page, make_user, ticket_code, today_is):
+    """A phone signed in as door staff, on the scan page for March 15 (today, for the door)."""
+    today_is(date(2027, 3, 15))
     page = phone_page
     problems = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
@@ -162,7 +164,8 @@ def camera_phone(browser, live_server, tmp_path, ticket_code):
     with_camera.close()
 
 
-def test_the_phone_camera_reads_a_ticket(app, camera_phone, make_user):
+def test_the_phone_camera_reads_a_ticket(app, camera_phone, make_user, today_is):
+    today_is(date(2027, 3, 15))
     page = camera_phone
     problems = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)

@@ -65,7 +65,22 @@ def conforms(document: dict, path: str, method: str, status: int, body) -> None:
     ).validate(body)
 
 
+@pytest.fixture(autouse=True)
+def _doors_open_on_the_day(today_is):
+    """Door staff check in on the day itself only, so ``scan(…, day=…)`` makes that day today."""
+    global _make_today
+    _make_today = today_is
+    yield
+    _make_today = None
+
+
+_make_today = None
+
+
 def scan(client, headers, code, status: int, document=None, **fields) -> dict:
+    """POST a check-in on ``fields["day"]``, made today first (see ``_doors_open_on_the_day``)."""
+    if "day" in fields:
+        _make_today(date.fromisoformat(fields["day"]))
     response = client.post(URL, json={"code": code, **fields}, headers=headers)
     assert response.status_code == status, response.get_data(as_text=True)
     body = response.get_json()
@@ -382,6 +397,27 @@ def test_only_door_staff_organizers_and_admins_may_check_in(
     assert count_check_ins(app) == 1
 
 
+def test_door_staff_check_in_on_the_day_itself_and_organizers_on_any_day(
+    app, client, forum_setup, door, token_for, today_is, document
+):
+    ada = register_public(app, forum_setup, "Ada Lovelace")
+    today_is(date(2027, 3, 14))  # the eve of the public day
+    for day in (PUBLIC_DAY, "2027-03-01"):
+        response = client.post(URL, json={"code": ada.code, "day": day}, headers=door)
+        assert response.status_code == 403, response.get_json()
+        body = response.get_json()
+        assert body["result"] == "not_today" and "is not today" in body["message"]
+        assert "Ada" not in str(body)  # the refusal tells nothing about the ticket's holder
+        conforms(document, "/checkins", "post", 403, body)
+    assert count_check_ins(app) == 0
+    # Without a day, the door means today, when she has no seat.
+    scan(client, door, ada.code, 409)
+    # An organizer records the check-in for another day, to correct the record.
+    organizer = token_for("organizer")
+    response = client.post(URL, json={"code": ada.code, "day": PUBLIC_DAY}, headers=organizer)
+    assert response.status_code == 201 and count_check_ins(app) == 1
+
+
 # --- The ticket image, for staff ---------------------------------------------------------------
 
 
@@ -453,9 +489,10 @@ DOORS = 8
 
 
 def test_the_same_ticket_scanned_at_eight_doors_at_once_checks_in_exactly_once(
-    app, forum_setup, door, document
+    app, forum_setup, door, document, today_is
 ):
     ada = register_public(app, forum_setup, "Ada Lovelace")
+    today_is(date.fromisoformat(PUBLIC_DAY))
     bodies = [
         {"code": ada.code, "day": PUBLIC_DAY, "request_id": f"door-{n}"} for n in range(DOORS)
     ]
@@ -469,8 +506,9 @@ def test_the_same_ticket_scanned_at_eight_doors_at_once_checks_in_exactly_once(
     assert count_check_ins(app) == 1
 
 
-def test_one_scan_retried_many_times_at_once_is_one_check_in(app, forum_setup, door):
+def test_one_scan_retried_many_times_at_once_is_one_check_in(app, forum_setup, door, today_is):
     ada = register_public(app, forum_setup, "Ada Lovelace")
+    today_is(date.fromisoformat(PUBLIC_DAY))
     body = {"code": ada.code, "day": PUBLIC_DAY, "request_id": "flaky-network-1"}
     answers = _scan_at_once(app, door, [body] * DOORS)
     assert [status for status, _ in answers] == [201] * DOORS

@@ -13,7 +13,6 @@ import sqlalchemy as sa
 from forumapp.agenda.models import AgendaItem
 from forumapp.checkin import services as checkin
 from forumapp.checkin.models import BreakoutAttendance, CheckIn
-from forumapp.core.clock import to_local, utcnow
 from forumapp.core.models import Forum, ForumDay, User
 from forumapp.extensions import db
 from forumapp.registration import services as registration
@@ -24,6 +23,7 @@ from ..conftest import csrf_token
 from ..registration.conftest import NOW, add_team_member, make_forum
 
 META_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+PUBLIC_DATE, TEAM_DATE = date(2027, 3, 15), date(2027, 3, 16)  # forum_setup's days
 
 
 @dataclass
@@ -39,6 +39,13 @@ def forum_setup(app):
         setup = make_forum(public_capacity=2)
         db.session.commit()
         return setup
+
+
+@pytest.fixture(autouse=True)
+def _held_on_the_public_day(today_is):
+    """Door staff use a day's door on that day only: these tests happen on the public day,
+    unless they say otherwise."""
+    today_is(PUBLIC_DATE)
 
 
 def register_public(app, setup, name: str, organization: str = "", needs: str = "") -> Ticket:
@@ -298,7 +305,8 @@ def test_walk_in_mistakes_are_shown_on_the_fields(app, signed_in, forum_setup):
     assert 'aria-invalid="true"' in page
 
 
-def test_walk_ins_are_only_for_public_days(app, signed_in, forum_setup):
+def test_walk_ins_are_only_for_public_days(app, signed_in, forum_setup, today_is):
+    today_is(TEAM_DATE)
     client = signed_in("door")
     page = client.get(f"/door/days/{forum_setup.team_day_id}/walk-in").get_data(as_text=True)
     assert "Walk-ins are only for days open to the public." in page
@@ -325,7 +333,9 @@ def test_undo_is_recorded_with_who_undid_it(app, signed_in, forum_setup):
 # --- Breakout doors --------------------------------------------------------------------------
 
 
-def test_breakout_door_says_whether_the_person_chose_this_breakout(app, signed_in, forum_setup):
+def test_breakout_door_says_whether_the_person_chose_this_breakout(
+    app, signed_in, forum_setup, today_is
+):
     tickets = [register_team_member(app, forum_setup, f"Member {n}", f"Team {n}") for n in "ABCD"]
     with app.app_context():
         items = [db.session.get(AgendaItem, i) for i in forum_setup.breakout_ids]
@@ -335,6 +345,7 @@ def test_breakout_door_says_whether_the_person_chose_this_breakout(app, signed_i
         registration.choose_breakout(db.session, regs[2], items[0], join_waitlist=True, now=NOW)
         registration.choose_breakout(db.session, regs[3], items[1], now=NOW)
         db.session.commit()
+    today_is(TEAM_DATE)
     client = signed_in("door")
     item_id = forum_setup.breakout_ids[0]
     page = door_page(client, forum_setup.team_day_id)
@@ -375,7 +386,8 @@ def test_breakout_door_says_whether_the_person_chose_this_breakout(app, signed_i
     assert "<strong>1</strong> scanned in at this door" in page
 
 
-def test_only_breakouts_have_a_breakout_door(app, signed_in, forum_setup):
+def test_only_breakouts_have_a_breakout_door(app, signed_in, forum_setup, today_is):
+    today_is(TEAM_DATE)
     with app.app_context():
         day = db.session.get(ForumDay, forum_setup.team_day_id)
         lunch = build.item(day, "Lunch", time(12), time(13), kind="break")
@@ -388,27 +400,84 @@ def test_only_breakouts_have_a_breakout_door(app, signed_in, forum_setup):
 # --- Choosing the day ------------------------------------------------------------------------
 
 
-def test_door_lists_today_first_and_other_days_to_choose_from(app, signed_in, forum_setup):
-    with app.app_context():
-        today = to_local(utcnow(), "America/New_York").date()
-        forum = build.forum(number=7, days=((today, "public"),))
-        today_id = forum.days[0].id
-        db.session.commit()
-    client = signed_in("door")
+def test_organizers_see_today_first_and_other_days_to_choose_from(
+    app, signed_in, forum_setup, today_is
+):
+    today_is(TEAM_DATE)
+    client = signed_in("organizer")
     page = client.get("/door").get_data(as_text=True)
     today_section = page.split('id="today-heading"')[1].split("</section>")[0]
-    assert f"/door/days/{today_id}" in today_section
-    assert f"/door/days/{forum_setup.public_day_id}" in page
-    assert "not today" not in door_page(client, today_id)
+    assert f"/door/days/{forum_setup.team_day_id}" in today_section
+    assert f"/door/days/{forum_setup.public_day_id}" not in today_section
+    assert f"/door/days/{forum_setup.public_day_id}" in page and "Earlier" in page
+    assert "not today" not in door_page(client, forum_setup.team_day_id)
     assert "not today" in door_page(client, forum_setup.public_day_id)
 
 
-def test_door_page_says_so_when_no_day_is_today(app, signed_in):
+def test_door_staff_see_only_todays_days_of_published_forums(
+    app, client, signed_in, forum_setup, today_is
+):
+    with app.app_context():
+        draft = build.forum(number=8, status="draft", days=((PUBLIC_DATE, "public"),))
+        draft_day_id = draft.days[0].id
+        db.session.commit()
+    ada = register_public(app, forum_setup, "Ada Lovelace")
+    breakout = forum_setup.breakout_ids[0]  # on the team day
+    signed_in("door")
+    page = client.get("/door").get_data(as_text=True)
+    assert f"/door/days/{forum_setup.public_day_id}" in page
+    for hidden in (forum_setup.team_day_id, draft_day_id):
+        assert f"/door/days/{hidden}" not in page
+    assert "Coming up" not in page and "Choose a day below" not in page
+    token = csrf_token(client, f"/door/days/{forum_setup.public_day_id}")
+    for day_id in (forum_setup.team_day_id, draft_day_id):
+        for url in (f"/door/days/{day_id}", f"/door/days/{day_id}/lookup?q=ada",
+                    f"/door/days/{day_id}/walk-in", f"/door/breakouts/{breakout}"):  # fmt: skip
+            assert client.get(url).status_code == 404, url
+        scan = client.post(
+            f"/door/days/{day_id}/scan", data={"csrf_token": token, "code": ada.code}
+        )
+        assert scan.status_code == 404
+    assert check_ins(app) == []
+
+    today_is(TEAM_DATE)  # the next day, the team day's doors open and the public day's close
+    assert client.get(f"/door/days/{forum_setup.team_day_id}").status_code == 200
+    assert client.get(f"/door/breakouts/{breakout}").status_code == 200
+    assert client.get(f"/door/days/{forum_setup.public_day_id}").status_code == 404
+
+
+def test_door_staff_cannot_undo_another_days_check_in(app, signed_in, forum_setup, today_is):
+    ada = register_public(app, forum_setup, "Ada Lovelace")
+    client = signed_in("door")
+    day_id = forum_setup.public_day_id
+    check_in_id = json_scan(client, day_id, ada.code).json["check_in_id"]
+    today_is(TEAM_DATE)
+    token = csrf_token(client, f"/door/days/{forum_setup.team_day_id}")
+    undo = client.post(f"/door/check-ins/{check_in_id}/undo", data={"csrf_token": token})
+    assert undo.status_code == 404
+    assert check_ins(app)[0].undone_at is None
+
+
+def test_door_staff_do_not_get_a_draft_breakouts_door(app, signed_in, forum_setup, today_is):
+    with app.app_context():
+        item = db.session.get(AgendaItem, forum_setup.breakout_ids[0])
+        item.status = "draft"
+        db.session.commit()
+    today_is(TEAM_DATE)
+    assert (
+        signed_in("door").get(f"/door/breakouts/{forum_setup.breakout_ids[0]}").status_code == 404
+    )
+
+
+def test_door_page_says_so_when_no_day_is_today(app, client, signed_in):
     with app.app_context():
         build.forum(number=2, days=((date(2020, 1, 6), "team"),))
         db.session.commit()
     page = signed_in("door").get("/door").get_data(as_text=True)
-    assert "No forum day is held today." in page and "Earlier" in page
+    assert "No forum day is held today." in page and "Earlier" not in page
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/staff/")})
+    page = signed_in("organizer").get("/door").get_data(as_text=True)
+    assert "No forum day is held today. Choose a day below." in page and "Earlier" in page
 
 
 # --- Roles -----------------------------------------------------------------------------------
@@ -451,7 +520,7 @@ def test_organizer_sees_live_counts_per_day_and_team_with_a_chart(app, signed_in
     tia = register_team_member(app, forum_setup, "Tia Member", "Dare County")
     register_team_member(app, forum_setup, "Tom Member", "Dare County")
     register_team_member(app, forum_setup, "Uma Member", "Wake County")
-    door = signed_in("door")
+    door = signed_in("organizer")  # scans both days' doors, ahead of time
     json_scan(door, forum_setup.public_day_id, ada.code)
     json_scan(door, forum_setup.team_day_id, tia.code)
     door.post("/logout", data={"csrf_token": csrf_token(door, "/staff/")})
