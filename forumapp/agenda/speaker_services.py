@@ -7,7 +7,6 @@ raises ``SpeakerError`` naming the form field at fault.
 
 from __future__ import annotations
 
-import csv
 import io
 import os
 import re
@@ -30,6 +29,7 @@ from ..core.emails import InvalidEmail, normalise_email
 from ..core.links import revoke_personal_links
 from ..core.models import Forum, ForumDay, Person
 from ..core.search import contains_text
+from ..core.spreadsheet import csv_text
 from ..mail.outbox import queue_templated_email
 from .models import (
     AgendaItem,
@@ -275,20 +275,10 @@ CSV_HEADER = [
     "Bio",
 ]
 
-# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value: str) -> str:
-    """``value``, with a leading ``'`` if a spreadsheet would otherwise run it as a formula."""
-    return "'" + value if value.startswith(_FORMULA_STARTS) else value
-
 
 def speakers_csv(speakers: Iterable[Speaker], forums: list[Forum]) -> str:
     """The speakers as CSV for organizers, staff-only fields included."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_HEADER)
+    rows = []
     for speaker in speakers:
         by_forum = "; ".join(
             f"Forum {forum.number}: {speaker.status_for(forum.id)}"
@@ -308,8 +298,8 @@ def speakers_csv(speakers: Iterable[Speaker], forums: list[Forum]) -> str:
             speaker.staff_notes,
             speaker.bio,
         ]
-        writer.writerow([spreadsheet_safe(str(cell)) for cell in row])
-    return out.getvalue()
+        rows.append(row)
+    return csv_text(CSV_HEADER, rows)
 
 
 # --- Photos --------------------------------------------------------------------------------

@@ -8,18 +8,16 @@ Names of people who answered anonymously never leave this module: they are repla
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 
 from sqlalchemy import case, func, or_, select
 
 from ..agenda.models import AgendaItem, ItemStatus
-from ..agenda.speaker_services import spreadsheet_safe
 from ..checkin.models import CheckIn
 from ..core.clock import to_local
 from ..core.models import Forum, ForumDay, ForumStatus, Person, Program, Team
 from ..core.pagination import Page, page_to_show
+from ..core.spreadsheet import csv_text
 from ..registration.models import Registration
 from .collection import RATEABLE_KINDS, live_check_ins, team_of_person
 from .models import FeedbackResponse, SessionRating, TopicGroup, TopicStatus, TopicSuggestion
@@ -519,9 +517,7 @@ def answers_csv(session, forum: Forum, filters: SummaryFilter | None = None) -> 
     ):
         topics.setdefault(response_id, []).append(text)
 
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_HEADER)
+    lines = []
     for response, name, team in responses:
         updated = to_local(response.updated_at, zone).strftime("%Y-%m-%d %H:%M")
         who = [
@@ -540,9 +536,8 @@ def answers_csv(session, forum: Forum, filters: SummaryFilter | None = None) -> 
             rows.append(["What should change", "", "", response.should_change])
         for text in topics.get(response.id, []):
             rows.append(["Topic for the next forum", "", "", text])
-        for row in rows:
-            writer.writerow([spreadsheet_safe(str(cell)) for cell in who + row])
-    return out.getvalue()
+        lines.extend(who + row for row in rows)
+    return csv_text(CSV_HEADER, lines)
 
 
 # --- Across forums -------------------------------------------------------------------------

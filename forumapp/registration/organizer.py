@@ -7,10 +7,8 @@ many people are registered, so the page stays fast on the day of the forum.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,12 +16,12 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload, subqueryload
 
 from ..agenda.models import AgendaItem, ItemKind, ItemStatus
-from ..agenda.speaker_services import spreadsheet_safe
 from ..core.clock import local_instant, to_local
 from ..core.emails import InvalidEmail, normalise_email
 from ..core.models import Forum, ForumDay, Person, Team, TeamMembership
 from ..core.pagination import Page, page_to_show
 from ..core.search import contains_text
+from ..core.spreadsheet import csv_lines
 from . import services
 from .models import BreakoutPick, DaySeat, Registration, SeatStatus
 from .signals import breakout_door_counts
@@ -410,22 +408,6 @@ def breakout_table(session, forum: Forum) -> BreakoutTable:
 # --- CSV exports ---------------------------------------------------------------------------
 
 
-def _csv_lines(header: list[str], rows: Iterable[list]) -> Iterator[str]:
-    """The CSV text line by line, for streaming; cells a spreadsheet would run are defused."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-
-    def line(cells) -> str:
-        out.seek(0)
-        out.truncate()
-        writer.writerow(cells)
-        return out.getvalue()
-
-    yield line(header)
-    for row in rows:
-        yield line([spreadsheet_safe(str(cell)) for cell in row])
-
-
 def day_label(day: ForumDay) -> str:
     return f"{day.date:%a} {day.date:%b} {day.date.day}, {day.date.year}"
 
@@ -455,14 +437,14 @@ def registrations_csv(session, forum: Forum) -> Iterator[str]:
                 row.registration.dietary_needs,
             ]
 
-    return _csv_lines(header, rows())
+    return csv_lines(header, rows())
 
 
 def breakouts_csv(session, forum: Forum) -> Iterator[str]:
     """One row per person holding or waiting for a seat in a breakout, breakout by breakout:
     confirmed people first (by name), then the waitlist in order; as lines of CSV."""
     header = ["Breakout", "Day", "Start", "Room", "Person", "Email", "Team", "Status"]
-    return _csv_lines(header, _breakout_list_rows(session, forum))
+    return csv_lines(header, _breakout_list_rows(session, forum))
 
 
 def _breakout_list_rows(session, forum: Forum) -> Iterator[list]:

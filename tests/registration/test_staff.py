@@ -395,6 +395,25 @@ def test_registrations_csv_has_each_days_status_needs_and_guards_formulas(app, o
     assert waiting[8:] == ["'@ramp", "'-vegan"]
 
 
+def test_registrations_csv_is_safe_opened_in_a_semicolon_locale(app, organizer, setup):
+    """Excel with a decimal comma reads the file as ``;``-separated: no cell it makes there
+    may start a formula either."""
+    with app.app_context():
+        _public(setup, "Eve Sly", organization='Town;=HYPERLINK("http://evil.example")',
+                community="Wake,+cmd", dietary_needs="none\t@SUM(A1)",
+                accessibility_needs="ramp; -2+3")  # fmt: skip
+        db.session.commit()
+    response = organizer.get(f"/staff/forums/{setup.forum_id}/registrations.csv")
+    text = response.get_data(as_text=True)[1:]
+    for delimiter in (",", ";", "\t"):
+        for row in csv.reader(io.StringIO(text), delimiter=delimiter):
+            for cell in row:
+                assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), (delimiter, cell)
+    eve = next(row for row in csv.reader(io.StringIO(text)) if row[0] == "Eve Sly")
+    assert eve[2:4] == ['Town;\'=HYPERLINK("http://evil.example")', "Wake,'+cmd"]
+    assert eve[8:] == ["ramp; -2+3", "none\t'@SUM(A1)"]  # a space before it is no formula
+
+
 def test_breakouts_csv_lists_people_per_breakout_with_local_start_and_waitlist(
     app, organizer, setup
 ):
