@@ -28,6 +28,7 @@ from ..core.clock import local_instant, to_local
 from ..core.emails import InvalidEmail, normalise_email
 from ..core.links import revoke_personal_links
 from ..core.models import Forum, ForumDay, Person
+from ..core.names import name_problem
 from ..core.search import contains_text
 from ..core.spreadsheet import csv_text
 from ..mail.outbox import queue_templated_email
@@ -72,8 +73,8 @@ class SpeakerInput:
 def _checked(session, data: SpeakerInput, speaker: Speaker | None) -> tuple[str, str]:
     """The trimmed name and normalised email, or ``SpeakerError``."""
     name = data.name.strip()
-    if not name:
-        raise SpeakerError("Enter the speaker's name.", "name")
+    if problem := name_problem(name, missing="Enter the speaker's name."):
+        raise SpeakerError(problem, "name")
     try:
         SpeakerKind(data.kind)
     except ValueError:

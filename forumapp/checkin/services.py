@@ -32,6 +32,7 @@ from ..core.models import (
     Team,
     TeamMembership,
 )
+from ..core.names import name_problem
 from ..core.search import contains_text
 from ..registration import services as registration_services
 from ..registration.models import BreakoutPick, DaySeat, Registration, SeatStatus
@@ -649,8 +650,8 @@ def walk_in(
     if day.audience != Audience.PUBLIC:
         raise WalkInError("Walk-ins are only for days open to the public.")
     errors = {}
-    if not name.strip():
-        errors["name"] = "Enter the person's name."
+    if problem := name_problem(name.strip(), missing="Enter the person's name."):
+        errors["name"] = problem
     try:
         person = registration_services.find_or_create_person(session, name, email, organization)
     except ValueError as exc:

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from .clock import utcnow
 from .emails import normalise_email
 from .models import ApiToken, Role, User
+from .names import HIDDEN_CHARACTERS, has_hidden_characters
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -16,7 +17,8 @@ class StaffError(ValueError):
 
 
 def create_user(session, email: str, role: str, password: str, name: str = "") -> User:
-    """A new active staff user; raises ``StaffError`` for a bad role, password or duplicate."""
+    """A new active staff user; raises ``StaffError`` for a bad role, name, password or
+    duplicate."""
     try:
         role = Role(role).value
     except ValueError:
@@ -24,6 +26,9 @@ def create_user(session, email: str, role: str, password: str, name: str = "") -
             f"Unknown role {role!r}; choose one of: {', '.join(r.value for r in Role)}"
         ) from None
     email = normalise_email(email)
+    name = name.strip()
+    if has_hidden_characters(name):
+        raise StaffError(HIDDEN_CHARACTERS)
     if len(password) < MIN_PASSWORD_LENGTH:
         raise StaffError(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.")
     if session.scalar(select(User).where(User.email == email)) is not None:

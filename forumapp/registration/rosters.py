@@ -24,11 +24,11 @@ from ..core.csv_import import (
 from ..core.emails import InvalidEmail, normalise_email
 from ..core.links import revoke_personal_links
 from ..core.models import Forum, ForumStatus, Person, Program, Team, TeamMembership, TeamRole
+from ..core.names import name_problem
 from ..mail.outbox import queue_email_to_person, was_sent
 from . import services
 
 MAX_ROSTER_ROWS = 5000
-NAME_MAX = 200
 TEAM_NAME_MAX = 120
 ORGANIZATION_MAX = 200
 
@@ -177,10 +177,8 @@ def _check_row(line, cells, columns, seen_emails) -> tuple[_RosterRow | None, li
         problems.append("The team is empty. Enter the team's name, e.g. “Buncombe County”.")
     elif len(team) > TEAM_NAME_MAX:
         problems.append(f"The team name is longer than {TEAM_NAME_MAX} characters. Shorten it.")
-    if not name:
-        problems.append("The name is missing. Enter the person's full name.")
-    elif len(name) > NAME_MAX:
-        problems.append(f"The name is longer than {NAME_MAX} characters. Shorten it.")
+    if problem := name_problem(name, missing="The name is missing. Enter the person's full name."):
+        problems.append(problem)
     email = ""
     if not raw_email:
         problems.append("The email is missing. Enter an address like name@example.org.")
@@ -318,10 +316,8 @@ def add_roster_member(session, team: Team, name: str, email: str) -> TeamMembers
     Raises ``RosterError`` for a missing name, a bad email or someone already on the roster.
     """
     name = tidy(name)
-    if not name:
-        raise RosterError("Enter the person's full name.", "name")
-    if len(name) > NAME_MAX:
-        raise RosterError(f"Use at most {NAME_MAX} characters.", "name")
+    if problem := name_problem(name):
+        raise RosterError(problem, "name")
     try:
         email = normalise_email(email)
     except InvalidEmail as exc:

@@ -34,6 +34,7 @@ from ..core.models import (
     Team,
     TeamMembership,
 )
+from ..core.names import name_problem
 from ..mail.outbox import queue_email_to_person
 from .models import BreakoutPick, DaySeat, Registration, RegistrationKind, SeatStatus
 from .signals import confirmation_email, place_changed
@@ -356,10 +357,8 @@ def _local(instant: datetime, day: ForumDay) -> str:
 
 def _validate_public(data: PublicRegistrationInput) -> str:
     errors = {}
-    if not data.name.strip():
-        errors["name"] = "Enter your full name."
-    elif len(data.name) > 200:
-        errors["name"] = "Use at most 200 characters for your name."
+    if problem := name_problem(data.name.strip(), missing="Enter your full name."):
+        errors["name"] = problem
     try:
         email = normalise_email(data.email)
     except InvalidEmail as exc:
