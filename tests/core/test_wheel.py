@@ -132,10 +132,11 @@ def test_the_wheel_carries_config_templates_static_migrations_and_the_thesaurus(
 
 
 def test_the_installed_app_migrates_loads_the_demo_and_serves_with_gunicorn(
-    venv, tmp_path, db_kind
+    request, tmp_path, db_kind
 ):
     if db_kind != "sqlite":
         pytest.skip("packaging does not depend on the database: checked in the SQLite pass")
+    venv = request.getfixturevalue("venv")
     python = str(venv / "bin" / "python")
     run_dir = tmp_path / "elsewhere"
     run_dir.mkdir()
