@@ -9,7 +9,20 @@ import os
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
-INSTANCE_DIR = BASE_DIR / "instance"
+
+
+def _instance_dir() -> Path:
+    """The instance folder (SQLite file, speaker photos): ``FORUMAPP_INSTANCE_PATH`` if set;
+    else ``instance/`` beside this file in a checkout (where pyproject.toml is), and
+    ``instance/`` in the current directory when installed, never inside site-packages."""
+    if os.environ.get("FORUMAPP_INSTANCE_PATH"):
+        return Path(os.environ["FORUMAPP_INSTANCE_PATH"]).expanduser().absolute()
+    if (BASE_DIR / "pyproject.toml").is_file():
+        return BASE_DIR / "instance"
+    return Path.cwd() / "instance"
+
+
+INSTANCE_DIR = _instance_dir()
 
 # Secrets that only ever appear in this repository; only development and testing accept them.
 _KNOWN_DEV_SECRETS = {

@@ -9,13 +9,17 @@ from flask import Flask, abort, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from config import CONFIGS, BaseConfig, require_strong_secret_key
+from config import CONFIGS, INSTANCE_DIR, BaseConfig, require_strong_secret_key
 
 from .core.database import SAFE_METHODS, install_sqlite_behaviour, is_storable_text
 from .extensions import csrf, db, limiter, login_manager, migrate
 from .extensions import mail as mail_extension  # `mail` is also the outbox package's name
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+# templates/, static/ and migrations/ sit at the repository root; a wheel carries them inside
+# the package, as forumapp/_shipped/ (setup.py's build step), since its parent is site-packages.
+_SHIPPED_DIR = Path(__file__).resolve().parent / "_shipped"
+RESOURCE_DIR = _SHIPPED_DIR if _SHIPPED_DIR.is_dir() else PROJECT_DIR
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -54,9 +58,9 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     ``SECRET_KEY`` (``RuntimeError``)."""
     app = Flask(
         __name__,
-        template_folder=str(PROJECT_DIR / "templates"),
-        static_folder=str(PROJECT_DIR / "static"),
-        instance_path=str(PROJECT_DIR / "instance"),
+        template_folder=str(RESOURCE_DIR / "templates"),
+        static_folder=str(RESOURCE_DIR / "static"),
+        instance_path=str(INSTANCE_DIR),  # see config.py: never inside site-packages
     )
     _load_config(app, config_name_or_object)
     _trust_proxies(app)
@@ -66,7 +70,7 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     install_sqlite_behaviour()
     db.init_app(app)
     migrate.init_app(
-        app, db, directory=str(PROJECT_DIR / "migrations"), render_as_batch=True, compare_type=True
+        app, db, directory=str(RESOURCE_DIR / "migrations"), render_as_batch=True, compare_type=True
     )
     mail_extension.init_app(app)
     csrf.init_app(app)
