@@ -76,6 +76,8 @@ def _env_bool(name: str, default: bool) -> bool:
 
 
 class BaseConfig:
+    # werkzeug's default, memory-hard and slow on purpose; tests use a cheap one.
+    PASSWORD_HASH_METHOD = "scrypt"
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-secret-key-not-for-production")
     SQLALCHEMY_DATABASE_URI = normalise_database_url(
         os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'forumapp.sqlite'}")
@@ -151,6 +153,8 @@ class DevelopmentConfig(BaseConfig):
 class TestingConfig(BaseConfig):
     ENV_NAME = "testing"
     TESTING = True
+    # Each scrypt hash costs tens of milliseconds and the suite signs in thousands of times.
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     SECRET_KEY = "testing-secret-key"
     SQLALCHEMY_DATABASE_URI = normalise_database_url(
         os.environ.get("TEST_DATABASE_URL", "sqlite:///:memory:")

@@ -21,14 +21,14 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import check_password_hash
 from wtforms import BooleanField, EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired
 
 from ..extensions import db, limiter, login_manager
 from .clock import utcnow
 from .forms import Length
-from .models import ApiToken, Role, User
+from .models import ApiToken, Role, User, hash_password
 
 bp = Blueprint("auth", __name__)
 
@@ -39,7 +39,7 @@ TOKEN_USE_RESOLUTION = timedelta(minutes=5)
 def _dummy_password_hash() -> str:
     # Checked when the email is unknown, so a wrong email takes as long to answer as a
     # wrong password and response times do not reveal which staff emails exist.
-    return generate_password_hash(secrets.token_hex(16))
+    return hash_password(secrets.token_hex(16))
 
 
 def role_required(*roles: str):

@@ -8,6 +8,7 @@ import secrets
 from datetime import date, datetime, time
 from functools import cache
 
+from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy import (
     Boolean,
@@ -36,6 +37,11 @@ def values_check(column: str, enum_cls: type[enum.Enum]) -> str:
     values = ", ".join(f"'{member.value}'" for member in enum_cls)
     return f"{column} IN ({values})"
 
+
+
+def hash_password(password: str) -> str:
+    """The stored form of ``password``, by the app's ``PASSWORD_HASH_METHOD``."""
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 class ForumStatus(enum.StrEnum):
     DRAFT = "draft"
@@ -326,7 +332,7 @@ class User(UserMixin, db.Model):
 
     def set_password(self, password: str) -> None:
         """Set a new password; every session signed in with the old one ends."""
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = hash_password(password)
         self.end_sessions()
 
     def check_password(self, password: str) -> bool:
