@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app forumapp
+# One test process per core (pytest-xdist); a file's tests stay together, so module fixtures
+# such as the browser tests' served site are built once. PYTEST_WORKERS= runs in one process.
+PYTEST_WORKERS ?= -n auto --dist loadfile
 
 .PHONY: run test test-sqlite test-postgresql install lint format bench clean
 
@@ -23,15 +26,16 @@ run: install
 ## The whole suite on SQLite, then on PostgreSQL (a throwaway local cluster).
 test: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgresql
 
 test-sqlite: install
-	$(BIN)/python -m pytest --db sqlite
+	$(BIN)/python -m pytest --db sqlite $(PYTEST_WORKERS)
 
 test-postgresql: install
 	@if [ -n "$$TEST_DATABASE_URL" ] || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
-		$(BIN)/python -m pytest --db postgresql; \
+		$(BIN)/python -m pytest --db postgresql $(PYTEST_WORKERS); \
 	elif [ -n "$$REQUIRE_POSTGRES" ]; then \
 		echo "PostgreSQL is required but not installed" >&2; exit 1; \
 	else \

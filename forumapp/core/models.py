@@ -38,10 +38,10 @@ def values_check(column: str, enum_cls: type[enum.Enum]) -> str:
     return f"{column} IN ({values})"
 
 
-
 def hash_password(password: str) -> str:
     """The stored form of ``password``, by the app's ``PASSWORD_HASH_METHOD``."""
     return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
 
 class ForumStatus(enum.StrEnum):
     DRAFT = "draft"
