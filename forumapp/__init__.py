@@ -12,6 +12,7 @@ from werkzeug.routing import IntegerConverter
 from config import CONFIGS, INSTANCE_DIR, BaseConfig, require_strong_secret_key
 
 from .core.database import SAFE_METHODS, install_sqlite_behaviour, is_storable_text
+from .core.headers import CONTENT_SECURITY_POLICY
 from .extensions import csrf, db, limiter, login_manager, migrate
 from .extensions import mail as mail_extension  # `mail` is also the outbox package's name
 
@@ -20,19 +21,6 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 # the package, as forumapp/_shipped/ (setup.py's build step), since its parent is site-packages.
 _SHIPPED_DIR = Path(__file__).resolve().parent / "_shipped"
 RESOURCE_DIR = _SHIPPED_DIR if _SHIPPED_DIR.is_dir() else PROJECT_DIR
-
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
 
 
 class DatabaseIdConverter(IntegerConverter):

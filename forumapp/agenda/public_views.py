@@ -1,4 +1,4 @@
-"""The public site: program and forum pages with the agendas the visitor may see."""
+"""The public site: the front page, program and forum pages with the agendas the visitor may see."""
 
 from __future__ import annotations
 
@@ -25,6 +25,17 @@ def map_link(forum: Forum) -> str:
     return f"https://www.openstreetmap.org/search?query={quote_plus(query)}"
 
 
+@bp.route("/")
+def home():
+    """Every forum the visitor may see, with its days: the site's front page."""
+    viewer = current_viewer()
+    forums = [
+        (forum, services.visible_days(viewer, forum))
+        for forum in services.visible_forums(db.session, viewer)
+    ]
+    return render_template("agenda/public/home.html", forums=forums)
+
+
 @bp.route("/programs/<int:program_id>")
 def program_page(program_id: int):
     program = db.session.get(Program, program_id)
@@ -36,7 +47,9 @@ def program_page(program_id: int):
         for forum in services.visible_forums(db.session, viewer)
         if forum.program_id == program.id
     ]
-    return render_template("site/program.html", program=program, forums=forums, viewer=viewer)
+    return render_template(
+        "agenda/public/program.html", program=program, forums=forums, viewer=viewer
+    )
 
 
 @bp.route("/forums/<int:forum_id>")
@@ -55,7 +68,7 @@ def forum_page(forum_id: int):
                     speakers[link.speaker.id] = link.speaker
     has_hidden_days = len(agenda) < len(forum.days)
     return render_template(
-        "site/forum.html",
+        "agenda/public/forum.html",
         forum=forum,
         agenda=agenda,
         speakers=sorted(speakers.values(), key=lambda s: s.person.name),

@@ -63,7 +63,7 @@ def staff_list():
     filter_form = SpeakerFilterForm(forums, formdata=request.args)
     speakers = rules.find_speakers(db.session, filter_form.speaker_filter())
     return render_template(
-        "speakers/staff_list.html",
+        "agenda/speakers/staff_list.html",
         speakers=speakers,
         forums=forums,
         filter_form=filter_form,
@@ -116,7 +116,7 @@ def new():
             flash(f"Added {speaker.name} as a speaker.", "success")
             return redirect(url_for("speakers.edit", speaker_id=speaker.id))
     status = 400 if form.errors else 200
-    return render_template("speakers/edit.html", form=form, speaker=None), status
+    return render_template("agenda/speakers/edit.html", form=form, speaker=None), status
 
 
 @bp.route("/staff/speakers/<int:speaker_id>/edit", methods=["GET", "POST"])
@@ -152,7 +152,7 @@ def edit(speaker_id: int):
     status = 400 if form.errors else 200
     return (
         render_template(
-            "speakers/edit.html", form=form, speaker=speaker, delete_form=ConfirmForm()
+            "agenda/speakers/edit.html", form=form, speaker=speaker, delete_form=ConfirmForm()
         ),
         status,
     )
@@ -200,7 +200,7 @@ def availability(speaker_id: int):
     status = 400 if form.errors else 200
     return (
         render_template(
-            "speakers/availability.html",
+            "agenda/speakers/availability.html",
             speaker=speaker,
             form=form,
             remove_form=ConfirmForm(),
@@ -240,7 +240,7 @@ def _visible_speaker_or_404(speaker_id: int) -> tuple[Speaker, services.Viewer]:
 def public_page(speaker_id: int):
     speaker, viewer = _visible_speaker_or_404(speaker_id)
     sessions = services.speaker_sessions(db.session, viewer, speaker)
-    return render_template("speakers/public_page.html", speaker=speaker, sessions=sessions)
+    return render_template("agenda/speakers/public_page.html", speaker=speaker, sessions=sessions)
 
 
 @bp.route("/speakers/<int:speaker_id>/photo")

@@ -26,11 +26,11 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from .. import CONTENT_SECURITY_POLICY
 from ..agenda.models import AgendaItem, ItemKind, ItemStatus
 from ..core import audit
 from ..core.auth import role_required
 from ..core.clock import local_today, utcnow
+from ..core.headers import CONTENT_SECURITY_POLICY
 from ..core.models import Forum, ForumDay, ForumStatus, Role
 from ..extensions import db
 from ..registration.models import BreakoutPick, Registration, SeatStatus

@@ -202,4 +202,4 @@ def logout():
     db.session.commit()
     logout_user()
     flash("You are signed out.", "success")
-    return redirect(url_for("core.home"))
+    return redirect(url_for("site.home"))

@@ -1,4 +1,4 @@
-"""The public home page, the health check and the staff pages of the core area."""
+"""The health check and the staff pages of the core area."""
 
 from __future__ import annotations
 
@@ -19,16 +19,6 @@ from .models import Role, Team, TeamMembership, User
 bp = Blueprint("core", __name__)
 
 
-@bp.route("/")
-def home():
-    from ..agenda.public_views import current_viewer
-    from ..agenda.services import visible_days, visible_forums
-
-    viewer = current_viewer()
-    forums = [(forum, visible_days(viewer, forum)) for forum in visible_forums(db.session, viewer)]
-    return render_template("core/home.html", forums=forums)
-
-
 @bp.route("/healthz")
 def healthz():
     try:
@@ -42,7 +32,7 @@ def healthz():
 @bp.route("/staff/")
 @role_required(*Role)
 def staff_home():
-    return render_template("staff/home.html")
+    return render_template("core/staff/home.html")
 
 
 @bp.route("/staff/teams")
@@ -58,14 +48,14 @@ def staff_teams():
         .options(selectinload(Team.memberships).selectinload(TeamMembership.person))
         .order_by(Team.name)
     ).all()
-    return render_template("staff/teams.html", teams=teams, member_counts=member_counts)
+    return render_template("core/staff/teams.html", teams=teams, member_counts=member_counts)
 
 
 @bp.route("/staff/users")
 @role_required(Role.ADMIN)
 def staff_users():
     users = db.session.scalars(select(User).order_by(User.role, User.email)).all()
-    return render_template("staff/users.html", users=users)
+    return render_template("core/staff/users.html", users=users)
 
 
 @bp.route("/staff/audit")
@@ -91,7 +81,7 @@ def audit_log():
         return url_for("core.audit_log", **filters, page=number)
 
     return render_template(
-        "staff/audit.html",
+        "core/staff/audit.html",
         form=form,
         page=page,
         subjects=entry_labels(db.session, page.items),

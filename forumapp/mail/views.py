@@ -41,7 +41,7 @@ def message_list():
         return url_for("outbox.message_list", status=status, page=number)
 
     return render_template(
-        "mail_admin/outbox.html",
+        "mail/admin/outbox.html",
         page=page,
         page_url=page_url,
         status=status,
@@ -57,7 +57,7 @@ def message_list():
 def message_detail(message_id: int):
     message = db.get_or_404(OutboxMessage, message_id)
     return render_template(
-        "mail_admin/message.html",
+        "mail/admin/message.html",
         message=message,
         text_body=hide_personal_links(message.text_body),
         retry_form=RetryForm(back_to_status=""),

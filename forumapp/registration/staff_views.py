@@ -159,7 +159,7 @@ def roster_import():
             return redirect(url_for("core.staff_teams"))
     status = 400 if form.errors or errors else 200
     return render_template(
-        "registration_staff/roster_import.html", form=form, errors=errors
+        "registration/staff/roster_import.html", form=form, errors=errors
     ), status
 
 
@@ -183,7 +183,7 @@ def registrations(forum_id: int):
         )
 
     return render_template(
-        "registration_staff/registrations.html",
+        "registration/staff/registrations.html",
         forum=forum,
         overview=overview,
         people=overview.people,
@@ -198,7 +198,7 @@ def registrations(forum_id: int):
 def breakouts(forum_id: int):
     forum = db.get_or_404(Forum, forum_id)
     return render_template(
-        "registration_staff/breakouts.html",
+        "registration/staff/breakouts.html",
         forum=forum,
         table=organizer.breakout_table(db.session, forum),
     )
@@ -251,7 +251,7 @@ def settings(forum_id: int):
             db.session.commit()
             flash("Breakout settings saved.", "success")
             return redirect(url_for("registration_staff.registrations", forum_id=forum.id))
-    return render_template("registration_staff/settings.html", forum=forum, form=form), (
+    return render_template("registration/staff/settings.html", forum=forum, form=form), (
         400 if form.errors else 200
     )
 
@@ -300,7 +300,7 @@ def invitations(forum_id: int):
             return redirect(url_for("registration_staff.invitations", forum_id=forum.id))
     invited = len(rosters.invited_person_ids(db.session, forum))
     return render_template(
-        "registration_staff/invitations.html", forum=forum, form=form, invited=invited
+        "registration/staff/invitations.html", forum=forum, form=form, invited=invited
     ), (400 if form.errors else 200)
 
 
@@ -343,7 +343,7 @@ def register_someone(forum_id: int):
             return redirect(
                 url_for("registration_staff.registration", registration_id=result.registration.id)
             )
-    return render_template("registration_staff/register.html", forum=forum, form=form), (
+    return render_template("registration/staff/register.html", forum=forum, form=form), (
         400 if form.errors else 200
     )
 
@@ -421,7 +421,7 @@ def registration(registration_id: int):
         m.team for m in registration.person.memberships if m.team.program_id == forum.program_id
     ]
     return render_template(
-        "registration_staff/registration.html",
+        "registration/staff/registration.html",
         registration=registration,
         person=registration.person,
         forum=forum,
@@ -584,7 +584,7 @@ def team_roster_pm(token: str, team_id: int):
                 url_for("registration_staff.team_roster_pm", token=token, team_id=team.id)
             )
     return render_template(
-        "registration_staff/team_roster_pm.html",
+        "registration/staff/team_roster_pm.html",
         person=person,
         team=team,
         token=token,

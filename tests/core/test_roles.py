@@ -11,7 +11,7 @@ from ..conftest import csrf_token
 # Routes anyone may reach. A new route must be added here deliberately or carry a role check.
 PUBLIC_ENDPOINTS = {
     "static",
-    "core.home",
+    "site.home",
     "core.healthz",
     "site.program_page",
     "site.forum_page",
