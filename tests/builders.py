@@ -29,9 +29,11 @@ def forum(
         venue_address="1 Main Street",
         venue_city="Durham",
         status=status,
-        days=[ForumDay(date=d, audience=a, starts_at=time(8, 30), ends_at=time(16, 30))
-              for d, a in days],
-    )  # fmt: skip
+        days=[
+            ForumDay(date=d, audience=a, starts_at=time(8, 30), ends_at=time(16, 30))
+            for d, a in days
+        ],
+    )
     db.session.add(built)
     db.session.flush()
     return built

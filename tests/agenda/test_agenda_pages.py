@@ -35,28 +35,58 @@ def forum_with_rooms(app):
 
 
 def _item_form(**overrides):
-    data = {"kind": "breakout", "title": "Setting goals", "description": "", "start": "10:30",
-            "end": "11:45", "room_id": "", "capacity": "", "status": "scheduled"}  # fmt: skip
+    data = {
+        "kind": "breakout",
+        "title": "Setting goals",
+        "description": "",
+        "start": "10:30",
+        "end": "11:45",
+        "room_id": "",
+        "capacity": "",
+        "status": "scheduled",
+    }
     data.update(overrides)
     return data
 
 
 def test_organizer_creates_a_forum_with_a_day_and_a_room(app, organizer):
-    response = _post(organizer, "/staff/forums/new", {
-        "number": "6", "title": "Forum 6: Next steps", "theme": "Sustaining networks",
-        "venue_name": "Civic Center", "venue_address": "5 Elm St", "venue_city": "Wilson",
-    })  # fmt: skip
+    response = _post(
+        organizer,
+        "/staff/forums/new",
+        {
+            "number": "6",
+            "title": "Forum 6: Next steps",
+            "theme": "Sustaining networks",
+            "venue_name": "Civic Center",
+            "venue_address": "5 Elm St",
+            "venue_city": "Wilson",
+        },
+    )
     assert response.status_code == 302
     agenda_url = response.headers["Location"]
     forum_id = int(agenda_url.split("/")[3])
-    response = _post(organizer, f"/staff/forums/{forum_id}/days/new", {
-        "date": "2027-09-09", "audience": "public", "starts_at": "09:00", "ends_at": "16:00",
-        "capacity": "150", "registration_opens_at": "2027-07-01T09:00",
-        "registration_closes_at": "2027-09-06T17:00",
-    })  # fmt: skip
+    response = _post(
+        organizer,
+        f"/staff/forums/{forum_id}/days/new",
+        {
+            "date": "2027-09-09",
+            "audience": "public",
+            "starts_at": "09:00",
+            "ends_at": "16:00",
+            "capacity": "150",
+            "registration_opens_at": "2027-07-01T09:00",
+            "registration_closes_at": "2027-09-06T17:00",
+        },
+    )
     assert response.status_code == 302
-    assert _post(organizer, f"/staff/forums/{forum_id}/rooms/new",
-                 {"name": "Auditorium", "capacity": "120"}).status_code == 302  # fmt: skip
+    assert (
+        _post(
+            organizer,
+            f"/staff/forums/{forum_id}/rooms/new",
+            {"name": "Auditorium", "capacity": "120"},
+        ).status_code
+        == 302
+    )
     page = organizer.get(agenda_url).get_data(as_text=True)
     assert "Forum 6: Next steps" in page and "Draft" in page
     assert "Thursday, September 9, 2027" in page and "Auditorium (120 seats)" in page
@@ -67,13 +97,19 @@ def test_organizer_creates_a_forum_with_a_day_and_a_room(app, organizer):
 
 
 def test_forum_form_errors_are_shown_next_to_the_fields(organizer, forum_with_rooms):
-    response = _post(organizer, "/staff/forums/new", {"number": "1", "title": "",
-                     "venue_name": "X", "venue_address": "Y", "venue_city": "Z"})  # fmt: skip
+    response = _post(
+        organizer,
+        "/staff/forums/new",
+        {"number": "1", "title": "", "venue_name": "X", "venue_address": "Y", "venue_city": "Z"},
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert 'id="title-error"' in page and "Give the forum a title." in page
-    response = _post(organizer, "/staff/forums/new", {"number": "1", "title": "Dup",
-                     "venue_name": "X", "venue_address": "Y", "venue_city": "Z"})  # fmt: skip
+    response = _post(
+        organizer,
+        "/staff/forums/new",
+        {"number": "1", "title": "Dup", "venue_name": "X", "venue_address": "Y", "venue_city": "Z"},
+    )
     assert "Forum 1 already exists" in response.get_data(as_text=True)
 
 
@@ -91,16 +127,20 @@ def test_day_and_room_validation(organizer, forum_with_rooms):
         {"date": "2027-02-19", "audience": "team", "starts_at": "16:00", "ends_at": "09:00"},
     )
     assert "The day must end after it starts." in response.get_data(as_text=True)
-    response = _post(organizer, f"/staff/forums/{forum_id}/rooms/new",
-                     {"name": "room a", "capacity": "10"})  # fmt: skip
+    response = _post(
+        organizer, f"/staff/forums/{forum_id}/rooms/new", {"name": "room a", "capacity": "10"}
+    )
     assert "already has a room called Room A" in response.get_data(as_text=True)
 
 
 def test_grid_shows_parallel_breakouts_side_by_side(app, organizer, forum_with_rooms):
     forum_id, day_id, rooms = forum_with_rooms
     for title, room in [("Goals", "Main Hall"), ("Data", "Room A")]:
-        response = _post(organizer, f"/staff/days/{day_id}/items/new",
-                         _item_form(title=title, room_id=str(rooms[room])))  # fmt: skip
+        response = _post(
+            organizer,
+            f"/staff/days/{day_id}/items/new",
+            _item_form(title=title, room_id=str(rooms[room])),
+        )
         assert response.status_code == 302, response.get_data(as_text=True)
     page = organizer.get(f"/staff/forums/{forum_id}/agenda").get_data(as_text=True)
     grid = page[page.index('class="agenda-grid"') :]
@@ -116,8 +156,11 @@ def test_conflict_is_a_warning_before_saving_and_saves_on_confirmation(
     app, organizer, forum_with_rooms
 ):
     forum_id, day_id, rooms = forum_with_rooms
-    _post(organizer, f"/staff/days/{day_id}/items/new",
-          _item_form(title="First", room_id=str(rooms["Room A"])))  # fmt: skip
+    _post(
+        organizer,
+        f"/staff/days/{day_id}/items/new",
+        _item_form(title="First", room_id=str(rooms["Room A"])),
+    )
     clash = _item_form(title="Second", room_id=str(rooms["Room A"]), start="11:00", end="12:00")
     response = _post(organizer, f"/staff/days/{day_id}/items/new", clash)
     page = response.get_data(as_text=True)
@@ -134,8 +177,9 @@ def test_conflict_is_a_warning_before_saving_and_saves_on_confirmation(
 
 def test_session_end_before_start_is_explained(organizer, forum_with_rooms):
     forum_id, day_id, rooms = forum_with_rooms
-    response = _post(organizer, f"/staff/days/{day_id}/items/new",
-                     _item_form(start="11:00", end="10:00"))  # fmt: skip
+    response = _post(
+        organizer, f"/staff/days/{day_id}/items/new", _item_form(start="11:00", end="10:00")
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert 'id="end-error"' in page and "must end after it starts" in page
@@ -143,15 +187,21 @@ def test_session_end_before_start_is_explained(organizer, forum_with_rooms):
 
 def test_copy_move_reorder_and_delete(app, organizer, forum_with_rooms):
     forum_id, day_id, rooms = forum_with_rooms
-    _post(organizer, f"/staff/days/{day_id}/items/new",
-          _item_form(title="Goals", room_id=str(rooms["Room A"])))  # fmt: skip
+    _post(
+        organizer,
+        f"/staff/days/{day_id}/items/new",
+        _item_form(title="Goals", room_id=str(rooms["Room A"])),
+    )
     with app.app_context():
         original_id = db.session.scalar(sa.select(AgendaItem.id))
     agenda = f"/staff/forums/{forum_id}/agenda"
     response = _post(organizer, f"/staff/items/{original_id}/copy", {}, token_from=agenda)
     copy_id = int(response.headers["Location"].split("/")[3])
-    response = _post(organizer, f"/staff/items/{copy_id}/move",
-                     {"start": "13:00", "room_id": str(rooms["Main Hall"])})  # fmt: skip
+    response = _post(
+        organizer,
+        f"/staff/items/{copy_id}/move",
+        {"start": "13:00", "room_id": str(rooms["Main Hall"])},
+    )
     assert response.status_code == 302
     with app.app_context():
         copy = db.session.get(AgendaItem, copy_id)
@@ -162,8 +212,11 @@ def test_copy_move_reorder_and_delete(app, organizer, forum_with_rooms):
     assert "1:00 PM</th>" in page
 
     # Move it back beside the original: both start at 10:30, the copy listed second.
-    _post(organizer, f"/staff/items/{copy_id}/move",
-          {"start": "10:30", "room_id": str(rooms["Main Hall"])})  # fmt: skip
+    _post(
+        organizer,
+        f"/staff/items/{copy_id}/move",
+        {"start": "10:30", "room_id": str(rooms["Main Hall"])},
+    )
     _post(organizer, f"/staff/items/{copy_id}/reorder", {"value": "earlier"}, token_from=agenda)
     with app.app_context():
         order = db.session.scalars(
@@ -171,16 +224,20 @@ def test_copy_move_reorder_and_delete(app, organizer, forum_with_rooms):
         ).all()
     assert order == ["Goals (copy)", "Goals"]
 
-    assert _post(organizer, f"/staff/items/{copy_id}/delete", {},
-                 token_from=agenda).status_code == 302  # fmt: skip
+    assert (
+        _post(organizer, f"/staff/items/{copy_id}/delete", {}, token_from=agenda).status_code == 302
+    )
     with app.app_context():
         assert db.session.scalars(sa.select(AgendaItem.title)).all() == ["Goals"]
 
 
 def test_changing_a_published_session_records_the_change(app, organizer, forum_with_rooms):
     forum_id, day_id, rooms = forum_with_rooms
-    _post(organizer, f"/staff/days/{day_id}/items/new",
-          _item_form(title="Goals", room_id=str(rooms["Room A"])))  # fmt: skip
+    _post(
+        organizer,
+        f"/staff/days/{day_id}/items/new",
+        _item_form(title="Goals", room_id=str(rooms["Room A"])),
+    )
     with app.app_context():
         item_id = db.session.scalar(sa.select(AgendaItem.id))
     # While a draft, edits are not recorded: nobody has seen the agenda yet.
@@ -191,9 +248,17 @@ def test_changing_a_published_session_records_the_change(app, organizer, forum_w
     )
     agenda = f"/staff/forums/{forum_id}/agenda"
     _post(organizer, f"/staff/forums/{forum_id}/status", {"value": "published"}, agenda)
-    response = _post(organizer, f"/staff/items/{item_id}/edit", _item_form(
-        title="Goals", room_id=str(rooms["Main Hall"]), start="13:00", end="14:00",
-        status="cancelled"))  # fmt: skip
+    response = _post(
+        organizer,
+        f"/staff/items/{item_id}/edit",
+        _item_form(
+            title="Goals",
+            room_id=str(rooms["Main Hall"]),
+            start="13:00",
+            end="14:00",
+            status="cancelled",
+        ),
+    )
     assert response.status_code == 302
     with app.app_context():
         changes = db.session.scalars(sa.select(AgendaChange)).all()
@@ -206,16 +271,33 @@ def test_changing_a_published_session_records_the_change(app, organizer, forum_w
     page = organizer.get(agenda).get_data(as_text=True)
     assert "Recorded changes" in page and "room Room A → Main Hall" in page
     # A new title is a change too: it is how people recognise the event in their calendar.
-    _post(organizer, f"/staff/items/{item_id}/edit", _item_form(
-        title="Goals, renamed", room_id=str(rooms["Main Hall"]), start="13:00", end="14:00",
-        status="cancelled"))  # fmt: skip
+    _post(
+        organizer,
+        f"/staff/items/{item_id}/edit",
+        _item_form(
+            title="Goals, renamed",
+            room_id=str(rooms["Main Hall"]),
+            start="13:00",
+            end="14:00",
+            status="cancelled",
+        ),
+    )
     with app.app_context():
         latest = db.session.scalars(sa.select(AgendaChange).order_by(AgendaChange.id)).all()[-1]
         assert latest.changes == {"title": ["Goals", "Goals, renamed"]}
     # An edit of the description alone is not.
-    _post(organizer, f"/staff/items/{item_id}/edit", _item_form(
-        title="Goals, renamed", room_id=str(rooms["Main Hall"]), start="13:00", end="14:00",
-        status="cancelled", description="Now with a description"))  # fmt: skip
+    _post(
+        organizer,
+        f"/staff/items/{item_id}/edit",
+        _item_form(
+            title="Goals, renamed",
+            room_id=str(rooms["Main Hall"]),
+            start="13:00",
+            end="14:00",
+            status="cancelled",
+            description="Now with a description",
+        ),
+    )
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(AgendaChange)) == 2
 
@@ -228,9 +310,12 @@ def test_adding_a_speaker_to_a_session(app, organizer, forum_with_rooms):
         speaker_id = build.speaker("Renee Castillo").id
         db.session.commit()
     edit = f"/staff/items/{item_id}/edit"
-    response = _post(organizer, f"/staff/items/{item_id}/speakers",
-                     {"speaker-speaker_id": str(speaker_id), "speaker-role": "facilitator"},
-                     token_from=edit)  # fmt: skip
+    response = _post(
+        organizer,
+        f"/staff/items/{item_id}/speakers",
+        {"speaker-speaker_id": str(speaker_id), "speaker-role": "facilitator"},
+        token_from=edit,
+    )
     assert response.status_code == 302
     page = organizer.get(edit).get_data(as_text=True)
     assert "Added Renee Castillo as facilitator" in page
@@ -258,8 +343,9 @@ def test_room_choice_must_belong_to_the_forum(app, organizer, forum_with_rooms):
         foreign = build.room(other, "Elsewhere", 10)
         db.session.commit()
         foreign_id = foreign.id
-    response = _post(organizer, f"/staff/days/{day_id}/items/new",
-                     _item_form(room_id=str(foreign_id)))  # fmt: skip
+    response = _post(
+        organizer, f"/staff/days/{day_id}/items/new", _item_form(room_id=str(foreign_id))
+    )
     assert response.status_code == 400
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(AgendaItem)) == 0
@@ -295,10 +381,18 @@ def test_a_taken_forum_number_is_reported_with_the_forms_other_problems(app, org
     with app.app_context():
         build.forum(number=4)
         db.session.commit()
-    response = _post(organizer, "/staff/forums/new", {
-        "number": "4", "title": "Forum 4 again", "theme": "", "venue_name": "Civic Center",
-        "venue_address": "", "venue_city": "Wilson",
-    })  # fmt: skip
+    response = _post(
+        organizer,
+        "/staff/forums/new",
+        {
+            "number": "4",
+            "title": "Forum 4 again",
+            "theme": "",
+            "venue_name": "Civic Center",
+            "venue_address": "",
+            "venue_city": "Wilson",
+        },
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "Forum 4 already exists in this program." in page
@@ -337,8 +431,14 @@ def test_a_session_capacity_above_the_32_bit_range_is_refused(app, organizer, fo
         assert db.session.scalar(sa.select(sa.func.count()).select_from(AgendaItem)) == 0
 
 
-@pytest.mark.parametrize("fields", [{"date": "9999-12-31"}, {"date": "1999-12-31"},
-                                    {"registration_closes_at": "9999-12-31T23:59"}])  # fmt: skip
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"date": "9999-12-31"},
+        {"date": "1999-12-31"},
+        {"registration_closes_at": "9999-12-31T23:59"},
+    ],
+)
 def test_a_day_dated_far_from_now_is_refused_and_the_agenda_still_shows(
     app, client, organizer, forum_with_rooms, fields
 ):

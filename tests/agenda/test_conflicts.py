@@ -19,8 +19,11 @@ def _kinds(forum):
 def _clean_forum():
     forum = build.forum(days=((DAY, "team"),))
     day = forum.days[0]
-    hall, room_a, room_b = (build.room(forum, "Main Hall", 200), build.room(forum, "Room A", 30),
-                            build.room(forum, "Room B", 30))  # fmt: skip
+    hall, room_a, room_b = (
+        build.room(forum, "Main Hall", 200),
+        build.room(forum, "Room A", 30),
+        build.room(forum, "Room B", 30),
+    )
     build.item(day, "Breakfast", time(8, 30), time(9), hall, kind="break")
     welcome = build.item(day, "Welcome", time(9), time(10), hall, kind="general_session")
     first = build.item(day, "Goals", time(10, 15), time(11, 30), room_a)
@@ -122,8 +125,9 @@ def test_cancelled_sessions_do_not_clash(app_ctx):
 
 def test_an_unsaved_session_is_checked_before_saving(app_ctx):
     forum, day, rooms, items = _clean_forum()
-    data = services.ItemInput(kind="breakout", title="Clash", start=time(10, 30),
-                              end=time(11), room_id=rooms["b"].id)  # fmt: skip
+    data = services.ItemInput(
+        kind="breakout", title="Clash", start=time(10, 30), end=time(11), room_id=rooms["b"].id
+    )
     slot = services.slot_for_input(db.session, day, data)
     assert [c.kind for c in services.conflicts_for(db.session, slot)] == ["room_double_booked"]
     assert services.find_conflicts(db.session, forum) == []  # nothing was saved

@@ -22,13 +22,27 @@ def final_forum(app):
         )
         public_day, team_day = forum.days
         hall = build.room(forum, "Main Hall", 200)
-        welcome = build.item(public_day, "Welcome to the open day", time(9), time(10), hall,
-                             kind="general_session", description="Why the teams met.")  # fmt: skip
-        build.link(welcome, build.speaker("Karen Pershing", kind="outside_expert",
-                                          affiliation="Metro Drug Coalition",
-                                          bio="Collective impact in practice."))  # fmt: skip
-        build.item(public_day, "Case review: shared clients", time(13), time(14), hall,
-                   confidential=True)  # fmt: skip
+        welcome = build.item(
+            public_day,
+            "Welcome to the open day",
+            time(9),
+            time(10),
+            hall,
+            kind="general_session",
+            description="Why the teams met.",
+        )
+        build.link(
+            welcome,
+            build.speaker(
+                "Karen Pershing",
+                kind="outside_expert",
+                affiliation="Metro Drug Coalition",
+                bio="Collective impact in practice.",
+            ),
+        )
+        build.item(
+            public_day, "Case review: shared clients", time(13), time(14), hall, confidential=True
+        )
         huddle = build.item(team_day, "Team strategy huddle", time(9), time(10), hall)
         build.link(huddle, build.speaker("Hidden Panelist", is_public=False))
         db.session.commit()

@@ -343,9 +343,12 @@ def test_photo_metadata_is_stripped(app, organizer, photo_dir):
 def test_a_text_file_named_png_is_refused_next_to_the_field(app, organizer, photo_dir):
     speaker_id = make_speaker(app, "Patricia Gaines", title="Chief District Court Judge")
     response = _upload(
-        organizer, speaker_id, b"=cmd|' /C calc'!A0\nnot a picture\n", "judge.png",
+        organizer,
+        speaker_id,
+        b"=cmd|' /C calc'!A0\nnot a picture\n",
+        "judge.png",
         title="Changed title",
-    )  # fmt: skip
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert 'id="photo-error"' in page
@@ -432,15 +435,21 @@ def roster(app):
             app, "Margaret Holloway", affiliation="School of Government", status="confirmed"
         ),
         "ortiz": make_speaker(
-            app, "Samuel Ortiz", kind="outside_expert", affiliation="Mission Hospital",
+            app,
+            "Samuel Ortiz",
+            kind="outside_expert",
+            affiliation="Mission Hospital",
             email="sortiz@HOSPITAL.example.org",
         ),
         "pershing": make_speaker(
-            app, "Karen Pershing", kind="outside_expert", affiliation="Recovery Coalition",
+            app,
+            "Karen Pershing",
+            kind="outside_expert",
+            affiliation="Recovery Coalition",
             status="declined",
         ),
         "rivers": make_speaker(app, "Pat Rivers", kind="team_panelist", affiliation="Ashe County"),
-    }  # fmt: skip
+    }
     with app.app_context():
         for who, forum, status in [
             ("ortiz", first, "confirmed"),
@@ -639,8 +648,14 @@ def touring_speaker(app):
         status="confirmed",
     )
     make_session(app, first["days"][FEB_18], "Opening plenary", speaker_id, kind="general_session")
-    make_session(app, first["days"][FEB_18], "Closed-door briefing", speaker_id, start=time(13),
-                 confidential=True)  # fmt: skip
+    make_session(
+        app,
+        first["days"][FEB_18],
+        "Closed-door briefing",
+        speaker_id,
+        start=time(13),
+        confidential=True,
+    )
     make_session(app, final["days"][date(2027, 10, 7)], "What we learned", speaker_id)
     make_session(app, final["days"][date(2027, 10, 8)], "Team action plans", speaker_id)
     make_session(app, draft["days"][date(2028, 2, 3)], "Next year", speaker_id)

@@ -71,9 +71,11 @@ def test_any_staff_token_lists_teams(app, client, document, world, teams, make_u
     door = _token(app, make_user, "door")
     body = _check(client, document, "/api/v1/teams", door)
     assert body == {
-        "teams": [{"id": teams["Dare County"], "name": "Dare County"},
-                  {"id": teams["Wake County"], "name": "Wake County"}]
-    }  # fmt: skip
+        "teams": [
+            {"id": teams["Dare County"], "name": "Dare County"},
+            {"id": teams["Wake County"], "name": "Wake County"},
+        ]
+    }
     _check(client, document, "/api/v1/teams", status=401)
 
 
@@ -106,12 +108,19 @@ def test_posted_suggestions_are_stored_grouped_and_summarised(
     jail, court = summary["topic_groups"]
     assert jail["suggestion_ids"] == created["ids"][:3]
     assert (jail["suggestions"], jail["teams"], jail["flagged"], jail["status"]) == (
-        3, 2, True, "open"
-    )  # fmt: skip
+        3,
+        2,
+        True,
+        "open",
+    )
     assert (court["suggestions"], court["teams"], court["flagged"]) == (1, 0, False)
     workshop = next(s for s in summary["sessions"] if s["item_id"] == world.workshop)
-    assert workshop == {"item_id": world.workshop, "title": "Naloxone workshop",
-                        "average": None, "ratings": 0}  # fmt: skip
+    assert workshop == {
+        "item_id": world.workshop,
+        "title": "Naloxone workshop",
+        "average": None,
+        "ratings": 0,
+    }
 
 
 @pytest.mark.parametrize(
@@ -162,10 +171,14 @@ def test_summary_counts_responses_and_averages_ratings(app, client, document, ma
     with app.app_context():
         built = build_world()
         opening = built.items["Opening"]
-        collection.save_response(db.session, built.registration("Ana Alvarez"),
-                                 answers(5, {opening: 4}, topics=["Narcan in jails"]))  # fmt: skip
-        collection.save_response(db.session, built.registration("Cy Carter"),
-                                 answers(2, {opening: 3}))  # fmt: skip
+        collection.save_response(
+            db.session,
+            built.registration("Ana Alvarez"),
+            answers(5, {opening: 4}, topics=["Narcan in jails"]),
+        )
+        collection.save_response(
+            db.session, built.registration("Cy Carter"), answers(2, {opening: 3})
+        )
         forum_id = db.session.get(Forum, built.forum_id).id
         db.session.commit()
     faculty = _token(app, make_user, "faculty")

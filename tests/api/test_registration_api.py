@@ -273,9 +273,17 @@ ODD_VALUES = [None, True, 0, -1, 2**70, 1.5, "", " ", "x" * 5000, [], [None], {}
 
 @pytest.mark.parametrize(
     "field",
-    ["name", "email", "organization", "community", "accessibility_needs", "dietary_needs",
-     "consent", "days"],
-)  # fmt: skip
+    [
+        "name",
+        "email",
+        "organization",
+        "community",
+        "accessibility_needs",
+        "dietary_needs",
+        "consent",
+        "days",
+    ],
+)
 def test_no_value_of_any_field_causes_a_server_error(client, world, field):
     for value in ODD_VALUES:
         response = client.post(

@@ -11,8 +11,16 @@ import pytest
 from bench import dataset, growth, report
 from forumapp.extensions import db
 
-MODULES = ["bench.app", "bench.baseline_app", "bench.burst", "bench.databases",
-           "bench.door_rush", "bench.load", "bench.server", "bench.__main__"]  # fmt: skip
+MODULES = [
+    "bench.app",
+    "bench.baseline_app",
+    "bench.burst",
+    "bench.databases",
+    "bench.door_rush",
+    "bench.load",
+    "bench.server",
+    "bench.__main__",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

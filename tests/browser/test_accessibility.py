@@ -76,8 +76,13 @@ def _add_what_the_demo_lacks() -> tuple[dict[str, int], dict[str, str]]:
     links: dict[str, str] = {}
     now = utcnow()
     final, first, third, draft = _forum(5), _forum(1), _forum(3), _forum(4)
-    ids |= {"program": final.program_id, "final": final.id, "first": first.id,
-            "third": third.id, "draft": draft.id}  # fmt: skip
+    ids |= {
+        "program": final.program_id,
+        "final": final.id,
+        "first": first.id,
+        "third": third.id,
+        "draft": draft.id,
+    }
     # Registration stays open for the final forum whatever the date the tests run on.
     for day in final.days:
         day.registration_opens_at = now - timedelta(days=30)
@@ -88,9 +93,13 @@ def _add_what_the_demo_lacks() -> tuple[dict[str, int], dict[str, str]]:
 
     # A public registrant with a ticket (through the service, so mail reaches the outbox).
     data = registration.PublicRegistrationInput(
-        name="Rosa Reyes", email="rosa.reyes@public.example.org", organization="Town of Apex",
-        day_ids=[public_day.id], accessibility_needs="Step-free access", consent=True,
-    )  # fmt: skip
+        name="Rosa Reyes",
+        email="rosa.reyes@public.example.org",
+        organization="Town of Apex",
+        day_ids=[public_day.id],
+        accessibility_needs="Step-free access",
+        consent=True,
+    )
     public = registration.register_public(db.session, final, data, now).registration
     ticket = checkin.ticket_for(db.session, public)
     links["public"] = personal_token(public.person)
@@ -139,22 +148,34 @@ def _add_what_the_demo_lacks() -> tuple[dict[str, int], dict[str, str]]:
     # Feedback on the first forum (held, with check-ins): answers from several teams, topics.
     collection.open_feedback(db.session, first, closes_in(14), now)
     attendees = [r for r in _registered_members(first) if collection.is_attendee(db.session, r)]
-    topics_by_turn = ["Sharing data between agencies", "Sharing data across agencies",
-                      "Naloxone in schools", "Peer support in the emergency department",
-                      "Transportation to treatment"]  # fmt: skip
+    topics_by_turn = [
+        "Sharing data between agencies",
+        "Sharing data across agencies",
+        "Naloxone in schools",
+        "Peer support in the emergency department",
+        "Transportation to treatment",
+    ]
     # The attendee whose form is audited has not answered yet (the demo's feedback left some).
     newcomer = next(a for a in attendees if collection.find_response(db.session, a) is None)
     others = [a for a in attendees if a is not newcomer]
     for turn, attendee in enumerate(others[:12]):
         attended = collection.sessions_attended(db.session, attendee)
-        rated = {item.id: ((turn + n) % 5 + 1, "Clear and practical" if n == 0 else "")
-                 for n, item in enumerate(attended[:3])}  # fmt: skip
+        rated = {
+            item.id: ((turn + n) % 5 + 1, "Clear and practical" if n == 0 else "")
+            for n, item in enumerate(attended[:3])
+        }
         collection.save_response(
-            db.session, attendee,
-            answers(turn % 5 + 1, rated, topics=[topics_by_turn[turn % len(topics_by_turn)]],
-                    anonymous=turn % 4 == 0, most_useful="Meeting the other teams"),
+            db.session,
+            attendee,
+            answers(
+                turn % 5 + 1,
+                rated,
+                topics=[topics_by_turn[turn % len(topics_by_turn)]],
+                anonymous=turn % 4 == 0,
+                most_useful="Meeting the other teams",
+            ),
             now,
-        )  # fmt: skip
+        )
     topics.regroup(db.session, first)
     links["attendee"] = personal_token(newcomer.person)
 
@@ -166,8 +187,14 @@ def _add_what_the_demo_lacks() -> tuple[dict[str, int], dict[str, str]]:
         .order_by(AgendaItem.starts_at, AgendaItem.id)
     ).first()
     start, end = taken.starts_at, taken.ends_at
-    clash = AgendaItem(day=day, title="Overflow discussion", kind=ItemKind.DISCUSSION,
-                       room=taken.room, starts_at=start, ends_at=end)  # fmt: skip
+    clash = AgendaItem(
+        day=day,
+        title="Overflow discussion",
+        kind=ItemKind.DISCUSSION,
+        room=taken.room,
+        starts_at=start,
+        ends_at=end,
+    )
     db.session.add(clash)
     db.session.flush()
     ids["clash_item"] = clash.id
@@ -266,9 +293,12 @@ def _save_clashing_session(page, site):
 
 def _upload_bad_roster(page, site):
     page.get_by_label("Roster file").set_input_files(
-        {"name": "roster.csv", "mimeType": "text/csv",
-         "buffer": b"team,name,email,role\nDare County,No Email,,member\n"}
-    )  # fmt: skip
+        {
+            "name": "roster.csv",
+            "mimeType": "text/csv",
+            "buffer": b"team,name,email,role\nDare County,No Email,,member\n",
+        }
+    )
     page.get_by_role("button", name="Import").click()
     expect(page.get_by_role("alert")).to_be_visible()
 

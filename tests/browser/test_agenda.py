@@ -17,8 +17,11 @@ def draft_forum(app):
     with app.app_context():
         forum = build.forum(status="draft", number=3, days=((date(2027, 6, 10), "public"),))
         build.room(forum, "Room A", 30)
-        build.speaker("Renee Castillo", title="Lecturer in Public Health Law",
-                      affiliation="School of Government")  # fmt: skip
+        build.speaker(
+            "Renee Castillo",
+            title="Lecturer in Public Health Law",
+            affiliation="School of Government",
+        )
         db.session.commit()
         return forum.id
 

@@ -27,9 +27,13 @@ def ticket_code(app):
         setup = make_forum(public_capacity=50)
         forum = db.session.get(Forum, setup.forum_id)
         data = registration.PublicRegistrationInput(
-            name="Ada Lovelace", email="ada@public.example.org", organization="Town of Cary",
-            day_ids=[setup.public_day_id], accessibility_needs="Step-free access", consent=True,
-        )  # fmt: skip
+            name="Ada Lovelace",
+            email="ada@public.example.org",
+            organization="Town of Cary",
+            day_ids=[setup.public_day_id],
+            accessibility_needs="Step-free access",
+            consent=True,
+        )
         reg = registration.register_public(db.session, forum, data, NOW).registration
         code = checkin.ticket_for(db.session, reg).code
         db.session.commit()
@@ -152,9 +156,13 @@ def camera_phone(browser, live_server, tmp_path, ticket_code):
     fake_camera_video(video, ticket_code)
     with_camera = browser.browser_type.launch(
         executable_path=CHROMIUM,
-        args=[*CHROMIUM_ARGS, "--use-fake-ui-for-media-stream",
-              "--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={video}"],
-    )  # fmt: skip
+        args=[
+            *CHROMIUM_ARGS,
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ],
+    )
     context = with_camera.new_context(viewport=PHONE, base_url=live_server, is_mobile=True)
     context.grant_permissions(["camera"])
     page = context.new_page()

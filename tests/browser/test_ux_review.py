@@ -54,10 +54,13 @@ def test_door_lookup_cards_fit_a_phone_with_long_emails(
     app, phone_page, make_user, forum, today_is
 ):
     today_is(date(2027, 3, 15))  # door staff use the public day's door on that day
-    for name, email in [("Rosa Baker", "rosa.baker@durhamcounty.example.org"),
-                        ("Rosa Reyes", "rosa.reyes@pittcounty.example.org")]:  # fmt: skip
-        register_public(app, forum, name, email=email,
-                        organization="Durham County Health Department")  # fmt: skip
+    for name, email in [
+        ("Rosa Baker", "rosa.baker@durhamcounty.example.org"),
+        ("Rosa Reyes", "rosa.reyes@pittcounty.example.org"),
+    ]:
+        register_public(
+            app, forum, name, email=email, organization="Durham County Health Department"
+        )
     page = phone_page
     sign_in(page, make_user("door"))
     page.goto(f"/door/days/{forum.public_day_id}/lookup?q=rosa")
@@ -96,8 +99,11 @@ def test_project_manager_sees_every_column_of_the_roster_on_a_phone(app, phone_p
     expect(roster).to_contain_text("felix.oxendine@county.example.org")
     assert page_width(page) <= PHONE["width"]
     assert not clipped_sideways(page)
-    for seen in (roster.get_by_text("Project manager"), roster.get_by_text("Member").first,
-                 roster.get_by_role("button", name="Remove Felix Oxendine")):  # fmt: skip
+    for seen in (
+        roster.get_by_text("Project manager"),
+        roster.get_by_text("Member").first,
+        roster.get_by_role("button", name="Remove Felix Oxendine"),
+    ):
         expect(seen).to_be_visible()
         box = seen.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
@@ -111,8 +117,13 @@ def test_project_manager_sees_every_column_of_the_roster_on_a_phone(app, phone_p
 def test_a_very_long_name_does_not_widen_the_personal_page(app, phone_page, forum):
     name = "Wolfeschlegelsteinhausenbergerdorffvoralternwarengewissenhaftschaferswessen" + "abcde"
     assert len(name) == 80 and " " not in name
-    someone = register_public(app, forum, name, email=f"{name.lower()}@public.example.org",
-                              organization="Department of " + name)  # fmt: skip
+    someone = register_public(
+        app,
+        forum,
+        name,
+        email=f"{name.lower()}@public.example.org",
+        organization="Department of " + name,
+    )
     page = phone_page
     page.goto(someone.page)
     expect(page.get_by_role("heading", level=1)).to_have_text("Your registrations")

@@ -42,14 +42,34 @@ def make_calendar_forum(public_capacity: int | None = 3, breakout_capacity: int 
     forum = db.session.get(Forum, base.forum_id)
     forum.venue_name = TRICKY
     public_day, team_day = forum.days
-    opening = build.item(public_day, "Opening, welcome; and goals", time(9), time(10),
-                         kind="general_session", description=TRICKY)  # fmt: skip
-    confidential = build.item(public_day, "Team debrief (secret)", time(14), time(15),
-                              kind="discussion", confidential=True)  # fmt: skip
+    opening = build.item(
+        public_day,
+        "Opening, welcome; and goals",
+        time(9),
+        time(10),
+        kind="general_session",
+        description=TRICKY,
+    )
+    confidential = build.item(
+        public_day,
+        "Team debrief (secret)",
+        time(14),
+        time(15),
+        kind="discussion",
+        confidential=True,
+    )
     lunch = build.item(team_day, "Lunch", time(12), time(13), kind="break")
     db.session.flush()
-    return Setup(base.forum_id, base.public_day_id, base.team_day_id, base.breakout_ids,
-                 base.room_ids, opening.id, confidential.id, lunch.id)  # fmt: skip
+    return Setup(
+        base.forum_id,
+        base.public_day_id,
+        base.team_day_id,
+        base.breakout_ids,
+        base.room_ids,
+        opening.id,
+        confidential.id,
+        lunch.id,
+    )
 
 
 @pytest.fixture

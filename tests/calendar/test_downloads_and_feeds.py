@@ -166,11 +166,12 @@ def _team_member_with_a_pick_and_a_waitlisted_pick(setup) -> Person:
         other = add_team_member(name)
         registration.choose_breakout(
             db.session,
-            registration.register_team_member(db.session, forum, other, [setup.team_day_id],
-                                              NOW).registration,
+            registration.register_team_member(
+                db.session, forum, other, [setup.team_day_id], NOW
+            ).registration,
             full,
             now=NOW,
-        )  # fmt: skip
+        )
     registration.choose_breakout(db.session, result.registration, full, join_waitlist=True, now=NOW)
     write_pending()  # the mail worker sends the invitations
     db.session.commit()
@@ -201,7 +202,7 @@ def test_the_personal_feed_holds_confirmed_days_and_picks_with_the_invitations_u
                 f"day-{setup.public_day_id}",
                 f"day-{setup.team_day_id}",
                 f"item-{setup.breakout_ids[0]}",
-            )  # fmt: skip
+            )
             if (invite := invite_of(person.id, key))
         }
         link = f"/me/{personal_token(person)}"

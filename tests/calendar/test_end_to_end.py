@@ -67,10 +67,16 @@ def test_a_public_registration_and_a_day_time_change_arrive_as_invitation_and_up
     app, client, setup, smtp_server, make_user
 ):
     path = f"/forums/{setup.forum_id}/register"
-    response = client.post(path, data={
-        "name": "Zoë O'Brien", "email": "zoe@public.example.org",
-        "day_ids": str(setup.public_day_id), "consent": "y", "csrf_token": csrf_token(client, path),
-    })  # fmt: skip
+    response = client.post(
+        path,
+        data={
+            "name": "Zoë O'Brien",
+            "email": "zoe@public.example.org",
+            "day_ids": str(setup.public_day_id),
+            "consent": "y",
+            "csrf_token": csrf_token(client, path),
+        },
+    )
     assert response.status_code == 302
 
     received = _deliver(app, smtp_server, 2)
@@ -87,10 +93,17 @@ def test_a_public_registration_and_a_day_time_change_arrive_as_invitation_and_up
 
     staff = _staff_client(app, make_user)
     edit = f"/staff/days/{setup.public_day_id}/edit"
-    response = staff.post(edit, data={
-        "date": "2027-03-15", "audience": "public", "starts_at": "09:15", "ends_at": "17:00",
-        "capacity": "3", "csrf_token": csrf_token(staff, edit),
-    })  # fmt: skip
+    response = staff.post(
+        edit,
+        data={
+            "date": "2027-03-15",
+            "audience": "public",
+            "starts_at": "09:15",
+            "ends_at": "17:00",
+            "capacity": "3",
+            "csrf_token": csrf_token(staff, edit),
+        },
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
 
     received = _deliver(app, smtp_server, 3)
@@ -115,9 +128,13 @@ def test_a_team_members_breakout_moved_by_an_organizer_arrives_as_an_update(
         token = personal_token(person)
         breakout = setup.breakout_ids[0]
     page = f"/me/{token}"
-    response = client.post(f"{page}/forums/{setup.forum_id}/register", data={
-        "day_ids": str(setup.team_day_id), "csrf_token": csrf_token(client, page),
-    })  # fmt: skip
+    response = client.post(
+        f"{page}/forums/{setup.forum_id}/register",
+        data={
+            "day_ids": str(setup.team_day_id),
+            "csrf_token": csrf_token(client, page),
+        },
+    )
     assert response.status_code == 302
     form = client.get(page).get_data(as_text=True)
     slot = re.search(rf'name="(slot-[^"]+)" value="{breakout}"', form).group(1)
@@ -133,10 +150,15 @@ def test_a_team_members_breakout_moved_by_an_organizer_arrives_as_an_update(
 
     staff = _staff_client(app, make_user)
     move = f"/staff/items/{breakout}/move"
-    response = staff.post(move, data={
-        "start": "15:00", "room_id": str(setup.room_ids[1]), "confirm": "y",
-        "csrf_token": csrf_token(staff, move),
-    })  # fmt: skip
+    response = staff.post(
+        move,
+        data={
+            "start": "15:00",
+            "room_id": str(setup.room_ids[1]),
+            "confirm": "y",
+            "csrf_token": csrf_token(staff, move),
+        },
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
 
     received = _deliver(app, smtp_server, 4)

@@ -34,9 +34,11 @@ HOST = "127.0.0.1"  # of the test configuration's PUBLIC_BASE_URL
 
 def _public(setup, name: str = "Zoë O'Brien, Jr."):
     data = registration.PublicRegistrationInput(
-        name=name, email=f"{name.split()[0].lower()}@public.example.org",
-        day_ids=[setup.public_day_id], consent=True,
-    )  # fmt: skip
+        name=name,
+        email=f"{name.split()[0].lower()}@public.example.org",
+        day_ids=[setup.public_day_id],
+        consent=True,
+    )
     forum = db.session.get(Forum, setup.forum_id)
     result = register_as_owner(db.session, forum, data, NOW)
     write_pending()  # the mail worker comes by before the next step
@@ -189,9 +191,10 @@ def test_registering_again_after_cancelling_reinvites_the_same_uid_with_a_higher
     _public(setup)
 
     events = [only_event(invitation_of(m)) for m in calendar_mail()]
-    assert [(str(invitation_of(m)["METHOD"]), e["SEQUENCE"]) for m, e in
-            zip(calendar_mail(), events, strict=True)] == [
-        ("REQUEST", 0), ("CANCEL", 1), ("REQUEST", 2)]  # fmt: skip
+    assert [
+        (str(invitation_of(m)["METHOD"]), e["SEQUENCE"])
+        for m, e in zip(calendar_mail(), events, strict=True)
+    ] == [("REQUEST", 0), ("CANCEL", 1), ("REQUEST", 2)]
     assert len({str(e["UID"]) for e in events}) == 1
 
 
@@ -253,12 +256,16 @@ def test_a_waitlisted_pick_gets_its_invitation_only_when_promoted(app_ctx, setup
 def _edit(item: AgendaItem, **changes) -> None:
     zone = item.day.forum.program.time_zone
     data = agenda.ItemInput(
-        kind=item.kind, title=item.title,
+        kind=item.kind,
+        title=item.title,
         start=to_local(item.starts_at, zone).time(),
         end=to_local(item.ends_at, zone).time(),
-        room_id=item.room_id, description=item.description, capacity=item.capacity,
-        confidential=item.confidential, status=item.status,
-    )  # fmt: skip
+        room_id=item.room_id,
+        description=item.description,
+        capacity=item.capacity,
+        confidential=item.confidential,
+        status=item.status,
+    )
     for key, value in changes.items():
         setattr(data, key, value)
     agenda.update_item(db.session, item, data)
@@ -348,11 +355,17 @@ def test_changing_a_days_times_updates_everyone_registered_for_it(app_ctx, setup
     day = db.session.get(ForumDay, setup.public_day_id)
 
     agenda.save_day(
-        db.session, forum,
-        agenda.DayInput(date=day.date, audience=day.audience, starts_at=time(9),
-                        ends_at=time(17), capacity=day.capacity),
+        db.session,
+        forum,
+        agenda.DayInput(
+            date=day.date,
+            audience=day.audience,
+            starts_at=time(9),
+            ends_at=time(17),
+            capacity=day.capacity,
+        ),
         day,
-    )  # fmt: skip
+    )
 
     update = calendar_mail(person.email)[-1]
     event = only_event(invitation_of(update))

@@ -22,9 +22,11 @@ from .test_invitations import _edit
 
 def _register(setup, name: str):
     data = registration.PublicRegistrationInput(
-        name=name, email=f"{name.split()[0].lower()}@public.example.org",
-        day_ids=[setup.public_day_id], consent=True,
-    )  # fmt: skip
+        name=name,
+        email=f"{name.split()[0].lower()}@public.example.org",
+        day_ids=[setup.public_day_id],
+        consent=True,
+    )
     forum = db.session.get(Forum, setup.forum_id)
     return registration.register_public(db.session, forum, data, NOW).registration
 

@@ -35,9 +35,11 @@ def forum(app):
 def _register(app, forum, name: str) -> int:
     with app.app_context():
         data = registration.PublicRegistrationInput(
-            name=name, email=f"{name.split()[0].lower()}@public.example.org",
-            day_ids=[forum.public_day_id], consent=True,
-        )  # fmt: skip
+            name=name,
+            email=f"{name.split()[0].lower()}@public.example.org",
+            day_ids=[forum.public_day_id],
+            consent=True,
+        )
         found = db.session.get(Forum, forum.forum_id)
         person_id = registration.register_public(
             db.session, found, data, NOW
@@ -69,9 +71,14 @@ def _run_worker(app) -> None:
 
 def _invited(app, person_id: int) -> bool:
     with app.app_context():
-        return db.session.scalar(
-            sa.select(sa.func.count()).select_from(CalendarInvite).filter_by(person_id=person_id)
-        ) == 1  # fmt: skip
+        return (
+            db.session.scalar(
+                sa.select(sa.func.count())
+                .select_from(CalendarInvite)
+                .filter_by(person_id=person_id)
+            )
+            == 1
+        )
 
 
 def _pending(app) -> int:
@@ -167,10 +174,14 @@ def test_retrying_needs_the_csrf_token(app, forum, signed_in, broken_for, smtp_s
 
     assert signed_in("organizer").post("/staff/outbox/retry-unwritten").status_code == 400
     with app.app_context():
-        assert db.session.scalar(
-            sa.select(sa.func.count()).select_from(PendingInvite)
-            .where(PendingInvite.failed_at.is_not(None))
-        ) == 1  # fmt: skip
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count())
+                .select_from(PendingInvite)
+                .where(PendingInvite.failed_at.is_not(None))
+            )
+            == 1
+        )
 
 
 def test_a_later_change_the_person_cannot_see_keeps_the_earlier_failure(
@@ -184,14 +195,16 @@ def test_a_later_change_the_person_cannot_see_keeps_the_earlier_failure(
     with app.app_context():  # a change to a confidential session, which the public never sees
         from .test_invitations import _edit
 
-        _edit(db.session.get(AgendaItem, forum.confidential_id), start=time(14, 30),
-              end=time(15, 30))  # fmt: skip
+        _edit(
+            db.session.get(AgendaItem, forum.confidential_id), start=time(14, 30), end=time(15, 30)
+        )
         db.session.commit()
     _run_worker(app)
 
     with app.app_context():
         failed = db.session.scalar(
-            sa.select(sa.func.count()).select_from(PendingInvite)
+            sa.select(sa.func.count())
+            .select_from(PendingInvite)
             .where(PendingInvite.failed_at.is_not(None))
-        )  # fmt: skip
+        )
     assert failed == 1  # still listed, still to be tried again

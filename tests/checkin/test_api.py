@@ -57,9 +57,17 @@ def conforms(document: dict, path: str, method: str, status: int, body) -> None:
     registry = Registry().with_resource(DOCUMENT_URI, DRAFT202012.create_resource(document))
     pointer = "/".join(
         part.replace("~", "~0").replace("/", "~1")
-        for part in ("paths", path, method, "responses", str(status), "content",
-                     "application/json", "schema")
-    )  # fmt: skip
+        for part in (
+            "paths",
+            path,
+            method,
+            "responses",
+            str(status),
+            "content",
+            "application/json",
+            "schema",
+        )
+    )
     Draft202012Validator(
         {"$ref": f"{DOCUMENT_URI}#/{pointer}"}, registry=registry, format_checker=FormatChecker()
     ).validate(body)
@@ -102,8 +110,13 @@ def test_a_new_check_in_is_201_with_who_it_is(app, client, forum_setup, door):
         person = Person(name="Ada Lovelace", email="ada.lovelace@public.example.org")
         db.session.add(TeamMembership(team=team, person=person))
         db.session.commit()
-    ada = register_public(app, forum_setup, "Ada Lovelace", organization="Town of Apex",
-                          accessibility_needs="Step-free entrance")  # fmt: skip
+    ada = register_public(
+        app,
+        forum_setup,
+        "Ada Lovelace",
+        organization="Town of Apex",
+        accessibility_needs="Step-free entrance",
+    )
     body = scan(client, door, ada.code, 201, day=PUBLIC_DAY)
     assert body == {
         "result": "checked_in",
@@ -275,8 +288,9 @@ def test_waitlisted_and_cancelled_people_are_409(app, client, forum_setup, door)
 
 
 def test_each_day_is_its_own_check_in(app, client, forum_setup, door):
-    tia = register_member(app, forum_setup, "Tia Member", "Buncombe County",
-                          [forum_setup.team_day_id])  # fmt: skip
+    tia = register_member(
+        app, forum_setup, "Tia Member", "Buncombe County", [forum_setup.team_day_id]
+    )
     body = scan(client, door, tia.code, 409, day=PUBLIC_DAY)
     assert body["result"] == "not_registered_for_day"
     assert "registered for Tuesday, March 16" in body["message"]

@@ -90,14 +90,17 @@ def test_the_text_is_in_an_embedded_font_with_accented_letters(app, forum_setup,
 def test_chosen_people_only(app, forum_setup, signed_in):
     ada = register_public(app, forum_setup, "Ada Lovelace")
     register_public(app, forum_setup, "Grace Hopper")
-    tia = register_member(app, forum_setup, "Tia Member", "Buncombe County",
-                          [forum_setup.team_day_id])  # fmt: skip
+    tia = register_member(
+        app, forum_setup, "Tia Member", "Buncombe County", [forum_setup.team_day_id]
+    )
     client = signed_in("organizer")
     response = client.get(
         _url(forum_setup),
-        query_string=[("registration_id", ada.registration_id),
-                      ("registration_id", tia.registration_id)],
-    )  # fmt: skip
+        query_string=[
+            ("registration_id", ada.registration_id),
+            ("registration_id", tia.registration_id),
+        ],
+    )
     text = _text(_pdf(response))
     assert "Ada Lovelace" in text and "Tia Member" in text and "Grace Hopper" not in text
     assert "Team: Buncombe County" in text

@@ -52,10 +52,13 @@ def register_public(app, setup, name: str, organization: str = "", needs: str = 
     with app.app_context():
         forum = db.session.get(Forum, setup.forum_id)
         data = registration.PublicRegistrationInput(
-            name=name, email=name.lower().replace(" ", ".") + "@public.example.org",
-            day_ids=[setup.public_day_id], organization=organization,
-            accessibility_needs=needs, consent=True,
-        )  # fmt: skip
+            name=name,
+            email=name.lower().replace(" ", ".") + "@public.example.org",
+            day_ids=[setup.public_day_id],
+            organization=organization,
+            accessibility_needs=needs,
+            consent=True,
+        )
         reg = registration.register_public(db.session, forum, data, NOW).registration
         ticket = Ticket(reg.id, checkin.ticket_for(db.session, reg).code)
         db.session.commit()
@@ -67,7 +70,8 @@ def register_team_member(app, setup, name: str, team: str = "Buncombe County") -
         forum = db.session.get(Forum, setup.forum_id)
         member = add_team_member(name, team)
         reg = registration.register_team_member(
-            db.session, forum, member, [setup.team_day_id], NOW).registration  # fmt: skip
+            db.session, forum, member, [setup.team_day_id], NOW
+        ).registration
         ticket = Ticket(reg.id, checkin.ticket_for(db.session, reg).code)
         db.session.commit()
         return ticket
@@ -221,8 +225,11 @@ def test_scan_page_loads_the_vendored_scanner_and_allows_its_worker(app, signed_
     assert "/static/js/door.js" in page and "<script>" not in page
     policy = response.headers["Content-Security-Policy"]
     assert "script-src 'self'" in policy and "worker-src 'self' blob:" in policy
-    for asset in ("vendor/qr-scanner-1.4.2/qr-scanner.umd.min.js",
-                  "vendor/qr-scanner-1.4.2/qr-scanner-worker.min.js", "js/door.js"):  # fmt: skip
+    for asset in (
+        "vendor/qr-scanner-1.4.2/qr-scanner.umd.min.js",
+        "vendor/qr-scanner-1.4.2/qr-scanner-worker.min.js",
+        "js/door.js",
+    ):
         assert client.get(f"/static/{asset}").status_code == 200
 
 
@@ -270,8 +277,13 @@ def walk_in(client, day_id: int, **fields):
 
 def test_walk_in_is_registered_and_checked_in(app, signed_in, forum_setup):
     client = signed_in("door")
-    response = walk_in(client, forum_setup.public_day_id, name="Walk In",
-                       email="walk@public.example.org", organization="Town of Apex")  # fmt: skip
+    response = walk_in(
+        client,
+        forum_setup.public_day_id,
+        name="Walk In",
+        email="walk@public.example.org",
+        organization="Town of Apex",
+    )
     assert response.status_code == 303
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Checked in" in page and "Walk In" in page and "Town of Apex" in page
@@ -356,13 +368,15 @@ def test_breakout_door_says_whether_the_person_chose_this_breakout(
     answers = [
         client.post(
             f"/door/breakouts/{item_id}/scan", json={"code": t.code}, headers={"X-CSRFToken": token}
-        ).json  # fmt: skip
+        ).json
         for t in tickets
     ]
     assert [a["title"] for a in answers] == [
-        "Yes: chose this breakout", "Yes: chose this breakout",
-        "Scanned in: waitlisted for this breakout", "Scanned in: chose another breakout",
-    ]  # fmt: skip
+        "Yes: chose this breakout",
+        "Yes: chose this breakout",
+        "Scanned in: waitlisted for this breakout",
+        "Scanned in: chose another breakout",
+    ]
     assert [a["tone"] for a in answers] == ["ok", "ok", "warn", "warn"]
     assert "“Breakout 2”" in answers[3]["message"]
     assert "<strong>4</strong> scanned in at this door" in answers[3]["recent_html"]
@@ -431,8 +445,12 @@ def test_door_staff_see_only_todays_days_of_published_forums(
     assert "Coming up" not in page and "Choose a day below" not in page
     token = csrf_token(client, f"/door/days/{forum_setup.public_day_id}")
     for day_id in (forum_setup.team_day_id, draft_day_id):
-        for url in (f"/door/days/{day_id}", f"/door/days/{day_id}/lookup?q=ada",
-                    f"/door/days/{day_id}/walk-in", f"/door/breakouts/{breakout}"):  # fmt: skip
+        for url in (
+            f"/door/days/{day_id}",
+            f"/door/days/{day_id}/lookup?q=ada",
+            f"/door/days/{day_id}/walk-in",
+            f"/door/breakouts/{breakout}",
+        ):
             assert client.get(url).status_code == 404, url
         scan = client.post(
             f"/door/days/{day_id}/scan", data={"csrf_token": token, "code": ada.code}

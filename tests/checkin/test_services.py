@@ -28,9 +28,11 @@ def door(app_ctx):
 def _register_public(setup, name):
     forum = db.session.get(Forum, setup.forum_id)
     data = registration.PublicRegistrationInput(
-        name=name, email=name.lower().replace(" ", ".") + "@public.example.org",
-        day_ids=[setup.public_day_id], consent=True,
-    )  # fmt: skip
+        name=name,
+        email=name.lower().replace(" ", ".") + "@public.example.org",
+        day_ids=[setup.public_day_id],
+        consent=True,
+    )
     return registration.register_public(db.session, forum, data, NOW).registration
 
 
@@ -115,7 +117,8 @@ def test_each_day_is_checked_in_separately(door):
     forum = db.session.get(Forum, setup.forum_id)
     member = add_team_member("Tia Member")
     reg = registration.register_team_member(
-        db.session, forum, member, [setup.team_day_id], NOW).registration  # fmt: skip
+        db.session, forum, member, [setup.team_day_id], NOW
+    ).registration
     code = checkin.ticket_for(db.session, reg).code
     not_today = checkin.scan(db.session, code, _day(setup, "public"), user.id)
     assert not_today.result == "not_registered_for_day"
@@ -160,14 +163,17 @@ def test_database_allows_only_one_live_check_in_per_day(door):
 def test_walk_in_respects_capacity_unless_overridden(door):
     setup, user = door
     _register_public(setup, "A One")
-    first = checkin.walk_in(db.session, _day(setup), "Walk In", "walk@public.example.org",
-                            "Town of Cary", user.id)  # fmt: skip
+    first = checkin.walk_in(
+        db.session, _day(setup), "Walk In", "walk@public.example.org", "Town of Cary", user.id
+    )
     assert first.result == "checked_in"
-    full = checkin.walk_in(db.session, _day(setup), "Late Comer", "late@public.example.org",
-                           "", user.id)  # fmt: skip
+    full = checkin.walk_in(
+        db.session, _day(setup), "Late Comer", "late@public.example.org", "", user.id
+    )
     assert full.result == "waitlisted" and "Override capacity" in full.message
-    forced = checkin.walk_in(db.session, _day(setup), "Late Comer", "late@public.example.org",
-                             "", user.id, override=True)  # fmt: skip
+    forced = checkin.walk_in(
+        db.session, _day(setup), "Late Comer", "late@public.example.org", "", user.id, override=True
+    )
     assert forced.result == "checked_in"
     day = _day(setup)
     db.session.refresh(day)
@@ -190,8 +196,11 @@ def test_breakout_door_says_whether_the_person_chose_it(door):
     regs = []
     for n, team in enumerate(["A", "B", "C", "D"]):
         member = add_team_member(f"Member {n}", team)
-        regs.append(registration.register_team_member(
-            db.session, forum, member, [setup.team_day_id], NOW).registration)  # fmt: skip
+        regs.append(
+            registration.register_team_member(
+                db.session, forum, member, [setup.team_day_id], NOW
+            ).registration
+        )
     registration.choose_breakout(db.session, regs[0], items[0], now=NOW)
     registration.choose_breakout(db.session, regs[1], items[0], now=NOW)
     registration.choose_breakout(db.session, regs[2], items[0], join_waitlist=True, now=NOW)

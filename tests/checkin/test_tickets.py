@@ -266,8 +266,9 @@ def test_a_waitlisted_person_gets_no_ticket_in_the_email(app, forum_setup, inbox
 
 
 def test_a_team_member_gets_the_ticket_in_the_email_too(app, forum_setup, inbox):
-    tia = register_member(app, forum_setup, "Tia Member", "Buncombe County",
-                          [forum_setup.team_day_id])  # fmt: skip
+    tia = register_member(
+        app, forum_setup, "Tia Member", "Buncombe County", [forum_setup.team_day_id]
+    )
     email = _confirmations(app, inbox)["tia.member@county.example.org"]
     image = next(part for part in email.walk() if part.get_content_type() == "image/png")
     assert decode_qr(image.get_content())[0] == tia.code

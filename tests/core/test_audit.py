@@ -67,8 +67,12 @@ def _fill_day(app, day_id):
 def test_capacity_override_on_a_manual_registration(app, organizer, world):
     _fill_day(app, world.public_day_id)
     url = f"/staff/forums/{world.forum_id}/registrations/new"
-    data = {"email": "late@example.org", "name": "Late Comer", "override": "y",
-            "day_ids": [world.public_day_id]}  # fmt: skip
+    data = {
+        "email": "late@example.org",
+        "name": "Late Comer",
+        "override": "y",
+        "day_ids": [world.public_day_id],
+    }
     assert _post(organizer, url, data).status_code == 302
     with app.app_context():
         registration_id = db.session.scalar(sa.text("SELECT max(id) FROM registration"))
@@ -246,8 +250,11 @@ def test_the_log_names_what_each_entry_is_about(app, organizer, world, make_user
         check_in_id = db.session.scalar(sa.select(CheckIn.id).where(CheckIn.registration_id == pat))
     page = f"/door/days/{world.public_day_id}"
     _post(organizer, f"/door/check-ins/{check_in_id}/undo", page=page)
-    _post(organizer, f"/staff/registrations/{pat}/days/{world.public_day_id}/cancel",
-          page=f"/staff/registrations/{pat}")  # fmt: skip
+    _post(
+        organizer,
+        f"/staff/registrations/{pat}/days/{world.public_day_id}/cancel",
+        page=f"/staff/registrations/{pat}",
+    )
     organizer.get(f"/staff/forums/{world.forum_id}/registrations.csv")
     admin = app.test_client()
     sign_in(admin, make_user("admin"))

@@ -9,19 +9,36 @@ def _run(app, *args, input=None):
 
 
 def test_user_create_reads_the_password_from_stdin(app, client):
-    result = _run(app, "user", "create", "New.Organizer@Staff.example.org", "--role",
-                  "organizer", "--password-stdin", input="a long enough password\n")  # fmt: skip
+    result = _run(
+        app,
+        "user",
+        "create",
+        "New.Organizer@Staff.example.org",
+        "--role",
+        "organizer",
+        "--password-stdin",
+        input="a long enough password\n",
+    )
     assert result.exit_code == 0, result.output
     assert "Created organizer account new.organizer@staff.example.org" in result.output
     from ..conftest import sign_in
 
-    assert sign_in(client, "new.organizer@staff.example.org",
-                   "a long enough password").status_code == 302  # fmt: skip
+    assert (
+        sign_in(client, "new.organizer@staff.example.org", "a long enough password").status_code
+        == 302
+    )
 
 
 def test_user_create_prompts_for_the_password_twice(app):
-    result = _run(app, "user", "create", "door@staff.example.org", "--role", "door",
-                  input="door password 1\ndoor password 1\n")  # fmt: skip
+    result = _run(
+        app,
+        "user",
+        "create",
+        "door@staff.example.org",
+        "--role",
+        "door",
+        input="door password 1\ndoor password 1\n",
+    )
     assert result.exit_code == 0, result.output
     with app.app_context():
         assert db.session.scalar(db.select(User.role)) == "door"
@@ -43,8 +60,16 @@ def test_user_create_refuses_bad_input_without_writing(app):
 
 def test_user_create_refuses_a_duplicate_email(app, make_user):
     email = make_user("door")
-    result = _run(app, "user", "create", email.upper(), "--role", "admin", "--password-stdin",
-                  input="another long password\n")  # fmt: skip
+    result = _run(
+        app,
+        "user",
+        "create",
+        email.upper(),
+        "--role",
+        "admin",
+        "--password-stdin",
+        input="another long password\n",
+    )
     assert result.exit_code != 0
     assert "already exists" in result.output
 
@@ -81,13 +106,29 @@ def test_staff_token_sees_draft_forums_that_the_public_does_not(app, client, mak
 
     with app.app_context():
         program = Program(name="P")
-        db.session.add_all([
-            Forum(program=program, number=1, title="Published", venue_name="V",
-                  venue_address="A", venue_city="C", status="published",
-                  days=[ForumDay(date=date(2027, 1, 5), audience="team")]),
-            Forum(program=program, number=2, title="Draft", venue_name="V",
-                  venue_address="A", venue_city="C", status="draft"),
-        ])  # fmt: skip
+        db.session.add_all(
+            [
+                Forum(
+                    program=program,
+                    number=1,
+                    title="Published",
+                    venue_name="V",
+                    venue_address="A",
+                    venue_city="C",
+                    status="published",
+                    days=[ForumDay(date=date(2027, 1, 5), audience="team")],
+                ),
+                Forum(
+                    program=program,
+                    number=2,
+                    title="Draft",
+                    venue_name="V",
+                    venue_address="A",
+                    venue_city="C",
+                    status="draft",
+                ),
+            ]
+        )
         db.session.commit()
     email = make_user("faculty")
     token = _run(app, "token", "create", email).output.strip().splitlines()[0]

@@ -125,8 +125,11 @@ def test_demo_staff_accounts_sign_in_with_the_printed_passwords(demo_app):
 def test_demo_prints_personal_pages_to_try_the_attendee_side(demo_app):
     output = demo_app.config["DEMO_OUTPUT"]
     lines = output.split("Attendees' personal pages")[1].strip().splitlines()
-    expected = {"public attendee": "Your registrations", "team member": "Your breakouts",
-                "project manager": "As project manager"}  # fmt: skip
+    expected = {
+        "public attendee": "Your registrations",
+        "team member": "Your breakouts",
+        "project manager": "As project manager",
+    }
     for who, text in expected.items():
         line = next(line for line in lines if line.strip().startswith(who))
         path = "/me/" + line.split("/me/")[1].strip()

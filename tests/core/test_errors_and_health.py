@@ -84,8 +84,10 @@ def test_unexpected_error_shows_a_friendly_500_and_writes_nothing(failing_app):
     assert "boom" not in page and "Traceback" not in page
     api = client.get("/api/v1/explode")
     assert api.status_code == 500
-    assert api.get_json() == {"error": "Something went wrong on our side",
-                              "details": "An unexpected error occurred."}  # fmt: skip
+    assert api.get_json() == {
+        "error": "Something went wrong on our side",
+        "details": "An unexpected error occurred.",
+    }
     with failing_app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(Program)) == 0
         db.session.remove()
@@ -109,8 +111,12 @@ def test_pages_carry_no_inline_script(client):
 
 def test_ids_beyond_the_database_range_are_simply_not_found(client, signed_in):
     huge = 2**31
-    paths = [f"/forums/{huge}", f"/api/v1/speakers/{huge}", f"/speakers/{huge}",
-             f"/api/v1/forums/{huge}/agenda"]  # fmt: skip
+    paths = [
+        f"/forums/{huge}",
+        f"/api/v1/speakers/{huge}",
+        f"/speakers/{huge}",
+        f"/api/v1/forums/{huge}/agenda",
+    ]
     for path in paths:
         assert client.get(path).status_code == 404, path
     organizer = signed_in("organizer")
@@ -131,10 +137,17 @@ def test_a_form_with_a_nul_character_is_refused_not_a_server_error(app, client):
         db.session.commit()
         path, day_id = f"/forums/{forum.id}/register", forum.days[0].id
     token = csrf_token(client, path)
-    response = client.post(path, data={
-        "name": "Nul Person", "email": "nul@public.example.org", "organization": "Apex\x00",
-        "day_ids": str(day_id), "consent": "y", "csrf_token": token,
-    })  # fmt: skip
+    response = client.post(
+        path,
+        data={
+            "name": "Nul Person",
+            "email": "nul@public.example.org",
+            "organization": "Apex\x00",
+            "day_ids": str(day_id),
+            "consent": "y",
+            "csrf_token": token,
+        },
+    )
     assert response.status_code == 400
     assert "Something was wrong with that request" in response.get_data(as_text=True)
     with app.app_context():

@@ -14,8 +14,14 @@ from forumapp.extensions import db
 
 def _forum_day():
     program = Program(name="Test program")
-    forum = Forum(program=program, number=1, title="F1", venue_name="Hall",
-                  venue_address="1 Main St", venue_city="Durham")  # fmt: skip
+    forum = Forum(
+        program=program,
+        number=1,
+        title="F1",
+        venue_name="Hall",
+        venue_address="1 Main St",
+        venue_city="Durham",
+    )
     day = ForumDay(forum=forum, date=date(2027, 3, 4), audience="team")
     room = Room(forum=forum, name="Room A", capacity=30)
     db.session.add_all([program, forum, day, room])
@@ -40,8 +46,16 @@ def test_invalid_email_is_refused_with_a_reason(app_ctx):
 def test_database_refuses_a_session_that_ends_before_it_starts(app_ctx):
     day, room = _forum_day()
     start = datetime(2027, 3, 4, 15, tzinfo=UTC)
-    db.session.add(AgendaItem(day=day, room=room, kind="breakout", title="Backwards",
-                              starts_at=start, ends_at=start - timedelta(minutes=30)))  # fmt: skip
+    db.session.add(
+        AgendaItem(
+            day=day,
+            room=room,
+            kind="breakout",
+            title="Backwards",
+            starts_at=start,
+            ends_at=start - timedelta(minutes=30),
+        )
+    )
     with pytest.raises(IntegrityError):
         db.session.commit()
 
@@ -59,8 +73,14 @@ def test_instants_come_back_in_utc_whatever_zone_they_were_given_in(app_ctx):
 
     day, room = _forum_day()
     local = datetime(2027, 3, 4, 9, 0, tzinfo=ZoneInfo("America/New_York"))
-    item = AgendaItem(day=day, room=room, kind="general_session", title="Welcome",
-                      starts_at=local, ends_at=local + timedelta(hours=1))  # fmt: skip
+    item = AgendaItem(
+        day=day,
+        room=room,
+        kind="general_session",
+        title="Welcome",
+        starts_at=local,
+        ends_at=local + timedelta(hours=1),
+    )
     db.session.add(item)
     db.session.commit()
     db.session.expire_all()
@@ -71,9 +91,16 @@ def test_instants_come_back_in_utc_whatever_zone_they_were_given_in(app_ctx):
 
 def test_naive_datetimes_are_refused(app_ctx):
     day, room = _forum_day()
-    db.session.add(AgendaItem(day=day, room=room, kind="break", title="Lunch",
-                              starts_at=datetime(2027, 3, 4, 12),
-                              ends_at=datetime(2027, 3, 4, 13)))  # fmt: skip
+    db.session.add(
+        AgendaItem(
+            day=day,
+            room=room,
+            kind="break",
+            title="Lunch",
+            starts_at=datetime(2027, 3, 4, 12),
+            ends_at=datetime(2027, 3, 4, 13),
+        )
+    )
     with pytest.raises(sa.exc.StatementError, match="timezone-aware"):
         db.session.commit()
     db.session.rollback()

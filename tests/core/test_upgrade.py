@@ -140,7 +140,7 @@ def _add_activity() -> None:
             event_key=f"day-{day.id}",
             changed=True,
             what_changed=["The day's date or times changed."],
-        )  # fmt: skip
+        )
     )
     db.session.add(
         CalendarInvite(
@@ -222,8 +222,9 @@ def test_upgrading_to_head_keeps_every_row_and_value(filled_url, fresh_database,
                 rows = _rows(reading, source.tables[table.name], columns)
                 copied_rows += len(rows)
                 if rows:
-                    writing.execute(table.insert(), [dict(zip(columns, r, strict=True))
-                                                     for r in rows])  # fmt: skip
+                    writing.execute(
+                        table.insert(), [dict(zip(columns, r, strict=True)) for r in rows]
+                    )
                 copied[table.name] = columns
         assert len(copied) >= 9 and copied_rows > 300  # the core tables at least, with rows
 

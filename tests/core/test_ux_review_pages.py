@@ -23,11 +23,15 @@ from ..registration.conftest import add_team_member, make_forum
 def add_message(app, last_error: str | None) -> int:
     with app.app_context():
         message = OutboxMessage(
-            kind="registration_confirmation", to_email="ada@example.org", to_name="Ada",
-            subject="You're registered", text_body="Hello Ada.",
-            status="failed" if last_error else "sent", attempts=8 if last_error else 1,
+            kind="registration_confirmation",
+            to_email="ada@example.org",
+            to_name="Ada",
+            subject="You're registered",
+            text_body="Hello Ada.",
+            status="failed" if last_error else "sent",
+            attempts=8 if last_error else 1,
             last_error=last_error,
-        )  # fmt: skip
+        )
         db.session.add(message)
         db.session.commit()
         return message.id
@@ -76,8 +80,10 @@ def test_the_footer_links_to_the_organizers_address(client, monkeypatch):
 
 def test_the_footer_takes_the_address_out_of_a_named_sender(client, monkeypatch):
     monkeypatch.setitem(client.application.config, "CONTACT_EMAIL", "")
-    for sender in ("Peer-learning forums <forums@sog.example.edu>",
-                   ("Peer-learning forums", "forums@sog.example.edu")):  # fmt: skip
+    for sender in (
+        "Peer-learning forums <forums@sog.example.edu>",
+        ("Peer-learning forums", "forums@sog.example.edu"),
+    ):
         monkeypatch.setitem(client.application.config, "MAIL_DEFAULT_SENDER", sender)
         link = FOOTER_LINK.search(client.get("/").get_data(as_text=True))
         assert link and link.group(1) == "forums@sog.example.edu"

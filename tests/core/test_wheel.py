@@ -76,15 +76,30 @@ def venv(wheel, tmp_path_factory) -> Path:
     python = root / "bin" / "python"
     site = subprocess.run(
         [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        check=True, capture_output=True, text=True, env=_clean_env(),
-    ).stdout.strip()  # fmt: skip
+        check=True,
+        capture_output=True,
+        text=True,
+        env=_clean_env(),
+    ).stdout.strip()
     dependencies = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
     Path(site, "_forumapp_test_dependencies.pth").write_text("\n".join(sorted(dependencies)))
     subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps",
-         "--no-index", str(wheel)],
-        check=True, timeout=120, env=_clean_env(),
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(python),
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-index",
+            str(wheel),
+        ],
+        check=True,
+        timeout=120,
+        env=_clean_env(),
+    )
     return root
 
 
@@ -144,16 +159,23 @@ def test_the_installed_app_migrates_loads_the_demo_and_serves_with_gunicorn(
 
     def run(*args: str, timeout: int = 120) -> str:
         finished = subprocess.run(
-            [python, *args], cwd=run_dir, env=env, capture_output=True, text=True,
+            [python, *args],
+            cwd=run_dir,
+            env=env,
+            capture_output=True,
+            text=True,
             timeout=timeout,
-        )  # fmt: skip
+        )
         assert finished.returncode == 0, finished.stdout[-2000:] + finished.stderr[-3000:]
         return finished.stdout
 
     where = json.loads(
-        run("-c", "import json, config, forumapp; print(json.dumps("
-                  "[forumapp.__file__, config.__file__, str(config.INSTANCE_DIR)]))")
-    )  # fmt: skip
+        run(
+            "-c",
+            "import json, config, forumapp; print(json.dumps("
+            "[forumapp.__file__, config.__file__, str(config.INSTANCE_DIR)]))",
+        )
+    )
     for module_file in where[:2]:
         assert Path(module_file).is_relative_to(venv), where
         assert not Path(module_file).is_relative_to(PROJECT_DIR), where
@@ -168,10 +190,23 @@ def test_the_installed_app_migrates_loads_the_demo_and_serves_with_gunicorn(
     log_path = tmp_path / "gunicorn.log"
     with open(log_path, "wb") as log:
         server = subprocess.Popen(
-            [python, "-m", "gunicorn", "forumapp.wsgi:app", "--bind", f"{HOST}:{port}",
-             "--workers", "1", "--graceful-timeout", "2"],
-            cwd=run_dir, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            [
+                python,
+                "-m",
+                "gunicorn",
+                "forumapp.wsgi:app",
+                "--bind",
+                f"{HOST}:{port}",
+                "--workers",
+                "1",
+                "--graceful-timeout",
+                "2",
+            ],
+            cwd=run_dir,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     try:
         deadline = time.monotonic() + 30
         while True:

@@ -100,8 +100,12 @@ def test_rename_split_status_and_merge_through_the_page(signed_in, world, app):
     faculty = signed_in("faculty")
     groups = _groups(app, world)
     jail, court = groups["jail"], groups["court"]
-    response = _post(faculty, world, f"/staff/topic-groups/{jail}/rename",
-                     {f"rename-{jail}-label": "Naloxone at jail release"})  # fmt: skip
+    response = _post(
+        faculty,
+        world,
+        f"/staff/topic-groups/{jail}/rename",
+        {f"rename-{jail}-label": "Naloxone at jail release"},
+    )
     assert response.status_code == 302
     assert "Naloxone at jail release" in _page(faculty, world)
 
@@ -194,8 +198,9 @@ def _upload(client, world, body: bytes):
 
 def test_csv_import_adds_and_groups_suggestions(signed_in, world, app):
     organizer = signed_in("organizer")
-    response = _upload(organizer, world,
-                       b"text,team\nMAT in the detention center,wake\nFTS at bars,\n")  # fmt: skip
+    response = _upload(
+        organizer, world, b"text,team\nMAT in the detention center,wake\nFTS at bars,\n"
+    )
     assert response.status_code == 302
     assert "Imported 2 suggestions" in _page(organizer, world)
     assert topics_count(app) == 6
@@ -207,8 +212,7 @@ def test_csv_import_adds_and_groups_suggestions(signed_in, world, app):
 
 def test_csv_import_lists_each_bad_line_and_imports_nothing(signed_in, world, app):
     faculty = signed_in("faculty")
-    response = _upload(faculty, world,
-                       b"text,team\nfine,Wake\n,Dare\nstigma,Nowhere County\n")  # fmt: skip
+    response = _upload(faculty, world, b"text,team\nfine,Wake\n,Dare\nstigma,Nowhere County\n")
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert "Nothing was imported: 2 problems" in page

@@ -35,8 +35,9 @@ def build_topic_world(with_next_forum: bool = True) -> TopicWorld:
     db.session.add(program)
     teams = {name: Team(program=program, name=name) for name in TEAM_NAMES}
     db.session.add_all(teams.values())
-    first = build.forum(status="closed", number=1, program=program,
-                        days=((date(2027, 2, 18), "team"),))  # fmt: skip
+    first = build.forum(
+        status="closed", number=1, program=program, days=((date(2027, 2, 18), "team"),)
+    )
     next_id = next_day = 0
     if with_next_forum:
         days = ((date(2027, 6, 10), "team"), (date(2027, 6, 11), "team"))

@@ -61,10 +61,24 @@ def test_mail_worker_delivers_and_stops_cleanly_on_sigterm(app, smtp_server):
         "MAIL_DEFAULT_SENDER": "forums@test.example.org",
     }
     worker = subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "forumapp", "mail", "send", "--loop",
-         "--interval", "0.2"],
-        cwd=PROJECT_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "flask",
+            "--app",
+            "forumapp",
+            "mail",
+            "send",
+            "--loop",
+            "--interval",
+            "0.2",
+        ],
+        cwd=PROJECT_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert len(smtp_server.wait_for(1, timeout=30)) == 1
         worker.send_signal(signal.SIGTERM)

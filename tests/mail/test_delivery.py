@@ -215,8 +215,12 @@ def test_a_server_that_never_answers_times_out_and_the_message_waits(app_ctx, ma
     silent.bind(("127.0.0.1", 0))
     silent.listen()  # accepts connections but never greets
     try:
-        mail_settings(MAIL_SERVER="127.0.0.1", MAIL_PORT=silent.getsockname()[1],
-                      MAIL_SUPPRESS_SEND=False, MAIL_TIMEOUT=0.3)  # fmt: skip
+        mail_settings(
+            MAIL_SERVER="127.0.0.1",
+            MAIL_PORT=silent.getsockname()[1],
+            MAIL_SUPPRESS_SEND=False,
+            MAIL_TIMEOUT=0.3,
+        )
         message_id = queue()
         report = deliver_due(db.session)
     finally:
@@ -263,8 +267,16 @@ def test_retries_back_off_and_give_up_after_max_attempts_with_the_reason(app, ap
 
 def test_retry_delay_doubles_up_to_an_hour():
     assert [retry_delay(n).total_seconds() / 60 for n in range(1, 10)] == [
-        1, 2, 4, 8, 16, 32, 60, 60, 60,
-    ]  # fmt: skip
+        1,
+        2,
+        4,
+        8,
+        16,
+        32,
+        60,
+        60,
+        60,
+    ]
 
 
 def test_a_refused_recipient_fails_at_once_and_the_rest_are_still_sent(app_ctx, smtp_server):

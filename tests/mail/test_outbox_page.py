@@ -22,14 +22,20 @@ def add_messages(app, *statuses: str) -> list[int]:
         messages = []
         for n, status in enumerate(statuses):
             failed = status == "failed"
-            messages.append(OutboxMessage(
-                kind="registration_confirmation", to_email=f"person{n}@example.org",
-                to_name=f"Person {n}", subject=f"Message {n}", text_body=f"Hello person {n}.",
-                status=status, attempts=8 if failed else 1,
-                last_error="SMTP server unreachable: timed out" if failed else None,
-                created_at=start + timedelta(minutes=n),
-                sent_at=start + timedelta(minutes=n) if status == "sent" else None,
-            ))  # fmt: skip
+            messages.append(
+                OutboxMessage(
+                    kind="registration_confirmation",
+                    to_email=f"person{n}@example.org",
+                    to_name=f"Person {n}",
+                    subject=f"Message {n}",
+                    text_body=f"Hello person {n}.",
+                    status=status,
+                    attempts=8 if failed else 1,
+                    last_error="SMTP server unreachable: timed out" if failed else None,
+                    created_at=start + timedelta(minutes=n),
+                    sent_at=start + timedelta(minutes=n) if status == "sent" else None,
+                )
+            )
         db.session.add_all(messages)
         db.session.commit()
         return [m.id for m in messages]
@@ -165,8 +171,9 @@ def test_with_send_after_request_a_retried_message_goes_out_at_once(
     client = signed_in("organizer")
     [failed] = add_messages(app, "failed")
 
-    response = client.post(f"/staff/outbox/{failed}/retry",
-                           data={"csrf_token": csrf_token(client, "/staff/outbox")})  # fmt: skip
+    response = client.post(
+        f"/staff/outbox/{failed}/retry", data={"csrf_token": csrf_token(client, "/staff/outbox")}
+    )
 
     assert response.status_code == 302
     assert len(smtp_server.wait_for(1)) == 1
@@ -177,13 +184,18 @@ def test_with_send_after_request_a_retried_message_goes_out_at_once(
 def test_with_send_after_request_and_smtp_down_the_response_is_unharmed(
     app, signed_in, mail_settings
 ):
-    mail_settings(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_SUPPRESS_SEND=False,
-                  MAIL_SEND_AFTER_REQUEST=True)  # fmt: skip
+    mail_settings(
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=free_port(),
+        MAIL_SUPPRESS_SEND=False,
+        MAIL_SEND_AFTER_REQUEST=True,
+    )
     client = signed_in("organizer")
     [failed] = add_messages(app, "failed")
 
-    response = client.post(f"/staff/outbox/{failed}/retry",
-                           data={"csrf_token": csrf_token(client, "/staff/outbox")})  # fmt: skip
+    response = client.post(
+        f"/staff/outbox/{failed}/retry", data={"csrf_token": csrf_token(client, "/staff/outbox")}
+    )
 
     assert response.status_code == 302
     _join_background_delivery()
@@ -196,8 +208,9 @@ def test_without_send_after_request_nothing_is_sent_by_the_request(app, signed_i
     client = signed_in("organizer")
     [failed] = add_messages(app, "failed")
 
-    client.post(f"/staff/outbox/{failed}/retry",
-                data={"csrf_token": csrf_token(client, "/staff/outbox")})  # fmt: skip
+    client.post(
+        f"/staff/outbox/{failed}/retry", data={"csrf_token": csrf_token(client, "/staff/outbox")}
+    )
 
     _join_background_delivery()
     assert smtp_server.received == []

@@ -29,9 +29,13 @@ def _statuses(**where) -> list[tuple[str, str]]:
 
 def _queue(subject: str, about: str = "registration:1", to_email: str = "ana@example.org"):
     return queue_email(
-        db.session, to_email=to_email, subject=subject, text_body=subject, about=about,
+        db.session,
+        to_email=to_email,
+        subject=subject,
+        text_body=subject,
+        about=about,
         supersedes=True,
-    )  # fmt: skip
+    )
 
 
 def test_a_newer_message_replaces_the_unsent_ones_about_the_same_thing(app_ctx, smtp_server):
@@ -43,8 +47,10 @@ def test_a_newer_message_replaces_the_unsent_ones_about_the_same_thing(app_ctx, 
     report = deliver_due(db.session)
 
     assert sorted(r.message["Subject"] for r in smtp_server.wait_for(3)) == [
-        "About something else", "For someone else", "Second state",
-    ]  # fmt: skip
+        "About something else",
+        "For someone else",
+        "Second state",
+    ]
     assert report.sent == 3
     assert ("First state", "superseded") in _statuses(to_email="ana@example.org")
 
@@ -74,8 +80,9 @@ def test_a_message_already_sent_stays_sent(app_ctx, smtp_server):
 
 def test_superseding_needs_to_know_what_the_message_is_about(app_ctx):
     with pytest.raises(ValueError, match="needs ``about``"):
-        queue_email(db.session, to_email="a@example.org", subject="s", text_body="t",
-                    supersedes=True)  # fmt: skip
+        queue_email(
+            db.session, to_email="a@example.org", subject="s", text_body="t", supersedes=True
+        )
 
 
 def test_registering_again_while_mail_is_down_sends_only_the_current_confirmation(
@@ -84,9 +91,11 @@ def test_registering_again_while_mail_is_down_sends_only_the_current_confirmatio
     setup = make_forum()
     forum = db.session.get(Forum, setup.forum_id)
     data = registration.PublicRegistrationInput(
-        name="Rosa Reyes", email="rosa@public.example.org", day_ids=[setup.public_day_id],
+        name="Rosa Reyes",
+        email="rosa@public.example.org",
+        day_ids=[setup.public_day_id],
         consent=True,
-    )  # fmt: skip
+    )
     first = registration.register_public(db.session, forum, data, NOW).registration
     registration.cancel_days(db.session, first)
     register_as_owner(db.session, forum, data, NOW)

@@ -73,8 +73,13 @@ def test_the_api_ticket_image_of_an_erased_person_is_410_and_issues_nothing(
     response = client.get(f"/api/v1/registrations/{ada.registration_id}/ticket.png", headers=door)
     assert response.status_code == 410
     assert "erased" in response.get_json()["details"]
-    conforms(openapi_document(), "/registrations/{registration_id}/ticket.png", "get", 410,
-             response.get_json())  # fmt: skip
+    conforms(
+        openapi_document(),
+        "/registrations/{registration_id}/ticket.png",
+        "get",
+        410,
+        response.get_json(),
+    )
     assert _tickets(app, ada.registration_id) == (1, 0)  # and no new one was issued
     # Her old code stays refused at the door.
     result, message = _scan(app, forum_setup, ada.code)

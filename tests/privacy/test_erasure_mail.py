@@ -22,9 +22,13 @@ ICS_SEAN = "Sean O'Neill\\, Jr."  # as RFC 5545 TEXT escapes it
 
 def _stored(message: OutboxMessage) -> tuple:
     return (
-        message.to_name, message.subject, message.text_body, message.html_body,
-        [dict(p) for p in message.alternatives], [dict(p) for p in message.attachments],
-    )  # fmt: skip
+        message.to_name,
+        message.subject,
+        message.text_body,
+        message.html_body,
+        [dict(p) for p in message.alternatives],
+        [dict(p) for p in message.attachments],
+    )
 
 
 def _all_text(message: OutboxMessage) -> str:

@@ -46,10 +46,15 @@ def world(app, photo_dir):
         registration.accessibility_needs = "Step-free access"
         registration.dietary_needs = "Vegetarian"
         response = collection.save_response(
-            db.session, registration,
-            answers(4, {built.items["Breakout 1"]: (5, "Loved the naloxone demo")},
-                    most_useful="Meeting other counties", topics=["Peer support funding"]),
-        ).response  # fmt: skip
+            db.session,
+            registration,
+            answers(
+                4,
+                {built.items["Breakout 1"]: (5, "Loved the naloxone demo")},
+                most_useful="Meeting other counties",
+                topics=["Peer support funding"],
+            ),
+        ).response
         collection.save_response(
             db.session, built.registration("Cy Carter"), answers(3, anonymous=True)
         )
@@ -57,9 +62,12 @@ def world(app, photo_dir):
             db.session, ana, built.forum(), "Housing first for people leaving jail"
         )
         speaker = Speaker(
-            person=ana, kind="team_panelist", bio="Ana runs the county's peer program.",
-            staff_notes="Prefers morning flights", photo_filename=PHOTO,
-        )  # fmt: skip
+            person=ana,
+            kind="team_panelist",
+            bio="Ana runs the county's peer program.",
+            staff_notes="Prefers morning flights",
+            photo_filename=PHOTO,
+        )
         db.session.add(speaker)
         panel = db.session.get(AgendaItem, built.items["Panel"])
         db.session.add(AgendaItemSpeaker(item=panel, speaker=speaker, role="panelist"))
@@ -71,14 +79,19 @@ def world(app, photo_dir):
             )
         )
         # Mail to someone else that names Ana, e.g. a panel's calendar invitation.
-        ics = ("BEGIN:VCALENDAR\r\nDESCRIPTION:Team panel with Ana Alv\r\n arez (Buncombe Co"
-               "unty)\r\nEND:VCALENDAR\r\n")  # fmt: skip
+        ics = (
+            "BEGIN:VCALENDAR\r\nDESCRIPTION:Team panel with Ana Alv\r\n arez (Buncombe Co"
+            "unty)\r\nEND:VCALENDAR\r\n"
+        )
         queue_email(
-            db.session, to_email="ben.brooks@county.example.org", to_name="Ben Brooks",
-            subject="Team panel", text_body="Team panel with Ana Alvarez.",
+            db.session,
+            to_email="ben.brooks@county.example.org",
+            to_name="Ben Brooks",
+            subject="Team panel",
+            text_body="Team panel with Ana Alvarez.",
             html_body="<p>Team panel with Ana Alvarez.</p>",
             alternatives=[{"content_type": "text/calendar; method=REQUEST", "content": ics}],
-        )  # fmt: skip
+        )
         db.session.commit()
         built.response_id = response.id
         return built
@@ -150,8 +163,9 @@ def test_export_holds_everything_from_every_area(app, admin, world):
         feed = calendar_services.feed_of(db.session, ana)
         assert ana.link_nonce not in response.get_data(as_text=True)
         assert feed.token not in response.get_data(as_text=True)
-        entries = db.session.execute(sa.select(AuditEntry.user_id, AuditEntry.action,
-                                               AuditEntry.subject)).all()  # fmt: skip
+        entries = db.session.execute(
+            sa.select(AuditEntry.user_id, AuditEntry.action, AuditEntry.subject)
+        ).all()
     assert entries == [(admin.user_id, "person.export", f"person:{_ana_id(world)}")]
 
 
@@ -226,7 +240,7 @@ def test_erasing_leaves_the_name_and_email_nowhere_and_the_counts_unchanged(
                 "Step-free",
                 "Peer navigator",
                 "morning flights",
-            )  # fmt: skip
+            )
             if needle.lower() in text.lower()
         ]
         assert leftovers == []
@@ -240,19 +254,24 @@ def test_erasing_leaves_the_name_and_email_nowhere_and_the_counts_unchanged(
         speaker = db.session.scalar(sa.select(Speaker).where(Speaker.person_id == ana.id))
         assert not speaker.is_public and speaker.photo_filename is None and speaker.bio == ""
         assert len(speaker.item_links) == 1  # the panel still had a panelist
-        assert db.session.scalar(
-            sa.select(sa.func.count()).select_from(OutboxMessage)
-            .where(OutboxMessage.person_id == ana.id)
-        ) == 0  # fmt: skip
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count())
+                .select_from(OutboxMessage)
+                .where(OutboxMessage.person_id == ana.id)
+            )
+            == 0
+        )
         redacted = db.session.scalar(
             sa.select(OutboxMessage).where(OutboxMessage.subject == "Team panel")
         )
         assert "Team panel with Erased person" in redacted.text_body
         assert "Erased person (Buncombe County)" in redacted.alternatives[0]["content"]
         assert calendar_services.feed_of(db.session, ana) is None
-        assert db.session.scalar(
-            sa.select(Ticket.voided_at).where(Ticket.code == old_code)
-        ) is not None  # fmt: skip
+        assert (
+            db.session.scalar(sa.select(Ticket.voided_at).where(Ticket.code == old_code))
+            is not None
+        )
         entries = db.session.execute(
             sa.select(AuditEntry.user_id, AuditEntry.action, AuditEntry.subject)
         ).all()

@@ -33,15 +33,18 @@ def make_forum(public_capacity: int | None = 3, breakout_capacity: int = 2) -> S
     public_day.capacity = public_capacity
     rooms = [build.room(forum, f"Room {c}", 30) for c in "AB"]
     breakouts = [
-        build.item(team_day, f"Breakout {n}", time(10, 30), time(11, 45), room,
-                   capacity=breakout_capacity)
+        build.item(
+            team_day, f"Breakout {n}", time(10, 30), time(11, 45), room, capacity=breakout_capacity
+        )
         for n, room in zip("12", rooms, strict=True)
-    ]  # fmt: skip
-    breakouts.append(build.item(team_day, "Breakout 3", time(13), time(14), rooms[0],
-                                capacity=breakout_capacity))  # fmt: skip
+    ]
+    breakouts.append(
+        build.item(team_day, "Breakout 3", time(13), time(14), rooms[0], capacity=breakout_capacity)
+    )
     db.session.flush()
-    return Setup(forum.id, public_day.id, team_day.id, [b.id for b in breakouts],
-                 [r.id for r in rooms])  # fmt: skip
+    return Setup(
+        forum.id, public_day.id, team_day.id, [b.id for b in breakouts], [r.id for r in rooms]
+    )
 
 
 def add_team_member(name: str, team_name: str = "Buncombe County", role: str = "member"):

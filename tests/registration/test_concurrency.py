@@ -61,14 +61,24 @@ class LiveServer:
             "RATELIMIT_PUBLIC_API": "100000 per minute",
         }
         command = [
-            sys.executable, "-m", "gunicorn",
-            "--workers", "4", "--worker-class", "gthread", "--threads", "4",
-            "--bind", f"127.0.0.1:{self.port}", "--graceful-timeout", "2",
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            "4",
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "4",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--graceful-timeout",
+            "2",
             # One import in the master, then forked workers: a quicker start. create_app
             # opens no database connection, so the workers share no connection.
             "--preload",
             "forumapp:create_app('testing')",
-        ]  # fmt: skip
+        ]
         with open(log_path, "wb") as log:
             self.process = subprocess.Popen(
                 command, cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT

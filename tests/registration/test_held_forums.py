@@ -43,8 +43,9 @@ def member(app, setup):
 
 
 def _seat(registration_id: int, day_id: int) -> DaySeat:
-    return db.session.scalar(sa.select(DaySeat).filter_by(registration_id=registration_id,
-                                                          day_id=day_id))  # fmt: skip
+    return db.session.scalar(
+        sa.select(DaySeat).filter_by(registration_id=registration_id, day_id=day_id)
+    )
 
 
 def test_a_place_on_a_day_that_is_over_cannot_be_given_up(app_ctx, setup, member):
@@ -54,9 +55,10 @@ def test_a_place_on_a_day_that_is_over_cannot_be_given_up(app_ctx, setup, member
     with pytest.raises(services.RegistrationClosed, match="Monday, March 15, 2027 is over"):
         services.cancel_own_days(db.session, registration, [setup.public_day_id], BETWEEN_THE_DAYS)
     # The day still to come can be given up.
-    assert services.cancel_own_days(
-        db.session, registration, [setup.team_day_id], BETWEEN_THE_DAYS
-    ) == 1  # fmt: skip
+    assert (
+        services.cancel_own_days(db.session, registration, [setup.team_day_id], BETWEEN_THE_DAYS)
+        == 1
+    )
     assert _seat(registration_id, setup.public_day_id).status == "confirmed"
 
 
@@ -140,8 +142,9 @@ def test_saving_breakouts_between_the_days_leaves_the_day_that_is_over_alone(
     """The form shows the day that is over as it was and sends nothing back for it."""
     with app.app_context():
         public_day = db.session.get(ForumDay, setup.public_day_id)
-        first_day = build.item(public_day, "Day-one breakout", time(10, 30), time(11, 45),
-                               capacity=5)  # fmt: skip
+        first_day = build.item(
+            public_day, "Day-one breakout", time(10, 30), time(11, 45), capacity=5
+        )
         person = add_team_member("Cy Dunn")
         forum = db.session.get(Forum, setup.forum_id)
         result = services.register_team_member(
@@ -156,8 +159,11 @@ def test_saving_breakouts_between_the_days_leaves_the_day_that_is_over_alone(
     assert "this day is over" in page and 'fieldset class="slot" disabled' in page
     checked = dict(re.findall(r'name="(slot-[^"]+)" value="(\d+)" id="item-\d+" checked', page))
     second_day = setup.breakout_ids[0]
-    field = next(name for name in re.findall(r'name="(slot-[^"]+)"', page)
-                 if f'name="{name}" value="{second_day}"' in page)  # fmt: skip
+    field = next(
+        name
+        for name in re.findall(r'name="(slot-[^"]+)"', page)
+        if f'name="{name}" value="{second_day}"' in page
+    )
 
     # A browser sends back the checked radios of enabled fieldsets only; even if the day that
     # is over came back unchanged, nothing would be refused.
@@ -169,8 +175,9 @@ def test_saving_breakouts_between_the_days_leaves_the_day_that_is_over_alone(
     shown = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Your breakout choices are saved." in shown and "is over: places" not in shown
     with app.app_context():
-        picks = db.session.scalars(sa.select(BreakoutPick.item_id).where(
-            BreakoutPick.status == "confirmed")).all()  # fmt: skip
+        picks = db.session.scalars(
+            sa.select(BreakoutPick.item_id).where(BreakoutPick.status == "confirmed")
+        ).all()
         assert sorted(picks) == sorted([first_day_id, second_day])
 
 

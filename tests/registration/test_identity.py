@@ -31,8 +31,13 @@ def _api_register(client, setup, email, **fields):
 
 def _form_register(client, setup, email, **fields):
     path = f"/forums/{setup.forum_id}/register"
-    data = {"name": "Ada Lovelace", "email": email, "day_ids": str(setup.public_day_id),
-            "consent": "y", "csrf_token": csrf_token(client, path)} | fields  # fmt: skip
+    data = {
+        "name": "Ada Lovelace",
+        "email": email,
+        "day_ids": str(setup.public_day_id),
+        "consent": "y",
+        "csrf_token": csrf_token(client, path),
+    } | fields
     return client.post(path, data=data, follow_redirects=True)
 
 
@@ -125,9 +130,14 @@ def test_registering_a_known_email_changes_nothing_until_its_owner_confirms(app,
         db.session.commit()
 
     answer = _api_register(
-        client, setup, email, name="Someone Else", organization="Evil Inc",
-        accessibility_needs="none", dietary_needs="none",
-    )  # fmt: skip
+        client,
+        setup,
+        email,
+        name="Someone Else",
+        organization="Evil Inc",
+        accessibility_needs="none",
+        dietary_needs="none",
+    )
     assert answer.status_code == 202
     with app.app_context():
         person = db.session.scalar(sa.select(Person).filter_by(email=email))

@@ -45,10 +45,16 @@ def test_the_rule_refuses_hidden_characters_and_keeps_real_names(name):
 @pytest.mark.parametrize("name", ["Bob\u202eevil", "Cy\u200fDunn"])
 def test_the_public_form_names_the_problem_next_to_the_name(app, client, setup, name):
     path = f"/forums/{setup.forum_id}/register"
-    response = client.post(path, data={
-        "name": name, "email": "bob@public.example.org", "day_ids": str(setup.public_day_id),
-        "consent": "y", "csrf_token": csrf_token(client, path),
-    })  # fmt: skip
+    response = client.post(
+        path,
+        data={
+            "name": name,
+            "email": "bob@public.example.org",
+            "day_ids": str(setup.public_day_id),
+            "consent": "y",
+            "csrf_token": csrf_token(client, path),
+        },
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert 'id="name-error"' in page and "hidden characters" in page
@@ -59,9 +65,13 @@ def test_the_public_form_names_the_problem_next_to_the_name(app, client, setup, 
 def test_the_api_refuses_it_with_a_422_naming_the_field(app, client, setup):
     response = client.post(
         f"/api/v1/forums/{setup.forum_id}/registrations",
-        json={"name": "Bob\u202eevil", "email": "bob@public.example.org", "consent": True,
-              "days": ["2027-03-15"]},
-    )  # fmt: skip
+        json={
+            "name": "Bob\u202eevil",
+            "email": "bob@public.example.org",
+            "consent": True,
+            "days": ["2027-03-15"],
+        },
+    )
     assert response.status_code == 422
     assert "hidden characters" in response.get_json()["details"]["name"]
     with app.app_context():

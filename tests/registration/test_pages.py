@@ -27,18 +27,26 @@ def _text(response) -> str:
 
 def _register(client, setup, **overrides):
     path = f"/forums/{setup.forum_id}/register"
-    data = {"name": "Ada Lovelace", "email": "ada@public.example.org",
-            "organization": "Town of Apex", "community": "Wake County",
-            "day_ids": str(setup.public_day_id), "consent": "y",
-            "csrf_token": csrf_token(client, path)}  # fmt: skip
+    data = {
+        "name": "Ada Lovelace",
+        "email": "ada@public.example.org",
+        "organization": "Town of Apex",
+        "community": "Wake County",
+        "day_ids": str(setup.public_day_id),
+        "consent": "y",
+        "csrf_token": csrf_token(client, path),
+    }
     data.update(overrides)
     return client.post(path, data=data)
 
 
 def test_form_has_labels_and_autocomplete_for_phones(client, setup):
     page = _text(client.get(f"/forums/{setup.forum_id}/register"))
-    for field, autocomplete in [("name", "name"), ("email", "email"),
-                                ("organization", "organization")]:  # fmt: skip
+    for field, autocomplete in [
+        ("name", "name"),
+        ("email", "email"),
+        ("organization", "organization"),
+    ]:
         assert f'<label for="{field}">' in page
         assert re.search(f'id="{field}"[^>]*autocomplete="{autocomplete}"', page) or re.search(
             f'autocomplete="{autocomplete}"[^>]*id="{field}"', page
@@ -130,14 +138,16 @@ def test_resend_link_never_reveals_whether_an_email_is_registered(client, app, s
     _register(client, setup)
     answers = []
     for email in ["ada@public.example.org", "stranger@public.example.org"]:
-        response = client.post("/link", data={"email": email,
-                               "csrf_token": csrf_token(client, "/link")})  # fmt: skip
+        response = client.post(
+            "/link", data={"email": email, "csrf_token": csrf_token(client, "/link")}
+        )
         answers.append(_text(client.get(response.headers["Location"])))
     assert "If ada@public.example.org is registered" in answers[0]
     assert "If stranger@public.example.org is registered" in answers[1]
     with app.app_context():
-        sent = db.session.scalars(sa.select(OutboxMessage.to_email).where(
-            OutboxMessage.kind == "personal_link")).all()  # fmt: skip
+        sent = db.session.scalars(
+            sa.select(OutboxMessage.to_email).where(OutboxMessage.kind == "personal_link")
+        ).all()
         assert sent == ["ada@public.example.org"]
 
 
@@ -164,16 +174,22 @@ def test_team_member_registers_picks_breakouts_and_sees_a_full_one_as_waitlist(c
     page = _text(client.get(link))
     assert "Register for days" in page and "community teams only" in page
     token = csrf_token(client, link)
-    client.post(f"{link}/forums/{setup.forum_id}/register",
-                data={"day_ids": [str(setup.public_day_id), str(setup.team_day_id)],
-                      "csrf_token": token})  # fmt: skip
+    client.post(
+        f"{link}/forums/{setup.forum_id}/register",
+        data={"day_ids": [str(setup.public_day_id), str(setup.team_day_id)], "csrf_token": token},
+    )
     page = _text(client.get(link))
     assert "Breakout 1" in page and "Save my choices" in page
     slot_names = sorted(set(re.findall(r'name="(slot-[^"]+)"', page)))
     assert len(slot_names) == 2
-    response = client.post(f"{link}/forums/{setup.forum_id}/breakouts", data={
-        slot_names[0]: str(setup.breakout_ids[0]), slot_names[1]: str(setup.breakout_ids[2]),
-        "csrf_token": token})  # fmt: skip
+    response = client.post(
+        f"{link}/forums/{setup.forum_id}/breakouts",
+        data={
+            slot_names[0]: str(setup.breakout_ids[0]),
+            slot_names[1]: str(setup.breakout_ids[2]),
+            "csrf_token": token,
+        },
+    )
     page = _text(client.get(response.headers["Location"]))
     assert "Your breakout choices are saved." in page
     assert page.count("Your choice: you have a seat.") == 2
@@ -182,8 +198,10 @@ def test_team_member_registers_picks_breakouts_and_sees_a_full_one_as_waitlist(c
     second = _member_link(app, setup, "Second Member", "Dare County")
     client2 = app.test_client()
     token2 = csrf_token(client2, second)
-    client2.post(f"{second}/forums/{setup.forum_id}/register",
-                 data={"day_ids": str(setup.team_day_id), "csrf_token": token2})  # fmt: skip
+    client2.post(
+        f"{second}/forums/{setup.forum_id}/register",
+        data={"day_ids": str(setup.team_day_id), "csrf_token": token2},
+    )
     client2.post(
         f"{second}/forums/{setup.forum_id}/breakouts",
         data={slot_names[0]: str(setup.breakout_ids[0]), "csrf_token": token2},
@@ -191,13 +209,16 @@ def test_team_member_registers_picks_breakouts_and_sees_a_full_one_as_waitlist(c
     third = _member_link(app, setup, "Third Member", "Pitt County")
     client3 = app.test_client()
     token3 = csrf_token(client3, third)
-    client3.post(f"{third}/forums/{setup.forum_id}/register",
-                 data={"day_ids": str(setup.team_day_id), "csrf_token": token3})  # fmt: skip
+    client3.post(
+        f"{third}/forums/{setup.forum_id}/register",
+        data={"day_ids": str(setup.team_day_id), "csrf_token": token3},
+    )
     page = _text(client3.get(third))
     assert "Full: choose it to join the waitlist." in page
-    response = client3.post(f"{third}/forums/{setup.forum_id}/breakouts",
-                            data={slot_names[0]: str(setup.breakout_ids[0]),
-                                  "csrf_token": token3})  # fmt: skip
+    response = client3.post(
+        f"{third}/forums/{setup.forum_id}/breakouts",
+        data={slot_names[0]: str(setup.breakout_ids[0]), "csrf_token": token3},
+    )
     page = _text(client3.get(response.headers["Location"]))
     assert "you're number 1 on its waitlist" in page
 
@@ -237,8 +258,9 @@ def test_cancel_from_the_personal_page_promotes_the_next_person(client, app, set
     with app.app_context():
         assert db.session.scalar(sa.select(DaySeat.status).order_by(DaySeat.id)) == "confirmed"
 
-    response = client.post(f"{link}/seats/{seat_id}/cancel",
-                           data={"csrf_token": csrf_token(client, link)})  # fmt: skip
+    response = client.post(
+        f"{link}/seats/{seat_id}/cancel", data={"csrf_token": csrf_token(client, link)}
+    )
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Cancelled your place" in page
     assert f'href="/forums/{setup.forum_id}/register">Register again' in page

@@ -33,26 +33,52 @@ def _add_registrations(setup, first: int, count: int) -> None:
             )
         )
 
-    people = insert(Person, [
-        {"name": f"Person {n:04d}", "email": f"person{n:04d}@public.example.org"}
-        for n in range(first, first + count)
-    ])  # fmt: skip
-    registrations = insert(Registration, [
-        {"forum_id": setup.forum_id, "person_id": person_id, "kind": "public", "created_at": now}
-        for person_id in people
-    ])  # fmt: skip
-    insert(DaySeat, [
-        {"registration_id": registration_id, "day_id": day_id, "status": "confirmed",
-         "created_at": now, "status_changed_at": now}
-        for registration_id in registrations
-        for day_id in (setup.public_day_id, setup.team_day_id)
-    ])  # fmt: skip
-    insert(BreakoutPick, [
-        {"registration_id": registration_id, "item_id": setup.breakout_ids[n % 3],
-         "status": "confirmed" if n % 4 else "waitlisted", "created_at": now,
-         "status_changed_at": now}
-        for n, registration_id in enumerate(registrations)
-    ])  # fmt: skip
+    people = insert(
+        Person,
+        [
+            {"name": f"Person {n:04d}", "email": f"person{n:04d}@public.example.org"}
+            for n in range(first, first + count)
+        ],
+    )
+    registrations = insert(
+        Registration,
+        [
+            {
+                "forum_id": setup.forum_id,
+                "person_id": person_id,
+                "kind": "public",
+                "created_at": now,
+            }
+            for person_id in people
+        ],
+    )
+    insert(
+        DaySeat,
+        [
+            {
+                "registration_id": registration_id,
+                "day_id": day_id,
+                "status": "confirmed",
+                "created_at": now,
+                "status_changed_at": now,
+            }
+            for registration_id in registrations
+            for day_id in (setup.public_day_id, setup.team_day_id)
+        ],
+    )
+    insert(
+        BreakoutPick,
+        [
+            {
+                "registration_id": registration_id,
+                "item_id": setup.breakout_ids[n % 3],
+                "status": "confirmed" if n % 4 else "waitlisted",
+                "created_at": now,
+                "status_changed_at": now,
+            }
+            for n, registration_id in enumerate(registrations)
+        ],
+    )
     db.session.commit()
 
 

@@ -292,8 +292,9 @@ def test_project_manager_cannot_remove_themselves_and_adding_twice_is_refused(ap
     token = csrf_token(client, url)
     client.post(f"{url}/{teams['pm_id']}/remove", data={"csrf_token": token})
     assert "You cannot remove yourself." in client.get(url).get_data(as_text=True)
-    response = client.post(url, data={"csrf_token": token, "name": "Mel",
-                                      "email": "mel.member@county.example.org"})  # fmt: skip
+    response = client.post(
+        url, data={"csrf_token": token, "name": "Mel", "email": "mel.member@county.example.org"}
+    )
     assert response.status_code == 400
     assert "already on the Buncombe County roster" in response.get_data(as_text=True)
     response = client.post(url, data={"csrf_token": token, "name": "X", "email": "nope"})

@@ -173,8 +173,10 @@ def _member_registration(setup, name, team="Buncombe County"):
 
 def test_breakout_capacity_waitlist_and_promotion(app_ctx, setup):
     item = db.session.get(AgendaItem, setup.breakout_ids[0])
-    first, second, third = (_member_registration(setup, n, t) for n, t in
-                            [("M One", "A"), ("M Two", "B"), ("M Three", "C")])  # fmt: skip
+    first, second, third = (
+        _member_registration(setup, n, t)
+        for n, t in [("M One", "A"), ("M Two", "B"), ("M Three", "C")]
+    )
     assert services.choose_breakout(db.session, first, item, now=NOW).status == "confirmed"
     assert services.choose_breakout(db.session, second, item, now=NOW).status == "confirmed"
     with pytest.raises(services.BreakoutFull, match="Join its waitlist or choose another"):
@@ -189,8 +191,9 @@ def test_breakout_capacity_waitlist_and_promotion(app_ctx, setup):
     assert waiting.status == "confirmed"
     db.session.refresh(item)
     assert item.seats_taken == 2
-    picks = db.session.scalars(sa.select(BreakoutPick).where(
-        BreakoutPick.registration_id == first.id)).all()  # fmt: skip
+    picks = db.session.scalars(
+        sa.select(BreakoutPick).where(BreakoutPick.registration_id == first.id)
+    ).all()
     assert sorted((p.item_id, p.status) for p in picks) == [
         (setup.breakout_ids[0], "cancelled"),
         (setup.breakout_ids[1], "confirmed"),
@@ -200,8 +203,9 @@ def test_breakout_capacity_waitlist_and_promotion(app_ctx, setup):
 def test_one_pick_per_slot_but_each_slot_has_its_own(app_ctx, setup):
     registration = _member_registration(setup, "M One")
     for item_id in setup.breakout_ids:
-        services.choose_breakout(db.session, registration,
-                                 db.session.get(AgendaItem, item_id), now=NOW)  # fmt: skip
+        services.choose_breakout(
+            db.session, registration, db.session.get(AgendaItem, item_id), now=NOW
+        )
     active = {p.item_id for p in registration.picks if p.status == "confirmed"}
     assert active == {setup.breakout_ids[1], setup.breakout_ids[2]}
 
@@ -236,7 +240,8 @@ def test_breakouts_need_a_seat_on_their_day(app_ctx, setup):
     forum = db.session.get(Forum, setup.forum_id)
     member = add_team_member("No Seat")
     registration = services.register_team_member(
-        db.session, forum, member, [setup.public_day_id], NOW).registration  # fmt: skip
+        db.session, forum, member, [setup.public_day_id], NOW
+    ).registration
     breakout = db.session.get(AgendaItem, setup.breakout_ids[0])
     with pytest.raises(services.NotAllowed, match="Register for that day"):
         services.choose_breakout(db.session, registration, breakout, now=NOW)
@@ -262,8 +267,10 @@ def test_organizer_override_goes_beyond_capacity_and_is_recorded(app_ctx, setup)
 
 def test_database_refuses_more_seats_than_capacity(app, setup):
     with app.app_context(), pytest.raises(sa.exc.IntegrityError), db.engine.begin() as conn:
-        conn.execute(sa.text("UPDATE forum_day SET seats_taken = 4 WHERE id = :id"),
-                     {"id": setup.public_day_id})  # fmt: skip
+        conn.execute(
+            sa.text("UPDATE forum_day SET seats_taken = 4 WHERE id = :id"),
+            {"id": setup.public_day_id},
+        )
 
 
 def test_organizer_registers_someone_onto_a_full_day_by_override(app_ctx, setup):

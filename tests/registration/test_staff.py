@@ -109,8 +109,9 @@ def test_overlapping_breakouts_that_start_apart_are_one_slot_in_the_overview(app
     overview = organizer_rules.forum_overview(db.session, db.session.get(Forum, setup.forum_id))
 
     assert [[b.item.title for b in slot.breakouts] for slot in overview.slots] == [
-        ["Breakout 1", "Breakout 2", "Late start"], ["Breakout 3"],
-    ]  # fmt: skip
+        ["Breakout 1", "Breakout 2", "Late start"],
+        ["Breakout 3"],
+    ]
 
 
 def test_registrations_page_shows_the_table_gaps_and_searches(app, organizer, setup):
@@ -200,23 +201,39 @@ def test_organizer_registers_onto_a_full_day_waitlist_then_by_override(app, orga
             _public(setup, name)
         db.session.commit()
     url = f"/staff/forums/{setup.forum_id}/registrations/new"
-    data = {"email": "Walk.In@example.org", "name": "Walk In", "organization": "Apex",
-            "day_ids": [setup.public_day_id]}  # fmt: skip
+    data = {
+        "email": "Walk.In@example.org",
+        "name": "Walk In",
+        "organization": "Apex",
+        "day_ids": [setup.public_day_id],
+    }
     response = _post(organizer, url, data, url)
     assert response.status_code == 302
     page = organizer.get(response.headers["Location"]).get_data(as_text=True)
     assert "Monday, March 15 is full: Walk In is on the waitlist as number 1." in page
     assert "Tick “Override capacity” to give them a seat anyway." in page
     # The same person again, by email only, with the override ticked.
-    response = _post(organizer, url, {"email": "walk.in@example.org", "name": "",
-                     "day_ids": [setup.public_day_id], "override": "y"}, url)  # fmt: skip
+    response = _post(
+        organizer,
+        url,
+        {
+            "email": "walk.in@example.org",
+            "name": "",
+            "day_ids": [setup.public_day_id],
+            "override": "y",
+        },
+        url,
+    )
     page = organizer.get(response.headers["Location"]).get_data(as_text=True)
     assert "Walk In is confirmed for Monday, March 15 beyond capacity (override recorded)." in page
     with app.app_context():
         seat = db.session.scalar(
-            sa.select(DaySeat).join(Registration).where(Registration.kind == "public")
-            .order_by(DaySeat.id.desc()).limit(1)
-        )  # fmt: skip
+            sa.select(DaySeat)
+            .join(Registration)
+            .where(Registration.kind == "public")
+            .order_by(DaySeat.id.desc())
+            .limit(1)
+        )
         assert (seat.status, seat.override) == ("confirmed", True)
         day = db.session.get(ForumDay, setup.public_day_id)
         assert (day.seats_taken, day.seats_overridden) == (4, 1)
@@ -278,9 +295,13 @@ def test_organizer_moves_a_pick_into_a_full_breakout_with_override(app, organize
     page = _move(organizer, mover_id, full, override=True)
     assert "Mo Ver now has a seat in “Breakout 1” (override recorded)." in page
     with app.app_context():
-        picks = dict(db.session.execute(
-            sa.select(BreakoutPick.item_id, BreakoutPick.status)
-            .where(BreakoutPick.registration_id == mover_id)).all())  # fmt: skip
+        picks = dict(
+            db.session.execute(
+                sa.select(BreakoutPick.item_id, BreakoutPick.status).where(
+                    BreakoutPick.registration_id == mover_id
+                )
+            ).all()
+        )
         assert picks == {full: "confirmed", other: "cancelled"}
         item = db.session.get(AgendaItem, full)
         assert (item.seats_taken, item.seats_overridden) == (3, 1)
@@ -327,8 +348,9 @@ def test_after_the_deadline_only_an_override_moves_a_pick(app, organizer, setup)
 
 def test_breakout_settings_are_saved_in_utc_and_enforced(app, organizer, setup):
     url = f"/staff/forums/{setup.forum_id}/registration-settings"
-    response = _post(organizer, url, {"choice_deadline": "2027-03-10T17:00",
-                                      "team_breakout_cap": "1"}, url)  # fmt: skip
+    response = _post(
+        organizer, url, {"choice_deadline": "2027-03-10T17:00", "team_breakout_cap": "1"}, url
+    )
     assert response.status_code == 302
     page = organizer.get(response.headers["Location"]).get_data(as_text=True)
     assert "Breakout settings saved." in page
@@ -376,16 +398,31 @@ def test_registrations_csv_has_each_days_status_needs_and_guards_formulas(app, o
     with app.app_context():
         for name in ["Ann Public", "Bob Public", "Cat Public"]:
             _public(setup, name)
-        _public(setup, "Dan Waiting", organization="=HYPERLINK(\"http://evil.example\")",
-                community="+Wake", dietary_needs="-vegan", accessibility_needs="@ramp")  # fmt: skip
+        _public(
+            setup,
+            "Dan Waiting",
+            organization='=HYPERLINK("http://evil.example")',
+            community="+Wake",
+            dietary_needs="-vegan",
+            accessibility_needs="@ramp",
+        )
         _member(setup, "Al One")
         db.session.commit()
     response = organizer.get(f"/staff/forums/{setup.forum_id}/registrations.csv")
     assert "forum-5-registrations.csv" in response.headers["Content-Disposition"]
     header, *rows = _csv_rows(response)
-    assert header == ["Name", "Email", "Organization", "Community", "Kind", "Team",
-                      "Mon Mar 15, 2027 (public day)", "Tue Mar 16, 2027 (team day)",
-                      "Accessibility needs", "Dietary needs"]  # fmt: skip
+    assert header == [
+        "Name",
+        "Email",
+        "Organization",
+        "Community",
+        "Kind",
+        "Team",
+        "Mon Mar 15, 2027 (public day)",
+        "Tue Mar 16, 2027 (team day)",
+        "Accessibility needs",
+        "Dietary needs",
+    ]
     by_name = {row[0]: row for row in rows}
     assert by_name["Al One"][4:8] == ["team", "Buncombe County", "", "confirmed"]
     assert by_name["Ann Public"][6] == "confirmed"
@@ -399,9 +436,14 @@ def test_registrations_csv_is_safe_opened_in_a_semicolon_locale(app, organizer, 
     """Excel with a decimal comma reads the file as ``;``-separated: no cell it makes there
     may start a formula either."""
     with app.app_context():
-        _public(setup, "Eve Sly", organization='Town;=HYPERLINK("http://evil.example")',
-                community="Wake,+cmd", dietary_needs="none\t@SUM(A1)",
-                accessibility_needs="ramp; -2+3")  # fmt: skip
+        _public(
+            setup,
+            "Eve Sly",
+            organization='Town;=HYPERLINK("http://evil.example")',
+            community="Wake,+cmd",
+            dietary_needs="none\t@SUM(A1)",
+            accessibility_needs="ramp; -2+3",
+        )
         db.session.commit()
     response = organizer.get(f"/staff/forums/{setup.forum_id}/registrations.csv")
     text = response.get_data(as_text=True)[1:]
@@ -427,10 +469,34 @@ def test_breakouts_csv_lists_people_per_breakout_with_local_start_and_waitlist(
     header, *rows = _csv_rows(response)
     assert header == ["Breakout", "Day", "Start", "Room", "Person", "Email", "Team", "Status"]
     assert rows == [
-        ["Breakout 1", "2027-03-16", "2027-03-16 10:30", "Room A", "'=Evil Name",
-         "=evil.name@county.example.org".replace("=", "'="), "Pitt County", "confirmed"],
-        ["Breakout 1", "2027-03-16", "2027-03-16 10:30", "Room A", "Al One",
-         "al.one@county.example.org", "Buncombe County", "confirmed"],
-        ["Breakout 1", "2027-03-16", "2027-03-16 10:30", "Room A", "Cy Waiting",
-         "cy.waiting@county.example.org", "Dare County", "waitlisted #1"],
-    ]  # fmt: skip
+        [
+            "Breakout 1",
+            "2027-03-16",
+            "2027-03-16 10:30",
+            "Room A",
+            "'=Evil Name",
+            "=evil.name@county.example.org".replace("=", "'="),
+            "Pitt County",
+            "confirmed",
+        ],
+        [
+            "Breakout 1",
+            "2027-03-16",
+            "2027-03-16 10:30",
+            "Room A",
+            "Al One",
+            "al.one@county.example.org",
+            "Buncombe County",
+            "confirmed",
+        ],
+        [
+            "Breakout 1",
+            "2027-03-16",
+            "2027-03-16 10:30",
+            "Room A",
+            "Cy Waiting",
+            "cy.waiting@county.example.org",
+            "Dare County",
+            "waitlisted #1",
+        ],
+    ]

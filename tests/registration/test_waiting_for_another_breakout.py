@@ -132,8 +132,9 @@ def test_breakouts_that_overlap_are_one_slot_even_when_they_start_apart(app, cli
         day = db.session.get(AgendaItem, first).day
         late = build.item(day, "Late start", time(11), time(12), capacity=1).id
         db.session.flush()
-        assert [len(items) for _start, items in services.breakout_slots(
-            db.session, day.forum, day)] == [3, 1]  # fmt: skip
+        assert [
+            len(items) for _start, items in services.breakout_slots(db.session, day.forum, day)
+        ] == [3, 1]
         _choose(_member_registration(setup, "Holder One", "H"), late)
         ada = _member_registration(setup, "Ada Lovelace", "A")
         _choose(ada, first)
