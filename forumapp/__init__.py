@@ -71,7 +71,7 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     from .api import bp as api_bp
     from .calendar import models as _calendar_models  # noqa: F401  (tables known to Alembic)
     from .calendar import views as calendar_views
-    from .calendar.services import register_calendar
+    from .calendar.receivers import register_calendar
     from .checkin import badge_views, ticket_views
     from .checkin import models as _checkin_models  # noqa: F401
     from .checkin import views as checkin_views

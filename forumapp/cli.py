@@ -178,7 +178,7 @@ def backup_command(path: Path) -> None:
               help="Seconds between rounds with --loop.")  # fmt: skip
 def send_mail_command(loop: bool, interval: float) -> None:
     """Send the queued email that is due; with --loop, run until SIGTERM or Ctrl-C."""
-    from .mail.delivery import deliver_due, deliver_until_stopped
+    from .mail.worker import deliver_due, deliver_until_stopped
 
     if not loop:
         click.echo(deliver_due(db.session).summary())

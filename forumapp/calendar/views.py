@@ -16,7 +16,7 @@ from ..core.links import person_for_token
 from ..core.models import ForumDay, Program
 from ..core.rate_limits import personal_link_limit
 from ..extensions import db
-from . import services
+from . import events, feeds
 from .forms import RenewFeedForm
 
 bp = Blueprint("calendar", __name__)
@@ -51,10 +51,10 @@ def _visible_item(item_id: int) -> AgendaItem:
 @bp.route("/forums/<int:forum_id>/days/<int:day_id>.ics")
 def day_download(forum_id: int, day_id: int):
     day = _visible_day(forum_id, day_id)
-    event = services.day_event(
-        db.session, day, current_viewer(), uid=services.public_uid(services.day_key(day.id))
+    event = events.day_event(
+        db.session, day, current_viewer(), uid=events.public_uid(events.day_key(day.id))
     )
-    text = services.render_download(event, day.forum)
+    text = feeds.render_download(event, day.forum)
     return _calendar_response(
         text, f"forum-{day.forum.number}-{day.date}.ics", download=True, cache=_BY_VIEWER
     )
@@ -63,10 +63,10 @@ def day_download(forum_id: int, day_id: int):
 @bp.route("/sessions/<int:item_id>.ics")
 def item_download(item_id: int):
     item = _visible_item(item_id)
-    event = services.item_event(
-        item, current_viewer(), uid=services.public_uid(services.item_key(item.id))
+    event = events.item_event(
+        item, current_viewer(), uid=events.public_uid(events.item_key(item.id))
     )
-    text = services.render_download(event, item.day.forum)
+    text = feeds.render_download(event, item.day.forum)
     return _calendar_response(text, f"session-{item.id}.ics", download=True, cache=_BY_VIEWER)
 
 
@@ -75,7 +75,7 @@ def program_feed(program_id: int):
     program = db.session.get(Program, program_id)
     if program is None:
         abort(404)
-    text = services.render_feed(services.public_program_feed(db.session, program))
+    text = feeds.render_feed(feeds.public_program_feed(db.session, program))
     return _calendar_response(
         text, f"program-{program.id}-public.ics", download=False, cache="public, max-age=300"
     )
@@ -83,10 +83,10 @@ def program_feed(program_id: int):
 
 @bp.route("/calendar/<token>.ics")
 def personal_feed(token: str):
-    feed = services.feed_for_token(db.session, token)
+    feed = feeds.feed_for_token(db.session, token)
     if feed is None:
         abort(404)
-    text = services.render_feed(services.personal_feed(db.session, feed.person))
+    text = feeds.render_feed(feeds.personal_feed(db.session, feed.person))
     # Someone's schedule, found by a secret: never kept by caches, never indexed.
     response = _calendar_response(text, "my-forums.ics", download=False, cache="private, no-store")
     response.headers["X-Robots-Tag"] = "noindex"
@@ -102,7 +102,7 @@ def renew_feed(token: str):
         abort(404)
     if not RenewFeedForm().validate_on_submit():
         abort(400)
-    services.renew_feed(db.session, person)
+    feeds.renew_feed(db.session, person)
     db.session.commit()
     flash(
         "Your calendar has a new link. Calendars subscribed to the old link no longer update: "
@@ -132,6 +132,6 @@ def calendar_download_url(target: ForumDay | AgendaItem) -> str | None:
 def personal_calendar(person) -> dict:
     """The personal page's calendar section: feed URLs (None before the first invitation) and
     the button that creates or replaces them."""
-    feed = services.feed_of(db.session, person)
-    webcal, https = services.feed_urls(feed) if feed else (None, None)
+    feed = feeds.feed_of(db.session, person)
+    webcal, https = feeds.feed_urls(feed) if feed else (None, None)
     return {"webcal_url": webcal, "https_url": https, "form": RenewFeedForm()}

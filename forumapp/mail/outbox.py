@@ -1,6 +1,6 @@
 """Writing email: one function, ``queue_email``, stores a message in the caller's transaction.
 
-Nothing is sent inside a request. ``forumapp.mail.delivery`` sends what is due, with retries,
+Nothing is sent inside a request. ``forumapp.mail.sending`` sends what is due, with retries,
 so an SMTP outage delays mail but never loses it.
 """
 

@@ -8,16 +8,11 @@ from ..core.auth import role_required
 from ..core.links import hide_personal_links
 from ..core.models import Role
 from ..extensions import db
-from .delivery import (
-    install_send_after_request,
-    retry_failed,
-    retry_unwritten,
-    status_counts,
-    writer_backlogs,
-)
 from .forms import RetryForm
 from .models import MessageStatus, OutboxMessage
 from .outbox import find_messages
+from .sending import retry_failed
+from .worker import install_send_after_request, retry_unwritten, status_counts, writer_backlogs
 
 bp = Blueprint("outbox", __name__, url_prefix="/staff/outbox")
 # MAIL_SEND_AFTER_REQUEST (development) hooks in with this blueprint, so create_app needs no more.

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from icalendar import Calendar
 
 from forumapp.calendar.models import CalendarInvite
-from forumapp.calendar.services import write_pending_invites
+from forumapp.calendar.pending import write_pending_invites
 from forumapp.core.models import Forum
 from forumapp.extensions import db
 from forumapp.mail.models import OutboxMessage

@@ -13,7 +13,7 @@ from forumapp.core.clock import to_local, utcnow
 from forumapp.core.links import personal_token
 from forumapp.core.models import ForumDay
 from forumapp.extensions import db
-from forumapp.mail.delivery import deliver_due
+from forumapp.mail.worker import deliver_due
 
 from ..conftest import csrf_token, sign_in
 from .conftest import TRICKY, ZONE, add_team_member, only_event, parse

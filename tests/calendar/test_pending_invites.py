@@ -12,8 +12,8 @@ from forumapp.agenda.models import AgendaItem
 from forumapp.calendar.models import CalendarFeed, PendingInvite
 from forumapp.core.models import Forum
 from forumapp.extensions import db
-from forumapp.mail.delivery import deliver_due
 from forumapp.mail.models import OutboxMessage
+from forumapp.mail.worker import deliver_due
 from forumapp.registration import services as registration
 
 from .conftest import NOW, calendar_mail, invitation_of, only_event, write_pending

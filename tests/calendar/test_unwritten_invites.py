@@ -9,12 +9,12 @@ import pytest
 import sqlalchemy as sa
 
 from forumapp.agenda.models import AgendaItem
-from forumapp.calendar import services as calendar
+from forumapp.calendar import pending as calendar
 from forumapp.calendar.models import CalendarInvite, PendingInvite
 from forumapp.core.models import Forum
 from forumapp.extensions import db
-from forumapp.mail.delivery import deliver_due
 from forumapp.mail.models import OutboxMessage
+from forumapp.mail.worker import deliver_due
 from forumapp.registration import services as registration
 from forumapp.registration.models import Registration
 

@@ -15,9 +15,9 @@ from forumapp.checkin import tickets
 from forumapp.checkin.models import Ticket
 from forumapp.core.models import ForumDay
 from forumapp.extensions import db, mail
-from forumapp.mail.delivery import deliver_due
 from forumapp.mail.models import OutboxMessage
 from forumapp.mail.outbox import queue_email
+from forumapp.mail.worker import deliver_due
 from forumapp.registration import services as registration
 from forumapp.registration.models import Registration
 

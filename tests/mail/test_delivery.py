@@ -11,15 +11,10 @@ from sqlalchemy import func, select, text
 
 from forumapp.core.clock import utcnow
 from forumapp.extensions import db, mail
-from forumapp.mail.delivery import (
-    CLAIM_LEASE,
-    _claim_next,
-    deliver_due,
-    retry_delay,
-    retry_failed,
-)
 from forumapp.mail.models import OutboxMessage
 from forumapp.mail.outbox import queue_email, register_attachment_renderer
+from forumapp.mail.sending import CLAIM_LEASE, _claim_next, retry_delay, retry_failed
+from forumapp.mail.worker import deliver_due
 
 INVITATION = (
     "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//forumapp//test//EN\r\nMETHOD:REQUEST\r\n"

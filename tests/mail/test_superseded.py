@@ -9,9 +9,10 @@ import sqlalchemy as sa
 
 from forumapp.core.models import Forum
 from forumapp.extensions import db
-from forumapp.mail.delivery import deliver_due, retry_failed
 from forumapp.mail.models import OutboxMessage
 from forumapp.mail.outbox import queue_email
+from forumapp.mail.sending import retry_failed
+from forumapp.mail.worker import deliver_due
 from forumapp.registration import services as registration
 
 from ..builders import register_as_owner

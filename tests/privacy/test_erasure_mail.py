@@ -6,7 +6,7 @@ import re
 import sqlalchemy as sa
 
 from forumapp.agenda.models import AgendaItem, AgendaItemSpeaker, Speaker
-from forumapp.calendar import services as calendar_services
+from forumapp.calendar import pending as calendar_pending
 from forumapp.core.audit import AuditEntry
 from forumapp.core.models import Person, Team, TeamMembership, User
 from forumapp.extensions import db
@@ -56,7 +56,7 @@ def _sean_world(app):
         breakout = db.session.get(AgendaItem, world.items["Breakout 1"])
         db.session.add_all([speaker, AgendaItemSpeaker(item=breakout, speaker=speaker)])
         db.session.flush()
-        calendar_services.write_pending_invites(db.session)  # the mail worker's invitations
+        calendar_pending.write_pending_invites(db.session)  # the mail worker's invitations
         organizer = User(email="org@staff.example.org", name="Org", role="organizer")
         organizer.set_password("organizer password")
         db.session.add(organizer)

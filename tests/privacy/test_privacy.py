@@ -8,7 +8,8 @@ import pytest
 import sqlalchemy as sa
 
 from forumapp.agenda.models import AgendaItem, AgendaItemSpeaker, Speaker
-from forumapp.calendar import services as calendar_services
+from forumapp.calendar import feeds as calendar_feeds
+from forumapp.calendar import pending as calendar_pending
 from forumapp.checkin.models import BreakoutAttendance, CheckIn, Ticket
 from forumapp.core.audit import AuditEntry
 from forumapp.core.links import personal_token
@@ -71,8 +72,8 @@ def world(app, photo_dir):
         db.session.add(speaker)
         panel = db.session.get(AgendaItem, built.items["Panel"])
         db.session.add(AgendaItemSpeaker(item=panel, speaker=speaker, role="panelist"))
-        calendar_services.ensure_feed(db.session, ana)
-        calendar_services.write_pending_invites(db.session)  # the mail worker's invitations
+        calendar_feeds.ensure_feed(db.session, ana)
+        calendar_pending.write_pending_invites(db.session)  # the mail worker's invitations
         db.session.add(
             BreakoutAttendance(
                 registration=registration, item_id=built.items["Breakout 1"], choice="confirmed"
@@ -160,7 +161,7 @@ def test_export_holds_everything_from_every_area(app, admin, world):
     # Secrets that would let a reader act as her are not in it.
     with app.app_context():
         ana = db.session.get(Person, _ana_id(world))
-        feed = calendar_services.feed_of(db.session, ana)
+        feed = calendar_feeds.feed_of(db.session, ana)
         assert ana.link_nonce not in response.get_data(as_text=True)
         assert feed.token not in response.get_data(as_text=True)
         entries = db.session.execute(
@@ -267,7 +268,7 @@ def test_erasing_leaves_the_name_and_email_nowhere_and_the_counts_unchanged(
         )
         assert "Team panel with Erased person" in redacted.text_body
         assert "Erased person (Buncombe County)" in redacted.alternatives[0]["content"]
-        assert calendar_services.feed_of(db.session, ana) is None
+        assert calendar_feeds.feed_of(db.session, ana) is None
         assert (
             db.session.scalar(sa.select(Ticket.voided_at).where(Ticket.code == old_code))
             is not None

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from forumapp.agenda import speaker_services
-from forumapp.calendar import services as calendar_services
+from forumapp.calendar import feeds as calendar_feeds
 from forumapp.core.audit import AuditEntry
 from forumapp.core.links import personal_token
 from forumapp.core.models import ForumDay, Person, Program
@@ -289,13 +289,13 @@ def test_a_new_personal_link_replaces_the_calendar_feed_link(app, client, setup)
     _api_register(client, setup, "ada@public.example.org")
     with app.app_context():
         person = db.session.scalar(sa.select(Person))
-        old_feed = calendar_services.ensure_feed(db.session, person).token
+        old_feed = calendar_feeds.ensure_feed(db.session, person).token
         db.session.commit()
         link = f"/me/{personal_token(person)}"
     client.post(f"{link}/new-link", data={"csrf_token": csrf_token(client, link)})
     with app.app_context():
         person = db.session.scalar(sa.select(Person))
-        assert calendar_services.feed_of(db.session, person).token != old_feed
+        assert calendar_feeds.feed_of(db.session, person).token != old_feed
     assert client.get(f"/calendar/{old_feed}.ics").status_code == 404
 
 

@@ -1,7 +1,7 @@
-"""Delivering the outbox: send what is due over SMTP, retry with backoff, never lose a message.
+"""Sending the outbox: claim what is due, send it over SMTP, record the outcome, retry later.
 
 Every email is first stored by ``queue_email`` in the transaction that caused it; this module
-sends the stored rows. ``flask --app forumapp mail send --loop`` runs it as a worker.
+sends the stored rows. ``worker.deliver_due`` runs it, once or as the worker's loop.
 
 How a message is sent, and why it is safe with two workers at once
 ------------------------------------------------------------------
@@ -31,24 +31,17 @@ the attempt and the batch stops, so the others keep their attempts for when it i
 from __future__ import annotations
 
 import smtplib
-import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.headerregistry import Address
-from email.message import EmailMessage, MIMEPart
-from email.policy import SMTP
-from email.utils import format_datetime, parseaddr
 
 import flask_mail
-from flask import Flask, current_app, g, has_request_context
-from sqlalchemy import event, func, select
-from sqlalchemy.exc import SQLAlchemyError
+from flask import current_app
+from sqlalchemy import select
 
 from ..core.clock import utcnow
-from ..extensions import db
+from .mime import build_email
 from .models import MessageStatus, OutboxMessage
-from .outbox import attachment_content
 
 BATCH_SIZE = 50
 DEFAULT_MAX_ATTEMPTS = 8
@@ -57,11 +50,6 @@ LONGEST_RETRY_DELAY = timedelta(hours=1)
 # Longer than one message can take to send with MAIL_TIMEOUT on every socket operation.
 CLAIM_LEASE = timedelta(minutes=5)
 ERROR_LENGTH = 300
-# Bodies are encoded quoted-printable or base64, so any SMTP server relays them unchanged.
-# Headers are not folded below SMTP's own 998-octet limit: CPython 3.11's folder drops the
-# quotes around a long display name, so "…, Bob <x@evil.example>" in a person's name became
-# a second address in To:. Names (at most 200 characters) then stay on one quoted line.
-MIME_POLICY = SMTP.clone(cte_type="7bit", max_line_length=998)
 
 
 @dataclass
@@ -89,7 +77,7 @@ class DeliveryReport:
 
 
 @dataclass(frozen=True)
-class _Claimed:
+class ClaimedMessage:
     """The parts of a claimed row needed to send it, copied so no transaction stays open."""
 
     id: int
@@ -114,117 +102,21 @@ def retry_delay(attempts: int) -> timedelta:
     return min(FIRST_RETRY_DELAY * 2 ** max(attempts - 1, 0), LONGEST_RETRY_DELAY)
 
 
-@dataclass(frozen=True)
-class UnwrittenMail:
-    """Work a mail writer could not turn into mail, kept for staff to see and try again."""
-
-    about: str  # who and what, in staff's words
-    error: str
-    failed_at: datetime
-
-
-@dataclass(frozen=True)
-class MailWriter:
-    """Mail that requests leave for the worker to write (e.g. calendar invitations).
-
-    ``write(session)`` queues what is due through the outbox and returns how many items it
-    handled (fewer than its batch when it is done). ``waiting(session)`` counts the items not
-    yet written and ``failed(session)`` the ones that could not be; ``failures(session)`` lists
-    the newest of those, and ``retry(session)`` puts them all back in line, returning how many.
-    The outbox page shows them and offers the retry.
-    """
-
-    name: str  # plural, as staff read it: "calendar updates"
-    write: Callable[[object], int]
-    waiting: Callable[[object], int]
-    failed: Callable[[object], int]
-    failures: Callable[[object], list[UnwrittenMail]]
-    retry: Callable[[object], int]
-
-
-@dataclass(frozen=True)
-class WriterBacklog:
-    """What one mail writer has not written yet, for the outbox page."""
-
-    name: str
-    waiting: int
-    failed: int
-    failures: list[UnwrittenMail]  # the newest of them
-
-
-_MAIL_WRITERS: dict[str, MailWriter] = {}
-
-
-def register_mail_writer(writer: MailWriter) -> None:
-    """Have ``deliver_due`` call ``writer.write(session)`` before it sends, so work a request
-    left to the worker (building calendar invitations for a registration or an agenda change)
-    becomes outbox messages first. A feature above mail registers here, as mail cannot import
-    it. Registering the same name again replaces the writer."""
-    _MAIL_WRITERS[writer.name] = writer
-
-
-def writer_backlogs(session) -> list[WriterBacklog]:
-    """For each mail writer with anything waiting or failed: how many wait, and the failures."""
-    backlogs = []
-    for writer in _MAIL_WRITERS.values():
-        waiting, failed = writer.waiting(session), writer.failed(session)
-        if waiting or failed:
-            failures = writer.failures(session) if failed else []
-            backlogs.append(WriterBacklog(writer.name, waiting, failed, failures))
-    return backlogs
-
-
-def retry_unwritten(session) -> int:
-    """Put every writer's failed items back in line; returns how many. The caller commits."""
-    return sum(writer.retry(session) for writer in _MAIL_WRITERS.values())
-
-
-def announce_mail_to_write() -> None:
-    """Tell the development mode (``MAIL_SEND_AFTER_REQUEST``) that this request left mail for
-    a writer, as a queued message does."""
-    if has_request_context():
-        g.outbox_written = True
-
-
-def _write_deferred_mail(session, should_stop: Callable[[], bool] | None) -> int:
-    """Run every mail writer until it has nothing left; each batch commits on its own. A writer
-    that fails is logged and skipped, so it never holds up the mail already queued."""
-    written = 0
-    for writer in _MAIL_WRITERS.values():
-        while should_stop is None or not should_stop():
-            try:
-                handled = writer.write(session)
-                session.commit()
-            except Exception:
-                session.rollback()
-                current_app.logger.exception("Writing deferred mail failed; it is tried again")
-                break
-            written += handled
-            if handled == 0:
-                break
-    return written
-
-
-def deliver_due(
+def send_due(
     session,
+    sender: str,
     now: datetime | None = None,
     limit: int = BATCH_SIZE,
     *,
     should_stop: Callable[[], bool] | None = None,
 ) -> DeliveryReport:
-    """Write the mail requests left to the worker (``register_mail_writer``), then send up to
-    ``limit`` pending messages whose ``next_attempt_at`` is not after ``now``.
+    """Send up to ``limit`` pending messages whose ``next_attempt_at`` is not after ``now``,
+    from ``sender``; the report leaves ``pending`` to the caller.
 
     Commits after every claim and every result (see the module docstring), so call it with no
-    unit of work of your own in progress. Needs an app context (Flask-Mail's settings) and
-    ``MAIL_DEFAULT_SENDER`` (``RuntimeError`` before anything is touched without it). ``now``
-    defaults to the current time, read afresh at each step; tests pass it to travel in time.
-    ``should_stop`` is asked before each message (a worker's shutdown flag).
+    unit of work of your own in progress. ``now`` defaults to the current time, read afresh at
+    each step. ``should_stop`` is asked before each message (a worker's shutdown flag).
     """
-    sender = current_app.extensions["mail"].default_sender
-    if not sender:
-        raise RuntimeError("Set MAIL_DEFAULT_SENDER: mail cannot be sent without a From address")
-    _write_deferred_mail(session, should_stop)
     clock = (lambda: now) if now is not None else utcnow
     max_attempts = int(current_app.config.get("MAIL_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
     report = DeliveryReport()
@@ -264,8 +156,6 @@ def deliver_due(
     finally:
         if connection is not None:
             connection.close()
-    report.pending = status_counts(session)[MessageStatus.PENDING.value]
-    session.commit()
     return report
 
 
@@ -288,89 +178,10 @@ def retry_failed(session, message_ids: Iterable[int] | None = None) -> int:
     return len(messages)
 
 
-def status_counts(session) -> dict[str, int]:
-    """How many messages are pending, sent and failed (every status present, maybe 0)."""
-    counts = dict.fromkeys((status.value for status in MessageStatus), 0)
-    rows = session.execute(
-        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
-    ).all()
-    counts.update({status: count for status, count in rows})
-    return counts
-
-
-def deliver_until_stopped(
-    session,
-    *,
-    interval: float,
-    stop: threading.Event,
-    on_report: Callable[[DeliveryReport], None],
-) -> None:
-    """The worker: deliver what is due every ``interval`` seconds until ``stop`` is set.
-
-    A full batch is followed at once by the next one. ``on_report`` hears about every run that
-    tried to send something. A database error is logged and the worker waits and carries on.
-    """
-    while not stop.is_set():
-        try:
-            report = deliver_due(session, should_stop=stop.is_set)
-        except SQLAlchemyError:
-            session.rollback()
-            current_app.logger.exception("Mail delivery could not reach the database")
-            stop.wait(interval)
-            continue
-        if report.tried:
-            on_report(report)
-        if report.tried < BATCH_SIZE or report.server_error:
-            stop.wait(interval)
-
-
-# --- Development: send right after the request that queued mail --------------------------------
-
-
-def install_send_after_request(app: Flask) -> None:
-    """With ``MAIL_SEND_AFTER_REQUEST``, deliver in a background thread after any request that
-    wrote to the outbox, so a developer sees mail without running a worker.
-
-    The thread starts after the view has committed and does not delay the response; if SMTP is
-    down the message simply stays pending for the next try. Production runs the worker instead.
-    """
-    if not event.contains(OutboxMessage, "after_insert", _note_outbox_write):
-        event.listen(OutboxMessage, "after_insert", _note_outbox_write)
-        event.listen(OutboxMessage, "after_update", _note_outbox_write)
-
-    @app.after_request
-    def _deliver_after_response(response):
-        if g.pop("outbox_written", False) and current_app.config.get("MAIL_SEND_AFTER_REQUEST"):
-            deliver_in_background(current_app._get_current_object())
-        return response
-
-
-def deliver_in_background(app: Flask) -> threading.Thread:
-    """Run one ``deliver_due`` in a daemon thread with its own app context and session."""
-
-    def run() -> None:
-        with app.app_context():
-            try:
-                deliver_due(db.session)
-            except Exception:
-                app.logger.exception("Sending mail after a request failed; it stays queued")
-            finally:
-                db.session.remove()
-
-    thread = threading.Thread(target=run, name="outbox-after-request", daemon=True)
-    thread.start()
-    return thread
-
-
-def _note_outbox_write(_mapper, _connection, _target) -> None:
-    if has_request_context():
-        g.outbox_written = True
-
-
 # --- Claiming and recording ---------------------------------------------------------------------
 
 
-def _claim_next(session, now: datetime) -> _Claimed | None:
+def _claim_next(session, now: datetime) -> ClaimedMessage | None:
     message = session.scalars(
         select(OutboxMessage)
         .where(
@@ -387,7 +198,7 @@ def _claim_next(session, now: datetime) -> _Claimed | None:
         return None
     message.attempts += 1
     message.next_attempt_at = now + CLAIM_LEASE
-    claimed = _Claimed(
+    claimed = ClaimedMessage(
         id=message.id,
         to_email=message.to_email,
         to_name=message.to_name or "",
@@ -466,82 +277,7 @@ def _short(reason: str) -> str:
     return reason if len(reason) <= ERROR_LENGTH else reason[: ERROR_LENGTH - 1] + "…"
 
 
-# --- Building and sending -------------------------------------------------------------------------
-
-
-def build_email(message: _Claimed | OutboxMessage, sender: str) -> EmailMessage:
-    """The MIME message for a stored email.
-
-    Text body, then in one ``multipart/alternative`` the HTML body and every stored alternative
-    part (an iMIP ``text/calendar; method=REQUEST`` must sit there), wrapped with the
-    attachments in ``multipart/mixed`` when there are any. A part's ``content_type`` is sent as
-    stored, parameters and all (values quoted, as MIME allows: ``method="REQUEST"``), with
-    ``charset=utf-8`` added to text parts that lack one. An attachment with a ``content_id``
-    (an image the HTML shows by ``cid:``) sits inline beside the HTML in ``multipart/related``.
-    """
-    email = EmailMessage(policy=MIME_POLICY)
-    email["Subject"] = message.subject
-    email["From"] = sender
-    email["To"] = Address(display_name=message.to_name or "", addr_spec=message.to_email)
-    email["Date"] = format_datetime(utcnow())
-    domain = parseaddr(sender)[1].rpartition("@")[2] or "forumapp.invalid"
-    # The same on every attempt, so a rare duplicate can be recognised as one.
-    email["Message-ID"] = f"<outbox.{message.id}.{message.created_at:%Y%m%d%H%M%S}@{domain}>"
-    email.set_content(message.text_body)
-    attachments = list(message.attachments or [])
-    inline = [part for part in attachments if part.get("content_id")] if message.html_body else []
-    if message.html_body or message.alternatives:
-        email.make_alternative()
-        if message.html_body:
-            email.add_alternative(message.html_body, subtype="html")
-            if inline:
-                html = list(email.iter_parts())[-1]
-                html.make_related()
-                for part in inline:
-                    html.attach(_attachment_part(part, inline=True))
-        for part in message.alternatives:
-            email.attach(_mime_part(part["content_type"], part["content"]))
-    files = [part for part in attachments if not any(part is other for other in inline)]
-    if files:
-        email.make_mixed()
-        for part in files:
-            email.attach(_attachment_part(part))
-    return email
-
-
-def _attachment_part(part: dict, inline: bool = False) -> MIMEPart:
-    """A stored attachment as a MIME part (drawn now if it has a renderer)."""
-    content = attachment_content(part)
-    disposition = "inline" if inline else "attachment"
-    mime = _mime_part(part["content_type"], content, part["filename"], disposition)
-    if part.get("content_id"):
-        mime["Content-ID"] = f"<{part['content_id']}>"
-    return mime
-
-
-def _mime_part(
-    content_type: str,
-    content: str | bytes,
-    filename: str | None = None,
-    disposition: str | None = None,
-) -> MIMEPart:
-    probe = EmailMessage(policy=MIME_POLICY)
-    probe["Content-Type"] = content_type
-    maintype, subtype = probe.get_content_maintype(), probe.get_content_subtype()
-    disposition = disposition or ("attachment" if filename else None)
-    part = MIMEPart(policy=MIME_POLICY)
-    if maintype == "text":
-        text = content.decode("utf-8") if isinstance(content, bytes) else content
-        charset = probe.get_content_charset() or "utf-8"
-        part.set_content(text, subtype=subtype, charset=charset, disposition=disposition,
-                         filename=filename)  # fmt: skip
-        if probe.get_param("charset") is None:
-            content_type = f"{content_type}; charset={charset}"
-    else:
-        data = content.encode("utf-8") if isinstance(content, str) else content
-        part.set_content(data, maintype, subtype, disposition=disposition, filename=filename)
-    part.replace_header("Content-Type", content_type)
-    return part
+# --- Sending --------------------------------------------------------------------------------------
 
 
 class _PreparedMessage(flask_mail.Message):
@@ -553,7 +289,7 @@ class _PreparedMessage(flask_mail.Message):
     ``email_dispatched`` (which ``mail.record_messages()`` listens to).
     """
 
-    def __init__(self, claimed: _Claimed, sender: str):
+    def __init__(self, claimed: ClaimedMessage, sender: str):
         super().__init__(
             subject=claimed.subject,
             recipients=[claimed.to_email],

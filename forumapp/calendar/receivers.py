@@ -1,0 +1,175 @@
+"""What the calendar does when registration or the agenda changes: the signal receivers.
+
+What triggers mail
+------------------
+Each receiver works out whose calendar events a change touches and leaves one
+``PendingInvite`` per person and event for the mail worker (``pending``), which brings the
+event in line with ``invitations.refresh_invite``:
+
+* a seat or pick confirmed (new, re-registered or promoted), or cancelled: that person's event;
+* a breakout's time, room or status changed, or the breakout cancelled: an update to everyone
+  holding an invitation for it or a confirmed pick of it;
+* any other session's time, room or status changed: the *day* invitation is sent again (its
+  description lists that session) to everyone on that day who may see the session;
+* a day's date or times changed: the day invitation is sent again.
+
+Each change yields one email per person and event, whatever number of fields changed; the email
+says what changed (``describe_change``). Only a breakout's removal (deleted, or taken back to
+a draft) is written at once, while the session still exists to describe.
+
+Creating a session on a published forum sends no signal, so day invitations learn of new
+sessions at the next change; the feeds are always current.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask
+from sqlalchemy import select
+
+from ..agenda.models import AgendaChange, ItemKind, ItemStatus
+from ..agenda.signals import agenda_changed, day_changed
+from ..core.links import personal_links_revoked
+from ..core.models import ForumDay, Person
+from ..core.templating import format_local_time
+from ..mail.worker import register_mail_writer
+from ..registration.models import BreakoutPick, DaySeat, SeatStatus
+from ..registration.signals import place_changed
+from .events import day_key, forum_zone, item_key
+from .feeds import ensure_feed, feed_of, renew_feed
+from .invitations import pick_holders, refresh_invite, seat_holders
+from .models import CalendarInvite, InviteStatus
+from .pending import CALENDAR_WRITER, defer_refresh, people_in_order
+
+
+def register_calendar(app: Flask) -> None:
+    """Connect the receivers. Signals are process-wide; connecting again (another app, as in
+    tests) is harmless."""
+    place_changed.connect(_on_place_changed)
+    agenda_changed.connect(_on_agenda_changed)
+    day_changed.connect(_on_day_changed)
+    personal_links_revoked.connect(_on_personal_links_revoked)
+    register_mail_writer(CALENDAR_WRITER)
+
+
+# --- Whom a change concerns ------------------------------------------------------------------
+
+
+def _invited(session, event_key: str) -> set[int]:
+    return set(
+        session.scalars(
+            select(CalendarInvite.person_id).where(
+                CalendarInvite.event_key == event_key,
+                CalendarInvite.status == InviteStatus.ACTIVE.value,
+            )
+        )
+    )
+
+
+def _day_people(session, day_id: int) -> list[int]:
+    """Everyone a change of the day concerns: invited to it, or holding a confirmed seat."""
+    return sorted(_invited(session, day_key(day_id)) | set(session.scalars(seat_holders(day_id))))
+
+
+def _breakout_people(session, item_id: int) -> list[int]:
+    """Everyone a change of the breakout concerns: invited to it, or holding a confirmed pick."""
+    invited = _invited(session, item_key(item_id))
+    return sorted(invited | set(session.scalars(pick_holders(item_id))))
+
+
+# --- Receivers -------------------------------------------------------------------------------
+
+
+def _on_place_changed(sender, session, **_extra) -> None:
+    registration = sender.registration
+    if sender.status == SeatStatus.CONFIRMED.value:
+        # The personal page offers the feed at once; the invitation follows from the worker.
+        ensure_feed(session, registration.person)
+    if isinstance(sender, DaySeat):
+        defer_refresh(session, registration.person_id, day_key(sender.day_id))
+    elif isinstance(sender, BreakoutPick):
+        defer_refresh(session, registration.person_id, item_key(sender.item_id))
+
+
+def describe_change(change: AgendaChange, zone: str) -> list[str]:
+    """What changed, in words: ``Time: was 10:30 AM–11:45 AM, now 11:00 AM–12:15 PM``."""
+    fields = change.changes or {}
+    item = change.item
+    lines = []
+    if "title" in fields:
+        old, new = fields["title"]
+        lines.append(f"Title: was “{old}”, now “{new}”")
+    if "starts_at" in fields or "ends_at" in fields:
+
+        def clock(name: str, index: int) -> str:
+            if name in fields:
+                return format_local_time(datetime.fromisoformat(fields[name][index]), zone)
+            return format_local_time(getattr(item, name), zone) if item is not None else "?"
+
+        lines.append(
+            f"Time: was {clock('starts_at', 0)}–{clock('ends_at', 0)}, "
+            f"now {clock('starts_at', 1)}–{clock('ends_at', 1)}"
+        )
+    if "room" in fields:
+        old, new = fields["room"]
+        lines.append(f"Room: was {old or 'no room'}, now {new or 'no room'}")
+    if "status" in fields:
+        old_status, new_status = fields["status"]
+        lines.append(
+            {
+                "deleted": "This session has been removed from the agenda.",
+                ItemStatus.CANCELLED.value: "This session is cancelled.",
+                ItemStatus.DRAFT.value: "This session has been taken off the agenda for now.",
+            }.get(
+                new_status,
+                "This session is new on the agenda."
+                if old_status == ItemStatus.DRAFT
+                else "This session is back on the agenda.",
+            )
+        )
+    return lines
+
+
+def _on_agenda_changed(sender: AgendaChange, session, **_extra) -> None:
+    item = sender.item
+    if item is None:
+        return
+    # A session deleted, or taken back to a draft, leaves the invitations that listed it.
+    gone = (sender.changes or {}).get("status", [None, None])[1] in ("deleted", ItemStatus.DRAFT)
+    lines = describe_change(sender, forum_zone(item.day.forum))
+    if item.kind == ItemKind.BREAKOUT:
+        key = item_key(item.id)
+        people = _breakout_people(session, item.id)
+        if gone:
+            # The session is about to be deleted: its cancellations are written now, while
+            # it still exists to describe.
+            for person in people_in_order(session, people):
+                refresh_invite(session, person, key, changed=True, gone=True, what_changed=lines)
+        else:
+            for person_id in people:
+                defer_refresh(session, person_id, key, changed=True, what_changed=lines)
+        return
+    # Other sessions are listed in the day invitation's description: the worker sends the day
+    # again to everyone on it who may see the session.
+    key = day_key(item.day_id)
+    lines = [f"“{sender.item_title}” changed."] + lines
+    for person_id in _day_people(session, item.day_id):
+        defer_refresh(
+            session, person_id, key, changed=True, exclude_item_id=item.id if gone else None,
+            visible_item_id=None if gone else item.id, what_changed=lines,
+        )  # fmt: skip
+
+
+def _on_day_changed(sender: ForumDay, session, **_extra) -> None:
+    key = day_key(sender.id)
+    lines = ["The day's date or times changed."]
+    for person_id in _day_people(session, sender.id):
+        defer_refresh(session, person_id, key, changed=True, what_changed=lines)
+
+
+def _on_personal_links_revoked(person: Person, session) -> None:
+    """A new personal link replaces the feed link too: whoever held the old personal link may
+    have subscribed to the feed it showed."""
+    if feed_of(session, person) is not None:
+        renew_feed(session, person)
