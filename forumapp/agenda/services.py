@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..core import audit
+from ..core.actions import DomainError
 from ..core.clock import local_instant, to_local
 from ..core.models import Audience, Forum, ForumDay, ForumStatus, Program, Room
 from .models import (
@@ -28,12 +29,8 @@ from .models import (
 from .signals import agenda_changed, day_changed
 
 
-class AgendaError(ValueError):
+class AgendaError(DomainError):
     """An agenda edit that cannot be made; ``field`` names the form field at fault, if any."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 # --- Who sees what -------------------------------------------------------------------------

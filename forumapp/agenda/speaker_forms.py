@@ -167,9 +167,3 @@ class AvailabilityForm(FlaskForm):
             for forum in forums
             for day in forum.days
         ]
-
-
-class ConfirmForm(FlaskForm):
-    """A single button that posts with a CSRF token (delete, remove)."""
-
-    submit = SubmitField("Confirm")

@@ -24,6 +24,7 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..core import audit
+from ..core.actions import DomainError
 from ..core.clock import local_instant, to_local
 from ..core.emails import InvalidEmail, normalise_email
 from ..core.links import revoke_personal_links
@@ -43,12 +44,8 @@ from .models import (
 )
 
 
-class SpeakerError(ValueError):
+class SpeakerError(DomainError):
     """A speaker edit that cannot be made; ``field`` names the form field at fault, if any."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 # --- Creating and editing ------------------------------------------------------------------

@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from ..core import audit
 from ..core.auth import role_required
-from ..core.forms import show_errors
+from ..core.forms import ButtonForm, show_errors
 from ..core.models import ForumDay, Role
 from ..extensions import db
 from . import services
@@ -29,7 +29,6 @@ from . import speaker_services as rules
 from .models import Speaker
 from .speaker_forms import (
     AvailabilityForm,
-    ConfirmForm,
     SpeakerFilterForm,
     speaker_form_for,
 )
@@ -152,7 +151,7 @@ def edit(speaker_id: int):
     status = 400 if form.errors else 200
     return (
         render_template(
-            "agenda/speakers/edit.html", form=form, speaker=speaker, delete_form=ConfirmForm()
+            "agenda/speakers/edit.html", form=form, speaker=speaker, delete_form=ButtonForm()
         ),
         status,
     )
@@ -162,7 +161,7 @@ def edit(speaker_id: int):
 @role_required(Role.ORGANIZER)
 def delete(speaker_id: int):
     speaker = _speaker_or_404(speaker_id)
-    if not ConfirmForm().validate_on_submit():
+    if not ButtonForm().validate_on_submit():
         abort(400)
     name = speaker.name
     try:
@@ -203,7 +202,7 @@ def availability(speaker_id: int):
             "agenda/speakers/availability.html",
             speaker=speaker,
             form=form,
-            remove_form=ConfirmForm(),
+            remove_form=ButtonForm(),
         ),
         status,
     )
@@ -216,7 +215,7 @@ def availability(speaker_id: int):
 @role_required(Role.ORGANIZER)
 def remove_availability(speaker_id: int, availability_id: int):
     speaker = _speaker_or_404(speaker_id)
-    if not ConfirmForm().validate_on_submit():
+    if not ButtonForm().validate_on_submit():
         abort(400)
     if not rules.remove_availability(db.session, speaker, availability_id):
         abort(404)

@@ -220,10 +220,10 @@ def _public_api_limit() -> str:
 def _registration_error(error: registration_services.RegistrationError, from_service=True):
     """``{"error", "details": {field: message}}`` with the error's status; ``forum`` names a
     problem with the forum as a whole."""
-    errors = getattr(error, "errors", None) or {error.field or "forum": error.message}
+    errors = {field or "forum": message for field, message in error.errors.items()}
     names = _API_FIELD_NAMES if from_service else {}
     details = {names.get(name, name): message for name, message in errors.items()}
-    status = error.http_status
+    status = error.status
     return jsonify(error=_REGISTRATION_ERROR_TITLES.get(status, "Error"), details=details), status
 
 

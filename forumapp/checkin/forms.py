@@ -49,9 +49,3 @@ class WalkInForm(FlaskForm):
     organization = StringField("Organization (optional)", validators=[Length(max=200)])
     override = BooleanField("Override capacity: let them in even if the day is full")
     submit = SubmitField("Register and check in")
-
-
-class ButtonForm(FlaskForm):
-    """A form with only a CSRF token and a button (check in from a list, undo)."""
-
-    submit = SubmitField("Confirm")

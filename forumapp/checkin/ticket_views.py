@@ -10,10 +10,10 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 
 from ..core.clock import utcnow
 from ..core.database import start_writing
+from ..core.forms import ButtonForm
 from ..core.links import person_for_token
 from ..core.rate_limits import personal_link_limit
 from ..extensions import db
-from ..registration.forms import ButtonForm
 from ..registration.models import Registration
 from ..registration.services import is_held
 from . import services, tickets

@@ -30,6 +30,7 @@ from ..agenda.models import AgendaItem, ItemKind, ItemStatus
 from ..core import audit
 from ..core.auth import role_required
 from ..core.clock import local_today, utcnow
+from ..core.forms import ButtonForm
 from ..core.headers import CONTENT_SECURITY_POLICY
 from ..core.models import Forum, ForumDay, ForumStatus, Role
 from ..extensions import db
@@ -41,7 +42,7 @@ from ..registration.services import (
     waitlist_position,
 )
 from . import services
-from .forms import ButtonForm, LookupForm, ScanForm, WalkInForm, new_request_id
+from .forms import LookupForm, ScanForm, WalkInForm, new_request_id
 from .models import BreakoutAttendance, CheckIn
 from .services import BreakoutChoice, ScanResult
 

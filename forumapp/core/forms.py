@@ -8,11 +8,18 @@ from collections.abc import Mapping
 import wtforms
 from flask import flash
 from flask_wtf import FlaskForm
-from wtforms import SelectField, validators
+from wtforms import SelectField, SubmitField, validators
 from wtforms.validators import Optional, StopValidation, ValidationError
 
 from .audit import ACTIONS
 from .bounds import date_problem, integer_problem
+
+
+class ButtonForm(FlaskForm):
+    """A button that needs only its CSRF token (check in from a list, undo, delete, promote);
+    also the form of a page that parses its own inputs."""
+
+    submit = SubmitField("Confirm")
 
 
 class _Bounded:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from .actions import DomainError
 from .clock import utcnow
 from .emails import normalise_email
 from .models import ApiToken, Role, User
@@ -12,7 +13,7 @@ from .names import HIDDEN_CHARACTERS, has_hidden_characters
 MIN_PASSWORD_LENGTH = 10
 
 
-class StaffError(ValueError):
+class StaffError(DomainError):
     """A staff-account request that cannot be carried out; the message says why."""
 
 

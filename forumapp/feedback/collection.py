@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..agenda.models import AgendaItem, ItemKind, ItemStatus
 from ..checkin.models import BreakoutAttendance, CheckIn
+from ..core.actions import DomainError
 from ..core.clock import local_instant, utcnow
 from ..core.links import absolute_url, personal_token
 from ..core.models import Forum, ForumDay, ForumStatus, Person, Team, TeamMembership
@@ -43,41 +44,36 @@ REMINDER_KIND = "feedback_reminder"
 # --- Errors --------------------------------------------------------------------------------
 
 
-class FeedbackError(Exception):
-    """A feedback action that cannot be carried out; ``http_status`` is what an API answers."""
+class FeedbackError(DomainError):
+    """A feedback action that cannot be carried out (``DomainError``: the message, the input
+    at fault and the status an API answers)."""
 
-    http_status = 422
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+    status = 422
 
 
 class InvalidFeedback(FeedbackError):
     """Bad input; ``errors`` maps each form field to its message."""
 
     def __init__(self, errors: dict[str, str]):
-        super().__init__(" ".join(errors.values()), next(iter(errors), None))
-        self.errors = errors
+        super().__init__(" ".join(errors.values()), next(iter(errors), None), errors=errors)
 
 
 class NotAnAttendee(FeedbackError):
     """Only people checked in at the forum may answer."""
 
-    http_status = 403
+    status = 403
 
 
 class FeedbackClosed(FeedbackError):
     """Feedback is not open (yet, or any more)."""
 
-    http_status = 409
+    status = 409
 
 
 class NotATeamMember(FeedbackError):
     """Only community team members suggest topics between forums."""
 
-    http_status = 403
+    status = 403
 
 
 # --- The feedback window -------------------------------------------------------------------

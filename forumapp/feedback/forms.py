@@ -9,10 +9,6 @@ from wtforms.validators import DataRequired
 from ..core.forms import DateTimeLocalField, Length
 
 
-class ButtonForm(FlaskForm):
-    """A button (or a form parsed by hand) that needs only its CSRF token."""
-
-
 class WindowForm(FlaskForm):
     closes_at = DateTimeLocalField(
         "Feedback closes",

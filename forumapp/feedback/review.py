@@ -42,7 +42,7 @@ def assign_reviewer(session, forum: Forum, user: User | None) -> FeedbackWindow:
 class NotTheReviewer(FeedbackError):
     """A faculty member who is not the forum's assigned reviewer tried to write its summary."""
 
-    http_status = 403
+    status = 403
 
 
 def may_write_summary(window: FeedbackWindow | None, user: User) -> bool:

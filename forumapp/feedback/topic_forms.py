@@ -20,10 +20,6 @@ STATUS_LABELS = {
 }
 
 
-class ButtonForm(FlaskForm):
-    """A button that needs only its CSRF token."""
-
-
 class RenameForm(FlaskForm):
     label = StringField(
         "New name",

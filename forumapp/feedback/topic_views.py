@@ -18,13 +18,13 @@ from sqlalchemy import select
 
 from ..core.auth import role_required
 from ..core.csv_import import CsvImportError, RowError, decode_csv
+from ..core.forms import ButtonForm
 from ..core.models import Forum, Role
 from ..extensions import db
 from . import topics
 from .models import TopicGroup
 from .topic_forms import (
     STATUS_LABELS,
-    ButtonForm,
     ImportForm,
     MergeForm,
     PromoteForm,

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from ..agenda import services as agenda
 from ..agenda.models import AgendaItem, ItemKind, ItemStatus
+from ..core.actions import DomainError
 from ..core.clock import local_instant
 from ..core.csv_import import (
     CsvImportError,
@@ -47,13 +48,8 @@ PROMOTED_MINUTES = 60
 DESCRIPTION_SUGGESTIONS = 25
 
 
-class TopicError(ValueError):
+class TopicError(DomainError):
     """A topic action that cannot be carried out; ``field`` names the input at fault."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 class InvalidSuggestions(TopicError):

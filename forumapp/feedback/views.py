@@ -21,6 +21,7 @@ from ..checkin.models import CheckIn
 from ..core import audit
 from ..core.auth import role_required
 from ..core.clock import local_today, to_local, utcnow
+from ..core.forms import ButtonForm
 from ..core.links import person_for_token
 from ..core.models import Forum, ForumStatus, Person, Program, Role, User
 from ..core.rate_limits import personal_link_limit
@@ -30,7 +31,7 @@ from ..registration.models import Registration
 from . import collection, review, summary
 from .charts import RATING_LABELS, Bar, bar_chart, rating_chart
 from .collection import FeedbackError, InvalidFeedback, WindowState
-from .forms import ButtonForm, InvitationForm, ReviewerForm, SummaryForm, WindowForm
+from .forms import InvitationForm, ReviewerForm, SummaryForm, WindowForm
 from .models import FeedbackResponse, FeedbackWindow
 
 bp = Blueprint("feedback", __name__)

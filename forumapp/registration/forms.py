@@ -52,9 +52,3 @@ class ResendLinkForm(FlaskForm):
         "Email", validators=[DataRequired("Enter the email you registered with."), Length(max=254)]
     )
     submit = SubmitField("Send me my link")
-
-
-class ButtonForm(FlaskForm):
-    """A form with only a CSRF token and a button."""
-
-    submit = SubmitField("Confirm")

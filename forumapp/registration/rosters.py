@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from ..core.actions import DomainError
 from ..core.csv_import import (
     CsvImportError,
     RowError,
@@ -55,13 +56,8 @@ _ROLES = {
 }
 
 
-class RosterError(Exception):
+class RosterError(DomainError):
     """A roster change that cannot be made; ``field`` names the form input at fault."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 @dataclass

@@ -21,6 +21,7 @@ from sqlalchemy.orm.util import identity_key
 from ..agenda.models import AgendaItem, ItemKind, ItemStatus
 from ..agenda.services import Viewer, can_see_item
 from ..core import audit
+from ..core.actions import DomainError
 from ..core.clock import to_local, utcnow
 from ..core.emails import InvalidEmail, normalise_email
 from ..core.links import absolute_url, personal_token, revoke_personal_links
@@ -42,51 +43,36 @@ from .signals import confirmation_email, place_changed
 ACTIVE = (SeatStatus.CONFIRMED.value, SeatStatus.WAITLISTED.value)
 
 
-class RegistrationError(Exception):
-    """A registration request that cannot be carried out. ``field`` names the input at fault;
-    ``http_status`` is what the JSON API answers."""
+class RegistrationError(DomainError):
+    """A registration request that cannot be carried out (``DomainError``: the message, the
+    input at fault and the status the JSON API answers)."""
 
-    http_status = 422
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-    @property
-    def field_errors(self) -> dict[str | None, str]:
-        """Messages by the name of the input at fault, for showing next to form fields."""
-        return {self.field: self.message}
+    status = 422
 
 
 class InvalidRegistration(RegistrationError):
     """Bad input; ``errors`` maps each field to its message."""
 
     def __init__(self, errors: dict[str, str]):
-        super().__init__(" ".join(errors.values()), next(iter(errors), None))
-        self.errors = errors
-
-    @property
-    def field_errors(self) -> dict[str | None, str]:
-        return self.errors
+        super().__init__(" ".join(errors.values()), next(iter(errors), None), errors=errors)
 
 
 class NotAllowed(RegistrationError):
     """The person may not register for that (e.g. a team-only day for the public)."""
 
-    http_status = 403
+    status = 403
 
 
 class RegistrationClosed(RegistrationError):
     """Outside the day's registration window, or past the breakout choice deadline."""
 
-    http_status = 409
+    status = 409
 
 
 class BreakoutFull(RegistrationError):
     """No seat left in the breakout; the person may join its waitlist or choose another."""
 
-    http_status = 409
+    status = 409
 
 
 # --- Seat counters -------------------------------------------------------------------------

@@ -32,13 +32,12 @@ from ..core import audit
 from ..core.auth import role_required
 from ..core.clock import to_local
 from ..core.csv_import import CsvImportError, RowError, decode_csv
-from ..core.forms import show_errors
+from ..core.forms import ButtonForm, show_errors
 from ..core.links import person_for_token
 from ..core.models import Audience, Forum, Person, Program, Role, Team
 from ..core.rate_limits import personal_link_limit
 from ..extensions import db
 from . import organizer, rosters, services
-from .forms import ButtonForm
 from .models import BreakoutPick, DaySeat, Registration
 from .staff_forms import (
     BreakoutSettingsForm,
@@ -62,9 +61,7 @@ def _current_program() -> Program:
 
 
 def _errors_of(error: services.RegistrationError | rosters.RosterError) -> dict:
-    if isinstance(error, services.RegistrationError):
-        return error.field_errors
-    return {error.field: error.message}
+    return error.errors
 
 
 def _day_choices(forum: Forum) -> list[tuple[int, str]]:

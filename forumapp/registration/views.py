@@ -9,13 +9,13 @@ from ..agenda import services as agenda_services
 from ..agenda.models import AgendaItem
 from ..core.clock import utcnow
 from ..core.emails import InvalidEmail, normalise_email
-from ..core.forms import show_errors
+from ..core.forms import ButtonForm, show_errors
 from ..core.links import person_for_token, personal_token
 from ..core.models import Audience, Forum, ForumStatus, Person
 from ..core.rate_limits import personal_link_limit, public_form_limit, send_link_limit
 from ..extensions import db
 from . import rosters, services
-from .forms import ButtonForm, PublicRegistrationForm, ResendLinkForm, TeamRegistrationForm
+from .forms import PublicRegistrationForm, ResendLinkForm, TeamRegistrationForm
 from .models import BreakoutPick, DaySeat, Registration
 
 bp = Blueprint("registration", __name__)
@@ -66,7 +66,7 @@ def public_register(forum_id: int):
             services.register_public(db.session, forum, data, now)
         except services.RegistrationError as error:
             db.session.rollback()
-            show_errors(form, error.field_errors)
+            show_errors(form, error.errors)
         else:
             db.session.commit()
             # The same answer whoever owns the email: the result and the personal link go
