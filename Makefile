@@ -47,9 +47,11 @@ test-postgresql: install
 bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
+## ruff (lint, complexity, formatting) and mypy over forumapp/.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff format .

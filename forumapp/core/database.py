@@ -68,56 +68,62 @@ def install_sqlite_behaviour() -> None:
     if _installed:
         return
     _installed = True
-
-    @event.listens_for(Engine, "connect")
-    def _on_connect(dbapi_connection, _record):
-        if not isinstance(dbapi_connection, sqlite3.Connection):
-            return
-        # Let SQLAlchemy's "begin" event below decide how each transaction starts.
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.execute("PRAGMA busy_timeout = 30000")
-        cursor.execute("PRAGMA journal_mode = WAL")
-        cursor.execute("PRAGMA synchronous = NORMAL")
-        cursor.close()
-
-    @event.listens_for(Engine, "begin")
-    def _on_begin(connection):
-        if connection.dialect.name != "sqlite":
-            return
-        if _is_read_only_request():
-            connection.exec_driver_sql("BEGIN")
-            return
-        _enter_write_gate(connection)
-        try:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-        except BaseException:
-            _leave_write_gate(connection.info)
-            raise
-
+    event.listen(Engine, "connect", _on_connect)
+    event.listen(Engine, "begin", _on_begin)
     # SQLAlchemy sends these events just before it commits or rolls back: end the transaction
-    # here, so the gate opens only once it is over (SQLAlchemy then finds nothing left to do).
-    @event.listens_for(Engine, "commit")
-    def _on_commit(connection):
-        _end_transaction_and_leave_gate(connection, "commit")
+    # there, so the gate opens only once it is over (SQLAlchemy then finds nothing left to do).
+    event.listen(Engine, "commit", _on_commit)
+    event.listen(Engine, "rollback", _on_rollback)
+    event.listen(Pool, "checkin", _on_checkin)
+    event.listen(Pool, "close", _on_close)
 
-    @event.listens_for(Engine, "rollback")
-    def _on_rollback(connection):
-        _end_transaction_and_leave_gate(connection, "rollback")
 
-    @event.listens_for(Pool, "checkin")
-    def _on_checkin(dbapi_connection, record):
-        # A connection given back (or closed after an error) mid-transaction opens its gate.
-        if dbapi_connection is not None and record.info.get(_HELD):
-            _leave_write_gate(record.info)
+def _on_connect(dbapi_connection, _record) -> None:
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    # Let SQLAlchemy's "begin" event decide how each transaction starts.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA busy_timeout = 30000")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.close()
 
-    @event.listens_for(Pool, "close")
-    def _on_close(_dbapi_connection, record):
+
+def _on_begin(connection) -> None:
+    if connection.dialect.name != "sqlite":
+        return
+    if _is_read_only_request():
+        connection.exec_driver_sql("BEGIN")
+        return
+    _enter_write_gate(connection)
+    try:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    except BaseException:
+        _leave_write_gate(connection.info)
+        raise
+
+
+def _on_commit(connection) -> None:
+    _end_transaction_and_leave_gate(connection, "commit")
+
+
+def _on_rollback(connection) -> None:
+    _end_transaction_and_leave_gate(connection, "rollback")
+
+
+def _on_checkin(dbapi_connection, record) -> None:
+    # A connection given back (or closed after an error) mid-transaction opens its gate.
+    if dbapi_connection is not None and record.info.get(_HELD):
         _leave_write_gate(record.info)
-        pid, descriptor = record.info.pop(_GATE, (None, None))
-        if pid == os.getpid():
-            os.close(descriptor)
+
+
+def _on_close(_dbapi_connection, record) -> None:
+    _leave_write_gate(record.info)
+    pid, descriptor = record.info.pop(_GATE, (None, None))
+    if pid == os.getpid():
+        os.close(descriptor)
 
 
 def _gate_path(connection) -> str | None:
