@@ -19,8 +19,8 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from ..agenda import speaker_services
 from ..agenda.models import Speaker
+from ..agenda.speaker_photos import discard_photo_file
 from ..core import audit
 from ..core.auth import role_required
 from ..core.models import Person, Role
@@ -109,9 +109,7 @@ def erase(person_id: int):
         return _render_person(person, form, 400)
     report = services.erase_person(db.session, person, current_user.id)
     db.session.commit()
-    speaker_services.discard_photo_file(
-        Path(current_app.config["SPEAKER_PHOTO_DIR"]), report.photo_to_discard
-    )
+    discard_photo_file(Path(current_app.config["SPEAKER_PHOTO_DIR"]), report.photo_to_discard)
     flash(
         "Erased. Their seats, check-ins and feedback still count, without their details; "
         "links and tickets sent to them no longer work.",
