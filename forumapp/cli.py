@@ -11,7 +11,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
-from .core import audit
+from .core.audit import COMMAND_LINE
 from .core.emails import InvalidEmail
 from .core.models import Role
 from .core.staff import (
@@ -19,7 +19,6 @@ from .core.staff import (
     change_password,
     create_user,
     deactivate_user,
-    find_user,
     issue_token,
     revoke_tokens,
 )
@@ -28,9 +27,6 @@ from .extensions import db
 user_cli = AppGroup("user", help="Staff accounts.")
 token_cli = AppGroup("token", help="API tokens for staff.")
 mail_cli = AppGroup("mail", help="Deliver the email waiting in the outbox.")
-
-# How the audit log names actions taken with these commands (nobody is signed in).
-COMMAND_LINE = "command line"
 
 
 @user_cli.command("create")
@@ -45,12 +41,9 @@ def create_user_command(email: str, role: str, name: str, password_stdin: bool) 
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user = create_user(db.session, email, role, password, name=name)
+        user = create_user(db.session, email, role, password, name=name, via=COMMAND_LINE)
     except (StaffError, InvalidEmail) as exc:
         raise click.ClickException(str(exc)) from None
-    audit.record(
-        db.session, None, "staff.create", f"staff_user:{user.id}", role=user.role, via=COMMAND_LINE
-    )
     db.session.commit()
     click.echo(f"Created {user.role} account {user.email}.")
 
@@ -65,12 +58,9 @@ def change_password_command(email: str, password_stdin: bool) -> None:
     else:
         password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
     try:
-        user = change_password(db.session, email, password)
+        user = change_password(db.session, email, password, via=COMMAND_LINE)
     except StaffError as exc:
         raise click.ClickException(str(exc)) from None
-    audit.record(
-        db.session, None, "staff.password_change", f"staff_user:{user.id}", via=COMMAND_LINE
-    )
     db.session.commit()
     click.echo(f"New password set for {user.email}; their sessions have ended.")
 
@@ -80,10 +70,9 @@ def change_password_command(email: str, password_stdin: bool) -> None:
 def deactivate_user_command(email: str) -> None:
     """Stop EMAIL signing in; every session of the account ends (API tokens stop working)."""
     try:
-        user = deactivate_user(db.session, email)
+        user = deactivate_user(db.session, email, via=COMMAND_LINE)
     except StaffError as exc:
         raise click.ClickException(str(exc)) from None
-    audit.record(db.session, None, "staff.deactivate", f"staff_user:{user.id}", via=COMMAND_LINE)
     db.session.commit()
     click.echo(f"Deactivated {user.email}; their sessions have ended.")
 
@@ -93,13 +82,9 @@ def deactivate_user_command(email: str) -> None:
 def create_token_command(email: str) -> None:
     """Print a new API token for EMAIL (shown once; stored only as a hash)."""
     try:
-        token, plain = issue_token(db.session, email)
+        token, plain = issue_token(db.session, email, via=COMMAND_LINE)
     except StaffError as exc:
         raise click.ClickException(str(exc)) from None
-    audit.record(
-        db.session, None, "staff.token_create", f"staff_user:{token.user_id}",
-        prefix=token.prefix, via=COMMAND_LINE,
-    )  # fmt: skip
     db.session.commit()
     click.echo(plain)
     click.echo(
@@ -115,14 +100,9 @@ def create_token_command(email: str) -> None:
 def revoke_token_command(email: str, prefix: str | None) -> None:
     """Revoke EMAIL's API tokens (all, or the one matching --prefix)."""
     try:
-        count = revoke_tokens(db.session, email, prefix)
+        count = revoke_tokens(db.session, email, prefix, via=COMMAND_LINE)
     except StaffError as exc:
         raise click.ClickException(str(exc)) from None
-    if count:
-        audit.record(
-            db.session, None, "staff.token_revoke", f"staff_user:{find_user(db.session, email).id}",
-            revoked=count, via=COMMAND_LINE,
-        )  # fmt: skip
     db.session.commit()
     click.echo(f"Revoked {count} token(s) of {email}.")
 

@@ -17,8 +17,8 @@ from wtforms.validators import DataRequired, NumberRange, Optional, ValidationEr
 from ..core.forms import DateField, DateTimeLocalField, IntegerField, Length
 from ..core.models import Audience
 from ..extensions import db
+from .forums import number_taken
 from .models import ItemKind, ItemStatus, SpeakerRole
-from .services import number_taken
 
 
 def _coerce_optional_int(value):

@@ -9,14 +9,14 @@ from flask_login import current_user
 
 from ..core.models import Forum, Program
 from ..extensions import db
-from . import services
+from . import visibility
 
 bp = Blueprint("site", __name__)
 
 
-def current_viewer() -> services.Viewer:
+def current_viewer() -> visibility.Viewer:
     """Signed-in staff see everything; everyone else sees the public program."""
-    return services.STAFF if current_user.is_authenticated else services.PUBLIC
+    return visibility.STAFF if current_user.is_authenticated else visibility.PUBLIC
 
 
 def map_link(forum: Forum) -> str:
@@ -30,21 +30,19 @@ def home():
     """Every forum the visitor may see, with its days: the site's front page."""
     viewer = current_viewer()
     forums = [
-        (forum, services.visible_days(viewer, forum))
-        for forum in services.visible_forums(db.session, viewer)
+        (forum, visibility.visible_days(viewer, forum))
+        for forum in visibility.visible_forums(db.session, viewer)
     ]
     return render_template("agenda/public/home.html", forums=forums)
 
 
 @bp.route("/programs/<int:program_id>")
 def program_page(program_id: int):
-    program = db.session.get(Program, program_id)
-    if program is None:
-        abort(404)
+    program = db.get_or_404(Program, program_id)
     viewer = current_viewer()
     forums = [
-        (forum, services.visible_days(viewer, forum))
-        for forum in services.visible_forums(db.session, viewer)
+        (forum, visibility.visible_days(viewer, forum))
+        for forum in visibility.visible_forums(db.session, viewer)
         if forum.program_id == program.id
     ]
     return render_template(
@@ -57,14 +55,14 @@ def forum_page(forum_id: int):
     viewer = current_viewer()
     forum = db.session.get(Forum, forum_id)
     # A draft is answered exactly like a missing forum, so its existence does not leak.
-    if forum is None or not services.can_see_forum(viewer, forum):
+    if forum is None or not visibility.can_see_forum(viewer, forum):
         abort(404)
-    agenda = services.visible_agenda(db.session, viewer, forum)
+    agenda = visibility.visible_agenda(db.session, viewer, forum)
     speakers = {}
     for _day, items in agenda:
         for item in items:
             for link in item.speaker_links:
-                if services.can_see_speaker(viewer, link.speaker):
+                if visibility.can_see_speaker(viewer, link.speaker):
                     speakers[link.speaker.id] = link.speaker
     has_hidden_days = len(agenda) < len(forum.days)
     return render_template(

@@ -1,4 +1,4 @@
-"""Speaker records: create, edit, search, export, photos, availability and per-forum status.
+"""Speaker records: create, edit, search, export, availability and per-forum status.
 
 Functions take the database session and plain values (never the request), so the HTML views,
 the JSON API and the CLI share them. They ``flush()``; the caller commits once. Bad input
@@ -7,24 +7,16 @@ raises ``SpeakerError`` naming the form field at fault.
 
 from __future__ import annotations
 
-import io
-import os
-import re
-import secrets
-import tempfile
-import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
 from typing import BinaryIO
 
-from PIL import Image, ImageOps
 from sqlalchemy import exists, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from ..core import audit
-from ..core.actions import DomainError
 from ..core.clock import local_instant, to_local
 from ..core.emails import InvalidEmail, normalise_email
 from ..core.links import revoke_personal_links
@@ -33,6 +25,7 @@ from ..core.names import name_problem
 from ..core.search import contains_text
 from ..core.spreadsheet import csv_text
 from ..mail.outbox import queue_templated_email
+from .errors import SpeakerError
 from .models import (
     AgendaItem,
     AgendaItemSpeaker,
@@ -42,11 +35,7 @@ from .models import (
     SpeakerKind,
     SpeakerStatus,
 )
-
-
-class SpeakerError(DomainError):
-    """A speaker edit that cannot be made; ``field`` names the form field at fault, if any."""
-
+from .speaker_photos import photo_jpeg, remove_photo, save_photo
 
 # --- Creating and editing ------------------------------------------------------------------
 
@@ -67,7 +56,7 @@ class SpeakerInput:
     staff_notes: str = ""
 
 
-def _checked(session, data: SpeakerInput, speaker: Speaker | None) -> tuple[str, str]:
+def _checked(session: Session, data: SpeakerInput, speaker: Speaker | None) -> tuple[str, str]:
     """The trimmed name and normalised email, or ``SpeakerError``."""
     name = data.name.strip()
     if problem := name_problem(name, missing="Enter the speaker's name."):
@@ -108,7 +97,7 @@ def _apply(speaker: Speaker, data: SpeakerInput) -> None:
     speaker.staff_notes = data.staff_notes.strip()
 
 
-def create_speaker(session, data: SpeakerInput) -> Speaker:
+def create_speaker(session: Session, data: SpeakerInput) -> Speaker:
     """A new speaker record.
 
     When a person with this email is already known (a team member who will sit on a panel,
@@ -129,7 +118,7 @@ def create_speaker(session, data: SpeakerInput) -> Speaker:
 
 
 def update_speaker(
-    session, speaker: Speaker, data: SpeakerInput, changed_by: int | None = None
+    session: Session, speaker: Speaker, data: SpeakerInput, changed_by: int | None = None
 ) -> Speaker:
     """Save an edit of the speaker and of their person's name, email and phone.
 
@@ -161,7 +150,7 @@ def update_speaker(
     return speaker
 
 
-def set_forum_statuses(session, speaker: Speaker, statuses: dict[int, str | None]) -> None:
+def set_forum_statuses(session: Session, speaker: Speaker, statuses: dict[int, str | None]) -> None:
     """Set the speaker's invited/confirmed/declined status per forum id; ``None`` clears it."""
     for forum_id, status in statuses.items():
         if status:
@@ -184,7 +173,49 @@ def set_forum_statuses(session, speaker: Speaker, statuses: dict[int, str | None
     session.flush()
 
 
-def delete_speaker(session, speaker: Speaker) -> str | None:
+def create_speaker_record(
+    session: Session,
+    data: SpeakerInput,
+    forum_statuses: dict[int, str | None],
+    photo: BinaryIO | None,
+    photo_dir: Path,
+) -> Speaker:
+    """A new speaker (``create_speaker``) with their status per forum and, when an upload is
+    given, their photo. The photo is checked before anything is saved, so a bad file changes
+    nothing."""
+    jpeg = photo_jpeg(photo) if photo is not None else None
+    speaker = create_speaker(session, data)
+    set_forum_statuses(session, speaker, forum_statuses)
+    if jpeg is not None:
+        save_photo(session, speaker, jpeg, photo_dir)
+    return speaker
+
+
+def update_speaker_record(
+    session: Session,
+    speaker: Speaker,
+    data: SpeakerInput,
+    forum_statuses: dict[int, str | None],
+    *,
+    photo: BinaryIO | None,
+    remove_current_photo: bool,
+    photo_dir: Path,
+    changed_by: int | None,
+) -> str | None:
+    """Save an edit of the speaker (``update_speaker``), their status per forum and their
+    photo: a new upload replaces it, else ``remove_current_photo`` takes it away. Returns the photo
+    file to discard once the transaction has committed."""
+    jpeg = photo_jpeg(photo) if photo is not None else None
+    update_speaker(session, speaker, data, changed_by)
+    set_forum_statuses(session, speaker, forum_statuses)
+    if jpeg is not None:
+        return save_photo(session, speaker, jpeg, photo_dir)
+    if remove_current_photo:
+        return remove_photo(session, speaker)
+    return None
+
+
+def delete_speaker(session: Session, speaker: Speaker) -> str | None:
     """Remove the speaker record (the person stays); returns the photo file to discard.
 
     A speaker who still leads sessions is refused, so no agenda loses a speaker silently.
@@ -220,7 +251,7 @@ class SpeakerFilter:
     forum_id: int | None = None
 
 
-def find_speakers(session, filters: SpeakerFilter = SpeakerFilter()) -> list[Speaker]:
+def find_speakers(session: Session, filters: SpeakerFilter = SpeakerFilter()) -> list[Speaker]:
     """Speakers matching ``filters``, by name, with person and forum statuses loaded."""
     query = (
         select(Speaker)
@@ -300,109 +331,24 @@ def speakers_csv(speakers: Iterable[Speaker], forums: list[Forum]) -> str:
     return csv_text(CSV_HEADER, rows)
 
 
-# --- Photos --------------------------------------------------------------------------------
+def download_speakers_csv(
+    session: Session, filters: SpeakerFilter, forums: list[Forum], user_id: int | None
+) -> str:
+    """The speakers matching ``filters`` as CSV (``speakers_csv``), with a byte-order mark so
+    Excel reads accented names correctly; recorded in the audit log as ``user_id``'s download.
 
-PHOTO_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
-PHOTO_BOX = (600, 600)
-# A small file can still unpack into a huge bitmap (a decompression bomb); refuse those before
-# decoding. 40 megapixels is more than any phone or camera writes by default.
-MAX_PHOTO_PIXELS = 40_000_000
-_PHOTO_NAME = re.compile(r"^[0-9a-f]{32}\.jpg$")
-
-
-def photo_jpeg(upload: BinaryIO) -> bytes:
-    """The uploaded image, upright, fitted within 600×600, without metadata, as JPEG bytes.
-
-    Raises ``SpeakerError`` (field ``photo``) when the file is not a JPEG, PNG, WebP or GIF
-    image or is too large to unpack safely.
-    """
-    not_an_image = SpeakerError(
-        "That file is not a photo we can use. Upload a JPEG, PNG, WebP or GIF image.", "photo"
-    )
-    too_many_pixels = SpeakerError(
-        "That image has too many pixels to process. Use a photo under 40 megapixels.", "photo"
-    )
-    with warnings.catch_warnings():
-        # Pillow only warns between its own limit and twice that; make the warning an error.
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            upload.seek(0)
-            with Image.open(upload, formats=PHOTO_FORMATS) as probe:
-                # The size comes from the header, before anything is unpacked.
-                if probe.width * probe.height > MAX_PHOTO_PIXELS:
-                    raise too_many_pixels
-                probe.verify()
-            upload.seek(0)  # verify() leaves the image unusable, so open it again
-            with Image.open(upload, formats=PHOTO_FORMATS) as image:
-                image.draft("RGB", (PHOTO_BOX[0] * 2, PHOTO_BOX[1] * 2))  # JPEG: decode small
-                image.load()
-                picture = _flattened(ImageOps.exif_transpose(image))
-        except SpeakerError:
-            raise
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise too_many_pixels from None
-        except (OSError, SyntaxError, ValueError, EOFError):
-            # Unknown formats, truncated and corrupt files all land here.
-            raise not_an_image from None
-    picture.thumbnail(PHOTO_BOX, Image.Resampling.LANCZOS)
-    out = io.BytesIO()
-    # A new RGB image saved without exif or icc_profile carries no metadata (GPS, camera…).
-    picture.save(out, format="JPEG", quality=85, optimize=True)
-    return out.getvalue()
-
-
-def _flattened(image: Image.Image) -> Image.Image:
-    """An RGB copy, transparent areas on white."""
-    if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
-        rgba = image.convert("RGBA")
-        background = Image.new("RGB", rgba.size, (255, 255, 255))
-        background.paste(rgba, mask=rgba.getchannel("A"))
-        return background
-    return image.convert("RGB")
-
-
-def save_photo(session, speaker: Speaker, jpeg: bytes, photo_dir: Path) -> str | None:
-    """Store ``jpeg`` under a new random name and give it to the speaker.
-
-    Returns the previous photo's file name so the caller can discard it after committing.
-    """
-    photo_dir = Path(photo_dir)
-    photo_dir.mkdir(parents=True, exist_ok=True)
-    name = f"{secrets.token_hex(16)}.jpg"
-    # Written to a temporary file first so a half-written photo is never served.
-    handle, temporary = tempfile.mkstemp(dir=photo_dir, suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(jpeg)
-        os.replace(temporary, photo_dir / name)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    previous = speaker.photo_filename
-    speaker.photo_filename = name
-    session.flush()
-    return previous
-
-
-def remove_photo(session, speaker: Speaker) -> str | None:
-    """Take the speaker's photo away; returns its file name to discard after committing."""
-    previous = speaker.photo_filename
-    speaker.photo_filename = None
-    session.flush()
-    return previous
-
-
-def discard_photo_file(photo_dir: Path, name: str | None) -> None:
-    """Delete a stored photo file; names that were never generated here are left alone."""
-    if name and _PHOTO_NAME.match(name):
-        (Path(photo_dir) / name).unlink(missing_ok=True)
+    Commits the audit entry in a transaction of its own (``audit.record_download``)."""
+    speakers = find_speakers(session, filters)
+    body = "\ufeff" + speakers_csv(speakers, forums)
+    audit.record_download(session, user_id, "export.speakers_csv", speakers=len(speakers))
+    return body
 
 
 # --- Availability --------------------------------------------------------------------------
 
 
 def add_availability(
-    session, speaker: Speaker, day: ForumDay, start: time, end: time
+    session: Session, speaker: Speaker, day: ForumDay, start: time, end: time
 ) -> SpeakerAvailability:
     """A range on ``day`` when the speaker can be scheduled; times are local wall-clock times."""
     if end <= start:
@@ -428,7 +374,7 @@ def add_availability(
     return availability
 
 
-def remove_availability(session, speaker: Speaker, availability_id: int) -> bool:
+def remove_availability(session: Session, speaker: Speaker, availability_id: int) -> bool:
     """Remove one of the speaker's ranges; ``False`` if the speaker has no such range."""
     row = next((a for a in speaker.availability if a.id == availability_id), None)
     if row is None:
@@ -437,14 +383,3 @@ def remove_availability(session, speaker: Speaker, availability_id: int) -> bool
     session.delete(row)
     session.flush()
     return True
-
-
-def all_forums(session) -> list[Forum]:
-    """Every forum with its days and program, in program and number order (staff lists)."""
-    return list(
-        session.scalars(
-            select(Forum)
-            .options(selectinload(Forum.days), selectinload(Forum.program))
-            .order_by(Forum.program_id, Forum.number)
-        )
-    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import BinaryIO
 
 from flask import (
     Blueprint,
@@ -19,20 +20,21 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from ..core import audit
+from ..core.actions import carry_out
 from ..core.auth import role_required
-from ..core.forms import ButtonForm, show_errors
-from ..core.models import ForumDay, Role
+from ..core.forms import ButtonForm
+from ..core.models import Forum, ForumDay, Role
 from ..extensions import db
-from . import services
 from . import speaker_services as rules
 from .models import Speaker
+from .public_views import current_viewer
 from .speaker_forms import (
     AvailabilityForm,
     SpeakerFilterForm,
     speaker_form_for,
 )
-from .speaker_services import SpeakerError
+from .speaker_photos import discard_photo_file
+from .visibility import STAFF, Viewer, can_see_speaker, speaker_sessions, visible_forums
 
 bp = Blueprint("speakers", __name__)
 
@@ -41,15 +43,21 @@ def _photo_dir() -> Path:
     return Path(current_app.config["SPEAKER_PHOTO_DIR"])
 
 
+def _uploaded_photo(form) -> BinaryIO | None:
+    return form.photo.data.stream if form.photo.data else None
+
+
 def _speaker_or_404(speaker_id: int) -> Speaker:
-    speaker = db.session.get(
+    return db.get_or_404(
         Speaker,
         speaker_id,
         options=[selectinload(Speaker.person), selectinload(Speaker.forum_statuses)],
     )
-    if speaker is None:
-        abort(404)
-    return speaker
+
+
+def _all_forums() -> list[Forum]:
+    """Every forum, drafts included: organizers set a speaker's status for each."""
+    return visible_forums(db.session, STAFF)
 
 
 # --- Staff: list, search, export -----------------------------------------------------------
@@ -58,7 +66,7 @@ def _speaker_or_404(speaker_id: int) -> Speaker:
 @bp.route("/staff/speakers")
 @role_required(Role.ORGANIZER)
 def staff_list():
-    forums = rules.all_forums(db.session)
+    forums = _all_forums()
     filter_form = SpeakerFilterForm(forums, formdata=request.args)
     speakers = rules.find_speakers(db.session, filter_form.speaker_filter())
     return render_template(
@@ -73,13 +81,10 @@ def staff_list():
 @bp.route("/staff/speakers/export.csv")
 @role_required(Role.ORGANIZER)
 def export_csv():
-    forums = rules.all_forums(db.session)
+    forums = _all_forums()
     filter_form = SpeakerFilterForm(forums, formdata=request.args)
-    speakers = rules.find_speakers(db.session, filter_form.speaker_filter())
-    # The byte-order mark lets Excel read names with accents correctly.
-    body = "\ufeff" + rules.speakers_csv(speakers, forums)
-    audit.record_download(
-        db.session, current_user.id, "export.speakers_csv", speakers=len(speakers)
+    body = rules.download_speakers_csv(
+        db.session, filter_form.speaker_filter(), forums, current_user.id
     )
     return Response(
         body,
@@ -97,21 +102,21 @@ def export_csv():
 @bp.route("/staff/speakers/new", methods=["GET", "POST"])
 @role_required(Role.ORGANIZER)
 def new():
-    forums = rules.all_forums(db.session)
+    forums = _all_forums()
     form = speaker_form_for(forums)
     if form.validate_on_submit():
-        try:
-            # The photo is checked before anything is saved, so a bad file changes nothing.
-            jpeg = rules.photo_jpeg(form.photo.data.stream) if form.photo.data else None
-            speaker = rules.create_speaker(db.session, form.speaker_input())
-            rules.set_forum_statuses(db.session, speaker, form.forum_statuses())
-            if jpeg is not None:
-                rules.save_photo(db.session, speaker, jpeg, _photo_dir())
-            db.session.commit()
-        except SpeakerError as error:
-            db.session.rollback()
-            show_errors(form, {error.field: str(error)})
-        else:
+        done = carry_out(
+            lambda: rules.create_speaker_record(
+                db.session,
+                form.speaker_input(),
+                form.forum_statuses(),
+                _uploaded_photo(form),
+                _photo_dir(),
+            ),
+            form,
+        )
+        if done.ok:
+            speaker = done.value
             flash(f"Added {speaker.name} as a speaker.", "success")
             return redirect(url_for("speakers.edit", speaker_id=speaker.id))
     status = 400 if form.errors else 200
@@ -122,7 +127,7 @@ def new():
 @role_required(Role.ORGANIZER)
 def edit(speaker_id: int):
     speaker = _speaker_or_404(speaker_id)
-    forums = rules.all_forums(db.session)
+    forums = _all_forums()
     form = speaker_form_for(forums, obj=speaker)
     if request.method == "GET":
         form.name.data = speaker.name
@@ -131,21 +136,21 @@ def edit(speaker_id: int):
         for forum, status_field in zip(forums, form.forum_status_fields(), strict=True):
             status_field.data = speaker.status_for(forum.id) or ""
     if form.validate_on_submit():
-        try:
-            jpeg = rules.photo_jpeg(form.photo.data.stream) if form.photo.data else None
-            rules.update_speaker(db.session, speaker, form.speaker_input(), current_user.id)
-            rules.set_forum_statuses(db.session, speaker, form.forum_statuses())
-            old_photo = None
-            if jpeg is not None:
-                old_photo = rules.save_photo(db.session, speaker, jpeg, _photo_dir())
-            elif form.remove_photo.data:
-                old_photo = rules.remove_photo(db.session, speaker)
-            db.session.commit()
-        except SpeakerError as error:
-            db.session.rollback()
-            show_errors(form, {error.field: str(error)})
-        else:
-            rules.discard_photo_file(_photo_dir(), old_photo)
+        done = carry_out(
+            lambda: rules.update_speaker_record(
+                db.session,
+                speaker,
+                form.speaker_input(),
+                form.forum_statuses(),
+                photo=_uploaded_photo(form),
+                remove_current_photo=form.remove_photo.data,
+                photo_dir=_photo_dir(),
+                changed_by=current_user.id,
+            ),
+            form,
+        )
+        if done.ok:
+            discard_photo_file(_photo_dir(), done.value)
             flash(f"Saved {speaker.name}.", "success")
             return redirect(url_for("speakers.edit", speaker_id=speaker.id))
     status = 400 if form.errors else 200
@@ -164,14 +169,10 @@ def delete(speaker_id: int):
     if not ButtonForm().validate_on_submit():
         abort(400)
     name = speaker.name
-    try:
-        photo = rules.delete_speaker(db.session, speaker)
-        db.session.commit()
-    except SpeakerError as error:
-        db.session.rollback()
-        flash(str(error), "error")
+    done = carry_out(lambda: rules.delete_speaker(db.session, speaker))
+    if not done.ok:
         return redirect(url_for("speakers.edit", speaker_id=speaker_id))
-    rules.discard_photo_file(_photo_dir(), photo)
+    discard_photo_file(_photo_dir(), done.value)
     flash(f"Deleted the speaker record of {name}.", "success")
     return redirect(url_for("speakers.staff_list"))
 
@@ -183,18 +184,18 @@ def delete(speaker_id: int):
 @role_required(Role.ORGANIZER)
 def availability(speaker_id: int):
     speaker = _speaker_or_404(speaker_id)
-    forums = rules.all_forums(db.session)
+    forums = _all_forums()
     form = AvailabilityForm(forums)
     if form.validate_on_submit():
         day = db.session.get(ForumDay, int(form.day.data))
-        try:
-            rules.add_availability(db.session, speaker, day, form.start.data, form.end.data)
-            db.session.commit()
-        except SpeakerError as error:
-            db.session.rollback()
-            show_errors(form, {error.field: str(error)})
-        else:
-            flash("Added the time range.", "success")
+        done = carry_out(
+            lambda: rules.add_availability(
+                db.session, speaker, day, form.start.data, form.end.data
+            ),
+            form,
+            success="Added the time range.",
+        )
+        if done.ok:
             return redirect(url_for("speakers.availability", speaker_id=speaker.id))
     status = 400 if form.errors else 200
     return (
@@ -227,10 +228,10 @@ def remove_availability(speaker_id: int, availability_id: int):
 # --- Public --------------------------------------------------------------------------------
 
 
-def _visible_speaker_or_404(speaker_id: int) -> tuple[Speaker, services.Viewer]:
-    viewer = services.STAFF if current_user.is_authenticated else services.PUBLIC
+def _visible_speaker_or_404(speaker_id: int) -> tuple[Speaker, Viewer]:
+    viewer = current_viewer()
     speaker = db.session.get(Speaker, speaker_id)
-    if speaker is None or not services.can_see_speaker(viewer, speaker):
+    if speaker is None or not can_see_speaker(viewer, speaker):
         abort(404)
     return speaker, viewer
 
@@ -238,7 +239,7 @@ def _visible_speaker_or_404(speaker_id: int) -> tuple[Speaker, services.Viewer]:
 @bp.route("/speakers/<int:speaker_id>")
 def public_page(speaker_id: int):
     speaker, viewer = _visible_speaker_or_404(speaker_id)
-    sessions = services.speaker_sessions(db.session, viewer, speaker)
+    sessions = speaker_sessions(db.session, viewer, speaker)
     return render_template("agenda/speakers/public_page.html", speaker=speaker, sessions=sessions)
 
 

@@ -16,12 +16,13 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ..core.actions import carry_out
 from ..core.auth import role_required
 from ..core.clock import to_local
-from ..core.forms import show_errors
 from ..core.models import Forum, ForumDay, ForumStatus, Program, Role, Room
 from ..extensions import db
-from . import services
+from . import forums, items
+from .conflicts import Slot, conflicts_for, find_conflicts
 from .forms import (
     ActionForm,
     DayForm,
@@ -33,6 +34,7 @@ from .forms import (
     room_choices,
 )
 from .models import AgendaItem, AgendaItemSpeaker, Speaker
+from .schedule import agenda_items, day_grid
 
 bp = Blueprint("agenda", __name__, url_prefix="/staff")
 
@@ -55,11 +57,11 @@ def forum_list():
 
 
 def _current_program() -> Program:
-    return services.current_program(db.session, current_app.config["PROGRAM_TIME_ZONE"])
+    return forums.current_program(db.session, current_app.config["PROGRAM_TIME_ZONE"])
 
 
-def _forum_input(form: ForumForm) -> services.ForumInput:
-    return services.ForumInput(
+def _forum_input(form: ForumForm) -> forums.ForumInput:
+    return forums.ForumInput(
         number=form.number.data,
         title=form.title.data,
         theme=form.theme.data or "",
@@ -74,13 +76,11 @@ def _forum_input(form: ForumForm) -> services.ForumInput:
 def forum_new():
     form = ForumForm(program=_current_program())
     if form.validate_on_submit():
-        try:
-            forum = services.save_forum(db.session, _current_program(), _forum_input(form))
-        except services.AgendaError as error:
-            db.session.rollback()
-            show_errors(form, {error.field: str(error)})
-        else:
-            db.session.commit()
+        done = carry_out(
+            lambda: forums.save_forum(db.session, _current_program(), _forum_input(form)), form
+        )
+        if done.ok:
+            forum = done.value
             flash(f"Forum {forum.number} created as a draft. Add its days and rooms.", "success")
             return redirect(url_for("agenda.forum_agenda", forum_id=forum.id))
     return render_template("agenda/forum_form.html", form=form, forum=None), (
@@ -94,14 +94,12 @@ def forum_edit(forum_id: int):
     forum = db.get_or_404(Forum, forum_id)
     form = ForumForm(program=forum.program, forum=forum)
     if form.validate_on_submit():
-        try:
-            services.save_forum(db.session, forum.program, _forum_input(form), forum)
-        except services.AgendaError as error:
-            db.session.rollback()
-            show_errors(form, {error.field: str(error)})
-        else:
-            db.session.commit()
-            flash("Forum saved.", "success")
+        done = carry_out(
+            lambda: forums.save_forum(db.session, forum.program, _forum_input(form), forum),
+            form,
+            success="Forum saved.",
+        )
+        if done.ok:
             return redirect(url_for("agenda.forum_agenda", forum_id=forum.id))
     return render_template("agenda/forum_form.html", form=form, forum=forum), (
         400 if form.errors else 200
@@ -122,22 +120,18 @@ def forum_status(forum_id: int):
     form = ActionForm()
     if not form.validate_on_submit() or form.value.data not in set(ForumStatus):
         abort(400)
-    try:
-        services.set_forum_status(db.session, forum, form.value.data)
-    except services.AgendaError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(_STATUS_MESSAGES[ForumStatus(form.value.data)], "success")
+    carry_out(
+        lambda: forums.set_forum_status(db.session, forum, form.value.data),
+        success=_STATUS_MESSAGES[ForumStatus(form.value.data)],
+    )
     return redirect(url_for("agenda.forum_agenda", forum_id=forum.id))
 
 
 # --- Days and rooms --------------------------------------------------------------------------
 
 
-def _day_input(form: DayForm) -> services.DayInput:
-    return services.DayInput(
+def _day_input(form: DayForm) -> forums.DayInput:
+    return forums.DayInput(
         date=form.date.data,
         audience=form.audience.data,
         starts_at=form.starts_at.data,
@@ -163,14 +157,9 @@ def _day_form(forum: Forum, day: ForumDay | None) -> DayForm:
 def _save_day_view(forum: Forum, day: ForumDay | None):
     form = _day_form(forum, day)
     if form.validate_on_submit():
-        try:
-            saved = services.save_day(db.session, forum, _day_input(form), day)
-        except services.AgendaError as error:
-            db.session.rollback()
-            show_errors(form, {error.field: str(error)})
-        else:
-            db.session.commit()
-            flash(f"Day {saved.date:%B %d, %Y} saved.", "success")
+        done = carry_out(lambda: forums.save_day(db.session, forum, _day_input(form), day), form)
+        if done.ok:
+            flash(f"Day {done.value.date:%B %d, %Y} saved.", "success")
             return redirect(url_for("agenda.forum_agenda", forum_id=forum.id))
     return render_template("agenda/day_form.html", form=form, forum=forum, day=day), (
         400 if form.errors else 200
@@ -193,14 +182,12 @@ def day_edit(day_id: int):
 def _save_room_view(forum: Forum, room: Room | None):
     form = RoomForm(obj=room)
     if form.validate_on_submit():
-        try:
-            saved = services.save_room(db.session, forum, form.name.data, form.capacity.data, room)
-        except services.AgendaError as error:
-            db.session.rollback()
-            show_errors(form, {error.field: str(error)})
-        else:
-            db.session.commit()
-            flash(f"Room {saved.name} saved.", "success")
+        done = carry_out(
+            lambda: forums.save_room(db.session, forum, form.name.data, form.capacity.data, room),
+            form,
+        )
+        if done.ok:
+            flash(f"Room {done.value.name} saved.", "success")
             return redirect(url_for("agenda.forum_agenda", forum_id=forum.id))
     return render_template("agenda/room_form.html", form=form, forum=forum, room=room), (
         400 if form.errors else 200
@@ -227,9 +214,9 @@ def room_edit(room_id: int):
 @role_required(*READERS)
 def forum_agenda(forum_id: int):
     forum = db.get_or_404(Forum, forum_id)
-    items_by_day = services.agenda_items(db.session, forum.days)
-    grids = [(day, services.day_grid(day, items_by_day[day.id])) for day in forum.days]
-    conflicts = services.find_conflicts(db.session, forum)
+    items_by_day = agenda_items(db.session, forum.days)
+    grids = [(day, day_grid(day, items_by_day[day.id])) for day in forum.days]
+    conflicts = find_conflicts(db.session, forum)
     flagged = {item_id for conflict in conflicts for item_id in conflict.item_ids}
     return render_template(
         "agenda/forum_agenda.html",
@@ -237,13 +224,13 @@ def forum_agenda(forum_id: int):
         grids=grids,
         conflicts=conflicts,
         flagged=flagged,
-        changes=services.recent_changes(db.session, forum),
+        changes=items.recent_changes(db.session, forum),
         action_form=ActionForm(),
     )
 
 
-def _item_input(form: ItemForm) -> services.ItemInput:
-    return services.ItemInput(
+def _item_input(form: ItemForm) -> items.ItemInput:
+    return items.ItemInput(
         kind=form.kind.data,
         title=form.title.data,
         description=form.description.data or "",
@@ -269,25 +256,26 @@ def _save_item_view(day: ForumDay, item: AgendaItem | None):
             form.room_id.data = request.args.get("room_id", type=int)
     warnings = []
     if form.validate_on_submit():
-        data = _item_input(form)
-        try:
-            slot = services.slot_for_input(db.session, day, data, item)
-            warnings = services.conflicts_for(db.session, slot)
-            if not warnings or form.confirm.data:
-                if item is None:
-                    item = services.create_item(db.session, day, data)
-                else:
-                    services.update_item(db.session, item, data, current_user.id)
-                db.session.commit()
-                flash(f"Saved “{item.title}”.", "success")
-                if warnings:
-                    flash("Saved with warnings: see the problems panel.", "info")
-                return redirect(
-                    url_for("agenda.forum_agenda", forum_id=day.forum_id) + f"#day-{day.id}"
-                )
-        except services.AgendaError as error:
-            db.session.rollback()
-            show_errors(form, {error.field: str(error)})
+        done = carry_out(
+            lambda: items.save_item(
+                db.session,
+                day,
+                _item_input(form),
+                item,
+                confirmed=form.confirm.data,
+                actor_id=current_user.id,
+            ),
+            form,
+        )
+        if done.ok and done.value.saved:
+            flash(f"Saved “{done.value.item.title}”.", "success")
+            if done.value.warnings:
+                flash("Saved with warnings: see the problems panel.", "info")
+            return redirect(
+                url_for("agenda.forum_agenda", forum_id=day.forum_id) + f"#day-{day.id}"
+            )
+        if done.ok:
+            warnings = done.value.warnings
     speaker_form = None
     if item is not None:
         speaker_form = _speaker_form(item)
@@ -339,21 +327,22 @@ def item_move(item_id: int):
         form.room_id.data = item.room_id
     warnings = []
     if form.validate_on_submit():
-        try:
-            with db.session.no_autoflush:
-                services.move_item(db.session, item, form.start.data, form.room_id.data,
-                                   current_user.id)  # fmt: skip
-                warnings = services.conflicts_for(db.session, services.Slot.of(item))
-            if warnings and not form.confirm.data:
-                db.session.rollback()
-                db.session.refresh(item)
-            else:
-                db.session.commit()
-                flash(f"Moved “{item.title}”.", "success")
-                return redirect(url_for("agenda.forum_agenda", forum_id=item.day.forum_id))
-        except services.AgendaError as error:
-            db.session.rollback()
-            show_errors(form, {error.field: str(error)})
+        done = carry_out(
+            lambda: items.move_item(
+                db.session,
+                item,
+                form.start.data,
+                form.room_id.data,
+                confirmed=form.confirm.data,
+                actor_id=current_user.id,
+            ),
+            form,
+        )
+        if done.ok and done.value.saved:
+            flash(f"Moved “{item.title}”.", "success")
+            return redirect(url_for("agenda.forum_agenda", forum_id=item.day.forum_id))
+        if done.ok:
+            warnings = done.value.warnings
     status = 400 if form.errors or warnings else 200
     return render_template("agenda/item_move.html", form=form, item=item, warnings=warnings), status
 
@@ -370,10 +359,11 @@ def _action_or_400() -> ActionForm:
 def item_copy(item_id: int):
     item = db.get_or_404(AgendaItem, item_id)
     _action_or_400()
-    copy = services.copy_item(db.session, item)
-    db.session.commit()
-    flash(f"Copied as a draft: “{copy.title}”. Give it a room and a time, then schedule it.",
-          "success")  # fmt: skip
+    copy = carry_out(lambda: items.copy_item(db.session, item)).value
+    flash(
+        f"Copied as a draft: “{copy.title}”. Give it a room and a time, then schedule it.",
+        "success",
+    )
     return redirect(url_for("agenda.item_edit", item_id=copy.id))
 
 
@@ -383,14 +373,12 @@ def item_delete(item_id: int):
     item = db.get_or_404(AgendaItem, item_id)
     _action_or_400()
     forum_id, title = item.day.forum_id, item.title
-    try:
-        services.delete_item(db.session, item, current_user.id)
-    except services.AgendaError as error:
-        db.session.rollback()
-        flash(str(error), "error")
+    deleting = carry_out(
+        lambda: items.delete_item(db.session, item, current_user.id),
+        success=f"Deleted “{title}”.",
+    )
+    if not deleting.ok:
         return redirect(url_for("agenda.item_edit", item_id=item_id))
-    db.session.commit()
-    flash(f"Deleted “{title}”.", "success")
     return redirect(url_for("agenda.forum_agenda", forum_id=forum_id))
 
 
@@ -399,8 +387,9 @@ def item_delete(item_id: int):
 def item_reorder(item_id: int):
     item = db.get_or_404(AgendaItem, item_id)
     form = _action_or_400()
-    services.reorder_item(db.session, item, -1 if form.value.data == "earlier" else 1)
-    db.session.commit()
+    carry_out(
+        lambda: items.reorder_item(db.session, item, -1 if form.value.data == "earlier" else 1)
+    )
     return redirect(url_for("agenda.forum_agenda", forum_id=item.day.forum_id) + f"#item-{item.id}")
 
 
@@ -411,18 +400,14 @@ def item_speaker_add(item_id: int):
     form = _speaker_form(item)
     if form.validate_on_submit():
         speaker = db.get_or_404(Speaker, form.speaker_id.data)
-        try:
-            services.add_speaker(db.session, item, speaker, form.role.data)
-        except services.AgendaError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        else:
-            db.session.commit()
-            flash(f"Added {speaker.name} as {form.role.data}.", "success")
+        added = carry_out(
+            lambda: items.add_speaker(db.session, item, speaker, form.role.data),
+            success=f"Added {speaker.name} as {form.role.data}.",
+        )
+        if added.ok:
             problems = [
-                c for c in services.conflicts_for(db.session, services.Slot.of(item))
-                if speaker.name in c.message
-            ]  # fmt: skip
+                c for c in conflicts_for(db.session, Slot.of(item)) if speaker.name in c.message
+            ]
             for problem in problems:
                 flash(f"Warning: {problem.message}", "error")
     else:
@@ -438,7 +423,7 @@ def item_speaker_remove(item_id: int, link_id: int):
         abort(404)
     _action_or_400()
     name = link.speaker.name
-    db.session.delete(link)
-    db.session.commit()
-    flash(f"Removed {name} from the session.", "success")
+    carry_out(
+        lambda: items.remove_speaker(db.session, link), success=f"Removed {name} from the session."
+    )
     return redirect(url_for("agenda.item_edit", item_id=item_id))

@@ -17,7 +17,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..agenda import services
+from ..agenda import visibility as services
 from ..agenda.models import AgendaItem, ItemKind, Speaker
 from ..checkin import services as checkin_services
 from ..checkin import tickets

@@ -27,8 +27,9 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 
-from ..agenda import services as agenda
+from ..agenda import visibility as agenda
 from ..agenda.models import AgendaItem, ItemKind
+from ..agenda.schedule import agenda_items
 from ..core.clock import local_instant
 from ..core.links import absolute_url
 from ..core.models import Forum, ForumDay, Person, Program
@@ -141,7 +142,7 @@ def day_event(
     starts_at, ends_at = _day_span(day)
     items = [
         item
-        for item in agenda.agenda_items(session, [day])[day.id]
+        for item in agenda_items(session, [day])[day.id]
         if item.kind != ItemKind.BREAKOUT
         and item.id != exclude_item_id
         and agenda.can_see_item(viewer, item)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import select
 
-from ..agenda import services as agenda
+from ..agenda import visibility as agenda
 from ..core.links import absolute_url
 from ..core.models import Forum, ForumStatus, Person, Program
 from ..registration.models import Registration, SeatStatus

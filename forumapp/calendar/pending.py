@@ -16,7 +16,7 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import delete, func, select, update
 
-from ..agenda import services as agenda
+from ..agenda import visibility as agenda
 from ..agenda.models import AgendaItem
 from ..core.clock import utcnow
 from ..core.models import ForumDay, Person

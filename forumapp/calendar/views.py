@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, url_for
 
-from ..agenda import services as agenda
+from ..agenda import visibility as agenda
 from ..agenda.models import AgendaItem
 from ..agenda.public_views import current_viewer
 from ..core.links import person_for_token

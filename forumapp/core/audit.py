@@ -1,8 +1,9 @@
 """The audit log: who did which sensitive staff action, when, to what.
 
-Views record an entry with ``record`` in the same transaction as the action itself, so an
-action that rolls back leaves no entry and an entry never describes something that did not
-happen. Entries hold ids and plain values, never names or email addresses: erasing a person
+The service that carries out an action records its entry with ``record``, in the same
+transaction as the action itself, so an action that rolls back leaves no entry, an entry never
+describes something that did not happen, and a page, the API and the command line are audited
+alike. Entries hold ids and plain values, never names or email addresses: erasing a person
 must not leave their details behind in the log.
 """
 
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, String, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, selectinload
 
 from ..extensions import db
 from .clock import UTCDateTime, utcnow
@@ -47,6 +48,9 @@ ACTIONS = {
     "staff.token_revoke": "Revoked API tokens",
 }
 
+# How entries name actions taken on the command line, where nobody is signed in (``via``).
+COMMAND_LINE = "command line"
+
 
 class AuditEntry(db.Model):
     """One staff action worth being able to account for later.
@@ -74,7 +78,9 @@ class AuditEntry(db.Model):
         return ACTIONS.get(self.action, self.action)
 
 
-def record(session, user_id: int | None, action: str, subject: str = "", **details) -> AuditEntry:
+def record(
+    session: Session, user_id: int | None, action: str, subject: str = "", **details
+) -> AuditEntry:
     """Add an entry to the audit log in the caller's transaction.
 
     ``user_id`` is the signed-in staff user (``None`` for the command line); ``action`` one of
@@ -89,7 +95,7 @@ def record(session, user_id: int | None, action: str, subject: str = "", **detai
 
 
 def record_download(
-    session, user_id: int | None, action: str, subject: str = "", **details
+    session: Session, user_id: int | None, action: str, subject: str = "", **details
 ) -> AuditEntry:
     """Record a download (an action that only reads) in a transaction of its own, and commit.
 
@@ -114,7 +120,7 @@ class AuditFilter:
 
 
 def find_entries(
-    session, wanted: AuditFilter, page: int = 1, per_page: int = 50
+    session: Session, wanted: AuditFilter, page: int = 1, per_page: int = 50
 ) -> Page[AuditEntry]:
     """One page of the entries matching ``wanted``, newest first."""
     conditions = []
@@ -166,7 +172,7 @@ def _detail_subjects(entry: AuditEntry) -> Iterable[str]:
             yield f"{kind}:{value}"
 
 
-def entry_labels(session, entries: Iterable[AuditEntry]) -> dict[str, str]:
+def entry_labels(session: Session, entries: Iterable[AuditEntry]) -> dict[str, str]:
     """Words for the subjects of ``entries`` and the things their details name by id."""
     subjects = set()
     for entry in entries:
@@ -194,7 +200,7 @@ def readable_details(entry: AuditEntry, labels: dict[str, str]) -> list[tuple[st
     return shown
 
 
-def subject_labels(session, subjects: Iterable[str]) -> dict[str, str]:
+def subject_labels(session: Session, subjects: Iterable[str]) -> dict[str, str]:
     """Words for each subject that can still be named, by subject, a query per kind."""
     wanted: dict[str, set[int]] = {}
     for subject in subjects:
@@ -209,7 +215,7 @@ def subject_labels(session, subjects: Iterable[str]) -> dict[str, str]:
 
 
 def _named(model, words: Callable[[object], str]):
-    def describe(session, ids: list[int]) -> dict[int, str]:
+    def describe(session: Session, ids: list[int]) -> dict[int, str]:
         return {
             row.id: words(row) for row in session.scalars(select(model).where(model.id.in_(ids)))
         }

@@ -16,8 +16,11 @@ from typing import NamedTuple
 
 from sqlalchemy import func, select
 
-from ..agenda import services as agenda
+from ..agenda.conflicts import Slot, conflicts_for
+from ..agenda.errors import AgendaError
+from ..agenda.items import ItemInput, create_item
 from ..agenda.models import AgendaItem, ItemKind, ItemStatus
+from ..agenda.schedule import agenda_items
 from ..core.actions import DomainError
 from ..core.clock import local_instant
 from ..core.csv_import import (
@@ -403,7 +406,7 @@ def _free_start(session, day, minutes: int) -> tuple[time, time]:
     zone = day.forum.program.time_zone
     busy = [
         (item.starts_at, item.ends_at)
-        for item in agenda.agenda_items(session, [day])[day.id]
+        for item in agenda_items(session, [day])[day.id]
         if item.status != ItemStatus.CANCELLED
     ]
     day_start = datetime.combine(day.date, day.starts_at)
@@ -465,10 +468,10 @@ def promote_group(session, group: TopicGroup, kind: str = ItemKind.BREAKOUT.valu
     day = following.days[0]
     start, end = _free_start(session, day, PROMOTED_MINUTES)
     try:
-        item = agenda.create_item(
+        item = create_item(
             session,
             day,
-            agenda.ItemInput(
+            ItemInput(
                 kind=kind,
                 title=group.label[:200],
                 start=start,
@@ -480,12 +483,12 @@ def promote_group(session, group: TopicGroup, kind: str = ItemKind.BREAKOUT.valu
                 status=ItemStatus.DRAFT.value,
             ),
         )
-    except agenda.AgendaError as error:
+    except AgendaError as error:
         raise TopicError(str(error), error.field) from None
     item.provenance = provenance_text(forum.number, teams)[:300]
     group.promoted_item_id = item.id
     session.flush()
-    warnings = [c.message for c in agenda.conflicts_for(session, agenda.Slot.of(item))]
+    warnings = [c.message for c in conflicts_for(session, Slot.of(item))]
     if following.status != ForumStatus.DRAFT:
         warnings.insert(
             0,

@@ -14,7 +14,7 @@ from datetime import date, datetime, time
 
 from icalendar.parser import foldline
 from sqlalchemy import or_, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from ..agenda.models import Speaker
 from ..calendar.models import CalendarFeed, CalendarInvite
@@ -33,10 +33,11 @@ EXPORT_FORMAT = "forumapp-person-export/1"
 
 
 def is_erased(person: Person) -> bool:
+    """Whether ``person``'s details were erased (``erase_person``)."""
     return is_erased_address(person.email)
 
 
-def find_people(session, query: str, limit: int = 50) -> list[Person]:
+def find_people(session: Session, query: str, limit: int = 50) -> list[Person]:
     """People whose name or email contains ``query`` (case-insensitive), by name."""
     words = query.strip().lower()
     if not words:
@@ -51,7 +52,7 @@ def find_people(session, query: str, limit: int = 50) -> list[Person]:
     )
 
 
-def staff_account_of(session, person: Person) -> User | None:
+def staff_account_of(session: Session, person: Person) -> User | None:
     """A staff account with the person's email: it is not part of the person's record."""
     return session.scalar(select(User).where(User.email == person.email))
 
@@ -69,7 +70,7 @@ def _row(instance, *names: str) -> dict:
     return {name: _plain(getattr(instance, name)) for name in names}
 
 
-def _messages_to(session, person: Person) -> list[OutboxMessage]:
+def _messages_to(session: Session, person: Person) -> list[OutboxMessage]:
     return list(
         session.scalars(
             select(OutboxMessage)
@@ -81,7 +82,7 @@ def _messages_to(session, person: Person) -> list[OutboxMessage]:
     )
 
 
-def export_person(session, person: Person) -> dict:
+def export_person(session: Session, person: Person) -> dict:
     """Everything held about ``person``, as plain JSON-ready values.
 
     Secrets that would let the reader act as the person (the personal-link nonce, the calendar
@@ -154,7 +155,16 @@ def export_person(session, person: Person) -> dict:
     }
 
 
-def _registration_export(session, registration: Registration) -> dict:
+def download_person_export(session: Session, person: Person, user_id: int | None) -> dict:
+    """``export_person``, recorded in the audit log as ``user_id``'s download.
+
+    Commits the audit entry in a transaction of its own (``audit.record_download``)."""
+    held = export_person(session, person)
+    audit.record_download(session, user_id, "person.export", f"person:{person.id}")
+    return held
+
+
+def _registration_export(session: Session, registration: Registration) -> dict:
     forum = registration.forum
     check_ins = session.scalars(
         select(CheckIn).where(CheckIn.registration_id == registration.id).order_by(CheckIn.id)
@@ -203,7 +213,7 @@ def _registration_export(session, registration: Registration) -> dict:
     }
 
 
-def _feedback_export(session, response: FeedbackResponse) -> dict:
+def _feedback_export(session: Session, response: FeedbackResponse) -> dict:
     topics = session.scalars(
         select(TopicSuggestion.text)
         .where(TopicSuggestion.response_id == response.id)
@@ -264,7 +274,7 @@ class ErasureReport:
     photo_to_discard: str | None = None
 
 
-def erase_person(session, person: Person, actor_id: int | None) -> ErasureReport:
+def erase_person(session: Session, person: Person, actor_id: int | None) -> ErasureReport:
     """Remove or anonymise everything identifying ``person``, keeping the rows counts are made
     of; records the erasure in the audit log. Flushes; the caller commits.
 
@@ -397,7 +407,7 @@ def _redact_calendar(content: str, redact) -> str:
     )
 
 
-def _redact_other_mail(session, needles: list[str]) -> int:
+def _redact_other_mail(session: Session, needles: list[str]) -> int:
     """Replace ``needles`` in every stored message (recipient names, subjects, text and HTML
     bodies, calendar parts, text attachments), in every form they are stored in (plain,
     HTML-escaped, iCalendar-escaped and folded), with the erased-person wording; returns how

@@ -8,7 +8,6 @@ from pathlib import Path
 from flask import (
     Blueprint,
     Response,
-    abort,
     current_app,
     flash,
     redirect,
@@ -19,9 +18,9 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from ..agenda import speaker_services
 from ..agenda.models import Speaker
-from ..core import audit
+from ..agenda.speaker_photos import discard_photo_file
+from ..core.actions import carry_out
 from ..core.auth import role_required
 from ..core.models import Person, Role
 from ..extensions import db
@@ -31,13 +30,6 @@ from . import services
 from .forms import EraseForm, PeopleSearchForm
 
 bp = Blueprint("privacy", __name__)
-
-
-def _person_or_404(person_id: int) -> Person:
-    person = db.session.get(Person, person_id)
-    if person is None:
-        abort(404)
-    return person
 
 
 @bp.route("/staff/people")
@@ -73,15 +65,14 @@ def _render_person(person: Person, form: EraseForm, status: int = 200):
 @bp.route("/staff/people/<int:person_id>")
 @role_required(Role.ADMIN)
 def person(person_id: int):
-    return _render_person(_person_or_404(person_id), EraseForm(formdata=None))
+    return _render_person(db.get_or_404(Person, person_id), EraseForm(formdata=None))
 
 
 @bp.route("/staff/people/<int:person_id>/export.json")
 @role_required(Role.ADMIN)
 def export(person_id: int):
-    person = _person_or_404(person_id)
-    held = services.export_person(db.session, person)
-    audit.record_download(db.session, current_user.id, "person.export", f"person:{person.id}")
+    person = db.get_or_404(Person, person_id)
+    held = services.download_person_export(db.session, person, current_user.id)
     return Response(
         json.dumps(held, ensure_ascii=False, indent=2),
         mimetype="application/json",
@@ -95,7 +86,7 @@ def export(person_id: int):
 @bp.route("/staff/people/<int:person_id>/erase", methods=["POST"])
 @role_required(Role.ADMIN)
 def erase(person_id: int):
-    person = _person_or_404(person_id)
+    person = db.get_or_404(Person, person_id)
     form = EraseForm()
     if services.is_erased(person):
         flash("This person's details were already erased.", "info")
@@ -107,11 +98,8 @@ def erase(person_id: int):
             f"That is not this person's email address. Type {person.email} exactly to erase them."
         )
         return _render_person(person, form, 400)
-    report = services.erase_person(db.session, person, current_user.id)
-    db.session.commit()
-    speaker_services.discard_photo_file(
-        Path(current_app.config["SPEAKER_PHOTO_DIR"]), report.photo_to_discard
-    )
+    report = carry_out(lambda: services.erase_person(db.session, person, current_user.id)).value
+    discard_photo_file(Path(current_app.config["SPEAKER_PHOTO_DIR"]), report.photo_to_discard)
     flash(
         "Erased. Their seats, check-ins and feedback still count, without their details; "
         "links and tickets sent to them no longer work.",

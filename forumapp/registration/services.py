@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.util import identity_key
 
 from ..agenda.models import AgendaItem, ItemKind, ItemStatus
-from ..agenda.services import Viewer, can_see_item
+from ..agenda.visibility import Viewer, can_see_item
 from ..core import audit
 from ..core.actions import DomainError
 from ..core.clock import to_local, utcnow

@@ -26,8 +26,8 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from ..agenda.forums import current_program
 from ..agenda.models import AgendaItem, ItemKind, ItemStatus
-from ..agenda.services import current_program
 from ..core import audit
 from ..core.auth import role_required
 from ..core.clock import to_local

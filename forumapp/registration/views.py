@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from ..agenda import services as agenda_services
+from ..agenda import visibility as agenda_services
 from ..agenda.models import AgendaItem
 from ..core.clock import utcnow
 from ..core.emails import InvalidEmail, normalise_email

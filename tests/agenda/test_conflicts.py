@@ -2,7 +2,8 @@
 
 from datetime import date, time
 
-from forumapp.agenda import services
+from forumapp.agenda.conflicts import conflicts_for, find_conflicts
+from forumapp.agenda.items import ItemInput, slot_for_input
 from forumapp.agenda.models import SpeakerAvailability
 from forumapp.core.clock import local_instant
 from forumapp.extensions import db
@@ -13,7 +14,7 @@ DAY = date(2027, 2, 18)
 
 
 def _kinds(forum):
-    return sorted(c.kind.value for c in services.find_conflicts(db.session, forum))
+    return sorted(c.kind.value for c in find_conflicts(db.session, forum))
 
 
 def _clean_forum():
@@ -36,13 +37,13 @@ def test_a_conflict_free_agenda_shows_no_problems(app_ctx):
     faculty = build.speaker("Margaret Holloway")
     build.link(items[0], faculty)
     build.link(items[1], build.speaker("Daniel Okafor"))
-    assert services.find_conflicts(db.session, forum) == []
+    assert find_conflicts(db.session, forum) == []
 
 
 def test_room_booked_twice_at_once(app_ctx):
     forum, day, rooms, items = _clean_forum()
     build.item(day, "Naloxone", time(11), time(12), rooms["a"])
-    conflicts = services.find_conflicts(db.session, forum)
+    conflicts = find_conflicts(db.session, forum)
     assert [c.kind for c in conflicts] == ["room_double_booked"]
     assert "Room A is booked twice" in conflicts[0].message
 
@@ -58,7 +59,7 @@ def test_speaker_in_two_places_at_once(app_ctx):
     busy = build.speaker("Lena Brooks")
     build.link(items[1], busy)
     build.link(items[2], busy, role="facilitator")
-    conflicts = services.find_conflicts(db.session, forum)
+    conflicts = find_conflicts(db.session, forum)
     assert [c.kind for c in conflicts] == ["speaker_double_booked"]
     assert "Lena Brooks is in two places at once" in conflicts[0].message
 
@@ -72,7 +73,7 @@ def test_session_outside_its_day(app_ctx):
 def test_session_overlapping_a_meal_in_the_same_room(app_ctx):
     forum, day, rooms, items = _clean_forum()
     build.item(day, "Early bird session", time(8, 45), time(9), rooms["hall"])
-    conflicts = services.find_conflicts(db.session, forum)
+    conflicts = find_conflicts(db.session, forum)
     assert [c.kind for c in conflicts] == ["meal_overlap"]
     assert "overlaps “Breakfast”" in conflicts[0].message
 
@@ -80,7 +81,7 @@ def test_session_overlapping_a_meal_in_the_same_room(app_ctx):
 def test_breakout_capacity_above_its_rooms(app_ctx):
     forum, day, rooms, items = _clean_forum()
     items[1].capacity = 45
-    conflicts = services.find_conflicts(db.session, forum)
+    conflicts = find_conflicts(db.session, forum)
     assert [c.kind for c in conflicts] == ["over_room_capacity"]
     assert "allows 45 people but Room A holds 30" in conflicts[0].message
 
@@ -92,7 +93,7 @@ def test_confidential_content_or_team_only_speaker_on_a_public_day(app_ctx):
     build.item(day, "Case reviews", time(10), time(11), room, confidential=True)
     panel = build.item(day, "Panel", time(13), time(14), room, kind="panel")
     build.link(panel, build.speaker("Team Member", is_public=False, kind="team_panelist"))
-    conflicts = services.find_conflicts(db.session, forum)
+    conflicts = find_conflicts(db.session, forum)
     assert [c.kind for c in conflicts] == ["team_content_on_public_day"] * 2
     assert "marked confidential" in conflicts[0].message
     assert "Team Member is a team-only speaker" in conflicts[1].message
@@ -112,7 +113,7 @@ def test_session_outside_a_speakers_availability(app_ctx):
     build.link(items[1], expert)
     db.session.flush()
     db.session.expire(expert)
-    conflicts = services.find_conflicts(db.session, forum)
+    conflicts = find_conflicts(db.session, forum)
     assert [c.kind for c in conflicts] == ["outside_availability"]
     assert "only available 1:00 PM–4:00 PM" in conflicts[0].message
 
@@ -125,9 +126,9 @@ def test_cancelled_sessions_do_not_clash(app_ctx):
 
 def test_an_unsaved_session_is_checked_before_saving(app_ctx):
     forum, day, rooms, items = _clean_forum()
-    data = services.ItemInput(
+    data = ItemInput(
         kind="breakout", title="Clash", start=time(10, 30), end=time(11), room_id=rooms["b"].id
     )
-    slot = services.slot_for_input(db.session, day, data)
-    assert [c.kind for c in services.conflicts_for(db.session, slot)] == ["room_double_booked"]
-    assert services.find_conflicts(db.session, forum) == []  # nothing was saved
+    slot = slot_for_input(db.session, day, data)
+    assert [c.kind for c in conflicts_for(db.session, slot)] == ["room_double_booked"]
+    assert find_conflicts(db.session, forum) == []  # nothing was saved

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from forumapp.agenda import services as agenda
+from forumapp.agenda.errors import AgendaError
 from forumapp.agenda.models import AgendaItem
 from forumapp.core.models import Forum, Person
 from forumapp.extensions import db
@@ -35,7 +35,7 @@ def test_a_breakout_people_have_seats_in_cannot_become_a_draft(app_ctx, setup):
     _pick(registration_, setup.breakout_ids[0])
     breakout = db.session.get(AgendaItem, setup.breakout_ids[0])
 
-    with pytest.raises(agenda.AgendaError, match="cancel it rather than make it a draft"):
+    with pytest.raises(AgendaError, match="cancel it rather than make it a draft"):
         _edit(breakout, status="draft")
     _edit(db.session.get(AgendaItem, setup.breakout_ids[1]), status="draft")  # nobody in it
 

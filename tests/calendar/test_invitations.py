@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime, time
 import pytest
 import sqlalchemy as sa
 
-from forumapp.agenda import services as agenda
+from forumapp.agenda import forums, items
+from forumapp.agenda.errors import AgendaError
 from forumapp.agenda.models import AgendaItem
 from forumapp.calendar.models import CalendarInvite
 from forumapp.core.clock import to_local
@@ -255,7 +256,7 @@ def test_a_waitlisted_pick_gets_its_invitation_only_when_promoted(app_ctx, setup
 
 def _edit(item: AgendaItem, **changes) -> None:
     zone = item.day.forum.program.time_zone
-    data = agenda.ItemInput(
+    data = items.ItemInput(
         kind=item.kind,
         title=item.title,
         start=to_local(item.starts_at, zone).time(),
@@ -268,7 +269,7 @@ def _edit(item: AgendaItem, **changes) -> None:
     )
     for key, value in changes.items():
         setattr(data, key, value)
-    agenda.update_item(db.session, item, data)
+    items.update_item(db.session, item, data)
 
 
 def test_moving_a_breakout_sends_one_update_per_person_with_the_same_uid(app_ctx, setup):
@@ -319,10 +320,10 @@ def test_deleting_a_breakout_cancels_it_in_calendars(app_ctx, setup):
     _pick(registration_, setup.breakout_ids[0])
     breakout = db.session.get(AgendaItem, setup.breakout_ids[0])
     # People have seats: it is cancelled first (they are told), and only then deleted.
-    with pytest.raises(agenda.AgendaError, match="cancel it first"):
-        agenda.delete_item(db.session, breakout)
+    with pytest.raises(AgendaError, match="cancel it first"):
+        items.delete_item(db.session, breakout)
     _edit(breakout, status="cancelled")
-    agenda.delete_item(db.session, breakout)
+    items.delete_item(db.session, breakout)
 
     calendar = invitation_of(calendar_mail(person.email)[-1])
     assert str(calendar["METHOD"]) == "CANCEL"
@@ -354,10 +355,10 @@ def test_changing_a_days_times_updates_everyone_registered_for_it(app_ctx, setup
     forum = db.session.get(Forum, setup.forum_id)
     day = db.session.get(ForumDay, setup.public_day_id)
 
-    agenda.save_day(
+    forums.save_day(
         db.session,
         forum,
-        agenda.DayInput(
+        forums.DayInput(
             date=day.date,
             audience=day.audience,
             starts_at=time(9),

@@ -6,7 +6,8 @@ message next to the name, and nothing is stored."""
 import pytest
 import sqlalchemy as sa
 
-from forumapp.agenda.speaker_services import SpeakerError, SpeakerInput, create_speaker
+from forumapp.agenda.errors import SpeakerError
+from forumapp.agenda.speaker_services import SpeakerInput, create_speaker
 from forumapp.checkin import services as checkin
 from forumapp.core.csv_import import CsvImportError
 from forumapp.core.models import ForumDay, Person, Program, Team

@@ -1,0 +1,155 @@
+"""Forums, their days and rooms: create and edit them, and publish, close or return a forum
+to draft.
+
+A change to the times of a published forum's day sends ``day_changed``, so the calendar can
+tell the people registered for it. Functions ``flush()``; the caller commits once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..core.clock import local_instant
+from ..core.models import Audience, Forum, ForumDay, ForumStatus, Program, Room
+from .errors import AgendaError
+from .signals import day_changed
+
+
+def current_program(session: Session, time_zone: str) -> Program:
+    """The program the app runs (the first one), created in ``time_zone`` when there is none."""
+    program = session.scalar(select(Program).order_by(Program.id))
+    if program is None:
+        program = Program(name="Forum program", time_zone=time_zone)
+        session.add(program)
+        session.flush()
+    return program
+
+
+# --- Forums ----------------------------------------------------------------------------------
+
+
+@dataclass
+class ForumInput:
+    """What an organizer enters for a forum."""
+
+    number: int
+    title: str
+    venue_name: str
+    venue_address: str
+    venue_city: str
+    theme: str = ""
+
+
+def number_taken(
+    session: Session, program: Program, number: int, forum: Forum | None = None
+) -> str | None:
+    """Why ``number`` cannot be ``forum``'s (another forum of the program has it), or None."""
+    clash = session.scalar(
+        select(Forum).where(Forum.program_id == program.id, Forum.number == number)
+    )
+    if clash is not None and clash is not forum:
+        return f"Forum {number} already exists in this program."
+    return None
+
+
+def save_forum(
+    session: Session, program: Program, data: ForumInput, forum: Forum | None = None
+) -> Forum:
+    """Create (``forum`` None) or update a forum; its number is unique within the program."""
+    taken = number_taken(session, program, data.number, forum)
+    if taken:
+        raise AgendaError(taken, "number")
+    if forum is None:
+        forum = Forum(program=program, status=ForumStatus.DRAFT.value)
+        session.add(forum)
+    forum.number = data.number
+    forum.title = data.title.strip()
+    forum.theme = data.theme.strip()
+    forum.venue_name = data.venue_name.strip()
+    forum.venue_address = data.venue_address.strip()
+    forum.venue_city = data.venue_city.strip()
+    session.flush()
+    return forum
+
+
+def set_forum_status(session: Session, forum: Forum, status: str) -> None:
+    """Publish (agenda becomes visible), close, or return a forum to draft. A forum people
+    are registered for does not go back to draft: it would vanish from their pages."""
+    if status == ForumStatus.DRAFT and any(day.seats_taken for day in forum.days):
+        raise AgendaError(
+            f"People are registered for {forum.title}: it cannot go back to draft, as it would "
+            "vanish from their pages. Edit it while published; changes reach their calendars."
+        )
+    forum.status = ForumStatus(status).value
+    session.flush()
+
+
+# --- Days and rooms --------------------------------------------------------------------------
+
+
+@dataclass
+class DayInput:
+    """What an organizer enters for a forum day; times are local wall-clock times."""
+
+    date: date
+    audience: str
+    starts_at: time
+    ends_at: time
+    capacity: int | None = None
+    registration_opens_local: datetime | None = None  # naive, in the program's zone
+    registration_closes_local: datetime | None = None
+
+
+def save_day(
+    session: Session, forum: Forum, data: DayInput, day: ForumDay | None = None
+) -> ForumDay:
+    """Create or update a forum day; one day per date per forum."""
+    if data.ends_at <= data.starts_at:
+        raise AgendaError("The day must end after it starts.", "ends_at")
+    for other in forum.days:
+        if other.date == data.date and other is not day:
+            raise AgendaError(f"The forum already has a day on {data.date:%B %d, %Y}.", "date")
+    zone = forum.program.time_zone
+
+    def instant(local: datetime | None) -> datetime | None:
+        return local_instant(local.date(), local.time(), zone) if local else None
+
+    times_before = None if day is None else (day.date, day.starts_at, day.ends_at)
+    if day is None:
+        day = ForumDay(forum=forum)
+        session.add(day)
+    day.date = data.date
+    day.audience = Audience(data.audience).value
+    day.starts_at = data.starts_at
+    day.ends_at = data.ends_at
+    day.capacity = data.capacity
+    day.registration_opens_at = instant(data.registration_opens_local)
+    day.registration_closes_at = instant(data.registration_closes_local)
+    session.flush()
+    changed = times_before is not None and times_before != (day.date, day.starts_at, day.ends_at)
+    if changed and forum.status != ForumStatus.DRAFT:
+        day_changed.send(day, session=session)
+    return day
+
+
+def save_room(
+    session: Session, forum: Forum, name: str, capacity: int, room: Room | None = None
+) -> Room:
+    """Create or update a room; room names are unique within a forum."""
+    name = name.strip()
+    if capacity < 1:
+        raise AgendaError("Seats must be at least 1.", "capacity")
+    for other in forum.rooms:
+        if other.name.lower() == name.lower() and other is not room:
+            raise AgendaError(f"This forum already has a room called {other.name}.", "name")
+    if room is None:
+        room = Room(forum=forum)
+        session.add(room)
+    room.name = name
+    room.capacity = capacity
+    session.flush()
+    return room
