@@ -11,8 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from forumapp.agenda.models import AgendaItem
-from forumapp.checkin import services as checkin
 from forumapp.checkin.models import BreakoutAttendance, CheckIn
+from forumapp.checkin.tickets import ticket_for
 from forumapp.core.models import Forum, ForumDay, User
 from forumapp.extensions import db
 from forumapp.registration import services as registration
@@ -60,7 +60,7 @@ def register_public(app, setup, name: str, organization: str = "", needs: str = 
             consent=True,
         )
         reg = registration.register_public(db.session, forum, data, NOW).registration
-        ticket = Ticket(reg.id, checkin.ticket_for(db.session, reg).code)
+        ticket = Ticket(reg.id, ticket_for(db.session, reg).code)
         db.session.commit()
         return ticket
 
@@ -72,7 +72,7 @@ def register_team_member(app, setup, name: str, team: str = "Buncombe County") -
         reg = registration.register_team_member(
             db.session, forum, member, [setup.team_day_id], NOW
         ).registration
-        ticket = Ticket(reg.id, checkin.ticket_for(db.session, reg).code)
+        ticket = Ticket(reg.id, ticket_for(db.session, reg).code)
         db.session.commit()
         return ticket
 
