@@ -1,4 +1,5 @@
-"""Breakout doors: door staff scan people into a breakout's room."""
+"""Breakout doors (door staff scan people into a breakout's room) and the organizer's breakout
+table, which shows beside each breakout's seats how many came through its door."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ from flask_login import current_user
 
 from ..agenda.models import AgendaItem, ItemKind
 from ..core.auth import role_required
+from ..core.models import Forum
 from ..extensions import db
 from .access import may_use_breakout_door
-from .blueprint import DOOR_STAFF, RECENT_LIMIT, bp
-from .breakouts import breakout_door_list
+from .blueprint import DOOR_STAFF, ORGANIZERS, RECENT_LIMIT, bp
+from .breakouts import breakout_door_list, breakout_table_with_door_counts
 from .breakouts import breakout_scan as record_breakout_scan
 from .forms import ScanForm, new_request_id
 from .scanner_pages import BREAKOUT_TITLES, ResultCard, answer_scan, scanner_page
@@ -79,4 +81,17 @@ def breakout_scan(item_id: int):
         item.id,
         lambda: _render_breakout_recent(item),
         url_for("checkin.breakout_door", item_id=item.id),
+    )
+
+
+@bp.route("/staff/forums/<int:forum_id>/breakouts")
+@role_required(*ORGANIZERS)
+def breakout_table(forum_id: int):
+    """The forum's breakouts by day and slot: room, capacity, seats, waitlists and how many
+    people were scanned in at each door."""
+    forum = db.get_or_404(Forum, forum_id)
+    return render_template(
+        "checkin/breakout_table.html",
+        forum=forum,
+        table=breakout_table_with_door_counts(db.session, forum),
     )

@@ -1,8 +1,9 @@
 """Breakout doors: who is scanned in at a breakout's room, what they had chosen, and how many
-came to each breakout."""
+came to each breakout (the organizer's breakout table shows it beside the seats)."""
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from dataclasses import dataclass
 
@@ -11,8 +12,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from ..agenda.models import AgendaItem
+from ..core.models import Forum
 from ..registration import services as registration_services
 from ..registration.models import BreakoutPick, Registration, SeatStatus
+from ..registration.organizer import BreakoutTable, breakout_table
 from .models import BreakoutAttendance, Ticket
 from .tickets import normalise_code
 
@@ -132,3 +135,13 @@ def breakout_attendance_counts(session: Session, item_ids: list[int]) -> dict[in
             .group_by(BreakoutAttendance.item_id)
         ).all()
     )
+
+
+def breakout_table_with_door_counts(session: Session, forum: Forum) -> BreakoutTable:
+    """Registration's breakout table (seats, waitlists) with, for each breakout, how many
+    people were scanned in at its door."""
+    table = breakout_table(session, forum)
+    item_ids = [
+        counts.item.id for _day, slots in table.days for slot in slots for counts in slot.breakouts
+    ]
+    return dataclasses.replace(table, door_counts=breakout_attendance_counts(session, item_ids))

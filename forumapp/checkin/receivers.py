@@ -13,13 +13,7 @@ from sqlalchemy.orm import Session
 from ..extensions import db
 from ..mail.outbox import register_attachment_renderer
 from ..registration.models import DaySeat, Registration, SeatStatus
-from ..registration.signals import (
-    EmailAddition,
-    breakout_door_counts,
-    confirmation_email,
-    place_changed,
-)
-from .breakouts import breakout_attendance_counts
+from ..registration.signals import EmailAddition, confirmation_email, place_changed
 from .qr import email_qr_png
 from .tickets import format_code, has_confirmed_seat, ticket_for, ticket_state
 
@@ -61,10 +55,6 @@ def _add_ticket_to_confirmation(sender: Registration, session: Session, **_extra
     return ticket_email_addition(session, sender)
 
 
-def _count_breakout_doors(_sender, session: Session, item_ids: list[int], **_extra):
-    return breakout_attendance_counts(session, item_ids)
-
-
 def register_checkin(app: Flask) -> None:
     """Connect the receivers, give the mail worker the ticket's QR image and templates
     ``ticket_state(registration)``.
@@ -73,7 +63,6 @@ def register_checkin(app: Flask) -> None:
     """
     place_changed.connect(_issue_ticket_for_seat)
     confirmation_email.connect(_add_ticket_to_confirmation)
-    breakout_door_counts.connect(_count_breakout_doors)
     register_attachment_renderer(EMAIL_QR_RENDERER, email_qr_png)
     app.add_template_global(lambda registration: ticket_state(db.session, registration),
                             "ticket_state")  # fmt: skip

@@ -4,7 +4,7 @@ import pytest
 import sqlalchemy as sa
 
 from forumapp.agenda.models import AgendaItem
-from forumapp.checkin.breakouts import breakout_scan
+from forumapp.checkin.breakouts import breakout_scan, breakout_table_with_door_counts
 from forumapp.checkin.counts import live_counts
 from forumapp.checkin.lookup import lookup
 from forumapp.checkin.models import BreakoutAttendance, CheckIn
@@ -20,7 +20,6 @@ from forumapp.checkin.walkins import WalkInError, walk_in
 from forumapp.core.models import Forum, ForumDay, Role, User
 from forumapp.extensions import db
 from forumapp.registration import services as registration
-from forumapp.registration.organizer import breakout_table
 
 from .. import builders as build
 from ..registration.conftest import NOW, add_team_member, make_forum
@@ -222,7 +221,7 @@ def test_breakout_door_says_whether_the_person_chose_it(door):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(BreakoutAttendance)) == 5
 
     # The organizer's breakout table counts the people scanned in at each door.
-    table = breakout_table(db.session, forum)
+    table = breakout_table_with_door_counts(db.session, forum)
     assert [table.checked_in(item) for item in items] == [4, 0, 1]
 
 
