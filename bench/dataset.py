@@ -17,8 +17,8 @@ from datetime import date, time, timedelta
 from sqlalchemy import delete, func, insert, select
 
 from forumapp.agenda.models import AgendaItem
-from forumapp.checkin import services as checkin_services
 from forumapp.checkin.models import CheckIn, Ticket
+from forumapp.checkin.tickets import new_code, ticket_for
 from forumapp.core.clock import local_instant, to_local, utcnow
 from forumapp.core.models import (
     ApiToken,
@@ -161,7 +161,7 @@ def seed_door_rush(session, tickets: int) -> DoorRushData:
             name, email, organization = _public_person(n, "door")
             person = registration_services.find_or_create_person(session, name, email, organization)
             result = registration_services.register_by_organizer(session, forum, person, [day.id])
-            codes.append(checkin_services.ticket_for(session, result.registration).code)
+            codes.append(ticket_for(session, result.registration).code)
             if n % BATCH == BATCH - 1:
                 _drop_outbox(session, last_message)
                 session.commit()
@@ -293,7 +293,7 @@ def _grow_registrations(session, forum: Forum, day: ForumDay, numbers: range):
         for registration_id in registration_ids
     ])  # fmt: skip
     _insert(session, Ticket, [
-        {"registration_id": registration_id, "code": checkin_services.new_code()}
+        {"registration_id": registration_id, "code": new_code()}
         for registration_id in registration_ids
     ])  # fmt: skip
     return dict(zip(numbers, registration_ids, strict=True)), team_of

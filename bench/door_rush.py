@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from forumapp.checkin.models import CheckIn
-from forumapp.checkin.services import new_code
+from forumapp.checkin.tickets import new_code
 from forumapp.core.models import ForumDay
 from forumapp.extensions import db
 

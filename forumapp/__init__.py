@@ -72,10 +72,10 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     from .calendar import models as _calendar_models  # noqa: F401  (tables known to Alembic)
     from .calendar import views as calendar_views
     from .calendar.receivers import register_calendar
-    from .checkin import badge_views, ticket_views
+    from .checkin import badge_views, breakout_views, count_views, door_views, ticket_views  # noqa: F401  (checkin's routes)
     from .checkin import models as _checkin_models  # noqa: F401
-    from .checkin import views as checkin_views
-    from .checkin.tickets import register_tickets
+    from .checkin.blueprint import bp as checkin_bp
+    from .checkin.receivers import register_checkin
     from .cli import register_cli
     from .core import audit as _audit_models  # noqa: F401
     from .core import auth, views
@@ -95,7 +95,7 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     app.register_blueprint(agenda_views.bp)
     app.register_blueprint(speaker_views.bp)
     app.register_blueprint(public_views.bp)
-    app.register_blueprint(checkin_views.bp)
+    app.register_blueprint(checkin_bp)
     app.register_blueprint(outbox_views.bp)
     app.register_blueprint(registration_views.bp)
     app.register_blueprint(feedback_views.bp)
@@ -105,7 +105,7 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     app.register_blueprint(registration_staff_views.bp)
     app.register_blueprint(ticket_views.bp)
     app.register_blueprint(badge_views.bp)
-    register_tickets(app)
+    register_checkin(app)
     app.register_blueprint(privacy_views.bp)
     # The API authenticates with bearer tokens, not cookies, so it needs no CSRF token.
     csrf.exempt(api_bp)

@@ -295,7 +295,7 @@ def _as_before_the_forum(session, forum):
 
 
 def _register_and_check_in(session, report, program, teams) -> None:
-    from .checkin.services import check_in_registration
+    from .checkin.scanning import check_in_registration
     from .checkin.tickets import current_ticket, has_confirmed_seat
     from .mail.models import OutboxMessage
     from .registration import services as registration

@@ -12,7 +12,7 @@ import copy
 import enum
 
 from ..agenda.models import ItemKind, ItemStatus, SpeakerKind, SpeakerRole, SpeakerStatus
-from ..checkin.services import ScanResult
+from ..checkin.outcomes import ScanResult
 from ..core.database import UNSTORABLE_CHARACTERS
 from ..core.models import Audience, ForumStatus, Role
 from ..registration.models import RegistrationKind, SeatStatus

@@ -19,9 +19,12 @@ from sqlalchemy.orm import selectinload
 
 from ..agenda import visibility as services
 from ..agenda.models import AgendaItem, ItemKind, Speaker
-from ..checkin import services as checkin_services
-from ..checkin import tickets
+from ..checkin import qr, tickets
+from ..checkin.access import may_check_in_on
+from ..checkin.outcomes import ScanOutcome, ScanResult
+from ..checkin.scanning import scan
 from ..core import audit
+from ..core.actions import carry_out_json
 from ..core.auth import role_required
 from ..core.bounds import date_problem
 from ..core.clock import local_instant, to_local
@@ -490,7 +493,7 @@ def _checkin_input() -> tuple[str, date | None, str | None]:
     return code, on_date, request_id
 
 
-def _attendee_json(outcome: checkin_services.ScanOutcome) -> dict:
+def _attendee_json(outcome: ScanOutcome) -> dict:
     attendee = outcome.attendee
     return {
         "name": attendee.name,
@@ -524,24 +527,22 @@ def create_checkin():
         code, on_date, request_id = _checkin_input()
     except _InvalidCheckIn as error:
         return _checkin_refusal(422, "invalid_request", error.args[0], error.errors)
-    if not checkin_services.may_check_in_on(db.session, current_user, code, on_date):
+    if not may_check_in_on(db.session, current_user, code, on_date):
         return _checkin_refusal(
             403,
             "not_today",
             f"Door staff check people in on the day itself: {on_date:%B} {on_date.day} is not "
             "today. An organizer can record a check-in for another day.",
         )
-    outcome = tickets.scan_on_date(db.session, code, on_date, current_user.id, request_id)
     # The answer is built from what the scan loaded, before the commit expires it: reading it
     # again would start a second transaction (on SQLite, a second write lock) per scan.
-    answer = _checkin_answer(outcome)
-    db.session.commit()
-    return answer
+    return carry_out_json(
+        lambda: scan(db.session, code, on_date, current_user.id, request_id), _checkin_answer
+    )
 
 
-def _checkin_answer(outcome: checkin_services.ScanOutcome):
-    result = checkin_services.ScanResult
-    if outcome.result == result.INVALID:
+def _checkin_answer(outcome: ScanOutcome):
+    if outcome.result == ScanResult.INVALID:
         return _checkin_refusal(404, outcome.result.value, outcome.message)
     if not outcome.result.ok:
         details = {
@@ -555,7 +556,7 @@ def _checkin_answer(outcome: checkin_services.ScanOutcome):
         "attendee": _attendee_json(outcome),
         "day": outcome.day_date.isoformat(),
     }
-    if outcome.result == result.CHECKED_IN:
+    if outcome.result == ScanResult.CHECKED_IN:
         return jsonify(body), 201
     check_in = outcome.check_in
     by = check_in.checked_in_by
@@ -579,7 +580,7 @@ def registration_ticket(registration_id: int):
     if ticket is None:
         abort(410, "This person's details were erased: they have no ticket, and none is issued.")
     db.session.commit()
-    response = current_app.response_class(tickets.qr_png(ticket.code), mimetype="image/png")
+    response = current_app.response_class(qr.qr_png(ticket.code), mimetype="image/png")
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

@@ -6,7 +6,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from ..core import audit
+from ..core.actions import carry_out
 from ..core.auth import role_required
 from ..core.erasure import not_erased
 from ..core.models import Forum, ForumDay, Person, Role
@@ -65,16 +65,14 @@ def badges_pdf(forum_id: int):
     chosen = request.args.getlist("registration_id", type=int)
     if "registration_id" in request.args and not chosen:
         abort(400)
-    cards = badges.badge_cards(db.session, forum, day_id, chosen or None)
-    if not cards:
+    # Commits the tickets issued for the badges' QR codes, and the audit entry.
+    done = carry_out(
+        lambda: badges.export_badges(db.session, forum, day_id, chosen, current_user.id)
+    )
+    pdf = done.value
+    if pdf is None:
         flash("Nobody to print: no one with a confirmed seat matches that choice.", "error")
         return redirect(url_for("badges.badge_form", forum_id=forum.id))
-    pdf = badges.badges_pdf(cards, title=f"Name badges · {forum.title}")
-    audit.record(
-        db.session, current_user.id, "export.badges_pdf", f"forum:{forum.id}",
-        day_id=day_id, registration_ids=chosen, badges=len(cards),
-    )  # fmt: skip
-    db.session.commit()  # tickets issued for the badges' QR codes, and the audit entry
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="forum-{forum.number}-badges.pdf"'
     response.headers["Cache-Control"] = "private, no-store"

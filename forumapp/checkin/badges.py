@@ -22,12 +22,14 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
+from ..core import audit
 from ..core.erasure import not_erased
-from ..core.models import Forum, Person, Team, TeamMembership
+from ..core.models import Forum, Person
 from ..registration.models import DaySeat, Registration, SeatStatus
-from . import tickets
+from . import qr, tickets
+from .outcomes import teams_of_people
 
 CARD_WIDTH = 3.5 * inch
 CARD_HEIGHT = 2.25 * inch
@@ -63,7 +65,7 @@ def _fonts() -> tuple[str, str]:
 
 
 def badge_cards(
-    session,
+    session: Session,
     forum: Forum,
     day_id: int | None = None,
     registration_ids: list[int] | None = None,
@@ -88,17 +90,7 @@ def badge_cards(
     if registration_ids is not None:
         query = query.where(Registration.id.in_(registration_ids))
     registrations = session.scalars(query).all()
-    teams: dict[int, list[str]] = {}
-    for person_id, team in session.execute(
-        select(TeamMembership.person_id, Team.name)
-        .join(Team)
-        .where(
-            Team.program_id == forum.program_id,
-            TeamMembership.person_id.in_([r.person_id for r in registrations]),
-        )
-        .order_by(Team.name)
-    ):
-        teams.setdefault(person_id, []).append(team)
+    teams = teams_of_people(session, [r.person_id for r in registrations], forum.program_id)
     cards = []
     for registration in registrations:
         ticket = tickets.current_ticket(session, registration)
@@ -108,7 +100,7 @@ def badge_cards(
             BadgeCard(
                 name=registration.person.name,
                 organization=registration.person.organization or registration.community,
-                teams=teams.get(registration.person_id, []),
+                teams=teams[registration.person_id],
                 forum_title=forum.title,
                 code=ticket.code,
             )
@@ -183,7 +175,7 @@ def name_lines(name: str, width: float) -> tuple[list[str], float]:
 
 
 def _draw_qr(canvas: Canvas, code: str, x: float, y: float, size: float) -> None:
-    modules = tickets.qr_modules(code, tickets.PRINT_LEVEL)  # quiet zone included
+    modules = qr.qr_modules(code, qr.PRINT_LEVEL)  # quiet zone included
     step = size / len(modules)
     canvas.setFillColorRGB(1, 1, 1)
     canvas.rect(x, y, size, size, stroke=0, fill=1)
@@ -251,3 +243,27 @@ def badges_pdf(cards: list[BadgeCard], title: str = "Name badges") -> bytes:
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()
+
+
+# --- Printing --------------------------------------------------------------------------------
+
+
+def export_badges(
+    session: Session,
+    forum: Forum,
+    day_id: int | None,
+    registration_ids: list[int],
+    user_id: int | None,
+) -> bytes | None:
+    """The badges PDF for the people ``badge_cards`` picks (``registration_ids`` empty: all of
+    them), audited as ``export.badges_pdf``; issues missing tickets for the QR codes (flushes).
+    None when nobody matches, and nothing is recorded."""
+    cards = badge_cards(session, forum, day_id, registration_ids or None)
+    if not cards:
+        return None
+    pdf = badges_pdf(cards, title=f"Name badges · {forum.title}")
+    audit.record(
+        session, user_id, "export.badges_pdf", f"forum:{forum.id}",
+        day_id=day_id, registration_ids=registration_ids, badges=len(cards),
+    )  # fmt: skip
+    return pdf

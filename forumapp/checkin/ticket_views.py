@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
+from ..core.actions import carry_out
 from ..core.clock import utcnow
 from ..core.database import start_writing
 from ..core.forms import ButtonForm
@@ -16,7 +17,7 @@ from ..core.rate_limits import personal_link_limit
 from ..extensions import db
 from ..registration.models import Registration
 from ..registration.services import is_held
-from . import services, tickets
+from . import qr, tickets
 
 bp = Blueprint("tickets", __name__)
 
@@ -57,8 +58,8 @@ def ticket_image(token: str, registration_id: int):
     registration = _own_registration_or_404(token, registration_id)
     if not tickets.holds_ticket(registration):
         abort(404)
-    level = tickets.PRINT_LEVEL if request.args.get("print") else tickets.SCREEN_LEVEL
-    return png_response(tickets.qr_png(_code_now(registration), level))
+    level = qr.PRINT_LEVEL if request.args.get("print") else qr.SCREEN_LEVEL
+    return png_response(qr.qr_png(_code_now(registration), level))
 
 
 @bp.route("/me/<token>/tickets/<int:registration_id>")
@@ -78,7 +79,7 @@ def ticket_page(token: str, registration_id: int):
         person=registration.person,
         forum=registration.forum,
         has_seat=has_seat,
-        grouped_code=services.format_code(code) if code else "",
+        grouped_code=tickets.format_code(code) if code else "",
         confirmed_days=confirmed_days,
     )
 
@@ -95,12 +96,10 @@ def reissue(token: str, registration_id: int):
     if is_held(registration.forum, utcnow()):
         flash(f"{registration.forum.title} has been held: its ticket no longer changes.", "error")
     else:
-        services.reissue_ticket(db.session, registration)
-        db.session.commit()
-        flash(
-            f"You have a new ticket code for {registration.forum.title}. "
+        carry_out(
+            lambda: tickets.reissue_ticket(db.session, registration),
+            success=f"You have a new ticket code for {registration.forum.title}. "
             "The old one no longer works: use the new QR code below.",
-            "success",
         )
     return redirect(
         url_for("registration.personal_page", token=token) + f"#forum-{registration.forum_id}"

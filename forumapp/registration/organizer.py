@@ -24,7 +24,6 @@ from ..core.search import contains_text
 from ..core.spreadsheet import csv_lines
 from . import services
 from .models import BreakoutPick, DaySeat, Registration, SeatStatus
-from .signals import breakout_door_counts
 
 CONFIRMED = SeatStatus.CONFIRMED.value
 WAITLISTED = SeatStatus.WAITLISTED.value
@@ -375,11 +374,12 @@ def _registration_rows(
 @dataclass
 class BreakoutTable:
     """The forum's breakouts by day and time slot with their counts. ``door_counts`` (breakout
-    id → people scanned in at its door) is None when no feature records door scans."""
+    id → people scanned in at its door) is None unless the caller adds it: the check-in
+    feature, which sits above registration, does (``checkin.breakouts``)."""
 
     forum: Forum
     days: list[tuple[ForumDay, list[Slot]]]
-    door_counts: dict[int, int] | None
+    door_counts: dict[int, int] | None = None
 
     @property
     def has_breakouts(self) -> bool:
@@ -390,19 +390,11 @@ class BreakoutTable:
 
 
 def breakout_table(session, forum: Forum) -> BreakoutTable:
-    """Every scheduled breakout with room, capacity, confirmed, waitlisted and seats left, and
-    how many people were scanned in at its door, from aggregate queries only.
-
-    Door scans belong to the check-in feature, which sits above registration: it answers the
-    ``breakout_door_counts`` signal (see ``signals``)."""
+    """Every scheduled breakout with room, capacity, confirmed, waitlisted and seats left, from
+    aggregate queries only."""
     slots = _slots(session, forum, _breakouts(session, forum))
-    item_ids = [counts.item.id for slot in slots for counts in slot.breakouts]
-    door_counts: dict[int, int] | None = None
-    for _receiver, answer in breakout_door_counts.send(forum, session=session, item_ids=item_ids):
-        if answer is not None:
-            door_counts = (door_counts or {}) | answer
     days = [(day, [slot for slot in slots if slot.day.id == day.id]) for day in forum.days]
-    return BreakoutTable(forum, days, door_counts)
+    return BreakoutTable(forum, days)
 
 
 # --- CSV exports ---------------------------------------------------------------------------

@@ -1,8 +1,7 @@
 """Signals the registration feature sends, for the features above it (calendar, check-in).
 
 Receivers run inside the sender's transaction and must only write (queue email through the
-outbox); the caller commits once. ``breakout_door_counts`` is a question: its receivers only
-read.
+outbox); the caller commits once.
 """
 
 from dataclasses import dataclass, field
@@ -19,12 +18,6 @@ place_changed = _signals.signal("place-changed")
 #: sender and ``session=``; a receiver may return an ``EmailAddition`` to put in the email.
 #: The check-in feature adds the ticket's QR code this way.
 confirmation_email = _signals.signal("confirmation-email")
-
-#: The organizer's breakout table is being built. Sent with the ``Forum`` as sender,
-#: ``session=`` and ``item_ids=`` (the breakouts shown); a receiver that records people at
-#: breakout doors returns ``{item id: people scanned in}``, and the table shows the column.
-#: Receivers only read.
-breakout_door_counts = _signals.signal("breakout-door-counts")
 
 
 @dataclass

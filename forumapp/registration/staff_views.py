@@ -190,17 +190,6 @@ def registrations(forum_id: int):
     )
 
 
-@bp.route("/staff/forums/<int:forum_id>/breakouts")
-@role_required(*ORGANIZERS)
-def breakouts(forum_id: int):
-    forum = db.get_or_404(Forum, forum_id)
-    return render_template(
-        "registration/staff/breakouts.html",
-        forum=forum,
-        table=organizer.breakout_table(db.session, forum),
-    )
-
-
 @bp.route("/staff/forums/<int:forum_id>/registrations.csv")
 @role_required(*ORGANIZERS)
 def registrations_csv(forum_id: int):

@@ -36,7 +36,7 @@ from schemathesis.checks import (
 
 from forumapp.agenda.models import Speaker
 from forumapp.api.openapi import openapi_document
-from forumapp.checkin.services import format_code, ticket_for
+from forumapp.checkin.tickets import format_code, ticket_for
 from forumapp.core.models import Audience, Forum, ForumDay, Team
 from forumapp.demo import STAFF_ACCOUNTS, load_demo
 from forumapp.extensions import db, limiter

@@ -24,7 +24,7 @@ from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from forumapp.agenda.models import AgendaItem, ItemKind, Speaker
-from forumapp.checkin import services as checkin
+from forumapp.checkin.tickets import ticket_for
 from forumapp.core.clock import utcnow
 from forumapp.core.links import personal_token
 from forumapp.core.models import Audience, Forum, Person, TeamMembership, TeamRole
@@ -101,7 +101,7 @@ def _add_what_the_demo_lacks() -> tuple[dict[str, int], dict[str, str]]:
         consent=True,
     )
     public = registration.register_public(db.session, final, data, now).registration
-    ticket = checkin.ticket_for(db.session, public)
+    ticket = ticket_for(db.session, public)
     links["public"] = personal_token(public.person)
     ids["public_registration"] = public.id
     ids["public_seat"] = public.seats[0].id

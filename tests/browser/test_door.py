@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from PIL import Image
 from playwright.sync_api import expect
 
-from forumapp.checkin import services as checkin
 from forumapp.checkin.models import CheckIn
+from forumapp.checkin.tickets import format_code, ticket_for
 from forumapp.core.models import Forum
 from forumapp.extensions import db
 from forumapp.registration import services as registration
@@ -35,7 +35,7 @@ def ticket_code(app):
             consent=True,
         )
         reg = registration.register_public(db.session, forum, data, NOW).registration
-        code = checkin.ticket_for(db.session, reg).code
+        code = ticket_for(db.session, reg).code
         db.session.commit()
         return code
 
@@ -77,7 +77,7 @@ def test_door_staff_type_a_code_and_a_second_scan_says_already_checked_in(
     expect(field).to_be_focused()
     page.evaluate("window.stillTheSamePage = true")
 
-    field.fill(checkin.format_code(ticket_code).lower())
+    field.fill(format_code(ticket_code).lower())
     field.press("Enter")  # what a handheld scanner sends after the code
     result = page.get_by_role("status", name="Scan result")
     expect(result).to_contain_text("Checked in")

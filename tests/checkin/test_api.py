@@ -249,9 +249,9 @@ def test_a_typed_code_with_dashes_lower_case_and_look_alikes_works(app, client, 
 def test_a_replaced_code_is_404_and_says_so(app, client, forum_setup, door):
     ada = register_public(app, forum_setup, "Ada Lovelace")
     with app.app_context():
-        from forumapp.checkin import services as checkin
+        from forumapp.checkin.tickets import reissue_ticket
 
-        checkin.reissue_ticket(db.session, db.session.get(Registration, ada.registration_id))
+        reissue_ticket(db.session, db.session.get(Registration, ada.registration_id))
         db.session.commit()
     body = scan(client, door, ada.code, 404, day=PUBLIC_DAY)
     assert body["result"] == "invalid" and "replaced by a newer one" in body["message"]
@@ -263,10 +263,10 @@ def test_waitlisted_and_cancelled_people_are_409(app, client, forum_setup, door)
     cancelled = register_public(app, forum_setup, "B Two")
     waiting = register_public(app, forum_setup, "C Three")
     with app.app_context():
-        from forumapp.checkin import services as checkin
+        from forumapp.checkin.tickets import ticket_for
 
         registration_ = db.session.get(Registration, waiting.registration_id)
-        waiting_code = checkin.ticket_for(db.session, registration_).code  # as if printed
+        waiting_code = ticket_for(db.session, registration_).code  # as if printed
         db.session.commit()
     body = scan(client, door, waiting_code, 409, day=PUBLIC_DAY)
     assert body["result"] == "waitlisted" and "number 1 on the waitlist" in body["message"]

@@ -10,8 +10,8 @@ import zxingcpp
 from pypdf import PdfReader
 from reportlab.pdfbase import pdfmetrics
 
-from forumapp.checkin import badges, tickets
-from forumapp.checkin.services import new_code
+from forumapp.checkin import badges, qr
+from forumapp.checkin.tickets import new_code
 from forumapp.core.models import ForumDay
 from forumapp.extensions import db
 
@@ -111,7 +111,7 @@ def test_the_qr_codes_on_the_badges_are_the_tickets_at_level_q(app, forum_setup,
     response = signed_in("organizer").get(_url(forum_setup))
     _pdf(response)
     # What is drawn: the ticket's modules at level Q with the quiet zone.
-    modules = tickets.qr_modules(ada.code, "Q")
+    modules = qr.qr_modules(ada.code, "Q")
     size = len(modules)
     image = PIL.Image.new("1", (size, size), 1)
     image.putdata([0 if dark else 1 for row in modules for dark in row])

@@ -11,8 +11,9 @@ import pytest
 import sqlalchemy as sa
 
 from forumapp.agenda.models import AgendaItem
-from forumapp.checkin import services as checkin
+from forumapp.checkin.breakouts import breakout_scan
 from forumapp.checkin.models import BreakoutAttendance, CheckIn
+from forumapp.checkin.tickets import ticket_for
 from forumapp.core.models import Forum, ForumDay, User
 from forumapp.extensions import db
 from forumapp.registration import services as registration
@@ -60,7 +61,7 @@ def register_public(app, setup, name: str, organization: str = "", needs: str = 
             consent=True,
         )
         reg = registration.register_public(db.session, forum, data, NOW).registration
-        ticket = Ticket(reg.id, checkin.ticket_for(db.session, reg).code)
+        ticket = Ticket(reg.id, ticket_for(db.session, reg).code)
         db.session.commit()
         return ticket
 
@@ -72,7 +73,7 @@ def register_team_member(app, setup, name: str, team: str = "Buncombe County") -
         reg = registration.register_team_member(
             db.session, forum, member, [setup.team_day_id], NOW
         ).registration
-        ticket = Ticket(reg.id, checkin.ticket_for(db.session, reg).code)
+        ticket = Ticket(reg.id, ticket_for(db.session, reg).code)
         db.session.commit()
         return ticket
 
@@ -398,6 +399,22 @@ def test_breakout_door_says_whether_the_person_chose_this_breakout(
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Not a ticket for this forum" in page and "result-stop" in page
     assert "<strong>1</strong> scanned in at this door" in page
+
+
+def test_the_breakout_table_shows_who_was_scanned_in_at_each_door(app, signed_in, forum_setup):
+    tickets = [register_team_member(app, forum_setup, f"Member {n}", f"Team {n}") for n in "AB"]
+    with app.app_context():
+        full = db.session.get(AgendaItem, forum_setup.breakout_ids[0])
+        for ticket in tickets:
+            breakout_scan(db.session, ticket.code, full, None)
+        db.session.commit()
+    page = signed_in("organizer").get(f"/staff/forums/{forum_setup.forum_id}/breakouts")
+    page = page.get_data(as_text=True)
+    assert '<th scope="col">Checked in at the door</th>' in page
+    row = re.search(r"Breakout 1</th>(.*?)</tr>", page, re.S).group(1)
+    assert row.rstrip().endswith("<td>2</td>")
+    row = re.search(r"Breakout 2</th>(.*?)</tr>", page, re.S).group(1)
+    assert row.rstrip().endswith("<td>0</td>")
 
 
 def test_only_breakouts_have_a_breakout_door(app, signed_in, forum_setup, today_is):

@@ -10,9 +10,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import sqlalchemy as sa
 
-from forumapp.checkin import services as checkin
-from forumapp.checkin import tickets
+from forumapp.checkin import qr, receivers
 from forumapp.checkin.models import Ticket
+from forumapp.checkin.scanning import scan
+from forumapp.checkin.tickets import CODE_LENGTH, format_code, new_code
 from forumapp.core.models import ForumDay
 from forumapp.extensions import db, mail
 from forumapp.mail.models import OutboxMessage
@@ -59,7 +60,7 @@ def _text(response) -> str:
 def _scan(app, setup, code: str) -> str:
     with app.app_context():
         day = db.session.get(ForumDay, setup.public_day_id)
-        outcome = checkin.scan(db.session, code, day, None)
+        outcome = scan(db.session, code, day, None)
         db.session.commit()
         return outcome.result.value
 
@@ -69,7 +70,7 @@ def _scan(app, setup, code: str) -> str:
 
 def test_a_confirmed_registration_has_a_ticket_at_once(app, forum_setup):
     ada = register_public(app, forum_setup, "Ada Lovelace")
-    assert ada.code is not None and len(ada.code) == checkin.CODE_LENGTH
+    assert ada.code is not None and len(ada.code) == CODE_LENGTH
 
 
 def test_a_waitlisted_person_gets_a_ticket_when_a_seat_opens(app, client, forum_setup):
@@ -89,7 +90,7 @@ def test_a_waitlisted_person_gets_a_ticket_when_a_seat_opens(app, client, forum_
     code = live_code(app, waiting.registration_id)
     assert code is not None
     page = _text(client.get(waiting.page))
-    assert checkin.format_code(code) in page and waiting.image in page
+    assert format_code(code) in page and waiting.image in page
 
 
 # --- The personal page and the ticket image --------------------------------------------------
@@ -100,8 +101,8 @@ def test_the_personal_page_shows_the_qr_code_and_the_code_in_groups(app, client,
     page = _text(client.get(ada.page))
     assert "Your ticket" in page
     assert f'src="{ada.image}"' in page and 'alt="QR code of your ticket for' in page
-    assert checkin.format_code(ada.code) in page  # 5-character groups, to type if need be
-    assert checkin.format_code(ada.code).count("-") == 5
+    assert format_code(ada.code) in page  # 5-character groups, to type if need be
+    assert format_code(ada.code).count("-") == 5
 
     image = client.get(ada.image)
     assert image.status_code == 200 and image.mimetype == "image/png"
@@ -110,13 +111,13 @@ def test_the_personal_page_shows_the_qr_code_and_the_code_in_groups(app, client,
 
 
 def test_the_qr_code_holds_only_the_code_with_a_quiet_zone(app_ctx):
-    code = checkin.new_code()
-    modules = tickets.qr_modules(code, "Q")
-    assert len(modules) == 25 + 2 * tickets.QUIET_ZONE  # version 2: small and easy to scan
-    border = modules[: tickets.QUIET_ZONE] + modules[-tickets.QUIET_ZONE :]
+    code = new_code()
+    modules = qr.qr_modules(code, "Q")
+    assert len(modules) == 25 + 2 * qr.QUIET_ZONE  # version 2: small and easy to scan
+    border = modules[: qr.QUIET_ZONE] + modules[-qr.QUIET_ZONE :]
     assert not any(any(row) for row in border)
-    assert not any(any(row[: tickets.QUIET_ZONE]) for row in modules)
-    assert decode_qr(tickets.qr_png(code, "Q")) == (code, "Q")
+    assert not any(any(row[: qr.QUIET_ZONE]) for row in modules)
+    assert decode_qr(qr.qr_png(code, "Q")) == (code, "Q")
 
 
 def test_a_ticket_is_shown_only_to_its_owner(app, client, forum_setup):
@@ -134,7 +135,7 @@ def test_a_ticket_is_shown_only_to_its_owner(app, client, forum_setup):
     assert client.get(f"/me/{ada.token}/tickets/987654.png").status_code == 404
     # Each page shows its owner's code only.
     page = _text(client.get(bob.page))
-    assert checkin.format_code(bob.code) in page and checkin.format_code(ada.code) not in page
+    assert format_code(bob.code) in page and format_code(ada.code) not in page
 
 
 def test_the_printable_ticket_has_name_code_days_and_a_sturdier_qr(app, client, forum_setup):
@@ -143,7 +144,7 @@ def test_the_printable_ticket_has_name_code_days_and_a_sturdier_qr(app, client, 
     assert response.status_code == 200
     page = _text(response)
     assert "Ada Lovelace" in page and "Town of Apex" in page
-    assert checkin.format_code(ada.code) in page
+    assert format_code(ada.code) in page
     assert "Monday, March 15, 2027" in page
     assert "css/ticket.css" in page  # its print style hides the links
     printed = client.get(f"{ada.image}?print=1")
@@ -163,7 +164,7 @@ def test_a_new_code_voids_the_old_one(app, client, forum_setup):
     assert new != ada.code
     page = _text(client.get(ada.page))
     assert "The old one no longer works" in page
-    assert checkin.format_code(new) in page and checkin.format_code(ada.code) not in page
+    assert format_code(new) in page and format_code(ada.code) not in page
     assert decode_qr(client.get(ada.image).data)[0] == new
 
     assert _scan(app, forum_setup, ada.code) == "invalid"
@@ -229,11 +230,11 @@ def test_the_confirmation_email_carries_the_ticket_as_an_inline_image(app, forum
 
     assert email.get_content_type() == "multipart/alternative"
     text, related = email.iter_parts()
-    assert checkin.format_code(ada.code) in text.get_content()
+    assert format_code(ada.code) in text.get_content()
     assert related.get_content_type() == "multipart/related"
     html_part, image = related.iter_parts()
     assert '<img src="cid:ticket"' in html_part.get_content()
-    assert checkin.format_code(ada.code) in html_part.get_content()
+    assert format_code(ada.code) in html_part.get_content()
     assert image.get_content_type() == "image/png"
     assert image["Content-ID"] == "<ticket>"
     assert image.get_content_disposition() == "inline"
@@ -247,7 +248,7 @@ def test_the_ticket_image_is_drawn_by_the_mail_worker_not_in_the_registration(ap
             sa.select(OutboxMessage).where(OutboxMessage.kind == "registration")
         )
         [image] = confirmation.attachments
-        assert image["rendered_by"] == tickets.EMAIL_QR_RENDERER
+        assert image["rendered_by"] == receivers.EMAIL_QR_RENDERER
         assert image["arguments"] == {"code": ada.code}
         assert "content_base64" not in image  # no PNG was drawn inside the request
 
@@ -275,7 +276,7 @@ def test_a_team_member_gets_the_ticket_in_the_email_too(app, forum_setup, inbox)
 
 
 def test_inline_images_sit_beside_the_html_and_files_stay_attachments(app_ctx, inbox):
-    png = tickets.qr_png(checkin.new_code())
+    png = qr.qr_png(new_code())
     queue_email(
         db.session,
         to_email="ana@example.org",

@@ -20,8 +20,8 @@ from forumapp.agenda.models import (
     SpeakerForumStatus,
 )
 from forumapp.calendar.models import CalendarFeed, CalendarInvite, PendingInvite
-from forumapp.checkin import services as checkin_services
 from forumapp.checkin.models import BreakoutAttendance, CheckIn
+from forumapp.checkin.tickets import ticket_for
 from forumapp.core import audit
 from forumapp.core.models import ApiToken, Forum, User
 from forumapp.extensions import db
@@ -149,7 +149,7 @@ def _add_activity() -> None:
             uid=f"day-{day.id}-person-{person.id}@forums.example.org",
         )
     )
-    checkin_services.ticket_for(db.session, registration)
+    ticket_for(db.session, registration)
     db.session.add(
         BreakoutAttendance(
             registration=registration, item_id=item.id, scanned_by_id=staff.id, choice="confirmed"

@@ -15,7 +15,7 @@ from datetime import time, timedelta
 import pytest
 
 from forumapp.agenda.models import AgendaItem
-from forumapp.checkin import services as checkin
+from forumapp.checkin.scanning import check_in_registration
 from forumapp.core.clock import to_local, utcnow
 from forumapp.core.links import personal_token
 from forumapp.core.models import Forum, Person, Team
@@ -112,7 +112,7 @@ def build_world(open_feedback: bool = True) -> World:
         ("Pat Public", [public_day]),
     ]:
         for day in days:
-            outcome = checkin.check_in_registration(
+            outcome = check_in_registration(
                 db.session, db.session.get(Registration, regs[name]), day, None
             )
             assert outcome.result == "checked_in", outcome.message

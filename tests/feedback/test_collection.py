@@ -5,8 +5,8 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from forumapp.checkin import services as checkin
 from forumapp.checkin.models import BreakoutAttendance, CheckIn
+from forumapp.checkin.scanning import undo_check_in
 from forumapp.core.clock import utcnow
 from forumapp.extensions import db
 from forumapp.feedback import collection
@@ -78,7 +78,7 @@ def test_only_people_checked_in_can_answer(world):
 def test_an_undone_check_in_does_not_count(world):
     registration = world.registration("Pat Public")
     check_in = db.session.scalar(sa.select(CheckIn).filter_by(registration_id=registration.id))
-    checkin.undo_check_in(db.session, check_in, None)
+    undo_check_in(db.session, check_in, None)
     assert not collection.is_attendee(db.session, registration)
     with pytest.raises(NotAnAttendee):
         collection.save_response(db.session, registration, answers())

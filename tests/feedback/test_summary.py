@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from forumapp.checkin import services as checkin
+from forumapp.checkin.scanning import check_in_registration
 from forumapp.core.models import Forum, Program, Role, User
 from forumapp.extensions import db
 from forumapp.feedback import collection, review, summary
@@ -181,7 +181,7 @@ def test_the_summary_takes_the_same_number_of_queries_however_many_answers(answe
             reg = registration.register_team_member(
                 db.session, forum, person, [answered.team_day_id], NOW
             ).registration
-            checkin.check_in_registration(db.session, reg, reg.seats[0].day, None)
+            check_in_registration(db.session, reg, reg.seats[0].day, None)
             collection.save_response(
                 db.session,
                 reg,

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from forumapp.checkin import services as checkin
+from forumapp.checkin.scanning import check_in_registration
 from forumapp.extensions import db
 from forumapp.feedback import collection, summary
 from forumapp.registration import services as registration
@@ -31,7 +31,7 @@ def _answer(world, first: int, count: int) -> None:
         seat_of = registration.register_team_member(
             db.session, forum, person, [world.team_day_id], NOW
         ).registration
-        checkin.check_in_registration(db.session, seat_of, seat_of.seats[0].day, None)
+        check_in_registration(db.session, seat_of, seat_of.seats[0].day, None)
         collection.save_response(
             db.session,
             seat_of,

@@ -8,9 +8,11 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 
 from forumapp.api.openapi import openapi_document
-from forumapp.checkin import badges, tickets
-from forumapp.checkin import services as checkin
+from forumapp.checkin import badges, receivers, tickets
+from forumapp.checkin.lookup import lookup
 from forumapp.checkin.models import Ticket
+from forumapp.checkin.scanning import scan
+from forumapp.checkin.tickets import reissue_ticket, ticket_for
 from forumapp.core.models import Forum, ForumDay
 from forumapp.extensions import db
 from forumapp.privacy.services import erase_person
@@ -58,7 +60,7 @@ def _tickets(app, registration_id: int) -> tuple[int, int]:
 def _scan(app, setup, code: str):
     with app.app_context():
         day = db.session.get(ForumDay, setup.public_day_id)
-        outcome = checkin.scan(db.session, code, day, None)
+        outcome = scan(db.session, code, day, None)
         db.session.commit()
         return outcome.result.value, outcome.message
 
@@ -87,8 +89,8 @@ def test_the_api_ticket_image_of_an_erased_person_is_410_and_issues_nothing(
     # and the door's name search does not find her to check in by hand.
     with app.app_context():
         day = db.session.get(ForumDay, forum_setup.public_day_id)
-        assert checkin.lookup(db.session, day, "Erased") == []
-        assert checkin.lookup(db.session, day, "erased.invalid") == []
+        assert lookup(db.session, day, "Erased") == []
+        assert lookup(db.session, day, "erased.invalid") == []
 
 
 def test_badges_skip_an_erased_person_and_issue_no_ticket(app, forum_setup, signed_in):
@@ -131,9 +133,9 @@ def test_no_ticket_for_an_erased_person_anywhere_tickets_are_issued(app, forum_s
         held = db.session.get(Registration, waiting.registration_id)
         assert tickets.has_confirmed_seat(held)
         assert tickets.current_ticket(db.session, held) is None
-        assert checkin.ticket_for(db.session, held) is None
-        assert checkin.reissue_ticket(db.session, held) is None
-        assert tickets.ticket_email_addition(db.session, held) is None
+        assert ticket_for(db.session, held) is None
+        assert reissue_ticket(db.session, held) is None
+        assert receivers.ticket_email_addition(db.session, held) is None
         state = tickets.ticket_state(db.session, held)
         assert not state.ready and state.code is None  # the personal page shows no ticket
         db.session.commit()

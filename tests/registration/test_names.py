@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from forumapp.agenda.errors import SpeakerError
 from forumapp.agenda.speaker_services import SpeakerInput, create_speaker
-from forumapp.checkin import services as checkin
+from forumapp.checkin.walkins import walk_in
 from forumapp.core.csv_import import CsvImportError
 from forumapp.core.models import ForumDay, Person, Program, Team
 from forumapp.core.names import name_problem
@@ -100,7 +100,7 @@ def test_speakers_walk_ins_and_staff_accounts_refuse_it(app_ctx, setup):
     assert refused.value.field == "name" and "hidden characters" in str(refused.value)
     day = db.session.get(ForumDay, setup.public_day_id)
     with pytest.raises(InvalidRegistration) as refused:
-        checkin.walk_in(db.session, day, "Di\u202dEve", "di@x.example.org", "", None)
+        walk_in(db.session, day, "Di\u202dEve", "di@x.example.org", "", None)
     assert "hidden characters" in refused.value.errors["name"]
     db.session.rollback()
     with pytest.raises(StaffError, match="hidden characters"):

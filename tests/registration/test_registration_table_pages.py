@@ -9,7 +9,6 @@ import re
 import pytest
 
 from forumapp.extensions import db
-from forumapp.registration import signals
 from forumapp.registration.organizer import PER_PAGE
 
 from .test_query_counts import _add_registrations
@@ -116,19 +115,6 @@ def test_breakout_table_counts_each_breakout(app, organizer, setup):
     assert f'href="/staff/forums/{setup.forum_id}/breakouts.csv"' in page
     registrations = _page(organizer, setup)
     assert f'href="/staff/forums/{setup.forum_id}/breakouts">Breakout table</a>' in registrations
-
-
-def test_breakout_table_shows_door_counts_when_check_in_answers(app, organizer, setup):
-    full = setup.breakout_ids[0]
-
-    def door_counts(_forum, session, item_ids):
-        return {full: 7} if full in item_ids else {}
-
-    with signals.breakout_door_counts.connected_to(door_counts):
-        page = organizer.get(f"/staff/forums/{setup.forum_id}/breakouts").get_data(as_text=True)
-    assert '<th scope="col">Checked in at the door</th>' in page
-    row = re.search(r"Breakout 1</th>(.*?)</tr>", page, re.S).group(1)
-    assert row.rstrip().endswith("<td>7</td>")
 
 
 @pytest.mark.parametrize("role", ["faculty", "door"])

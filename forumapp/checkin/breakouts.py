@@ -1,0 +1,147 @@
+"""Breakout doors: who is scanned in at a breakout's room, what they had chosen, and how many
+came to each breakout (the organizer's breakout table shows it beside the seats)."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from ..agenda.models import AgendaItem
+from ..core.models import Forum
+from ..registration import services as registration_services
+from ..registration.models import BreakoutPick, Registration, SeatStatus
+from ..registration.organizer import BreakoutTable, breakout_table
+from .models import BreakoutAttendance, Ticket
+from .tickets import normalise_code
+
+
+class BreakoutChoice(enum.StrEnum):
+    """What a person scanned at a breakout's door had chosen. Everyone with a valid ticket for
+    the forum is scanned in (they are in the room), whatever they chose; only ``INVALID``
+    (no ticket of this forum) is refused and not recorded."""
+
+    CHOSE_THIS = "confirmed"
+    WAITLISTED = "waitlisted"
+    CHOSE_ANOTHER = "other"
+    NO_CHOICE = "none"
+    INVALID = "invalid"
+
+
+def breakout_scan(
+    session: Session, raw_code: str, item: AgendaItem, user_id: int | None
+) -> tuple[BreakoutChoice, str, Registration | None]:
+    """Record a person at a breakout's door; returns (choice, message, registration)."""
+    code = normalise_code(raw_code)
+    ticket = session.scalar(select(Ticket).where(Ticket.code == code)) if code else None
+    if ticket is None or ticket.voided_at is not None:
+        return BreakoutChoice.INVALID, "That is not a valid forum ticket.", None
+    registration = ticket.registration
+    name = registration.person.name
+    if registration.forum_id != item.day.forum_id:
+        return BreakoutChoice.INVALID, f"{name}'s ticket is for another forum.", None
+    picks = session.scalars(
+        select(BreakoutPick).where(
+            BreakoutPick.registration_id == registration.id,
+            BreakoutPick.status.in_(registration_services.ACTIVE),
+        )
+    ).all()
+    this = next((p for p in picks if p.item_id == item.id), None)
+    in_slot = [
+        p for p in picks
+        if p.item.day_id == item.day_id and p.item.starts_at < item.ends_at
+        and item.starts_at < p.item.ends_at and p.item_id != item.id
+    ]  # fmt: skip
+    if this is not None and this.status == SeatStatus.CONFIRMED:
+        choice, message = BreakoutChoice.CHOSE_THIS, f"Yes: {name} chose this breakout."
+    elif this is not None:
+        choice = BreakoutChoice.WAITLISTED
+        message = f"{name} is on this breakout's waitlist."
+    elif in_slot:
+        choice = BreakoutChoice.CHOSE_ANOTHER
+        message = f"{name} chose another breakout: “{in_slot[0].item.title}”."
+    else:
+        choice = BreakoutChoice.NO_CHOICE
+        message = f"{name} did not choose a breakout at this time."
+    existing = session.scalar(
+        select(BreakoutAttendance).where(
+            BreakoutAttendance.registration_id == registration.id,
+            BreakoutAttendance.item_id == item.id,
+        )
+    )
+    if existing is None:
+        try:
+            with session.begin_nested():
+                session.add(
+                    BreakoutAttendance(
+                        registration_id=registration.id,
+                        item_id=item.id,
+                        scanned_by_id=user_id,
+                        choice=choice.value,
+                    )
+                )
+        except IntegrityError:
+            pass  # scanned twice at once: one row is enough
+    return choice, message, registration
+
+
+# --- What the breakout door and the organizers see -------------------------------------------
+
+
+@dataclass
+class BreakoutDoorList:
+    """The breakout door's list: the latest people scanned in, and the totals."""
+
+    scanned: list[BreakoutAttendance]  # the latest, newest first
+    scanned_total: int
+    chosen: int  # confirmed picks of this breakout
+
+
+def breakout_door_list(session: Session, item: AgendaItem, limit: int) -> BreakoutDoorList:
+    """The latest ``limit`` people scanned in at the breakout's door, how many were in all, and
+    how many hold a confirmed seat in it."""
+    scanned = session.scalars(
+        select(BreakoutAttendance)
+        .where(BreakoutAttendance.item_id == item.id)
+        .options(selectinload(BreakoutAttendance.registration).selectinload(Registration.person))
+        .order_by(BreakoutAttendance.scanned_at.desc(), BreakoutAttendance.id.desc())
+        .limit(limit)
+    ).all()
+    scanned_total = session.scalar(
+        select(func.count())
+        .select_from(BreakoutAttendance)
+        .where(BreakoutAttendance.item_id == item.id)
+    )
+    chosen = session.scalar(
+        select(func.count())
+        .select_from(BreakoutPick)
+        .where(BreakoutPick.item_id == item.id, BreakoutPick.status == SeatStatus.CONFIRMED)
+    )
+    return BreakoutDoorList(scanned, scanned_total, chosen)
+
+
+def breakout_attendance_counts(session: Session, item_ids: list[int]) -> dict[int, int]:
+    """Breakout id → people scanned in at its door (breakouts nobody was scanned at left out)."""
+    if not item_ids:
+        return {}
+    return dict(
+        session.execute(
+            select(BreakoutAttendance.item_id, func.count())
+            .where(BreakoutAttendance.item_id.in_(item_ids))
+            .group_by(BreakoutAttendance.item_id)
+        ).all()
+    )
+
+
+def breakout_table_with_door_counts(session: Session, forum: Forum) -> BreakoutTable:
+    """Registration's breakout table (seats, waitlists) with, for each breakout, how many
+    people were scanned in at its door."""
+    table = breakout_table(session, forum)
+    item_ids = [
+        counts.item.id for _day, slots in table.days for slot in slots for counts in slot.breakouts
+    ]
+    return dataclasses.replace(table, door_counts=breakout_attendance_counts(session, item_ids))

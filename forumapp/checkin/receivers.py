@@ -1,0 +1,68 @@
+"""What check-in answers for the features below it.
+
+Registration sits below check-in and never imports it. It announces what happens through
+signals (``forumapp.registration.signals``), and this module answers them: a confirmed seat gets
+a ticket, and the confirmation email gets the ticket's QR code as an inline image.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from ..extensions import db
+from ..mail.outbox import register_attachment_renderer
+from ..registration.models import DaySeat, Registration, SeatStatus
+from ..registration.signals import EmailAddition, confirmation_email, place_changed
+from .qr import email_qr_png
+from .tickets import format_code, has_confirmed_seat, ticket_for, ticket_state
+
+EMAIL_IMAGE_ID = "ticket"  # the HTML email shows it with <img src="cid:ticket">
+EMAIL_QR_RENDERER = "ticket_qr"
+
+
+def _issue_ticket_for_seat(sender, session: Session, **_extra) -> None:
+    """A confirmed day seat means a ticket: issue it in the same transaction."""
+    if isinstance(sender, DaySeat) and sender.status == SeatStatus.CONFIRMED:
+        ticket_for(session, sender.registration)
+
+
+def ticket_email_addition(session: Session, registration: Registration) -> EmailAddition | None:
+    """The ticket for a confirmation email: its code for the text and an inline QR image.
+
+    None without a confirmed seat (a waitlisted person gets the ticket once they have one),
+    and for an erased person.
+    """
+    ticket = ticket_for(session, registration) if has_confirmed_seat(registration) else None
+    if ticket is None:
+        return None
+    return EmailAddition(
+        context={"ticket_code": format_code(ticket.code)},
+        attachments=[
+            {
+                "filename": "ticket.png",
+                "content_type": "image/png",
+                # Drawn by the mail worker: a QR image is a third of a registration's CPU.
+                "rendered_by": EMAIL_QR_RENDERER,
+                "arguments": {"code": ticket.code},
+                "content_id": EMAIL_IMAGE_ID,
+            }
+        ],
+    )
+
+
+def _add_ticket_to_confirmation(sender: Registration, session: Session, **_extra):
+    return ticket_email_addition(session, sender)
+
+
+def register_checkin(app: Flask) -> None:
+    """Connect the receivers, give the mail worker the ticket's QR image and templates
+    ``ticket_state(registration)``.
+
+    Signals are process-wide; connecting again (another app, as in tests) is harmless.
+    """
+    place_changed.connect(_issue_ticket_for_seat)
+    confirmation_email.connect(_add_ticket_to_confirmation)
+    register_attachment_renderer(EMAIL_QR_RENDERER, email_qr_png)
+    app.add_template_global(lambda registration: ticket_state(db.session, registration),
+                            "ticket_state")  # fmt: skip
