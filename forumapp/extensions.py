@@ -1,5 +1,7 @@
 """Flask extensions, created once and bound to an app in ``create_app``."""
 
+from typing import TYPE_CHECKING, TypeAlias
+
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -8,7 +10,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
 
 # Stable constraint names, so that Alembic can alter and drop them on SQLite and PostgreSQL alike.
 NAMING_CONVENTION = {
@@ -25,6 +27,17 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+if TYPE_CHECKING:
+    # Type checkers cannot see the class Flask-SQLAlchemy builds at run time; ``Model`` is it
+    # (a ``Base`` subclass with ``query`` and the table name rules), so models subclass this.
+    Model = Base
+else:
+    Model = db.Model
+
+# What services take as ``session``: the request's scoped session (``db.session``) or a plain
+# ``Session`` (commands, tests, worker threads).
+DbSession: TypeAlias = Session | scoped_session[Session]
 migrate = Migrate()
 mail = Mail()
 csrf = CSRFProtect()

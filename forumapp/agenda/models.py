@@ -23,7 +23,7 @@ from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from ..core.clock import UTCDateTime, utcnow
 from ..core.models import ForumDay, Person, Room, values_check
-from ..extensions import db
+from ..extensions import Model
 
 
 class ItemKind(enum.StrEnum):
@@ -71,7 +71,7 @@ class SpeakerRole(enum.StrEnum):
     PANELIST = "panelist"
 
 
-class AgendaItem(db.Model):
+class AgendaItem(Model):
     """One session on a forum day: general session, breakout, discussion, panel or meal."""
 
     __tablename__ = "agenda_item"
@@ -145,7 +145,7 @@ class AgendaItem(db.Model):
         return [link for link in self.speaker_links if link.speaker.is_public]
 
 
-class Speaker(db.Model):
+class Speaker(Model):
     """A person's speaker record: faculty, outside expert or team panelist."""
 
     __tablename__ = "speaker"
@@ -200,7 +200,7 @@ class Speaker(db.Model):
         return None
 
 
-class SpeakerForumStatus(db.Model):
+class SpeakerForumStatus(Model):
     """Where a speaker stands for one forum: invited, confirmed or declined."""
 
     __tablename__ = "speaker_forum_status"
@@ -217,7 +217,7 @@ class SpeakerForumStatus(db.Model):
     speaker: Mapped[Speaker] = relationship(back_populates="forum_statuses")
 
 
-class SpeakerAvailability(db.Model):
+class SpeakerAvailability(Model):
     """A time range on a forum day when the speaker can be scheduled."""
 
     __tablename__ = "speaker_availability"
@@ -235,7 +235,7 @@ class SpeakerAvailability(db.Model):
     day: Mapped[ForumDay] = relationship()
 
 
-class AgendaChange(db.Model):
+class AgendaChange(Model):
     """A change to a published forum's session (time, room or status), for notifications.
 
     The agenda records; registration and calendar features read the rows they have not yet
@@ -261,7 +261,7 @@ class AgendaChange(db.Model):
     item: Mapped[AgendaItem | None] = relationship()
 
 
-class AgendaItemSpeaker(db.Model):
+class AgendaItemSpeaker(Model):
     """A speaker's part in one agenda item."""
 
     __tablename__ = "agenda_item_speaker"

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.clock import UTCDateTime, utcnow
 from ..core.models import Person, values_check
-from ..extensions import db
+from ..extensions import Model
 
 
 class InviteStatus(enum.StrEnum):
@@ -19,7 +19,7 @@ class InviteStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-class CalendarInvite(db.Model):
+class CalendarInvite(Model):
     """One event in one person's calendar: a forum day or a breakout they picked.
 
     ``uid`` is stable for the person and event; every REQUEST or CANCEL sent for it carries
@@ -45,7 +45,7 @@ class CalendarInvite(db.Model):
     person: Mapped[Person] = relationship()
 
 
-class CalendarFeed(db.Model):
+class CalendarFeed(Model):
     """A person's secret subscription feed URL; revoking replaces the token."""
 
     __tablename__ = "calendar_feed"
@@ -60,7 +60,7 @@ class CalendarFeed(db.Model):
     person: Mapped[Person] = relationship()
 
 
-class PendingInvite(db.Model):
+class PendingInvite(Model):
     """A person's calendar event to bring in line (``services.refresh_invite``) by the mail
     worker rather than inside the request that changed it: building an invitation is the
     largest part of a registration's work, and an agenda change may concern hundreds of people.

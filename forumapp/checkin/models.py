@@ -10,11 +10,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..agenda.models import AgendaItem
 from ..core.clock import UTCDateTime, utcnow
 from ..core.models import ForumDay, User
-from ..extensions import db
+from ..extensions import Model
 from ..registration.models import Registration
 
 
-class Ticket(db.Model):
+class Ticket(Model):
     """A registration's ticket code. A new code voids the old one (kept to say so at the door).
 
     The code is separate from the personal-link secret: a photo of a badge opens no page.
@@ -43,7 +43,7 @@ class Ticket(db.Model):
     registration: Mapped[Registration] = relationship()
 
 
-class CheckIn(db.Model):
+class CheckIn(Model):
     """A person let in on one forum day. Undoing keeps the row, marked with who undid it."""
 
     __tablename__ = "check_in"
@@ -82,7 +82,7 @@ class CheckIn(db.Model):
     undone_by: Mapped[User | None] = relationship(foreign_keys=[undone_by_id])
 
 
-class BreakoutAttendance(db.Model):
+class BreakoutAttendance(Model):
     """A person scanned in at a breakout's door."""
 
     __tablename__ = "breakout_attendance"

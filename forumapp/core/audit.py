@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, selectinload
 
-from ..extensions import db
+from ..extensions import Model
 from .clock import UTCDateTime, utcnow
 from .models import Forum, ForumDay, Person, Program, Team, User
 from .pagination import Page, paginate
@@ -52,7 +52,7 @@ ACTIONS = {
 COMMAND_LINE = "command line"
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     """One staff action worth being able to account for later.
 
     ``action`` is a dotted name such as ``registration.override`` or ``checkin.undo``;

@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..extensions import db
+from ..extensions import Model, db
 from .clock import UTCDateTime, utcnow, zone
 from .emails import normalise_email
 
@@ -66,7 +66,7 @@ class Role(enum.StrEnum):
     DOOR = "door"
 
 
-class Program(db.Model):
+class Program(Model):
     """A series of forums run by the backbone organization, e.g. a two-year project."""
 
     __tablename__ = "program"
@@ -90,7 +90,7 @@ class Program(db.Model):
         return value
 
 
-class Forum(db.Model):
+class Forum(Model):
     """One forum of the program, held at one venue over one or more days."""
 
     __tablename__ = "forum"
@@ -143,7 +143,7 @@ class Forum(db.Model):
         return self.days[-1].date if self.days else None
 
 
-class ForumDay(db.Model):
+class ForumDay(Model):
     """A local date of a forum, open to the public or to the community teams only."""
 
     __tablename__ = "forum_day"
@@ -187,7 +187,7 @@ class ForumDay(db.Model):
         return self.audience == Audience.PUBLIC
 
 
-class Room(db.Model):
+class Room(Model):
     """A room at a forum's venue."""
 
     __tablename__ = "room"
@@ -204,7 +204,7 @@ class Room(db.Model):
     forum: Mapped[Forum] = relationship(back_populates="rooms")
 
 
-class Person(db.Model):
+class Person(Model):
     """Anyone the program knows: team member, registrant, speaker (often several at once)."""
 
     __tablename__ = "person"
@@ -229,7 +229,7 @@ class Person(db.Model):
         return normalise_email(value)
 
 
-class Team(db.Model):
+class Team(Model):
     """A participating community team, e.g. a county, led by its project manager."""
 
     __tablename__ = "team"
@@ -250,7 +250,7 @@ class Team(db.Model):
         return [m.person for m in self.memberships if m.role == TeamRole.PROJECT_MANAGER]
 
 
-class TeamMembership(db.Model):
+class TeamMembership(Model):
     """A person on a team's roster."""
 
     __tablename__ = "team_membership"
@@ -280,7 +280,7 @@ def new_session_token() -> str:
     return secrets.token_hex(16)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """A staff account. Attendees never have one: they use signed personal links.
 
     Every session (and "keep me signed in" cookie) carries the account's ``session_token``;
@@ -347,7 +347,7 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A bearer token for the JSON API, stored only as a hash; revocable."""
 
     __tablename__ = "api_token"

@@ -19,11 +19,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..agenda.models import AgendaItem
 from ..core.clock import UTCDateTime, utcnow
 from ..core.models import Forum, Person, Team, User, values_check
-from ..extensions import db
+from ..extensions import Model
 from ..registration.models import Registration
 
 
-class FeedbackWindow(db.Model):
+class FeedbackWindow(Model):
     """When a forum's feedback is open, and the faculty member reviewing it."""
 
     __tablename__ = "feedback_window"
@@ -43,7 +43,7 @@ class FeedbackWindow(db.Model):
     reviewer: Mapped[User | None] = relationship()
 
 
-class FeedbackResponse(db.Model):
+class FeedbackResponse(Model):
     """One attendee's feedback on one forum (editable until feedback closes)."""
 
     __tablename__ = "feedback_response"
@@ -72,7 +72,7 @@ class FeedbackResponse(db.Model):
     )
 
 
-class SessionRating(db.Model):
+class SessionRating(Model):
     """A rating (and optional comment) of one session the person attended."""
 
     __tablename__ = "session_rating"
@@ -99,7 +99,7 @@ class TopicStatus(enum.StrEnum):
     SET_ASIDE = "set_aside"
 
 
-class TopicGroup(db.Model):
+class TopicGroup(Model):
     """Suggestions about the same thing, labelled by its key words; faculty may edit it."""
 
     __tablename__ = "topic_group"
@@ -122,7 +122,7 @@ class TopicGroup(db.Model):
     suggestions: Mapped[list[TopicSuggestion]] = relationship(back_populates="group")
 
 
-class TopicSuggestion(db.Model):
+class TopicSuggestion(Model):
     """A topic or issue someone wants a coming forum to address."""
 
     __tablename__ = "topic_suggestion"

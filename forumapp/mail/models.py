@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..core.clock import UTCDateTime, utcnow
 from ..core.models import values_check
-from ..extensions import db
+from ..extensions import Model
 
 
 class MessageStatus(enum.StrEnum):
@@ -22,7 +22,7 @@ class MessageStatus(enum.StrEnum):
     SUPERSEDED = "superseded"
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     """One email waiting for, or done with, delivery.
 
     ``attachments`` is a list of ``{"filename", "content_type", "content"}`` (text content);

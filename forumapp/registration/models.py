@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..agenda.models import AgendaItem
 from ..core.clock import UTCDateTime, utcnow
 from ..core.models import Forum, ForumDay, Person, values_check
-from ..extensions import db
+from ..extensions import Model
 
 
 class RegistrationKind(enum.StrEnum):
@@ -33,7 +33,7 @@ class SeatStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-class Registration(db.Model):
+class Registration(Model):
     """A person's registration for one forum: their details and their days and picks."""
 
     __tablename__ = "registration"
@@ -62,7 +62,7 @@ class Registration(db.Model):
     )
 
 
-class DaySeat(db.Model):
+class DaySeat(Model):
     """A registration's place on one forum day: confirmed, waitlisted or cancelled."""
 
     __tablename__ = "day_seat"
@@ -85,7 +85,7 @@ class DaySeat(db.Model):
     day: Mapped[ForumDay] = relationship()
 
 
-class BreakoutPick(db.Model):
+class BreakoutPick(Model):
     """A team member's choice of one breakout in a time slot."""
 
     __tablename__ = "breakout_pick"
