@@ -103,6 +103,11 @@ def app(fresh_database):
 @pytest.fixture(autouse=True)
 def _clean_state(request):
     """Every test starts with empty tables and fresh rate limits."""
+    if "app" in request.fixturenames:
+        # Limits are counted per process: a test before this one that built its own app (not
+        # cleaned up below) may have used up the sign-in limit of this worker's client address.
+        with request.getfixturevalue("app").app_context():
+            limiter.reset()
     yield
     if "app" not in request.fixturenames:
         return
