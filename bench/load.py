@@ -29,6 +29,30 @@ def _connect(port: int, timeout: float) -> http.client.HTTPConnection:
     return connection
 
 
+def _send(connection, item: dict, port: int, timeout: float):
+    """Send one request on ``connection`` (opened again if needed); the status (0 when the
+    connection failed) and the connection to use next (None once it closed)."""
+    body = item.get("body")
+    payload = json.dumps(body) if body is not None else None
+    headers = dict(item.get("headers") or {})
+    if payload is not None:
+        headers.setdefault("Content-Type", "application/json")
+    try:
+        if connection is None:
+            connection = _connect(port, timeout)
+        connection.request(item["method"], item["path"], body=payload, headers=headers)
+        response = connection.getresponse()
+        response.read()
+        if response.will_close:
+            connection.close()
+            connection = None
+        return response.status, connection
+    except (OSError, http.client.HTTPException):
+        if connection is not None:
+            connection.close()
+        return 0, None
+
+
 def run(spec: dict) -> dict:
     port = int(spec["port"])
     requests = spec["requests"]
@@ -63,28 +87,8 @@ def run(spec: dict) -> dict:
             index = take()
             if index is None:
                 break
-            item = requests[index]
-            body = item.get("body")
-            payload = json.dumps(body) if body is not None else None
-            headers = dict(item.get("headers") or {})
-            if payload is not None:
-                headers.setdefault("Content-Type", "application/json")
             started = time.perf_counter()
-            try:
-                if connection is None:
-                    connection = _connect(port, timeout)
-                connection.request(item["method"], item["path"], body=payload, headers=headers)
-                response = connection.getresponse()
-                response.read()
-                status = response.status
-                if response.will_close:
-                    connection.close()
-                    connection = None
-            except (OSError, http.client.HTTPException):
-                status = 0
-                if connection is not None:
-                    connection.close()
-                connection = None
+            statuses[index], connection = _send(connection, requests[index], port, timeout)
             latencies[index] = time.perf_counter() - started
             statuses[index] = status
         if connection is not None:

@@ -249,22 +249,24 @@ def _check_new_columns(connection, upgraded: sa.MetaData, old_schema: sa.MetaDat
     def values(table: str, column: str) -> list:
         return list(connection.execute(sa.select(upgraded.tables[table].c[column])).scalars())
 
-    if added("person", "link_nonce"):
-        nonces = values("person", "link_nonce")
-        assert nonces and all(nonces) and len(set(nonces)) == len(nonces)
-    if added("staff_user", "session_token"):
-        tokens = values("staff_user", "session_token")
-        assert tokens and all(tokens) and len(set(tokens)) == len(tokens)
-    for table in ("forum_day", "agenda_item"):
-        for column in ("seats_taken", "seats_overridden"):
-            if added(table, column):
-                assert set(values(table, column)) == {0}, (table, column)
-    if added("agenda_item", "position"):
-        assert set(values("agenda_item", "position")) == {0}
-    if added("agenda_item", "provenance"):
-        assert set(values("agenda_item", "provenance")) == {""}
-    if added("speaker", "photo_filename"):
-        assert set(values("speaker", "photo_filename")) == {None}
+    # Secrets every upgraded row must hold, each its own.
+    for table, column in (("person", "link_nonce"), ("staff_user", "session_token")):
+        if added(table, column):
+            secrets = values(table, column)
+            assert secrets and all(secrets) and len(set(secrets)) == len(secrets), table
+    # Columns whose upgraded rows all hold the one starting value.
+    starting_values = {
+        ("forum_day", "seats_taken"): 0,
+        ("forum_day", "seats_overridden"): 0,
+        ("agenda_item", "seats_taken"): 0,
+        ("agenda_item", "seats_overridden"): 0,
+        ("agenda_item", "position"): 0,
+        ("agenda_item", "provenance"): "",
+        ("speaker", "photo_filename"): None,
+    }
+    for (table, column), start in starting_values.items():
+        if added(table, column):
+            assert set(values(table, column)) == {start}, (table, column)
     if added("outbox_message", "about"):
         # Invitations sent before say which forum they were about, from their subject.
         outbox, forum = upgraded.tables["outbox_message"], upgraded.tables["forum"]
