@@ -90,7 +90,6 @@ def run(spec: dict) -> dict:
             started = time.perf_counter()
             statuses[index], connection = _send(connection, requests[index], port, timeout)
             latencies[index] = time.perf_counter() - started
-            statuses[index] = status
         if connection is not None:
             connection.close()
 
