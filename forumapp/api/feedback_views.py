@@ -1,24 +1,20 @@
 """JSON endpoints for feedback: teams, topic suggestions collected outside the form, and the
-faculty summary (responses, session averages, topic groups). Staff tokens only; documented in
-``openapi.py`` with the rest of the API."""
+faculty summary (responses, session averages, topic groups). Staff tokens only; the bodies
+and answers are the shapes of ``request_shapes.py`` and ``shapes.py``, like the rest of the API."""
 
 from __future__ import annotations
-
-import json
 
 from flask import abort, current_app, jsonify, request
 from sqlalchemy import select
 
 from ..core.auth import role_required
-from ..core.bounds import integer_problem
 from ..core.models import Forum, Role, Team
 from ..extensions import db
 from ..feedback import summary as feedback_summary
 from ..feedback import topics
-from . import bp
-
-MAX_SUGGESTIONS_PER_REQUEST = 500
-_SUGGESTION_FIELDS = ("text", "team_id")
+from . import bp, shapes
+from .request_shapes import BodyRefused, TopicSuggestionsRequest
+from .shapes import answer
 
 
 def _forum_or_404(forum_id: int) -> Forum:
@@ -37,55 +33,25 @@ def _invalid(details: dict[str, str]):
 def teams():
     """The program's community teams, for tagging suggestions with ``team_id``."""
     rows = db.session.execute(select(Team.id, Team.name).order_by(Team.name, Team.id)).all()
-    return jsonify(teams=[{"id": team_id, "name": name} for team_id, name in rows])
-
-
-def _suggestion_inputs(body) -> tuple[list[topics.SuggestionInput], dict[str, str]]:
-    """Type-check the body; the service checks the values (team known, text length)."""
-    example = 'Send {"suggestions": [{"text": "...", "team_id": 3}]}.'
-    if not isinstance(body, dict):
-        return [], {"body": f"Send a JSON object. {example}"}
-    errors: dict[str, str] = {}
-    for unknown in sorted(body.keys() - {"suggestions"}):
-        errors[unknown] = "Unknown field. Send only: suggestions."
-    items = body.get("suggestions")
-    if not isinstance(items, list) or not items:
-        errors["suggestions"] = f"Send a list of at least one suggestion. {example}"
-        return [], errors
-    if len(items) > MAX_SUGGESTIONS_PER_REQUEST:
-        errors["suggestions"] = f"Send at most {MAX_SUGGESTIONS_PER_REQUEST} suggestions at once."
-        return [], errors
-    inputs = []
-    for index, item in enumerate(items):
-        where = f"suggestions[{index}]"
-        if not isinstance(item, dict):
-            errors[where] = 'Send each suggestion as an object: {"text": "...", "team_id": 3}.'
-            continue
-        for unknown in sorted(item.keys() - set(_SUGGESTION_FIELDS)):
-            errors[f"{where}.{unknown}"] = "Unknown field. Send only: text, team_id."
-        text, team_id = item.get("text"), item.get("team_id")
-        if not isinstance(text, str):
-            errors[f"{where}.text"] = "Send the suggestion's text as a string."
-        if team_id is not None and (
-            not isinstance(team_id, int) or isinstance(team_id, bool) or integer_problem(team_id)
-        ):
-            errors[f"{where}.team_id"] = "Send team_id as a team's id (see /teams) or null."
-        inputs.append(topics.SuggestionInput(text, team_id, None, "api"))
-    return inputs, errors
+    return answer(
+        shapes.Teams(teams=[shapes.Team(id=team_id, name=name) for team_id, name in rows])
+    )
 
 
 @bp.route("/forums/<int:forum_id>/topic-suggestions", methods=["POST"])
 @role_required(Role.ORGANIZER, Role.FACULTY)
 def create_topic_suggestions(forum_id: int):
-    """Add suggestions collected outside the feedback form, then regroup the forum's topics."""
+    """Add suggestions collected outside the feedback form, then regroup the forum's topics.
+    The body's types are checked here; the service checks the values (team known, text
+    length)."""
     forum = _forum_or_404(forum_id)
     try:
-        body = json.loads(request.get_data(cache=False))
-    except (ValueError, RecursionError):
-        return _invalid({"body": "The body is not JSON."})
-    inputs, errors = _suggestion_inputs(body)
-    if errors:
-        return _invalid(errors)
+        body = TopicSuggestionsRequest.read(request.get_data(cache=False))
+    except BodyRefused as refused:
+        return _invalid(refused.details)
+    inputs = [
+        topics.SuggestionInput(item.text, item.team_id, None, "api") for item in body.suggestions
+    ]
     try:
         added = topics.add_suggestions(db.session, forum, inputs)
     except topics.InvalidSuggestions as error:
@@ -94,9 +60,9 @@ def create_topic_suggestions(forum_id: int):
             {f"suggestions[{index}]": message for index, message in error.errors.items()}
         )
     topics.regroup(db.session, forum)
-    ids = [suggestion.id for suggestion in added]
+    created = shapes.TopicSuggestionsCreated(ids=[suggestion.id for suggestion in added])
     db.session.commit()
-    return jsonify(ids=ids), 201
+    return answer(created, 201)
 
 
 @bp.route("/forums/<int:forum_id>/feedback/summary")
@@ -106,32 +72,34 @@ def feedback_summary_json(forum_id: int):
     forum = _forum_or_404(forum_id)
     summary = feedback_summary.forum_summary(db.session, forum)
     flag_teams = current_app.config.get("TOPIC_FLAG_TEAMS", topics.FLAG_TEAMS)
-    return jsonify(
-        forum_id=forum.id,
-        responses=summary.overall.total,
-        average_overall=_rounded(summary.overall.average),
-        sessions=[
-            {
-                "item_id": row.item.id,
-                "title": row.item.title,
-                "average": _rounded(row.ratings.average),
-                "ratings": row.ratings.total,
-            }
-            for row in summary.sessions
-        ],
-        topic_groups=[
-            {
-                "id": row.group.id,
-                "label": row.group.label,
-                "suggestion_ids": row.suggestion_ids,
-                "suggestions": row.suggestions,
-                "teams": row.teams,
-                "flagged": row.flagged,
-                "status": row.group.status,
-            }
-            for row in topics.topic_groups(db.session, forum, flag_teams)
-        ],
-        ungrouped_suggestions=topics.ungrouped_count(db.session, forum),
+    return answer(
+        shapes.FeedbackSummary(
+            forum_id=forum.id,
+            responses=summary.overall.total,
+            average_overall=_rounded(summary.overall.average),
+            sessions=[
+                shapes.SessionAverage(
+                    item_id=row.item.id,
+                    title=row.item.title,
+                    average=_rounded(row.ratings.average),
+                    ratings=row.ratings.total,
+                )
+                for row in summary.sessions
+            ],
+            topic_groups=[
+                shapes.TopicGroup(
+                    id=row.group.id,
+                    label=row.group.label,
+                    suggestion_ids=row.suggestion_ids,
+                    suggestions=row.suggestions,
+                    teams=row.teams,
+                    flagged=row.flagged,
+                    status=row.group.status,
+                )
+                for row in topics.topic_groups(db.session, forum, flag_teams)
+            ],
+            ungrouped_suggestions=topics.ungrouped_count(db.session, forum),
+        )
     )
 
 

@@ -3,14 +3,11 @@
 Without a token the API shows what the public site shows; a staff bearer token (or a staff
 sign-in cookie) sees drafts, team-only days, confidential sessions and staff-only speaker
 fields. Public registration is the one write anyone may make (rate limited per address).
-``openapi.py`` documents every route here; its tests keep the two in step.
+Request bodies are read and answers built with the shapes of ``request_shapes.py`` and
+``shapes.py``, from which ``openapi.py`` generates the document's schemas.
 """
 
 from __future__ import annotations
-
-import json
-import re
-from datetime import date, datetime
 
 from flask import abort, current_app, jsonify, request, url_for
 from flask_login import current_user
@@ -26,21 +23,16 @@ from ..checkin.scanning import scan
 from ..core import audit
 from ..core.actions import carry_out_json
 from ..core.auth import role_required
-from ..core.bounds import date_problem
 from ..core.clock import local_instant, to_local
-from ..core.database import is_storable_text
 from ..core.emails import normalise_email
 from ..core.models import Forum, ForumDay, Role
 from ..extensions import db, limiter
 from ..registration import services as registration_services
 from ..registration.models import BreakoutPick, DaySeat, Registration, SeatStatus
-from . import bp
-from .openapi import (
-    CHECKIN_CODE_MAX_LENGTH,
-    CHECKIN_REQUEST_ID_MAX_LENGTH,
-    REGISTRATION_TEXT_LIMITS,
-    openapi_document,
-)
+from . import bp, shapes
+from .openapi import openapi_document
+from .request_shapes import BodyRefused, CheckInRequest, RegistrationRequest
+from .shapes import answer
 
 
 @bp.after_request
@@ -58,11 +50,6 @@ def _viewer() -> services.Viewer:
     return services.PUBLIC
 
 
-def _iso(instant: datetime, time_zone: str) -> str:
-    """An instant as ISO 8601 in the program's zone, with its UTC offset."""
-    return to_local(instant, time_zone).isoformat()
-
-
 def _forum_or_none(forum_id: int) -> Forum | None:
     return db.session.get(Forum, forum_id)
 
@@ -75,78 +62,79 @@ def _visible_forum_or_404(viewer: services.Viewer, forum_id: int) -> Forum:
     return forum
 
 
-def _day_json(day: ForumDay, time_zone: str) -> dict:
-    return {
-        "id": day.id,
-        "date": day.date.isoformat(),
-        "audience": day.audience,
-        "start": _iso(local_instant(day.date, day.starts_at, time_zone), time_zone),
-        "end": _iso(local_instant(day.date, day.ends_at, time_zone), time_zone),
-        "capacity": day.capacity,
-        "seats_left": registration_services.seats_left(day),
-    }
+def _day_shape(day: ForumDay, time_zone: str) -> shapes.Day:
+    return shapes.Day(
+        id=day.id,
+        date=day.date,
+        audience=day.audience,
+        start=to_local(local_instant(day.date, day.starts_at, time_zone), time_zone),
+        end=to_local(local_instant(day.date, day.ends_at, time_zone), time_zone),
+        capacity=day.capacity,
+        seats_left=registration_services.seats_left(day),
+    )
 
 
-def _forum_json(viewer: services.Viewer, forum: Forum) -> dict:
+def _forum_shape(viewer: services.Viewer, forum: Forum) -> shapes.Forum:
     time_zone = forum.program.time_zone
-    return {
-        "id": forum.id,
-        "number": forum.number,
-        "title": forum.title,
-        "theme": forum.theme,
-        "status": forum.status,
-        "program": {"id": forum.program.id, "name": forum.program.name},
-        "time_zone": time_zone,
-        "venue": {
-            "name": forum.venue_name,
-            "address": forum.venue_address,
-            "city": forum.venue_city,
-        },
-        "days": [_day_json(day, time_zone) for day in services.visible_days(viewer, forum)],
-        "agenda_url": url_for("api.forum_agenda", forum_id=forum.id),
-    }
+    return shapes.Forum(
+        id=forum.id,
+        number=forum.number,
+        title=forum.title,
+        theme=forum.theme,
+        status=forum.status,
+        program=shapes.ProgramRef(id=forum.program.id, name=forum.program.name),
+        time_zone=time_zone,
+        venue=shapes.Venue(
+            name=forum.venue_name, address=forum.venue_address, city=forum.venue_city
+        ),
+        days=[_day_shape(day, time_zone) for day in services.visible_days(viewer, forum)],
+        agenda_url=url_for("api.forum_agenda", forum_id=forum.id),
+    )
 
 
-def _item_json(viewer: services.Viewer, item: AgendaItem, day: ForumDay, time_zone: str) -> dict:
-    return {
-        "id": item.id,
-        "day_id": day.id,
-        "date": day.date.isoformat(),
-        "start": _iso(item.starts_at, time_zone),
-        "end": _iso(item.ends_at, time_zone),
-        "kind": item.kind,
-        "title": item.title,
-        "description": item.description,
-        "room": {"id": item.room.id, "name": item.room.name} if item.room else None,
-        "capacity": item.effective_capacity,
+def _item_shape(
+    viewer: services.Viewer, item: AgendaItem, day: ForumDay, time_zone: str
+) -> shapes.AgendaItem:
+    return shapes.AgendaItem(
+        id=item.id,
+        day_id=day.id,
+        date=day.date,
+        start=to_local(item.starts_at, time_zone),
+        end=to_local(item.ends_at, time_zone),
+        kind=item.kind,
+        title=item.title,
+        description=item.description,
+        room=shapes.RoomRef(id=item.room.id, name=item.room.name) if item.room else None,
+        capacity=item.effective_capacity,
         # Seats are taken by breakout picks; other sessions have no seat count of their own.
-        "seats_left": (
+        seats_left=(
             registration_services.seats_left(item) if item.kind == ItemKind.BREAKOUT else None
         ),
-        "status": item.status,
-        "confidential": item.confidential,
-        "speakers": [
-            {"id": link.speaker.id, "name": link.speaker.name, "role": link.role}
+        status=item.status,
+        confidential=item.confidential,
+        speakers=[
+            shapes.SpeakerRef(id=link.speaker.id, name=link.speaker.name, role=link.role)
             for link in item.speaker_links
             if services.can_see_speaker(viewer, link.speaker)
         ],
-    }
+    )
 
 
 @bp.route("/me")
 @role_required(*Role)
 def me():
     """Who the bearer token belongs to."""
-    return jsonify(email=current_user.email, name=current_user.name, role=current_user.role)
+    return answer(
+        shapes.Me(email=current_user.email, name=current_user.name, role=current_user.role)
+    )
 
 
 @bp.route("/forums")
 def forums():
     """Forums with the days the viewer may see; drafts and team-only days only for staff."""
     viewer = _viewer()
-    return jsonify(
-        forums=[_forum_json(viewer, forum) for forum in services.visible_forums(db.session, viewer)]
-    )
+    visible = services.visible_forums(db.session, viewer)
+    return answer(shapes.Forums(forums=[_forum_shape(viewer, forum) for forum in visible]))
 
 
 @bp.route("/forums/<int:forum_id>/agenda")
@@ -155,14 +143,16 @@ def forum_agenda(forum_id: int):
     viewer = _viewer()
     forum = _visible_forum_or_404(viewer, forum_id)
     time_zone = forum.program.time_zone
-    return jsonify(
-        forum_id=forum.id,
-        time_zone=time_zone,
-        items=[
-            _item_json(viewer, item, day, time_zone)
-            for day, items in services.visible_agenda(db.session, viewer, forum)
-            for item in items
-        ],
+    return answer(
+        shapes.Agenda(
+            forum_id=forum.id,
+            time_zone=time_zone,
+            items=[
+                _item_shape(viewer, item, day, time_zone)
+                for day, items in services.visible_agenda(db.session, viewer, forum)
+                for item in items
+            ],
+        )
     )
 
 
@@ -174,39 +164,40 @@ def speaker(speaker_id: int):
     record = db.session.get(Speaker, speaker_id)
     if record is None or not services.can_see_speaker(viewer, record):
         abort(404, f"There is no speaker with id {speaker_id}.")
-    body = {
-        "id": record.id,
-        "name": record.name,
-        "kind": record.kind,
-        "title": record.title,
-        "affiliation": record.affiliation,
-        "bio": record.bio,
-        "photo_url": f"/speakers/{record.id}/photo" if record.photo_filename else None,
-        "sessions": [
-            {
-                "id": item.id,
-                "forum_id": item.day.forum_id,
-                "title": item.title,
-                "start": _iso(item.starts_at, item.day.forum.program.time_zone),
-                "end": _iso(item.ends_at, item.day.forum.program.time_zone),
-            }
-            for item in services.speaker_sessions(db.session, viewer, record)
-        ],
-    }
+    staff_only = {}
     if current_user.is_authenticated and current_user.has_role(Role.ORGANIZER):
-        body |= {
+        staff_only = {
             "email": record.person.email,
             "phone": record.person.phone,
             "status": record.status,
             "staff_notes": record.staff_notes,
         }
-    return jsonify(body)
+    return answer(
+        shapes.Speaker(
+            id=record.id,
+            name=record.name,
+            kind=record.kind,
+            title=record.title,
+            affiliation=record.affiliation,
+            bio=record.bio,
+            photo_url=f"/speakers/{record.id}/photo" if record.photo_filename else None,
+            sessions=[
+                shapes.SpeakerSession(
+                    id=item.id,
+                    forum_id=item.day.forum_id,
+                    title=item.title,
+                    start=to_local(item.starts_at, item.day.forum.program.time_zone),
+                    end=to_local(item.ends_at, item.day.forum.program.time_zone),
+                )
+                for item in services.speaker_sessions(db.session, viewer, record)
+            ],
+            **staff_only,  # left unset for everyone else, so out of the answer
+        )
+    )
 
 
 # --- Registration -----------------------------------------------------------------------------
 
-_REGISTRATION_FIELDS = ("name", "email", *REGISTRATION_TEXT_LIMITS, "consent", "days")
-_DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # The services name the days input ``day_ids``; the API takes dates under ``days``.
 _API_FIELD_NAMES = {"day_ids": "days"}
 _REGISTRATION_ERROR_TITLES = {
@@ -230,107 +221,29 @@ def _registration_error(error: registration_services.RegistrationError, from_ser
     return jsonify(error=_REGISTRATION_ERROR_TITLES.get(status, "Error"), details=details), status
 
 
-def _invalid(field: str, message: str) -> registration_services.InvalidRegistration:
-    return registration_services.InvalidRegistration({field: message})
-
-
-def _request_object() -> dict:
-    """The request body as a JSON object; raises ``InvalidRegistration`` for anything else."""
-    try:
-        body = json.loads(request.get_data(cache=False))
-    except (ValueError, RecursionError):
-        # ValueError covers bad JSON, bad UTF-8 and absurdly long numbers.
-        raise _invalid(
-            "body", "Send the registration as a JSON object; this is not JSON."
-        ) from None
-    if not isinstance(body, dict):
-        raise _invalid("body", 'Send the registration as a JSON object: {"name": ..., ...}.')
-    return body
-
-
-def _text(body: dict, name: str, errors: dict, required_message: str | None = None) -> str:
-    value = body.get(name)
-    if value is None:
-        if required_message:
-            errors[name] = required_message
-        return ""
-    if not isinstance(value, str):
-        errors[name] = f"Send {name} as a string."
-        return ""
-    if not is_storable_text(value):
-        errors[name] = f"Remove the control characters or broken Unicode from {name}."
-        return ""
-    limit = REGISTRATION_TEXT_LIMITS.get(name)
-    if limit is not None and len(value) > limit:
-        errors[name] = f"Use at most {limit} characters."
-    return value
-
-
-def _day_ids(forum: Forum, value, errors: dict) -> list[int]:
-    """The forum's day ids for a list of ISO dates; every date must be one of its days."""
-    example = 'Send days as a list of dates like ["2027-03-15"].'
-    if value is None:
-        errors["days"] = f"Choose at least one day. {example}"
-        return []
-    if not isinstance(value, list):
-        errors["days"] = example
-        return []
-    if not value:
-        errors["days"] = f"Choose at least one day. {example}"
-        return []
-    dates = []
-    for item in value:
-        try:
-            if not isinstance(item, str) or not _DATE_PATTERN.match(item):
-                raise ValueError
-            dates.append(date.fromisoformat(item))
-            if date_problem(dates[-1]):
-                raise ValueError
-        except ValueError:
-            errors["days"] = f"Write each day as a date like 2027-03-15. {example}"
-            return []
-    by_date = {day.date: day.id for day in forum.days}
-    unknown = [d.isoformat() for d in dict.fromkeys(dates) if d not in by_date]
-    if unknown:
-        # Only the public days are named, so the answer never reveals a team-only day.
-        public = ", ".join(d.date.isoformat() for d in forum.days if d.is_public) or "none"
-        errors["days"] = (
-            f"{', '.join(unknown)} {'is not a day' if len(unknown) == 1 else 'are not days'} "
-            f"of this forum. Its public days: {public}."
-        )
-        return []
-    return [by_date[d] for d in dates]
-
-
 def _registration_input(forum: Forum) -> registration_services.PublicRegistrationInput:
-    """Read and type-check the request body; raises ``InvalidRegistration`` naming each field.
-
-    Rules about the values (a real email address, open days) are the service's.
-    """
-    body = _request_object()
-    errors: dict[str, str] = {}
-    name = _text(body, "name", errors, "Enter your full name.")
-    email = _text(body, "email", errors, "Enter your email address.")
-    optional = {field: _text(body, field, errors) for field in REGISTRATION_TEXT_LIMITS}
-    if body.get("consent") is not True:
-        errors["consent"] = (
-            'Send "consent": true to agree to the privacy note; we cannot register you without it.'
+    """Read the request body as a ``RegistrationRequest``; raises ``InvalidRegistration``
+    naming each field. Rules about the values (a real email address, open days) are the
+    service's."""
+    days_by_date = {day.date: day.id for day in forum.days}
+    try:
+        body = RegistrationRequest.read(
+            request.get_data(cache=False),
+            days_by_date=days_by_date,
+            public_dates=[day.date for day in forum.days if day.is_public],
         )
-    day_ids = _day_ids(forum, body.get("days"), errors)
-    for unknown in body.keys() - set(_REGISTRATION_FIELDS):
-        errors[unknown] = f"Unknown field. Send only: {', '.join(_REGISTRATION_FIELDS)}."
-    if errors:
-        raise registration_services.InvalidRegistration(
-            dict(sorted(errors.items(), key=lambda e: _field_order(e[0])))
-        )
+    except BodyRefused as refused:
+        raise registration_services.InvalidRegistration(refused.details) from None
     return registration_services.PublicRegistrationInput(
-        name=name, email=email, day_ids=day_ids, consent=True, **optional
+        name=body.name,
+        email=body.email,
+        day_ids=[days_by_date[day] for day in body.days],
+        organization=body.organization or "",
+        community=body.community or "",
+        accessibility_needs=body.accessibility_needs or "",
+        dietary_needs=body.dietary_needs or "",
+        consent=body.consent,
     )
-
-
-def _field_order(name: str) -> tuple[int, str]:
-    known = _REGISTRATION_FIELDS
-    return (known.index(name) if name in known else len(known), name)
 
 
 @bp.route("/forums/<int:forum_id>/registrations", methods=["POST"])
@@ -355,7 +268,7 @@ def create_registration(forum_id: int):
         return _registration_error(error)
     email = normalise_email(data.email)  # valid: the service checked it
     message = registration_services.registration_sent_message(email)
-    return jsonify(status="received", email=email, message=message), 202
+    return answer(shapes.RegistrationReceived(status="received", email=email, message=message), 202)
 
 
 def _waitlist_positions(seats: list[DaySeat]) -> dict[int, int]:
@@ -396,43 +309,46 @@ def forum_registrations(forum_id: int):
     ).all()
     # A forum's waitlisted seats all belong to its registrations, so positions need no query.
     positions = _waitlist_positions([seat for r in registrations for seat in r.seats])
-    return jsonify(
-        forum_id=forum.id,
-        registrations=[
-            {
-                "id": registration.id,
-                "kind": registration.kind,
-                "created_at": _iso(registration.created_at, time_zone),
-                "person": {
-                    "id": registration.person.id,
-                    "name": registration.person.name,
-                    "email": registration.person.email,
-                    "organization": registration.person.organization,
-                },
-                "community": registration.community,
-                "days": [
-                    {
-                        "date": seat.day.date.isoformat(),
-                        "status": seat.status,
-                        "waitlist_position": positions.get(seat.id),
-                    }
-                    for seat in sorted(registration.seats, key=lambda seat: seat.day.date)
-                ],
-                "picks": [
-                    {"item_id": pick.item_id, "title": pick.item.title, "status": pick.status}
-                    for pick in sorted(
-                        registration.picks, key=lambda pick: (pick.item.starts_at, pick.item_id)
-                    )
-                ],
-            }
-            for registration in registrations
+    return answer(
+        shapes.StaffRegistrations(
+            forum_id=forum.id,
+            registrations=[
+                _staff_registration(registration, positions, time_zone)
+                for registration in registrations
+            ],
+        )
+    )
+
+
+def _staff_registration(
+    registration: Registration, positions: dict[int, int], time_zone: str
+) -> shapes.StaffRegistration:
+    person = registration.person
+    return shapes.StaffRegistration(
+        id=registration.id,
+        kind=registration.kind,
+        created_at=to_local(registration.created_at, time_zone),
+        person=shapes.RegisteredPerson(
+            id=person.id, name=person.name, email=person.email, organization=person.organization
+        ),
+        community=registration.community,
+        days=[
+            shapes.RegistrationDay(
+                date=seat.day.date, status=seat.status, waitlist_position=positions.get(seat.id)
+            )
+            for seat in sorted(registration.seats, key=lambda seat: seat.day.date)
+        ],
+        picks=[
+            shapes.BreakoutPick(item_id=pick.item_id, title=pick.item.title, status=pick.status)
+            for pick in sorted(
+                registration.picks, key=lambda pick: (pick.item.starts_at, pick.item_id)
+            )
         ],
     )
 
 
 # --- Check-in at the door --------------------------------------------------------------------
 
-_CHECKIN_FIELDS = ("code", "day", "request_id")
 _CHECKIN_ERROR_TITLES = {
     403: "Not today's door",
     404: "Not a valid ticket",
@@ -441,76 +357,21 @@ _CHECKIN_ERROR_TITLES = {
 }
 
 
-class _InvalidCheckIn(Exception):
-    def __init__(self, errors: dict[str, str]):
-        super().__init__(" ".join(errors.values()))
-        self.errors = errors
-
-
-def _iso_date(value) -> date | None:
-    """A ``YYYY-MM-DD`` string as a date; None for anything else (or an impossible date)."""
-    if not isinstance(value, str) or not _DATE_PATTERN.match(value):
-        return None
-    try:
-        parsed = date.fromisoformat(value)
-    except ValueError:
-        return None
-    return None if date_problem(parsed) else parsed
-
-
-def _checkin_input() -> tuple[str, date | None, str | None]:
-    """The code, day and request id of a check-in; raises ``_InvalidCheckIn`` naming each field."""
-    try:
-        body = json.loads(request.get_data(cache=False))
-    except (ValueError, RecursionError):
-        body = None
-    if not isinstance(body, dict):
-        raise _InvalidCheckIn({"body": 'Send a JSON object like {"code": "7K3M…"}.'})
-    errors = {}
-    code = body.get("code")
-    if not isinstance(code, str) or not code.strip():
-        errors["code"] = "Send the scanned or typed ticket code as a string."
-    elif len(code) > CHECKIN_CODE_MAX_LENGTH:
-        errors["code"] = f"A ticket code has at most {CHECKIN_CODE_MAX_LENGTH} characters."
-    day = body.get("day")
-    on_date = _iso_date(day)
-    if day is not None and on_date is None:
-        errors["day"] = "Write the day as a date like 2027-03-15, or leave it out for today."
-    request_id = body.get("request_id")
-    if request_id is not None and (
-        not isinstance(request_id, str)
-        or not 1 <= len(request_id) <= CHECKIN_REQUEST_ID_MAX_LENGTH
-        or not is_storable_text(request_id)
-    ):
-        errors["request_id"] = (
-            f"Send request_id as a string of 1 to {CHECKIN_REQUEST_ID_MAX_LENGTH} printable "
-            "characters, new for each scan (a UUID is ideal)."
-        )
-    for unknown in sorted(body.keys() - set(_CHECKIN_FIELDS)):
-        errors[unknown] = f"Unknown field. Send only: {', '.join(_CHECKIN_FIELDS)}."
-    if errors:
-        raise _InvalidCheckIn(errors)
-    return code, on_date, request_id
-
-
-def _attendee_json(outcome: ScanOutcome) -> dict:
+def _attendee(outcome: ScanOutcome) -> shapes.CheckInAttendee:
     attendee = outcome.attendee
-    return {
-        "name": attendee.name,
-        "organization": attendee.organization,
-        "teams": outcome.teams,
-        "accessibility_needs": attendee.accessibility_needs,
-    }
+    return shapes.CheckInAttendee(
+        name=attendee.name,
+        organization=attendee.organization,
+        teams=outcome.teams,
+        accessibility_needs=attendee.accessibility_needs,
+    )
 
 
 def _checkin_refusal(status: int, result: str, message: str, details=None):
-    body = {
-        "error": _CHECKIN_ERROR_TITLES[status],
-        "details": details,
-        "result": result,
-        "message": message,
-    }
-    return jsonify(body), status
+    refusal = shapes.Error(
+        error=_CHECKIN_ERROR_TITLES[status], details=details, result=result, message=message
+    )
+    return answer(refusal, status)
 
 
 @bp.route("/checkins", methods=["POST"])
@@ -524,9 +385,10 @@ def create_checkin():
     naming a ``day`` other than today are refused (403, ``not_today``).
     """
     try:
-        code, on_date, request_id = _checkin_input()
-    except _InvalidCheckIn as error:
-        return _checkin_refusal(422, "invalid_request", error.args[0], error.errors)
+        asked = CheckInRequest.read(request.get_data(cache=False))
+    except BodyRefused as refused:
+        return _checkin_refusal(422, "invalid_request", str(refused), refused.details)
+    code, on_date, request_id = asked.code, asked.day, asked.request_id
     if not may_check_in_on(db.session, current_user, code, on_date):
         return _checkin_refusal(
             403,
@@ -546,25 +408,29 @@ def _checkin_answer(outcome: ScanOutcome):
         return _checkin_refusal(404, outcome.result.value, outcome.message)
     if not outcome.result.ok:
         details = {
-            "attendee": _attendee_json(outcome) if outcome.attendee else None,
+            "attendee": _attendee(outcome).model_dump(mode="json") if outcome.attendee else None,
             "day": outcome.day_date.isoformat() if outcome.day_date else None,
         }
         return _checkin_refusal(409, outcome.result.value, outcome.message, details)
-    body = {
-        "result": outcome.result.value,
-        "message": outcome.message,
-        "attendee": _attendee_json(outcome),
-        "day": outcome.day_date.isoformat(),
-    }
     if outcome.result == ScanResult.CHECKED_IN:
-        return jsonify(body), 201
+        welcome = shapes.CheckedIn(
+            result=outcome.result,
+            message=outcome.message,
+            attendee=_attendee(outcome),
+            day=outcome.day_date,
+        )
+        return answer(welcome, 201)
     check_in = outcome.check_in
     by = check_in.checked_in_by
-    body |= {
-        "checked_in_at": _iso(check_in.checked_in_at, outcome.day.forum.program.time_zone),
-        "by": (by.name or by.email) if by else None,
-    }
-    return jsonify(body), 200
+    again = shapes.AlreadyCheckedIn(
+        result=outcome.result,
+        message=outcome.message,
+        attendee=_attendee(outcome),
+        day=outcome.day_date,
+        checked_in_at=to_local(check_in.checked_in_at, outcome.day.forum.program.time_zone),
+        by=(by.name or by.email) if by else None,
+    )
+    return answer(again, 200)
 
 
 @bp.route("/registrations/<int:registration_id>/ticket.png")

@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..extensions import Model, db
+from ..extensions import Model
 from .clock import UTCDateTime, utcnow, zone
 from .emails import normalise_email
 

@@ -4,9 +4,6 @@ every answer checked against the OpenAPI document."""
 from __future__ import annotations
 
 import pytest
-from jsonschema import Draft202012Validator, FormatChecker
-from referencing import Registry
-from referencing.jsonschema import DRAFT202012
 from sqlalchemy import func, select
 
 from forumapp.api.openapi import openapi_document
@@ -16,30 +13,12 @@ from forumapp.feedback import collection
 from forumapp.feedback.models import TopicSuggestion
 
 from ..feedback.conftest import answers, build_world
-from .test_openapi import DOCUMENT_URI, _check, _openapi_path, _pointer, _validator
+from .test_openapi import _check, _check_post, _request_validator
 
 
 @pytest.fixture(scope="module")
 def document() -> dict:
     return openapi_document()
-
-
-def _check_post(client, document, url, body, headers=None, status=201) -> dict:
-    response = client.post(url, json=body, headers=headers or {})
-    assert response.status_code == status, response.get_data(as_text=True)
-    answer = response.get_json()
-    _validator(document, _openapi_path(url), "post", status).validate(answer)
-    return answer
-
-
-def _request_validator(document: dict, path: str, method: str) -> Draft202012Validator:
-    registry = Registry().with_resource(DOCUMENT_URI, DRAFT202012.create_resource(document))
-    pointer = _pointer(
-        "paths", path, method, "requestBody", "content", "application/json", "schema"
-    )
-    return Draft202012Validator(
-        {"$ref": f"{DOCUMENT_URI}#/{pointer}"}, registry=registry, format_checker=FormatChecker()
-    )
 
 
 def _token(app, make_user, role: str) -> dict:

@@ -1,0 +1,356 @@
+"""The request bodies the API takes, defined once as pydantic models, and the sentences it
+answers when a body does not fit them.
+
+pydantic checks the types, strictly (a number is not a string, 1 is not true), and the limits
+the views have always checked; each shape's ``refusal`` turns pydantic's errors into the
+sentence the API gives for that field, so ``details`` say what they always said. Rules about
+the values (a real email address, a known team) stay the services'; where the document
+states one of them too, ``documented(...)`` adds it to the schema and says so.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import date
+from typing import Annotated, ClassVar, Literal, TypeVar
+
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+)
+from pydantic.json_schema import SkipJsonSchema
+from pydantic_core import ErrorDetails, PydanticCustomError
+
+from ..core.bounds import integer_problem
+from ..core.database import UNSTORABLE_CHARACTERS, is_storable_text
+from ..core.names import NAME_MAX_LENGTH
+from ..feedback.topics import MAX_TEXT as SUGGESTION_MAX_LENGTH
+from .shapes import IsoDate, Shape
+
+S = TypeVar("S", bound="RequestShape")
+
+# Text the API stores: no control characters (tab and line breaks aside), no broken Unicode.
+PRINTABLE_PATTERN = f"^[^{UNSTORABLE_CHARACTERS}]*$"
+EMAIL_MAX_LENGTH = 254
+CHECKIN_CODE_MAX_LENGTH = 100
+CHECKIN_REQUEST_ID_MAX_LENGTH = 64
+MAX_SUGGESTIONS_PER_REQUEST = 500
+
+
+def documented(**keywords) -> dict:
+    """``Field`` arguments that state a rule in the document without pydantic enforcing it:
+    a service checks it (with its own message, next to its own field), or a validator here
+    does, in the order the API has always checked."""
+    return {"json_schema_extra": keywords}
+
+
+def _refuse_unstorable(value: object) -> object:
+    # Before pydantic's own checks, so such text is named as such even when it is also too long.
+    if isinstance(value, str) and not is_storable_text(value):
+        raise PydanticCustomError("unstorable_text", "Text with control characters")
+    return value
+
+
+def _ticket_code(value: object) -> object:
+    # Blank first, as the API always has. The length is checked here, not with max_length:
+    # pydantic's length check calls a code with half a surrogate pair "not a string", and the
+    # scan should rather say such a code is no ticket, as it says of any other.
+    if isinstance(value, str) and not value.strip():
+        raise PydanticCustomError("blank_text", "Only spaces")
+    if isinstance(value, str) and len(value) > CHECKIN_CODE_MAX_LENGTH:
+        raise PydanticCustomError(
+            "string_too_long", "Too long", {"max_length": CHECKIN_CODE_MAX_LENGTH}
+        )
+    return value
+
+
+def _fits_in_32_bits(value: int) -> int:
+    if integer_problem(value):
+        raise PydanticCustomError("int_out_of_range", integer_problem(value))
+    return value
+
+
+def _only_true(value: object) -> object:
+    # pydantic's Literal[True] takes 1 as well; the API never has.
+    if value is not True:
+        raise PydanticCustomError("not_true", "Not true")
+    return value
+
+
+StorableText = Annotated[
+    str, BeforeValidator(_refuse_unstorable), Field(**documented(pattern=PRINTABLE_PATTERN))
+]
+TeamId = Annotated[int, AfterValidator(_fits_in_32_bits), Field(**documented(minimum=1))]
+
+
+def problem(error: ErrorDetails) -> str:
+    """What pydantic found, in the terms of the API's sentences: ``missing`` (absent or null),
+    ``unknown`` (a field the shape does not have), ``unstorable``, ``too_long``, ``too_short``
+    or ``invalid`` (anything else: a wrong type, a bad value)."""
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return "unknown"
+    if kind == "missing" or error.get("input", "") is None:
+        return "missing"
+    return {
+        "unstorable_text": "unstorable",
+        "string_unicode": "unstorable",
+        "string_too_long": "too_long",
+        "too_long": "too_long",
+        "too_short": "too_short",
+    }.get(kind, "invalid")
+
+
+class BodyRefused(Exception):
+    """A body that does not fit its shape; ``details`` maps each field at fault to a sentence."""
+
+    def __init__(self, details: dict[str, str]):
+        super().__init__(" ".join(details.values()))
+        self.details = details
+
+
+class RequestShape(Shape):
+    """A request body: closed, strictly typed, with the sentences for what does not fit."""
+
+    model_config = ConfigDict(strict=True)  # with Shape's extra="forbid"
+
+    NOT_JSON: ClassVar[str]
+    NOT_AN_OBJECT: ClassVar[str]
+
+    @classmethod
+    def read(cls: type[S], raw: bytes, **context) -> S:
+        """Parse ``raw`` (the request body) as this shape; raises ``BodyRefused``. ``context``
+        is handed to validators that need to know more than the body (a forum's days)."""
+        # json.loads rather than pydantic's parser: it keeps an escaped half surrogate pair
+        # ("\ud800"), which the API names as broken Unicode in its field, not as bad JSON.
+        try:
+            body = json.loads(raw)
+        except (ValueError, RecursionError):
+            # ValueError covers bad JSON, bad UTF-8 and absurdly long numbers.
+            raise BodyRefused({"body": cls.NOT_JSON}) from None
+        if not isinstance(body, dict):
+            raise BodyRefused({"body": cls.NOT_AN_OBJECT})
+        try:
+            return cls.model_validate(body, context=context)
+        except ValidationError as error:
+            raise BodyRefused(cls.refusals(error.errors(include_url=False))) from None
+
+    @classmethod
+    def refusals(cls, errors: list[ErrorDetails]) -> dict[str, str]:
+        """One sentence per field at fault (the first found), in the shape's field order, then
+        unknown fields by name."""
+        details: dict[str, str] = {}
+        for error in errors:
+            if problem(error) == "unknown" and len(error["loc"]) == 1:
+                key, message = str(error["loc"][0]), cls.unknown_field()
+            else:
+                key, message = cls.refusal(error)
+            details.setdefault(key, message)
+        order = list(cls.model_fields)
+        return dict(
+            sorted(
+                details.items(),
+                key=lambda item: (
+                    order.index(item[0]) if item[0] in order else len(order),
+                    item[0],
+                ),
+            )
+        )
+
+    @classmethod
+    def unknown_field(cls) -> str:
+        return f"Unknown field. Send only: {', '.join(cls.model_fields)}."
+
+    @classmethod
+    def refusal(cls, error: ErrorDetails) -> tuple[str, str]:
+        """``(field, sentence)`` for one of pydantic's errors about a known field."""
+        raise NotImplementedError
+
+
+# --- Registration -----------------------------------------------------------------------------
+
+DAYS_EXAMPLE = 'Send days as a list of dates like ["2027-03-15"].'
+
+
+def text_refusal(field: str, error: ErrorDetails, missing: str | None = None) -> str:
+    """The sentence for a text field: ``missing`` when it is required and absent."""
+    found = problem(error)
+    if found == "missing" and missing:
+        return missing
+    if found == "unstorable":
+        return f"Remove the control characters or broken Unicode from {field}."
+    if found == "too_long":
+        return f"Use at most {error['ctx']['max_length']} characters."
+    return f"Send {field} as a string."
+
+
+def _days_of_the_forum(dates: list[date], info: ValidationInfo) -> list[date]:
+    """Every date must be one of the forum's days (``context["days_by_date"]``). Only its public
+    days (``context["public_dates"]``) are named, so the answer never reveals a team-only day."""
+    context: Mapping = info.context or {}
+    if "days_by_date" not in context:
+        return dates
+    unknown = [d.isoformat() for d in dict.fromkeys(dates) if d not in context["days_by_date"]]
+    if unknown:
+        public = ", ".join(d.isoformat() for d in context["public_dates"]) or "none"
+        raise PydanticCustomError(
+            "unknown_day",
+            f"{', '.join(unknown)} {'is not a day' if len(unknown) == 1 else 'are not days'} "
+            f"of this forum. Its public days: {public}.",
+        )
+    return dates
+
+
+class RegistrationRequest(RequestShape):
+    """A member of the public registering for public days of a forum."""
+
+    NOT_JSON: ClassVar[str] = "Send the registration as a JSON object; this is not JSON."
+    NOT_AN_OBJECT: ClassVar[str] = 'Send the registration as a JSON object: {"name": ..., ...}.'
+    MISSING: ClassVar[dict[str, str]] = {
+        "name": "Enter your full name.",
+        "email": "Enter your email address.",
+    }
+
+    # The service checks the name's and the address's values (register_public).
+    name: StorableText = Field(**documented(minLength=1, maxLength=NAME_MAX_LENGTH))
+    email: StorableText = Field(**documented(format="email", maxLength=EMAIL_MAX_LENGTH))
+    organization: Annotated[StorableText, Field(max_length=200)] | None = None
+    community: Annotated[StorableText, Field(max_length=200)] | None = None
+    accessibility_needs: Annotated[StorableText, Field(max_length=2000)] | None = None
+    dietary_needs: Annotated[StorableText, Field(max_length=2000)] | None = None
+    consent: Annotated[Literal[True], BeforeValidator(_only_true)] = Field(
+        description="Agreement to the privacy note; registration needs it."
+    )
+    days: Annotated[list[IsoDate], AfterValidator(_days_of_the_forum)] = Field(
+        min_length=1, description="Public days of the forum, by local date."
+    )
+
+    @classmethod
+    def refusal(cls, error: ErrorDetails) -> tuple[str, str]:
+        field = str(error["loc"][0])
+        if field == "consent":
+            return field, (
+                'Send "consent": true to agree to the privacy note; we cannot register you '
+                "without it."
+            )
+        if field == "days":
+            if error["type"] == "unknown_day":
+                return field, error["msg"]
+            if len(error["loc"]) > 1:  # one of the dates
+                return field, f"Write each day as a date like 2027-03-15. {DAYS_EXAMPLE}"
+            if problem(error) in ("missing", "too_short"):
+                return field, f"Choose at least one day. {DAYS_EXAMPLE}"
+            return field, DAYS_EXAMPLE
+        return field, text_refusal(field, error, cls.MISSING.get(field))
+
+
+# --- Check-in at the door ---------------------------------------------------------------------
+
+
+class CheckInRequest(RequestShape):
+    """A scan at the door."""
+
+    NOT_JSON: ClassVar[str] = 'Send a JSON object like {"code": "7K3M…"}.'
+    NOT_AN_OBJECT: ClassVar[str] = NOT_JSON
+    REFUSALS: ClassVar[dict[str, str]] = {
+        "code": "Send the scanned or typed ticket code as a string.",
+        "day": "Write the day as a date like 2027-03-15, or leave it out for today.",
+        "request_id": (
+            f"Send request_id as a string of 1 to {CHECKIN_REQUEST_ID_MAX_LENGTH} printable "
+            "characters, new for each scan (a UUID is ideal)."
+        ),
+    }
+
+    # Not checked for control characters: no such code exists, so the scan says "invalid".
+    code: Annotated[str, BeforeValidator(_ticket_code)] = Field(
+        **documented(minLength=1, maxLength=CHECKIN_CODE_MAX_LENGTH),
+        description=(
+            "The ticket code as scanned from the QR code or typed: 26 characters; "
+            "case, spaces, dashes and the look-alikes O/I/L are forgiven."
+        ),
+        examples=["7K3MQ4ZP8DXW2N6RTV0B1CHJ9G", "7K3MQ-4ZP8D-XW2N6-RTV0B-1CHJ9-G"],
+    )
+    day: IsoDate | SkipJsonSchema[None] = Field(
+        None,
+        description=(
+            "The forum day to check in for. Default: today in the program's time zone; "
+            "door staff may name today only. "
+            "When several forums meet that date, the day of the ticket's forum."
+        ),
+    )
+    request_id: (
+        Annotated[
+            StorableText,
+            Field(min_length=1, max_length=CHECKIN_REQUEST_ID_MAX_LENGTH),
+        ]
+        | SkipJsonSchema[None]
+    ) = Field(
+        None,
+        description=(
+            "The scanner's id for this scan, new for each scan (a UUID). Sending the "
+            "same request again (a retry) returns the first answer and counts once."
+        ),
+    )
+
+    @classmethod
+    def refusal(cls, error: ErrorDetails) -> tuple[str, str]:
+        field = str(error["loc"][0])
+        if field == "code" and problem(error) == "too_long":
+            return field, f"A ticket code has at most {CHECKIN_CODE_MAX_LENGTH} characters."
+        return field, cls.REFUSALS[field]
+
+
+# --- Topic suggestions ------------------------------------------------------------------------
+
+SUGGESTIONS_EXAMPLE = 'Send {"suggestions": [{"text": "...", "team_id": 3}]}.'
+
+
+class TopicSuggestion(RequestShape):
+    """A topic suggestion, with the team that raised it."""
+
+    # The service checks the text's value, naming the suggestion (topics.add_suggestions).
+    text: str = Field(
+        **documented(minLength=1, maxLength=SUGGESTION_MAX_LENGTH, pattern=PRINTABLE_PATTERN)
+    )
+    team_id: TeamId | None = Field(None, description="The team that raised it (see /teams).")
+
+
+class TopicSuggestionsRequest(RequestShape):
+    """Suggestions collected outside the feedback form (cards, team meetings)."""
+
+    NOT_JSON: ClassVar[str] = "The body is not JSON."
+    NOT_AN_OBJECT: ClassVar[str] = f"Send a JSON object. {SUGGESTIONS_EXAMPLE}"
+    ITEM_REFUSALS: ClassVar[dict[str, str]] = {
+        "text": "Send the suggestion's text as a string.",
+        "team_id": "Send team_id as a team's id (see /teams) or null.",
+    }
+
+    suggestions: list[TopicSuggestion] = Field(min_length=1, max_length=MAX_SUGGESTIONS_PER_REQUEST)
+
+    @classmethod
+    def refusals(cls, errors: list[ErrorDetails]) -> dict[str, str]:
+        # A list too long is refused as a whole: its items are not looked at.
+        if any(e["loc"] == ("suggestions",) and problem(e) == "too_long" for e in errors):
+            errors = [e for e in errors if len(e["loc"]) < 2]
+        return super().refusals(errors)
+
+    @classmethod
+    def refusal(cls, error: ErrorDetails) -> tuple[str, str]:
+        loc = error["loc"]
+        if len(loc) == 1:
+            if problem(error) == "too_long":
+                return "suggestions", (
+                    f"Send at most {MAX_SUGGESTIONS_PER_REQUEST} suggestions at once."
+                )
+            return "suggestions", f"Send a list of at least one suggestion. {SUGGESTIONS_EXAMPLE}"
+        where = f"suggestions[{loc[1]}]"
+        if len(loc) == 2:
+            return where, 'Send each suggestion as an object: {"text": "...", "team_id": 3}.'
+        field = str(loc[2])
+        message = cls.ITEM_REFUSALS.get(field) or TopicSuggestion.unknown_field()
+        return f"{where}.{field}", message
