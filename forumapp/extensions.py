@@ -1,6 +1,6 @@
 """Flask extensions, created once and bound to an app in ``create_app``."""
 
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -37,7 +37,7 @@ else:
 
 # What services take as ``session``: the request's scoped session (``db.session``) or a plain
 # ``Session`` (commands, tests, worker threads).
-DbSession: TypeAlias = Session | scoped_session[Session]
+DbSession: TypeAlias = Session | scoped_session[Any]
 migrate = Migrate()
 mail = Mail()
 csrf = CSRFProtect()

@@ -11,10 +11,9 @@ import enum
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy.orm import Session
-
 from ..core.clock import local_instant, to_local
 from ..core.models import Audience, Forum, ForumDay, Room
+from ..extensions import DbSession
 from .models import AgendaItem, ItemKind, Speaker
 from .schedule import agenda_items
 
@@ -180,12 +179,12 @@ def _checks_of_pair(a: Slot, b: Slot) -> list[Conflict]:
     return found
 
 
-def _forum_slots(session: Session, forum: Forum) -> list[Slot]:
+def _forum_slots(session: DbSession, forum: Forum) -> list[Slot]:
     items = agenda_items(session, forum.days)
     return [Slot.of(item) for day in forum.days for item in items[day.id]]
 
 
-def find_conflicts(session: Session, forum: Forum) -> list[Conflict]:
+def find_conflicts(session: DbSession, forum: Forum) -> list[Conflict]:
     """Every problem in the forum's agenda, for the organizer's problems panel."""
     slots = _forum_slots(session, forum)
     found = []
@@ -197,7 +196,7 @@ def find_conflicts(session: Session, forum: Forum) -> list[Conflict]:
     return found
 
 
-def conflicts_for(session: Session, slot: Slot) -> list[Conflict]:
+def conflicts_for(session: DbSession, slot: Slot) -> list[Conflict]:
     """The problems ``slot`` would have (or has) against the rest of its forum's agenda."""
     if slot.cancelled:
         return []

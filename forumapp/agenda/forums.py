@@ -11,15 +11,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from ..core.clock import local_instant
 from ..core.models import Audience, Forum, ForumDay, ForumStatus, Program, Room
+from ..extensions import DbSession
 from .errors import AgendaError
 from .signals import day_changed
 
 
-def current_program(session: Session, time_zone: str) -> Program:
+def current_program(session: DbSession, time_zone: str) -> Program:
     """The program the app runs (the first one), created in ``time_zone`` when there is none."""
     program = session.scalar(select(Program).order_by(Program.id))
     if program is None:
@@ -45,7 +45,7 @@ class ForumInput:
 
 
 def number_taken(
-    session: Session, program: Program, number: int, forum: Forum | None = None
+    session: DbSession, program: Program, number: int, forum: Forum | None = None
 ) -> str | None:
     """Why ``number`` cannot be ``forum``'s (another forum of the program has it), or None."""
     clash = session.scalar(
@@ -57,7 +57,7 @@ def number_taken(
 
 
 def save_forum(
-    session: Session, program: Program, data: ForumInput, forum: Forum | None = None
+    session: DbSession, program: Program, data: ForumInput, forum: Forum | None = None
 ) -> Forum:
     """Create (``forum`` None) or update a forum; its number is unique within the program."""
     taken = number_taken(session, program, data.number, forum)
@@ -76,7 +76,7 @@ def save_forum(
     return forum
 
 
-def set_forum_status(session: Session, forum: Forum, status: str) -> None:
+def set_forum_status(session: DbSession, forum: Forum, status: str) -> None:
     """Publish (agenda becomes visible), close, or return a forum to draft. A forum people
     are registered for does not go back to draft: it would vanish from their pages."""
     if status == ForumStatus.DRAFT and any(day.seats_taken for day in forum.days):
@@ -105,7 +105,7 @@ class DayInput:
 
 
 def save_day(
-    session: Session, forum: Forum, data: DayInput, day: ForumDay | None = None
+    session: DbSession, forum: Forum, data: DayInput, day: ForumDay | None = None
 ) -> ForumDay:
     """Create or update a forum day; one day per date per forum."""
     if data.ends_at <= data.starts_at:
@@ -137,7 +137,7 @@ def save_day(
 
 
 def save_room(
-    session: Session, forum: Forum, name: str, capacity: int, room: Room | None = None
+    session: DbSession, forum: Forum, name: str, capacity: int, room: Room | None = None
 ) -> Room:
     """Create or update a room; room names are unique within a forum."""
     name = name.strip()

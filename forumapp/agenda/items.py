@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from ..core import audit
 from ..core.clock import local_instant, to_local
 from ..core.models import Forum, ForumDay, ForumStatus, Room
+from ..extensions import DbSession
 from .conflicts import Conflict, Slot, conflicts_for
 from .errors import AgendaError
 from .models import (
@@ -47,7 +47,7 @@ class ItemInput:
 
 
 def slot_for_input(
-    session: Session, day: ForumDay, data: ItemInput, item: AgendaItem | None = None
+    session: DbSession, day: ForumDay, data: ItemInput, item: AgendaItem | None = None
 ) -> Slot:
     """The ``Slot`` an input would produce, validated, without touching the database."""
     title = data.title.strip()
@@ -96,7 +96,7 @@ def _watched(item: AgendaItem) -> dict[str, str | None]:
     }
 
 
-def _record_change(session: Session, item: AgendaItem, changes: dict, actor_id: int | None):
+def _record_change(session: DbSession, item: AgendaItem, changes: dict, actor_id: int | None):
     change = AgendaChange(
         forum_id=item.day.forum_id,
         item=item,
@@ -109,7 +109,7 @@ def _record_change(session: Session, item: AgendaItem, changes: dict, actor_id: 
     agenda_changed.send(change, session=session)
 
 
-def _record_edit(session: Session, item: AgendaItem, before: dict, actor_id: int | None) -> None:
+def _record_edit(session: DbSession, item: AgendaItem, before: dict, actor_id: int | None) -> None:
     if item.day.forum.status == ForumStatus.DRAFT:
         return  # nobody has seen a draft, so nobody needs telling
     after = _watched(item)
@@ -118,7 +118,7 @@ def _record_edit(session: Session, item: AgendaItem, before: dict, actor_id: int
         _record_change(session, item, changes, actor_id)
 
 
-def recent_changes(session: Session, forum: Forum, limit: int = 20) -> list[AgendaChange]:
+def recent_changes(session: DbSession, forum: Forum, limit: int = 20) -> list[AgendaChange]:
     """The latest recorded changes to the forum's published agenda."""
     return list(
         session.scalars(
@@ -145,7 +145,7 @@ def _apply(item: AgendaItem, slot: Slot, data: ItemInput) -> None:
     item.status = data.status
 
 
-def create_item(session: Session, day: ForumDay, data: ItemInput) -> AgendaItem:
+def create_item(session: DbSession, day: ForumDay, data: ItemInput) -> AgendaItem:
     """A new agenda item on ``day``; raises ``AgendaError`` for invalid input."""
     slot = slot_for_input(session, day, data)
     item = AgendaItem(position=_next_position(day, slot.starts_at))
@@ -157,7 +157,7 @@ def create_item(session: Session, day: ForumDay, data: ItemInput) -> AgendaItem:
 
 
 def update_item(
-    session: Session, item: AgendaItem, data: ItemInput, actor_id: int | None = None
+    session: DbSession, item: AgendaItem, data: ItemInput, actor_id: int | None = None
 ) -> AgendaItem:
     """Save an edit; a published forum's time, room or status change is recorded."""
     if data.status == ItemStatus.DRAFT and not item.is_draft and item.seats_taken > 0:
@@ -187,7 +187,7 @@ class CheckedSave:
 
 
 def save_item(
-    session: Session,
+    session: DbSession,
     day: ForumDay,
     data: ItemInput,
     item: AgendaItem | None = None,
@@ -208,7 +208,7 @@ def save_item(
 
 
 def move_item(
-    session: Session,
+    session: DbSession,
     item: AgendaItem,
     start: time,
     room_id: int | None,
@@ -238,7 +238,7 @@ def move_item(
     return save_item(session, item.day, data, item, confirmed=confirmed, actor_id=actor_id)
 
 
-def copy_item(session: Session, item: AgendaItem) -> AgendaItem:
+def copy_item(session: DbSession, item: AgendaItem) -> AgendaItem:
     """A copy of ``item`` at the same time with no room, with its speakers, titled as a copy."""
     position = _next_position(item.day, item.starts_at)
     copy = AgendaItem(
@@ -264,7 +264,7 @@ def copy_item(session: Session, item: AgendaItem) -> AgendaItem:
     return copy
 
 
-def delete_item(session: Session, item: AgendaItem, actor_id: int | None = None) -> None:
+def delete_item(session: DbSession, item: AgendaItem, actor_id: int | None = None) -> None:
     """Remove an item; on a published forum this is recorded as a cancellation. A scheduled
     session people have seats in is cancelled first (so they are told), not deleted."""
     if item.is_scheduled and item.seats_taken > 0:
@@ -288,7 +288,7 @@ def _next_position(day: ForumDay, starts_at: datetime) -> int:
     return max(same_time, default=-1) + 1
 
 
-def reorder_item(session: Session, item: AgendaItem, offset: int) -> None:
+def reorder_item(session: DbSession, item: AgendaItem, offset: int) -> None:
     """Move an item earlier (-1) or later (+1) among items starting at the same time."""
     siblings = sorted(
         (i for i in item.day.items if i.starts_at == item.starts_at),
@@ -307,7 +307,7 @@ def reorder_item(session: Session, item: AgendaItem, offset: int) -> None:
 
 
 def add_speaker(
-    session: Session, item: AgendaItem, speaker: Speaker, role: str = SpeakerRole.SPEAKER.value
+    session: DbSession, item: AgendaItem, speaker: Speaker, role: str = SpeakerRole.SPEAKER.value
 ) -> AgendaItemSpeaker:
     """Link a speaker to an item in a role; raises ``AgendaError`` if already linked."""
     try:
@@ -322,13 +322,13 @@ def add_speaker(
     return link
 
 
-def remove_speaker(session: Session, link: AgendaItemSpeaker) -> None:
+def remove_speaker(session: DbSession, link: AgendaItemSpeaker) -> None:
     """Take a speaker off an item (the speaker record stays)."""
     session.delete(link)
     session.flush()
 
 
-def _describe_items(session: Session, ids: list[int]) -> dict[int, str]:
+def _describe_items(session: DbSession, ids: list[int]) -> dict[int, str]:
     items = session.scalars(select(AgendaItem).where(AgendaItem.id.in_(ids)))
     return {item.id: f"{item.title} ({item.day.forum.title})" for item in items}
 

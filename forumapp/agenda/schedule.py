@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
 from ..core.models import ForumDay, Room
+from ..extensions import DbSession
 from .models import AgendaItem, AgendaItemSpeaker, Speaker
 
 
-def agenda_items(session: Session, days: list[ForumDay]) -> dict[int, list[AgendaItem]]:
+def agenda_items(session: DbSession, days: list[ForumDay]) -> dict[int, list[AgendaItem]]:
     """The items of ``days`` with rooms and speakers loaded, by day id, in agenda order."""
     by_day: dict[int, list[AgendaItem]] = {day.id: [] for day in days}
     if not days:

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from PIL import Image, ImageOps
-from sqlalchemy.orm import Session
 
+from ..extensions import DbSession
 from .errors import SpeakerError
 from .models import Speaker
 
@@ -77,7 +77,7 @@ def _flattened(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def save_photo(session: Session, speaker: Speaker, jpeg: bytes, photo_dir: Path) -> str | None:
+def save_photo(session: DbSession, speaker: Speaker, jpeg: bytes, photo_dir: Path) -> str | None:
     """Store ``jpeg`` under a new random name and give it to the speaker.
 
     Returns the previous photo's file name so the caller can discard it after committing.
@@ -100,7 +100,7 @@ def save_photo(session: Session, speaker: Speaker, jpeg: bytes, photo_dir: Path)
     return previous
 
 
-def remove_photo(session: Session, speaker: Speaker) -> str | None:
+def remove_photo(session: DbSession, speaker: Speaker) -> str | None:
     """Take the speaker's photo away; returns its file name to discard after committing."""
     previous = speaker.photo_filename
     speaker.photo_filename = None

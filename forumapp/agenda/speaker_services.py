@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from sqlalchemy import exists, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
 from ..core import audit
 from ..core.clock import local_instant, to_local
@@ -24,6 +24,7 @@ from ..core.models import Forum, ForumDay, Person
 from ..core.names import name_problem
 from ..core.search import contains_text
 from ..core.spreadsheet import csv_text
+from ..extensions import DbSession
 from ..mail.outbox import queue_templated_email
 from .errors import SpeakerError
 from .models import (
@@ -56,7 +57,7 @@ class SpeakerInput:
     staff_notes: str = ""
 
 
-def _checked(session: Session, data: SpeakerInput, speaker: Speaker | None) -> tuple[str, str]:
+def _checked(session: DbSession, data: SpeakerInput, speaker: Speaker | None) -> tuple[str, str]:
     """The trimmed name and normalised email, or ``SpeakerError``."""
     name = data.name.strip()
     if problem := name_problem(name, missing="Enter the speaker's name."):
@@ -97,7 +98,7 @@ def _apply(speaker: Speaker, data: SpeakerInput) -> None:
     speaker.staff_notes = data.staff_notes.strip()
 
 
-def create_speaker(session: Session, data: SpeakerInput) -> Speaker:
+def create_speaker(session: DbSession, data: SpeakerInput) -> Speaker:
     """A new speaker record.
 
     When a person with this email is already known (a team member who will sit on a panel,
@@ -118,7 +119,7 @@ def create_speaker(session: Session, data: SpeakerInput) -> Speaker:
 
 
 def update_speaker(
-    session: Session, speaker: Speaker, data: SpeakerInput, changed_by: int | None = None
+    session: DbSession, speaker: Speaker, data: SpeakerInput, changed_by: int | None = None
 ) -> Speaker:
     """Save an edit of the speaker and of their person's name, email and phone.
 
@@ -150,7 +151,9 @@ def update_speaker(
     return speaker
 
 
-def set_forum_statuses(session: Session, speaker: Speaker, statuses: dict[int, str | None]) -> None:
+def set_forum_statuses(
+    session: DbSession, speaker: Speaker, statuses: dict[int, str | None]
+) -> None:
     """Set the speaker's invited/confirmed/declined status per forum id; ``None`` clears it."""
     for forum_id, status in statuses.items():
         if status:
@@ -174,7 +177,7 @@ def set_forum_statuses(session: Session, speaker: Speaker, statuses: dict[int, s
 
 
 def create_speaker_record(
-    session: Session,
+    session: DbSession,
     data: SpeakerInput,
     forum_statuses: dict[int, str | None],
     photo: BinaryIO | None,
@@ -192,7 +195,7 @@ def create_speaker_record(
 
 
 def update_speaker_record(
-    session: Session,
+    session: DbSession,
     speaker: Speaker,
     data: SpeakerInput,
     forum_statuses: dict[int, str | None],
@@ -215,7 +218,7 @@ def update_speaker_record(
     return None
 
 
-def delete_speaker(session: Session, speaker: Speaker) -> str | None:
+def delete_speaker(session: DbSession, speaker: Speaker) -> str | None:
     """Remove the speaker record (the person stays); returns the photo file to discard.
 
     A speaker who still leads sessions is refused, so no agenda loses a speaker silently.
@@ -251,7 +254,7 @@ class SpeakerFilter:
     forum_id: int | None = None
 
 
-def find_speakers(session: Session, filters: SpeakerFilter = SpeakerFilter()) -> list[Speaker]:
+def find_speakers(session: DbSession, filters: SpeakerFilter = SpeakerFilter()) -> list[Speaker]:
     """Speakers matching ``filters``, by name, with person and forum statuses loaded."""
     query = (
         select(Speaker)
@@ -332,7 +335,7 @@ def speakers_csv(speakers: Iterable[Speaker], forums: list[Forum]) -> str:
 
 
 def download_speakers_csv(
-    session: Session, filters: SpeakerFilter, forums: list[Forum], user_id: int | None
+    session: DbSession, filters: SpeakerFilter, forums: list[Forum], user_id: int | None
 ) -> str:
     """The speakers matching ``filters`` as CSV (``speakers_csv``), with a byte-order mark so
     Excel reads accented names correctly; recorded in the audit log as ``user_id``'s download.
@@ -348,7 +351,7 @@ def download_speakers_csv(
 
 
 def add_availability(
-    session: Session, speaker: Speaker, day: ForumDay, start: time, end: time
+    session: DbSession, speaker: Speaker, day: ForumDay, start: time, end: time
 ) -> SpeakerAvailability:
     """A range on ``day`` when the speaker can be scheduled; times are local wall-clock times."""
     if end <= start:
@@ -374,7 +377,7 @@ def add_availability(
     return availability
 
 
-def remove_availability(session: Session, speaker: Speaker, availability_id: int) -> bool:
+def remove_availability(session: DbSession, speaker: Speaker, availability_id: int) -> bool:
     """Remove one of the speaker's ranges; ``False`` if the speaker has no such range."""
     row = next((a for a in speaker.availability if a.id == availability_id), None)
     if row is None:

@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
 from ..core.models import Audience, Forum, ForumDay, ForumStatus
+from ..extensions import DbSession
 from .models import AgendaItem, AgendaItemSpeaker, Speaker
 from .schedule import agenda_items
 
@@ -56,7 +57,7 @@ def can_see_speaker(viewer: Viewer, speaker: Speaker) -> bool:
     return viewer.is_staff or speaker.is_public
 
 
-def visible_forums(session: Session, viewer: Viewer) -> list[Forum]:
+def visible_forums(session: DbSession, viewer: Viewer) -> list[Forum]:
     """Forums the viewer may see, with their days loaded, in program and number order."""
     query = (
         select(Forum)
@@ -74,7 +75,7 @@ def visible_days(viewer: Viewer, forum: Forum) -> list[ForumDay]:
 
 
 def visible_agenda(
-    session: Session, viewer: Viewer, forum: Forum
+    session: DbSession, viewer: Viewer, forum: Forum
 ) -> list[tuple[ForumDay, list[AgendaItem]]]:
     """``(day, items)`` for each day of ``forum`` the viewer may see, hidden items removed."""
     days = visible_days(viewer, forum)
@@ -82,7 +83,7 @@ def visible_agenda(
     return [(day, [item for item in items[day.id] if can_see_item(viewer, item)]) for day in days]
 
 
-def speaker_sessions(session: Session, viewer: Viewer, speaker: Speaker) -> list[AgendaItem]:
+def speaker_sessions(session: DbSession, viewer: Viewer, speaker: Speaker) -> list[AgendaItem]:
     """Every item across the program's forums that the speaker leads and the viewer may see."""
     items = session.scalars(
         select(AgendaItem)

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy.orm import Session
-
 from ..agenda.models import AgendaItem
 from ..core.clock import local_today
 from ..core.models import ForumDay, ForumStatus, Role, User
+from ..extensions import DbSession
 from .tickets import TIME_ZONE_OF_CODE, normalise_code
 
 
@@ -41,7 +40,7 @@ def may_use_breakout_door(user: User, item: AgendaItem, now: datetime | None = N
     return item.is_scheduled and may_use_door(user, item.day, now)
 
 
-def may_check_in_on(session: Session, user: User, raw_code: str, on_date: date | None) -> bool:
+def may_check_in_on(session: DbSession, user: User, raw_code: str, on_date: date | None) -> bool:
     """Whether ``user`` may check the holder of ``raw_code`` in for ``on_date`` (None: today).
     Door staff check in on the day itself only, today in the ticket's program's time zone (as
     ``may_use_door``); organizers and admins on any date, to correct the record. An unknown code

@@ -22,11 +22,12 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
 from ..core import audit
 from ..core.erasure import not_erased
 from ..core.models import Forum, Person
+from ..extensions import DbSession
 from ..registration.models import DaySeat, Registration, SeatStatus
 from . import qr, tickets
 from .outcomes import teams_of_people
@@ -65,7 +66,7 @@ def _fonts() -> tuple[str, str]:
 
 
 def badge_cards(
-    session: Session,
+    session: DbSession,
     forum: Forum,
     day_id: int | None = None,
     registration_ids: list[int] | None = None,
@@ -249,7 +250,7 @@ def badges_pdf(cards: list[BadgeCard], title: str = "Name badges") -> bytes:
 
 
 def export_badges(
-    session: Session,
+    session: DbSession,
     forum: Forum,
     day_id: int | None,
     registration_ids: list[int],

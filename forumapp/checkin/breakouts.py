@@ -9,10 +9,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
 from ..agenda.models import AgendaItem
 from ..core.models import Forum
+from ..extensions import DbSession
 from ..registration import services as registration_services
 from ..registration.models import BreakoutPick, Registration, SeatStatus
 from ..registration.organizer import BreakoutTable, breakout_table
@@ -33,7 +34,7 @@ class BreakoutChoice(enum.StrEnum):
 
 
 def breakout_scan(
-    session: Session, raw_code: str, item: AgendaItem, user_id: int | None
+    session: DbSession, raw_code: str, item: AgendaItem, user_id: int | None
 ) -> tuple[BreakoutChoice, str, Registration | None]:
     """Record a person at a breakout's door; returns (choice, message, registration)."""
     code = normalise_code(raw_code)
@@ -101,7 +102,7 @@ class BreakoutDoorList:
     chosen: int  # confirmed picks of this breakout
 
 
-def breakout_door_list(session: Session, item: AgendaItem, limit: int) -> BreakoutDoorList:
+def breakout_door_list(session: DbSession, item: AgendaItem, limit: int) -> BreakoutDoorList:
     """The latest ``limit`` people scanned in at the breakout's door, how many were in all, and
     how many hold a confirmed seat in it."""
     scanned = session.scalars(
@@ -124,7 +125,7 @@ def breakout_door_list(session: Session, item: AgendaItem, limit: int) -> Breako
     return BreakoutDoorList(scanned, scanned_total, chosen)
 
 
-def breakout_attendance_counts(session: Session, item_ids: list[int]) -> dict[int, int]:
+def breakout_attendance_counts(session: DbSession, item_ids: list[int]) -> dict[int, int]:
     """Breakout id → people scanned in at its door (breakouts nobody was scanned at left out)."""
     if not item_ids:
         return {}
@@ -137,7 +138,7 @@ def breakout_attendance_counts(session: Session, item_ids: list[int]) -> dict[in
     )
 
 
-def breakout_table_with_door_counts(session: Session, forum: Forum) -> BreakoutTable:
+def breakout_table_with_door_counts(session: DbSession, forum: Forum) -> BreakoutTable:
     """Registration's breakout table (seats, waitlists) with, for each breakout, how many
     people were scanned in at its door."""
     table = breakout_table(session, forum)

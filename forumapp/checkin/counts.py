@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import exists, func, select
-from sqlalchemy.orm import Session
 
 from ..core.clock import to_local
 from ..core.models import ForumDay, Team, TeamMembership
+from ..extensions import DbSession
 from ..registration.models import DaySeat, Registration, SeatStatus
 from .models import CheckIn
 
@@ -27,7 +27,7 @@ class DayCounts:
 NO_TEAM = "On no team"
 
 
-def live_counts(session: Session, day: ForumDay, bucket_minutes: int = 15) -> DayCounts:
+def live_counts(session: DbSession, day: ForumDay, bucket_minutes: int = 15) -> DayCounts:
     """Checked in / expected for a day, per team, and arrivals over time."""
     seated = (DaySeat.day_id == day.id, DaySeat.status == SeatStatus.CONFIRMED)
     present = (CheckIn.day_id == day.id, CheckIn.undone_at.is_(None))
@@ -48,7 +48,7 @@ def live_counts(session: Session, day: ForumDay, bucket_minutes: int = 15) -> Da
 
 
 def _per_team(
-    session: Session, rows: type[DaySeat] | type[CheckIn], conditions
+    session: DbSession, rows: type[DaySeat] | type[CheckIn], conditions
 ) -> tuple[dict[str, int], int]:
     """Of the ``rows`` (seats or check-ins) meeting ``conditions``: how many per team (a person
     on two teams counts for both), and how many of people on no team."""

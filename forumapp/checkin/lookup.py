@@ -6,11 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
 from ..core.erasure import not_erased
 from ..core.models import ForumDay, Person
 from ..core.search import contains_text
+from ..extensions import DbSession
 from ..registration.models import DaySeat, Registration
 from .models import CheckIn
 from .outcomes import teams_of_people
@@ -24,7 +25,7 @@ class LookupRow:
     teams: list[str]
 
 
-def lookup(session: Session, day: ForumDay, query: str, limit: int = 25) -> list[LookupRow]:
+def lookup(session: DbSession, day: ForumDay, query: str, limit: int = 25) -> list[LookupRow]:
     """Registrations of the day's forum matching a name, email or organization; erased people
     are not found (nothing at the door admits them again)."""
     words = query.strip()

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session
 
 from ..core.models import ForumDay, Person, Team, TeamMembership
+from ..extensions import DbSession
 from ..registration.models import Registration
 from .models import CheckIn
 
@@ -93,7 +93,7 @@ _TEAMS_OF_PERSON = (
 )
 
 
-def teams_of(session: Session, person_id: int, program_id: int) -> list[str]:
+def teams_of(session: DbSession, person_id: int, program_id: int) -> list[str]:
     """The names of the person's teams in the program."""
     return list(
         session.scalars(_TEAMS_OF_PERSON, {"person_id": person_id, "program_id": program_id})
@@ -101,7 +101,7 @@ def teams_of(session: Session, person_id: int, program_id: int) -> list[str]:
 
 
 def teams_of_people(
-    session: Session, person_ids: list[int], program_id: int
+    session: DbSession, person_ids: list[int], program_id: int
 ) -> dict[int, list[str]]:
     """Each person's team names in the program, for many people in one query."""
     teams: dict[int, list[str]] = {person_id: [] for person_id in person_ids}

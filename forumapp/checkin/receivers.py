@@ -8,9 +8,8 @@ a ticket, and the confirmation email gets the ticket's QR code as an inline imag
 from __future__ import annotations
 
 from flask import Flask
-from sqlalchemy.orm import Session
 
-from ..extensions import db
+from ..extensions import DbSession, db
 from ..mail.outbox import register_attachment_renderer
 from ..registration.models import DaySeat, Registration, SeatStatus
 from ..registration.signals import EmailAddition, confirmation_email, place_changed
@@ -21,13 +20,13 @@ EMAIL_IMAGE_ID = "ticket"  # the HTML email shows it with <img src="cid:ticket">
 EMAIL_QR_RENDERER = "ticket_qr"
 
 
-def _issue_ticket_for_seat(sender, session: Session, **_extra) -> None:
+def _issue_ticket_for_seat(sender, session: DbSession, **_extra) -> None:
     """A confirmed day seat means a ticket: issue it in the same transaction."""
     if isinstance(sender, DaySeat) and sender.status == SeatStatus.CONFIRMED:
         ticket_for(session, sender.registration)
 
 
-def ticket_email_addition(session: Session, registration: Registration) -> EmailAddition | None:
+def ticket_email_addition(session: DbSession, registration: Registration) -> EmailAddition | None:
     """The ticket for a confirmation email: its code for the text and an inline QR image.
 
     None without a confirmed seat (a waitlisted person gets the ticket once they have one),
@@ -51,7 +50,7 @@ def ticket_email_addition(session: Session, registration: Registration) -> Email
     )
 
 
-def _add_ticket_to_confirmation(sender: Registration, session: Session, **_extra):
+def _add_ticket_to_confirmation(sender: Registration, session: DbSession, **_extra):
     return ticket_email_addition(session, sender)
 
 

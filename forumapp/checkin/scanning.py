@@ -12,11 +12,12 @@ from datetime import date
 
 from sqlalchemy import and_, bindparam, exists, select, text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..core import audit
 from ..core.clock import local_today, to_local, utcnow
 from ..core.models import Forum, ForumDay, Person, Team, TeamMembership
+from ..extensions import DbSession
 from ..registration import services as registration_services
 from ..registration.models import DaySeat, Registration, SeatStatus
 from .models import CheckIn, Ticket
@@ -27,7 +28,7 @@ from .tickets import TIME_ZONE_OF_CODE, normalise_code
 
 
 def scan(
-    session: Session,
+    session: DbSession,
     raw_code: str,
     day: ForumDay | date | None,
     user_id: int | None,
@@ -65,7 +66,7 @@ def scan(
     return _scan_ticket(session, raw_code, ticket, door_day, user_id, request_id)
 
 
-def _day_on(session: Session, forum: Forum, on_date: date) -> ForumDay | None:
+def _day_on(session: DbSession, forum: Forum, on_date: date) -> ForumDay | None:
     """The day a scan naming only a date is for: ``forum``'s day on that date, else another
     forum's (the first made), else None."""
     days = session.scalars(
@@ -74,7 +75,7 @@ def _day_on(session: Session, forum: Forum, on_date: date) -> ForumDay | None:
     return next((d for d in days if d.forum_id == forum.id), None) or (days[0] if days else None)
 
 
-def _no_forum_meets(session: Session, registration: Registration, on_date: date) -> ScanOutcome:
+def _no_forum_meets(session: DbSession, registration: Registration, on_date: date) -> ScanOutcome:
     return ScanOutcome(
         ScanResult.NOT_REGISTERED_FOR_DAY,
         f"No forum meets on {on_date:%A, %B} {on_date.day}, {on_date.year}: "
@@ -84,7 +85,7 @@ def _no_forum_meets(session: Session, registration: Registration, on_date: date)
     )
 
 
-def _find_ticket(session: Session, raw_code: str) -> Ticket | None:
+def _find_ticket(session: DbSession, raw_code: str) -> Ticket | None:
     """The ticket with this scanned or typed code (live or voided), with what a scan reads of
     its registration loaded in the same round trip; None for an unknown or malformed code."""
     code = normalise_code(raw_code)
@@ -104,7 +105,7 @@ def _find_ticket(session: Session, raw_code: str) -> Ticket | None:
 
 
 def _scan_ticket(
-    session: Session,
+    session: DbSession,
     raw_code: str,
     ticket: Ticket | None,
     day: ForumDay | None,
@@ -135,7 +136,7 @@ def _scan_ticket(
 # --- Checking a registration in --------------------------------------------------------------
 
 
-def _live_check_in(session: Session, registration_id: int, day_id: int) -> CheckIn | None:
+def _live_check_in(session: DbSession, registration_id: int, day_id: int) -> CheckIn | None:
     return session.scalar(
         select(CheckIn)
         .where(
@@ -169,7 +170,7 @@ def _already(
 
 
 def check_in_registration(
-    session: Session,
+    session: DbSession,
     registration: Registration,
     day: ForumDay,
     user_id: int | None,
@@ -242,7 +243,7 @@ def check_in_registration(
 # --- Retried requests ------------------------------------------------------------------------
 
 
-def _earlier_request(session: Session, request_id: str | None) -> CheckIn | None:
+def _earlier_request(session: DbSession, request_id: str | None) -> CheckIn | None:
     if not request_id:
         return None
     return session.scalar(select(CheckIn).where(CheckIn.request_id == request_id))
@@ -258,7 +259,7 @@ def _reused_request_id(day: ForumDay | None = None) -> ScanOutcome:
     )
 
 
-def _replay(session: Session, earlier: CheckIn) -> ScanOutcome:
+def _replay(session: DbSession, earlier: CheckIn) -> ScanOutcome:
     registration = earlier.registration
     teams = teams_of(session, registration.person_id, registration.forum.program_id)
     return ScanOutcome(
@@ -269,7 +270,7 @@ def _replay(session: Session, earlier: CheckIn) -> ScanOutcome:
 
 
 def _replayed(
-    session: Session,
+    session: DbSession,
     request_id: str | None,
     raw_code: str,
     on_date: date | None,
@@ -348,7 +349,7 @@ _NEW_CHECK_IN = (
 
 
 def _plain_check_in(
-    session: Session,
+    session: DbSession,
     raw_code: str,
     on_date: date | None,
     user_id: int | None,
@@ -402,7 +403,7 @@ def _plain_check_in(
 # --- Undo and the door's recent list ---------------------------------------------------------
 
 
-def undo_check_in(session: Session, check_in: CheckIn, user_id: int | None) -> None:
+def undo_check_in(session: DbSession, check_in: CheckIn, user_id: int | None) -> None:
     """Take back a check-in, keeping the record of who undid it and when (audited); one
     already undone is left as it is."""
     if check_in.undone_at is None:
@@ -415,7 +416,7 @@ def undo_check_in(session: Session, check_in: CheckIn, user_id: int | None) -> N
         )  # fmt: skip
 
 
-def recent_check_ins(session: Session, day: ForumDay, limit: int) -> list[CheckIn]:
+def recent_check_ins(session: DbSession, day: ForumDay, limit: int) -> list[CheckIn]:
     """The day's latest ``limit`` check-ins (undone ones too), newest first, with who made and
     who undid them."""
     return session.scalars(
@@ -431,7 +432,7 @@ def recent_check_ins(session: Session, day: ForumDay, limit: int) -> list[CheckI
     ).all()
 
 
-def _describe_check_ins(session: Session, ids: list[int]) -> dict[int, str]:
+def _describe_check_ins(session: DbSession, ids: list[int]) -> dict[int, str]:
     rows = session.execute(
         select(CheckIn.id, Person.name, ForumDay.date)
         .join(Registration, CheckIn.registration_id == Registration.id)

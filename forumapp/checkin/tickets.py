@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from ..core.clock import utcnow
 from ..core.erasure import is_erased_address
 from ..core.models import Forum, Program
+from ..extensions import DbSession
 from ..registration.models import Registration, SeatStatus
 from .models import Ticket
 
@@ -83,14 +83,14 @@ def holds_ticket(registration: Registration | None) -> bool:
 # --- Issuing and replacing -------------------------------------------------------------------
 
 
-def live_ticket(session: Session, registration: Registration) -> Ticket | None:
+def live_ticket(session: DbSession, registration: Registration) -> Ticket | None:
     """The registration's current ticket, if one was issued (read only)."""
     return session.scalar(
         select(Ticket).where(Ticket.registration_id == registration.id, Ticket.voided_at.is_(None))
     )
 
 
-def ticket_for(session: Session, registration: Registration) -> Ticket | None:
+def ticket_for(session: DbSession, registration: Registration) -> Ticket | None:
     """The registration's live ticket, created on first use (flushes); None for an erased
     person, who gets no ticket (``may_have_ticket``)."""
     if not may_have_ticket(registration):
@@ -103,7 +103,7 @@ def ticket_for(session: Session, registration: Registration) -> Ticket | None:
     return ticket
 
 
-def current_ticket(session: Session, registration: Registration) -> Ticket | None:
+def current_ticket(session: DbSession, registration: Registration) -> Ticket | None:
     """The live ticket, issued now if the registration has none (flushes); None for an erased
     person, who is never issued one again.
 
@@ -122,7 +122,7 @@ def current_ticket(session: Session, registration: Registration) -> Ticket | Non
         return live_ticket(session, registration)
 
 
-def reissue_ticket(session: Session, registration: Registration) -> Ticket | None:
+def reissue_ticket(session: DbSession, registration: Registration) -> Ticket | None:
     """Void the current code and issue a new one (for a lost or photographed ticket); for an
     erased person only the voiding (None)."""
     current = live_ticket(session, registration)
@@ -154,7 +154,7 @@ class TicketState:
         return format_code(self.code) if self.code else ""
 
 
-def ticket_state(session: Session, registration: Registration | None) -> TicketState:
+def ticket_state(session: DbSession, registration: Registration | None) -> TicketState:
     """Whether the registration has a ticket to show, and its code."""
     if registration is None:
         return TicketState(None, ready=False, waiting=False)

@@ -3,11 +3,10 @@ checked in, in one step."""
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
-
 from ..core import audit
 from ..core.models import Audience, ForumDay
 from ..core.names import name_problem
+from ..extensions import DbSession
 from ..registration import services as registration_services
 from ..registration.models import SeatStatus
 from .outcomes import ScanOutcome, ScanResult, date_label
@@ -19,7 +18,7 @@ class WalkInError(registration_services.RegistrationError):
 
 
 def walk_in(
-    session: Session,
+    session: DbSession,
     day: ForumDay,
     name: str,
     email: str,

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, String, select
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, selectinload
+from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
-from ..extensions import Model
+from ..extensions import DbSession, Model
 from .clock import UTCDateTime, utcnow
 from .models import Forum, ForumDay, Person, Program, Team, User
 from .pagination import Page, paginate
@@ -79,7 +79,7 @@ class AuditEntry(Model):
 
 
 def record(
-    session: Session, user_id: int | None, action: str, subject: str = "", **details
+    session: DbSession, user_id: int | None, action: str, subject: str = "", **details
 ) -> AuditEntry:
     """Add an entry to the audit log in the caller's transaction.
 
@@ -95,7 +95,7 @@ def record(
 
 
 def record_download(
-    session: Session, user_id: int | None, action: str, subject: str = "", **details
+    session: DbSession, user_id: int | None, action: str, subject: str = "", **details
 ) -> AuditEntry:
     """Record a download (an action that only reads) in a transaction of its own, and commit.
 
@@ -120,7 +120,7 @@ class AuditFilter:
 
 
 def find_entries(
-    session: Session, wanted: AuditFilter, page: int = 1, per_page: int = 50
+    session: DbSession, wanted: AuditFilter, page: int = 1, per_page: int = 50
 ) -> Page[AuditEntry]:
     """One page of the entries matching ``wanted``, newest first."""
     conditions = []
@@ -172,7 +172,7 @@ def _detail_subjects(entry: AuditEntry) -> Iterable[str]:
             yield f"{kind}:{value}"
 
 
-def entry_labels(session: Session, entries: Iterable[AuditEntry]) -> dict[str, str]:
+def entry_labels(session: DbSession, entries: Iterable[AuditEntry]) -> dict[str, str]:
     """Words for the subjects of ``entries`` and the things their details name by id."""
     subjects = set()
     for entry in entries:
@@ -200,7 +200,7 @@ def readable_details(entry: AuditEntry, labels: dict[str, str]) -> list[tuple[st
     return shown
 
 
-def subject_labels(session: Session, subjects: Iterable[str]) -> dict[str, str]:
+def subject_labels(session: DbSession, subjects: Iterable[str]) -> dict[str, str]:
     """Words for each subject that can still be named, by subject, a query per kind."""
     wanted: dict[str, set[int]] = {}
     for subject in subjects:
@@ -215,7 +215,7 @@ def subject_labels(session: Session, subjects: Iterable[str]) -> dict[str, str]:
 
 
 def _named(model, words: Callable[[object], str]):
-    def describe(session: Session, ids: list[int]) -> dict[int, str]:
+    def describe(session: DbSession, ids: list[int]) -> dict[int, str]:
         return {
             row.id: words(row) for row in session.scalars(select(model).where(model.id.in_(ids)))
         }

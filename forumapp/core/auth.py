@@ -21,12 +21,11 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash
 from wtforms import BooleanField, EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired
 
-from ..extensions import db, limiter, login_manager
+from ..extensions import DbSession, db, limiter, login_manager
 from .clock import utcnow
 from .forms import Length
 from .models import ApiToken, Role, User, hash_password
@@ -128,7 +127,7 @@ class LoginForm(FlaskForm):
     submit = SubmitField("Sign in")
 
 
-def authenticate(session: Session, email: str, password: str) -> User | None:
+def authenticate(session: DbSession, email: str, password: str) -> User | None:
     """The active staff user with this email and password, or ``None``."""
     user = session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:

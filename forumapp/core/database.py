@@ -25,8 +25,9 @@ import threading
 from flask import g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
 from sqlalchemy.pool import Pool
+
+from ..extensions import DbSession
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _installed = False
@@ -53,7 +54,7 @@ def _is_read_only_request() -> bool:
     return has_request_context() and request.method in SAFE_METHODS and not g.get("_writes_on_get")
 
 
-def start_writing(session: Session) -> None:
+def start_writing(session: DbSession) -> None:
     """Let a GET request write from here on (e.g. a ticket issued when first shown): end the
     transaction it read in, so the next one starts as a writer's (``BEGIN IMMEDIATE`` behind
     the gate on SQLite). A read transaction that tries to write instead fails when another

@@ -13,8 +13,8 @@ import secrets
 from blinker import Namespace
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy.orm import Session
 
+from ..extensions import DbSession
 from .models import Person
 
 _SALT = "personal-link"
@@ -45,7 +45,7 @@ def _payload(token: str) -> tuple[int, str] | None:
     return person_id, nonce
 
 
-def person_for_token(session: Session, token: str) -> Person | None:
+def person_for_token(session: DbSession, token: str) -> Person | None:
     """The person a token belongs to, or ``None`` for a forged, altered, revoked or
     non-canonical token (base64 decoding forgives padding and stray characters, so a token
     that decodes is still compared with the one we issue)."""
@@ -67,7 +67,7 @@ def canonical_link_key(token: str) -> str | None:
     return None if payload is None else f"{payload[0]}:{payload[1]}"
 
 
-def revoke_personal_links(session: Session, person: Person) -> None:
+def revoke_personal_links(session: DbSession, person: Person) -> None:
     """Make every personal link (and the calendar feed link) sent to ``person`` stop working.
 
     Called when what a link can do grows (the person joins a team's roster or becomes its

@@ -24,10 +24,10 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, validates
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..extensions import Model
+from ..extensions import DbSession, Model
 from .clock import UTCDateTime, utcnow, zone
 from .emails import normalise_email
 
@@ -370,7 +370,9 @@ class ApiToken(Model):
         return token, plain
 
     @classmethod
-    def find_active(cls, session: Session, plain: str) -> tuple[User, int, datetime | None] | None:
+    def find_active(
+        cls, session: DbSession, plain: str
+    ) -> tuple[User, int, datetime | None] | None:
         """The user of the unrevoked token ``plain`` with the token's id and last use, or None.
 
         Whether the user is active is the caller's to check."""
@@ -390,6 +392,6 @@ class ApiToken(Model):
         )
 
     @classmethod
-    def record_use(cls, session: Session, token_id: int, when: datetime) -> None:
+    def record_use(cls, session: DbSession, token_id: int, when: datetime) -> None:
         """Note that the token was used at ``when`` (the caller commits)."""
         session.execute(update(cls).where(cls.id == token_id).values(last_used_at=when))

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+
+from ..extensions import DbSession
 
 T = TypeVar("T")
 
@@ -58,7 +59,7 @@ class Page(Generic[T]):
         return self.requested > self.page
 
 
-def paginate(session: Session, query: Select, page: int, per_page: int) -> Page:
+def paginate(session: DbSession, query: Select, page: int, per_page: int) -> Page:
     """One page of the objects ``query`` selects, in its order (past the last page: the last)."""
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     shown = page_to_show(page, total, per_page)

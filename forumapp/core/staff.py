@@ -8,8 +8,8 @@ every way in is audited alike.
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from ..extensions import DbSession
 from . import audit
 from .actions import DomainError
 from .clock import utcnow
@@ -25,7 +25,7 @@ class StaffError(DomainError):
 
 
 def _record(
-    session: Session, actor_id: int | None, action: str, user_id: int, via: str | None, **details
+    session: DbSession, actor_id: int | None, action: str, user_id: int, via: str | None, **details
 ) -> None:
     if via is not None:
         details["via"] = via
@@ -33,7 +33,7 @@ def _record(
 
 
 def create_user(
-    session: Session,
+    session: DbSession,
     email: str,
     role: str,
     password: str,
@@ -66,7 +66,7 @@ def create_user(
     return user
 
 
-def find_user(session: Session, email: str) -> User:
+def find_user(session: DbSession, email: str) -> User:
     """The staff user with this email; raises ``StaffError`` when there is none."""
     user = session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
@@ -75,7 +75,7 @@ def find_user(session: Session, email: str) -> User:
 
 
 def change_password(
-    session: Session,
+    session: DbSession,
     email: str,
     password: str,
     *,
@@ -93,7 +93,7 @@ def change_password(
 
 
 def deactivate_user(
-    session: Session, email: str, *, actor_id: int | None = None, via: str | None = None
+    session: DbSession, email: str, *, actor_id: int | None = None, via: str | None = None
 ) -> User:
     """Stop the staff user signing in; every session they had ends."""
     user = find_user(session, email)
@@ -104,7 +104,7 @@ def deactivate_user(
 
 
 def issue_token(
-    session: Session, email: str, *, actor_id: int | None = None, via: str | None = None
+    session: DbSession, email: str, *, actor_id: int | None = None, via: str | None = None
 ) -> tuple[ApiToken, str]:
     """A new API token for the staff user; the plain token is only returned here."""
     user = find_user(session, email)
@@ -116,7 +116,7 @@ def issue_token(
 
 
 def revoke_tokens(
-    session: Session,
+    session: DbSession,
     email: str,
     prefix: str | None = None,
     *,

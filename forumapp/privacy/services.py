@@ -14,7 +14,7 @@ from datetime import date, datetime, time
 
 from icalendar.parser import foldline
 from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
 from ..agenda.models import Speaker
 from ..calendar.models import CalendarFeed, CalendarInvite
@@ -25,6 +25,7 @@ from ..core.erasure import ERASED_NAME, erased_email, is_erased_address
 from ..core.links import hide_personal_links
 from ..core.models import Person, User
 from ..core.search import contains_text
+from ..extensions import DbSession
 from ..feedback.models import FeedbackResponse, TopicSuggestion
 from ..mail.models import OutboxMessage
 from ..registration.models import Registration
@@ -37,7 +38,7 @@ def is_erased(person: Person) -> bool:
     return is_erased_address(person.email)
 
 
-def find_people(session: Session, query: str, limit: int = 50) -> list[Person]:
+def find_people(session: DbSession, query: str, limit: int = 50) -> list[Person]:
     """People whose name or email contains ``query`` (case-insensitive), by name."""
     words = query.strip().lower()
     if not words:
@@ -52,7 +53,7 @@ def find_people(session: Session, query: str, limit: int = 50) -> list[Person]:
     )
 
 
-def staff_account_of(session: Session, person: Person) -> User | None:
+def staff_account_of(session: DbSession, person: Person) -> User | None:
     """A staff account with the person's email: it is not part of the person's record."""
     return session.scalar(select(User).where(User.email == person.email))
 
@@ -70,7 +71,7 @@ def _row(instance, *names: str) -> dict:
     return {name: _plain(getattr(instance, name)) for name in names}
 
 
-def _messages_to(session: Session, person: Person) -> list[OutboxMessage]:
+def _messages_to(session: DbSession, person: Person) -> list[OutboxMessage]:
     return list(
         session.scalars(
             select(OutboxMessage)
@@ -82,7 +83,7 @@ def _messages_to(session: Session, person: Person) -> list[OutboxMessage]:
     )
 
 
-def export_person(session: Session, person: Person) -> dict:
+def export_person(session: DbSession, person: Person) -> dict:
     """Everything held about ``person``, as plain JSON-ready values.
 
     Secrets that would let the reader act as the person (the personal-link nonce, the calendar
@@ -155,7 +156,7 @@ def export_person(session: Session, person: Person) -> dict:
     }
 
 
-def download_person_export(session: Session, person: Person, user_id: int | None) -> dict:
+def download_person_export(session: DbSession, person: Person, user_id: int | None) -> dict:
     """``export_person``, recorded in the audit log as ``user_id``'s download.
 
     Commits the audit entry in a transaction of its own (``audit.record_download``)."""
@@ -164,7 +165,7 @@ def download_person_export(session: Session, person: Person, user_id: int | None
     return held
 
 
-def _registration_export(session: Session, registration: Registration) -> dict:
+def _registration_export(session: DbSession, registration: Registration) -> dict:
     forum = registration.forum
     check_ins = session.scalars(
         select(CheckIn).where(CheckIn.registration_id == registration.id).order_by(CheckIn.id)
@@ -213,7 +214,7 @@ def _registration_export(session: Session, registration: Registration) -> dict:
     }
 
 
-def _feedback_export(session: Session, response: FeedbackResponse) -> dict:
+def _feedback_export(session: DbSession, response: FeedbackResponse) -> dict:
     topics = session.scalars(
         select(TopicSuggestion.text)
         .where(TopicSuggestion.response_id == response.id)
@@ -274,7 +275,7 @@ class ErasureReport:
     photo_to_discard: str | None = None
 
 
-def erase_person(session: Session, person: Person, actor_id: int | None) -> ErasureReport:
+def erase_person(session: DbSession, person: Person, actor_id: int | None) -> ErasureReport:
     """Remove or anonymise everything identifying ``person``, keeping the rows counts are made
     of; records the erasure in the audit log. Flushes; the caller commits.
 
@@ -407,7 +408,7 @@ def _redact_calendar(content: str, redact) -> str:
     )
 
 
-def _redact_other_mail(session: Session, needles: list[str]) -> int:
+def _redact_other_mail(session: DbSession, needles: list[str]) -> int:
     """Replace ``needles`` in every stored message (recipient names, subjects, text and HTML
     bodies, calendar parts, text attachments), in every form they are stored in (plain,
     HTML-escaped, iCalendar-escaped and folded), with the erased-person wording; returns how
