@@ -14,7 +14,9 @@ from ..core.bounds import integer_problem
 from ..core.models import Forum, Role, Team
 from ..extensions import db
 from ..feedback import summary as feedback_summary
-from ..feedback import topics
+from ..feedback.errors import InvalidSuggestions
+from ..feedback.suggestions import SuggestionInput, add_suggestions
+from ..feedback.topic_groups import FLAG_TEAMS, regroup, topic_groups, ungrouped_count
 from . import bp
 
 MAX_SUGGESTIONS_PER_REQUEST = 500
@@ -40,7 +42,7 @@ def teams():
     return jsonify(teams=[{"id": team_id, "name": name} for team_id, name in rows])
 
 
-def _suggestion_inputs(body) -> tuple[list[topics.SuggestionInput], dict[str, str]]:
+def _suggestion_inputs(body) -> tuple[list[SuggestionInput], dict[str, str]]:
     """Type-check the body; the service checks the values (team known, text length)."""
     example = 'Send {"suggestions": [{"text": "...", "team_id": 3}]}.'
     if not isinstance(body, dict):
@@ -70,7 +72,7 @@ def _suggestion_inputs(body) -> tuple[list[topics.SuggestionInput], dict[str, st
             not isinstance(team_id, int) or isinstance(team_id, bool) or integer_problem(team_id)
         ):
             errors[f"{where}.team_id"] = "Send team_id as a team's id (see /teams) or null."
-        inputs.append(topics.SuggestionInput(text, team_id, None, "api"))
+        inputs.append(SuggestionInput(text, team_id, None, "api"))
     return inputs, errors
 
 
@@ -87,13 +89,13 @@ def create_topic_suggestions(forum_id: int):
     if errors:
         return _invalid(errors)
     try:
-        added = topics.add_suggestions(db.session, forum, inputs)
-    except topics.InvalidSuggestions as error:
+        added = add_suggestions(db.session, forum, inputs)
+    except InvalidSuggestions as error:
         db.session.rollback()
         return _invalid(
             {f"suggestions[{index}]": message for index, message in error.errors.items()}
         )
-    topics.regroup(db.session, forum)
+    regroup(db.session, forum)
     ids = [suggestion.id for suggestion in added]
     db.session.commit()
     return jsonify(ids=ids), 201
@@ -105,7 +107,7 @@ def feedback_summary_json(forum_id: int):
     """Responses, the average overall rating, each session's average and the topic groups."""
     forum = _forum_or_404(forum_id)
     summary = feedback_summary.forum_summary(db.session, forum)
-    flag_teams = current_app.config.get("TOPIC_FLAG_TEAMS", topics.FLAG_TEAMS)
+    flag_teams = current_app.config.get("TOPIC_FLAG_TEAMS", FLAG_TEAMS)
     return jsonify(
         forum_id=forum.id,
         responses=summary.overall.total,
@@ -129,9 +131,9 @@ def feedback_summary_json(forum_id: int):
                 "flagged": row.flagged,
                 "status": row.group.status,
             }
-            for row in topics.topic_groups(db.session, forum, flag_teams)
+            for row in topic_groups(db.session, forum, flag_teams)
         ],
-        ungrouped_suggestions=topics.ungrouped_count(db.session, forum),
+        ungrouped_suggestions=ungrouped_count(db.session, forum),
     )
 
 
