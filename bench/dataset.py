@@ -35,8 +35,9 @@ from forumapp.core.models import (
     User,
 )
 from forumapp.demo import PROGRAM_NAME, load_demo
-from forumapp.feedback import collection
+from forumapp.feedback.attendance import SHARED_KINDS
 from forumapp.feedback.models import FeedbackResponse, SessionRating, TopicSuggestion
+from forumapp.feedback.window import open_feedback
 from forumapp.mail.models import OutboxMessage
 from forumapp.registration import services as registration_services
 from forumapp.registration.models import (
@@ -225,7 +226,7 @@ def seed_growth_base(session) -> GrowthData:
     day = next(d for d in forum.days if d.audience == Audience.PUBLIC)
     organizer = staff_user(session, Role.ORGANIZER, "organizer-growth@bench.example.org")
     staff_user(session, Role.DOOR, "door-growth@bench.example.org")
-    collection.open_feedback(session, forum, _local_wall_clock(days=30))
+    open_feedback(session, forum, _local_wall_clock(days=30))
     session.commit()
     return GrowthData(forum.id, day.id, organizer.email)
 
@@ -351,7 +352,7 @@ def _grow_feedback(session, forum: Forum, day: ForumDay, registered: dict[int, i
         for item in session.scalars(
             select(AgendaItem).where(AgendaItem.day_id == day.id).order_by(AgendaItem.starts_at)
         )
-        if item.kind in collection.SHARED_KINDS
+        if item.kind in SHARED_KINDS
     ][:RATINGS_PER_RESPONSE]
     _insert(session, SessionRating, [
         {"response_id": response_id, "item_id": item.id, "rating": 1 + (n + i) % 5,

@@ -81,9 +81,12 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     from .core import auth, views
     from .core.errors import register_error_handlers
     from .core.templating import register_template_helpers
+    from .feedback import attendee_views as _attendee_views  # noqa: F401  (routes of feedback_bp)
+    from .feedback import collecting_views as _collecting_views  # noqa: F401
     from .feedback import models as _feedback_models  # noqa: F401
+    from .feedback import summary_views as _summary_views  # noqa: F401
     from .feedback import topic_views
-    from .feedback import views as feedback_views
+    from .feedback.blueprint import bp as feedback_bp
     from .mail import models as _mail_models  # noqa: F401  (tables known to Alembic)
     from .mail import views as outbox_views
     from .privacy import views as privacy_views
@@ -98,7 +101,7 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     app.register_blueprint(checkin_bp)
     app.register_blueprint(outbox_views.bp)
     app.register_blueprint(registration_views.bp)
-    app.register_blueprint(feedback_views.bp)
+    app.register_blueprint(feedback_bp)
     app.register_blueprint(topic_views.bp)
     app.register_blueprint(calendar_views.bp)
     register_calendar(app)

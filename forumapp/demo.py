@@ -402,8 +402,10 @@ def _answer_feedback(session, report: DemoReport, program: Program) -> None:
     """Two in three attendees of the forum already held answer its feedback form, two days
     after it, and name a topic for the next forum; the topics are grouped."""
     from .checkin.models import CheckIn
-    from .feedback import collection, topics
+    from .feedback import answering
+    from .feedback.attendance import sessions_attended
     from .feedback.models import FeedbackWindow
+    from .feedback.topic_groups import regroup
     from .registration.models import Registration
 
     held = [forum for forum in program.forums if forum.status == ForumStatus.CLOSED]
@@ -430,16 +432,16 @@ def _answer_feedback(session, report: DemoReport, program: Program) -> None:
             if index % 3 == 2:
                 continue  # not everyone answers
             sessions = {
-                item.id: collection.SessionAnswer(
+                item.id: answering.SessionAnswer(
                     rating=3 + (index + number) % 3,
                     comment=SESSION_COMMENTS[(index + number) % len(SESSION_COMMENTS)]
                     if (index + number) % 4 == 0
                     else "",
                 )
-                for number, item in enumerate(collection.sessions_attended(session, registration_))
+                for number, item in enumerate(sessions_attended(session, registration_))
             }
             theme = TOPIC_THEMES[index % len(TOPIC_THEMES)]
-            answers = collection.FeedbackInput(
+            answers = answering.FeedbackInput(
                 overall_rating=3 + index % 3,
                 sessions=sessions,
                 most_useful=MOST_USEFUL[index % len(MOST_USEFUL)] if index % 2 == 0 else "",
@@ -447,11 +449,11 @@ def _answer_feedback(session, report: DemoReport, program: Program) -> None:
                 topics=[theme[(index // len(TOPIC_THEMES)) % len(theme)]],
                 anonymous=index % 5 == 4,
             )
-            collection.save_response(
+            answering.save_response(
                 session, registration_, answers, now=opened + timedelta(days=2, minutes=index)
             )
             report.count("feedback_response")
-        topics.regroup(session, forum)
+        regroup(session, forum)
 
 
 def _load_teams(session, report: DemoReport, program: Program) -> list[Team]:

@@ -11,7 +11,9 @@ from ..core.auth import role_required
 from ..core.models import Forum, Role, Team
 from ..extensions import db
 from ..feedback import summary as feedback_summary
-from ..feedback import topics
+from ..feedback.errors import InvalidSuggestions
+from ..feedback.suggestions import SuggestionInput, add_suggestions
+from ..feedback.topic_groups import FLAG_TEAMS, regroup, topic_groups, ungrouped_count
 from . import bp, shapes
 from .request_shapes import BodyRefused, TopicSuggestionsRequest
 from .shapes import answer
@@ -49,17 +51,15 @@ def create_topic_suggestions(forum_id: int):
         body = TopicSuggestionsRequest.read(request.get_data(cache=False))
     except BodyRefused as refused:
         return _invalid(refused.details)
-    inputs = [
-        topics.SuggestionInput(item.text, item.team_id, None, "api") for item in body.suggestions
-    ]
+    inputs = [SuggestionInput(item.text, item.team_id, None, "api") for item in body.suggestions]
     try:
-        added = topics.add_suggestions(db.session, forum, inputs)
-    except topics.InvalidSuggestions as error:
+        added = add_suggestions(db.session, forum, inputs)
+    except InvalidSuggestions as error:
         db.session.rollback()
         return _invalid(
             {f"suggestions[{index}]": message for index, message in error.errors.items()}
         )
-    topics.regroup(db.session, forum)
+    regroup(db.session, forum)
     created = shapes.TopicSuggestionsCreated(ids=[suggestion.id for suggestion in added])
     db.session.commit()
     return answer(created, 201)
@@ -71,7 +71,7 @@ def feedback_summary_json(forum_id: int):
     """Responses, the average overall rating, each session's average and the topic groups."""
     forum = _forum_or_404(forum_id)
     summary = feedback_summary.forum_summary(db.session, forum)
-    flag_teams = current_app.config.get("TOPIC_FLAG_TEAMS", topics.FLAG_TEAMS)
+    flag_teams = current_app.config.get("TOPIC_FLAG_TEAMS", FLAG_TEAMS)
     return answer(
         shapes.FeedbackSummary(
             forum_id=forum.id,
@@ -96,9 +96,9 @@ def feedback_summary_json(forum_id: int):
                     flagged=row.flagged,
                     status=row.group.status,
                 )
-                for row in topics.topic_groups(db.session, forum, flag_teams)
+                for row in topic_groups(db.session, forum, flag_teams)
             ],
-            ungrouped_suggestions=topics.ungrouped_count(db.session, forum),
+            ungrouped_suggestions=ungrouped_count(db.session, forum),
         )
     )
 

@@ -29,7 +29,7 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 from ..core.bounds import integer_problem
 from ..core.database import UNSTORABLE_CHARACTERS, is_storable_text
 from ..core.names import NAME_MAX_LENGTH
-from ..feedback.topics import MAX_TEXT as SUGGESTION_MAX_LENGTH
+from ..feedback.suggestions import MAX_TEXT as SUGGESTION_MAX_LENGTH
 from .shapes import IsoDate, Shape
 
 S = TypeVar("S", bound="RequestShape")

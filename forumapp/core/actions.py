@@ -56,19 +56,26 @@ class Outcome(Generic[T]):
         return self.error is None
 
 
-def carry_out(action: Callable[[], T], form=None, success: str | None = None) -> Outcome[T]:
+def carry_out(
+    action: Callable[[], T],
+    form=None,
+    success: str | None = None,
+    *,
+    show_error: bool = True,
+) -> Outcome[T]:
     """Run ``action`` (a service call) and commit; flash ``success`` when it went through.
 
     A ``DomainError`` rolls back what the action wrote and is shown next to ``form``'s fields
-    (when given; a message naming no field of the form is flashed) or flashed.
+    (when given; a message naming no field of the form is flashed) or flashed; with
+    ``show_error=False`` it is only returned, for a page that shows it in its own way.
     """
     try:
         value = action()
     except DomainError as error:
         db.session.rollback()
-        if form is not None:
+        if show_error and form is not None:
             show_errors(form, error.errors)
-        else:
+        elif show_error:
             flash(error.message, "error")
         return Outcome(error=error)
     db.session.commit()

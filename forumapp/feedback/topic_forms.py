@@ -10,8 +10,9 @@ from wtforms.validators import DataRequired, Optional, ValidationError
 from ..agenda.models import ItemKind
 from ..core.csv_import import csv_file_field
 from ..core.forms import Length
+from .group_edits import MAX_NOTE
 from .models import TopicStatus
-from .topics import MAX_LABEL, MAX_NOTE
+from .topic_groups import MAX_LABEL
 
 STATUS_LABELS = {
     TopicStatus.OPEN.value: "Open",

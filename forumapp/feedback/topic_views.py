@@ -4,6 +4,9 @@ import, and promotion of a group to a draft session of the next forum."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from flask import (
     Blueprint,
     abort,
@@ -16,12 +19,15 @@ from flask import (
 )
 from sqlalchemy import select
 
+from ..core.actions import carry_out
 from ..core.auth import role_required
-from ..core.csv_import import CsvImportError, RowError, decode_csv
+from ..core.csv_import import RowError
 from ..core.forms import ButtonForm
 from ..core.models import Forum, Role
 from ..extensions import db
-from . import topics
+from ..registration.services import program_teams
+from . import group_edits, promotion, topic_groups, topic_import
+from .errors import SuggestionsFileRefused
 from .models import TopicGroup
 from .topic_forms import (
     STATUS_LABELS,
@@ -36,10 +42,11 @@ from .topic_forms import (
 bp = Blueprint("topics", __name__, url_prefix="/staff")
 
 READERS = (Role.FACULTY, Role.ORGANIZER)
+T = TypeVar("T")
 
 
 def _flag_teams() -> int:
-    return current_app.config.get("TOPIC_FLAG_TEAMS", topics.FLAG_TEAMS)
+    return current_app.config.get("TOPIC_FLAG_TEAMS", topic_groups.FLAG_TEAMS)
 
 
 def _back(group_or_forum_id: int, anchor: str | None = None):
@@ -70,7 +77,7 @@ def _form_error(form) -> None:
 @role_required(*READERS)
 def group_list(forum_id: int):
     forum = db.get_or_404(Forum, forum_id)
-    rows = topics.topic_groups(db.session, forum, _flag_teams())
+    rows = topic_groups.topic_groups(db.session, forum, _flag_teams())
     merge_form = MergeForm(prefix="merge")
     choices = [(row.group.id, f"{row.group.label} ({row.suggestions})") for row in rows]
     merge_form.group_ids.choices = choices
@@ -90,12 +97,12 @@ def group_list(forum_id: int):
         "feedback/topics.html",
         forum=forum,
         rows=rows,
-        lines=topics.group_suggestions(db.session, forum),
+        lines=topic_groups.group_suggestions(db.session, forum),
         forms=forms,
         merge_form=merge_form,
         button_form=ButtonForm(),
-        next_forum=topics.next_forum(db.session, forum),
-        ungrouped=topics.ungrouped_count(db.session, forum),
+        next_forum=promotion.next_forum(db.session, forum),
+        ungrouped=topic_groups.ungrouped_count(db.session, forum),
         teams_total=len({team for row in rows for team in row.team_ids}),
         suggestions_total=sum(row.suggestions for row in rows),
         flag_teams=_flag_teams(),
@@ -110,9 +117,10 @@ def regroup(forum_id: int):
     forum = db.get_or_404(Forum, forum_id)
     if not ButtonForm().validate_on_submit():
         abort(400)
-    topics.regroup(db.session, forum)
-    db.session.commit()
-    flash("Suggestions regrouped. Groups you edited, marked or promoted were kept.", "success")
+    carry_out(
+        lambda: topic_groups.regroup(db.session, forum),
+        success="Suggestions regrouped. Groups you edited, marked or promoted were kept.",
+    )
     return _back(forum.id)
 
 
@@ -133,15 +141,20 @@ def merge(forum_id: int):
     by_id = {group.id: group for group in groups}
     target = by_id[form.target_id.data]
     others = [by_id[group_id] for group_id in form.group_ids.data if group_id != target.id]
-    try:
-        topics.merge_groups(db.session, target, others)
-    except topics.TopicError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return _back(forum.id, "merge")
-    db.session.commit()
-    flash(f"Merged {len(others) + 1} groups into “{target.label}”.", "success")
-    return _back(forum.id, f"group-{target.id}")
+    merging = carry_out(
+        lambda: group_edits.merge_groups(db.session, target, others),
+        success=f"Merged {len(others) + 1} groups into “{target.label}”.",
+    )
+    return _back(forum.id, f"group-{target.id}" if merging.ok else "merge")
+
+
+def _edit(form, action: Callable[[], T]) -> T | None:
+    """Carry out an edit of a group asked for with ``form``: the service's value, or None
+    when the form or the rules refused it (the messages are flashed)."""
+    if not form.validate_on_submit():
+        _form_error(form)
+        return None
+    return carry_out(action).value
 
 
 @bp.route("/topic-groups/<int:group_id>/rename", methods=["POST"])
@@ -149,17 +162,10 @@ def merge(forum_id: int):
 def rename(group_id: int):
     group = db.get_or_404(TopicGroup, group_id)
     form = RenameForm(prefix=_prefix("rename", group))
-    if form.validate_on_submit():
-        try:
-            topics.rename_group(db.session, group, form.label.data)
-        except topics.TopicError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-            return _back_to_the_edit(group)
-        db.session.commit()
+    renamed = _edit(form, lambda: group_edits.rename_group(db.session, group, form.label.data))
+    if renamed is not None:
         flash(f"Group renamed “{group.label}”.", "success")
         return _back(group.forum_id, f"group-{group.id}")
-    _form_error(form)
     return _back_to_the_edit(group)
 
 
@@ -169,18 +175,14 @@ def split(group_id: int):
     group = db.get_or_404(TopicGroup, group_id)
     form = SplitForm(prefix=_prefix("split", group))
     form.suggestion_ids.choices = [(s.id, s.text) for s in group.suggestions]
-    if not form.validate_on_submit():
-        _form_error(form)
-        return _back_to_the_edit(group)
-    try:
-        new_group = topics.split_group(
+    new_group = _edit(
+        form,
+        lambda: group_edits.split_group(
             db.session, group, form.suggestion_ids.data, form.label.data or ""
-        )
-    except topics.TopicError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+        ),
+    )
+    if new_group is None:
         return _back_to_the_edit(group)
-    db.session.commit()
     moved = len(form.suggestion_ids.data)
     flash(
         f"Moved {moved} suggestion{'' if moved == 1 else 's'} to the new group "
@@ -195,18 +197,14 @@ def split(group_id: int):
 def status(group_id: int):
     group = db.get_or_404(TopicGroup, group_id)
     form = StatusForm(prefix=_prefix("status", group))
-    if form.validate_on_submit():
-        try:
-            topics.set_status(db.session, group, form.status.data, form.note.data or "")
-        except topics.TopicError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-            return _back_to_the_edit(group)
-        db.session.commit()
-        flash(f"“{group.label}” is now {STATUS_LABELS[group.status].lower()}.", "success")
-        return _back(group.forum_id, f"group-{group.id}")
-    _form_error(form)
-    return _back_to_the_edit(group)
+    marked = _edit(
+        form,
+        lambda: group_edits.set_status(db.session, group, form.status.data, form.note.data or ""),
+    )
+    if marked is None:
+        return _back_to_the_edit(group)
+    flash(f"“{group.label}” is now {STATUS_LABELS[group.status].lower()}.", "success")
+    return _back(group.forum_id, f"group-{group.id}")
 
 
 @bp.route("/topic-groups/<int:group_id>/promote", methods=["POST"])
@@ -214,31 +212,24 @@ def status(group_id: int):
 def promote(group_id: int):
     group = db.get_or_404(TopicGroup, group_id)
     form = PromoteForm(prefix=_prefix("promote", group))
-    if not form.validate_on_submit():
-        _form_error(form)
+    promoted = _edit(form, lambda: promotion.promote_group(db.session, group, form.kind.data))
+    if promoted is None:
         return _back_to_the_edit(group)
-    try:
-        promotion = topics.promote_group(db.session, group, form.kind.data)
-    except topics.TopicError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return _back_to_the_edit(group)
-    db.session.commit()
-    item = promotion.item
-    if promotion.created:
+    item = promoted.item
+    if promoted.created:
         flash(
             f"“{item.title}” is now a draft {item.kind_label.lower()} on the first day of "
-            f"Forum {promotion.forum.number}, with no room, seen by staff only. Organizers "
+            f"Forum {promoted.forum.number}, with no room, seen by staff only. Organizers "
             "place it from the agenda and schedule it.",
             "success",
         )
     else:
         flash(
-            f"This topic was already promoted: “{item.title}” in Forum {promotion.forum.number}. "
+            f"This topic was already promoted: “{item.title}” in Forum {promoted.forum.number}. "
             "Nothing new was created.",
             "info",
         )
-    for warning in promotion.warnings:
+    for warning in promoted.warnings:
         flash(warning, "warning")
     return _back(group.forum_id, f"group-{group.id}")
 
@@ -250,24 +241,23 @@ def import_csv(forum_id: int):
     form = ImportForm()
     errors: list[RowError] = []
     if form.validate_on_submit():
-        try:
-            text = decode_csv(form.file.data.read())
-            added = topics.import_suggestions_csv(db.session, forum, text)
-            topics.regroup(db.session, forum)
-        except CsvImportError as error:
-            db.session.rollback()
-            errors = error.errors
-        else:
-            db.session.commit()
-            count = len(added)
+        importing = carry_out(
+            lambda: topic_import.import_file_and_regroup(db.session, forum, form.file.data.read()),
+            show_error=False,
+        )
+        if importing.ok:
+            count = len(importing.value)
             flash(
                 f"Imported {count} suggestion{'' if count == 1 else 's'} and regrouped.", "success"
             )
             return _back(forum.id)
+        if not isinstance(importing.error, SuggestionsFileRefused):
+            raise importing.error
+        errors = importing.error.rows
     return render_template(
         "feedback/topics_import.html",
         forum=forum,
         form=form,
         errors=errors,
-        teams=topics.program_teams(db.session, forum),
+        teams=program_teams(db.session, forum),
     ), 400 if form.errors or errors else 200

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from forumapp.api.openapi import openapi_document
 from forumapp.core.models import Forum, Program, Team
 from forumapp.extensions import db
-from forumapp.feedback import collection
+from forumapp.feedback import answering
 from forumapp.feedback.models import TopicSuggestion
 
 from ..feedback.conftest import answers, build_world
@@ -150,12 +150,12 @@ def test_summary_counts_responses_and_averages_ratings(app, client, document, ma
     with app.app_context():
         built = build_world()
         opening = built.items["Opening"]
-        collection.save_response(
+        answering.save_response(
             db.session,
             built.registration("Ana Alvarez"),
             answers(5, {opening: 4}, topics=["Narcan in jails"]),
         )
-        collection.save_response(
+        answering.save_response(
             db.session, built.registration("Cy Carter"), answers(2, {opening: 3})
         )
         forum_id = db.session.get(Forum, built.forum_id).id

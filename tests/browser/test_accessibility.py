@@ -30,7 +30,7 @@ from forumapp.core.links import personal_token
 from forumapp.core.models import Audience, Forum, Person, TeamMembership, TeamRole
 from forumapp.demo import STAFF_ACCOUNTS
 from forumapp.extensions import db
-from forumapp.feedback import collection, topics
+from forumapp.feedback import answering, attendance, topic_groups, window
 from forumapp.mail.models import OutboxMessage
 from forumapp.registration import services as registration
 from forumapp.registration.models import Registration
@@ -146,8 +146,8 @@ def _add_what_the_demo_lacks() -> tuple[dict[str, int], dict[str, str]]:
     ids["manager_team"] = manager.team_id
 
     # Feedback on the first forum (held, with check-ins): answers from several teams, topics.
-    collection.open_feedback(db.session, first, closes_in(14), now)
-    attendees = [r for r in _registered_members(first) if collection.is_attendee(db.session, r)]
+    window.open_feedback(db.session, first, closes_in(14), now)
+    attendees = [r for r in _registered_members(first) if attendance.is_attendee(db.session, r)]
     topics_by_turn = [
         "Sharing data between agencies",
         "Sharing data across agencies",
@@ -156,15 +156,15 @@ def _add_what_the_demo_lacks() -> tuple[dict[str, int], dict[str, str]]:
         "Transportation to treatment",
     ]
     # The attendee whose form is audited has not answered yet (the demo's feedback left some).
-    newcomer = next(a for a in attendees if collection.find_response(db.session, a) is None)
+    newcomer = next(a for a in attendees if answering.find_response(db.session, a) is None)
     others = [a for a in attendees if a is not newcomer]
     for turn, attendee in enumerate(others[:12]):
-        attended = collection.sessions_attended(db.session, attendee)
+        attended = attendance.sessions_attended(db.session, attendee)
         rated = {
             item.id: ((turn + n) % 5 + 1, "Clear and practical" if n == 0 else "")
             for n, item in enumerate(attended[:3])
         }
-        collection.save_response(
+        answering.save_response(
             db.session,
             attendee,
             answers(
@@ -176,7 +176,7 @@ def _add_what_the_demo_lacks() -> tuple[dict[str, int], dict[str, str]]:
             ),
             now,
         )
-    topics.regroup(db.session, first)
+    topic_groups.regroup(db.session, first)
     links["attendee"] = personal_token(newcomer.person)
 
     # A clash on the third forum's agenda: two sessions in one room at once.

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from forumapp.core.models import Role, User
 from forumapp.extensions import db
-from forumapp.feedback import collection, topics, views
+from forumapp.feedback import answering, attendee_views, topic_groups
 
 from .. import builders as build
 from ..conftest import PASSWORD
@@ -23,24 +23,24 @@ def forum_with_feedback(app):
     with app.app_context():
         world = build_world()
         items = world.items
-        collection.save_response(
+        answering.save_response(
             db.session,
             world.registration("Ana Alvarez"),
             answers(
                 5, {items["Opening"]: (4, "Clear goals")}, topics=["Sharing data between agencies"]
             ),
         )
-        collection.save_response(
+        answering.save_response(
             db.session,
             world.registration("Cy Carter"),
             answers(3, {items["Breakout 1"]: 2}, topics=["Sharing data across agencies"]),
         )
-        collection.save_response(
+        answering.save_response(
             db.session,
             world.registration("Ben Brooks"),
             answers(4, {items["Breakout 2"]: (3, "Too rushed")}, anonymous=True),
         )
-        topics.regroup(db.session, world.forum())
+        topic_groups.regroup(db.session, world.forum())
         build.forum(status="draft", number=6, days=((date(2027, 9, 14), "team"),))
         faculty = User(email="fay@staff.example.org", name="Fay Faculty", role=Role.FACULTY)
         faculty.set_password(PASSWORD)
@@ -94,7 +94,7 @@ def test_faculty_promote_a_topic_raised_by_several_teams_into_the_next_forum(
 def test_an_attendee_answers_on_a_phone_and_keeps_what_they_typed(
     app, phone_page, forum_with_feedback, monkeypatch
 ):
-    monkeypatch.setattr(views, "_local_today", lambda: date(2027, 3, 20))
+    monkeypatch.setattr(attendee_views, "_local_today", lambda: date(2027, 3, 20))
     with app.app_context():
         token = forum_with_feedback.token("Pat Public")
     page = phone_page

@@ -177,7 +177,7 @@ def _check_activity(forums):
 
 
 def test_faculty_find_feedback_and_topics_from_several_teams_on_the_forum_already_held(demo_app):
-    from forumapp.feedback import topics
+    from forumapp.feedback import topic_groups
     from forumapp.feedback.models import FeedbackResponse
 
     with demo_app.app_context():
@@ -187,7 +187,7 @@ def test_faculty_find_feedback_and_topics_from_several_teams_on_the_forum_alread
             .select_from(FeedbackResponse)
             .where(FeedbackResponse.forum_id == held.id)
         )
-        groups = topics.topic_groups(db.session, held)
+        groups = topic_groups.topic_groups(db.session, held)
         forum_id = held.id
     assert responses >= 30
     assert len(groups) == 5 and all(row.flagged for row in groups)  # raised by several teams

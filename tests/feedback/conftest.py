@@ -20,7 +20,7 @@ from forumapp.core.clock import to_local, utcnow
 from forumapp.core.links import personal_token
 from forumapp.core.models import Forum, Person, Team
 from forumapp.extensions import db
-from forumapp.feedback import collection
+from forumapp.feedback import answering, window
 from forumapp.registration import services as registration
 from forumapp.registration.models import Registration
 
@@ -117,19 +117,19 @@ def build_world(open_feedback: bool = True) -> World:
             )
             assert outcome.result == "checked_in", outcome.message
     if open_feedback:
-        collection.open_feedback(db.session, forum, closes_in(7))
+        window.open_feedback(db.session, forum, closes_in(7))
     teams = {team.name: team.id for team in db.session.scalars(db.select(Team))}
     db.session.flush()
     return World(forum.id, public_day.id, team_day.id, items, regs, people, teams)
 
 
-def answers(overall=4, sessions=None, **fields) -> collection.FeedbackInput:
+def answers(overall=4, sessions=None, **fields) -> answering.FeedbackInput:
     """Feedback input: ``sessions`` maps item ids to a rating or (rating, comment)."""
     answered = {}
     for item_id, answer in (sessions or {}).items():
         rating, comment = answer if isinstance(answer, tuple) else (answer, "")
-        answered[item_id] = collection.SessionAnswer(rating, comment)
-    return collection.FeedbackInput(overall_rating=overall, sessions=answered, **fields)
+        answered[item_id] = answering.SessionAnswer(rating, comment)
+    return answering.FeedbackInput(overall_rating=overall, sessions=answered, **fields)
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from forumapp.checkin.models import BreakoutAttendance, CheckIn
 from forumapp.checkin.scanning import undo_check_in
 from forumapp.core.clock import utcnow
 from forumapp.extensions import db
-from forumapp.feedback import collection
-from forumapp.feedback.collection import (
+from forumapp.feedback import answering, attendance, between_forums, invitations
+from forumapp.feedback.errors import (
     FeedbackClosed,
     FeedbackError,
     InvalidFeedback,
@@ -24,6 +24,7 @@ from forumapp.feedback.models import (
     TopicGroup,
     TopicSuggestion,
 )
+from forumapp.feedback.window import close_feedback, feedback_window, open_feedback, window_state
 from forumapp.mail.models import OutboxMessage
 
 from .. import builders as build
@@ -36,7 +37,7 @@ def _count(model, *where) -> int:
 
 def _titles(world, name):
     return [
-        item.title for item in collection.sessions_attended(db.session, world.registration(name))
+        item.title for item in attendance.sessions_attended(db.session, world.registration(name))
     ]
 
 
@@ -71,7 +72,7 @@ def test_a_breakout_someone_was_scanned_into_replaces_their_pick_in_that_slot(wo
 
 def test_only_people_checked_in_can_answer(world):
     with pytest.raises(NotAnAttendee):
-        collection.save_response(db.session, world.registration("Nia Noshow"), answers())
+        answering.save_response(db.session, world.registration("Nia Noshow"), answers())
     assert _count(FeedbackResponse) == 0
 
 
@@ -79,20 +80,20 @@ def test_an_undone_check_in_does_not_count(world):
     registration = world.registration("Pat Public")
     check_in = db.session.scalar(sa.select(CheckIn).filter_by(registration_id=registration.id))
     undo_check_in(db.session, check_in, None)
-    assert not collection.is_attendee(db.session, registration)
+    assert not attendance.is_attendee(db.session, registration)
     with pytest.raises(NotAnAttendee):
-        collection.save_response(db.session, registration, answers())
+        answering.save_response(db.session, registration, answers())
 
 
 def test_answering_twice_edits_the_one_response(world):
     ana = world.registration("Ana Alvarez")
     opening, breakout = world.items["Opening"], world.items["Breakout 1"]
-    first = collection.save_response(
+    first = answering.save_response(
         db.session,
         ana,
         answers(5, {opening: (4, "Clear goals"), breakout: 5}, most_useful="Meeting Dare County"),
     )
-    second = collection.save_response(
+    second = answering.save_response(
         db.session, ana, answers(3, {opening: 2}, should_change="Longer breaks")
     )
     assert first.created and not second.created
@@ -110,18 +111,18 @@ def test_answering_twice_edits_the_one_response(world):
 def test_rating_a_session_the_person_did_not_attend_is_refused(world):
     ben = world.registration("Ben Brooks")  # not checked in on the public day
     with pytest.raises(InvalidFeedback) as refused:
-        collection.save_response(
+        answering.save_response(
             db.session, ben, answers(4, {world.items["Welcome"]: 5, world.items["Opening"]: 5})
         )
     assert "only the sessions you attended" in refused.value.errors["sessions"]
     with pytest.raises(InvalidFeedback):
-        collection.save_response(db.session, ben, answers(4, {world.items["Breakout 1"]: 3}))
+        answering.save_response(db.session, ben, answers(4, {world.items["Breakout 1"]: 3}))
     assert _count(FeedbackResponse) == 0
 
 
 def test_unanswered_sessions_of_other_days_are_simply_ignored(world):
     ben = world.registration("Ben Brooks")
-    result = collection.save_response(
+    result = answering.save_response(
         db.session, ben, answers(4, {world.items["Opening"]: "", world.items["Welcome"]: "5"})
     )
     assert [r.item_id for r in result.response.ratings] == [world.items["Welcome"]]
@@ -131,7 +132,7 @@ def test_bad_input_gets_a_message_per_field(world):
     ana = world.registration("Ana Alvarez")
     opening = world.items["Opening"]
     with pytest.raises(InvalidFeedback) as refused:
-        collection.save_response(
+        answering.save_response(
             db.session,
             ana,
             answers(
@@ -147,10 +148,10 @@ def test_bad_input_gets_a_message_per_field(world):
     assert "4,000 characters" in errors["most_useful"]
     assert "300 characters" in errors["topic-2"] and "topic-0" not in errors
     with pytest.raises(InvalidFeedback) as refused:
-        collection.save_response(db.session, ana, answers(4, {opening: (3, "x" * 2001)}))
+        answering.save_response(db.session, ana, answers(4, {opening: (3, "x" * 2001)}))
     assert "2,000 characters" in refused.value.errors[f"comment-{opening}"]
     with pytest.raises(InvalidFeedback) as refused:
-        collection.save_response(
+        answering.save_response(
             db.session, ana, answers(4, topics=[f"Topic {n}" for n in range(11)])
         )
     assert "at most 10" in refused.value.errors["topics"]
@@ -158,33 +159,33 @@ def test_bad_input_gets_a_message_per_field(world):
 
 def test_closed_and_not_yet_open_feedback_refuses_answers(world):
     ana = world.registration("Ana Alvarez")
-    collection.save_response(db.session, ana, answers(4))
-    collection.close_feedback(db.session, world.forum())
+    answering.save_response(db.session, ana, answers(4))
+    close_feedback(db.session, world.forum())
     with pytest.raises(FeedbackClosed, match="closed"):
-        collection.save_response(db.session, ana, answers(1))
+        answering.save_response(db.session, ana, answers(1))
     assert db.session.scalar(sa.select(FeedbackResponse.overall_rating)) == 4
 
     db.session.delete(db.session.scalar(sa.select(FeedbackWindow)))
     db.session.flush()
     with pytest.raises(FeedbackClosed, match="not open yet"):
-        collection.save_response(db.session, ana, answers(1))
+        answering.save_response(db.session, ana, answers(1))
 
 
 def test_opening_needs_a_future_closing_time_and_a_published_forum(app_ctx):
     world = build_world(open_feedback=False)
     forum = world.forum()
     with pytest.raises(InvalidFeedback) as refused:
-        collection.open_feedback(db.session, forum, closes_in(-1))
+        open_feedback(db.session, forum, closes_in(-1))
     assert refused.value.errors == {"closes_at": "Choose a closing time in the future."}
     draft = build.forum(status="draft", number=6)
     with pytest.raises(FeedbackError, match="Publish the forum"):
-        collection.open_feedback(db.session, draft, closes_in(7))
-    window = collection.open_feedback(db.session, forum, closes_in(7))
-    assert collection.window_state(window) == "open"
-    assert collection.window_state(window, window.closes_at) == "closed"
+        open_feedback(db.session, draft, closes_in(7))
+    window = open_feedback(db.session, forum, closes_in(7))
+    assert window_state(window) == "open"
+    assert window_state(window, window.closes_at) == "closed"
     # Moving the closing time keeps the opening time.
     opened = window.opened_at
-    collection.open_feedback(db.session, forum, closes_in(10))
+    open_feedback(db.session, forum, closes_in(10))
     assert window.opened_at == opened
 
 
@@ -193,7 +194,7 @@ def test_opening_needs_a_future_closing_time_and_a_published_forum(app_ctx):
 
 def test_topics_are_saved_for_the_team_and_anonymity_hides_the_person(world):
     ben = world.registration("Ben Brooks")
-    result = collection.save_response(
+    result = answering.save_response(
         db.session,
         ben,
         answers(
@@ -213,7 +214,7 @@ def test_topics_are_saved_for_the_team_and_anonymity_hides_the_person(world):
 
 def test_editing_keeps_unchanged_topics_in_their_groups(world):
     ana = world.registration("Ana Alvarez")
-    collection.save_response(db.session, ana, answers(4, topics=["Data sharing", "Housing"]))
+    answering.save_response(db.session, ana, answers(4, topics=["Data sharing", "Housing"]))
     group = TopicGroup(forum_id=world.forum_id, label="Data sharing")
     db.session.add(group)
     db.session.flush()
@@ -221,18 +222,18 @@ def test_editing_keeps_unchanged_topics_in_their_groups(world):
     kept.group_id = group.id
     db.session.flush()
 
-    collection.save_response(db.session, ana, answers(4, topics=["data  SHARING", "Transport"]))
+    answering.save_response(db.session, ana, answers(4, topics=["data  SHARING", "Transport"]))
     topics = db.session.scalars(sa.select(TopicSuggestion).order_by(TopicSuggestion.id)).all()
     assert [t.text for t in topics] == ["data SHARING", "Transport"]
     assert topics[0].id == kept.id and topics[0].group_id == group.id
     assert topics[0].person_id == world.people["Ana Alvarez"]
 
-    collection.save_response(db.session, ana, answers(4, topics=["Transport"], anonymous=True))
+    answering.save_response(db.session, ana, answers(4, topics=["Transport"], anonymous=True))
     assert db.session.scalars(sa.select(TopicSuggestion.person_id)).all() == [None]
 
 
 def test_a_public_attendee_answers_without_a_team(world):
-    result = collection.save_response(
+    result = answering.save_response(
         db.session, world.registration("Pat Public"), answers(2, topics=["Naloxone access"])
     )
     assert result.response.team_id is None
@@ -242,7 +243,7 @@ def test_a_public_attendee_answers_without_a_team(world):
 def test_team_members_suggest_topics_between_forums(world):
     forum = world.forum()
     ben = world.person("Ben Brooks")
-    suggestion = collection.submit_topic_between_forums(
+    suggestion = between_forums.submit_topic_between_forums(
         db.session, ben, forum, "  Jail   diversion  "
     )
     assert (suggestion.text, suggestion.source, suggestion.team_id, suggestion.person_id) == (
@@ -251,27 +252,33 @@ def test_team_members_suggest_topics_between_forums(world):
         world.teams["Buncombe County"],
         ben.id,
     )
-    assert [t.text for t in collection.topics_suggested_by(db.session, ben, forum)] == [
+    assert [t.text for t in between_forums.topics_suggested_by(db.session, ben, forum)] == [
         "Jail diversion"
     ]
     with pytest.raises(InvalidFeedback) as refused:
-        collection.submit_topic_between_forums(db.session, ben, forum, "   ")
+        between_forums.submit_topic_between_forums(db.session, ben, forum, "   ")
     assert refused.value.errors == {"text": "Write the topic or issue in a few words."}
     with pytest.raises(InvalidFeedback):
-        collection.submit_topic_between_forums(db.session, ben, forum, "x" * 301)
+        between_forums.submit_topic_between_forums(db.session, ben, forum, "x" * 301)
     with pytest.raises(NotATeamMember):
-        collection.submit_topic_between_forums(db.session, world.person("Pat Public"), forum, "Hi")
+        between_forums.submit_topic_between_forums(
+            db.session, world.person("Pat Public"), forum, "Hi"
+        )
 
 
 def test_topics_raised_between_forums_belong_to_the_latest_forum_that_has_begun(world):
     ben = world.person("Ben Brooks")
     later = build.forum(number=6, days=((date(2027, 9, 1), "team"),))
     build.forum(status="draft", number=7, days=((date(2027, 3, 20), "team"),))
-    assert collection.forum_for_new_topics(db.session, ben, date(2027, 3, 1)) is None
-    assert collection.forum_for_new_topics(db.session, ben, date(2027, 3, 17)).id == world.forum_id
-    assert collection.forum_for_new_topics(db.session, ben, date(2027, 9, 1)) == later
+    assert between_forums.forum_for_new_topics(db.session, ben, date(2027, 3, 1)) is None
     assert (
-        collection.forum_for_new_topics(db.session, world.person("Pat Public"), date(2027, 9, 1))
+        between_forums.forum_for_new_topics(db.session, ben, date(2027, 3, 17)).id == world.forum_id
+    )
+    assert between_forums.forum_for_new_topics(db.session, ben, date(2027, 9, 1)) == later
+    assert (
+        between_forums.forum_for_new_topics(
+            db.session, world.person("Pat Public"), date(2027, 9, 1)
+        )
         is None
     )
 
@@ -285,7 +292,7 @@ def _recipients(kind):
 
 def test_invitations_go_to_every_checked_in_attendee_once(world):
     forum = world.forum()
-    result = collection.send_invitations(db.session, forum)
+    result = invitations.send_invitations(db.session, forum, None)
     expected = ["Ana Alvarez", "Ben Brooks", "Cy Carter", "Pat Public"]
     assert sorted(p.name for p in result.queued) == expected
     assert _recipients("feedback_invitation") == expected  # not Nia, who never came
@@ -297,28 +304,28 @@ def test_invitations_go_to_every_checked_in_attendee_once(world):
     assert message.subject == f"Your feedback on {forum.title}"
 
     forum.title = "Forum 1, renamed"  # a new title is no reason to invite again
-    again = collection.send_invitations(db.session, forum)
+    again = invitations.send_invitations(db.session, forum, None)
     assert again.queued == [] and len(again.skipped) == 4
-    assert len(collection.send_invitations(db.session, forum, send_again=True).queued) == 4
+    assert len(invitations.send_invitations(db.session, forum, None, send_again=True).queued) == 4
 
 
 def test_reminders_go_only_to_attendees_who_have_not_answered(world):
     forum = world.forum()
-    collection.save_response(db.session, world.registration("Ana Alvarez"), answers(4))
-    collection.save_response(
+    answering.save_response(db.session, world.registration("Ana Alvarez"), answers(4))
+    answering.save_response(
         db.session, world.registration("Ben Brooks"), answers(4, anonymous=True)
     )
-    collection.send_reminders(db.session, forum)
+    invitations.send_reminders(db.session, forum, None)
     assert _recipients("feedback_reminder") == ["Cy Carter", "Pat Public"]
 
 
 def test_no_emails_unless_feedback_is_open(world):
     forum = world.forum()
-    collection.close_feedback(db.session, forum)
+    close_feedback(db.session, forum)
     with pytest.raises(FeedbackClosed):
-        collection.send_invitations(db.session, forum)
+        invitations.send_invitations(db.session, forum, None)
     with pytest.raises(FeedbackClosed):
-        collection.send_reminders(db.session, forum)
+        invitations.send_reminders(db.session, forum, None)
     assert _count(OutboxMessage, OutboxMessage.kind.like("feedback%")) == 0
 
 
@@ -331,20 +338,20 @@ def test_two_answers_at_once_still_make_one_response(world, monkeypatch):
         )
     )
     db.session.flush()
-    find = collection.find_response
+    find = answering.find_response
     looked = []
 
     def late_look_up(session, registration):
         looked.append(1)
         return None if len(looked) == 1 else find(session, registration)
 
-    monkeypatch.setattr(collection, "find_response", late_look_up)
-    result = collection.save_response(db.session, ana, answers(5))
+    monkeypatch.setattr(answering, "find_response", late_look_up)
+    result = answering.save_response(db.session, ana, answers(5))
     assert not result.created and _count(FeedbackResponse) == 1
     assert result.response.overall_rating == 5
 
 
 def test_window_state_follows_the_clock(world):
-    window = collection.feedback_window(db.session, world.forum())
-    assert collection.window_state(window, window.opened_at - timedelta(seconds=1)) == "not_open"
-    assert collection.window_state(None) == "not_open"
+    window = feedback_window(db.session, world.forum())
+    assert window_state(window, window.opened_at - timedelta(seconds=1)) == "not_open"
+    assert window_state(None) == "not_open"

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from forumapp.core.models import Forum, Role, User
 from forumapp.extensions import db
-from forumapp.feedback import collection, review, views
+from forumapp.feedback import answering, attendee_views, review, window
 from forumapp.feedback.models import (
     FeedbackResponse,
     FeedbackWindow,
@@ -35,7 +35,7 @@ def _form_path(world, name="Ana Alvarez"):
 @pytest.fixture(autouse=True)
 def _after_the_forum(monkeypatch):
     """The forum in the test data is in March 2027; these pages run a few days after it."""
-    monkeypatch.setattr(views, "_local_today", lambda: date(2027, 3, 20))
+    monkeypatch.setattr(attendee_views, "_local_today", lambda: date(2027, 3, 20))
 
 
 @pytest.fixture
@@ -178,7 +178,7 @@ def test_a_rating_for_a_session_the_person_could_not_attend_is_refused(client, p
 def test_closed_feedback_says_when_it_closed_and_saves_nothing(app, client, pages):
     assert pages.post(client, overall_rating="4").status_code == 302
     with app.app_context():
-        collection.close_feedback(db.session, pages.world.forum())
+        window.close_feedback(db.session, pages.world.forum())
         db.session.commit()
     page = _text(client.get(pages.path()))
     assert "Feedback closed on" in page and "We received your answers" in page
@@ -255,12 +255,12 @@ def answered_pages(app, pages):
     with app.app_context():
         world = pages.world
         items = world.items
-        collection.save_response(
+        answering.save_response(
             db.session,
             world.registration("Ana Alvarez"),
             answers(5, {items["Opening"]: (4, "Clear goals")}, topics=["Data sharing"]),
         )
-        collection.save_response(
+        answering.save_response(
             db.session,
             world.registration("Ben Brooks"),
             answers(

@@ -10,11 +10,11 @@ import sqlalchemy as sa
 from forumapp.checkin.scanning import check_in_registration
 from forumapp.core.models import Forum, Program, Role, User
 from forumapp.extensions import db
-from forumapp.feedback import collection, review, summary
+from forumapp.feedback import answering, answers_export, measures, review, summary, window
+from forumapp.feedback.answer_scope import SummaryFilter
 from forumapp.feedback.charts import rating_chart
-from forumapp.feedback.collection import FeedbackError, InvalidFeedback
+from forumapp.feedback.errors import FeedbackError, InvalidFeedback
 from forumapp.feedback.models import TopicGroup, TopicSuggestion
-from forumapp.feedback.summary import SummaryFilter
 from forumapp.mail.models import OutboxMessage
 from forumapp.registration import services as registration
 
@@ -27,7 +27,7 @@ from .conftest import answers
 def answered(world):
     """Ana, Ben (anonymously) and Cy answered; Pat did not."""
     items = world.items
-    collection.save_response(
+    answering.save_response(
         db.session,
         world.registration("Ana Alvarez"),
         answers(
@@ -37,7 +37,7 @@ def answered(world):
             topics=["Sharing data between agencies"],
         ),
     )
-    collection.save_response(
+    answering.save_response(
         db.session,
         world.registration("Ben Brooks"),
         answers(
@@ -48,7 +48,7 @@ def answered(world):
             anonymous=True,
         ),
     )
-    collection.save_response(
+    answering.save_response(
         db.session,
         world.registration("Cy Carter"),
         answers(
@@ -147,7 +147,7 @@ def test_topic_groups_show_how_many_teams_raised_them(answered):
 
 
 def test_csv_has_raw_answers_without_anonymous_names_and_defuses_formulas(answered):
-    text = summary.answers_csv(db.session, answered.forum())
+    text = answers_export.answers_csv(db.session, answered.forum())
     rows = list(csv.DictReader(io.StringIO(text)))
     assert "Ben Brooks" not in text
     ben_rows = [r for r in rows if r["Anonymous"] == "yes"]
@@ -182,7 +182,7 @@ def test_the_summary_takes_the_same_number_of_queries_however_many_answers(answe
                 db.session, forum, person, [answered.team_day_id], NOW
             ).registration
             check_in_registration(db.session, reg, reg.seats[0].day, None)
-            collection.save_response(
+            answering.save_response(
                 db.session,
                 reg,
                 answers(
@@ -204,7 +204,7 @@ def test_measures_across_forums(answered):
     db.session.add(TopicGroup(forum_id=forum.id, label="data", status="addressed"))
     db.session.add(TopicGroup(forum_id=forum.id, label="housing"))
     db.session.flush()
-    result = summary.program_measures(db.session, db.session.scalar(sa.select(Program)))
+    result = measures.program_measures(db.session, db.session.scalar(sa.select(Program)))
     assert [m.forum.number for m in result.forums] == [4, 5]
     first, fifth = result.forums
     assert (first.attendees, first.responses, first.average_rating) == (0, 0, None)
@@ -264,7 +264,7 @@ def test_only_the_assigned_reviewer_or_an_organizer_writes_the_summary(world):
         review.save_summary(db.session, forum, "Rewritten by someone else.", other)
     review.save_summary(db.session, forum, "Fay's summary.", fay)
     review.save_summary(db.session, forum, "Edited by the organizer.", organizer)
-    assert collection.feedback_window(db.session, forum).summary == "Edited by the organizer."
+    assert window.feedback_window(db.session, forum).summary == "Edited by the organizer."
 
 
 def test_the_summary_goes_to_every_team_member_through_the_outbox(world):
@@ -283,5 +283,5 @@ def test_the_summary_goes_to_every_team_member_through_the_outbox(world):
     assert len(messages) == 4
     assert "Next: data sharing." in messages[0].text_body
     assert "<p>Next: data sharing.</p>" in messages[0].html_body
-    assert collection.feedback_window(db.session, forum).summary_sent_at is not None
+    assert window.feedback_window(db.session, forum).summary_sent_at is not None
     assert db.session.get(Forum, forum.id) is forum

@@ -10,7 +10,7 @@ import pytest
 
 from forumapp.checkin.scanning import check_in_registration
 from forumapp.extensions import db
-from forumapp.feedback import collection, summary
+from forumapp.feedback import answering, comments
 from forumapp.registration import services as registration
 
 from ..registration.conftest import NOW, add_team_member
@@ -32,7 +32,7 @@ def _answer(world, first: int, count: int) -> None:
             db.session, forum, person, [world.team_day_id], NOW
         ).registration
         check_in_registration(db.session, seat_of, seat_of.seats[0].day, None)
-        collection.save_response(
+        answering.save_response(
             db.session,
             seat_of,
             answers(4, {welcome: (4, f"Welcome comment {n:02d}")}, should_change=f"Change {n:02d}"),
@@ -77,7 +77,7 @@ def test_the_printable_report_keeps_every_comment(faculty, many_answers):
 
 
 def test_comments_page_lists_every_answer_a_page_at_a_time(faculty, many_answers, monkeypatch):
-    monkeypatch.setattr(summary, "COMMENTS_PER_PAGE", 10)
+    monkeypatch.setattr(comments, "COMMENTS_PER_PAGE", 10)
     base = f"/staff/forums/{many_answers.forum_id}/feedback/comments/should-change"
 
     first = _text(faculty.get(base))
@@ -127,4 +127,4 @@ def test_summary_sends_the_same_queries_for_few_and_many_comments(app, faculty, 
     with statements_sent(app) as many:
         page = _text(faculty.get(url))
     assert len(many) == len(few)
-    assert len(re.findall(r"Welcome comment \d\d", page)) == summary.COMMENTS_SHOWN
+    assert len(re.findall(r"Welcome comment \d\d", page)) == comments.COMMENTS_SHOWN

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from forumapp.agenda.models import AgendaItem
 from forumapp.core.models import Person
 from forumapp.extensions import db
-from forumapp.feedback import topics
+from forumapp.feedback import suggestions, topic_groups
 from forumapp.feedback.models import TopicGroup, TopicSuggestion
 
 from ..conftest import csrf_token
@@ -29,7 +29,7 @@ def world(app):
         db.session.add(person)
         db.session.flush()
         teams = built.teams
-        topics.add_suggestions(
+        suggestions.add_suggestions(
             db.session,
             built.forum(),
             [
@@ -39,14 +39,14 @@ def world(app):
                 ("drug court in a small county", teams["Wake County"], None, "csv"),
             ],
         )
-        topics.regroup(db.session, built.forum())
+        topic_groups.regroup(db.session, built.forum())
         db.session.commit()
         return built
 
 
 def _groups(app, world) -> dict[str, int]:
     with app.app_context():
-        rows = topics.topic_groups(db.session, world.forum())
+        rows = topic_groups.topic_groups(db.session, world.forum())
         return {("jail" if row.flagged else "court"): row.group.id for row in rows}
 
 
@@ -176,7 +176,9 @@ def test_promote_creates_the_draft_session_once_and_the_agenda_shows_where_it_ca
 def test_regroup_button_groups_new_suggestions(signed_in, world, app):
     faculty = signed_in("faculty")
     with app.app_context():
-        topics.add_suggestions(db.session, world.forum(), [("recovery court graduation", None)])
+        suggestions.add_suggestions(
+            db.session, world.forum(), [("recovery court graduation", None)]
+        )
         db.session.commit()
     assert "1 new suggestion is not in a group yet" in _page(faculty, world)
     response = _post(faculty, world, f"/staff/forums/{world.forum_id}/topics/regroup", {})

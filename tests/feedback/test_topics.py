@@ -12,8 +12,15 @@ from forumapp.agenda.models import AgendaItem
 from forumapp.core.clock import to_local
 from forumapp.core.csv_import import CsvImportError, decode_csv
 from forumapp.extensions import db
-from forumapp.feedback import topics
+from forumapp.feedback import (
+    errors,
+    group_edits,
+    suggestions,
+    topic_groups,
+    topic_import,
+)
 from forumapp.feedback.models import TopicGroup, TopicSuggestion
+from forumapp.feedback.promotion import promote_group
 
 from .. import builders as build
 from .topic_builders import build_topic_world, group_of, suggest
@@ -31,7 +38,7 @@ def world(app_ctx):
 
 
 def _rows(world, **options):
-    return topics.topic_groups(db.session, world.forum(), **options)
+    return topic_groups.topic_groups(db.session, world.forum(), **options)
 
 
 def _group_count(world) -> int:
@@ -45,7 +52,7 @@ def _group_count(world) -> int:
 
 def test_three_suggestions_from_two_teams_count_two_teams(world):
     ids = suggest(world, *JAIL)
-    topics.regroup(db.session, world.forum())
+    topic_groups.regroup(db.session, world.forum())
     [row] = _rows(world)
     assert row.suggestion_ids == ids
     assert (row.suggestions, row.teams, row.flagged) == (3, 2, True)
@@ -53,7 +60,7 @@ def test_three_suggestions_from_two_teams_count_two_teams(world):
 
 def test_suggestions_without_a_team_count_no_team(world):
     suggest(world, ("Narcan in jails", None), ("naloxone for people leaving jail", None))
-    topics.regroup(db.session, world.forum())
+    topic_groups.regroup(db.session, world.forum())
     [row] = _rows(world)
     assert (row.suggestions, row.teams, row.flagged) == (2, 0, False)
 
@@ -67,7 +74,7 @@ def test_groups_raised_by_several_teams_come_first(world):
         ("drug court in a small county", "Dare County"),
         *JAIL,
     )
-    topics.regroup(db.session, world.forum())
+    topic_groups.regroup(db.session, world.forum())
     rows = _rows(world)
     assert [(r.suggestions, r.teams, r.flagged) for r in rows] == [
         (3, 2, True),
@@ -84,16 +91,16 @@ def test_groups_raised_by_several_teams_come_first(world):
 
 def test_new_suggestions_join_on_regroup_and_unchanged_groups_keep_their_id_and_label(world):
     first = suggest(world, *JAIL[:2], ("drug court in a small county", "Dare County"))
-    topics.regroup(db.session, world.forum())
+    topic_groups.regroup(db.session, world.forum())
     jail_group = group_of(first[0])
     jail_id, jail_label = jail_group.id, jail_group.label
     court_id = group_of(first[2]).id
 
     suggest(world, ("starting a recovery court", "Wake County"))
-    assert topics.ungrouped_count(db.session, world.forum()) == 1
-    topics.regroup(db.session, world.forum())
+    assert topic_groups.ungrouped_count(db.session, world.forum()) == 1
+    topic_groups.regroup(db.session, world.forum())
 
-    assert topics.ungrouped_count(db.session, world.forum()) == 0
+    assert topic_groups.ungrouped_count(db.session, world.forum()) == 0
     assert (group_of(first[0]).id, group_of(first[0]).label) == (jail_id, jail_label)
     court = group_of(first[2])
     assert court.id == court_id
@@ -103,13 +110,13 @@ def test_new_suggestions_join_on_regroup_and_unchanged_groups_keep_their_id_and_
 
 def test_regroup_leaves_renamed_marked_and_promoted_groups_alone(world):
     ids = suggest(world, *JAIL, ("drug court", "Dare County"), ("recovery court", "Wake County"))
-    topics.regroup(db.session, world.forum())
+    topic_groups.regroup(db.session, world.forum())
     jail, court = group_of(ids[0]), group_of(ids[3])
-    topics.rename_group(db.session, jail, "Jail health")
-    topics.set_status(db.session, court, "set_aside", "Covered by the state")
+    group_edits.rename_group(db.session, jail, "Jail health")
+    group_edits.set_status(db.session, court, "set_aside", "Covered by the state")
 
     suggest(world, ("naloxone for people released from detention", "Wake County"))
-    topics.regroup(db.session, world.forum())
+    topic_groups.regroup(db.session, world.forum())
 
     assert group_of(ids[0]).label == "Jail health"
     assert len(group_of(ids[0]).suggestions) == 3
@@ -122,67 +129,67 @@ def test_regroup_leaves_renamed_marked_and_promoted_groups_alone(world):
 
 def test_rename_marks_the_group_curated(world):
     ids = suggest(world, *JAIL)
-    topics.regroup(db.session, world.forum())
-    group = topics.rename_group(db.session, group_of(ids[0]), "  Naloxone at jail release ")
+    topic_groups.regroup(db.session, world.forum())
+    group = group_edits.rename_group(db.session, group_of(ids[0]), "  Naloxone at jail release ")
     assert (group.label, group.curated) == ("Naloxone at jail release", True)
-    with pytest.raises(topics.TopicError, match="name"):
-        topics.rename_group(db.session, group, "   ")
+    with pytest.raises(errors.TopicError, match="name"):
+        group_edits.rename_group(db.session, group, "   ")
 
 
 def test_merge_moves_suggestions_and_deletes_the_others(world):
     ids = suggest(world, *JAIL[:1], ("drug court", "Dare County"), ("stigma", "Wake County"))
-    topics.regroup(db.session, world.forum())
+    topic_groups.regroup(db.session, world.forum())
     target, court, stigma = (group_of(i) for i in ids)
-    topics.set_status(db.session, court, "open", "Ask the DA")
-    merged = topics.merge_groups(db.session, target, [court, stigma])
+    group_edits.set_status(db.session, court, "open", "Ask the DA")
+    merged = group_edits.merge_groups(db.session, target, [court, stigma])
     assert merged.curated
     assert sorted(s.id for s in merged.suggestions) == sorted(ids)
     assert "Ask the DA" in merged.note
     assert _group_count(world) == 1
-    with pytest.raises(topics.TopicError, match="other group"):
-        topics.merge_groups(db.session, merged, [merged])
+    with pytest.raises(errors.TopicError, match="other group"):
+        group_edits.merge_groups(db.session, merged, [merged])
 
 
 def test_split_moves_ticked_suggestions_to_a_new_curated_group(world):
     ids = suggest(world, *JAIL)
-    topics.regroup(db.session, world.forum())
+    topic_groups.regroup(db.session, world.forum())
     group = group_of(ids[0])
-    new_group = topics.split_group(db.session, group, [ids[2]], "Release planning")
+    new_group = group_edits.split_group(db.session, group, [ids[2]], "Release planning")
     assert (new_group.label, new_group.curated) == ("Release planning", True)
     assert [s.id for s in new_group.suggestions] == [ids[2]]
     assert sorted(s.id for s in group_of(ids[0]).suggestions) == ids[:2]
     assert group_of(ids[0]).curated
     # Regrouping now leaves both alone.
-    topics.regroup(db.session, world.forum())
+    topic_groups.regroup(db.session, world.forum())
     assert group_of(ids[2]).id == new_group.id
-    with pytest.raises(topics.TopicError, match="at least one"):
-        topics.split_group(db.session, new_group, [ids[2]])
-    with pytest.raises(topics.TopicError, match="Tick"):
-        topics.split_group(db.session, group, [ids[2]])
+    with pytest.raises(errors.TopicError, match="at least one"):
+        group_edits.split_group(db.session, new_group, [ids[2]])
+    with pytest.raises(errors.TopicError, match="Tick"):
+        group_edits.split_group(db.session, group, [ids[2]])
 
 
 def test_split_without_a_name_is_named_by_key_words(world):
     ids = suggest(world, *JAIL, ("jail reentry planning", "Wake County"))
-    topics.regroup(db.session, world.forum())
-    new_group = topics.split_group(db.session, group_of(ids[0]), [ids[3]])
+    topic_groups.regroup(db.session, world.forum())
+    new_group = group_edits.split_group(db.session, group_of(ids[0]), [ids[3]])
     assert "reentry" in new_group.label.lower() or "jail" in new_group.label.lower()
 
 
 def test_status_and_note(world):
     ids = suggest(world, *JAIL)
-    topics.regroup(db.session, world.forum())
-    group = topics.set_status(db.session, group_of(ids[0]), "addressed", "Forum 2 breakout")
+    topic_groups.regroup(db.session, world.forum())
+    group = group_edits.set_status(db.session, group_of(ids[0]), "addressed", "Forum 2 breakout")
     assert (group.status, group.note) == ("addressed", "Forum 2 breakout")
-    with pytest.raises(topics.TopicError, match="Choose"):
-        topics.set_status(db.session, group, "done")
+    with pytest.raises(errors.TopicError, match="Choose"):
+        group_edits.set_status(db.session, group, "done")
 
 
 # --- Adding suggestions --------------------------------------------------------------------
 
 
 def test_bad_suggestions_are_named_and_none_is_added(world):
-    with pytest.raises(topics.InvalidSuggestions) as caught:
-        topics.add_suggestions(
+    with pytest.raises(errors.InvalidSuggestions) as caught:
+        suggestions.add_suggestions(
             db.session,
             world.forum(),
             [("fine", None), ("  ", None), ("x" * 1001, None), ("unknown team", 987654)],
@@ -203,7 +210,7 @@ def test_csv_import_matches_team_names_forgivingly(world):
         "\n"
         "MAT in detention,Wake County Team\n"
     )
-    added = topics.import_suggestions_csv(db.session, world.forum(), text)
+    added = topic_import.import_suggestions_csv(db.session, world.forum(), text)
     assert [s.team_id for s in added] == [
         world.teams["Buncombe County"],
         world.teams["Dare County"],
@@ -224,7 +231,7 @@ def test_csv_import_reports_every_bad_line_and_writes_nothing(world):
         f"{'x' * 1001},Wake\n"
     )
     with pytest.raises(CsvImportError) as caught:
-        topics.import_suggestions_csv(db.session, world.forum(), text)
+        topic_import.import_suggestions_csv(db.session, world.forum(), text)
     errors = caught.value.errors
     assert [error.line for error in errors] == [3, 4, 6]
     assert "empty" in errors[0].message
@@ -237,7 +244,7 @@ def test_csv_import_refuses_control_characters_a_database_cannot_store(world):
     # A UTF-16 file may carry NUL characters, which PostgreSQL refuses.
     raw = "text,team\nNarcan\x00 in jails,Dare\nstigma,Wake\n".encode("utf-16")
     with pytest.raises(CsvImportError) as caught:
-        topics.import_suggestions_csv(db.session, world.forum(), decode_csv(raw))
+        topic_import.import_suggestions_csv(db.session, world.forum(), decode_csv(raw))
     assert [
         (error.line, "control characters" in error.message) for error in caught.value.errors
     ] == [(2, True)]
@@ -245,8 +252,8 @@ def test_csv_import_refuses_control_characters_a_database_cannot_store(world):
 
 @pytest.mark.parametrize("text", ["stigma\x00", "\ud800 jail", "bell\x07"])
 def test_suggestions_with_control_characters_or_broken_unicode_are_refused(world, text):
-    with pytest.raises(topics.InvalidSuggestions) as caught:
-        topics.add_suggestions(db.session, world.forum(), [(text, None, None, "api")])
+    with pytest.raises(errors.InvalidSuggestions) as caught:
+        suggestions.add_suggestions(db.session, world.forum(), [(text, None, None, "api")])
     assert "control characters" in caught.value.errors[0]
     assert db.session.scalar(select(func.count(TopicSuggestion.id))) == 0
 
@@ -263,7 +270,7 @@ def test_suggestions_with_control_characters_or_broken_unicode_are_refused(world
 )
 def test_csv_import_explains_unreadable_files(world, raw, message):
     with pytest.raises(CsvImportError, match=message):
-        topics.import_suggestions_csv(db.session, world.forum(), decode_csv(raw))
+        topic_import.import_suggestions_csv(db.session, world.forum(), decode_csv(raw))
 
 
 # --- Promotion -----------------------------------------------------------------------------
@@ -271,10 +278,10 @@ def test_csv_import_explains_unreadable_files(world, raw, message):
 
 def test_promotion_creates_a_draft_session_in_the_next_forum_with_its_provenance(world):
     ids = suggest(world, *JAIL)
-    topics.regroup(db.session, world.forum())
-    group = topics.rename_group(db.session, group_of(ids[0]), "Naloxone at jail release")
+    topic_groups.regroup(db.session, world.forum())
+    group = group_edits.rename_group(db.session, group_of(ids[0]), "Naloxone at jail release")
 
-    promotion = topics.promote_group(db.session, group, "discussion")
+    promotion = promote_group(db.session, group, "discussion")
 
     item = promotion.item
     assert promotion.created and promotion.forum.id == world.next_forum_id
@@ -289,9 +296,9 @@ def test_promotion_creates_a_draft_session_in_the_next_forum_with_its_provenance
 
 def test_promoting_twice_returns_the_same_session(world):
     ids = suggest(world, *JAIL)
-    topics.regroup(db.session, world.forum())
-    first = topics.promote_group(db.session, group_of(ids[0]))
-    again = topics.promote_group(db.session, group_of(ids[0]), "discussion")
+    topic_groups.regroup(db.session, world.forum())
+    first = promote_group(db.session, group_of(ids[0]))
+    again = promote_group(db.session, group_of(ids[0]), "discussion")
     assert not again.created
     assert again.item.id == first.item.id
     assert db.session.scalar(select(func.count(AgendaItem.id))) == 1
@@ -302,8 +309,8 @@ def test_promotion_takes_the_first_free_hour_of_the_day(world):
     build.item(day, "Welcome", time(8, 30), time(9, 30), kind="general_session")
     build.item(day, "Keynote", time(9, 30), time(10, 15), kind="general_session")
     ids = suggest(world, *JAIL)
-    topics.regroup(db.session, world.forum())
-    item = topics.promote_group(db.session, group_of(ids[0])).item
+    topic_groups.regroup(db.session, world.forum())
+    item = promote_group(db.session, group_of(ids[0])).item
     local = to_local(item.starts_at, "America/New_York")
     assert (local.time(), item.kind) == (time(10, 15), "breakout")
 
@@ -311,21 +318,21 @@ def test_promotion_takes_the_first_free_hour_of_the_day(world):
 def test_promotion_needs_a_next_forum_and_a_known_kind(app_ctx):
     world = build_topic_world(with_next_forum=False)
     ids = suggest(world, *JAIL)
-    topics.regroup(db.session, world.forum())
-    with pytest.raises(topics.NoNextForum, match="no Forum 2"):
-        topics.promote_group(db.session, group_of(ids[0]))
-    with pytest.raises(topics.TopicError, match="breakout or"):
-        topics.promote_group(db.session, group_of(ids[0]), "panel")
+    topic_groups.regroup(db.session, world.forum())
+    with pytest.raises(errors.NoNextForum, match="no Forum 2"):
+        promote_group(db.session, group_of(ids[0]))
+    with pytest.raises(errors.TopicError, match="breakout or"):
+        promote_group(db.session, group_of(ids[0]), "panel")
 
 
 def test_a_promoted_group_stays_promoted_through_merges_and_regrouping(world):
     ids = suggest(world, *JAIL, ("drug court", "Dare County"))
-    topics.regroup(db.session, world.forum())
-    item = topics.promote_group(db.session, group_of(ids[0])).item
+    topic_groups.regroup(db.session, world.forum())
+    item = promote_group(db.session, group_of(ids[0])).item
     court = group_of(ids[3])
-    topics.merge_groups(db.session, court, [group_of(ids[0])])
+    group_edits.merge_groups(db.session, court, [group_of(ids[0])])
     assert court.promoted_item_id == item.id
-    topics.regroup(db.session, world.forum())
+    topic_groups.regroup(db.session, world.forum())
     assert group_of(ids[0]).promoted_item_id == item.id
 
 
@@ -346,7 +353,7 @@ def test_a_promoted_topic_stays_off_the_public_agenda_until_edited(app, client):
     """Attendees' words must not reach the public site just because a topic was promoted."""
     with app.app_context():
         group, following = _topic_to_promote("public", "Our sheriff refuses to share overdose data")
-        promotion = topics.promote_group(db.session, group)
+        promotion = promote_group(db.session, group)
         db.session.commit()
         assert promotion.item.confidential
         following_id = following.id
@@ -366,7 +373,7 @@ def test_a_promoted_breakout_is_a_draft_teams_cannot_choose_until_it_is_schedule
 
     with app.app_context():
         group, following = _topic_to_promote("team", "Jail data")
-        item = topics.promote_group(db.session, group, "breakout").item
+        item = promote_group(db.session, group, "breakout").item
         person = add_team_member("Cy Dunn")
         result = registration.register_team_member(
             db.session, following, person, [following.days[0].id]

@@ -8,7 +8,7 @@ from datetime import date
 
 from forumapp.core.models import Forum, Program, Team
 from forumapp.extensions import db
-from forumapp.feedback import topics
+from forumapp.feedback import suggestions
 from forumapp.feedback.models import TopicGroup
 
 from .. import builders as build
@@ -49,7 +49,7 @@ def build_topic_world(with_next_forum: bool = True) -> TopicWorld:
 
 def suggest(world: TopicWorld, *rows: tuple[str, str | None]) -> list[int]:
     """Add ``(text, team name or None)`` suggestions to Forum 1; returns their ids."""
-    added = topics.add_suggestions(
+    added = suggestions.add_suggestions(
         db.session,
         world.forum(),
         [(text, world.teams[team] if team else None, None, "csv") for text, team in rows],

@@ -15,7 +15,7 @@ from forumapp.core.audit import AuditEntry
 from forumapp.core.links import personal_token
 from forumapp.core.models import ForumDay, Person, User
 from forumapp.extensions import db
-from forumapp.feedback import collection
+from forumapp.feedback import answering, between_forums
 from forumapp.feedback.models import FeedbackResponse, TopicSuggestion
 from forumapp.mail.models import OutboxMessage
 from forumapp.mail.outbox import queue_email
@@ -46,7 +46,7 @@ def world(app, photo_dir):
         registration = built.registration("Ana Alvarez")
         registration.accessibility_needs = "Step-free access"
         registration.dietary_needs = "Vegetarian"
-        response = collection.save_response(
+        response = answering.save_response(
             db.session,
             registration,
             answers(
@@ -56,10 +56,10 @@ def world(app, photo_dir):
                 topics=["Peer support funding"],
             ),
         ).response
-        collection.save_response(
+        answering.save_response(
             db.session, built.registration("Cy Carter"), answers(3, anonymous=True)
         )
-        collection.submit_topic_between_forums(
+        between_forums.submit_topic_between_forums(
             db.session, ana, built.forum(), "Housing first for people leaving jail"
         )
         speaker = Speaker(

@@ -1,0 +1,108 @@
+"""Emailing attendees about a forum's feedback: the invitation with each person's own link to
+the form, and reminders to those who have not answered. Mail goes through the outbox in the
+caller's transaction; both actions are recorded in the audit log as the acting staff user's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from ..core import audit
+from ..core.clock import utcnow
+from ..core.links import absolute_url, personal_token
+from ..core.models import Forum, Person
+from ..mail.outbox import queue_email_to_person, was_sent
+from .attendance import attendees
+from .models import FeedbackWindow
+from .window import require_open
+
+INVITATION_KIND = "feedback_invitation"
+REMINDER_KIND = "feedback_reminder"
+
+
+def feedback_link(person: Person, forum: Forum) -> str:
+    """The person's own link to the forum's feedback form (no sign-in needed)."""
+    return absolute_url("feedback.respond", token=personal_token(person), forum_id=forum.id)
+
+
+def invitation_subject(forum: Forum) -> str:
+    """The subject of the email inviting attendees to give feedback."""
+    return f"Your feedback on {forum.title}"
+
+
+@dataclass
+class MailingResult:
+    queued: list[Person] = field(default_factory=list)
+    skipped: list[Person] = field(default_factory=list)
+
+
+def invited_person_ids(session: Session, forum: Forum) -> set[int]:
+    """People already sent (or with a queued) invitation to this forum's feedback."""
+    return was_sent(session, INVITATION_KIND, forum.ref)
+
+
+def send_invitations(
+    session: Session,
+    forum: Forum,
+    user_id: int | None,
+    send_again: bool = False,
+    now: datetime | None = None,
+) -> MailingResult:
+    """Queue an email with a personal feedback link for every checked-in attendee, as staff
+    user ``user_id`` (None: the command line). People invited before are skipped unless
+    ``send_again``. Raises ``FeedbackClosed`` unless feedback is open."""
+    window = require_open(session, forum, now or utcnow())
+    already = set() if send_again else invited_person_ids(session, forum)
+    result = MailingResult()
+    for person in attendees(session, forum):
+        if person.id in already:
+            result.skipped.append(person)
+            continue
+        _queue(session, INVITATION_KIND, invitation_subject(forum), person, forum, window)
+        result.queued.append(person)
+    audit.record(
+        session, user_id, "invitations.feedback", f"forum:{forum.id}", queued=len(result.queued)
+    )
+    return result
+
+
+def send_reminders(
+    session: Session, forum: Forum, user_id: int | None, now: datetime | None = None
+) -> MailingResult:
+    """Queue a reminder for every checked-in attendee who has not answered yet, as staff user
+    ``user_id``. Raises ``FeedbackClosed`` unless feedback is open."""
+    window = require_open(session, forum, now or utcnow())
+    result = MailingResult()
+    for person in attendees(session, forum, without_response=True):
+        subject = f"Reminder: your feedback on {forum.title}"
+        _queue(session, REMINDER_KIND, subject, person, forum, window)
+        result.queued.append(person)
+    audit.record(
+        session,
+        user_id,
+        "invitations.feedback_reminder",
+        f"forum:{forum.id}",
+        queued=len(result.queued),
+    )
+    return result
+
+
+def _queue(
+    session: Session, kind: str, subject: str, person: Person, forum: Forum, window: FeedbackWindow
+) -> None:
+    # The email template is named like the message kind (feedback_invitation.txt ...).
+    queue_email_to_person(
+        session,
+        kind,
+        person,
+        kind=kind,
+        subject=subject,
+        about=forum.ref,
+        forum=forum,
+        program=forum.program,
+        closes_at=window.closes_at,
+        link=feedback_link(person, forum),
+    )

@@ -1,0 +1,183 @@
+"""Topic suggestions grouped across teams: the groups computed from the texts (``grouping``),
+and the groups as faculty read them, flagged when several teams raised them.
+
+Regrouping recomputes only the automatic groups: a group faculty curated (renamed, merged,
+split, see ``group_edits``), gave a status (addressed, set aside) or promoted is kept as it
+is, with its suggestions. Functions flush; the caller commits once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..core.models import Forum, Team
+from . import grouping
+from .models import TopicGroup, TopicStatus, TopicSuggestion
+
+# A group raised by at least this many distinct teams is flagged for special attention.
+FLAG_TEAMS = 2
+MAX_LABEL = 200
+
+
+def is_kept(group: TopicGroup) -> bool:
+    """Regrouping leaves this group alone: faculty curated it, gave it a status or promoted it."""
+    return group.curated or group.status != TopicStatus.OPEN or group.promoted_item_id is not None
+
+
+def regroup(session: Session, forum: Forum, thesaurus: grouping.Thesaurus | None = None) -> None:
+    """Group every suggestion of ``forum`` that is not in a kept group.
+
+    An automatic group whose suggestions mostly stay together keeps its id (and its label when
+    nothing changed), so links and pages stay put; emptied automatic groups are deleted.
+    """
+    thesaurus = thesaurus or grouping.DEFAULT_THESAURUS
+    groups = session.scalars(
+        select(TopicGroup).where(TopicGroup.forum_id == forum.id).order_by(TopicGroup.id)
+    ).all()
+    kept_ids = {group.id for group in groups if is_kept(group)}
+    automatic = {group.id: group for group in groups if group.id not in kept_ids}
+    loose = [
+        suggestion
+        for suggestion in session.scalars(
+            select(TopicSuggestion)
+            .where(TopicSuggestion.forum_id == forum.id)
+            .order_by(TopicSuggestion.id)
+        )
+        if suggestion.group_id not in kept_ids
+    ]
+    before: dict[int, set[int]] = {group_id: set() for group_id in automatic}
+    for suggestion in loose:
+        if suggestion.group_id in before:
+            before[suggestion.group_id].add(suggestion.id)
+
+    clusters = grouping.group_texts([s.text for s in loose], thesaurus)
+    used: set[int] = set()
+    for cluster in clusters:
+        members = [loose[index] for index in cluster]
+        ids = {s.id for s in members}
+        group = _matching_group(ids, before, used)
+        if group is None:
+            group = TopicGroup(forum_id=forum.id, label="")
+            session.add(group)
+            session.flush()
+        else:
+            group = automatic[group]
+            used.add(group.id)
+        if before.get(group.id) != ids or not group.label:
+            group.label = grouping.label_for([s.text for s in members], thesaurus)[:MAX_LABEL]
+        for suggestion in members:
+            suggestion.group_id = group.id
+    session.flush()
+    for group_id, group in automatic.items():
+        if group_id not in used:
+            delete_emptied(session, group)
+    session.flush()
+
+
+def delete_emptied(session: Session, group: TopicGroup) -> None:
+    """Delete a group whose suggestions have all moved to other groups."""
+    # Its suggestions have moved (by foreign key); a stale loaded list must not unlink them.
+    session.expire(group, ["suggestions"])
+    session.delete(group)
+
+
+def _matching_group(ids: set[int], before: dict[int, set[int]], used: set[int]) -> int | None:
+    """The automatic group sharing at least half of its and the cluster's suggestions."""
+    best, best_overlap = None, 0
+    for group_id, old in before.items():
+        if group_id in used:
+            continue
+        overlap = len(ids & old)
+        if overlap > best_overlap and 2 * overlap >= len(ids | old):
+            best, best_overlap = group_id, overlap
+    return best
+
+
+@dataclass
+class TopicGroupRow:
+    """A group with its counts: ``teams`` counts distinct teams, not suggestions."""
+
+    group: TopicGroup
+    suggestion_ids: list[int]
+    team_ids: set[int]
+    flagged: bool
+
+    @property
+    def suggestions(self) -> int:
+        return len(self.suggestion_ids)
+
+    @property
+    def teams(self) -> int:
+        return len(self.team_ids)
+
+
+def topic_groups(
+    session: Session, forum: Forum, flag_teams: int = FLAG_TEAMS
+) -> list[TopicGroupRow]:
+    """The forum's groups with suggestions (or a promoted session): flagged groups first (raised
+    by ``flag_teams`` or more teams), then by teams, suggestions and label."""
+    groups = {
+        group.id: group
+        for group in session.scalars(select(TopicGroup).where(TopicGroup.forum_id == forum.id))
+    }
+    members: dict[int, list[int]] = {group_id: [] for group_id in groups}
+    teams: dict[int, set[int]] = {group_id: set() for group_id in groups}
+    for suggestion_id, group_id, team_id in session.execute(
+        select(TopicSuggestion.id, TopicSuggestion.group_id, TopicSuggestion.team_id)
+        .where(TopicSuggestion.forum_id == forum.id, TopicSuggestion.group_id.is_not(None))
+        .order_by(TopicSuggestion.id)
+    ):
+        if group_id in members:
+            members[group_id].append(suggestion_id)
+            if team_id is not None:
+                teams[group_id].add(team_id)
+    rows = [
+        TopicGroupRow(group, members[gid], teams[gid], len(teams[gid]) >= flag_teams)
+        for gid, group in groups.items()
+        if members[gid] or group.promoted_item_id is not None
+    ]
+    rows.sort(
+        key=lambda r: (not r.flagged, -r.teams, -r.suggestions, r.group.label.lower(), r.group.id)
+    )
+    return rows
+
+
+def ungrouped_count(session: Session, forum: Forum) -> int:
+    """How many of the forum's suggestions are in no group yet."""
+    return session.scalar(
+        select(func.count(TopicSuggestion.id)).where(
+            TopicSuggestion.forum_id == forum.id, TopicSuggestion.group_id.is_(None)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class SuggestionLine:
+    """A suggestion as faculty see it: its text and team, never the person."""
+
+    id: int
+    text: str
+    team: str | None
+    source: str
+
+
+def group_suggestions(session: Session, forum: Forum) -> dict[int, list[SuggestionLine]]:
+    """Each group's suggestions with team names, in the order they came in."""
+    lines: dict[int, list[SuggestionLine]] = {}
+    for suggestion_id, group_id, text, team, source in session.execute(
+        select(
+            TopicSuggestion.id,
+            TopicSuggestion.group_id,
+            TopicSuggestion.text,
+            Team.name,
+            TopicSuggestion.source,
+        )
+        .outerjoin(Team, Team.id == TopicSuggestion.team_id)
+        .where(TopicSuggestion.forum_id == forum.id, TopicSuggestion.group_id.is_not(None))
+        .order_by(TopicSuggestion.id)
+    ):
+        lines.setdefault(group_id, []).append(SuggestionLine(suggestion_id, text, team, source))
+    return lines
