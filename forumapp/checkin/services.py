@@ -34,8 +34,11 @@ from ..core.models import (
 )
 from ..core.names import name_problem
 from ..core.search import contains_text
-from ..registration import services as registration_services
+from ..registration.errors import InvalidRegistration, RegistrationError
 from ..registration.models import BreakoutPick, DaySeat, Registration, SeatStatus
+from ..registration.people import find_or_create_person
+from ..registration.registering import register_by_organizer
+from ..registration.seats import ACTIVE, seats_left, waitlist_position
 from .models import BreakoutAttendance, CheckIn, Ticket
 
 # --- Who may use which door ------------------------------------------------------------------
@@ -305,7 +308,7 @@ def check_in_registration(
             registration, day, teams=teams,
         )  # fmt: skip
     if seat.status == SeatStatus.WAITLISTED:
-        position = registration_services.waitlist_position(session, seat)
+        position = waitlist_position(session, seat)
         return ScanOutcome(
             ScanResult.WAITLISTED,
             f"{name} is number {position} on the waitlist for {_day_label(day)}, not confirmed.",
@@ -629,7 +632,7 @@ def lookup(session, day: ForumDay, query: str, limit: int = 25) -> list[LookupRo
     return rows
 
 
-class WalkInError(registration_services.RegistrationError):
+class WalkInError(RegistrationError):
     """A walk-in that cannot be registered."""
 
 
@@ -653,17 +656,15 @@ def walk_in(
     if problem := name_problem(name.strip(), missing="Enter the person's name."):
         errors["name"] = problem
     try:
-        person = registration_services.find_or_create_person(session, name, email, organization)
+        person = find_or_create_person(session, name, email, organization)
     except ValueError as exc:
         errors["email"] = f"Enter a valid email address. {exc}"
     if errors:
-        raise registration_services.InvalidRegistration(errors)
-    result = registration_services.register_by_organizer(
-        session, day.forum, person, [day.id], override=override
-    )
+        raise InvalidRegistration(errors)
+    result = register_by_organizer(session, day.forum, person, [day.id], override=override)
     registration = result.registration
     if result.days[0].status != SeatStatus.CONFIRMED:
-        seats = registration_services.seats_left(day)
+        seats = seats_left(day)
         return ScanOutcome(
             ScanResult.WAITLISTED,
             f"{_day_label(day)} is full ({seats} seats left): {person.name} is on the "
@@ -702,7 +703,7 @@ def breakout_scan(session, raw_code: str, item: AgendaItem, user_id: int | None)
     picks = session.scalars(
         select(BreakoutPick).where(
             BreakoutPick.registration_id == registration.id,
-            BreakoutPick.status.in_(registration_services.ACTIVE),
+            BreakoutPick.status.in_(ACTIVE),
         )
     ).all()
     this = next((p for p in picks if p.item_id == item.id), None)

@@ -34,13 +34,9 @@ from ..core.forms import ButtonForm
 from ..core.headers import CONTENT_SECURITY_POLICY
 from ..core.models import Forum, ForumDay, ForumStatus, Role
 from ..extensions import db
+from ..registration.errors import InvalidRegistration, RegistrationError
 from ..registration.models import BreakoutPick, Registration, SeatStatus
-from ..registration.services import (
-    InvalidRegistration,
-    RegistrationError,
-    seats_left,
-    waitlist_position,
-)
+from ..registration.seats import seats_left, waitlist_position
 from . import services
 from .forms import LookupForm, ScanForm, WalkInForm, new_request_id
 from .models import BreakoutAttendance, CheckIn

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from ..core.clock import utcnow
 from ..core.models import Forum, Person, Role, Team, TeamMembership, User
 from ..mail.outbox import queue_email_to_person
-from ..registration.services import personal_link
+from ..registration.notices import personal_link
 from .collection import FeedbackError, InvalidFeedback, feedback_window, window_for_update
 from .models import FeedbackWindow
 

@@ -31,7 +31,7 @@ from ..core.csv_import import (
 )
 from ..core.database import is_storable_text
 from ..core.models import Forum, ForumStatus, Team
-from ..registration.services import program_teams
+from ..registration.people import program_teams
 from . import grouping
 from .models import TopicGroup, TopicStatus, TopicSuggestion
 
