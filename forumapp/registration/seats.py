@@ -142,7 +142,7 @@ def settle_place(
 
 def lift_by_override(session: Session, place: DaySeat | BreakoutPick, now: datetime) -> None:
     """An organizer lifts a waiting person into a seat deliberately, beyond capacity if need
-    be."""
+    be; the features above hear of it (``place_changed``) like any other change of place."""
     if isinstance(place, DaySeat):
         take_seat_by_override(session, ForumDay, place.day_id)
     else:
@@ -151,8 +151,7 @@ def lift_by_override(session: Session, place: DaySeat | BreakoutPick, now: datet
     place.override = True
     place.status_changed_at = now
     session.flush()
-    if isinstance(place, DaySeat):  # lifting a breakout pick sends nothing (as before)
-        place_changed.send(place, session=session)
+    place_changed.send(place, session=session)
 
 
 def lock_active_place(session: Session, place: DaySeat | BreakoutPick) -> bool | None:

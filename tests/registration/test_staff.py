@@ -501,3 +501,24 @@ def test_breakouts_csv_lists_people_per_breakout_with_local_start_and_waitlist(
             "waitlisted #1",
         ],
     ]
+
+
+def test_lifting_someone_off_a_breakout_waitlist_tells_the_features_above(app_ctx, setup):
+    """As when an organizer lifts someone off a day's waitlist, the calendar and the check-in
+    hear of the seat (``place_changed``): the person's invitation to the breakout follows."""
+    from forumapp.registration.signals import place_changed
+
+    full = setup.breakout_ids[0]
+    _pick(_member(setup, "Al One", "A"), full)
+    _pick(_member(setup, "Al Two", "B"), full)
+    waiting = _pick(_member(setup, "Mo Ver", "C"), full, join_waitlist=True)
+    assert waiting.status == "waitlisted"
+    heard = []
+
+    def receiver(sender, session, **_extra):
+        heard.append((sender, sender.status))
+
+    with place_changed.connected_to(receiver):
+        lifted = _pick(waiting.registration, full, override=True)
+    assert lifted is waiting and (lifted.status, lifted.override) == ("confirmed", True)
+    assert heard == [(waiting, "confirmed")]
