@@ -39,7 +39,7 @@ from forumapp.feedback.attendance import SHARED_KINDS
 from forumapp.feedback.models import FeedbackResponse, SessionRating, TopicSuggestion
 from forumapp.feedback.window import open_feedback
 from forumapp.mail.models import OutboxMessage
-from forumapp.registration import services as registration_services
+from forumapp.registration.breakouts import breakout_slots
 from forumapp.registration.models import (
     BreakoutPick,
     DaySeat,
@@ -47,6 +47,8 @@ from forumapp.registration.models import (
     RegistrationKind,
     SeatStatus,
 )
+from forumapp.registration.people import find_or_create_person
+from forumapp.registration.registering import register_by_organizer
 
 ZONE = "America/New_York"
 DOOR_RUSH_DATE = date(2030, 5, 6)
@@ -160,8 +162,8 @@ def seed_door_rush(session, tickets: int) -> DoorRushData:
     with signals_muted():
         for n in range(tickets):
             name, email, organization = _public_person(n, "door")
-            person = registration_services.find_or_create_person(session, name, email, organization)
-            result = registration_services.register_by_organizer(session, forum, person, [day.id])
+            person = find_or_create_person(session, name, email, organization)
+            result = register_by_organizer(session, forum, person, [day.id])
             codes.append(ticket_for(session, result.registration).code)
             if n % BATCH == BATCH - 1:
                 _drop_outbox(session, last_message)
@@ -242,7 +244,7 @@ def grow(session, data: GrowthData, scale: int) -> None:
     forum = session.get(Forum, data.forum_id)
     day = session.get(ForumDay, data.public_day_id)
     numbers = range(data.scale * GROWTH_REGISTRATIONS, scale * GROWTH_REGISTRATIONS)
-    slots = registration_services.breakout_slots(session, forum, day)
+    slots = breakout_slots(session, forum, day)
     breakouts = [item for _start, items in slots for item in items]
     for _start, items in slots:
         for item in items:

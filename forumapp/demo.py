@@ -228,7 +228,7 @@ def load_demo(session) -> DemoReport:
 def _example_attendees(session, program: Program) -> list[tuple[str, str, str]]:
     """A public attendee, a team member and a project manager of the last forum, with links."""
     from .registration.models import Registration, RegistrationKind
-    from .registration.services import personal_link
+    from .registration.notices import personal_link
 
     final = max(program.forums, key=lambda forum: forum.number)
     registered = select(Registration.person_id).where(Registration.forum_id == final.id)
@@ -298,8 +298,10 @@ def _register_and_check_in(session, report, program, teams) -> None:
     from .checkin.scanning import check_in_registration
     from .checkin.tickets import current_ticket, has_confirmed_seat
     from .mail.models import OutboxMessage
-    from .registration import services as registration
+    from .registration.breakouts import breakout_slots, choose_breakout
     from .registration.models import Registration
+    from .registration.people import find_or_create_person
+    from .registration.registering import register_by_organizer
 
     last_message = session.scalar(select(func.max(OutboxMessage.id))) or 0
     door = session.scalar(select(User).where(User.role == Role.DOOR.value))
@@ -319,16 +321,16 @@ def _register_and_check_in(session, report, program, teams) -> None:
                     )
                     if exists:
                         continue
-                    result = registration.register_by_organizer(
+                    result = register_by_organizer(
                         session, forum, person, [day.id for day in forum.days]
                     )
                     report.count("registration")
                     for day in forum.days:
                         for slot_index, (_start, items) in enumerate(
-                            registration.breakout_slots(session, forum, day)
+                            breakout_slots(session, forum, day)
                         ):
                             choice = items[(index + slot_index + team.id) % len(items)]
-                            registration.choose_breakout(
+                            choose_breakout(
                                 session, result.registration, choice, join_waitlist=True, now=then
                             )
                         if held and index % 7 != 6:
@@ -345,7 +347,7 @@ def _register_and_check_in(session, report, program, teams) -> None:
     for n in range(PUBLIC_REGISTRANTS):
         first = FIRST_NAMES[(n * 5) % len(FIRST_NAMES)]
         last = LAST_NAMES[(n * 3 + 1) % len(LAST_NAMES)]
-        person = registration.find_or_create_person(
+        person = find_or_create_person(
             session, f"{first} {last}", f"{first}.{last}.{n}@public.example.org",
             "Town of Apex" if n % 2 else "Wake County Human Services",
         )  # fmt: skip
@@ -355,7 +357,7 @@ def _register_and_check_in(session, report, program, teams) -> None:
             )
         )
         if not exists:
-            registration.register_by_organizer(session, final, person, [public_day.id])
+            register_by_organizer(session, final, person, [public_day.id])
             report.count("registration")
     session.flush()
     # The app issues a ticket with every confirmed seat; with its receivers muted, do it here.

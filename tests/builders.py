@@ -113,12 +113,12 @@ def emailed_personal_link(email: str) -> str:
 def register_as_owner(session, forum, data, now=None):
     """Register ``data`` publicly as the owner of its email would: a known email's request
     is confirmed from the inbox, as its owner does by following the emailed link."""
-    from forumapp.registration import services
+    from forumapp.registration.public import PendingRequest, confirm_public_request, register_public
 
-    result = services.register_public(session, forum, data, now)
+    result = register_public(session, forum, data, now)
     if not result.pending:
         return result
     person = session.scalar(db.select(Person).where(Person.email == data.email.strip().lower()))
     days = [day for day in forum.days if day.id in data.day_ids]
-    request = services.PendingRequest(forum, person, days, data)
-    return services.confirm_public_request(session, request, now)
+    request = PendingRequest(forum, person, days, data)
+    return confirm_public_request(session, request, now)

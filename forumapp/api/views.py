@@ -27,8 +27,14 @@ from ..core.clock import local_instant, to_local
 from ..core.emails import normalise_email
 from ..core.models import Forum, ForumDay, Role
 from ..extensions import db, limiter
-from ..registration import services as registration_services
-from ..registration.models import BreakoutPick, DaySeat, Registration, SeatStatus
+from ..registration.errors import InvalidRegistration, RegistrationError
+from ..registration.models import BreakoutPick, DaySeat, Registration
+from ..registration.public import (
+    PublicRegistrationInput,
+    register_public,
+    registration_sent_message,
+)
+from ..registration.seats import seats_left, waitlist_positions_among
 from . import bp, shapes
 from .openapi import openapi_document
 from .request_shapes import BodyRefused, CheckInRequest, RegistrationRequest
@@ -70,7 +76,7 @@ def _day_shape(day: ForumDay, time_zone: str) -> shapes.Day:
         start=to_local(local_instant(day.date, day.starts_at, time_zone), time_zone),
         end=to_local(local_instant(day.date, day.ends_at, time_zone), time_zone),
         capacity=day.capacity,
-        seats_left=registration_services.seats_left(day),
+        seats_left=seats_left(day),
     )
 
 
@@ -107,9 +113,7 @@ def _item_shape(
         room=shapes.RoomRef(id=item.room.id, name=item.room.name) if item.room else None,
         capacity=item.effective_capacity,
         # Seats are taken by breakout picks; other sessions have no seat count of their own.
-        seats_left=(
-            registration_services.seats_left(item) if item.kind == ItemKind.BREAKOUT else None
-        ),
+        seats_left=(seats_left(item) if item.kind == ItemKind.BREAKOUT else None),
         status=item.status,
         confidential=item.confidential,
         speakers=[
@@ -211,7 +215,7 @@ def _public_api_limit() -> str:
     return current_app.config["RATELIMIT_PUBLIC_API"]
 
 
-def _registration_error(error: registration_services.RegistrationError, from_service=True):
+def _registration_error(error: RegistrationError, from_service=True):
     """``{"error", "details": {field: message}}`` with the error's status; ``forum`` names a
     problem with the forum as a whole."""
     errors = {field or "forum": message for field, message in error.errors.items()}
@@ -221,7 +225,7 @@ def _registration_error(error: registration_services.RegistrationError, from_ser
     return jsonify(error=_REGISTRATION_ERROR_TITLES.get(status, "Error"), details=details), status
 
 
-def _registration_input(forum: Forum) -> registration_services.PublicRegistrationInput:
+def _registration_input(forum: Forum) -> PublicRegistrationInput:
     """Read the request body as a ``RegistrationRequest``; raises ``InvalidRegistration``
     naming each field. Rules about the values (a real email address, open days) are the
     service's."""
@@ -233,8 +237,8 @@ def _registration_input(forum: Forum) -> registration_services.PublicRegistratio
             public_dates=[day.date for day in forum.days if day.is_public],
         )
     except BodyRefused as refused:
-        raise registration_services.InvalidRegistration(refused.details) from None
-    return registration_services.PublicRegistrationInput(
+        raise InvalidRegistration(refused.details) from None
+    return PublicRegistrationInput(
         name=body.name,
         email=body.email,
         day_ids=[days_by_date[day] for day in body.days],
@@ -257,31 +261,18 @@ def create_registration(forum_id: int):
     forum = _visible_forum_or_404(services.PUBLIC, forum_id)
     try:
         data = _registration_input(forum)
-    except registration_services.InvalidRegistration as error:
+    except InvalidRegistration as error:
         return _registration_error(error, from_service=False)
     # A double submit of the same new person is absorbed inside the service (savepoints).
     try:
-        registration_services.register_public(db.session, forum, data)
+        register_public(db.session, forum, data)
         db.session.commit()
-    except registration_services.RegistrationError as error:
+    except RegistrationError as error:
         db.session.rollback()
         return _registration_error(error)
     email = normalise_email(data.email)  # valid: the service checked it
-    message = registration_services.registration_sent_message(email)
+    message = registration_sent_message(email)
     return answer(shapes.RegistrationReceived(status="received", email=email, message=message), 202)
-
-
-def _waitlist_positions(seats: list[DaySeat]) -> dict[int, int]:
-    """Seat id -> waitlist position, as ``waitlist_position`` counts it, for all seats at once."""
-    waiting: dict[int, list[DaySeat]] = {}
-    for seat in seats:
-        if seat.status == SeatStatus.WAITLISTED:
-            waiting.setdefault(seat.day_id, []).append(seat)
-    positions = {}
-    for day_seats in waiting.values():
-        day_seats.sort(key=lambda seat: (seat.created_at, seat.id))
-        positions |= {seat.id: number for number, seat in enumerate(day_seats, start=1)}
-    return positions
 
 
 @bp.route("/forums/<int:forum_id>/registrations")
@@ -308,7 +299,7 @@ def forum_registrations(forum_id: int):
         .order_by(Registration.created_at, Registration.id)
     ).all()
     # A forum's waitlisted seats all belong to its registrations, so positions need no query.
-    positions = _waitlist_positions([seat for r in registrations for seat in r.seats])
+    positions = waitlist_positions_among(seat for r in registrations for seat in r.seats)
     return answer(
         shapes.StaffRegistrations(
             forum_id=forum.id,

@@ -34,7 +34,7 @@ from ..core.clock import local_instant
 from ..core.links import absolute_url
 from ..core.models import Forum, ForumDay, Person, Program
 from ..core.templating import format_date, format_local_time
-from ..registration.services import is_team_member
+from ..registration.people import is_team_member
 from .ics import Address, CalendarEvent
 
 # --- Keys, UIDs and the organizer ------------------------------------------------------------

@@ -28,7 +28,7 @@ from ..core.models import Forum, ForumDay, ForumStatus, Person
 from ..core.templating import format_local_time
 from ..mail.outbox import queue_email
 from ..registration.models import BreakoutPick, DaySeat, Registration, SeatStatus
-from ..registration.services import personal_link
+from ..registration.notices import personal_link
 from .events import (
     day_event,
     event_target,

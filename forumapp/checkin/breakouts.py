@@ -14,9 +14,9 @@ from sqlalchemy.orm import selectinload
 from ..agenda.models import AgendaItem
 from ..core.models import Forum
 from ..extensions import DbSession
-from ..registration import services as registration_services
 from ..registration.models import BreakoutPick, Registration, SeatStatus
-from ..registration.organizer import BreakoutTable, breakout_table
+from ..registration.overview import BreakoutTable, breakout_table
+from ..registration.seats import ACTIVE
 from .models import BreakoutAttendance, Ticket
 from .tickets import normalise_code
 
@@ -48,7 +48,7 @@ def breakout_scan(
     picks = session.scalars(
         select(BreakoutPick).where(
             BreakoutPick.registration_id == registration.id,
-            BreakoutPick.status.in_(registration_services.ACTIVE),
+            BreakoutPick.status.in_(ACTIVE),
         )
     ).all()
     this = next((p for p in picks if p.item_id == item.id), None)

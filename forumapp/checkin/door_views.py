@@ -23,7 +23,7 @@ from ..core.forms import ButtonForm
 from ..core.models import Forum, ForumDay, ForumStatus
 from ..extensions import db
 from ..registration.models import Registration, SeatStatus
-from ..registration.services import seats_left, waitlist_position
+from ..registration.seats import seats_left, waitlist_position
 from . import lookup as door_lookup
 from . import walkins
 from .access import may_use_door

@@ -18,8 +18,8 @@ from ..core import audit
 from ..core.clock import local_today, to_local, utcnow
 from ..core.models import Forum, ForumDay, Person, Team, TeamMembership
 from ..extensions import DbSession
-from ..registration import services as registration_services
 from ..registration.models import DaySeat, Registration, SeatStatus
+from ..registration.seats import waitlist_position
 from .models import CheckIn, Ticket
 from .outcomes import Attendee, ScanOutcome, ScanResult, date_label, teams_of
 from .tickets import TIME_ZONE_OF_CODE, normalise_code
@@ -196,7 +196,7 @@ def check_in_registration(
             registration, day, teams=teams,
         )  # fmt: skip
     if seat.status == SeatStatus.WAITLISTED:
-        position = registration_services.waitlist_position(session, seat)
+        position = waitlist_position(session, seat)
         return ScanOutcome(
             ScanResult.WAITLISTED,
             f"{name} is number {position} on the waitlist for {date_label(day.date)}, "

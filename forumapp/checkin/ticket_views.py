@@ -16,7 +16,7 @@ from ..core.links import person_for_token
 from ..core.rate_limits import personal_link_limit
 from ..extensions import db
 from ..registration.models import Registration
-from ..registration.services import is_held
+from ..registration.windows import is_held
 from . import qr, tickets
 
 bp = Blueprint("tickets", __name__)

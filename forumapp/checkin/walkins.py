@@ -7,13 +7,16 @@ from ..core import audit
 from ..core.models import Audience, ForumDay
 from ..core.names import name_problem
 from ..extensions import DbSession
-from ..registration import services as registration_services
+from ..registration.errors import InvalidRegistration, RegistrationError
 from ..registration.models import SeatStatus
+from ..registration.people import find_or_create_person
+from ..registration.registering import register_by_organizer
+from ..registration.seats import seats_left
 from .outcomes import ScanOutcome, ScanResult, date_label
 from .scanning import check_in_registration
 
 
-class WalkInError(registration_services.RegistrationError):
+class WalkInError(RegistrationError):
     """A walk-in that cannot be registered."""
 
 
@@ -39,14 +42,12 @@ def walk_in(
     if problem := name_problem(name.strip(), missing="Enter the person's name."):
         errors["name"] = problem
     try:
-        person = registration_services.find_or_create_person(session, name, email, organization)
+        person = find_or_create_person(session, name, email, organization)
     except ValueError as exc:
         errors["email"] = f"Enter a valid email address. {exc}"
     if errors:
-        raise registration_services.InvalidRegistration(errors)
-    result = registration_services.register_by_organizer(
-        session, day.forum, person, [day.id], override=override
-    )
+        raise InvalidRegistration(errors)
+    result = register_by_organizer(session, day.forum, person, [day.id], override=override)
     registration = result.registration
     seat = next((s for s in registration.seats if s.day_id == day.id), None)
     if override and seat is not None and seat.override:
@@ -55,7 +56,7 @@ def walk_in(
             day_id=day.id,
         )  # fmt: skip
     if result.days[0].status != SeatStatus.CONFIRMED:
-        seats = registration_services.seats_left(day)
+        seats = seats_left(day)
         return ScanOutcome(
             ScanResult.WAITLISTED,
             f"{date_label(day.date)} is full ({seats} seats left): {person.name} is on the "

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from ..core.clock import utcnow
 from ..core.models import Forum, Person, Role, Team, TeamMembership, User
 from ..mail.outbox import queue_email_to_person
-from ..registration.services import personal_link
+from ..registration.notices import personal_link
 from .errors import FeedbackError, InvalidFeedback
 from .models import FeedbackWindow
 from .window import feedback_window, window_for_update

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from ..core.csv_import import tidy
 from ..core.database import is_storable_text
 from ..core.models import Forum
-from ..registration.services import program_teams
+from ..registration.people import program_teams
 from .errors import InvalidSuggestions
 from .models import TopicSuggestion
 

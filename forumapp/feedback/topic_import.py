@@ -19,7 +19,7 @@ from ..core.csv_import import (
 )
 from ..core.database import is_storable_text
 from ..core.models import Forum, Team
-from ..registration.services import program_teams
+from ..registration.people import program_teams
 from .errors import SuggestionsFileRefused
 from .models import TopicSuggestion
 from .suggestions import MAX_TEXT, SuggestionInput, add_suggestions

@@ -25,7 +25,7 @@ from ..core.csv_import import RowError
 from ..core.forms import ButtonForm
 from ..core.models import Forum, Role
 from ..extensions import db
-from ..registration.services import program_teams
+from ..registration.people import program_teams
 from . import group_edits, promotion, topic_groups, topic_import
 from .errors import SuggestionsFileRefused
 from .models import TopicGroup

@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
+from ..core import audit
 from ..core.actions import DomainError
 from ..core.csv_import import (
     CsvImportError,
@@ -27,7 +28,8 @@ from ..core.links import revoke_personal_links
 from ..core.models import Forum, ForumStatus, Person, Program, Team, TeamMembership, TeamRole
 from ..core.names import name_problem
 from ..mail.outbox import queue_email_to_person, was_sent
-from . import services
+from .notices import personal_link, send_personal_link
+from .people import find_or_create_person
 
 MAX_ROSTER_ROWS = 5000
 TEAM_NAME_MAX = 120
@@ -201,8 +203,11 @@ def _check_row(line, cells, columns, seen_emails) -> tuple[_RosterRow | None, li
     return _RosterRow(line, team, name, email, role, organization), []
 
 
-def import_roster(session, program: Program, csv_text: str) -> RosterImportResult:
-    """Create or update team rosters from CSV (columns team, name, email, role).
+def import_roster(
+    session: Session, program: Program, csv_text: str, *, user_id: int | None = None
+) -> RosterImportResult:
+    """Create or update team rosters from CSV (columns team, name, email, role), by the staff
+    user ``user_id`` (None: the command line), recorded in the audit log.
 
     Teams are matched by name (ignoring case) within ``program`` and created when new; people
     by email, created when new; an existing member's role is updated. Nobody is removed from a
@@ -265,13 +270,23 @@ def import_roster(session, program: Program, csv_text: str) -> RosterImportResul
         _revoke_earlier_links(session, person)
     result.teams = len(touched)
     result.team_names = sorted(team.name for team in touched.values())
+    audit.record(
+        session,
+        user_id,
+        "roster.import",
+        f"program:{program.id}",
+        teams=result.teams,
+        teams_created=result.teams_created,
+        people_added=result.people_added,
+        people_updated=result.people_updated,
+    )
     return result
 
 
 # --- Project managers edit their own team's roster -----------------------------------------
 
 
-def managed_team(session, person: Person, team_id: int) -> Team | None:
+def managed_team(session: Session, person: Person, team_id: int) -> Team | None:
     """The team, if ``person`` is one of its project managers; otherwise ``None``."""
     membership = session.scalar(
         select(TeamMembership).where(
@@ -283,7 +298,7 @@ def managed_team(session, person: Person, team_id: int) -> Team | None:
     return membership.team if membership is not None else None
 
 
-def managed_teams(session, person: Person) -> list[Team]:
+def managed_teams(session: Session, person: Person) -> list[Team]:
     """The teams ``person`` is a project manager of, by name (for links on their page)."""
     return list(
         session.scalars(
@@ -298,15 +313,15 @@ def managed_teams(session, person: Person) -> list[Team]:
     )
 
 
-def _revoke_earlier_links(session, person: Person) -> None:
+def _revoke_earlier_links(session: Session, person: Person) -> None:
     """``person`` (known before) gained a team role: links sent before, perhaps to someone
     who registered their address first, must not carry the new access, so they are voided and
     the new one goes to the person's inbox; invitations carry it from now on."""
     revoke_personal_links(session, person)
-    services.send_personal_link(session, person)
+    send_personal_link(session, person)
 
 
-def add_roster_member(session, team: Team, name: str, email: str) -> TeamMembership:
+def add_roster_member(session: Session, team: Team, name: str, email: str) -> TeamMembership:
     """Put someone on ``team``'s roster as a member (found by email, created if new).
 
     Raises ``RosterError`` for a missing name, a bad email or someone already on the roster.
@@ -320,7 +335,7 @@ def add_roster_member(session, team: Team, name: str, email: str) -> TeamMembers
         raise RosterError(f"Enter an email address like name@example.org. {exc}", "email") from exc
     person = session.scalar(select(Person).where(Person.email == email))
     known_before = person is not None
-    person = person or services.find_or_create_person(session, name, email)
+    person = person or find_or_create_person(session, name, email)
     existing = session.scalar(
         select(TeamMembership).where(
             TeamMembership.team_id == team.id, TeamMembership.person_id == person.id
@@ -346,7 +361,7 @@ def add_roster_member(session, team: Team, name: str, email: str) -> TeamMembers
     return membership
 
 
-def remove_roster_member(session, team: Team, person_id: int, removed_by: Person) -> str:
+def remove_roster_member(session: Session, team: Team, person_id: int, removed_by: Person) -> str:
     """Take a member off ``team``'s roster; returns the name the roster showed for them.
     Project managers cannot remove themselves or other project managers (organizers change
     those). Their registrations stay as they are."""
@@ -369,7 +384,7 @@ def remove_roster_member(session, team: Team, person_id: int, removed_by: Person
     return name
 
 
-def roster_of(session, team: Team) -> list[TeamMembership]:
+def roster_of(session: Session, team: Team) -> list[TeamMembership]:
     """The team's memberships with their people, project managers first, then by name."""
     memberships = session.scalars(
         select(TeamMembership)
@@ -398,18 +413,24 @@ class InvitationResult:
     already_invited: list[Person] = field(default_factory=list)
 
 
-def invited_person_ids(session, forum: Forum) -> set[int]:
+def invited_person_ids(session: Session, forum: Forum) -> set[int]:
     """People who were already sent (or have queued) this forum's team invitation."""
     return was_sent(session, INVITATION_KIND, forum.ref)
 
 
 def send_team_invitations(
-    session, forum: Forum, team: Team | None = None, send_again: bool = False
+    session: Session,
+    forum: Forum,
+    team: Team | None = None,
+    send_again: bool = False,
+    *,
+    user_id: int | None = None,
 ) -> InvitationResult:
     """Queue the forum's invitation, with a personal link, for every roster member of the
-    program's teams (or of one ``team``). People invited before are skipped unless
-    ``send_again``; someone on two teams gets one email. Raises ``RosterError`` for a draft
-    forum, whose page people could not see yet."""
+    program's teams (or of one ``team``), sent by the staff user ``user_id`` (None: the command
+    line), recorded in the audit log. People invited before are skipped unless ``send_again``;
+    someone on two teams gets one email. Raises ``RosterError`` for a draft forum, whose page
+    people could not see yet."""
     if forum.status != ForumStatus.PUBLISHED:
         raise RosterError(
             "Publish the forum first: the invitation links to its registration, which people "
@@ -445,13 +466,21 @@ def send_team_invitations(
             forum=forum,
             program=forum.program,
             team=membership.team,
-            link=services.personal_link(person),
+            link=personal_link(person),
         )
         result.queued.append(person)
+    audit.record(
+        session,
+        user_id,
+        "invitations.team",
+        f"forum:{forum.id}",
+        team_id=team.id if team else None,
+        queued=len(result.queued),
+    )
     return result
 
 
-def team_member_counts(session, program: Program) -> dict[int, int]:
+def team_member_counts(session: Session, program: Program) -> dict[int, int]:
     return dict(
         session.execute(
             select(TeamMembership.team_id, func.count())

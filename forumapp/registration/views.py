@@ -7,16 +7,24 @@ from sqlalchemy import select
 
 from ..agenda import visibility as agenda_services
 from ..agenda.models import AgendaItem
+from ..core.actions import carry_out
 from ..core.clock import utcnow
 from ..core.emails import InvalidEmail, normalise_email
-from ..core.forms import ButtonForm, show_errors
+from ..core.forms import ButtonForm
 from ..core.links import person_for_token, personal_token
 from ..core.models import Audience, Forum, ForumStatus, Person
 from ..core.rate_limits import personal_link_limit, public_form_limit, send_link_limit
 from ..extensions import db
-from . import rosters, services
+from . import notices, public, rosters
+from .breakouts import breakout_slots, choose_breakout, drop_breakout, seat_in_slot
+from .errors import RegistrationError
 from .forms import PublicRegistrationForm, ResendLinkForm, TeamRegistrationForm
-from .models import BreakoutPick, DaySeat, Registration
+from .models import BreakoutPick, DaySeat
+from .people import is_team_member, person_with_email
+from .public import PublicRegistrationInput, register_public, registration_sent_message
+from .registering import RegistrationResult, cancel_own_days, get_registration, register_team_member
+from .seats import ACTIVE, seats_left, waitlist_position
+from .windows import WindowState, choices_closed, is_held, is_over_for_attendees, window_state
 
 bp = Blueprint("registration", __name__)
 
@@ -28,16 +36,6 @@ def _published_forum(forum_id: int) -> Forum:
     return forum
 
 
-def _window_state(day, now) -> str:
-    if services.is_over_for_attendees(day, now):
-        return "over"
-    if day.registration_opens_at and now < day.registration_opens_at:
-        return "not_yet"
-    if day.registration_closes_at and now >= day.registration_closes_at:
-        return "closed"
-    return "open"
-
-
 @bp.route("/forums/<int:forum_id>/register", methods=["GET", "POST"])
 @public_form_limit
 def public_register(forum_id: int):
@@ -46,13 +44,13 @@ def public_register(forum_id: int):
     public_days = [day for day in forum.days if day.audience == Audience.PUBLIC]
     if not public_days:
         abort(404)
-    open_days = [day for day in public_days if _window_state(day, now) == "open"]
+    open_days = [day for day in public_days if window_state(day, now) == WindowState.OPEN]
     form = PublicRegistrationForm()
     form.day_ids.choices = [(day.id, f"{day.date:%A, %B} {day.date.day}") for day in open_days]
     if request.method == "GET" and len(open_days) == 1:
         form.day_ids.data = [open_days[0].id]
     if open_days and form.validate_on_submit():
-        data = services.PublicRegistrationInput(
+        data = PublicRegistrationInput(
             name=form.name.data or "",
             email=form.email.data or "",
             day_ids=form.day_ids.data or [],
@@ -62,16 +60,10 @@ def public_register(forum_id: int):
             dietary_needs=form.dietary_needs.data or "",
             consent=form.consent.data,
         )
-        try:
-            services.register_public(db.session, forum, data, now)
-        except services.RegistrationError as error:
-            db.session.rollback()
-            show_errors(form, error.errors)
-        else:
-            db.session.commit()
-            # The same answer whoever owns the email: the result and the personal link go
-            # to that inbox only, so typing someone's address shows nothing of theirs.
-            flash(services.registration_sent_message(normalise_email(data.email)), "success")
+        # The same answer whoever owns the email: the result and the personal link go to that
+        # inbox only, so typing someone's address shows nothing of theirs.
+        if carry_out(lambda: register_public(db.session, forum, data, now), form).ok:
+            flash(registration_sent_message(normalise_email(data.email)), "success")
             return redirect(url_for("registration.registration_sent", forum_id=forum.id))
     status = 400 if form.errors else 200
     return render_template(
@@ -80,7 +72,7 @@ def public_register(forum_id: int):
         form=form,
         public_days=public_days,
         open_days=open_days,
-        states={day.id: _window_state(day, now) for day in public_days},
+        states={day.id: window_state(day, now) for day in public_days},
     ), status
 
 
@@ -95,18 +87,14 @@ def registration_sent(forum_id: int):
 def confirm_public_request(forum_id: int, token: str):
     """The link in the email sent when a known address was registered: shows the request and
     registers it on one button, so only the owner of the inbox changes their registrations."""
-    pending = services.pending_request(db.session, forum_id, token)
+    pending = public.pending_request(db.session, forum_id, token)
     if pending is None:
         abort(404)
     form = ButtonForm()
     if form.validate_on_submit():
-        try:
-            result = services.confirm_public_request(db.session, pending, utcnow())
-        except services.RegistrationError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
+        outcome = carry_out(lambda: public.confirm_public_request(db.session, pending, utcnow()))
+        if outcome.ok:
+            result = outcome.value
             lines = _result_lines(result) if result.created else ["You were already registered."]
             for line in lines:
                 flash(line, "success")
@@ -118,7 +106,7 @@ def confirm_public_request(forum_id: int, token: str):
     ), 400 if form.errors else 200
 
 
-def _result_lines(result: services.RegistrationResult) -> list[str]:
+def _result_lines(result: RegistrationResult) -> list[str]:
     lines = []
     for day_result in result.days:
         when = f"{day_result.day.date:%A, %B} {day_result.day.date.day}"
@@ -142,9 +130,9 @@ def resend_link():
         except InvalidEmail as exc:
             form.email.errors = [*form.email.errors, f"Check the address: {exc}"]
         else:
-            person = db.session.scalar(select(Person).where(Person.email == email))
+            person = person_with_email(db.session, email)
             if person is not None:
-                services.send_personal_link(db.session, person)
+                notices.send_personal_link(db.session, person)
                 db.session.commit()
             # The same answer either way, so the form never reveals who is registered.
             flash(
@@ -168,14 +156,6 @@ def _person_or_404(token: str) -> Person:
     return person
 
 
-def _registration(person: Person, forum: Forum) -> Registration | None:
-    return db.session.scalar(
-        select(Registration).where(
-            Registration.forum_id == forum.id, Registration.person_id == person.id
-        )
-    )
-
-
 @bp.route("/me/<token>")
 def personal_page(token: str):
     person = _person_or_404(token)
@@ -185,33 +165,33 @@ def personal_page(token: str):
     ).all()
     sections = []
     for forum in forums:
-        member = services.is_team_member(db.session, person, forum)
-        registration = _registration(person, forum)
+        member = is_team_member(db.session, person, forum)
+        registration = get_registration(db.session, forum, person)
         if registration is None and not member:
             continue
         seats = {seat.day_id: seat for seat in registration.seats} if registration else {}
         picks = {
             pick.item_id: pick
             for pick in (registration.picks if registration else [])
-            if pick.status in services.ACTIVE
+            if pick.status in ACTIVE
         }
-        held = services.is_held(forum, now)
+        held = is_held(forum, now)
         days = []
         for day in forum.days:
             if day.audience == Audience.TEAM and not member:
                 continue
             seat = seats.get(day.id)
             slots = []
-            if member and seat is not None and seat.status in services.ACTIVE:
-                slots = services.breakout_slots(db.session, forum, day)
+            if member and seat is not None and seat.status in ACTIVE:
+                slots = breakout_slots(db.session, forum, day)
             days.append(
                 {
                     "day": day,
                     "seat": seat,
-                    "position": services.waitlist_position(db.session, seat) if seat else None,
+                    "position": waitlist_position(db.session, seat) if seat else None,
                     "slots": slots,
-                    "state": _window_state(day, now),
-                    "over": services.is_over_for_attendees(day, now),
+                    "state": window_state(day, now),
+                    "over": is_over_for_attendees(day, now),
                 }
             )
         sections.append(
@@ -222,11 +202,9 @@ def personal_page(token: str):
                 "days": days,
                 "picks": picks,
                 "positions": {
-                    item_id: services.waitlist_position(db.session, pick)
-                    for item_id, pick in picks.items()
+                    item_id: waitlist_position(db.session, pick) for item_id, pick in picks.items()
                 },
-                "choices_open": not held
-                and (forum.choice_deadline is None or now < forum.choice_deadline),
+                "choices_open": not held and not choices_closed(forum, now),
                 "held": held,
                 "seat_ids": {i for i, pick in picks.items() if pick.status == "confirmed"},
                 # Breakouts waited for while holding a seat in the same slot: the wish shown.
@@ -234,7 +212,7 @@ def personal_page(token: str):
                     item_id
                     for item_id, pick in picks.items()
                     if pick.status == "waitlisted"
-                    and services.seat_in_slot(registration, pick.item) is not None
+                    and seat_in_slot(registration, pick.item) is not None
                 },
             }
         )
@@ -246,7 +224,7 @@ def personal_page(token: str):
         sections=sections,
         button_form=ButtonForm(),
         team_form=team_form,
-        seats_left=services.seats_left,
+        seats_left=seats_left,
         managed_teams=rosters.managed_teams(db.session, person),
     )
 
@@ -259,7 +237,7 @@ def renew_personal_link(token: str):
     person = _person_or_404(token)
     if not ButtonForm().validate_on_submit():
         abort(400)
-    services.renew_personal_link(db.session, person)
+    notices.renew_personal_link(db.session, person)
     db.session.commit()
     flash(
         "We've emailed you a new personal link. The old one, including this page's address, "
@@ -274,9 +252,7 @@ def personal_agenda(token: str, forum_id: int):
     """The forum's agenda as this person may see it: team members see team days too."""
     person = _person_or_404(token)
     forum = _published_forum(forum_id)
-    viewer = agenda_services.Viewer(
-        is_team_member=services.is_team_member(db.session, person, forum)
-    )
+    viewer = agenda_services.Viewer(is_team_member=is_team_member(db.session, person, forum))
     agenda = agenda_services.visible_agenda(db.session, viewer, forum)
     return render_template(
         "registration/personal_agenda.html",
@@ -302,18 +278,18 @@ def team_register(token: str, forum_id: int):
     if not form.validate_on_submit():
         flash("Choose at least one of the forum's days.", "error")
         return _back(token, f"#forum-{forum.id}")
-    try:
-        result = services.register_team_member(
-            db.session, forum, person, form.day_ids.data or [],
+    outcome = carry_out(
+        lambda: register_team_member(
+            db.session,
+            forum,
+            person,
+            form.day_ids.data or [],
             accessibility_needs=form.accessibility_needs.data or "",
             dietary_needs=form.dietary_needs.data or "",
-        )  # fmt: skip
-    except services.RegistrationError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        for line in _result_lines(result):
+        )
+    )
+    if outcome.ok:
+        for line in _result_lines(outcome.value):
             flash(line, "success")
     return _back(token, f"#forum-{forum.id}")
 
@@ -330,33 +306,29 @@ def cancel_seat(token: str, seat_id: int):
         picks = [
             pick.item
             for pick in seat.registration.picks
-            if pick.status in services.ACTIVE and pick.item.day_id == seat.day_id
+            if pick.status in ACTIVE and pick.item.day_id == seat.day_id
         ]
-        over = services.is_over_for_attendees(seat.day, utcnow())
+        over = is_over_for_attendees(seat.day, utcnow())
         return render_template(
             "registration/cancel_seat.html", token=token, seat=seat, picks=picks, over=over,
             button_form=ButtonForm(),
         )  # fmt: skip
     if not ButtonForm().validate_on_submit():
         abort(400)
-    try:
-        services.cancel_own_days(db.session, seat.registration, [seat.day_id])
-    except services.RegistrationError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(f"Cancelled your place on {seat.day.date:%A, %B} {seat.day.date.day}.", "success")
+    carry_out(
+        lambda: cancel_own_days(db.session, seat.registration, [seat.day_id]),
+        success=f"Cancelled your place on {seat.day.date:%A, %B} {seat.day.date.day}.",
+    )
     return _back(token)
 
 
 @bp.route("/me/<token>/forums/<int:forum_id>/breakouts", methods=["POST"])
 @personal_link_limit
 def save_breakouts(token: str, forum_id: int):
-    """Save one pick per slot. Fields are ``slot-<start timestamp>`` = item id (or empty)."""
+    """Save one pick per slot. Fields are ``slot-<slot key>`` = item id (or empty)."""
     person = _person_or_404(token)
     forum = _published_forum(forum_id)
-    registration = _registration(person, forum)
+    registration = get_registration(db.session, forum, person)
     if registration is None or not ButtonForm().validate_on_submit():
         abort(400)
     chosen = []
@@ -372,13 +344,13 @@ def save_breakouts(token: str, forum_id: int):
             abort(400)
         try:
             with db.session.begin_nested():
-                pick = services.choose_breakout(db.session, registration, item, join_waitlist=True)
-        except services.RegistrationError as error:
+                pick = choose_breakout(db.session, registration, item, join_waitlist=True)
+        except RegistrationError as error:
             messages.append((error.message, "error"))
             continue
         if pick.status == "waitlisted":
-            position = services.waitlist_position(db.session, pick)
-            seat = services.seat_in_slot(registration, item)
+            position = waitlist_position(db.session, pick)
+            seat = seat_in_slot(registration, item)
             keep = f" You keep your seat in “{seat.item.title}” until then." if seat else ""
             messages.append(
                 (
@@ -404,12 +376,8 @@ def drop_pick(token: str, pick_id: int):
         abort(404)
     if not ButtonForm().validate_on_submit():
         abort(400)
-    try:
-        services.drop_breakout(db.session, pick.registration, pick)
-    except services.RegistrationError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(f"You're no longer down for “{pick.item.title}”.", "success")
+    carry_out(
+        lambda: drop_breakout(db.session, pick.registration, pick),
+        success=f"You're no longer down for “{pick.item.title}”.",
+    )
     return _back(token)

@@ -12,8 +12,10 @@ from forumapp.core.clock import utcnow
 from forumapp.core.models import Forum, ForumDay, Person
 from forumapp.extensions import db
 from forumapp.mail.models import OutboxMessage
-from forumapp.registration import services
+from forumapp.registration.breakouts import choose_breakout
 from forumapp.registration.models import DaySeat, Registration
+from forumapp.registration.public import registration_sent_message
+from forumapp.registration.seats import waitlist_position
 
 from ..builders import emailed_personal_link
 from .conftest import PUBLIC_DATE, TEAM_DATE, registration_body
@@ -57,8 +59,7 @@ def _days_of(app, email: str) -> list[tuple[str, str, int | None]]:
             .order_by(DaySeat.day_id)
         ).all()
         return sorted(
-            (s.day.date.isoformat(), s.status, services.waitlist_position(db.session, s))
-            for s in seats
+            (s.day.date.isoformat(), s.status, waitlist_position(db.session, s)) for s in seats
         )
 
 
@@ -66,7 +67,7 @@ def _received(email: str) -> dict:
     return {
         "status": "received",
         "email": email,
-        "message": services.registration_sent_message(email),
+        "message": registration_sent_message(email),
     }
 
 
@@ -321,7 +322,7 @@ def _register_with_pick(app, world) -> None:
         registration = db.session.scalar(sa.select(Registration).order_by(Registration.id))
         workshop = db.session.get(AgendaItem, world.workshop)
         _join_a_team(registration)
-        services.choose_breakout(db.session, registration, workshop)
+        choose_breakout(db.session, registration, workshop)
         db.session.commit()
 
 
@@ -423,7 +424,7 @@ def test_forums_and_agenda_report_seats_left_as_people_register(app, client, wor
         registration = db.session.scalar(sa.select(Registration))
         workshop = db.session.get(AgendaItem, world.workshop)
         _join_a_team(registration)
-        services.choose_breakout(db.session, registration, workshop)
+        choose_breakout(db.session, registration, workshop)
         db.session.commit()
     assert agenda_seats()[world.workshop] == 24
 

@@ -32,8 +32,10 @@ from forumapp.demo import STAFF_ACCOUNTS
 from forumapp.extensions import db
 from forumapp.feedback import answering, attendance, topic_groups, window
 from forumapp.mail.models import OutboxMessage
-from forumapp.registration import services as registration
+from forumapp.registration.breakouts import breakout_slots, choose_breakout
 from forumapp.registration.models import Registration
+from forumapp.registration.public import PublicRegistrationInput, register_public
+from forumapp.registration.registering import register_team_member
 
 from ..conftest import make_test_app
 from ..feedback.conftest import answers, closes_in
@@ -92,7 +94,7 @@ def _add_what_the_demo_lacks() -> tuple[dict[str, int], dict[str, str]]:
     ids |= {"public_day": public_day.id, "team_day": team_day.id}
 
     # A public registrant with a ticket (through the service, so mail reaches the outbox).
-    data = registration.PublicRegistrationInput(
+    data = PublicRegistrationInput(
         name="Rosa Reyes",
         email="rosa.reyes@public.example.org",
         organization="Town of Apex",
@@ -100,7 +102,7 @@ def _add_what_the_demo_lacks() -> tuple[dict[str, int], dict[str, str]]:
         accessibility_needs="Step-free access",
         consent=True,
     )
-    public = registration.register_public(db.session, final, data, now).registration
+    public = register_public(db.session, final, data, now).registration
     ticket = ticket_for(db.session, public)
     links["public"] = personal_token(public.person)
     ids["public_registration"] = public.id
@@ -109,7 +111,7 @@ def _add_what_the_demo_lacks() -> tuple[dict[str, int], dict[str, str]]:
     links["public_surname"] = "Reyes"
 
     # A team member whose first breakout slot has one full breakout (with a waitlist).
-    slots = registration.breakout_slots(db.session, final, team_day)
+    slots = breakout_slots(db.session, final, team_day)
     _start, first_slot = slots[0]
     members = _registered_members(final)
     member = members[0]
@@ -117,7 +119,7 @@ def _add_what_the_demo_lacks() -> tuple[dict[str, int], dict[str, str]]:
     full = next(item for item in first_slot if item.id not in picked and item.seats_taken > 0)
     full.capacity = full.seats_taken
     waiting = next(r for r in members[1:] if full.id not in {p.item_id for p in r.picks})
-    registration.choose_breakout(db.session, waiting, full, join_waitlist=True)
+    choose_breakout(db.session, waiting, full, join_waitlist=True)
     links["member"] = personal_token(member.person)
     ids["breakout"] = full.id
 
@@ -133,7 +135,7 @@ def _add_what_the_demo_lacks() -> tuple[dict[str, int], dict[str, str]]:
         )
         .order_by(Person.id)
     ).first()
-    registration.register_team_member(db.session, final, newcomer, [team_day.id], now)
+    register_team_member(db.session, final, newcomer, [team_day.id], now)
     links["keyboard_member"] = personal_token(newcomer)
 
     # A project manager (their page links the roster they keep).

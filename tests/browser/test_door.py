@@ -13,7 +13,7 @@ from forumapp.checkin.models import CheckIn
 from forumapp.checkin.tickets import format_code, ticket_for
 from forumapp.core.models import Forum
 from forumapp.extensions import db
-from forumapp.registration import services as registration
+from forumapp.registration.public import PublicRegistrationInput, register_public
 
 from ..conftest import PASSWORD
 from ..registration.conftest import NOW, make_forum
@@ -26,7 +26,7 @@ def ticket_code(app):
     with app.app_context():
         setup = make_forum(public_capacity=50)
         forum = db.session.get(Forum, setup.forum_id)
-        data = registration.PublicRegistrationInput(
+        data = PublicRegistrationInput(
             name="Ada Lovelace",
             email="ada@public.example.org",
             organization="Town of Cary",
@@ -34,7 +34,7 @@ def ticket_code(app):
             accessibility_needs="Step-free access",
             consent=True,
         )
-        reg = registration.register_public(db.session, forum, data, NOW).registration
+        reg = register_public(db.session, forum, data, NOW).registration
         code = ticket_for(db.session, reg).code
         db.session.commit()
         return code

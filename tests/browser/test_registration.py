@@ -6,11 +6,13 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
+from forumapp.agenda.models import AgendaItem
 from forumapp.core.clock import utcnow
 from forumapp.core.links import personal_token
 from forumapp.core.models import ForumDay
 from forumapp.extensions import db
-from forumapp.registration import services
+from forumapp.registration.breakouts import choose_breakout
+from forumapp.registration.registering import register_team_member
 
 from ..builders import emailed_personal_link
 from ..registration.conftest import add_team_member, make_forum
@@ -64,11 +66,11 @@ def test_team_member_picks_breakouts_and_a_full_one_is_offered_as_waitlist(
 
         forum = db.session.get(Forum, open_forum.forum_id)
         rival = add_team_member("Rival Member", "Dare County")
-        registration = services.register_team_member(
+        registration = register_team_member(
             db.session, forum, rival, [open_forum.team_day_id]
         ).registration
-        item = db.session.get(services.AgendaItem, open_forum.breakout_ids[0])
-        services.choose_breakout(db.session, registration, item)
+        item = db.session.get(AgendaItem, open_forum.breakout_ids[0])
+        choose_breakout(db.session, registration, item)
         member = add_team_member("Tia Member", "Buncombe County")
         link = "/me/" + personal_token(member)
         db.session.commit()

@@ -142,10 +142,10 @@ def member_link(app, forum) -> str:
     """Tia, a team member registered for the team day with no breakout chosen yet."""
     with app.app_context():
         from forumapp.core.models import Forum
-        from forumapp.registration import services
+        from forumapp.registration.registering import register_team_member
 
         member = add_team_member("Tia Member", "Buncombe County")
-        services.register_team_member(
+        register_team_member(
             db.session, db.session.get(Forum, forum.forum_id), member, [forum.team_day_id]
         )
         link = "/me/" + personal_token(member)

@@ -14,7 +14,8 @@ from forumapp.calendar.models import CalendarFeed
 from forumapp.core.links import personal_token
 from forumapp.core.models import Forum, Person, Program
 from forumapp.extensions import db
-from forumapp.registration import services as registration
+from forumapp.registration.breakouts import choose_breakout
+from forumapp.registration.registering import cancel_days, get_registration, register_team_member
 
 from .. import builders as build
 from ..conftest import csrf_token
@@ -155,24 +156,22 @@ def test_the_public_feed_holds_the_programs_public_days_only(app, client, setup)
 def _team_member_with_a_pick_and_a_waitlisted_pick(setup) -> Person:
     person = add_team_member("Maya Brooks")
     forum = db.session.get(Forum, setup.forum_id)
-    result = registration.register_team_member(
+    result = register_team_member(
         db.session, forum, person, [setup.public_day_id, setup.team_day_id], NOW
     )
-    registration.choose_breakout(
+    choose_breakout(
         db.session, result.registration, db.session.get(AgendaItem, setup.breakout_ids[0]), now=NOW
     )
     full = db.session.get(AgendaItem, setup.breakout_ids[2])
     for name in ("Ann Full", "Bo Full"):
         other = add_team_member(name)
-        registration.choose_breakout(
+        choose_breakout(
             db.session,
-            registration.register_team_member(
-                db.session, forum, other, [setup.team_day_id], NOW
-            ).registration,
+            register_team_member(db.session, forum, other, [setup.team_day_id], NOW).registration,
             full,
             now=NOW,
         )
-    registration.choose_breakout(db.session, result.registration, full, join_waitlist=True, now=NOW)
+    choose_breakout(db.session, result.registration, full, join_waitlist=True, now=NOW)
     write_pending()  # the mail worker sends the invitations
     db.session.commit()
     return person
@@ -228,8 +227,8 @@ def test_a_cancelled_place_leaves_the_feed(app, client, setup):
     with app.app_context():
         person = _team_member_with_a_pick_and_a_waitlisted_pick(setup)
         forum = db.session.get(Forum, setup.forum_id)
-        reg = registration._get_registration(db.session, forum, person)
-        registration.cancel_days(db.session, reg, [setup.team_day_id])
+        reg = get_registration(db.session, forum, person)
+        cancel_days(db.session, reg, [setup.team_day_id])
         db.session.commit()
         path = _feed_path(person)
 

@@ -10,7 +10,7 @@ from forumapp.agenda.errors import AgendaError
 from forumapp.agenda.models import AgendaItem
 from forumapp.core.models import Forum, Person
 from forumapp.extensions import db
-from forumapp.registration import services as registration
+from forumapp.registration.registering import register_by_organizer
 
 from .conftest import calendar_mail, invitation_of, only_event
 from .test_invitations import _edit, _pick, _public, _team_member
@@ -44,7 +44,7 @@ def test_a_member_of_the_public_on_a_team_day_is_still_invited(app_ctx, setup):
     forum = db.session.get(Forum, setup.forum_id)
     guest = Person(name="Guest Speaker", email="guest@public.example.org")
     db.session.add(guest)
-    registration.register_by_organizer(db.session, forum, guest, [setup.team_day_id])
+    register_by_organizer(db.session, forum, guest, [setup.team_day_id])
 
     (invitation,) = calendar_mail(guest.email)
 

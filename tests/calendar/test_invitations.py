@@ -15,7 +15,9 @@ from forumapp.core.clock import to_local
 from forumapp.core.links import personal_token
 from forumapp.core.models import Forum, ForumDay
 from forumapp.extensions import db
-from forumapp.registration import services as registration
+from forumapp.registration.breakouts import choose_breakout, drop_breakout
+from forumapp.registration.public import PublicRegistrationInput
+from forumapp.registration.registering import cancel_days, register_team_member
 
 from ..builders import register_as_owner
 from .conftest import (
@@ -34,7 +36,7 @@ HOST = "127.0.0.1"  # of the test configuration's PUBLIC_BASE_URL
 
 
 def _public(setup, name: str = "Zoë O'Brien, Jr."):
-    data = registration.PublicRegistrationInput(
+    data = PublicRegistrationInput(
         name=name,
         email=f"{name.split()[0].lower()}@public.example.org",
         day_ids=[setup.public_day_id],
@@ -50,16 +52,14 @@ def _team_member(setup, name: str = "Maya Brooks", days: str = "both"):
     person = add_team_member(name)
     forum = db.session.get(Forum, setup.forum_id)
     day_ids = {"both": [setup.public_day_id, setup.team_day_id], "team": [setup.team_day_id]}
-    result = registration.register_team_member(db.session, forum, person, day_ids[days], NOW)
+    result = register_team_member(db.session, forum, person, day_ids[days], NOW)
     write_pending()
     return person, result.registration
 
 
 def _pick(registration_, item_id: int, join_waitlist: bool = False):
     item = db.session.get(AgendaItem, item_id)
-    pick = registration.choose_breakout(
-        db.session, registration_, item, join_waitlist=join_waitlist, now=NOW
-    )
+    pick = choose_breakout(db.session, registration_, item, join_waitlist=join_waitlist, now=NOW)
     write_pending()
     return pick
 
@@ -150,7 +150,7 @@ def test_a_waitlisted_day_gets_no_invitation_until_a_seat_opens(app_ctx, setup):
     waiting = _public(setup, "Dee Four")
     assert calendar_mail(waiting.registration.person.email) == []
 
-    registration.cancel_days(db.session, first.registration)
+    cancel_days(db.session, first.registration)
 
     (cancel,) = calendar_mail(first.registration.person.email)[1:]
     assert str(invitation_of(cancel)["METHOD"]) == "CANCEL"
@@ -166,7 +166,7 @@ def test_cancelling_a_registration_cancels_the_day_and_its_breakouts_with_the_sa
     invited = {str(only_event(invitation_of(m))["UID"]) for m in calendar_mail(person.email)}
     assert len(invited) == 2
 
-    registration.cancel_days(db.session, registration_)
+    cancel_days(db.session, registration_)
 
     cancels = calendar_mail(person.email)[2:]
     assert len(cancels) == 2
@@ -187,7 +187,7 @@ def test_registering_again_after_cancelling_reinvites_the_same_uid_with_a_higher
     app_ctx, setup
 ):
     result = _public(setup)
-    registration.cancel_days(db.session, result.registration)
+    cancel_days(db.session, result.registration)
     write_pending()
     _public(setup)
 
@@ -245,7 +245,7 @@ def test_a_waitlisted_pick_gets_its_invitation_only_when_promoted(app_ctx, setup
     assert pick.status == "waitlisted"
     assert len(calendar_mail(waiting_person.email)) == before
 
-    registration.drop_breakout(db.session, holders[0], holders[0].picks[0], now=NOW)
+    drop_breakout(db.session, holders[0], holders[0].picks[0], now=NOW)
 
     message = calendar_mail(waiting_person.email)[-1]
     assert str(invitation_of(message)["METHOD"]) == "REQUEST"

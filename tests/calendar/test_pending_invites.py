@@ -14,21 +14,22 @@ from forumapp.core.models import Forum
 from forumapp.extensions import db
 from forumapp.mail.models import OutboxMessage
 from forumapp.mail.worker import deliver_due
-from forumapp.registration import services as registration
+from forumapp.registration.public import PublicRegistrationInput, register_public
+from forumapp.registration.registering import cancel_days
 
 from .conftest import NOW, calendar_mail, invitation_of, only_event, write_pending
 from .test_invitations import _edit
 
 
 def _register(setup, name: str):
-    data = registration.PublicRegistrationInput(
+    data = PublicRegistrationInput(
         name=name,
         email=f"{name.split()[0].lower()}@public.example.org",
         day_ids=[setup.public_day_id],
         consent=True,
     )
     forum = db.session.get(Forum, setup.forum_id)
-    return registration.register_public(db.session, forum, data, NOW).registration
+    return register_public(db.session, forum, data, NOW).registration
 
 
 def _count(model, *conditions) -> int:
@@ -74,7 +75,7 @@ def test_an_edit_on_a_full_day_answers_at_once_and_the_worker_updates_everyone(a
 
 def test_a_seat_taken_and_given_back_before_the_worker_comes_sends_no_calendar_mail(app_ctx, setup):
     taken = _register(setup, "Quick Changer")
-    registration.cancel_days(db.session, taken)
+    cancel_days(db.session, taken)
 
     assert calendar_mail(taken.person.email) == []  # neither an invitation nor a cancellation
     assert _count(PendingInvite) == 0

@@ -15,8 +15,9 @@ from forumapp.core.models import Forum
 from forumapp.extensions import db
 from forumapp.mail.models import OutboxMessage
 from forumapp.mail.worker import deliver_due
-from forumapp.registration import services as registration
 from forumapp.registration.models import Registration
+from forumapp.registration.public import PublicRegistrationInput, register_public
+from forumapp.registration.registering import cancel_days
 
 from ..conftest import csrf_token
 from .conftest import NOW, make_calendar_forum
@@ -34,16 +35,14 @@ def forum(app):
 
 def _register(app, forum, name: str) -> int:
     with app.app_context():
-        data = registration.PublicRegistrationInput(
+        data = PublicRegistrationInput(
             name=name,
             email=f"{name.split()[0].lower()}@public.example.org",
             day_ids=[forum.public_day_id],
             consent=True,
         )
         found = db.session.get(Forum, forum.forum_id)
-        person_id = registration.register_public(
-            db.session, found, data, NOW
-        ).registration.person_id
+        person_id = register_public(db.session, found, data, NOW).registration.person_id
         db.session.commit()
         return person_id
 
@@ -160,7 +159,7 @@ def test_a_later_change_that_succeeds_clears_the_earlier_failure(
 
     with app.app_context():  # Ada gives her seat back: a new change for the same event
         found = db.session.scalar(sa.select(Registration).filter_by(person_id=ada))
-        registration.cancel_days(db.session, found)
+        cancel_days(db.session, found)
         db.session.commit()
     _run_worker(app)
 

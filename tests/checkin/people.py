@@ -14,8 +14,9 @@ from forumapp.checkin import tickets
 from forumapp.core.links import personal_token
 from forumapp.core.models import Forum, Person
 from forumapp.extensions import db
-from forumapp.registration import services as registration
 from forumapp.registration.models import Registration
+from forumapp.registration.public import PublicRegistrationInput
+from forumapp.registration.registering import register_team_member
 
 from ..builders import register_as_owner
 from ..registration.conftest import NOW, add_team_member
@@ -50,7 +51,7 @@ def register_public(app, setup, name: str, now=NOW, **fields) -> Registered:
     commit."""
     with app.app_context():
         forum = db.session.get(Forum, setup.forum_id)
-        data = registration.PublicRegistrationInput(
+        data = PublicRegistrationInput(
             name=name,
             email=fields.pop("email", name.lower().replace(" ", ".") + "@public.example.org"),
             day_ids=fields.pop("day_ids", [setup.public_day_id]),
@@ -69,7 +70,7 @@ def register_member(app, setup, name: str, team: str, day_ids: list[int]) -> Reg
         email = name.lower().replace(" ", ".") + "@county.example.org"
         member = db.session.scalar(sa.select(Person).filter_by(email=email))
         member = member or add_team_member(name, team)
-        result = registration.register_team_member(db.session, forum, member, day_ids, NOW)
+        result = register_team_member(db.session, forum, member, day_ids, NOW)
         db.session.commit()
         return _registered(result.registration)
 

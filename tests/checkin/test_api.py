@@ -18,8 +18,8 @@ from forumapp.checkin.models import CheckIn
 from forumapp.core.clock import to_local, utcnow
 from forumapp.core.models import Forum, Person, Team, TeamMembership
 from forumapp.extensions import db
-from forumapp.registration import services as registration
 from forumapp.registration.models import Registration
+from forumapp.registration.registering import cancel_days
 
 from .. import builders as build
 from ..registration.conftest import make_forum
@@ -274,9 +274,7 @@ def test_waitlisted_and_cancelled_people_are_409(app, client, forum_setup, door)
     assert body["details"]["day"] == PUBLIC_DAY
 
     with app.app_context():
-        registration.cancel_days(
-            db.session, db.session.get(Registration, cancelled.registration_id)
-        )
+        cancel_days(db.session, db.session.get(Registration, cancelled.registration_id))
         db.session.commit()
     body = scan(client, door, cancelled.code, 409, day=PUBLIC_DAY)
     assert body["result"] == "cancelled" and body["error"] == "Cannot check in"

@@ -16,8 +16,11 @@ from forumapp.checkin.models import BreakoutAttendance, CheckIn
 from forumapp.checkin.tickets import ticket_for
 from forumapp.core.models import Forum, ForumDay, User
 from forumapp.extensions import db
-from forumapp.registration import services as registration
+from forumapp.registration import public, registering
+from forumapp.registration.breakouts import choose_breakout
 from forumapp.registration.models import Registration
+from forumapp.registration.public import PublicRegistrationInput
+from forumapp.registration.registering import cancel_days
 
 from .. import builders as build
 from ..conftest import csrf_token
@@ -52,7 +55,7 @@ def _held_on_the_public_day(today_is):
 def register_public(app, setup, name: str, organization: str = "", needs: str = "") -> Ticket:
     with app.app_context():
         forum = db.session.get(Forum, setup.forum_id)
-        data = registration.PublicRegistrationInput(
+        data = PublicRegistrationInput(
             name=name,
             email=name.lower().replace(" ", ".") + "@public.example.org",
             day_ids=[setup.public_day_id],
@@ -60,7 +63,7 @@ def register_public(app, setup, name: str, organization: str = "", needs: str = 
             accessibility_needs=needs,
             consent=True,
         )
-        reg = registration.register_public(db.session, forum, data, NOW).registration
+        reg = public.register_public(db.session, forum, data, NOW).registration
         ticket = Ticket(reg.id, ticket_for(db.session, reg).code)
         db.session.commit()
         return ticket
@@ -70,7 +73,7 @@ def register_team_member(app, setup, name: str, team: str = "Buncombe County") -
     with app.app_context():
         forum = db.session.get(Forum, setup.forum_id)
         member = add_team_member(name, team)
-        reg = registration.register_team_member(
+        reg = registering.register_team_member(
             db.session, forum, member, [setup.team_day_id], NOW
         ).registration
         ticket = Ticket(reg.id, ticket_for(db.session, reg).code)
@@ -144,7 +147,7 @@ def test_every_result_is_said_in_words_as_well_as_colour(app, signed_in, forum_s
     team_only = register_team_member(app, forum_setup, "Tia Member")
     with app.app_context():
         cancelling = db.session.get(Registration, cancelled.registration_id)
-        registration.cancel_days(db.session, cancelling)
+        cancel_days(db.session, cancelling)
         db.session.commit()
     client = signed_in("door")
     expected = [
@@ -353,10 +356,10 @@ def test_breakout_door_says_whether_the_person_chose_this_breakout(
     with app.app_context():
         items = [db.session.get(AgendaItem, i) for i in forum_setup.breakout_ids]
         regs = [db.session.get(Registration, t.registration_id) for t in tickets]
-        registration.choose_breakout(db.session, regs[0], items[0], now=NOW)
-        registration.choose_breakout(db.session, regs[1], items[0], now=NOW)
-        registration.choose_breakout(db.session, regs[2], items[0], join_waitlist=True, now=NOW)
-        registration.choose_breakout(db.session, regs[3], items[1], now=NOW)
+        choose_breakout(db.session, regs[0], items[0], now=NOW)
+        choose_breakout(db.session, regs[1], items[0], now=NOW)
+        choose_breakout(db.session, regs[2], items[0], join_waitlist=True, now=NOW)
+        choose_breakout(db.session, regs[3], items[1], now=NOW)
         db.session.commit()
     today_is(TEAM_DATE)
     client = signed_in("door")

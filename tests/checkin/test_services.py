@@ -19,7 +19,10 @@ from forumapp.checkin.tickets import (
 from forumapp.checkin.walkins import WalkInError, walk_in
 from forumapp.core.models import Forum, ForumDay, Role, User
 from forumapp.extensions import db
-from forumapp.registration import services as registration
+from forumapp.registration.breakouts import choose_breakout
+from forumapp.registration.errors import InvalidRegistration
+from forumapp.registration.public import PublicRegistrationInput, register_public
+from forumapp.registration.registering import cancel_days, register_team_member
 
 from .. import builders as build
 from ..registration.conftest import NOW, add_team_member, make_forum
@@ -37,13 +40,13 @@ def door(app_ctx):
 
 def _register_public(setup, name):
     forum = db.session.get(Forum, setup.forum_id)
-    data = registration.PublicRegistrationInput(
+    data = PublicRegistrationInput(
         name=name,
         email=name.lower().replace(" ", ".") + "@public.example.org",
         day_ids=[setup.public_day_id],
         consent=True,
     )
-    return registration.register_public(db.session, forum, data, NOW).registration
+    return register_public(db.session, forum, data, NOW).registration
 
 
 def _day(setup, which="public"):
@@ -115,7 +118,7 @@ def test_waitlisted_and_cancelled_people_are_not_let_in(door):
     outcome = scan(db.session, wait_code, _day(setup), user.id)
     assert outcome.result == "waitlisted" and "number 1 on the waitlist" in outcome.message
     code = ticket_for(db.session, cancelled).code
-    registration.cancel_days(db.session, cancelled)
+    cancel_days(db.session, cancelled)
     outcome = scan(db.session, code, _day(setup), user.id)
     assert outcome.result == "cancelled"
     # The cancellation promoted the waiting person, who can now come in.
@@ -126,14 +129,12 @@ def test_each_day_is_checked_in_separately(door):
     setup, user = door
     forum = db.session.get(Forum, setup.forum_id)
     member = add_team_member("Tia Member")
-    reg = registration.register_team_member(
-        db.session, forum, member, [setup.team_day_id], NOW
-    ).registration
+    reg = register_team_member(db.session, forum, member, [setup.team_day_id], NOW).registration
     code = ticket_for(db.session, reg).code
     not_today = scan(db.session, code, _day(setup, "public"), user.id)
     assert not_today.result == "not_registered_for_day"
     assert "registered for Tuesday, March 16" in not_today.message
-    registration.register_team_member(db.session, forum, member, [setup.public_day_id], NOW)
+    register_team_member(db.session, forum, member, [setup.public_day_id], NOW)
     db.session.expire(reg)
     assert scan(db.session, code, _day(setup, "public"), user.id).result == "checked_in"
     assert scan(db.session, code, _day(setup, "team"), user.id).result == "checked_in"
@@ -192,7 +193,7 @@ def test_walk_ins_only_on_public_days_and_with_valid_details(door):
     setup, user = door
     with pytest.raises(WalkInError):
         walk_in(db.session, _day(setup, "team"), "X", "x@public.example.org", "", user.id)
-    with pytest.raises(registration.InvalidRegistration) as caught:
+    with pytest.raises(InvalidRegistration) as caught:
         walk_in(db.session, _day(setup), "", "nope", "", user.id)
     assert set(caught.value.errors) == {"name", "email"}
 
@@ -205,14 +206,12 @@ def test_breakout_door_says_whether_the_person_chose_it(door):
     for n, team in enumerate(["A", "B", "C", "D"]):
         member = add_team_member(f"Member {n}", team)
         regs.append(
-            registration.register_team_member(
-                db.session, forum, member, [setup.team_day_id], NOW
-            ).registration
+            register_team_member(db.session, forum, member, [setup.team_day_id], NOW).registration
         )
-    registration.choose_breakout(db.session, regs[0], items[0], now=NOW)
-    registration.choose_breakout(db.session, regs[1], items[0], now=NOW)
-    registration.choose_breakout(db.session, regs[2], items[0], join_waitlist=True, now=NOW)
-    registration.choose_breakout(db.session, regs[3], items[1], now=NOW)
+    choose_breakout(db.session, regs[0], items[0], now=NOW)
+    choose_breakout(db.session, regs[1], items[0], now=NOW)
+    choose_breakout(db.session, regs[2], items[0], join_waitlist=True, now=NOW)
+    choose_breakout(db.session, regs[3], items[1], now=NOW)
     codes = [ticket_for(db.session, r).code for r in regs]
     results = [breakout_scan(db.session, c, items[0], user.id)[0] for c in codes]
     assert results == ["confirmed", "confirmed", "waitlisted", "other"]

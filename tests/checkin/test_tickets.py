@@ -19,8 +19,8 @@ from forumapp.extensions import db, mail
 from forumapp.mail.models import OutboxMessage
 from forumapp.mail.outbox import queue_email
 from forumapp.mail.worker import deliver_due
-from forumapp.registration import services as registration
 from forumapp.registration.models import Registration
+from forumapp.registration.registering import cancel_days
 
 from ..conftest import csrf_token
 from ..mail.conftest import SMTPServer
@@ -84,7 +84,7 @@ def test_a_waitlisted_person_gets_a_ticket_when_a_seat_opens(app, client, forum_
     assert client.get(waiting.image).status_code == 404
 
     with app.app_context():
-        registration.cancel_days(db.session, db.session.get(Registration, first.registration_id))
+        cancel_days(db.session, db.session.get(Registration, first.registration_id))
         db.session.commit()
 
     code = live_code(app, waiting.registration_id)

@@ -315,9 +315,9 @@ def test_a_download_is_recorded_even_when_someone_writes_while_it_is_read(
 ):
     """On SQLite the download's request only reads; another request writing meanwhile must
     not make recording the download fail."""
-    from forumapp.registration import organizer as organizer_rules
+    from forumapp.registration import exports
 
-    build_csv = organizer_rules.registrations_csv
+    build_csv = exports.registrations_csv
 
     def csv_while_the_door_writes(session, forum):
         body = build_csv(session, forum)
@@ -327,7 +327,7 @@ def test_a_download_is_recorded_even_when_someone_writes_while_it_is_read(
         other.dispose()
         return body
 
-    monkeypatch.setattr(organizer_rules, "registrations_csv", csv_while_the_door_writes)
+    monkeypatch.setattr(exports, "registrations_csv", csv_while_the_door_writes)
     response = organizer.get(f"/staff/forums/{world.forum_id}/registrations.csv")
     assert response.status_code == 200
     _only_entry(app, organizer.user_id, "export.registrations_csv", f"forum:{world.forum_id}")

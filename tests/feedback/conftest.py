@@ -21,8 +21,10 @@ from forumapp.core.links import personal_token
 from forumapp.core.models import Forum, Person, Team
 from forumapp.extensions import db
 from forumapp.feedback import answering, window
-from forumapp.registration import services as registration
+from forumapp.registration.breakouts import choose_breakout
 from forumapp.registration.models import Registration
+from forumapp.registration.public import PublicRegistrationInput, register_public
+from forumapp.registration.registering import register_team_member
 
 from .. import builders as build
 from ..registration.conftest import NOW, add_team_member, make_forum
@@ -93,16 +95,14 @@ def build_world(open_feedback: bool = True) -> World:
         ("Nia Noshow", "Dare County", "member", []),
     ]:
         person = add_team_member(name, team, role)
-        reg = registration.register_team_member(db.session, forum, person, both, NOW).registration
+        reg = register_team_member(db.session, forum, person, both, NOW).registration
         for item_id in picks:
-            registration.choose_breakout(
-                db.session, reg, db.session.get(AgendaItem, item_id), now=NOW
-            )
+            choose_breakout(db.session, reg, db.session.get(AgendaItem, item_id), now=NOW)
         people[name], regs[name] = person.id, reg.id
-    data = registration.PublicRegistrationInput(
+    data = PublicRegistrationInput(
         name="Pat Public", email="pat@public.example.org", day_ids=[public_day.id], consent=True
     )
-    pat = registration.register_public(db.session, forum, data, NOW).registration
+    pat = register_public(db.session, forum, data, NOW).registration
     people["Pat Public"], regs["Pat Public"] = pat.person_id, pat.id
 
     for name, days in [

@@ -16,7 +16,7 @@ from forumapp.feedback.charts import rating_chart
 from forumapp.feedback.errors import FeedbackError, InvalidFeedback
 from forumapp.feedback.models import TopicGroup, TopicSuggestion
 from forumapp.mail.models import OutboxMessage
-from forumapp.registration import services as registration
+from forumapp.registration.registering import register_team_member
 
 from .. import builders as build
 from ..registration.conftest import NOW, add_team_member
@@ -178,7 +178,7 @@ def test_the_summary_takes_the_same_number_of_queries_however_many_answers(answe
         few = len(statements)
         for n in range(6):
             person = add_team_member(f"Extra Person{n}", "Dare County")
-            reg = registration.register_team_member(
+            reg = register_team_member(
                 db.session, forum, person, [answered.team_day_id], NOW
             ).registration
             check_in_registration(db.session, reg, reg.seats[0].day, None)

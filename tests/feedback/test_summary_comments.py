@@ -11,7 +11,7 @@ import pytest
 from forumapp.checkin.scanning import check_in_registration
 from forumapp.extensions import db
 from forumapp.feedback import answering, comments
-from forumapp.registration import services as registration
+from forumapp.registration.registering import register_team_member
 
 from ..registration.conftest import NOW, add_team_member
 from ..support.queries import statements_sent
@@ -28,7 +28,7 @@ def _answer(world, first: int, count: int) -> None:
     welcome = world.items["Welcome"]  # on the team day, which they attended
     for n in range(first, first + count):
         person = add_team_member(f"Extra Person{n:02d}", "Dare County")
-        seat_of = registration.register_team_member(
+        seat_of = register_team_member(
             db.session, forum, person, [world.team_day_id], NOW
         ).registration
         check_in_registration(db.session, seat_of, seat_of.seats[0].day, None)

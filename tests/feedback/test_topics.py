@@ -367,7 +367,9 @@ def test_a_promoted_breakout_is_a_draft_teams_cannot_choose_until_it_is_schedule
     app, client, signed_in
 ):
     from forumapp.core.links import personal_token
-    from forumapp.registration import services as registration
+    from forumapp.registration.breakouts import breakout_slots, choose_breakout
+    from forumapp.registration.errors import InvalidRegistration
+    from forumapp.registration.registering import register_team_member
 
     from ..registration.conftest import add_team_member
 
@@ -375,14 +377,12 @@ def test_a_promoted_breakout_is_a_draft_teams_cannot_choose_until_it_is_schedule
         group, following = _topic_to_promote("team", "Jail data")
         item = promote_group(db.session, group, "breakout").item
         person = add_team_member("Cy Dunn")
-        result = registration.register_team_member(
-            db.session, following, person, [following.days[0].id]
-        )
+        result = register_team_member(db.session, following, person, [following.days[0].id])
         db.session.commit()
         assert item.is_draft
-        assert registration.breakout_slots(db.session, following, following.days[0]) == []
-        with pytest.raises(registration.InvalidRegistration):
-            registration.choose_breakout(db.session, result.registration, item)
+        assert breakout_slots(db.session, following, following.days[0]) == []
+        with pytest.raises(InvalidRegistration):
+            choose_breakout(db.session, result.registration, item)
         db.session.rollback()
         item_id, forum_id, token = item.id, following.id, personal_token(person)
 

@@ -13,7 +13,8 @@ from forumapp.mail.models import OutboxMessage
 from forumapp.mail.outbox import queue_email
 from forumapp.mail.sending import retry_failed
 from forumapp.mail.worker import deliver_due
-from forumapp.registration import services as registration
+from forumapp.registration.public import PublicRegistrationInput, register_public
+from forumapp.registration.registering import cancel_days, register_team_member
 
 from ..builders import register_as_owner
 from ..registration.conftest import NOW, make_forum
@@ -91,14 +92,14 @@ def test_registering_again_while_mail_is_down_sends_only_the_current_confirmatio
 ):
     setup = make_forum()
     forum = db.session.get(Forum, setup.forum_id)
-    data = registration.PublicRegistrationInput(
+    data = PublicRegistrationInput(
         name="Rosa Reyes",
         email="rosa@public.example.org",
         day_ids=[setup.public_day_id],
         consent=True,
     )
-    first = registration.register_public(db.session, forum, data, NOW).registration
-    registration.cancel_days(db.session, first)
+    first = register_public(db.session, forum, data, NOW).registration
+    cancel_days(db.session, first)
     register_as_owner(db.session, forum, data, NOW)
     db.session.commit()
 
@@ -117,8 +118,8 @@ def test_the_confirmation_that_replaces_another_lists_every_day_held(app_ctx, sm
     setup = make_forum()
     forum = db.session.get(Forum, setup.forum_id)
     person = add_team_member("Di Eng")
-    registration.register_team_member(db.session, forum, person, [setup.public_day_id], NOW)
-    registration.register_team_member(db.session, forum, person, [setup.team_day_id], NOW)
+    register_team_member(db.session, forum, person, [setup.public_day_id], NOW)
+    register_team_member(db.session, forum, person, [setup.team_day_id], NOW)
     db.session.commit()
 
     deliver_due(db.session)

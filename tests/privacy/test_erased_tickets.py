@@ -16,8 +16,8 @@ from forumapp.checkin.tickets import reissue_ticket, ticket_for
 from forumapp.core.models import Forum, ForumDay
 from forumapp.extensions import db
 from forumapp.privacy.services import erase_person
-from forumapp.registration import services as registration
 from forumapp.registration.models import Registration
+from forumapp.registration.registering import cancel_days
 
 from ..checkin.people import register_public
 from ..checkin.test_api import conforms
@@ -128,7 +128,7 @@ def test_no_ticket_for_an_erased_person_anywhere_tickets_are_issued(app, forum_s
     with app.app_context():
         # A seat opens and the erased, waitlisted person gets it: their seat counts, but no
         # ticket comes with it.
-        registration.cancel_days(db.session, db.session.get(Registration, first.registration_id))
+        cancel_days(db.session, db.session.get(Registration, first.registration_id))
         db.session.commit()
         held = db.session.get(Registration, waiting.registration_id)
         assert tickets.has_confirmed_seat(held)

@@ -19,8 +19,8 @@ from forumapp.feedback import answering, between_forums
 from forumapp.feedback.models import FeedbackResponse, TopicSuggestion
 from forumapp.mail.models import OutboxMessage
 from forumapp.mail.outbox import queue_email
-from forumapp.registration import services as registration_services
 from forumapp.registration.models import DaySeat, Registration
+from forumapp.registration.notices import send_personal_link
 
 from ..conftest import csrf_token, sign_in
 from ..feedback.conftest import answers, build_world
@@ -287,7 +287,7 @@ def test_nothing_is_mailed_to_an_erased_person(app, admin, world):
     assert _erase(admin, _ana_id(world), ANA["email"]).status_code == 302
     with app.app_context():
         ana = world.person("Ana Alvarez")
-        registration_services.send_personal_link(db.session, ana)
+        send_personal_link(db.session, ana)
         db.session.commit()
         to_her = (
             sa.select(sa.func.count())
@@ -334,11 +334,10 @@ def test_only_admins_reach_the_privacy_pages(signed_in, world, role):
 
 def test_the_export_carries_no_working_link_inside_the_mail_it_lists(app, admin, world):
     from forumapp.core.links import personal_token
-    from forumapp.registration import services as registration_services
 
     with app.app_context():
         ana = db.session.get(Person, _ana_id(world))
-        registration_services.send_personal_link(db.session, ana)
+        send_personal_link(db.session, ana)
         db.session.commit()
         token = personal_token(ana)
     text = admin.get(f"/staff/people/{_ana_id(world)}/export.json").get_data(as_text=True)

@@ -27,8 +27,11 @@ import sqlalchemy as sa
 from forumapp.core.models import Forum, ForumDay
 from forumapp.extensions import db
 from forumapp.mail.models import OutboxMessage
-from forumapp.registration import services
+from forumapp.registration.breakouts import choose_breakout
 from forumapp.registration.models import DaySeat, Registration
+from forumapp.registration.public import PublicRegistrationInput, register_public
+from forumapp.registration.registering import cancel_days, register_team_member
+from forumapp.registration.seats import waitlist_position
 
 from .. import builders as build
 from ..conftest import PROJECT_DIR
@@ -174,8 +177,8 @@ def _register(forum_id: int, people: range, day_id: int) -> list[int]:
     forum = db.session.get(Forum, forum_id)
     ids = []
     for n in people:
-        data = services.PublicRegistrationInput(day_ids=[day_id], consent=True, **_person(n))
-        ids.append(services.register_public(db.session, forum, data).registration.id)
+        data = PublicRegistrationInput(day_ids=[day_id], consent=True, **_person(n))
+        ids.append(register_public(db.session, forum, data).registration.id)
         db.session.commit()
     return ids
 
@@ -184,7 +187,7 @@ def _cancel(app, registration_id: int):
     def job():
         with app.app_context():
             registration = db.session.get(Registration, registration_id)
-            cancelled = services.cancel_days(db.session, registration)
+            cancelled = cancel_days(db.session, registration)
             db.session.commit()
             return cancelled
 
@@ -212,7 +215,7 @@ def test_concurrent_registrations_fill_exactly_the_capacity_and_queue_the_rest(a
         waiting = db.session.scalars(
             sa.select(DaySeat).where(DaySeat.day_id == day_id, DaySeat.status == "waitlisted")
         ).all()
-        positions = sorted(services.waitlist_position(db.session, seat) for seat in waiting)
+        positions = sorted(waitlist_position(db.session, seat) for seat in waiting)
         assert positions == list(range(1, REQUESTS - CAPACITY + 1))
         kinds = Counter(db.session.scalars(sa.select(OutboxMessage.kind)))
         assert kinds["registration"] == REQUESTS
@@ -272,7 +275,7 @@ def test_concurrent_cancellations_promote_each_waiting_person_exactly_once(app):
         # The first five waiting, in waitlist order, got the seats; the rest moved up.
         assert [seats[r].status for r in waiting[:5]] == ["confirmed"] * 5
         assert [seats[r].status for r in waiting[5:]] == ["waitlisted"] * 5
-        assert [services.waitlist_position(db.session, seats[r]) for r in waiting[5:]] == [
+        assert [waitlist_position(db.session, seats[r]) for r in waiting[5:]] == [
             1,
             2,
             3,
@@ -293,7 +296,7 @@ def test_no_one_waits_while_a_seat_is_free_when_a_cancellation_races_a_registrat
 
     def cancel():
         with app.app_context():
-            services.cancel_days(db.session, db.session.get(Registration, leaving))
+            cancel_days(db.session, db.session.get(Registration, leaving))
             cancelled.set()
             # Stay uncommitted while the other request registers, or as long as it is held up.
             registered.wait(timeout=1)
@@ -303,8 +306,8 @@ def test_no_one_waits_while_a_seat_is_free_when_a_cancellation_races_a_registrat
         cancelled.wait(timeout=30)
         with app.app_context():
             forum = db.session.get(Forum, forum_id)
-            data = services.PublicRegistrationInput(day_ids=[day_id], consent=True, **_person(200))
-            result = services.register_public(db.session, forum, data)
+            data = PublicRegistrationInput(day_ids=[day_id], consent=True, **_person(200))
+            result = register_public(db.session, forum, data)
             db.session.commit()
         registered.set()
         return result.days[0].status
@@ -334,10 +337,10 @@ def test_people_swapping_breakouts_at_the_same_moment_never_deadlock(app):
         registrations = {}
         for n, item_id in enumerate([first, second] * 4):
             person = add_team_member(f"Member {n}", team_name=f"Team {n}")
-            registration = services.register_team_member(
+            registration = register_team_member(
                 db.session, forum, person, [setup.team_day_id]
             ).registration
-            services.choose_breakout(db.session, registration, db.session.get(AgendaItem, item_id))
+            choose_breakout(db.session, registration, db.session.get(AgendaItem, item_id))
             registrations[registration.id] = item_id
         db.session.commit()
 
@@ -346,7 +349,7 @@ def test_people_swapping_breakouts_at_the_same_moment_never_deadlock(app):
             with app.app_context():
                 registration = db.session.get(Registration, registration_id)
                 item = db.session.get(AgendaItem, item_id)
-                services.choose_breakout(db.session, registration, item)
+                choose_breakout(db.session, registration, item)
                 db.session.commit()
 
         return job
@@ -387,8 +390,8 @@ def test_a_double_submit_of_the_same_new_person_registers_once_without_an_error(
     def submit():
         with app.app_context():
             forum = db.session.get(Forum, forum_id)
-            data = services.PublicRegistrationInput(day_ids=[day_id], consent=True, **_person(7))
-            result = services.register_public(db.session, forum, data)
+            data = PublicRegistrationInput(day_ids=[day_id], consent=True, **_person(7))
+            result = register_public(db.session, forum, data)
             db.session.commit()
             return result.registration.id
 

@@ -15,8 +15,12 @@ from forumapp.checkin.models import Ticket
 from forumapp.core.links import personal_token
 from forumapp.core.models import Forum, ForumDay, ForumStatus, Person
 from forumapp.extensions import db
-from forumapp.registration import services, views
+from forumapp.registration import breakouts, views
+from forumapp.registration.breakouts import choose_breakout, drop_breakout
+from forumapp.registration.errors import RegistrationClosed
 from forumapp.registration.models import BreakoutPick, DaySeat
+from forumapp.registration.registering import cancel_own_days, register_team_member
+from forumapp.registration.windows import is_held
 
 from .. import builders as build
 from ..conftest import csrf_token
@@ -33,11 +37,11 @@ def member(app, setup):
     with app.app_context():
         person = add_team_member("Cy Dunn")
         forum = db.session.get(Forum, setup.forum_id)
-        result = services.register_team_member(
+        result = register_team_member(
             db.session, forum, person, [setup.public_day_id, setup.team_day_id], NOW
         )
         item = db.session.get(AgendaItem, setup.breakout_ids[0])
-        pick = services.choose_breakout(db.session, result.registration, item, now=NOW)
+        pick = choose_breakout(db.session, result.registration, item, now=NOW)
         db.session.commit()
         return person.id, result.registration.id, pick.id
 
@@ -52,13 +56,10 @@ def test_a_place_on_a_day_that_is_over_cannot_be_given_up(app_ctx, setup, member
     _person_id, registration_id, _pick = member
     registration = _seat(registration_id, setup.public_day_id).registration
 
-    with pytest.raises(services.RegistrationClosed, match="Monday, March 15, 2027 is over"):
-        services.cancel_own_days(db.session, registration, [setup.public_day_id], BETWEEN_THE_DAYS)
+    with pytest.raises(RegistrationClosed, match="Monday, March 15, 2027 is over"):
+        cancel_own_days(db.session, registration, [setup.public_day_id], BETWEEN_THE_DAYS)
     # The day still to come can be given up.
-    assert (
-        services.cancel_own_days(db.session, registration, [setup.team_day_id], BETWEEN_THE_DAYS)
-        == 1
-    )
+    assert cancel_own_days(db.session, registration, [setup.team_day_id], BETWEEN_THE_DAYS) == 1
     assert _seat(registration_id, setup.public_day_id).status == "confirmed"
 
 
@@ -67,13 +68,13 @@ def test_breakouts_of_a_day_that_is_over_cannot_be_changed(app_ctx, setup, membe
     pick = db.session.get(BreakoutPick, pick_id)
     other = db.session.get(AgendaItem, setup.breakout_ids[1])
 
-    with pytest.raises(services.RegistrationClosed, match="is over"):
-        services.choose_breakout(db.session, pick.registration, other, now=AFTER_THE_FORUM)
-    with pytest.raises(services.RegistrationClosed, match="is over"):
-        services.drop_breakout(db.session, pick.registration, pick, now=AFTER_THE_FORUM)
+    with pytest.raises(RegistrationClosed, match="is over"):
+        choose_breakout(db.session, pick.registration, other, now=AFTER_THE_FORUM)
+    with pytest.raises(RegistrationClosed, match="is over"):
+        drop_breakout(db.session, pick.registration, pick, now=AFTER_THE_FORUM)
     assert pick.status == "confirmed"
     # Organizers may still correct the record.
-    moved = services.choose_breakout(
+    moved = choose_breakout(
         db.session, pick.registration, other, now=AFTER_THE_FORUM, override=True
     )
     assert moved.status == "confirmed"
@@ -84,21 +85,19 @@ def test_nobody_registers_for_a_day_that_is_over(app_ctx, setup):
     day = db.session.get(ForumDay, setup.team_day_id)
     day.registration_closes_at = None  # even with no closing time set
 
-    with pytest.raises(services.RegistrationClosed, match="Tuesday, March 16, 2027 is over"):
-        services.register_team_member(
-            db.session, day.forum, person, [setup.team_day_id], AFTER_THE_FORUM
-        )
+    with pytest.raises(RegistrationClosed, match="Tuesday, March 16, 2027 is over"):
+        register_team_member(db.session, day.forum, person, [setup.team_day_id], AFTER_THE_FORUM)
 
 
 def test_a_closed_forum_is_held_even_before_its_days(app_ctx, setup, member):
     forum = db.session.get(Forum, setup.forum_id)
-    assert not services.is_held(forum, NOW)
-    assert services.is_held(forum, AFTER_THE_FORUM)
+    assert not is_held(forum, NOW)
+    assert is_held(forum, AFTER_THE_FORUM)
     forum.status = ForumStatus.CLOSED
-    assert services.is_held(forum, NOW)
+    assert is_held(forum, NOW)
     registration = _seat(member[1], setup.team_day_id).registration
-    with pytest.raises(services.RegistrationClosed):
-        services.cancel_own_days(db.session, registration, [setup.team_day_id], NOW)
+    with pytest.raises(RegistrationClosed):
+        cancel_own_days(db.session, registration, [setup.team_day_id], NOW)
 
 
 def test_the_personal_page_of_a_closed_forum_changes_nothing(app, client, setup, member):
@@ -147,13 +146,13 @@ def test_saving_breakouts_between_the_days_leaves_the_day_that_is_over_alone(
         )
         person = add_team_member("Cy Dunn")
         forum = db.session.get(Forum, setup.forum_id)
-        result = services.register_team_member(
+        result = register_team_member(
             db.session, forum, person, [setup.public_day_id, setup.team_day_id], NOW
         )
-        services.choose_breakout(db.session, result.registration, first_day, now=NOW)
+        choose_breakout(db.session, result.registration, first_day, now=NOW)
         db.session.commit()
         token, first_day_id = personal_token(person), first_day.id
-    monkeypatch.setattr(services, "utcnow", lambda: BETWEEN_THE_DAYS)
+    monkeypatch.setattr(breakouts, "utcnow", lambda: BETWEEN_THE_DAYS)
     monkeypatch.setattr(views, "utcnow", lambda: BETWEEN_THE_DAYS)
     page = client.get(f"/me/{token}").get_data(as_text=True)
     assert "this day is over" in page and 'fieldset class="slot" disabled' in page
@@ -183,4 +182,4 @@ def test_saving_breakouts_between_the_days_leaves_the_day_that_is_over_alone(
 
 def test_a_forum_without_days_yet_is_not_held(app_ctx, setup):
     forum = build.forum(number=7, days=())
-    assert not services.is_held(forum, AFTER_THE_FORUM)
+    assert not is_held(forum, AFTER_THE_FORUM)

@@ -194,9 +194,9 @@ def test_a_forged_or_voided_confirmation_link_is_not_found(app, client, setup):
         path = re.search(r"127\.0\.0\.1:5000(/forums/\S+/confirm/\S+)", request.text_body).group(1)
     assert client.get(path + "x").status_code == 404
     with app.app_context():
-        from forumapp.registration import services
+        from forumapp.registration.notices import renew_personal_link
 
-        services.renew_personal_link(db.session, db.session.get(Person, person_id))
+        renew_personal_link(db.session, db.session.get(Person, person_id))
         db.session.commit()
     assert client.get(path).status_code == 404
 

@@ -15,7 +15,7 @@ from forumapp.core.names import name_problem
 from forumapp.core.staff import StaffError, create_user
 from forumapp.extensions import db
 from forumapp.registration import rosters
-from forumapp.registration.services import InvalidRegistration
+from forumapp.registration.errors import InvalidRegistration
 
 from ..conftest import csrf_token
 

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from forumapp.extensions import db
-from forumapp.registration.organizer import PER_PAGE
+from forumapp.registration.overview import PER_PAGE
 
 from .test_query_counts import _add_registrations
 from .test_staff import _member, _pick, _public

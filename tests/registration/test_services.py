@@ -11,14 +11,28 @@ from forumapp.checkin.models import Ticket
 from forumapp.core.models import Forum, ForumDay
 from forumapp.extensions import db
 from forumapp.mail.models import OutboxMessage
-from forumapp.registration import services
+from forumapp.registration.breakouts import choose_breakout, drop_breakout
+from forumapp.registration.errors import (
+    BreakoutFull,
+    InvalidRegistration,
+    NotAllowed,
+    RegistrationClosed,
+)
 from forumapp.registration.models import BreakoutPick, DaySeat
+from forumapp.registration.people import find_or_create_person
+from forumapp.registration.public import PublicRegistrationInput, register_public
+from forumapp.registration.registering import (
+    cancel_days,
+    register_by_organizer,
+    register_team_member,
+)
+from forumapp.registration.seats import waitlist_position
 
 from .conftest import NOW, add_team_member
 
 
 def _public(setup, name, **overrides):
-    data = services.PublicRegistrationInput(
+    data = PublicRegistrationInput(
         name=name,
         email=name.lower().replace(" ", ".") + "@public.example.org",
         day_ids=[setup.public_day_id],
@@ -28,7 +42,7 @@ def _public(setup, name, **overrides):
     for key, value in overrides.items():
         setattr(data, key, value)
     forum = db.session.get(Forum, setup.forum_id)
-    return services.register_public(db.session, forum, data, NOW)
+    return register_public(db.session, forum, data, NOW)
 
 
 def _mail_to(email):
@@ -101,11 +115,11 @@ def test_cancelling_promotes_the_first_person_waiting_and_tells_them(app_ctx, se
     _public(setup, "C Three")
     waiting = _public(setup, "D Four")
     later = _public(setup, "E Five")
-    services.cancel_days(db.session, first.registration)
+    cancel_days(db.session, first.registration)
     db.session.flush()
     seat = waiting.registration.seats[0]
     assert seat.status == "confirmed"
-    assert services.waitlist_position(db.session, later.registration.seats[0]) == 1
+    assert waitlist_position(db.session, later.registration.seats[0]) == 1
     assert db.session.get(ForumDay, setup.public_day_id).seats_taken == 3
     promotion = _mail_to("d.four@public.example.org")[-1]
     assert promotion.kind == "promotion" and "A seat opened up" in promotion.subject
@@ -116,7 +130,7 @@ def test_cancelling_a_waitlisted_place_frees_no_seat(app_ctx, setup):
         _public(setup, name)
     waiting = _public(setup, "D Four")
     _public(setup, "E Five")
-    services.cancel_days(db.session, waiting.registration)
+    cancel_days(db.session, waiting.registration)
     statuses = db.session.scalars(sa.select(DaySeat.status).order_by(DaySeat.id)).all()
     assert statuses == ["confirmed"] * 3 + ["cancelled", "waitlisted"]
 
@@ -131,7 +145,7 @@ def test_registering_again_with_the_same_email_creates_no_duplicate(app_ctx, set
 
 
 def test_invalid_input_names_each_field(app_ctx, setup):
-    with pytest.raises(services.InvalidRegistration) as caught:
+    with pytest.raises(InvalidRegistration) as caught:
         _public(setup, " ", email="not-an-email", consent=False, day_ids=[])
     assert set(caught.value.errors) == {"name", "email", "consent", "day_ids"}
     assert db.session.scalar(sa.select(sa.func.count()).select_from(DaySeat)) == 0
@@ -140,35 +154,33 @@ def test_invalid_input_names_each_field(app_ctx, setup):
 def test_registration_window_is_respected(app_ctx, setup):
     day = db.session.get(ForumDay, setup.public_day_id)
     day.registration_opens_at = NOW + timedelta(days=2)
-    with pytest.raises(services.RegistrationClosed, match="opens on"):
+    with pytest.raises(RegistrationClosed, match="opens on"):
         _public(setup, "Too Early")
     day.registration_opens_at = NOW - timedelta(days=20)
     day.registration_closes_at = NOW - timedelta(minutes=1)
-    with pytest.raises(services.RegistrationClosed, match="closed on"):
+    with pytest.raises(RegistrationClosed, match="closed on"):
         _public(setup, "Too Late")
 
 
 def test_public_cannot_register_for_a_team_only_day(app_ctx, setup):
-    with pytest.raises(services.NotAllowed, match="community teams only"):
+    with pytest.raises(NotAllowed, match="community teams only"):
         _public(setup, "Curious Visitor", day_ids=[setup.team_day_id])
 
 
 def test_only_roster_members_register_for_team_days(app_ctx, setup):
     forum = db.session.get(Forum, setup.forum_id)
-    outsider = services.find_or_create_person(db.session, "Out Sider", "out@public.example.org")
-    with pytest.raises(services.NotAllowed):
-        services.register_team_member(db.session, forum, outsider, [setup.team_day_id], NOW)
+    outsider = find_or_create_person(db.session, "Out Sider", "out@public.example.org")
+    with pytest.raises(NotAllowed):
+        register_team_member(db.session, forum, outsider, [setup.team_day_id], NOW)
     member = add_team_member("Tia Member")
-    result = services.register_team_member(db.session, forum, member, [setup.team_day_id], NOW)
+    result = register_team_member(db.session, forum, member, [setup.team_day_id], NOW)
     assert result.days[0].status == "confirmed"
 
 
 def _member_registration(setup, name, team="Buncombe County"):
     forum = db.session.get(Forum, setup.forum_id)
     member = add_team_member(name, team)
-    return services.register_team_member(
-        db.session, forum, member, [setup.team_day_id], NOW
-    ).registration
+    return register_team_member(db.session, forum, member, [setup.team_day_id], NOW).registration
 
 
 def test_breakout_capacity_waitlist_and_promotion(app_ctx, setup):
@@ -177,16 +189,16 @@ def test_breakout_capacity_waitlist_and_promotion(app_ctx, setup):
         _member_registration(setup, n, t)
         for n, t in [("M One", "A"), ("M Two", "B"), ("M Three", "C")]
     )
-    assert services.choose_breakout(db.session, first, item, now=NOW).status == "confirmed"
-    assert services.choose_breakout(db.session, second, item, now=NOW).status == "confirmed"
-    with pytest.raises(services.BreakoutFull, match="Join its waitlist or choose another"):
-        services.choose_breakout(db.session, third, item, now=NOW)
-    waiting = services.choose_breakout(db.session, third, item, join_waitlist=True, now=NOW)
+    assert choose_breakout(db.session, first, item, now=NOW).status == "confirmed"
+    assert choose_breakout(db.session, second, item, now=NOW).status == "confirmed"
+    with pytest.raises(BreakoutFull, match="Join its waitlist or choose another"):
+        choose_breakout(db.session, third, item, now=NOW)
+    waiting = choose_breakout(db.session, third, item, join_waitlist=True, now=NOW)
     assert waiting.status == "waitlisted"
-    assert services.waitlist_position(db.session, waiting) == 1
+    assert waitlist_position(db.session, waiting) == 1
     # The first member switches to the parallel breakout: their seat goes to the waitlist.
     other = db.session.get(AgendaItem, setup.breakout_ids[1])
-    services.choose_breakout(db.session, first, other, now=NOW)
+    choose_breakout(db.session, first, other, now=NOW)
     db.session.refresh(waiting)
     assert waiting.status == "confirmed"
     db.session.refresh(item)
@@ -203,9 +215,7 @@ def test_breakout_capacity_waitlist_and_promotion(app_ctx, setup):
 def test_one_pick_per_slot_but_each_slot_has_its_own(app_ctx, setup):
     registration = _member_registration(setup, "M One")
     for item_id in setup.breakout_ids:
-        services.choose_breakout(
-            db.session, registration, db.session.get(AgendaItem, item_id), now=NOW
-        )
+        choose_breakout(db.session, registration, db.session.get(AgendaItem, item_id), now=NOW)
     active = {p.item_id for p in registration.picks if p.status == "confirmed"}
     assert active == {setup.breakout_ids[1], setup.breakout_ids[2]}
 
@@ -215,10 +225,10 @@ def test_picks_change_until_the_choice_deadline(app_ctx, setup):
     forum = db.session.get(Forum, setup.forum_id)
     forum.choice_deadline = NOW - timedelta(hours=1)
     item = db.session.get(AgendaItem, setup.breakout_ids[0])
-    with pytest.raises(services.RegistrationClosed, match="Breakout choices closed"):
-        services.choose_breakout(db.session, registration, item, now=NOW)
+    with pytest.raises(RegistrationClosed, match="Breakout choices closed"):
+        choose_breakout(db.session, registration, item, now=NOW)
     forum.choice_deadline = NOW + timedelta(hours=1)
-    assert services.choose_breakout(db.session, registration, item, now=NOW).status == "confirmed"
+    assert choose_breakout(db.session, registration, item, now=NOW).status == "confirmed"
 
 
 def test_team_cap_spreads_a_team_across_breakouts(app_ctx, setup):
@@ -228,39 +238,37 @@ def test_team_cap_spreads_a_team_across_breakouts(app_ctx, setup):
     first = _member_registration(setup, "Same One", "Dare County")
     second = _member_registration(setup, "Same Two", "Dare County")
     other_team = _member_registration(setup, "Other One", "Pitt County")
-    services.choose_breakout(db.session, first, item, now=NOW)
-    with pytest.raises(
-        services.NotAllowed, match="^1 member of your team already chose “Breakout 1”"
-    ):
-        services.choose_breakout(db.session, second, item, now=NOW)
-    assert services.choose_breakout(db.session, other_team, item, now=NOW).status == "confirmed"
+    choose_breakout(db.session, first, item, now=NOW)
+    with pytest.raises(NotAllowed, match="^1 member of your team already chose “Breakout 1”"):
+        choose_breakout(db.session, second, item, now=NOW)
+    assert choose_breakout(db.session, other_team, item, now=NOW).status == "confirmed"
 
 
 def test_breakouts_need_a_seat_on_their_day(app_ctx, setup):
     forum = db.session.get(Forum, setup.forum_id)
     member = add_team_member("No Seat")
-    registration = services.register_team_member(
+    registration = register_team_member(
         db.session, forum, member, [setup.public_day_id], NOW
     ).registration
     breakout = db.session.get(AgendaItem, setup.breakout_ids[0])
-    with pytest.raises(services.NotAllowed, match="Register for that day"):
-        services.choose_breakout(db.session, registration, breakout, now=NOW)
+    with pytest.raises(NotAllowed, match="Register for that day"):
+        choose_breakout(db.session, registration, breakout, now=NOW)
     # Not even an organizer's override: the seat would show nowhere on the person's page.
-    with pytest.raises(services.NotAllowed, match="Register for that day"):
-        services.choose_breakout(db.session, registration, breakout, now=NOW, override=True)
+    with pytest.raises(NotAllowed, match="Register for that day"):
+        choose_breakout(db.session, registration, breakout, now=NOW, override=True)
 
 
 def test_organizer_override_goes_beyond_capacity_and_is_recorded(app_ctx, setup):
     item = db.session.get(AgendaItem, setup.breakout_ids[0])
     regs = [_member_registration(setup, f"Member {n}", f"T{n}") for n in range(3)]
-    services.choose_breakout(db.session, regs[0], item, now=NOW)
-    services.choose_breakout(db.session, regs[1], item, now=NOW)
-    pick = services.choose_breakout(db.session, regs[2], item, now=NOW, override=True)
+    choose_breakout(db.session, regs[0], item, now=NOW)
+    choose_breakout(db.session, regs[1], item, now=NOW)
+    pick = choose_breakout(db.session, regs[2], item, now=NOW, override=True)
     assert pick.status == "confirmed" and pick.override
     db.session.refresh(item)
     assert (item.seats_taken, item.seats_overridden) == (3, 1)
     # A seat given back while over capacity only ends the overflow: nobody is promoted.
-    services.drop_breakout(db.session, regs[0], regs[0].picks[0], now=NOW)
+    drop_breakout(db.session, regs[0], regs[0].picks[0], now=NOW)
     db.session.refresh(item)
     assert (item.seats_taken, item.seats_overridden) == (2, 0)
 
@@ -279,27 +287,25 @@ def test_organizer_registers_someone_onto_a_full_day_by_override(app_ctx, setup)
     waiting = _public(setup, "D Four")
     forum = db.session.get(Forum, setup.forum_id)
     person = waiting.registration.person
-    result = services.register_by_organizer(
-        db.session, forum, person, [setup.public_day_id], override=True
-    )
+    result = register_by_organizer(db.session, forum, person, [setup.public_day_id], override=True)
     seat = result.registration.seats[0]
     assert (seat.status, seat.override) == ("confirmed", True)
     day = db.session.get(ForumDay, setup.public_day_id)
     assert (day.seats_taken, day.seats_overridden) == (4, 1)
-    walk_in = services.find_or_create_person(db.session, "New Person", "new@public.example.org")
-    plain = services.register_by_organizer(db.session, forum, walk_in, [setup.public_day_id])
+    walk_in = find_or_create_person(db.session, "New Person", "new@public.example.org")
+    plain = register_by_organizer(db.session, forum, walk_in, [setup.public_day_id])
     assert plain.days[0].status == "waitlisted"
 
 
 def test_public_registrants_cannot_take_team_breakout_seats(app_ctx, setup):
     forum = db.session.get(Forum, setup.forum_id)
-    visitor = services.find_or_create_person(db.session, "Pub Lic", "pub@public.example.org")
-    registration = services.register_by_organizer(
+    visitor = find_or_create_person(db.session, "Pub Lic", "pub@public.example.org")
+    registration = register_by_organizer(
         db.session, forum, visitor, [setup.team_day_id]
     ).registration
     item = db.session.get(AgendaItem, setup.breakout_ids[0])
     item.confidential = True
-    with pytest.raises(services.NotAllowed, match="community teams' members"):
-        services.choose_breakout(db.session, registration, item, now=NOW)
+    with pytest.raises(NotAllowed, match="community teams' members"):
+        choose_breakout(db.session, registration, item, now=NOW)
     db.session.refresh(item)
     assert item.seats_taken == 0

@@ -11,9 +11,12 @@ import sqlalchemy as sa
 from forumapp.agenda.models import AgendaItem
 from forumapp.core.models import Forum, ForumDay
 from forumapp.extensions import db
-from forumapp.registration import organizer as organizer_rules
-from forumapp.registration import services
+from forumapp.registration.breakouts import choose_breakout
+from forumapp.registration.errors import NotAllowed, RegistrationClosed
 from forumapp.registration.models import BreakoutPick, DaySeat, Registration
+from forumapp.registration.overview import forum_overview
+from forumapp.registration.public import PublicRegistrationInput, register_public
+from forumapp.registration.registering import register_team_member
 
 from ..conftest import csrf_token
 from .conftest import NOW, add_team_member
@@ -26,7 +29,7 @@ def organizer(signed_in):
 
 def _public(setup, name, **fields):
     forum = db.session.get(Forum, setup.forum_id)
-    data = services.PublicRegistrationInput(
+    data = PublicRegistrationInput(
         name=name,
         email=name.lower().replace(" ", ".") + "@public.example.org",
         day_ids=[setup.public_day_id],
@@ -35,20 +38,18 @@ def _public(setup, name, **fields):
     )
     for key, value in fields.items():
         setattr(data, key, value)
-    return services.register_public(db.session, forum, data, NOW).registration
+    return register_public(db.session, forum, data, NOW).registration
 
 
 def _member(setup, name, team="Buncombe County"):
     forum = db.session.get(Forum, setup.forum_id)
     person = add_team_member(name, team)
-    return services.register_team_member(
-        db.session, forum, person, [setup.team_day_id], NOW
-    ).registration
+    return register_team_member(db.session, forum, person, [setup.team_day_id], NOW).registration
 
 
 def _pick(registration, item_id, **options):
     item = db.session.get(AgendaItem, item_id)
-    return services.choose_breakout(db.session, registration, item, now=NOW, **options)
+    return choose_breakout(db.session, registration, item, now=NOW, **options)
 
 
 def _post(client, path, data, token_from):
@@ -76,7 +77,7 @@ def _busy_forum(setup):
 def test_overview_counts_seats_waitlists_breakouts_and_team_gaps(app_ctx, setup):
     _busy_forum(setup)
     forum = db.session.get(Forum, setup.forum_id)
-    overview = organizer_rules.forum_overview(db.session, forum)
+    overview = forum_overview(db.session, forum)
     public_day, team_day = overview.days
     assert (public_day.confirmed, public_day.capacity, public_day.waitlisted) == (3, 3, 1)
     assert public_day.seats_left == 0
@@ -106,7 +107,7 @@ def test_overlapping_breakouts_that_start_apart_are_one_slot_in_the_overview(app
     build.item(morning.day, "Late start", time(10, 45), time(12), capacity=5)
     db.session.flush()
 
-    overview = organizer_rules.forum_overview(db.session, db.session.get(Forum, setup.forum_id))
+    overview = forum_overview(db.session, db.session.get(Forum, setup.forum_id))
 
     assert [[b.item.title for b in slot.breakouts] for slot in overview.slots] == [
         ["Breakout 1", "Breakout 2", "Late start"],
@@ -362,12 +363,12 @@ def test_breakout_settings_are_saved_in_utc_and_enforced(app, organizer, setup):
         assert forum.team_breakout_cap == 1
         item = db.session.get(AgendaItem, setup.breakout_ids[0])
         first, second = _member(setup, "Same One"), _member(setup, "Same Two")
-        services.choose_breakout(db.session, first, item, now=NOW)
-        with pytest.raises(services.NotAllowed, match="already chose"):
-            services.choose_breakout(db.session, second, item, now=NOW)
+        choose_breakout(db.session, first, item, now=NOW)
+        with pytest.raises(NotAllowed, match="already chose"):
+            choose_breakout(db.session, second, item, now=NOW)
         late = forum.choice_deadline + timedelta(minutes=1)
-        with pytest.raises(services.RegistrationClosed, match="Mar 10, 2027, 5:00 PM EST"):
-            services.choose_breakout(db.session, second, item, now=late)
+        with pytest.raises(RegistrationClosed, match="Mar 10, 2027, 5:00 PM EST"):
+            choose_breakout(db.session, second, item, now=late)
         db.session.rollback()
     _post(organizer, url, {"choice_deadline": "", "team_breakout_cap": ""}, url)
     with app.app_context():
@@ -500,3 +501,24 @@ def test_breakouts_csv_lists_people_per_breakout_with_local_start_and_waitlist(
             "waitlisted #1",
         ],
     ]
+
+
+def test_lifting_someone_off_a_breakout_waitlist_tells_the_features_above(app_ctx, setup):
+    """As when an organizer lifts someone off a day's waitlist, the calendar and the check-in
+    hear of the seat (``place_changed``): the person's invitation to the breakout follows."""
+    from forumapp.registration.signals import place_changed
+
+    full = setup.breakout_ids[0]
+    _pick(_member(setup, "Al One", "A"), full)
+    _pick(_member(setup, "Al Two", "B"), full)
+    waiting = _pick(_member(setup, "Mo Ver", "C"), full, join_waitlist=True)
+    assert waiting.status == "waitlisted"
+    heard = []
+
+    def receiver(sender, session, **_extra):
+        heard.append((sender, sender.status))
+
+    with place_changed.connected_to(receiver):
+        lifted = _pick(waiting.registration, full, override=True)
+    assert lifted is waiting and (lifted.status, lifted.override) == ("confirmed", True)
+    assert heard == [(waiting, "confirmed")]

@@ -15,8 +15,9 @@ from forumapp.agenda.models import AgendaItem
 from forumapp.core.links import personal_token
 from forumapp.extensions import db
 from forumapp.mail.models import OutboxMessage
-from forumapp.registration import services
+from forumapp.registration.breakouts import breakout_slots, choose_breakout, drop_breakout
 from forumapp.registration.models import BreakoutPick
+from forumapp.registration.seats import waitlist_position
 
 from .. import builders as build
 from ..conftest import csrf_token
@@ -33,7 +34,7 @@ def _statuses(registration) -> dict[int, str]:
 
 def _choose(registration, item_id: int):
     item = db.session.get(AgendaItem, item_id)
-    return services.choose_breakout(db.session, registration, item, join_waitlist=True, now=NOW)
+    return choose_breakout(db.session, registration, item, join_waitlist=True, now=NOW)
 
 
 def _full_slot(setup):
@@ -65,7 +66,7 @@ def test_when_a_seat_opens_you_move_and_your_old_seat_goes_to_the_next_in_line(a
     next_in_line = _member_registration(setup, "Cy Dunn", "C")
     assert _choose(next_in_line, first).status == "waitlisted"
 
-    services.drop_breakout(db.session, holders[0], holders[0].picks[0], now=NOW)
+    drop_breakout(db.session, holders[0], holders[0].picks[0], now=NOW)
 
     assert _statuses(ada) == {first: "cancelled", second: "confirmed"}
     assert _statuses(next_in_line) == {first: "confirmed"}
@@ -132,9 +133,10 @@ def test_breakouts_that_overlap_are_one_slot_even_when_they_start_apart(app, cli
         day = db.session.get(AgendaItem, first).day
         late = build.item(day, "Late start", time(11), time(12), capacity=1).id
         db.session.flush()
-        assert [
-            len(items) for _start, items in services.breakout_slots(db.session, day.forum, day)
-        ] == [3, 1]
+        assert [len(items) for _start, items in breakout_slots(db.session, day.forum, day)] == [
+            3,
+            1,
+        ]
         _choose(_member_registration(setup, "Holder One", "H"), late)
         ada = _member_registration(setup, "Ada Lovelace", "A")
         _choose(ada, first)
@@ -156,4 +158,4 @@ def test_breakouts_that_overlap_are_one_slot_even_when_they_start_apart(app, cli
         waiting = db.session.scalar(
             sa.select(BreakoutPick).filter_by(registration_id=ada_id, item_id=late)
         )
-        assert services.waitlist_position(db.session, waiting) == 1
+        assert waitlist_position(db.session, waiting) == 1

@@ -1,0 +1,126 @@
+"""The emails registration queues (through the outbox, in the caller's transaction): the
+personal link, the confirmation, a seat that opened up, and the request to confirm a
+registration asked for on a known email."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.orm import Session
+
+from ..agenda.models import AgendaItem
+from ..core.links import absolute_url, personal_token, revoke_personal_links
+from ..core.models import Forum, ForumDay, Person
+from ..mail.outbox import queue_email_to_person
+from .models import BreakoutPick, DaySeat, Registration
+from .signals import confirmation_email
+
+
+def personal_link(person: Person) -> str:
+    """The address of the person's personal page (no account needed)."""
+    return absolute_url("registration.personal_page", token=personal_token(person))
+
+
+def send_personal_link(session: Session, person: Person, forum: Forum | None = None) -> None:
+    """Queue an email with the person's personal link."""
+    queue_email_to_person(
+        session,
+        "personal_link",
+        person,
+        kind="personal_link",
+        subject=f"Your personal link{f' for {forum.title}' if forum else ''}",
+        forum=forum,
+        link=personal_link(person),
+    )
+
+
+def renew_personal_link(session: Session, person: Person) -> None:
+    """Revoke every personal link sent so far and email the person a new one."""
+    revoke_personal_links(session, person)
+    send_personal_link(session, person)
+
+
+def send_confirmation(session: Session, registration: Registration, days: Sequence) -> None:
+    """Queue the registration's confirmation, listing ``days`` (``DayResult``s): it replaces
+    any unsent one (``supersedes``), so ``days`` must be every day held. Features above add
+    to it (the ticket) through ``confirmation_email``."""
+    person = registration.person
+    forum = registration.forum
+    extra: dict = {}
+    attachments: list[dict] = []
+    for _receiver, addition in confirmation_email.send(registration, session=session):
+        if addition is not None:
+            extra |= addition.context
+            attachments += addition.attachments
+    queue_email_to_person(
+        session,
+        "registration_confirmation",
+        person,
+        kind="registration",
+        about=f"registration:{registration.id}",
+        supersedes=True,
+        subject=f"Your registration: {forum.title}",
+        forum=forum,
+        program=forum.program,
+        days=days,
+        link=personal_link(person),
+        attachments=attachments,
+        **extra,
+    )
+
+
+def send_promotion(
+    session: Session, place: DaySeat | BreakoutPick, given_up: AgendaItem | None = None
+) -> None:
+    """Tell someone who waited that they have the seat now (and, for a breakout, which
+    breakout of the slot they left for it)."""
+    registration = place.registration
+    person = registration.person
+    forum = registration.forum
+    if isinstance(place, DaySeat):
+        what = f"{place.day.date:%A, %B %d, %Y}"
+        day = place.day
+    else:
+        what = f"the breakout “{place.item.title}”"
+        day = place.item.day
+    queue_email_to_person(
+        session,
+        "waitlist_promotion",
+        person,
+        kind="promotion",
+        subject=f"A seat opened up for you: {forum.title}",
+        forum=forum,
+        program=forum.program,
+        what=what,
+        given_up=given_up.title if given_up is not None else None,
+        day=day,
+        link=personal_link(person),
+    )
+
+
+def send_registration_request(
+    session: Session,
+    forum: Forum,
+    person: Person,
+    days: list[ForumDay],
+    *,
+    community: str,
+    accessibility_needs: str,
+    dietary_needs: str,
+    confirm_url: str,
+) -> None:
+    """Ask the owner of a known email to confirm a registration someone asked for on it."""
+    queue_email_to_person(
+        session,
+        "registration_request",
+        person,
+        kind="registration_request",
+        subject=f"Please confirm your registration: {forum.title}",
+        forum=forum,
+        days=days,
+        community=community,
+        accessibility_needs=accessibility_needs,
+        dietary_needs=dietary_needs,
+        confirm_url=confirm_url,
+        link=personal_link(person),
+    )

@@ -1,0 +1,75 @@
+"""The people registration deals with: finding or creating a person by email, and whether
+they are on a team's roster for a forum's program."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..core.emails import normalise_email
+from ..core.models import Forum, Person, Team, TeamMembership
+
+
+def find_or_create_person(
+    session: Session, name: str, email: str, organization: str = ""
+) -> Person:
+    """The person with this email (normalised), created if new; blank details are filled in."""
+    email = normalise_email(email)
+    person = person_with_email(session, email)
+    if person is None:
+        # None: the same email arrived at the same moment (a double submit): use that record.
+        person = insert_person(session, name, email, organization) or person_with_email(
+            session, email
+        )
+    elif organization and not person.organization:
+        person.organization = organization.strip()
+    return person
+
+
+def person_with_email(session: Session, email: str) -> Person | None:
+    """The person with this (already normalised) email, if any."""
+    return session.scalar(select(Person).where(Person.email == email))
+
+
+def insert_person(session: Session, name: str, email: str, organization: str) -> Person | None:
+    """A new person with this (normalised) email, or ``None`` when a concurrent request
+    created one a moment ago (the unique index decides, in a savepoint)."""
+    try:
+        with session.begin_nested():
+            person = Person(name=name.strip(), email=email, organization=organization.strip())
+            session.add(person)
+    except IntegrityError:
+        return None
+    return person
+
+
+def program_teams(session: Session, forum: Forum) -> list[Team]:
+    """The teams of the forum's program, by name."""
+    return list(
+        session.scalars(select(Team).where(Team.program_id == forum.program_id).order_by(Team.name))
+    )
+
+
+def is_team_member(session: Session, person: Person, forum: Forum) -> bool:
+    """True when the person is on a roster of one of the forum's program's teams."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(TeamMembership)
+            .join(Team)
+            .where(TeamMembership.person_id == person.id, Team.program_id == forum.program_id)
+        )
+        > 0
+    )
+
+
+def team_ids_of(session: Session, person_id: int, program_id: int) -> list[int]:
+    """The ids of the program's teams whose rosters list the person."""
+    return list(
+        session.scalars(
+            select(TeamMembership.team_id)
+            .join(Team)
+            .where(TeamMembership.person_id == person_id, Team.program_id == program_id)
+        )
+    )

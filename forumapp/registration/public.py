@@ -1,0 +1,257 @@
+"""The public's registration, by form or API, for anyone who types an email.
+
+Anyone may type any email, so the answer is the same whoever owns it and nothing of an
+existing person changes on a stranger's word: a new email is registered at once; a known one
+gets an email asking its owner to confirm (the request travels in a signed link).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy.orm import Session
+
+from ..core.clock import utcnow
+from ..core.emails import InvalidEmail, normalise_email
+from ..core.links import absolute_url
+from ..core.models import Audience, Forum, ForumDay, ForumStatus, Person
+from ..core.names import name_problem
+from .errors import InvalidRegistration, NotAllowed
+from .models import RegistrationKind
+from .notices import send_personal_link, send_registration_request
+from .people import insert_person, person_with_email
+from .registering import (
+    RegistrationResult,
+    day_results,
+    days_of,
+    email_confirmation,
+    get_registration,
+    holds_seat,
+    new_registration,
+    request_seat,
+)
+from .windows import check_window
+
+# A request to register a known email waits in the owner's inbox for this long.
+REQUEST_MAX_AGE = 7 * 24 * 3600
+_REQUEST_SALT = "public-registration-request"
+
+
+@dataclass
+class PublicRegistrationInput:
+    """What a public attendee enters on the form or sends to the API."""
+
+    name: str
+    email: str
+    day_ids: list[int]
+    organization: str = ""
+    community: str = ""
+    accessibility_needs: str = ""
+    dietary_needs: str = ""
+    consent: bool = False
+
+
+@dataclass
+class PendingRequest:
+    """A registration someone asked for on a known person's email, read back from the link
+    in that person's inbox."""
+
+    forum: Forum
+    person: Person
+    days: list[ForumDay]
+    data: PublicRegistrationInput
+
+
+def _validate_public(data: PublicRegistrationInput) -> str:
+    errors = {}
+    if problem := name_problem(data.name.strip(), missing="Enter your full name."):
+        errors["name"] = problem
+    try:
+        email = normalise_email(data.email)
+    except InvalidEmail as exc:
+        email = ""
+        errors["email"] = f"Enter an email address like name@example.org. {exc}"
+    if len(data.organization) > 200:
+        errors["organization"] = "Use at most 200 characters."
+    if not data.day_ids:
+        errors["day_ids"] = "Choose at least one day."
+    if not data.consent:
+        errors["consent"] = "Tick the box to agree to the privacy note, or we cannot register you."
+    if errors:
+        raise InvalidRegistration(errors)
+    return email
+
+
+def register_public(
+    session: Session, forum: Forum, data: PublicRegistrationInput, now: datetime | None = None
+) -> RegistrationResult:
+    """Register a member of the public for open days of a published forum.
+
+    Anyone may type any email, so the answer to the caller is the same whoever owns it, and
+    nothing of an existing person changes here: a new email gets its registration at once
+    (confirmation, ticket and personal link go to that inbox); a known one gets an email asking
+    its owner to confirm the request (``confirm_public_request``), or its personal link again
+    when it already holds those days. The caller learns only that an email was sent.
+
+    Raises ``InvalidRegistration``, ``NotAllowed`` or ``RegistrationClosed`` (which depend on
+    what was typed and on the forum, never on whether the email is known).
+    """
+    now = now or utcnow()
+    email = _validate_public(data)
+    if forum.status != ForumStatus.PUBLISHED:
+        raise NotAllowed("Registration for this forum is not open.")
+    days = days_of(forum, data.day_ids)
+    for day in days:
+        if day.audience != Audience.PUBLIC:
+            raise NotAllowed(
+                f"{day.date:%B %d, %Y} is for the community teams only. Team members register "
+                "through the personal link in their invitation.",
+                "day_ids",
+            )
+        check_window(day, now)
+    known = person_with_email(session, email)
+    person = (
+        None if known is not None else insert_person(session, data.name, email, data.organization)
+    )
+    if person is None:
+        known = known or person_with_email(session, email)
+        registration = get_registration(session, forum, known)
+        if all(holds_seat(registration, day) for day in days):
+            send_personal_link(session, known, forum)
+        else:
+            _ask_to_confirm(session, forum, known, data, days)
+        return RegistrationResult(registration, False, [], pending=True)
+    return _register_public_person(session, forum, person, data, days, now)
+
+
+def registration_sent_message(email: str) -> str:
+    """What the form and the API tell whoever registered ``email``, known or not."""
+    return (
+        f"Thank you. We've emailed {email} your registration, your ticket and your personal "
+        "link to see, change or cancel it. If the address was already registered with us, the "
+        "email asks you to confirm first."
+    )
+
+
+def _register_public_person(
+    session: Session,
+    forum: Forum,
+    person: Person,
+    data: PublicRegistrationInput,
+    days: list[ForumDay],
+    now: datetime,
+) -> RegistrationResult:
+    """Seats on ``days`` for ``person``, with the details they typed; emails the result."""
+    if data.organization.strip() and not person.organization:
+        person.organization = data.organization.strip()
+    registration = get_registration(session, forum, person)
+    if registration is None:
+        registration = new_registration(session, forum, person, RegistrationKind.PUBLIC)
+    registration.community = data.community.strip()[:200]
+    registration.accessibility_needs = data.accessibility_needs.strip()
+    registration.dietary_needs = data.dietary_needs.strip()
+    registration.consented_at = now
+    for day in days:
+        request_seat(session, registration, day)
+    session.flush()
+    result = RegistrationResult(registration, True, day_results(session, registration, days))
+    email_confirmation(session, registration)
+    return result
+
+
+# --- A known email: its owner confirms -----------------------------------------------------
+
+
+def _request_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_REQUEST_SALT)
+
+
+def _ask_to_confirm(
+    session: Session,
+    forum: Forum,
+    person: Person,
+    data: PublicRegistrationInput,
+    days: list[ForumDay],
+) -> None:
+    # The request travels inside the signed link rather than in a table: nothing is stored
+    # for a stranger's request, and a new personal link (new nonce) voids it.
+    token = _request_serializer().dumps(
+        {
+            "forum": forum.id,
+            "person": person.id,
+            "nonce": person.link_nonce,
+            "days": [day.id for day in days],
+            "organization": data.organization.strip(),
+            "community": data.community.strip()[:200],
+            "accessibility": data.accessibility_needs.strip(),
+            "dietary": data.dietary_needs.strip(),
+        }
+    )
+    send_registration_request(
+        session,
+        forum,
+        person,
+        days,
+        community=data.community.strip(),
+        accessibility_needs=data.accessibility_needs.strip(),
+        dietary_needs=data.dietary_needs.strip(),
+        confirm_url=absolute_url(
+            "registration.confirm_public_request", forum_id=forum.id, token=token
+        ),
+    )
+
+
+def pending_request(session: Session, forum_id: int, token: str) -> PendingRequest | None:
+    """The request behind a confirmation link, or ``None`` for a forged, expired or voided one
+    (the person got a new personal link since, or the forum or a day is gone)."""
+    try:
+        fields = _request_serializer().loads(token, max_age=REQUEST_MAX_AGE)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    if not isinstance(fields, dict) or fields.get("forum") != forum_id:
+        return None
+    forum = session.get(Forum, forum_id)
+    person = (
+        session.get(Person, fields.get("person")) if isinstance(fields.get("person"), int) else None
+    )
+    if forum is None or person is None or person.link_nonce != fields.get("nonce"):
+        return None
+    try:
+        days = days_of(forum, list(fields.get("days") or []))
+    except InvalidRegistration:
+        return None
+    data = PublicRegistrationInput(
+        name=person.name,
+        email=person.email,
+        day_ids=[day.id for day in days],
+        organization=str(fields.get("organization", "")),
+        community=str(fields.get("community", "")),
+        accessibility_needs=str(fields.get("accessibility", "")),
+        dietary_needs=str(fields.get("dietary", "")),
+        consent=True,
+    )
+    return PendingRequest(forum, person, days, data)
+
+
+def confirm_public_request(
+    session: Session, request: PendingRequest, now: datetime | None = None
+) -> RegistrationResult:
+    """The owner of the inbox confirms a registration asked for on their email: the seats
+    are requested now (windows and capacity as they are now) with the details typed then.
+    Confirming twice changes nothing. Raises ``NotAllowed`` or ``RegistrationClosed``."""
+    now = now or utcnow()
+    if request.forum.status != ForumStatus.PUBLISHED:
+        raise NotAllowed("Registration for this forum is not open.")
+    registration = get_registration(session, request.forum, request.person)
+    if all(holds_seat(registration, day) for day in request.days):
+        return RegistrationResult(
+            registration, False, day_results(session, registration, request.days)
+        )
+    for day in request.days:
+        check_window(day, now)
+    return _register_public_person(
+        session, request.forum, request.person, request.data, request.days, now
+    )
