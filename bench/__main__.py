@@ -104,14 +104,26 @@ def run_load_benchmarks(
             return {"door_rush": rush}
         log(f"{databases.kind}: registration burst ({sizes.people} at once)")
         at_once = burst.run(
-            app, burst_data, app_server.port, baseline_server.port, sizes.people, sizes.seats,
-            trap, concurrency=sizes.people,
-        )  # fmt: skip
+            app,
+            burst_data,
+            app_server.port,
+            baseline_server.port,
+            sizes.people,
+            sizes.seats,
+            trap,
+            concurrency=sizes.people,
+        )
         log(f"{databases.kind}: registrations from {sizes.steady_clients} clients")
         steady = burst.run(
-            app, steady_data, app_server.port, baseline_server.port, sizes.people, sizes.seats,
-            trap, concurrency=sizes.steady_clients,
-        )  # fmt: skip
+            app,
+            steady_data,
+            app_server.port,
+            baseline_server.port,
+            sizes.people,
+            sizes.seats,
+            trap,
+            concurrency=sizes.steady_clients,
+        )
     return {"door_rush": rush, "burst": at_once, "steady": steady}
 
 
@@ -157,20 +169,44 @@ def growth_rows(database: str, results: dict, scales: tuple[int, int]) -> list[R
     rows = []
     for name in small:
         before, after = small[name], large[name]
-        answered = {before["status"], after["status"], before["timed_status"],
-                    after["timed_status"]} == {200}  # fmt: skip
+        answered = {
+            before["status"],
+            after["status"],
+            before["timed_status"],
+            after["timed_status"],
+        } == {200}
         page = f"growth: {name}"
         time_ratio = after["median_ms"] / before["median_ms"]
         rows += [
-            Row(page, database, f"SQL queries per request ({label})", after["queries"],
-                before["queries"], after["queries"] / before["queries"], "no growth",
-                answered and after["queries"] <= before["queries"]),
-            Row(page, database, f"median time ms, gunicorn ({label})", after["median_ms"],
-                before["median_ms"], time_ratio, f"< {growth.TIME_RATIO_TARGET}",
-                answered and time_ratio < growth.TIME_RATIO_TARGET),
-            Row(page, database, f"server CPU ms ({label})", after["cpu_ms"], before["cpu_ms"],
-                after["cpu_ms"] / before["cpu_ms"]),
-        ]  # fmt: skip
+            Row(
+                page,
+                database,
+                f"SQL queries per request ({label})",
+                after["queries"],
+                before["queries"],
+                after["queries"] / before["queries"],
+                "no growth",
+                answered and after["queries"] <= before["queries"],
+            ),
+            Row(
+                page,
+                database,
+                f"median time ms, gunicorn ({label})",
+                after["median_ms"],
+                before["median_ms"],
+                time_ratio,
+                f"< {growth.TIME_RATIO_TARGET}",
+                answered and time_ratio < growth.TIME_RATIO_TARGET,
+            ),
+            Row(
+                page,
+                database,
+                f"server CPU ms ({label})",
+                after["cpu_ms"],
+                before["cpu_ms"],
+                after["cpu_ms"] / before["cpu_ms"],
+            ),
+        ]
     return rows
 
 
@@ -252,11 +288,13 @@ def main(argv: list[str] | None = None) -> int:
 
     print(table(rows))
     met = [row for row in rows if row.passed is not None]
-    print(f"\n{sum(row.passed for row in met)} of {len(met)} targets met in "
-          f"{payload['elapsed_s']:.0f} s on {payload['machine']['cpus']} CPUs "
-          f"({payload['machine']['cpu_model']}); load average at start "
-          f"{payload['machine']['load_average'][0]:.1f}, at end "
-          f"{payload['machine']['load_average_at_end'][0]:.1f}.")  # fmt: skip
+    print(
+        f"\n{sum(row.passed for row in met)} of {len(met)} targets met in "
+        f"{payload['elapsed_s']:.0f} s on {payload['machine']['cpus']} CPUs "
+        f"({payload['machine']['cpu_model']}); load average at start "
+        f"{payload['machine']['load_average'][0]:.1f}, at end "
+        f"{payload['machine']['load_average_at_end'][0]:.1f}."
+    )
     path = args.output / f"{started_at:%Y%m%dT%H%M%SZ}.json"
     save(path, payload)
     print(f"Saved {path}")

@@ -55,23 +55,67 @@ class BurstResult:
         waiting = self.people - self.seats
         ratio = self.app.throughput / self.baseline.throughput
         return [
-            Row(name, database, "throughput (registrations/s)", self.app.throughput,
-                self.baseline.throughput, ratio),
-            Row(name, database, "p50 latency (ms)", self.app.p50_ms, self.baseline.p50_ms,
-                self.app.p50_ms / self.baseline.p50_ms),
-            Row(name, database, "p99 latency (ms)", self.app.p99_ms, self.baseline.p99_ms,
-                self.app.p99_ms / self.baseline.p99_ms, f"< {P99_TARGET_MS} ms",
-                self.app.p99_ms < P99_TARGET_MS),
-            Row(name, database, "errors", self.app.errors, self.baseline.errors, target="0",
-                passed=self.app.errors == 0),
-            Row(name, database, "confirmed", confirmed, target=f"= {self.seats}",
-                passed=confirmed == self.seats == self.seats_taken),
-            Row(name, database, "waitlisted", waitlisted, target=f"= {waiting}",
-                passed=waitlisted == waiting),
-            Row(name, database, "emails sent inside requests", self.mail_sent_in_requests,
-                target="0", passed=self.mail_sent_in_requests == 0
-                and self.outbox.get("pending", 0) >= self.people),
-        ]  # fmt: skip
+            Row(
+                name,
+                database,
+                "throughput (registrations/s)",
+                self.app.throughput,
+                self.baseline.throughput,
+                ratio,
+            ),
+            Row(
+                name,
+                database,
+                "p50 latency (ms)",
+                self.app.p50_ms,
+                self.baseline.p50_ms,
+                self.app.p50_ms / self.baseline.p50_ms,
+            ),
+            Row(
+                name,
+                database,
+                "p99 latency (ms)",
+                self.app.p99_ms,
+                self.baseline.p99_ms,
+                self.app.p99_ms / self.baseline.p99_ms,
+                f"< {P99_TARGET_MS} ms",
+                self.app.p99_ms < P99_TARGET_MS,
+            ),
+            Row(
+                name,
+                database,
+                "errors",
+                self.app.errors,
+                self.baseline.errors,
+                target="0",
+                passed=self.app.errors == 0,
+            ),
+            Row(
+                name,
+                database,
+                "confirmed",
+                confirmed,
+                target=f"= {self.seats}",
+                passed=confirmed == self.seats == self.seats_taken,
+            ),
+            Row(
+                name,
+                database,
+                "waitlisted",
+                waitlisted,
+                target=f"= {waiting}",
+                passed=waitlisted == waiting,
+            ),
+            Row(
+                name,
+                database,
+                "emails sent inside requests",
+                self.mail_sent_in_requests,
+                target="0",
+                passed=self.mail_sent_in_requests == 0
+                and self.outbox.get("pending", 0) >= self.people,
+            ),
+        ]
 
     def as_dict(self) -> dict:
         return {
@@ -118,9 +162,15 @@ def _baseline_requests(day_id: int, people: int, prefix: str) -> list[dict]:
 
 
 def run(
-    app, data: BurstData, app_port: int, baseline_port: int, people: int, seats: int,
-    trap: MailTrap, concurrency: int,
-) -> BurstResult:  # fmt: skip
+    app,
+    data: BurstData,
+    app_port: int,
+    baseline_port: int,
+    people: int,
+    seats: int,
+    trap: MailTrap,
+    concurrency: int,
+) -> BurstResult:
     """Baseline, app, baseline: ``people`` registrations from ``concurrency`` connections
     released together (all at once when it equals ``people``); then count seats and mail."""
     engine = baseline_app.engine_for(app.config["SQLALCHEMY_DATABASE_URI"])

@@ -275,30 +275,60 @@ def _grow_registrations(session, forum: Forum, day: ForumDay, numbers: range):
     every fourth on a team's roster. Returns ({number: registration id}, {number: team id})."""
     now = utcnow()
     teams = list(session.scalars(select(Team.id).where(Team.program_id == forum.program_id)))
-    person_ids = _insert(session, Person, [
-        dict(zip(("name", "email", "organization"), _public_person(n, "growth"), strict=True))
-        for n in numbers
-    ])  # fmt: skip
+    person_ids = _insert(
+        session,
+        Person,
+        [
+            dict(zip(("name", "email", "organization"), _public_person(n, "growth"), strict=True))
+            for n in numbers
+        ],
+    )
     people = dict(zip(numbers, person_ids, strict=True))
     team_of = {n: teams[n % len(teams)] for n in numbers if n % TEAM_MEMBER_EVERY == 0}
-    _insert(session, TeamMembership, [
-        {"team_id": team_id, "person_id": people[n], "role": TeamRole.MEMBER.value}
-        for n, team_id in team_of.items()
-    ])  # fmt: skip
-    registration_ids = _insert(session, Registration, [
-        {"forum_id": forum.id, "person_id": people[n], "kind": RegistrationKind.PUBLIC.value,
-         "consented_at": now, "created_at": now}
-        for n in numbers
-    ])  # fmt: skip
-    _insert(session, DaySeat, [
-        {"registration_id": registration_id, "day_id": day.id,
-         "status": SeatStatus.CONFIRMED.value, "created_at": now, "status_changed_at": now}
-        for registration_id in registration_ids
-    ])  # fmt: skip
-    _insert(session, Ticket, [
-        {"registration_id": registration_id, "code": new_code()}
-        for registration_id in registration_ids
-    ])  # fmt: skip
+    _insert(
+        session,
+        TeamMembership,
+        [
+            {"team_id": team_id, "person_id": people[n], "role": TeamRole.MEMBER.value}
+            for n, team_id in team_of.items()
+        ],
+    )
+    registration_ids = _insert(
+        session,
+        Registration,
+        [
+            {
+                "forum_id": forum.id,
+                "person_id": people[n],
+                "kind": RegistrationKind.PUBLIC.value,
+                "consented_at": now,
+                "created_at": now,
+            }
+            for n in numbers
+        ],
+    )
+    _insert(
+        session,
+        DaySeat,
+        [
+            {
+                "registration_id": registration_id,
+                "day_id": day.id,
+                "status": SeatStatus.CONFIRMED.value,
+                "created_at": now,
+                "status_changed_at": now,
+            }
+            for registration_id in registration_ids
+        ],
+    )
+    _insert(
+        session,
+        Ticket,
+        [
+            {"registration_id": registration_id, "code": new_code()}
+            for registration_id in registration_ids
+        ],
+    )
     return dict(zip(numbers, registration_ids, strict=True)), team_of
 
 
@@ -319,9 +349,15 @@ def _grow_picks(session, registered: dict[int, int], slots) -> None:
             has_seat = confirmed.get(item.id, 0) < item.capacity
             confirmed[item.id] = confirmed.get(item.id, 0) + has_seat
             status = SeatStatus.CONFIRMED if has_seat else SeatStatus.WAITLISTED
-            picks.append({"registration_id": registration_id, "item_id": item.id,
-                          "status": status.value, "created_at": now,
-                          "status_changed_at": now})  # fmt: skip
+            picks.append(
+                {
+                    "registration_id": registration_id,
+                    "item_id": item.id,
+                    "status": status.value,
+                    "created_at": now,
+                    "status_changed_at": now,
+                }
+            )
     _insert(session, BreakoutPick, picks)
 
 
@@ -329,25 +365,44 @@ def _grow_check_ins(session, day: ForumDay, registered: dict[int, int]) -> None:
     """Arrivals spread over the morning, scanned by the door account."""
     door_id = session.scalar(select(User.id).where(User.email == "door-growth@bench.example.org"))
     opened = local_instant(day.date, time(8, 0), ZONE)
-    _insert(session, CheckIn, [
-        {"registration_id": registration_id, "day_id": day.id, "checked_in_by_id": door_id,
-         "method": "scan", "checked_in_at": opened + timedelta(seconds=7 * (n % 3600))}
-        for n, registration_id in registered.items()
-    ])  # fmt: skip
+    _insert(
+        session,
+        CheckIn,
+        [
+            {
+                "registration_id": registration_id,
+                "day_id": day.id,
+                "checked_in_by_id": door_id,
+                "method": "scan",
+                "checked_in_at": opened + timedelta(seconds=7 * (n % 3600)),
+            }
+            for n, registration_id in registered.items()
+        ],
+    )
 
 
 def _grow_feedback(session, forum: Forum, day: ForumDay, registered: dict[int, int], team_of):
     """A response from each: an overall rating, two session ratings, comments, and every
     second one a topic for the next forum; every fifth anonymous."""
     now = utcnow()
-    response_ids = _insert(session, FeedbackResponse, [
-        {"forum_id": forum.id, "registration_id": registration_id, "team_id": team_of.get(n),
-         "anonymous": n % 5 == 0, "overall_rating": 1 + n % 5,
-         "most_useful": f"The panel, said attendee {n}.",
-         "should_change": "More time for questions." if n % 3 else "",
-         "submitted_at": now, "updated_at": now}
-        for n, registration_id in registered.items()
-    ])  # fmt: skip
+    response_ids = _insert(
+        session,
+        FeedbackResponse,
+        [
+            {
+                "forum_id": forum.id,
+                "registration_id": registration_id,
+                "team_id": team_of.get(n),
+                "anonymous": n % 5 == 0,
+                "overall_rating": 1 + n % 5,
+                "most_useful": f"The panel, said attendee {n}.",
+                "should_change": "More time for questions." if n % 3 else "",
+                "submitted_at": now,
+                "updated_at": now,
+            }
+            for n, registration_id in registered.items()
+        ],
+    )
     responses = dict(zip(registered, response_ids, strict=True))
     rated = [
         item
@@ -356,12 +411,20 @@ def _grow_feedback(session, forum: Forum, day: ForumDay, registered: dict[int, i
         )
         if item.kind in SHARED_KINDS
     ][:RATINGS_PER_RESPONSE]
-    _insert(session, SessionRating, [
-        {"response_id": response_id, "item_id": item.id, "rating": 1 + (n + i) % 5,
-         "comment": f"Comment {n}" if n % 2 else ""}
-        for n, response_id in responses.items()
-        for i, item in enumerate(rated)
-    ])  # fmt: skip
+    _insert(
+        session,
+        SessionRating,
+        [
+            {
+                "response_id": response_id,
+                "item_id": item.id,
+                "rating": 1 + (n + i) % 5,
+                "comment": f"Comment {n}" if n % 2 else "",
+            }
+            for n, response_id in responses.items()
+            for i, item in enumerate(rated)
+        ],
+    )
     person_of = dict(
         session.execute(
             select(Registration.id, Registration.person_id).where(
@@ -369,20 +432,34 @@ def _grow_feedback(session, forum: Forum, day: ForumDay, registered: dict[int, i
             )
         ).all()
     )
-    _insert(session, TopicSuggestion, [
-        {"forum_id": forum.id, "text": TOPICS[n % len(TOPICS)], "team_id": team_of.get(n),
-         "person_id": None if n % 5 == 0 else person_of[registered[n]],
-         "response_id": response_id, "source": "feedback"}
-        for n, response_id in responses.items()
-        if n % 2
-    ])  # fmt: skip
+    _insert(
+        session,
+        TopicSuggestion,
+        [
+            {
+                "forum_id": forum.id,
+                "text": TOPICS[n % len(TOPICS)],
+                "team_id": team_of.get(n),
+                "person_id": None if n % 5 == 0 else person_of[registered[n]],
+                "response_id": response_id,
+                "source": "feedback",
+            }
+            for n, response_id in responses.items()
+            if n % 2
+        ],
+    )
 
 
 TOPICS = [
-    "Naloxone in schools", "Peer support in the emergency department", "Recovery housing",
-    "Transportation to treatment", "Spending settlement funds", "Data sharing agreements",
-    "Stigma in public messaging", "Jail-based treatment",
-]  # fmt: skip
+    "Naloxone in schools",
+    "Peer support in the emergency department",
+    "Recovery housing",
+    "Transportation to treatment",
+    "Spending settlement funds",
+    "Data sharing agreements",
+    "Stigma in public messaging",
+    "Jail-based treatment",
+]
 
 
 def _insert(session, model, rows: list[dict]) -> list[int]:

@@ -41,19 +41,52 @@ class DoorRushResult:
         name = "door rush"
         ratio = self.app.throughput / self.baseline.throughput
         return [
-            Row(name, database, "throughput (check-ins/s)", self.app.throughput,
-                self.baseline.throughput, ratio, f">= {THROUGHPUT_RATIO_TARGET} x baseline",
-                ratio >= THROUGHPUT_RATIO_TARGET),
-            Row(name, database, "p50 latency (ms)", self.app.p50_ms, self.baseline.p50_ms,
-                self.app.p50_ms / self.baseline.p50_ms),
-            Row(name, database, "p99 latency (ms)", self.app.p99_ms, self.baseline.p99_ms,
-                self.app.p99_ms / self.baseline.p99_ms, f"< {P99_TARGET_MS} ms",
-                self.app.p99_ms < P99_TARGET_MS),
-            Row(name, database, "errors", self.app.errors, self.baseline.errors, target="0",
-                passed=self.app.errors == 0),
-            Row(name, database, "check-in rows", self.check_in_rows, target=f"= {self.tickets}",
-                passed=self.check_in_rows == self.tickets),
-        ]  # fmt: skip
+            Row(
+                name,
+                database,
+                "throughput (check-ins/s)",
+                self.app.throughput,
+                self.baseline.throughput,
+                ratio,
+                f">= {THROUGHPUT_RATIO_TARGET} x baseline",
+                ratio >= THROUGHPUT_RATIO_TARGET,
+            ),
+            Row(
+                name,
+                database,
+                "p50 latency (ms)",
+                self.app.p50_ms,
+                self.baseline.p50_ms,
+                self.app.p50_ms / self.baseline.p50_ms,
+            ),
+            Row(
+                name,
+                database,
+                "p99 latency (ms)",
+                self.app.p99_ms,
+                self.baseline.p99_ms,
+                self.app.p99_ms / self.baseline.p99_ms,
+                f"< {P99_TARGET_MS} ms",
+                self.app.p99_ms < P99_TARGET_MS,
+            ),
+            Row(
+                name,
+                database,
+                "errors",
+                self.app.errors,
+                self.baseline.errors,
+                target="0",
+                passed=self.app.errors == 0,
+            ),
+            Row(
+                name,
+                database,
+                "check-in rows",
+                self.check_in_rows,
+                target=f"= {self.tickets}",
+                passed=self.check_in_rows == self.tickets,
+            ),
+        ]
 
     def as_dict(self) -> dict:
         return {

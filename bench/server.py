@@ -44,15 +44,22 @@ class Gunicorn:
         self.port = free_port()
         self.log_path = log_path
         command = [
-            sys.executable, "-m", "gunicorn",
-            "--workers", str(settings["workers"]),
-            "--worker-class", settings["worker_class"],
-            "--threads", str(settings["threads"]),
-            "--bind", f"{HOST}:{self.port}",
-            "--graceful-timeout", "2",
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(settings["workers"]),
+            "--worker-class",
+            settings["worker_class"],
+            "--threads",
+            str(settings["threads"]),
+            "--bind",
+            f"{HOST}:{self.port}",
+            "--graceful-timeout",
+            "2",
             "--preload",
             app_spec,
-        ]  # fmt: skip
+        ]
         environment = os.environ | {"PYTHONPATH": str(PROJECT_DIR)} | env
         with open(log_path, "ab") as log:
             self.process = subprocess.Popen(
@@ -104,8 +111,9 @@ class Gunicorn:
         self.stop()
 
 
-def drive(port: int, requests: list[dict], concurrency: int, burst: bool = False,
-          deadline: float = 300) -> dict:  # fmt: skip
+def drive(
+    port: int, requests: list[dict], concurrency: int, burst: bool = False, deadline: float = 300
+) -> dict:
     """Run the load process (``python -m bench.load``) against ``port``; its JSON report."""
     spec = {
         "port": port,

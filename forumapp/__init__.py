@@ -63,53 +63,53 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     mail_extension.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
-    login_manager.login_view = "auth.login"
+    login_manager.login_view = "core.login"
     limiter.init_app(app)
 
-    from .agenda import public_views, speaker_views
-    from .agenda import views as agenda_views
+    # Importing a feature's page modules adds their routes to its one blueprint; the models
+    # modules make every table known to Alembic.
+    from .agenda import public_views, speaker_views  # noqa: F401
+    from .agenda import views as _agenda_views  # noqa: F401
+    from .agenda.blueprint import bp as agenda_bp
     from .api import bp as api_bp
-    from .calendar import models as _calendar_models  # noqa: F401  (tables known to Alembic)
+    from .calendar import models as _calendar_models  # noqa: F401
     from .calendar import views as calendar_views
     from .calendar.receivers import register_calendar
-    from .checkin import badge_views, breakout_views, count_views, door_views, ticket_views  # noqa: F401  (checkin's routes)
+    from .checkin import badge_views, breakout_views, count_views, door_views, ticket_views  # noqa: F401
     from .checkin import models as _checkin_models  # noqa: F401
     from .checkin.blueprint import bp as checkin_bp
     from .checkin.receivers import register_checkin
     from .cli import register_cli
     from .core import audit as _audit_models  # noqa: F401
-    from .core import auth, views
+    from .core import auth as _auth_views  # noqa: F401
+    from .core import views as _core_views  # noqa: F401
+    from .core.blueprint import bp as core_bp
     from .core.errors import register_error_handlers
     from .core.templating import register_template_helpers
-    from .feedback import attendee_views as _attendee_views  # noqa: F401  (routes of feedback_bp)
-    from .feedback import collecting_views as _collecting_views  # noqa: F401
+    from .feedback import attendee_views, collecting_views, summary_views, topic_views  # noqa: F401
     from .feedback import models as _feedback_models  # noqa: F401
-    from .feedback import summary_views as _summary_views  # noqa: F401
-    from .feedback import topic_views
     from .feedback.blueprint import bp as feedback_bp
-    from .mail import models as _mail_models  # noqa: F401  (tables known to Alembic)
+    from .mail import models as _mail_models  # noqa: F401
     from .mail import views as outbox_views
     from .privacy import views as privacy_views
-    from .registration import staff_views as registration_staff_views
-    from .registration import views as registration_views
+    from .registration import staff_views as _registration_staff_views  # noqa: F401
+    from .registration import views as _registration_views  # noqa: F401
+    from .registration.blueprint import bp as registration_bp
 
-    app.register_blueprint(views.bp)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(agenda_views.bp)
-    app.register_blueprint(speaker_views.bp)
-    app.register_blueprint(public_views.bp)
-    app.register_blueprint(checkin_bp)
-    app.register_blueprint(outbox_views.bp)
-    app.register_blueprint(registration_views.bp)
-    app.register_blueprint(feedback_bp)
-    app.register_blueprint(topic_views.bp)
-    app.register_blueprint(calendar_views.bp)
+    # One blueprint per feature, lowest first.
+    for blueprint in (
+        core_bp,
+        outbox_views.bp,
+        agenda_bp,
+        registration_bp,
+        calendar_views.bp,
+        checkin_bp,
+        feedback_bp,
+        privacy_views.bp,
+    ):
+        app.register_blueprint(blueprint)
     register_calendar(app)
-    app.register_blueprint(registration_staff_views.bp)
-    app.register_blueprint(ticket_views.bp)
-    app.register_blueprint(badge_views.bp)
     register_checkin(app)
-    app.register_blueprint(privacy_views.bp)
     # The API authenticates with bearer tokens, not cookies, so it needs no CSRF token.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)

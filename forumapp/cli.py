@@ -154,8 +154,13 @@ def backup_command(path: Path) -> None:
 
 @mail_cli.command("send")
 @click.option("--loop", is_flag=True, help="Keep delivering as a worker until stopped.")
-@click.option("--interval", default=10.0, show_default=True, type=click.FloatRange(min=0.1),
-              help="Seconds between rounds with --loop.")  # fmt: skip
+@click.option(
+    "--interval",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    help="Seconds between rounds with --loop.",
+)
 def send_mail_command(loop: bool, interval: float) -> None:
     """Send the queued email that is due; with --loop, run until SIGTERM or Ctrl-C."""
     from .mail.worker import deliver_due, deliver_until_stopped
@@ -164,12 +169,17 @@ def send_mail_command(loop: bool, interval: float) -> None:
         click.echo(deliver_due(db.session).summary())
         return
     stop = threading.Event()
-    previous = {sig: signal.signal(sig, lambda *_: stop.set())
-                for sig in (signal.SIGTERM, signal.SIGINT)}  # fmt: skip
+    previous = {
+        sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)
+    }
     click.echo(f"Delivering mail every {interval:g} s; stop with Ctrl-C or SIGTERM.", err=True)
     try:
-        deliver_until_stopped(db.session, interval=interval, stop=stop,
-                              on_report=lambda report: click.echo(report.summary()))  # fmt: skip
+        deliver_until_stopped(
+            db.session,
+            interval=interval,
+            stop=stop,
+            on_report=lambda report: click.echo(report.summary()),
+        )
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

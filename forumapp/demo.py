@@ -235,13 +235,19 @@ def _example_attendees(session, program: Program) -> list[tuple[str, str, str]]:
     examples = []
     for who, query in (
         ("public attendee", registered.where(Registration.kind == RegistrationKind.PUBLIC)),
-        ("team member", registered.where(Registration.kind != RegistrationKind.PUBLIC).where(
-            Registration.person_id.in_(select(TeamMembership.person_id).where(
-                TeamMembership.role == TeamRole.MEMBER))),
+        (
+            "team member",
+            registered.where(Registration.kind != RegistrationKind.PUBLIC).where(
+                Registration.person_id.in_(
+                    select(TeamMembership.person_id).where(TeamMembership.role == TeamRole.MEMBER)
+                )
+            ),
         ),
-        ("project manager", select(TeamMembership.person_id).where(
-            TeamMembership.role == TeamRole.PROJECT_MANAGER)),
-    ):  # fmt: skip
+        (
+            "project manager",
+            select(TeamMembership.person_id).where(TeamMembership.role == TeamRole.PROJECT_MANAGER),
+        ),
+    ):
         person_id = session.scalar(query.order_by(query.selected_columns[0]).limit(1))
         if person_id is not None:
             person = session.get(Person, person_id)
@@ -348,9 +354,11 @@ def _register_and_check_in(session, report, program, teams) -> None:
         first = FIRST_NAMES[(n * 5) % len(FIRST_NAMES)]
         last = LAST_NAMES[(n * 3 + 1) % len(LAST_NAMES)]
         person = find_or_create_person(
-            session, f"{first} {last}", f"{first}.{last}.{n}@public.example.org",
+            session,
+            f"{first} {last}",
+            f"{first}.{last}.{n}@public.example.org",
             "Town of Apex" if n % 2 else "Wake County Human Services",
-        )  # fmt: skip
+        )
         exists = session.scalar(
             select(Registration.id).where(
                 Registration.forum_id == final.id, Registration.person_id == person.id
@@ -560,11 +568,27 @@ def _day_plan(forum_number: int, audience: str) -> list[tuple]:
         (time(12, 45), time(14, 0), ItemKind.BREAKOUT, None, None, 3),
     ]  # fmt: skip
     if audience == Audience.PUBLIC:
-        plan.append((time(14, 15), time(15, 30), ItemKind.PANEL,
-                     "Panel: what the teams learned", "Main Hall", 0))  # fmt: skip
+        plan.append(
+            (
+                time(14, 15),
+                time(15, 30),
+                ItemKind.PANEL,
+                "Panel: what the teams learned",
+                "Main Hall",
+                0,
+            )
+        )
     else:
-        plan.append((time(14, 15), time(15, 15), ItemKind.DISCUSSION,
-                     "Collaborative discussion across teams", "Main Hall", 0))  # fmt: skip
+        plan.append(
+            (
+                time(14, 15),
+                time(15, 15),
+                ItemKind.DISCUSSION,
+                "Collaborative discussion across teams",
+                "Main Hall",
+                0,
+            )
+        )
         if forum_number % 2 == 1:
             plan.append((time(15, 15), time(16, 15), ItemKind.BREAKOUT, None, None, 3))
     return plan
@@ -659,17 +683,28 @@ def _load_forum(session, report, program, spec, speakers) -> None:
                 )
                 if kind == ItemKind.GENERAL_SESSION:
                     _get_or_create(
-                        session, report, AgendaItemSpeaker, item_id=item.id,
+                        session,
+                        report,
+                        AgendaItemSpeaker,
+                        item_id=item.id,
                         speaker_id=speakers[number % 5].id,
                         defaults={"role": SpeakerRole.SPEAKER},
-                    )  # fmt: skip
+                    )
                 elif kind == ItemKind.PANEL:
                     _get_or_create(
-                        session, report, AgendaItemSpeaker, item_id=item.id,
-                        speaker_id=speakers[5].id, defaults={"role": SpeakerRole.MODERATOR},
-                    )  # fmt: skip
+                        session,
+                        report,
+                        AgendaItemSpeaker,
+                        item_id=item.id,
+                        speaker_id=speakers[5].id,
+                        defaults={"role": SpeakerRole.MODERATOR},
+                    )
                     for panelist in speakers[len(SPEAKERS) :]:
                         _get_or_create(
-                            session, report, AgendaItemSpeaker, item_id=item.id,
-                            speaker_id=panelist.id, defaults={"role": SpeakerRole.PANELIST},
-                        )  # fmt: skip
+                            session,
+                            report,
+                            AgendaItemSpeaker,
+                            item_id=item.id,
+                            speaker_id=panelist.id,
+                            defaults={"role": SpeakerRole.PANELIST},
+                        )

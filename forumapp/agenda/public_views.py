@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from urllib.parse import quote_plus
 
-from flask import Blueprint, abort, render_template
+from flask import abort, render_template
 from flask_login import current_user
 
 from ..core.models import Forum, Program
 from ..extensions import db
 from . import visibility
-
-bp = Blueprint("site", __name__)
+from .blueprint import bp
 
 
 def current_viewer() -> visibility.Viewer:

@@ -141,7 +141,7 @@ def update_speaker(
         audit.record(session, changed_by, "person.change_email", f"person:{person.id}")
         queue_templated_email(
             session,
-            "email_changed",
+            "agenda/email/email_changed",
             to_email=old_email,
             to_name=person.name,
             kind="email_changed",

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import BinaryIO
 
 from flask import (
-    Blueprint,
     Response,
     abort,
     current_app,
@@ -26,6 +25,7 @@ from ..core.forms import ButtonForm
 from ..core.models import Forum, ForumDay, Role
 from ..extensions import db
 from . import speaker_services as rules
+from .blueprint import bp
 from .models import Speaker
 from .public_views import current_viewer
 from .speaker_forms import (
@@ -35,8 +35,6 @@ from .speaker_forms import (
 )
 from .speaker_photos import discard_photo_file
 from .visibility import STAFF, Viewer, can_see_speaker, speaker_sessions, visible_forums
-
-bp = Blueprint("speakers", __name__)
 
 
 def _photo_dir() -> Path:
@@ -74,7 +72,7 @@ def staff_list():
         speakers=speakers,
         forums=forums,
         filter_form=filter_form,
-        export_url=url_for("speakers.export_csv", **request.args),
+        export_url=url_for("agenda.export_csv", **request.args),
     )
 
 
@@ -118,7 +116,7 @@ def new():
         if done.ok:
             speaker = done.value
             flash(f"Added {speaker.name} as a speaker.", "success")
-            return redirect(url_for("speakers.edit", speaker_id=speaker.id))
+            return redirect(url_for("agenda.edit", speaker_id=speaker.id))
     status = 400 if form.errors else 200
     return render_template("agenda/speakers/edit.html", form=form, speaker=None), status
 
@@ -152,7 +150,7 @@ def edit(speaker_id: int):
         if done.ok:
             discard_photo_file(_photo_dir(), done.value)
             flash(f"Saved {speaker.name}.", "success")
-            return redirect(url_for("speakers.edit", speaker_id=speaker.id))
+            return redirect(url_for("agenda.edit", speaker_id=speaker.id))
     status = 400 if form.errors else 200
     return (
         render_template(
@@ -171,10 +169,10 @@ def delete(speaker_id: int):
     name = speaker.name
     done = carry_out(lambda: rules.delete_speaker(db.session, speaker))
     if not done.ok:
-        return redirect(url_for("speakers.edit", speaker_id=speaker_id))
+        return redirect(url_for("agenda.edit", speaker_id=speaker_id))
     discard_photo_file(_photo_dir(), done.value)
     flash(f"Deleted the speaker record of {name}.", "success")
-    return redirect(url_for("speakers.staff_list"))
+    return redirect(url_for("agenda.staff_list"))
 
 
 # --- Staff: availability -------------------------------------------------------------------
@@ -196,7 +194,7 @@ def availability(speaker_id: int):
             success="Added the time range.",
         )
         if done.ok:
-            return redirect(url_for("speakers.availability", speaker_id=speaker.id))
+            return redirect(url_for("agenda.availability", speaker_id=speaker.id))
     status = 400 if form.errors else 200
     return (
         render_template(
@@ -222,7 +220,7 @@ def remove_availability(speaker_id: int, availability_id: int):
         abort(404)
     db.session.commit()
     flash("Removed the time range.", "success")
-    return redirect(url_for("speakers.availability", speaker_id=speaker.id))
+    return redirect(url_for("agenda.availability", speaker_id=speaker.id))
 
 
 # --- Public --------------------------------------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import (
-    Blueprint,
     abort,
     current_app,
     flash,
@@ -22,6 +21,7 @@ from ..core.clock import to_local
 from ..core.models import Forum, ForumDay, ForumStatus, Program, Role, Room
 from ..extensions import db
 from . import forums, items
+from .blueprint import bp
 from .conflicts import Slot, conflicts_for, find_conflicts
 from .forms import (
     ActionForm,
@@ -36,8 +36,6 @@ from .forms import (
 from .models import AgendaItem, AgendaItemSpeaker, Speaker
 from .schedule import agenda_items, day_grid
 
-bp = Blueprint("agenda", __name__, url_prefix="/staff")
-
 ORGANIZERS = (Role.ORGANIZER,)
 READERS = (Role.ORGANIZER, Role.FACULTY)
 
@@ -45,7 +43,7 @@ READERS = (Role.ORGANIZER, Role.FACULTY)
 # --- Forums --------------------------------------------------------------------------------
 
 
-@bp.route("/forums")
+@bp.route("/staff/forums")
 @role_required(*READERS)
 def forum_list():
     forums = db.session.scalars(
@@ -71,7 +69,7 @@ def _forum_input(form: ForumForm) -> forums.ForumInput:
     )
 
 
-@bp.route("/forums/new", methods=["GET", "POST"])
+@bp.route("/staff/forums/new", methods=["GET", "POST"])
 @role_required(*ORGANIZERS)
 def forum_new():
     form = ForumForm(program=_current_program())
@@ -88,7 +86,7 @@ def forum_new():
     )
 
 
-@bp.route("/forums/<int:forum_id>/edit", methods=["GET", "POST"])
+@bp.route("/staff/forums/<int:forum_id>/edit", methods=["GET", "POST"])
 @role_required(*ORGANIZERS)
 def forum_edit(forum_id: int):
     forum = db.get_or_404(Forum, forum_id)
@@ -113,7 +111,7 @@ _STATUS_MESSAGES = {
 }
 
 
-@bp.route("/forums/<int:forum_id>/status", methods=["POST"])
+@bp.route("/staff/forums/<int:forum_id>/status", methods=["POST"])
 @role_required(*ORGANIZERS)
 def forum_status(forum_id: int):
     forum = db.get_or_404(Forum, forum_id)
@@ -166,13 +164,13 @@ def _save_day_view(forum: Forum, day: ForumDay | None):
     )
 
 
-@bp.route("/forums/<int:forum_id>/days/new", methods=["GET", "POST"])
+@bp.route("/staff/forums/<int:forum_id>/days/new", methods=["GET", "POST"])
 @role_required(*ORGANIZERS)
 def day_new(forum_id: int):
     return _save_day_view(db.get_or_404(Forum, forum_id), None)
 
 
-@bp.route("/days/<int:day_id>/edit", methods=["GET", "POST"])
+@bp.route("/staff/days/<int:day_id>/edit", methods=["GET", "POST"])
 @role_required(*ORGANIZERS)
 def day_edit(day_id: int):
     day = db.get_or_404(ForumDay, day_id)
@@ -194,13 +192,13 @@ def _save_room_view(forum: Forum, room: Room | None):
     )
 
 
-@bp.route("/forums/<int:forum_id>/rooms/new", methods=["GET", "POST"])
+@bp.route("/staff/forums/<int:forum_id>/rooms/new", methods=["GET", "POST"])
 @role_required(*ORGANIZERS)
 def room_new(forum_id: int):
     return _save_room_view(db.get_or_404(Forum, forum_id), None)
 
 
-@bp.route("/rooms/<int:room_id>/edit", methods=["GET", "POST"])
+@bp.route("/staff/rooms/<int:room_id>/edit", methods=["GET", "POST"])
 @role_required(*ORGANIZERS)
 def room_edit(room_id: int):
     room = db.get_or_404(Room, room_id)
@@ -210,7 +208,7 @@ def room_edit(room_id: int):
 # --- The agenda ------------------------------------------------------------------------------
 
 
-@bp.route("/forums/<int:forum_id>/agenda")
+@bp.route("/staff/forums/<int:forum_id>/agenda")
 @role_required(*READERS)
 def forum_agenda(forum_id: int):
     forum = db.get_or_404(Forum, forum_id)
@@ -302,20 +300,20 @@ def _speaker_form(item: AgendaItem) -> ItemSpeakerForm:
     return form
 
 
-@bp.route("/days/<int:day_id>/items/new", methods=["GET", "POST"])
+@bp.route("/staff/days/<int:day_id>/items/new", methods=["GET", "POST"])
 @role_required(*ORGANIZERS)
 def item_new(day_id: int):
     return _save_item_view(db.get_or_404(ForumDay, day_id), None)
 
 
-@bp.route("/items/<int:item_id>/edit", methods=["GET", "POST"])
+@bp.route("/staff/items/<int:item_id>/edit", methods=["GET", "POST"])
 @role_required(*ORGANIZERS)
 def item_edit(item_id: int):
     item = db.get_or_404(AgendaItem, item_id)
     return _save_item_view(item.day, item)
 
 
-@bp.route("/items/<int:item_id>/move", methods=["GET", "POST"])
+@bp.route("/staff/items/<int:item_id>/move", methods=["GET", "POST"])
 @role_required(*ORGANIZERS)
 def item_move(item_id: int):
     item = db.get_or_404(AgendaItem, item_id)
@@ -354,7 +352,7 @@ def _action_or_400() -> ActionForm:
     return form
 
 
-@bp.route("/items/<int:item_id>/copy", methods=["POST"])
+@bp.route("/staff/items/<int:item_id>/copy", methods=["POST"])
 @role_required(*ORGANIZERS)
 def item_copy(item_id: int):
     item = db.get_or_404(AgendaItem, item_id)
@@ -367,7 +365,7 @@ def item_copy(item_id: int):
     return redirect(url_for("agenda.item_edit", item_id=copy.id))
 
 
-@bp.route("/items/<int:item_id>/delete", methods=["POST"])
+@bp.route("/staff/items/<int:item_id>/delete", methods=["POST"])
 @role_required(*ORGANIZERS)
 def item_delete(item_id: int):
     item = db.get_or_404(AgendaItem, item_id)
@@ -382,7 +380,7 @@ def item_delete(item_id: int):
     return redirect(url_for("agenda.forum_agenda", forum_id=forum_id))
 
 
-@bp.route("/items/<int:item_id>/reorder", methods=["POST"])
+@bp.route("/staff/items/<int:item_id>/reorder", methods=["POST"])
 @role_required(*ORGANIZERS)
 def item_reorder(item_id: int):
     item = db.get_or_404(AgendaItem, item_id)
@@ -393,7 +391,7 @@ def item_reorder(item_id: int):
     return redirect(url_for("agenda.forum_agenda", forum_id=item.day.forum_id) + f"#item-{item.id}")
 
 
-@bp.route("/items/<int:item_id>/speakers", methods=["POST"])
+@bp.route("/staff/items/<int:item_id>/speakers", methods=["POST"])
 @role_required(*ORGANIZERS)
 def item_speaker_add(item_id: int):
     item = db.get_or_404(AgendaItem, item_id)
@@ -415,7 +413,7 @@ def item_speaker_add(item_id: int):
     return redirect(url_for("agenda.item_edit", item_id=item.id))
 
 
-@bp.route("/items/<int:item_id>/speakers/<int:link_id>/remove", methods=["POST"])
+@bp.route("/staff/items/<int:item_id>/speakers/<int:link_id>/remove", methods=["POST"])
 @role_required(*ORGANIZERS)
 def item_speaker_remove(item_id: int, link_id: int):
     link = db.get_or_404(AgendaItemSpeaker, link_id)

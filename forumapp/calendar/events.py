@@ -116,7 +116,7 @@ def day_summary(day: ForumDay, viewer: agenda.Viewer | None = None) -> str:
 
 
 def _public_url(forum: Forum, day: ForumDay) -> str:
-    return absolute_url("site.forum_page", forum_id=forum.id) + f"#day-{day.id}"
+    return absolute_url("agenda.forum_page", forum_id=forum.id) + f"#day-{day.id}"
 
 
 def _closing(link: str | None, url: str) -> str:

@@ -126,8 +126,9 @@ def personal_feed(session, person: Person) -> Feed:
     events.sort(key=lambda event: (event.starts_at, event.uid))
     if registrations:
         program = registrations[0].forum.program
-        return Feed(f"{program.name}: {person.name}", program.time_zone, organizer_for(program),
-                    events)  # fmt: skip
+        return Feed(
+            f"{program.name}: {person.name}", program.time_zone, organizer_for(program), events
+        )
     return Feed(
         f"Forums: {person.name}", current_app.config["PROGRAM_TIME_ZONE"], organizer_for(None), []
     )

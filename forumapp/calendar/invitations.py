@@ -169,8 +169,13 @@ def _queue_invitation(
     viewer = viewer_for(session, person, forum)
     link = personal_link(person)
     attendee = Address(person.email, person.name)
-    common = dict(uid=invite.uid, sequence=invite.sequence, link=link, attendee=attendee,
-                  cancelled=method == Method.CANCEL)  # fmt: skip
+    common = dict(
+        uid=invite.uid,
+        sequence=invite.sequence,
+        link=link,
+        attendee=attendee,
+        cancelled=method == Method.CANCEL,
+    )
     if isinstance(target, ForumDay):
         event = day_event(session, target, viewer, exclude_item_id=exclude_item_id, **common)
     else:
@@ -194,17 +199,25 @@ def _queue_invitation(
         template, kind, prefix = "calendar_invitation", "calendar_invitation", "Invitation"
     subject = f"{prefix}: {event.summary}, {when.date:%b} {when.date.day}, {when.date.year}"
     context = dict(
-        subject=subject, to_name=person.name, person=person, forum=forum, program=forum.program,
-        event=event, when=when, link=link, is_update=is_update, what_changed=what_changed,
+        subject=subject,
+        to_name=person.name,
+        person=person,
+        forum=forum,
+        program=forum.program,
+        event=event,
+        when=when,
+        link=link,
+        is_update=is_update,
+        what_changed=what_changed,
         is_breakout=isinstance(target, AgendaItem),
-    )  # fmt: skip
+    )
     queue_email(
         session,
         to_email=person.email,
         to_name=person.name,
         subject=subject,
-        text_body=render_template(f"mail/{template}.txt", **context),
-        html_body=render_template(f"mail/{template}.html", **context),
+        text_body=render_template(f"calendar/email/{template}.txt", **context),
+        html_body=render_template(f"calendar/email/{template}.html", **context),
         kind=kind,
         person_id=person.id,
         # Each message carries the event's whole state: an older one not yet sent is dropped.

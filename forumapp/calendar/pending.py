@@ -30,10 +30,15 @@ FAILURES_SHOWN = 50
 
 
 def defer_refresh(
-    session, person_id: int, event_key: str, *, changed: bool = False,
-    exclude_item_id: int | None = None, visible_item_id: int | None = None,
+    session,
+    person_id: int,
+    event_key: str,
+    *,
+    changed: bool = False,
+    exclude_item_id: int | None = None,
+    visible_item_id: int | None = None,
     what_changed: list[str] | None = None,
-) -> None:  # fmt: skip
+) -> None:
     """Ask the mail worker to bring one person's event in line (see ``PendingInvite``)."""
     session.add(
         PendingInvite(
@@ -43,7 +48,7 @@ def defer_refresh(
             exclude_item_id=exclude_item_id,
             visible_item_id=visible_item_id,
             what_changed=what_changed or [],
-        )  # fmt: skip
+        )
     )
     announce_mail_to_write()
 
@@ -105,11 +110,13 @@ def _write_batch(
     try:
         with session.begin_nested():
             refresh_invite(
-                session, person, event_key,
+                session,
+                person,
+                event_key,
                 changed=any(row.changed for row in batch),
                 exclude_item_id=excluded[-1] if excluded else None,
                 what_changed=lines,
-            )  # fmt: skip
+            )
     except Exception as exc:  # one broken event must not hold up everyone else's mail
         current_app.logger.exception(
             "Could not bring %s in line for person %s", event_key, person_id
@@ -157,13 +164,17 @@ def waiting_invites(session) -> int:
 def unwritten_invites(session, limit: int = FAILURES_SHOWN) -> list[UnwrittenMail]:
     """The calendar updates that could not be written, one per person and event, newest first."""
     rows = session.execute(
-        select(PendingInvite.person_id, PendingInvite.event_key,
-               func.max(PendingInvite.failed_at), func.max(PendingInvite.last_error))
+        select(
+            PendingInvite.person_id,
+            PendingInvite.event_key,
+            func.max(PendingInvite.failed_at),
+            func.max(PendingInvite.last_error),
+        )
         .where(PendingInvite.failed_at.is_not(None))
         .group_by(PendingInvite.person_id, PendingInvite.event_key)
         .order_by(func.max(PendingInvite.failed_at).desc())
         .limit(limit)
-    ).all()  # fmt: skip
+    ).all()
     people = {person.id: person for person in people_in_order(session, [row[0] for row in rows])}
     return [
         UnwrittenMail(

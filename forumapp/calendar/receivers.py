@@ -156,9 +156,14 @@ def _on_agenda_changed(sender: AgendaChange, session, **_extra) -> None:
     lines = [f"“{sender.item_title}” changed."] + lines
     for person_id in _day_people(session, item.day_id):
         defer_refresh(
-            session, person_id, key, changed=True, exclude_item_id=item.id if gone else None,
-            visible_item_id=None if gone else item.id, what_changed=lines,
-        )  # fmt: skip
+            session,
+            person_id,
+            key,
+            changed=True,
+            exclude_item_id=item.id if gone else None,
+            visible_item_id=None if gone else item.id,
+            what_changed=lines,
+        )
 
 
 def _on_day_changed(sender: ForumDay, session, **_extra) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -13,8 +13,7 @@ from ..core.models import Forum, ForumDay, Person, Role
 from ..extensions import db
 from ..registration.models import DaySeat, Registration, SeatStatus
 from . import badges
-
-bp = Blueprint("badges", __name__)
+from .blueprint import bp
 
 
 def _forum_or_404(forum_id: int) -> Forum:
@@ -72,7 +71,7 @@ def badges_pdf(forum_id: int):
     pdf = done.value
     if pdf is None:
         flash("Nobody to print: no one with a confirmed seat matches that choice.", "error")
-        return redirect(url_for("badges.badge_form", forum_id=forum.id))
+        return redirect(url_for("checkin.badge_form", forum_id=forum.id))
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="forum-{forum.number}-badges.pdf"'
     response.headers["Cache-Control"] = "private, no-store"

@@ -185,8 +185,14 @@ def _draw_qr(canvas: Canvas, code: str, x: float, y: float, size: float) -> None
         for column, dark in enumerate(cells):
             if dark:
                 # A hair larger than a module, so neighbours join without white seams.
-                canvas.rect(x + column * step, y + size - (row + 1) * step,
-                            step + 0.05, step + 0.05, stroke=0, fill=1)  # fmt: skip
+                canvas.rect(
+                    x + column * step,
+                    y + size - (row + 1) * step,
+                    step + 0.05,
+                    step + 0.05,
+                    stroke=0,
+                    fill=1,
+                )
 
 
 def _draw_card(canvas: Canvas, card: BadgeCard, x: float, y: float) -> None:
@@ -264,7 +270,12 @@ def export_badges(
         return None
     pdf = badges_pdf(cards, title=f"Name badges · {forum.title}")
     audit.record(
-        session, user_id, "export.badges_pdf", f"forum:{forum.id}",
-        day_id=day_id, registration_ids=registration_ids, badges=len(cards),
-    )  # fmt: skip
+        session,
+        user_id,
+        "export.badges_pdf",
+        f"forum:{forum.id}",
+        day_id=day_id,
+        registration_ids=registration_ids,
+        badges=len(cards),
+    )
     return pdf

@@ -53,10 +53,13 @@ def breakout_scan(
     ).all()
     this = next((p for p in picks if p.item_id == item.id), None)
     in_slot = [
-        p for p in picks
-        if p.item.day_id == item.day_id and p.item.starts_at < item.ends_at
-        and item.starts_at < p.item.ends_at and p.item_id != item.id
-    ]  # fmt: skip
+        p
+        for p in picks
+        if p.item.day_id == item.day_id
+        and p.item.starts_at < item.ends_at
+        and item.starts_at < p.item.ends_at
+        and p.item_id != item.id
+    ]
     if this is not None and this.status == SeatStatus.CONFIRMED:
         choice, message = BreakoutChoice.CHOSE_THIS, f"Yes: {name} chose this breakout."
     elif this is not None:

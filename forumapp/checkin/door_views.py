@@ -224,7 +224,7 @@ def walk_in(day_id: int):
                 form.organization.data,
                 current_user.id,
                 override=form.override.data,
-            ),  # fmt: skip
+            ),
             form=form,
         )
         if done.ok:

@@ -41,8 +41,9 @@ class Attendee:
     @classmethod
     def of(cls, registration: Registration) -> Attendee:
         person = registration.person
-        return cls(registration.id, person.name, person.organization,
-                   registration.accessibility_needs)  # fmt: skip
+        return cls(
+            registration.id, person.name, person.organization, registration.accessibility_needs
+        )
 
 
 @dataclass

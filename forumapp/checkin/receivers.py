@@ -63,5 +63,6 @@ def register_checkin(app: Flask) -> None:
     place_changed.connect(_issue_ticket_for_seat)
     confirmation_email.connect(_add_ticket_to_confirmation)
     register_attachment_renderer(EMAIL_QR_RENDERER, email_qr_png)
-    app.add_template_global(lambda registration: ticket_state(db.session, registration),
-                            "ticket_state")  # fmt: skip
+    app.add_template_global(
+        lambda registration: ticket_state(db.session, registration), "ticket_state"
+    )

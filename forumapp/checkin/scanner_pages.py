@@ -84,9 +84,13 @@ class ResultCard:
     @classmethod
     def of(cls, outcome: ScanOutcome) -> ResultCard:
         return cls(
-            outcome.result.value, outcome.message, outcome.registration, outcome.day,
-            outcome.check_in, outcome.teams,
-        )  # fmt: skip
+            outcome.result.value,
+            outcome.message,
+            outcome.registration,
+            outcome.day,
+            outcome.check_in,
+            outcome.teams,
+        )
 
     def as_json(self) -> dict:
         person = self.person
@@ -132,8 +136,9 @@ class ResultCard:
         )
         check_in = db.session.get(CheckIn, kept["check_in_id"]) if kept["check_in_id"] else None
         day = None if at_breakout else db.session.get(ForumDay, where)
-        return cls(kept["result"], kept["message"], registration, day, check_in, kept["teams"],
-                   at_breakout)  # fmt: skip
+        return cls(
+            kept["result"], kept["message"], registration, day, check_in, kept["teams"], at_breakout
+        )
 
 
 # --- A scanner page and a scan posted to it --------------------------------------------------

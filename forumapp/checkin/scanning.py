@@ -184,8 +184,10 @@ def check_in_registration(
         return ScanOutcome(
             ScanResult.NOT_REGISTERED_FOR_DAY,
             f"{name}'s ticket is for {registration.forum.title}, not this forum.",
-            registration, day, teams=teams,
-        )  # fmt: skip
+            registration,
+            day,
+            teams=teams,
+        )
     seat = next((s for s in registration.seats if s.day_id == day.id), None)
     if seat is None:
         other = [date_label(s.day.date) for s in registration.seats if s.status in ("confirmed",)]
@@ -193,22 +195,28 @@ def check_in_registration(
         return ScanOutcome(
             ScanResult.NOT_REGISTERED_FOR_DAY,
             f"{name} is not registered for {date_label(day.date)}.{where}",
-            registration, day, teams=teams,
-        )  # fmt: skip
+            registration,
+            day,
+            teams=teams,
+        )
     if seat.status == SeatStatus.WAITLISTED:
         position = waitlist_position(session, seat)
         return ScanOutcome(
             ScanResult.WAITLISTED,
             f"{name} is number {position} on the waitlist for {date_label(day.date)}, "
             "not confirmed.",
-            registration, day, teams=teams,
-        )  # fmt: skip
+            registration,
+            day,
+            teams=teams,
+        )
     if seat.status == SeatStatus.CANCELLED:
         return ScanOutcome(
             ScanResult.CANCELLED,
             f"{name} cancelled their place for {date_label(day.date)}.",
-            registration, day, teams=teams,
-        )  # fmt: skip
+            registration,
+            day,
+            teams=teams,
+        )
     # Insert first and let the partial unique index say whether the person is already in:
     # the usual scan (the first one) then costs no extra query, and a race between two doors
     # is settled the same way as a second scan.
@@ -236,8 +244,11 @@ def check_in_registration(
     return ScanOutcome(
         ScanResult.CHECKED_IN,
         f"Welcome, {name}! Checked in for {date_label(day.date)}.",
-        registration, day, check_in, teams,
-    )  # fmt: skip
+        registration,
+        day,
+        check_in,
+        teams,
+    )
 
 
 # --- Retried requests ------------------------------------------------------------------------
@@ -265,8 +276,11 @@ def _replay(session: DbSession, earlier: CheckIn) -> ScanOutcome:
     return ScanOutcome(
         ScanResult.CHECKED_IN,
         f"Welcome, {registration.person.name}! Checked in for {date_label(earlier.day.date)}.",
-        registration, earlier.day, earlier, teams,
-    )  # fmt: skip
+        registration,
+        earlier.day,
+        earlier,
+        teams,
+    )
 
 
 def _replayed(
@@ -411,9 +425,13 @@ def undo_check_in(session: DbSession, check_in: CheckIn, user_id: int | None) ->
         check_in.undone_by_id = user_id
         session.flush()
         audit.record(
-            session, user_id, "checkin.undo", f"check_in:{check_in.id}",
-            registration_id=check_in.registration_id, day_id=check_in.day_id,
-        )  # fmt: skip
+            session,
+            user_id,
+            "checkin.undo",
+            f"check_in:{check_in.id}",
+            registration_id=check_in.registration_id,
+            day_id=check_in.day_id,
+        )
 
 
 def recent_check_ins(session: DbSession, day: ForumDay, limit: int) -> list[CheckIn]:

@@ -6,7 +6,7 @@ one that does not exist, so the pages reveal nothing about other people.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 
 from ..core.actions import carry_out
 from ..core.clock import utcnow
@@ -18,8 +18,7 @@ from ..extensions import db
 from ..registration.models import Registration
 from ..registration.windows import is_held
 from . import qr, tickets
-
-bp = Blueprint("tickets", __name__)
+from .blueprint import bp
 
 
 def _own_registration_or_404(token: str, registration_id: int) -> Registration:

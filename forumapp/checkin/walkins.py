@@ -52,9 +52,12 @@ def walk_in(
     seat = next((s for s in registration.seats if s.day_id == day.id), None)
     if override and seat is not None and seat.override:
         audit.record(
-            session, user_id, "checkin.walk_in_override", f"registration:{registration.id}",
+            session,
+            user_id,
+            "checkin.walk_in_override",
+            f"registration:{registration.id}",
             day_id=day.id,
-        )  # fmt: skip
+        )
     if result.days[0].status != SeatStatus.CONFIRMED:
         seats = seats_left(day)
         return ScanOutcome(

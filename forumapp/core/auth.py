@@ -8,7 +8,6 @@ from functools import cache, wraps
 from urllib.parse import urlsplit
 
 from flask import (
-    Blueprint,
     abort,
     current_app,
     flash,
@@ -26,11 +25,10 @@ from wtforms import BooleanField, EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired
 
 from ..extensions import DbSession, db, limiter, login_manager
+from .blueprint import bp
 from .clock import utcnow
 from .forms import Length
 from .models import ApiToken, Role, User, hash_password
-
-bp = Blueprint("auth", __name__)
 
 TOKEN_USE_RESOLUTION = timedelta(minutes=5)
 
@@ -115,7 +113,7 @@ def _unauthorized():
     if request.path.startswith("/api/"):
         abort(401)
     flash("Please sign in to see that page.", "info")
-    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    return redirect(url_for("core.login", next=request.full_path.rstrip("?")))
 
 
 class LoginForm(FlaskForm):
@@ -184,7 +182,7 @@ def login():
             flash(f"Signed in as {user.email}.", "success")
             return redirect(_safe_next(request.args.get("next")) or url_for("core.staff_home"))
     status = 400 if form.errors else 200
-    return render_template("auth/login.html", form=form), status
+    return render_template("core/login.html", form=form), status
 
 
 class LogoutForm(FlaskForm):
@@ -202,4 +200,4 @@ def logout():
     db.session.commit()
     logout_user()
     flash("You are signed out.", "success")
-    return redirect(url_for("site.home"))
+    return redirect(url_for("agenda.home"))

@@ -65,10 +65,18 @@ def backup_sqlite(source: Path, target: Path) -> int:
 def pg_dump_command(url: URL, target: Path) -> str:
     """The ``pg_dump`` command line for the database at ``url``, without its password."""
     plain = URL.create(
-        "postgresql", username=url.username, host=url.host, port=url.port,
-        database=url.database, query=url.query,
-    )  # fmt: skip
+        "postgresql",
+        username=url.username,
+        host=url.host,
+        port=url.port,
+        database=url.database,
+        query=url.query,
+    )
     return shlex.join(
-        ["pg_dump", "--format=custom", f"--file={target}",
-         f"--dbname={plain.render_as_string(hide_password=False)}"]
-    )  # fmt: skip
+        [
+            "pg_dump",
+            "--format=custom",
+            f"--file={target}",
+            f"--dbname={plain.render_as_string(hide_password=False)}",
+        ]
+    )

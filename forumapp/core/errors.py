@@ -40,7 +40,7 @@ def _render(code: int, details=None):
     title, advice = _PAGE_TEXT.get(code, (f"Error {code}", ""))
     if _wants_json():
         return jsonify(error=title, details=details), code
-    return render_template("errors/error.html", code=code, title=title, advice=advice), code
+    return render_template("core/error.html", code=code, title=title, advice=advice), code
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -64,9 +64,9 @@ def register_template_helpers(app: Flask) -> None:
             if current_user.has_role(Role.ORGANIZER, Role.FACULTY):
                 links.append(("checkin.counts_index", "Check-in counts"))
             if current_user.has_role(Role.ORGANIZER):
-                links.append(("speakers.staff_list", "Speakers"))
+                links.append(("agenda.staff_list", "Speakers"))
                 links.append(("core.staff_teams", "Teams"))
-                links.append(("outbox.message_list", "Outbox"))
+                links.append(("mail.message_list", "Outbox"))
             if current_user.has_role(Role.ADMIN):
                 links.append(("core.staff_users", "Staff accounts"))
                 links.append(("privacy.people", "People and privacy"))

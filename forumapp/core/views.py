@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import time, timedelta
 
-from flask import Blueprint, current_app, jsonify, render_template, request, url_for
+from flask import current_app, jsonify, render_template, request, url_for
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
@@ -12,11 +12,10 @@ from sqlalchemy.orm import selectinload
 from ..extensions import db
 from .audit import AuditFilter, entry_labels, find_entries, readable_details
 from .auth import role_required
+from .blueprint import bp
 from .clock import local_instant
 from .forms import AuditFilterForm
 from .models import Role, Team, TeamMembership, User
-
-bp = Blueprint("core", __name__)
 
 
 @bp.route("/healthz")

@@ -96,7 +96,7 @@ def _queue(
     # The email template is named like the message kind (feedback_invitation.txt ...).
     queue_email_to_person(
         session,
-        kind,
+        f"feedback/email/{kind}",
         person,
         kind=kind,
         subject=subject,

@@ -110,7 +110,7 @@ def send_summary_to_teams(
     for person in people:
         queue_email_to_person(
             session,
-            "feedback_summary",
+            "feedback/email/feedback_summary",
             person,
             kind=SUMMARY_KIND,
             subject=f"What we heard at {forum.title}, and what comes next",

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from flask import (
-    Blueprint,
     abort,
     current_app,
     flash,
@@ -27,6 +26,7 @@ from ..core.models import Forum, Role
 from ..extensions import db
 from ..registration.people import program_teams
 from . import group_edits, promotion, topic_groups, topic_import
+from .blueprint import bp
 from .errors import SuggestionsFileRefused
 from .models import TopicGroup
 from .topic_forms import (
@@ -39,8 +39,6 @@ from .topic_forms import (
     StatusForm,
 )
 
-bp = Blueprint("topics", __name__, url_prefix="/staff")
-
 READERS = (Role.FACULTY, Role.ORGANIZER)
 T = TypeVar("T")
 
@@ -50,14 +48,17 @@ def _flag_teams() -> int:
 
 
 def _back(group_or_forum_id: int, anchor: str | None = None):
-    return redirect(url_for("topics.group_list", forum_id=group_or_forum_id, _anchor=anchor))
+    return redirect(url_for("feedback.group_list", forum_id=group_or_forum_id, _anchor=anchor))
 
 
 def _back_to_the_edit(group: TopicGroup):
     """After a refused edit: the group, with its edit forms open, beside the message."""
     return redirect(
         url_for(
-            "topics.group_list", forum_id=group.forum_id, edit=group.id, _anchor=f"group-{group.id}"
+            "feedback.group_list",
+            forum_id=group.forum_id,
+            edit=group.id,
+            _anchor=f"group-{group.id}",
         )
     )
 
@@ -73,7 +74,7 @@ def _form_error(form) -> None:
             flash(message, "error")
 
 
-@bp.route("/forums/<int:forum_id>/topics")
+@bp.route("/staff/forums/<int:forum_id>/topics")
 @role_required(*READERS)
 def group_list(forum_id: int):
     forum = db.get_or_404(Forum, forum_id)
@@ -111,7 +112,7 @@ def group_list(forum_id: int):
     )
 
 
-@bp.route("/forums/<int:forum_id>/topics/regroup", methods=["POST"])
+@bp.route("/staff/forums/<int:forum_id>/topics/regroup", methods=["POST"])
 @role_required(*READERS)
 def regroup(forum_id: int):
     forum = db.get_or_404(Forum, forum_id)
@@ -124,7 +125,7 @@ def regroup(forum_id: int):
     return _back(forum.id)
 
 
-@bp.route("/forums/<int:forum_id>/topics/merge", methods=["POST"])
+@bp.route("/staff/forums/<int:forum_id>/topics/merge", methods=["POST"])
 @role_required(*READERS)
 def merge(forum_id: int):
     forum = db.get_or_404(Forum, forum_id)
@@ -157,7 +158,7 @@ def _edit(form, action: Callable[[], T]) -> T | None:
     return carry_out(action).value
 
 
-@bp.route("/topic-groups/<int:group_id>/rename", methods=["POST"])
+@bp.route("/staff/topic-groups/<int:group_id>/rename", methods=["POST"])
 @role_required(*READERS)
 def rename(group_id: int):
     group = db.get_or_404(TopicGroup, group_id)
@@ -169,7 +170,7 @@ def rename(group_id: int):
     return _back_to_the_edit(group)
 
 
-@bp.route("/topic-groups/<int:group_id>/split", methods=["POST"])
+@bp.route("/staff/topic-groups/<int:group_id>/split", methods=["POST"])
 @role_required(*READERS)
 def split(group_id: int):
     group = db.get_or_404(TopicGroup, group_id)
@@ -192,7 +193,7 @@ def split(group_id: int):
     return _back(group.forum_id, f"group-{new_group.id}")
 
 
-@bp.route("/topic-groups/<int:group_id>/status", methods=["POST"])
+@bp.route("/staff/topic-groups/<int:group_id>/status", methods=["POST"])
 @role_required(*READERS)
 def status(group_id: int):
     group = db.get_or_404(TopicGroup, group_id)
@@ -207,7 +208,7 @@ def status(group_id: int):
     return _back(group.forum_id, f"group-{group.id}")
 
 
-@bp.route("/topic-groups/<int:group_id>/promote", methods=["POST"])
+@bp.route("/staff/topic-groups/<int:group_id>/promote", methods=["POST"])
 @role_required(*READERS)
 def promote(group_id: int):
     group = db.get_or_404(TopicGroup, group_id)
@@ -234,7 +235,7 @@ def promote(group_id: int):
     return _back(group.forum_id, f"group-{group.id}")
 
 
-@bp.route("/forums/<int:forum_id>/topics/import", methods=["GET", "POST"])
+@bp.route("/staff/forums/<int:forum_id>/topics/import", methods=["GET", "POST"])
 @role_required(*READERS)
 def import_csv(forum_id: int):
     forum = db.get_or_404(Forum, forum_id)

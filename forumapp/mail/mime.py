@@ -86,8 +86,9 @@ def _mime_part(
     if maintype == "text":
         text = content.decode("utf-8") if isinstance(content, bytes) else content
         charset = probe.get_content_charset() or "utf-8"
-        part.set_content(text, subtype=subtype, charset=charset, disposition=disposition,
-                         filename=filename)  # fmt: skip
+        part.set_content(
+            text, subtype=subtype, charset=charset, disposition=disposition, filename=filename
+        )
         if probe.get_param("charset") is None:
             content_type = f"{content_type}; charset={charset}"
     else:

@@ -135,11 +135,21 @@ def queue_email(
 
 
 def queue_templated_email(
-    session, template: str, *, to_email: str, to_name: str = "", kind: str, subject: str,
-    person_id: int | None = None, about: str | None = None, supersedes: bool = False,
-    attachments: Sequence[dict] = (), **context,
-) -> OutboxMessage | None:  # fmt: skip
-    """Render ``templates/mail/<template>.txt`` and ``.html`` and queue the message.
+    session,
+    template: str,
+    *,
+    to_email: str,
+    to_name: str = "",
+    kind: str,
+    subject: str,
+    person_id: int | None = None,
+    about: str | None = None,
+    supersedes: bool = False,
+    attachments: Sequence[dict] = (),
+    **context,
+) -> OutboxMessage | None:
+    """Render ``templates/<template>.txt`` and ``.html`` (a feature's emails live in
+    ``templates/<feature>/email/``) and queue the message.
 
     ``about``, ``supersedes`` and ``attachments`` as for ``queue_email``.
     """
@@ -149,8 +159,8 @@ def queue_templated_email(
         to_email=to_email,
         to_name=to_name,
         subject=subject,
-        text_body=render_template(f"mail/{template}.txt", **context),
-        html_body=render_template(f"mail/{template}.html", **context),
+        text_body=render_template(f"{template}.txt", **context),
+        html_body=render_template(f"{template}.html", **context),
         kind=kind,
         person_id=person_id,
         about=about,

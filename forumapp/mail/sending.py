@@ -131,8 +131,14 @@ def send_due(
             try:
                 prepared = _PreparedMessage(claimed, sender)
             except Exception as exc:  # bad stored data: trying again cannot help
-                _record_failure(session, claimed.id, _short(f"cannot build the message: {exc}"),
-                                clock(), max_attempts, permanent=True)  # fmt: skip
+                _record_failure(
+                    session,
+                    claimed.id,
+                    _short(f"cannot build the message: {exc}"),
+                    clock(),
+                    max_attempts,
+                    permanent=True,
+                )
                 report.failed += 1
                 continue
             try:
@@ -141,8 +147,14 @@ def send_due(
                 connection.send(prepared)
             except Exception as exc:
                 outcome, reason = _classify(exc)
-                gave_up = _record_failure(session, claimed.id, reason, clock(), max_attempts,
-                                          permanent=outcome == _Outcome.PERMANENT)  # fmt: skip
+                gave_up = _record_failure(
+                    session,
+                    claimed.id,
+                    reason,
+                    clock(),
+                    max_attempts,
+                    permanent=outcome == _Outcome.PERMANENT,
+                )
                 if gave_up:
                     report.failed += 1
                 else:

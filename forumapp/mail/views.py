@@ -14,7 +14,7 @@ from .outbox import find_messages
 from .sending import retry_failed
 from .worker import install_send_after_request, retry_unwritten, status_counts, writer_backlogs
 
-bp = Blueprint("outbox", __name__, url_prefix="/staff/outbox")
+bp = Blueprint("mail", __name__, url_prefix="/staff/outbox")
 # MAIL_SEND_AFTER_REQUEST (development) hooks in with this blueprint, so create_app needs no more.
 bp.record_once(lambda state: install_send_after_request(state.app))
 
@@ -33,7 +33,7 @@ def message_list():
     page = find_messages(db.session, status, request.args.get("page", 1, type=int), PER_PAGE)
 
     def page_url(number: int) -> str:
-        return url_for("outbox.message_list", status=status, page=number)
+        return url_for("mail.message_list", status=status, page=number)
 
     return render_template(
         "mail/admin/outbox.html",
@@ -83,8 +83,9 @@ def retry_all_failed():
     count = retry_failed(db.session)
     db.session.commit()
     if count:
-        flash(f"{count} failed message{'' if count == 1 else 's'} queued to be sent again.",
-              "success")  # fmt: skip
+        flash(
+            f"{count} failed message{'' if count == 1 else 's'} queued to be sent again.", "success"
+        )
     else:
         flash("No failed messages to retry.", "info")
     return _back(form)
@@ -99,8 +100,11 @@ def retry_all_unwritten():
     count = retry_unwritten(db.session)
     db.session.commit()
     if count:
-        flash(f"{count} update{'' if count == 1 else 's'} the worker could not write "
-              f"{'is' if count == 1 else 'are'} queued to be tried again.", "success")  # fmt: skip
+        flash(
+            f"{count} update{'' if count == 1 else 's'} the worker could not write "
+            f"{'is' if count == 1 else 'are'} queued to be tried again.",
+            "success",
+        )
     else:
         flash("Nothing failed to be written; nothing to retry.", "info")
     return _back(form)
@@ -108,4 +112,4 @@ def retry_all_unwritten():
 
 def _back(form: RetryForm):
     status = _status_filter(form.back_to_status.data)
-    return redirect(url_for("outbox.message_list", status=status))
+    return redirect(url_for("mail.message_list", status=status))

@@ -190,7 +190,7 @@ def _registration_export(session: DbSession, registration: Registration) -> dict
         "dietary_needs",
         "consented_at",
         "created_at",
-    ) | {  # fmt: skip
+    ) | {
         "forum": {"id": forum.id, "number": forum.number, "title": forum.title},
         "days": [
             {"date": _plain(seat.day.date)}
@@ -228,7 +228,7 @@ def _feedback_export(session: DbSession, response: FeedbackResponse) -> dict:
         "should_change",
         "submitted_at",
         "updated_at",
-    ) | {  # fmt: skip
+    ) | {
         "team": response.team.name if response.team else None,
         "sessions": [
             {"session": rating.item.title, "rating": rating.rating, "comment": rating.comment}
@@ -241,7 +241,7 @@ def _feedback_export(session: DbSession, response: FeedbackResponse) -> dict:
 def _speaker_export(speaker: Speaker) -> dict:
     return _row(
         speaker, "kind", "affiliation", "title", "bio", "is_public", "status", "staff_notes"
-    ) | {  # fmt: skip
+    ) | {
         "has_photo": speaker.photo_filename is not None,
         "by_forum": [
             {"forum": row.forum_id, "status": row.status} for row in speaker.forum_statuses
@@ -254,7 +254,7 @@ def _speaker_export(speaker: Speaker) -> dict:
                 "role": link.role,
             }
             for link in speaker.item_links
-        ],  # fmt: skip
+        ],
     }
 
 
@@ -350,10 +350,15 @@ def erase_person(session: DbSession, person: Person, actor_id: int | None) -> Er
     )
     session.refresh(person)
     audit.record(
-        session, actor_id, "person.erase", f"person:{person.id}",
-        registrations=report.registrations, tickets_voided=report.tickets_voided,
-        messages_deleted=report.messages_deleted, messages_redacted=report.messages_redacted,
-    )  # fmt: skip
+        session,
+        actor_id,
+        "person.erase",
+        f"person:{person.id}",
+        registrations=report.registrations,
+        tickets_voided=report.tickets_voided,
+        messages_deleted=report.messages_deleted,
+        messages_redacted=report.messages_redacted,
+    )
     return report
 
 

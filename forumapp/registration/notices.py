@@ -25,7 +25,7 @@ def send_personal_link(session: Session, person: Person, forum: Forum | None = N
     """Queue an email with the person's personal link."""
     queue_email_to_person(
         session,
-        "personal_link",
+        "registration/email/personal_link",
         person,
         kind="personal_link",
         subject=f"Your personal link{f' for {forum.title}' if forum else ''}",
@@ -54,7 +54,7 @@ def send_confirmation(session: Session, registration: Registration, days: Sequen
             attachments += addition.attachments
     queue_email_to_person(
         session,
-        "registration_confirmation",
+        "registration/email/registration_confirmation",
         person,
         kind="registration",
         about=f"registration:{registration.id}",
@@ -85,7 +85,7 @@ def send_promotion(
         day = place.item.day
     queue_email_to_person(
         session,
-        "waitlist_promotion",
+        "registration/email/waitlist_promotion",
         person,
         kind="promotion",
         subject=f"A seat opened up for you: {forum.title}",
@@ -112,7 +112,7 @@ def send_registration_request(
     """Ask the owner of a known email to confirm a registration someone asked for on it."""
     queue_email_to_person(
         session,
-        "registration_request",
+        "registration/email/registration_request",
         person,
         kind="registration_request",
         subject=f"Please confirm your registration: {forum.title}",

@@ -458,7 +458,7 @@ def send_team_invitations(
             continue
         queue_email_to_person(
             session,
-            "team_invitation",
+            "registration/email/team_invitation",
             person,
             kind=INVITATION_KIND,
             subject=invitation_subject(forum),

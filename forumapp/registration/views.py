@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from ..agenda import visibility as agenda_services
@@ -16,6 +16,7 @@ from ..core.models import Audience, Forum, ForumStatus, Person
 from ..core.rate_limits import personal_link_limit, public_form_limit, send_link_limit
 from ..extensions import db
 from . import notices, public, rosters
+from .blueprint import bp
 from .breakouts import breakout_slots, choose_breakout, drop_breakout, seat_in_slot
 from .errors import RegistrationError
 from .forms import PublicRegistrationForm, ResendLinkForm, TeamRegistrationForm
@@ -25,8 +26,6 @@ from .public import PublicRegistrationInput, register_public, registration_sent_
 from .registering import RegistrationResult, cancel_own_days, get_registration, register_team_member
 from .seats import ACTIVE, seats_left, waitlist_position
 from .windows import WindowState, choices_closed, is_held, is_over_for_attendees, window_state
-
-bp = Blueprint("registration", __name__)
 
 
 def _published_forum(forum_id: int) -> Forum:
@@ -310,9 +309,13 @@ def cancel_seat(token: str, seat_id: int):
         ]
         over = is_over_for_attendees(seat.day, utcnow())
         return render_template(
-            "registration/cancel_seat.html", token=token, seat=seat, picks=picks, over=over,
+            "registration/cancel_seat.html",
+            token=token,
+            seat=seat,
+            picks=picks,
+            over=over,
             button_form=ButtonForm(),
-        )  # fmt: skip
+        )
     if not ButtonForm().validate_on_submit():
         abort(400)
     carry_out(

@@ -66,3 +66,19 @@ def test_every_feature_imports_only_the_features_below_it():
 def test_every_feature_folder_is_placed_in_the_order():
     folders = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()}
     assert folders - set(FEATURE_ORDER) == set()
+
+
+def test_each_feature_has_one_blueprint_named_after_it(app):
+    """A page's endpoint says which feature owns it (``registration.registrations``), and a
+    feature's pages share one blueprint whichever module holds them."""
+    owners = {}
+    for name, blueprint in app.blueprints.items():
+        owners[name] = blueprint.import_name.split(".")[1]
+    assert all(name == feature for name, feature in owners.items()), owners
+    assert sorted(owners) == sorted(set(owners.values()))
+
+
+def test_templates_are_filed_under_the_feature_that_renders_them():
+    templates = PACKAGE.parent / "templates"
+    folders = {p.name for p in templates.iterdir() if p.is_dir()}
+    assert folders - set(FEATURE_ORDER) == set()

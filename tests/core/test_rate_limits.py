@@ -17,7 +17,7 @@ LIMIT = 2
 # The setting that limits each public POST. A new public POST must be added here (and get a
 # limit), or the first test fails.
 SETTING_OF = {
-    "auth.login": "LOGIN_RATE_LIMIT",
+    "core.login": "LOGIN_RATE_LIMIT",
     "api.create_registration": "RATELIMIT_PUBLIC_API",
     "registration.public_register": "RATELIMIT_PUBLIC_FORMS",
     "registration.confirm_public_request": "RATELIMIT_PUBLIC_FORMS",
@@ -27,15 +27,15 @@ SETTING_OF = {
     "registration.save_breakouts": "RATELIMIT_PERSONAL_LINK",
     "registration.drop_pick": "RATELIMIT_PERSONAL_LINK",
     "registration.renew_personal_link": "RATELIMIT_PERSONAL_LINK",
-    "registration_staff.team_roster_pm": "RATELIMIT_PERSONAL_LINK",
-    "registration_staff.team_roster_pm_remove": "RATELIMIT_PERSONAL_LINK",
+    "registration.team_roster_pm": "RATELIMIT_PERSONAL_LINK",
+    "registration.team_roster_pm_remove": "RATELIMIT_PERSONAL_LINK",
     "feedback.respond": "RATELIMIT_PERSONAL_LINK",
     "feedback.suggest_topic": "RATELIMIT_PERSONAL_LINK",
     "calendar.renew_feed": "RATELIMIT_PERSONAL_LINK",
-    "tickets.reissue": "RATELIMIT_PERSONAL_LINK",
+    "checkin.reissue": "RATELIMIT_PERSONAL_LINK",
 }
 # Sign-out needs a sign-in first; it is not a public form.
-NOT_LIMITED = {"auth.logout"}
+NOT_LIMITED = {"core.logout"}
 
 
 def _public_posts(app) -> dict[str, str]:

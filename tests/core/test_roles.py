@@ -11,14 +11,14 @@ from ..conftest import csrf_token
 # Routes anyone may reach. A new route must be added here deliberately or carry a role check.
 PUBLIC_ENDPOINTS = {
     "static",
-    "site.home",
+    "agenda.home",
     "core.healthz",
-    "site.program_page",
-    "site.forum_page",
-    "speakers.public_page",
-    "speakers.photo",
-    "auth.login",
-    "auth.logout",  # needs any sign-in; checked in test_auth
+    "agenda.program_page",
+    "agenda.forum_page",
+    "agenda.public_page",
+    "agenda.photo",
+    "core.login",
+    "core.logout",  # needs any sign-in; checked in test_auth
     "api.forums",
     "api.forum_agenda",
     "api.speaker",
@@ -38,17 +38,17 @@ PUBLIC_ENDPOINTS = {
     "registration.save_breakouts",
     "registration.drop_pick",
     "registration.renew_personal_link",
-    "registration_staff.team_roster_pm",
-    "registration_staff.team_roster_pm_remove",
+    "registration.team_roster_pm",
+    "registration.team_roster_pm_remove",
     # Calendar downloads and feeds (tests/calendar); renew_feed: personal link in the URL.
     "calendar.day_download",
     "calendar.item_download",
     "calendar.program_feed",
     "calendar.personal_feed",
     "calendar.renew_feed",
-    "tickets.ticket_image",  # personal link in the URL: tests/checkin/test_tickets
-    "tickets.ticket_page",
-    "tickets.reissue",
+    "checkin.ticket_image",  # personal link in the URL: tests/checkin/test_tickets
+    "checkin.ticket_page",
+    "checkin.reissue",
 }
 VISITORS = [None, *Role]
 

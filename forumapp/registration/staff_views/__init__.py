@@ -2,14 +2,10 @@
 manager's page for their own team's roster (reached from their personal link, /me/<token>/…,
 and a 404 to anyone who is not a project manager of that team, so it reveals nothing).
 
-One blueprint; its pages are grouped by what they are about: the forum's registrations as a
+Its pages are grouped by what they are about: the forum's registrations as a
 whole (``forum_pages``), one person's registration (``registration_pages``), and team rosters
 (``roster_pages``).
 """
 
-from flask import Blueprint
-
-bp = Blueprint("registration_staff", __name__)
-
-# The page modules add their routes to ``bp`` (so they are imported after it exists).
-from . import forum_pages, registration_pages, roster_pages  # noqa: E402, F401
+# The page modules add their routes to the feature's blueprint (``registration.blueprint``).
+from . import forum_pages, registration_pages, roster_pages  # noqa: F401

@@ -23,8 +23,8 @@ from ...core.clock import to_local
 from ...core.models import Forum, Role, Team
 from ...extensions import db
 from .. import exports, organizer, overview, rosters
+from ..blueprint import bp
 from ..staff_forms import BreakoutSettingsForm, InvitationForm, RegistrationSearchForm
-from . import bp
 
 ORGANIZERS = (Role.ORGANIZER,)
 
@@ -42,7 +42,7 @@ def registrations(forum_id: int):
 
     def page_url(number: int) -> str:
         return url_for(
-            "registration_staff.registrations", forum_id=forum.id, q=search or None, page=number
+            "registration.registrations", forum_id=forum.id, q=search or None, page=number
         )
 
     return render_template(
@@ -118,7 +118,7 @@ def settings(forum_id: int):
             success="Breakout settings saved.",
         ).ok
     ):
-        return redirect(url_for("registration_staff.registrations", forum_id=forum.id))
+        return redirect(url_for("registration.registrations", forum_id=forum.id))
     return render_template("registration/staff/settings.html", forum=forum, form=form), (
         400 if form.errors else 200
     )
@@ -146,7 +146,7 @@ def invitations(forum_id: int):
         )
         if outcome.ok:
             _flash_invitations(forum, outcome.value)
-            return redirect(url_for("registration_staff.invitations", forum_id=forum.id))
+            return redirect(url_for("registration.invitations", forum_id=forum.id))
     invited = len(rosters.invited_person_ids(db.session, forum))
     return render_template(
         "registration/staff/invitations.html", forum=forum, form=form, invited=invited

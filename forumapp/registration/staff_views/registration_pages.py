@@ -15,6 +15,7 @@ from ...core.forms import ButtonForm
 from ...core.models import Audience, Forum, ForumDay, Role
 from ...extensions import db
 from .. import organizer
+from ..blueprint import bp
 from ..breakouts import SLOT_KEY, breakout_slots
 from ..exports import day_label
 from ..models import BreakoutPick, Registration, SeatStatus
@@ -22,7 +23,6 @@ from ..people import is_team_member
 from ..registering import RegistrationResult
 from ..seats import ACTIVE, waitlist_length, waitlist_position
 from ..staff_forms import ManualRegistrationForm, MovePickForm, RegistrationDaysForm
-from . import bp
 
 ORGANIZERS = (Role.ORGANIZER,)
 
@@ -93,7 +93,7 @@ def register_someone(forum_id: int):
                     "warning",
                 )
             return redirect(
-                url_for("registration_staff.registration", registration_id=result.registration.id)
+                url_for("registration.registration", registration_id=result.registration.id)
             )
     return render_template("registration/staff/register.html", forum=forum, form=form), (
         400 if form.errors else 200
@@ -183,9 +183,7 @@ def registration(registration_id: int):
 
 
 def _back_to(registration: Registration, anchor: str = ""):
-    return redirect(
-        url_for("registration_staff.registration", registration_id=registration.id) + anchor
-    )
+    return redirect(url_for("registration.registration", registration_id=registration.id) + anchor)
 
 
 @bp.route("/staff/registrations/<int:registration_id>/days", methods=["POST"])

@@ -16,8 +16,8 @@ from ...core.models import Person, Role, Team
 from ...core.rate_limits import personal_link_limit
 from ...extensions import db
 from .. import rosters
+from ..blueprint import bp
 from ..staff_forms import RosterMemberForm, RosterUploadForm
-from . import bp
 
 
 @bp.route("/staff/teams/import", methods=["GET", "POST"])
@@ -68,9 +68,7 @@ def team_roster_pm(token: str, team_id: int):
         )
         if outcome.ok:
             flash(f"Added {outcome.value.roster_name} to the {team.name} roster.", "success")
-            return redirect(
-                url_for("registration_staff.team_roster_pm", token=token, team_id=team.id)
-            )
+            return redirect(url_for("registration.team_roster_pm", token=token, team_id=team.id))
     return render_template(
         "registration/staff/team_roster_pm.html",
         person=person,
@@ -93,4 +91,4 @@ def team_roster_pm_remove(token: str, team_id: int, person_id: int):
     )
     if outcome.ok:
         flash(f"Removed {outcome.value} from the {team.name} roster.", "success")
-    return redirect(url_for("registration_staff.team_roster_pm", token=token, team_id=team.id))
+    return redirect(url_for("registration.team_roster_pm", token=token, team_id=team.id))
