@@ -14,12 +14,11 @@ from flask_migrate import upgrade
 
 from config import TestingConfig, normalise_database_url
 from forumapp import create_app
-from forumapp.core.models import Role, User
+from forumapp.core.models import User
 from forumapp.extensions import db, limiter
 
+from .builders import PASSWORD, staff_user
 from .support.postgres import ThrowawayCluster
-
-PASSWORD = "correct horse battery"
 
 
 def pytest_addoption(parser):
@@ -137,11 +136,8 @@ def make_user(app):
     """Create a staff user: ``make_user("organizer")``; the password is ``PASSWORD``."""
 
     def make(role: str, email: str | None = None, active: bool = True) -> str:
-        email = email or f"{role}-{uuid.uuid4().hex[:6]}@staff.example.org"
         with app.app_context():
-            user = User(email=email, role=Role(role).value, name=role.title(), active=active)
-            user.set_password(PASSWORD)
-            db.session.add(user)
+            email = staff_user(role, email, active=active).email
             db.session.commit()
         return email
 
