@@ -197,12 +197,15 @@ def sign_in(client, email: str, password: str = PASSWORD, **extra):
 
 @pytest.fixture
 def signed_in(client, make_user):
-    """A client signed in with the given role: ``signed_in("door")``."""
+    """A client signed in with the given role: ``signed_in("door")``; ``.user_id`` is the
+    user's."""
 
     def as_role(role: str):
         email = make_user(role)
         response = sign_in(client, email)
         assert response.status_code == 302, response.get_data(as_text=True)
+        with client.application.app_context():
+            client.user_id = db.session.scalar(sa.select(User.id).where(User.email == email))
         return client
 
     return as_role

@@ -21,7 +21,7 @@ from forumapp.registration.registering import cancel_days
 
 from .. import builders as build
 from ..conftest import csrf_token
-from ..registration.conftest import NOW, make_forum
+from ..registration.conftest import NOW
 
 META_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 PUBLIC_DATE, TEAM_DATE = date(2027, 3, 15), date(2027, 3, 16)  # forum_setup's days
@@ -31,15 +31,6 @@ PUBLIC_DATE, TEAM_DATE = date(2027, 3, 15), date(2027, 3, 16)  # forum_setup's d
 class Ticket:
     registration_id: int
     code: str
-
-
-@pytest.fixture
-def forum_setup(app):
-    """A published forum: a public day for two people, a team day with three breakouts."""
-    with app.app_context():
-        setup = make_forum(public_capacity=2)
-        db.session.commit()
-        return setup
 
 
 @pytest.fixture(autouse=True)
