@@ -14,12 +14,11 @@ from flask_migrate import upgrade
 
 from config import TestingConfig, normalise_database_url
 from forumapp import create_app
-from forumapp.core.models import Role, User
+from forumapp.core.models import User
 from forumapp.extensions import db, limiter
 
+from .builders import PASSWORD, staff_user
 from .support.postgres import ThrowawayCluster
-
-PASSWORD = "correct horse battery"
 
 
 def pytest_addoption(parser):
@@ -137,11 +136,8 @@ def make_user(app):
     """Create a staff user: ``make_user("organizer")``; the password is ``PASSWORD``."""
 
     def make(role: str, email: str | None = None, active: bool = True) -> str:
-        email = email or f"{role}-{uuid.uuid4().hex[:6]}@staff.example.org"
         with app.app_context():
-            user = User(email=email, role=Role(role).value, name=role.title(), active=active)
-            user.set_password(PASSWORD)
-            db.session.add(user)
+            email = staff_user(role, email, active=active).email
             db.session.commit()
         return email
 
@@ -201,12 +197,15 @@ def sign_in(client, email: str, password: str = PASSWORD, **extra):
 
 @pytest.fixture
 def signed_in(client, make_user):
-    """A client signed in with the given role: ``signed_in("door")``."""
+    """A client signed in with the given role: ``signed_in("door")``; ``.user_id`` is the
+    user's."""
 
     def as_role(role: str):
         email = make_user(role)
         response = sign_in(client, email)
         assert response.status_code == 302, response.get_data(as_text=True)
+        with client.application.app_context():
+            client.user_id = db.session.scalar(sa.select(User.id).where(User.email == email))
         return client
 
     return as_role

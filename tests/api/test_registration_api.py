@@ -17,6 +17,7 @@ from forumapp.registration.models import DaySeat, Registration
 from forumapp.registration.public import registration_sent_message
 from forumapp.registration.seats import waitlist_position
 
+from .. import builders as build
 from ..builders import emailed_personal_link
 from .conftest import PUBLIC_DATE, TEAM_DATE, registration_body
 
@@ -321,18 +322,9 @@ def _register_with_pick(app, world) -> None:
     with app.app_context():
         registration = db.session.scalar(sa.select(Registration).order_by(Registration.id))
         workshop = db.session.get(AgendaItem, world.workshop)
-        _join_a_team(registration)
+        build.join_team(registration.person, "Wake County")  # breakouts are for team members
         choose_breakout(db.session, registration, workshop)
         db.session.commit()
-
-
-def _join_a_team(registration: Registration) -> None:
-    """Breakouts are for team members: put the registrant on a team's roster."""
-    from forumapp.core.models import Team, TeamMembership
-
-    team = Team(program_id=registration.forum.program_id, name="Wake County")
-    db.session.add(TeamMembership(team=team, person=registration.person))
-    db.session.flush()
 
 
 def test_staff_list_registrations_with_days_and_picks(app, client, world, as_staff):
@@ -423,7 +415,7 @@ def test_forums_and_agenda_report_seats_left_as_people_register(app, client, wor
     with app.app_context():
         registration = db.session.scalar(sa.select(Registration))
         workshop = db.session.get(AgendaItem, world.workshop)
-        _join_a_team(registration)
+        build.join_team(registration.person, "Wake County")  # breakouts are for team members
         choose_breakout(db.session, registration, workshop)
         db.session.commit()
     assert agenda_seats()[world.workshop] == 24

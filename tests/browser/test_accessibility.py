@@ -24,7 +24,6 @@ from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from forumapp.agenda.models import AgendaItem, ItemKind, Speaker
-from forumapp.checkin.tickets import ticket_for
 from forumapp.core.clock import utcnow
 from forumapp.core.links import personal_token
 from forumapp.core.models import Audience, Forum, Person, TeamMembership, TeamRole
@@ -34,9 +33,8 @@ from forumapp.feedback import answering, attendance, topic_groups, window
 from forumapp.mail.models import OutboxMessage
 from forumapp.registration.breakouts import breakout_slots, choose_breakout
 from forumapp.registration.models import Registration
-from forumapp.registration.public import PublicRegistrationInput, register_public
-from forumapp.registration.registering import register_team_member
 
+from .. import builders as build
 from ..conftest import make_test_app
 from ..feedback.conftest import answers, closes_in
 from .conftest import PHONE
@@ -94,20 +92,18 @@ def _add_what_the_demo_lacks() -> tuple[dict[str, int], dict[str, str]]:
     ids |= {"public_day": public_day.id, "team_day": team_day.id}
 
     # A public registrant with a ticket (through the service, so mail reaches the outbox).
-    data = PublicRegistrationInput(
-        name="Rosa Reyes",
-        email="rosa.reyes@public.example.org",
-        organization="Town of Apex",
+    public = build.public_registration(
+        final,
+        "Rosa Reyes",
         day_ids=[public_day.id],
+        now=now,
+        organization="Town of Apex",
         accessibility_needs="Step-free access",
-        consent=True,
     )
-    public = register_public(db.session, final, data, now).registration
-    ticket = ticket_for(db.session, public)
     links["public"] = personal_token(public.person)
     ids["public_registration"] = public.id
     ids["public_seat"] = public.seats[0].id
-    links["ticket_code"] = ticket.code
+    links["ticket_code"] = build.ticket_code(public)
     links["public_surname"] = "Reyes"
 
     # A team member whose first breakout slot has one full breakout (with a waitlist).
@@ -135,7 +131,7 @@ def _add_what_the_demo_lacks() -> tuple[dict[str, int], dict[str, str]]:
         )
         .order_by(Person.id)
     ).first()
-    register_team_member(db.session, final, newcomer, [team_day.id], now)
+    build.team_registration(final, newcomer, day_ids=[team_day.id], now=now)
     links["keyboard_member"] = personal_token(newcomer)
 
     # A project manager (their page links the roster they keep).

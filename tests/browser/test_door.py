@@ -10,11 +10,10 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from forumapp.checkin.models import CheckIn
-from forumapp.checkin.tickets import format_code, ticket_for
-from forumapp.core.models import Forum
+from forumapp.checkin.tickets import format_code
 from forumapp.extensions import db
-from forumapp.registration.public import PublicRegistrationInput, register_public
 
+from .. import builders as build
 from ..conftest import PASSWORD
 from ..registration.conftest import NOW, make_forum
 from .conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, fits_without_sideways_scrolling
@@ -25,17 +24,15 @@ def ticket_code(app):
     """Ada is registered for the public day (March 15) and holds a ticket; returns its code."""
     with app.app_context():
         setup = make_forum(public_capacity=50)
-        forum = db.session.get(Forum, setup.forum_id)
-        data = PublicRegistrationInput(
-            name="Ada Lovelace",
-            email="ada@public.example.org",
+        reg = build.public_registration(
+            setup.forum_id,
+            "Ada Lovelace",
+            "ada@public.example.org",
+            now=NOW,
             organization="Town of Cary",
-            day_ids=[setup.public_day_id],
             accessibility_needs="Step-free access",
-            consent=True,
         )
-        reg = register_public(db.session, forum, data, NOW).registration
-        code = ticket_for(db.session, reg).code
+        code = build.ticket_code(reg)
         db.session.commit()
         return code
 

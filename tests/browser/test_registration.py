@@ -12,10 +12,10 @@ from forumapp.core.links import personal_token
 from forumapp.core.models import ForumDay
 from forumapp.extensions import db
 from forumapp.registration.breakouts import choose_breakout
-from forumapp.registration.registering import register_team_member
 
+from .. import builders as build
 from ..builders import emailed_personal_link
-from ..registration.conftest import add_team_member, make_forum
+from ..registration.conftest import make_forum
 from .conftest import fits_without_sideways_scrolling
 
 
@@ -62,16 +62,10 @@ def test_team_member_picks_breakouts_and_a_full_one_is_offered_as_waitlist(
     app, phone_page, open_forum
 ):
     with app.app_context():
-        from forumapp.core.models import Forum
-
-        forum = db.session.get(Forum, open_forum.forum_id)
-        rival = add_team_member("Rival Member", "Dare County")
-        registration = register_team_member(
-            db.session, forum, rival, [open_forum.team_day_id]
-        ).registration
+        registration = build.team_registration(open_forum.forum_id, "Rival Member", "Dare County")
         item = db.session.get(AgendaItem, open_forum.breakout_ids[0])
         choose_breakout(db.session, registration, item)
-        member = add_team_member("Tia Member", "Buncombe County")
+        member = build.team_member("Tia Member", "Buncombe County")
         link = "/me/" + personal_token(member)
         db.session.commit()
 

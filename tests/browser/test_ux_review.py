@@ -14,9 +14,10 @@ from forumapp.core.links import personal_token
 from forumapp.core.models import ForumDay
 from forumapp.extensions import db
 
+from .. import builders as build
 from ..checkin.people import register_public
 from ..conftest import PASSWORD
-from ..registration.conftest import NOW, add_team_member, make_forum
+from ..registration.conftest import NOW, make_forum
 from .conftest import PHONE, fits_without_sideways_scrolling
 
 
@@ -86,9 +87,9 @@ def clipped_sideways(page) -> list[str]:
 
 def test_project_manager_sees_every_column_of_the_roster_on_a_phone(app, phone_page, forum):
     with app.app_context():
-        manager = add_team_member("Aisha Adams", "Brunswick County", role="project_manager")
+        manager = build.team_member("Aisha Adams", "Brunswick County", role="project_manager")
         for name in ("Ben Hughes", "Carmen Patel", "Felix Oxendine"):
-            add_team_member(name, "Brunswick County")
+            build.team_member(name, "Brunswick County")
         team_id = manager.memberships[0].team_id
         link = f"/me/{personal_token(manager)}/team/{team_id}/roster"
         db.session.commit()
@@ -141,14 +142,8 @@ def test_a_very_long_name_does_not_widen_the_personal_page(app, phone_page, foru
 def member_link(app, forum) -> str:
     """Tia, a team member registered for the team day with no breakout chosen yet."""
     with app.app_context():
-        from forumapp.core.models import Forum
-        from forumapp.registration.registering import register_team_member
-
-        member = add_team_member("Tia Member", "Buncombe County")
-        register_team_member(
-            db.session, db.session.get(Forum, forum.forum_id), member, [forum.team_day_id]
-        )
-        link = "/me/" + personal_token(member)
+        registration = build.team_registration(forum.forum_id, "Tia Member")
+        link = "/me/" + personal_token(registration.person)
         db.session.commit()
         return link
 

@@ -18,7 +18,7 @@ from forumapp.mail.models import OutboxMessage
 
 from .. import builders as build
 from ..mail.conftest import mail_settings, smtp_server  # noqa: F401  (fixtures)
-from ..registration.conftest import NOW, add_team_member, make_forum  # noqa: F401
+from ..registration.conftest import NOW, make_forum  # noqa: F401
 
 # Commas, semicolons, a newline and non-ASCII: all must survive iCalendar escaping.
 TRICKY = "Café, Room 2; Floor 3\nEast wing"

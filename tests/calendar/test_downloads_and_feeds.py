@@ -15,7 +15,7 @@ from forumapp.core.links import personal_token
 from forumapp.core.models import Forum, Person, Program
 from forumapp.extensions import db
 from forumapp.registration.breakouts import choose_breakout
-from forumapp.registration.registering import cancel_days, get_registration, register_team_member
+from forumapp.registration.registering import cancel_days, get_registration
 
 from .. import builders as build
 from ..conftest import csrf_token
@@ -23,7 +23,6 @@ from .conftest import (
     NOW,
     TRICKY,
     ZONE,
-    add_team_member,
     invite_of,
     only_event,
     parse,
@@ -118,7 +117,7 @@ def test_forum_page_offers_add_to_calendar_for_each_day_and_session(client, setu
 
 def test_a_team_members_agenda_links_only_downloads_that_would_work(app, client, setup):
     with app.app_context():
-        token = personal_token(add_team_member("Maya Brooks"))
+        token = personal_token(build.team_member("Maya Brooks"))
         db.session.commit()
     page = client.get(f"/me/{token}/forums/{setup.forum_id}").get_data(as_text=True)
 
@@ -154,27 +153,19 @@ def test_the_public_feed_holds_the_programs_public_days_only(app, client, setup)
 
 
 def _team_member_with_a_pick_and_a_waitlisted_pick(setup) -> Person:
-    person = add_team_member("Maya Brooks")
-    forum = db.session.get(Forum, setup.forum_id)
-    result = register_team_member(
-        db.session, forum, person, [setup.public_day_id, setup.team_day_id], NOW
-    )
+    both = [setup.public_day_id, setup.team_day_id]
+    registration = build.team_registration(setup.forum_id, "Maya Brooks", day_ids=both, now=NOW)
     choose_breakout(
-        db.session, result.registration, db.session.get(AgendaItem, setup.breakout_ids[0]), now=NOW
+        db.session, registration, db.session.get(AgendaItem, setup.breakout_ids[0]), now=NOW
     )
     full = db.session.get(AgendaItem, setup.breakout_ids[2])
     for name in ("Ann Full", "Bo Full"):
-        other = add_team_member(name)
-        choose_breakout(
-            db.session,
-            register_team_member(db.session, forum, other, [setup.team_day_id], NOW).registration,
-            full,
-            now=NOW,
-        )
-    choose_breakout(db.session, result.registration, full, join_waitlist=True, now=NOW)
+        other = build.team_registration(setup.forum_id, name, now=NOW)
+        choose_breakout(db.session, other, full, now=NOW)
+    choose_breakout(db.session, registration, full, join_waitlist=True, now=NOW)
     write_pending()  # the mail worker sends the invitations
     db.session.commit()
-    return person
+    return registration.person
 
 
 def _feed_path(person: Person) -> str:
@@ -265,7 +256,7 @@ def test_personal_page_links_the_feed_and_a_new_link_revokes_the_old_one(app, cl
 
 def test_someone_without_a_feed_can_create_one_from_the_personal_page(app, client, setup):
     with app.app_context():
-        person = add_team_member("Noah New")
+        person = build.team_member("Noah New")
         db.session.commit()
         page_path = f"/me/{personal_token(person)}"
     page = client.get(page_path).get_data(as_text=True)

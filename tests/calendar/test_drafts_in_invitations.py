@@ -17,7 +17,7 @@ from .test_invitations import _edit, _pick, _public, _team_member
 
 
 def test_a_session_taken_back_to_a_draft_leaves_the_day_invitation(app_ctx, setup):
-    person = _public(setup).registration.person
+    person = _public(setup).person
     opening = db.session.get(AgendaItem, setup.opening_id)
     before = str(only_event(invitation_of(calendar_mail(person.email)[-1]))["DESCRIPTION"])
     assert "Opening, welcome; and goals" in before

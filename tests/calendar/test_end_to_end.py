@@ -15,8 +15,9 @@ from forumapp.core.models import ForumDay
 from forumapp.extensions import db
 from forumapp.mail.worker import deliver_due
 
+from .. import builders as build
 from ..conftest import csrf_token, sign_in
-from .conftest import TRICKY, ZONE, add_team_member, only_event, parse
+from .conftest import TRICKY, ZONE, only_event, parse
 
 
 @pytest.fixture(autouse=True)
@@ -123,7 +124,7 @@ def test_a_team_members_breakout_moved_by_an_organizer_arrives_as_an_update(
     app, client, setup, smtp_server, make_user
 ):
     with app.app_context():
-        person = add_team_member("Maya Brooks")
+        person = build.team_member("Maya Brooks")
         db.session.commit()
         token = personal_token(person)
         breakout = setup.breakout_ids[0]

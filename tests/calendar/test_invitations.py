@@ -16,15 +16,13 @@ from forumapp.core.links import personal_token
 from forumapp.core.models import Forum, ForumDay
 from forumapp.extensions import db
 from forumapp.registration.breakouts import choose_breakout, drop_breakout
-from forumapp.registration.public import PublicRegistrationInput
-from forumapp.registration.registering import cancel_days, register_team_member
+from forumapp.registration.registering import cancel_days
 
-from ..builders import register_as_owner
+from .. import builders as build
 from .conftest import (
     NOW,
     TRICKY,
     ZONE,
-    add_team_member,
     calendar_mail,
     invitation_of,
     invite_of,
@@ -36,25 +34,17 @@ HOST = "127.0.0.1"  # of the test configuration's PUBLIC_BASE_URL
 
 
 def _public(setup, name: str = "Zoë O'Brien, Jr."):
-    data = PublicRegistrationInput(
-        name=name,
-        email=f"{name.split()[0].lower()}@public.example.org",
-        day_ids=[setup.public_day_id],
-        consent=True,
-    )
-    forum = db.session.get(Forum, setup.forum_id)
-    result = register_as_owner(db.session, forum, data, NOW)
+    email = f"{name.split()[0].lower()}@public.example.org"
+    registration = build.public_registration(setup.forum_id, name, email, now=NOW)
     write_pending()  # the mail worker comes by before the next step
-    return result
+    return registration
 
 
 def _team_member(setup, name: str = "Maya Brooks", days: str = "both"):
-    person = add_team_member(name)
-    forum = db.session.get(Forum, setup.forum_id)
     day_ids = {"both": [setup.public_day_id, setup.team_day_id], "team": [setup.team_day_id]}
-    result = register_team_member(db.session, forum, person, day_ids[days], NOW)
+    registration = build.team_registration(setup.forum_id, name, day_ids=day_ids[days], now=NOW)
     write_pending()
-    return person, result.registration
+    return registration.person, registration
 
 
 def _pick(registration_, item_id: int, join_waitlist: bool = False):
@@ -70,8 +60,7 @@ def _local(value) -> datetime:
 
 
 def test_public_registration_brings_the_day_as_an_invitation_every_client_accepts(app_ctx, setup):
-    result = _public(setup)
-    person = result.registration.person
+    person = _public(setup).person
 
     (message,) = calendar_mail(person.email)
     assert message.kind == "calendar_invitation"
@@ -134,7 +123,7 @@ def test_a_two_day_registration_is_two_invitations_never_one_long_block(app_ctx,
 
 
 def test_team_members_see_confidential_sessions_in_their_day_but_the_public_never(app_ctx, setup):
-    public = _public(setup).registration.person
+    public = _public(setup).person
     member, _ = _team_member(setup)
 
     public_event = only_event(invitation_of(calendar_mail(public.email)[0]))
@@ -148,13 +137,13 @@ def test_a_waitlisted_day_gets_no_invitation_until_a_seat_opens(app_ctx, setup):
     _public(setup, "Bea Two")
     _public(setup, "Cy Three")
     waiting = _public(setup, "Dee Four")
-    assert calendar_mail(waiting.registration.person.email) == []
+    assert calendar_mail(waiting.person.email) == []
 
-    cancel_days(db.session, first.registration)
+    cancel_days(db.session, first)
 
-    (cancel,) = calendar_mail(first.registration.person.email)[1:]
+    (cancel,) = calendar_mail(first.person.email)[1:]
     assert str(invitation_of(cancel)["METHOD"]) == "CANCEL"
-    (invitation,) = calendar_mail(waiting.registration.person.email)
+    (invitation,) = calendar_mail(waiting.person.email)
     assert str(invitation_of(invitation)["METHOD"]) == "REQUEST"
 
 
@@ -186,8 +175,8 @@ def test_cancelling_a_registration_cancels_the_day_and_its_breakouts_with_the_sa
 def test_registering_again_after_cancelling_reinvites_the_same_uid_with_a_higher_sequence(
     app_ctx, setup
 ):
-    result = _public(setup)
-    cancel_days(db.session, result.registration)
+    registration = _public(setup)
+    cancel_days(db.session, registration)
     write_pending()
     _public(setup)
 
@@ -331,7 +320,7 @@ def test_deleting_a_breakout_cancels_it_in_calendars(app_ctx, setup):
 
 
 def test_a_change_to_a_general_session_sends_the_day_again_to_those_who_may_see_it(app_ctx, setup):
-    public = _public(setup).registration.person
+    public = _public(setup).person
     member, _ = _team_member(setup)
     counts = {p.email: len(calendar_mail(p.email)) for p in (public, member)}
 
@@ -350,8 +339,7 @@ def test_a_change_to_a_general_session_sends_the_day_again_to_those_who_may_see_
 
 
 def test_changing_a_days_times_updates_everyone_registered_for_it(app_ctx, setup):
-    result = _public(setup)
-    person = result.registration.person
+    person = _public(setup).person
     forum = db.session.get(Forum, setup.forum_id)
     day = db.session.get(ForumDay, setup.public_day_id)
 

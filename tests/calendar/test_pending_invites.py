@@ -10,26 +10,19 @@ import sqlalchemy as sa
 
 from forumapp.agenda.models import AgendaItem
 from forumapp.calendar.models import CalendarFeed, PendingInvite
-from forumapp.core.models import Forum
 from forumapp.extensions import db
 from forumapp.mail.models import OutboxMessage
 from forumapp.mail.worker import deliver_due
-from forumapp.registration.public import PublicRegistrationInput, register_public
 from forumapp.registration.registering import cancel_days
 
+from .. import builders as build
 from .conftest import NOW, calendar_mail, invitation_of, only_event, write_pending
 from .test_invitations import _edit
 
 
 def _register(setup, name: str):
-    data = PublicRegistrationInput(
-        name=name,
-        email=f"{name.split()[0].lower()}@public.example.org",
-        day_ids=[setup.public_day_id],
-        consent=True,
-    )
-    forum = db.session.get(Forum, setup.forum_id)
-    return register_public(db.session, forum, data, NOW).registration
+    email = f"{name.split()[0].lower()}@public.example.org"
+    return build.public_registration(setup.forum_id, name, email, now=NOW)
 
 
 def _count(model, *conditions) -> int:

@@ -11,14 +11,13 @@ import sqlalchemy as sa
 from forumapp.agenda.models import AgendaItem
 from forumapp.calendar import pending as calendar
 from forumapp.calendar.models import CalendarInvite, PendingInvite
-from forumapp.core.models import Forum
 from forumapp.extensions import db
 from forumapp.mail.models import OutboxMessage
 from forumapp.mail.worker import deliver_due
 from forumapp.registration.models import Registration
-from forumapp.registration.public import PublicRegistrationInput, register_public
 from forumapp.registration.registering import cancel_days
 
+from .. import builders as build
 from ..conftest import csrf_token
 from .conftest import NOW, make_calendar_forum
 
@@ -35,14 +34,8 @@ def forum(app):
 
 def _register(app, forum, name: str) -> int:
     with app.app_context():
-        data = PublicRegistrationInput(
-            name=name,
-            email=f"{name.split()[0].lower()}@public.example.org",
-            day_ids=[forum.public_day_id],
-            consent=True,
-        )
-        found = db.session.get(Forum, forum.forum_id)
-        person_id = register_public(db.session, found, data, NOW).registration.person_id
+        email = f"{name.split()[0].lower()}@public.example.org"
+        person_id = build.public_registration(forum.forum_id, name, email, now=NOW).person_id
         db.session.commit()
         return person_id
 

@@ -1,4 +1,5 @@
-"""Builders for ticket, API and badge tests: people registered as they would register."""
+"""For ticket, API and badge tests: people registered (by ``tests.builders``) with what they
+carry, and reading the QR codes and PDFs they are given."""
 
 from __future__ import annotations
 
@@ -12,14 +13,12 @@ import zxingcpp
 
 from forumapp.checkin import tickets
 from forumapp.core.links import personal_token
-from forumapp.core.models import Forum, Person
+from forumapp.core.models import Person
 from forumapp.extensions import db
 from forumapp.registration.models import Registration
-from forumapp.registration.public import PublicRegistrationInput
-from forumapp.registration.registering import register_team_member
 
-from ..builders import register_as_owner
-from ..registration.conftest import NOW, add_team_member
+from .. import builders as build
+from ..registration.conftest import NOW
 
 
 @dataclass
@@ -50,29 +49,21 @@ def register_public(app, setup, name: str, now=NOW, **fields) -> Registered:
     """Register ``name`` for the forum's public day as the public form would at ``now``, and
     commit."""
     with app.app_context():
-        forum = db.session.get(Forum, setup.forum_id)
-        data = PublicRegistrationInput(
-            name=name,
-            email=fields.pop("email", name.lower().replace(" ", ".") + "@public.example.org"),
-            day_ids=fields.pop("day_ids", [setup.public_day_id]),
-            consent=True,
-            **fields,
-        )
-        result = register_as_owner(db.session, forum, data, now)
+        fields.setdefault("day_ids", [setup.public_day_id])
+        registration = build.public_registration(setup.forum_id, name, now=now, **fields)
         db.session.commit()
-        return _registered(result.registration)
+        return _registered(registration)
 
 
 def register_member(app, setup, name: str, team: str, day_ids: list[int]) -> Registered:
     """Register ``name`` (put on ``team``'s roster if new) for ``day_ids``, and commit."""
     with app.app_context():
-        forum = db.session.get(Forum, setup.forum_id)
-        email = name.lower().replace(" ", ".") + "@county.example.org"
+        email = build.email_for(name, "county.example.org")
         member = db.session.scalar(sa.select(Person).filter_by(email=email))
-        member = member or add_team_member(name, team)
-        result = register_team_member(db.session, forum, member, day_ids, NOW)
+        member = member or build.team_member(name, team)
+        registration = build.team_registration(setup.forum_id, member, day_ids=day_ids, now=NOW)
         db.session.commit()
-        return _registered(result.registration)
+        return _registered(registration)
 
 
 def live_code(app, registration_id: int) -> str | None:

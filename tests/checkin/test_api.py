@@ -22,22 +22,12 @@ from forumapp.registration.models import Registration
 from forumapp.registration.registering import cancel_days
 
 from .. import builders as build
-from ..registration.conftest import make_forum
 from .people import decode_qr, live_code, register_member, register_public
 
 URL = "/api/v1/checkins"
 PUBLIC_DAY = "2027-03-15"
 TEAM_DAY = "2027-03-16"
 DOCUMENT_URI = "urn:forumapp:api:openapi"
-
-
-@pytest.fixture
-def forum_setup(app):
-    """Forum 5: a public day with 2 seats (2027-03-15) and a team day (2027-03-16)."""
-    with app.app_context():
-        setup = make_forum(public_capacity=2)
-        db.session.commit()
-        return setup
 
 
 @pytest.fixture

@@ -13,18 +13,15 @@ import sqlalchemy as sa
 from forumapp.agenda.models import AgendaItem
 from forumapp.checkin.breakouts import breakout_scan
 from forumapp.checkin.models import BreakoutAttendance, CheckIn
-from forumapp.checkin.tickets import ticket_for
 from forumapp.core.models import Forum, ForumDay, User
 from forumapp.extensions import db
-from forumapp.registration import public, registering
 from forumapp.registration.breakouts import choose_breakout
 from forumapp.registration.models import Registration
-from forumapp.registration.public import PublicRegistrationInput
 from forumapp.registration.registering import cancel_days
 
 from .. import builders as build
 from ..conftest import csrf_token
-from ..registration.conftest import NOW, add_team_member, make_forum
+from ..registration.conftest import NOW
 
 META_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 PUBLIC_DATE, TEAM_DATE = date(2027, 3, 15), date(2027, 3, 16)  # forum_setup's days
@@ -36,15 +33,6 @@ class Ticket:
     code: str
 
 
-@pytest.fixture
-def forum_setup(app):
-    """A published forum: a public day for two people, a team day with three breakouts."""
-    with app.app_context():
-        setup = make_forum(public_capacity=2)
-        db.session.commit()
-        return setup
-
-
 @pytest.fixture(autouse=True)
 def _held_on_the_public_day(today_is):
     """Door staff use a day's door on that day only: these tests happen on the public day,
@@ -54,29 +42,18 @@ def _held_on_the_public_day(today_is):
 
 def register_public(app, setup, name: str, organization: str = "", needs: str = "") -> Ticket:
     with app.app_context():
-        forum = db.session.get(Forum, setup.forum_id)
-        data = PublicRegistrationInput(
-            name=name,
-            email=name.lower().replace(" ", ".") + "@public.example.org",
-            day_ids=[setup.public_day_id],
-            organization=organization,
-            accessibility_needs=needs,
-            consent=True,
+        reg = build.public_registration(
+            setup.forum_id, name, now=NOW, organization=organization, accessibility_needs=needs
         )
-        reg = public.register_public(db.session, forum, data, NOW).registration
-        ticket = Ticket(reg.id, ticket_for(db.session, reg).code)
+        ticket = Ticket(reg.id, build.ticket_code(reg))
         db.session.commit()
         return ticket
 
 
 def register_team_member(app, setup, name: str, team: str = "Buncombe County") -> Ticket:
     with app.app_context():
-        forum = db.session.get(Forum, setup.forum_id)
-        member = add_team_member(name, team)
-        reg = registering.register_team_member(
-            db.session, forum, member, [setup.team_day_id], NOW
-        ).registration
-        ticket = Ticket(reg.id, ticket_for(db.session, reg).code)
+        reg = build.team_registration(setup.forum_id, name, team, now=NOW)
+        ticket = Ticket(reg.id, build.ticket_code(reg))
         db.session.commit()
         return ticket
 

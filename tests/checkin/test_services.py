@@ -17,36 +17,25 @@ from forumapp.checkin.tickets import (
     ticket_for,
 )
 from forumapp.checkin.walkins import WalkInError, walk_in
-from forumapp.core.models import Forum, ForumDay, Role, User
+from forumapp.core.models import Forum, ForumDay
 from forumapp.extensions import db
 from forumapp.registration.breakouts import choose_breakout
 from forumapp.registration.errors import InvalidRegistration
-from forumapp.registration.public import PublicRegistrationInput, register_public
 from forumapp.registration.registering import cancel_days, register_team_member
 
 from .. import builders as build
-from ..registration.conftest import NOW, add_team_member, make_forum
+from ..registration.conftest import NOW, make_forum
 
 
 @pytest.fixture
 def door(app_ctx):
     setup = make_forum(public_capacity=2)
-    user = User(email="door@staff.example.org", name="Dana Door", role=Role.DOOR)
-    user.set_password("door password")
-    db.session.add(user)
-    db.session.flush()
+    user = build.staff_user("door", "door@staff.example.org", "Dana Door", "door password")
     return setup, user
 
 
 def _register_public(setup, name):
-    forum = db.session.get(Forum, setup.forum_id)
-    data = PublicRegistrationInput(
-        name=name,
-        email=name.lower().replace(" ", ".") + "@public.example.org",
-        day_ids=[setup.public_day_id],
-        consent=True,
-    )
-    return register_public(db.session, forum, data, NOW).registration
+    return build.public_registration(setup.forum_id, name, now=NOW)
 
 
 def _day(setup, which="public"):
@@ -128,9 +117,9 @@ def test_waitlisted_and_cancelled_people_are_not_let_in(door):
 def test_each_day_is_checked_in_separately(door):
     setup, user = door
     forum = db.session.get(Forum, setup.forum_id)
-    member = add_team_member("Tia Member")
-    reg = register_team_member(db.session, forum, member, [setup.team_day_id], NOW).registration
-    code = ticket_for(db.session, reg).code
+    reg = build.team_registration(forum, "Tia Member", now=NOW)
+    member = reg.person
+    code = build.ticket_code(reg)
     not_today = scan(db.session, code, _day(setup, "public"), user.id)
     assert not_today.result == "not_registered_for_day"
     assert "registered for Tuesday, March 16" in not_today.message
@@ -202,12 +191,10 @@ def test_breakout_door_says_whether_the_person_chose_it(door):
     setup, user = door
     forum = db.session.get(Forum, setup.forum_id)
     items = [db.session.get(AgendaItem, i) for i in setup.breakout_ids]
-    regs = []
-    for n, team in enumerate(["A", "B", "C", "D"]):
-        member = add_team_member(f"Member {n}", team)
-        regs.append(
-            register_team_member(db.session, forum, member, [setup.team_day_id], NOW).registration
-        )
+    regs = [
+        build.team_registration(forum, f"Member {n}", team, now=NOW)
+        for n, team in enumerate(["A", "B", "C", "D"])
+    ]
     choose_breakout(db.session, regs[0], items[0], now=NOW)
     choose_breakout(db.session, regs[1], items[0], now=NOW)
     choose_breakout(db.session, regs[2], items[0], join_waitlist=True, now=NOW)

@@ -24,17 +24,7 @@ from forumapp.registration.registering import cancel_days
 
 from ..conftest import csrf_token
 from ..mail.conftest import SMTPServer
-from ..registration.conftest import make_forum
 from .people import decode_qr, live_code, register_member, register_public
-
-
-@pytest.fixture
-def forum_setup(app):
-    """Forum 5: a public day with 2 seats and a team day."""
-    with app.app_context():
-        setup = make_forum(public_capacity=2)
-        db.session.commit()
-        return setup
 
 
 @pytest.fixture

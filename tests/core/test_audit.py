@@ -31,13 +31,9 @@ def world(app):
 
 
 @pytest.fixture
-def organizer(client, make_user):
+def organizer(signed_in):
     """A signed-in organizer (who may also work the door); ``.user_id`` is theirs."""
-    email = make_user("organizer")
-    assert sign_in(client, email).status_code == 302
-    with client.application.app_context():
-        client.user_id = db.session.scalar(sa.select(User.id).where(User.email == email))
-    return client
+    return signed_in("organizer")
 
 
 def _entries(app) -> list[tuple]:

@@ -16,8 +16,9 @@ from forumapp.core.models import ForumDay
 from forumapp.extensions import db
 from forumapp.mail.models import OutboxMessage
 
+from .. import builders as build
 from ..conftest import csrf_token
-from ..registration.conftest import add_team_member, make_forum
+from ..registration.conftest import make_forum
 
 
 def add_message(app, last_error: str | None) -> int:
@@ -100,7 +101,7 @@ def test_the_topic_import_example_names_one_of_the_programs_teams(app, signed_in
     with app.app_context():
         setup = make_forum()
         for person, team in [("Pia Pitt", "Pitt County"), ("Bo Brunswick", "Brunswick County")]:
-            add_team_member(person, team)
+            build.team_member(person, team)
         db.session.commit()
     client = signed_in("organizer")
 
@@ -113,7 +114,7 @@ def test_the_topic_import_example_names_one_of_the_programs_teams(app, signed_in
 def test_the_topic_import_example_quotes_a_team_name_with_a_comma(app, signed_in):
     with app.app_context():
         setup = make_forum()
-        add_team_member("Cat Cary", 'Cary, "the Town"')
+        build.team_member("Cat Cary", 'Cary, "the Town"')
         db.session.commit()
 
     example = import_example(signed_in("faculty"), setup.forum_id)

@@ -23,11 +23,9 @@ from forumapp.extensions import db
 from forumapp.feedback import answering, window
 from forumapp.registration.breakouts import choose_breakout
 from forumapp.registration.models import Registration
-from forumapp.registration.public import PublicRegistrationInput, register_public
-from forumapp.registration.registering import register_team_member
 
 from .. import builders as build
-from ..registration.conftest import NOW, add_team_member, make_forum
+from ..registration.conftest import NOW, make_forum
 
 
 @dataclass
@@ -94,15 +92,12 @@ def build_world(open_feedback: bool = True) -> World:
         ("Cy Carter", "Dare County", "member", [b1, b3]),
         ("Nia Noshow", "Dare County", "member", []),
     ]:
-        person = add_team_member(name, team, role)
-        reg = register_team_member(db.session, forum, person, both, NOW).registration
+        person = build.team_member(name, team, role)
+        reg = build.team_registration(forum, person, day_ids=both, now=NOW)
         for item_id in picks:
             choose_breakout(db.session, reg, db.session.get(AgendaItem, item_id), now=NOW)
         people[name], regs[name] = person.id, reg.id
-    data = PublicRegistrationInput(
-        name="Pat Public", email="pat@public.example.org", day_ids=[public_day.id], consent=True
-    )
-    pat = register_public(db.session, forum, data, NOW).registration
+    pat = build.public_registration(forum, "Pat Public", "pat@public.example.org", now=NOW)
     people["Pat Public"], regs["Pat Public"] = pat.person_id, pat.id
 
     for name, days in [

@@ -16,10 +16,9 @@ from forumapp.feedback.charts import rating_chart
 from forumapp.feedback.errors import FeedbackError, InvalidFeedback
 from forumapp.feedback.models import TopicGroup, TopicSuggestion
 from forumapp.mail.models import OutboxMessage
-from forumapp.registration.registering import register_team_member
 
 from .. import builders as build
-from ..registration.conftest import NOW, add_team_member
+from ..registration.conftest import NOW
 from .conftest import answers
 
 
@@ -177,10 +176,9 @@ def test_the_summary_takes_the_same_number_of_queries_however_many_answers(answe
         summary.forum_summary(db.session, forum)
         few = len(statements)
         for n in range(6):
-            person = add_team_member(f"Extra Person{n}", "Dare County")
-            reg = register_team_member(
-                db.session, forum, person, [answered.team_day_id], NOW
-            ).registration
+            reg = build.team_registration(
+                forum, f"Extra Person{n}", "Dare County", day_ids=[answered.team_day_id], now=NOW
+            )
             check_in_registration(db.session, reg, reg.seats[0].day, None)
             answering.save_response(
                 db.session,

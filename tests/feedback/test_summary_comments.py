@@ -11,9 +11,9 @@ import pytest
 from forumapp.checkin.scanning import check_in_registration
 from forumapp.extensions import db
 from forumapp.feedback import answering, comments
-from forumapp.registration.registering import register_team_member
 
-from ..registration.conftest import NOW, add_team_member
+from .. import builders as build
+from ..registration.conftest import NOW
 from ..support.queries import statements_sent
 from .conftest import answers
 
@@ -27,10 +27,9 @@ def _answer(world, first: int, count: int) -> None:
     forum = world.forum()
     welcome = world.items["Welcome"]  # on the team day, which they attended
     for n in range(first, first + count):
-        person = add_team_member(f"Extra Person{n:02d}", "Dare County")
-        seat_of = register_team_member(
-            db.session, forum, person, [world.team_day_id], NOW
-        ).registration
+        seat_of = build.team_registration(
+            forum, f"Extra Person{n:02d}", "Dare County", day_ids=[world.team_day_id], now=NOW
+        )
         check_in_registration(db.session, seat_of, seat_of.seats[0].day, None)
         answering.save_response(
             db.session,

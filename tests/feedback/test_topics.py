@@ -369,20 +369,17 @@ def test_a_promoted_breakout_is_a_draft_teams_cannot_choose_until_it_is_schedule
     from forumapp.core.links import personal_token
     from forumapp.registration.breakouts import breakout_slots, choose_breakout
     from forumapp.registration.errors import InvalidRegistration
-    from forumapp.registration.registering import register_team_member
-
-    from ..registration.conftest import add_team_member
 
     with app.app_context():
         group, following = _topic_to_promote("team", "Jail data")
         item = promote_group(db.session, group, "breakout").item
-        person = add_team_member("Cy Dunn")
-        result = register_team_member(db.session, following, person, [following.days[0].id])
+        registration = build.team_registration(following, "Cy Dunn")
+        person = registration.person
         db.session.commit()
         assert item.is_draft
         assert breakout_slots(db.session, following, following.days[0]) == []
         with pytest.raises(InvalidRegistration):
-            choose_breakout(db.session, result.registration, item)
+            choose_breakout(db.session, registration, item)
         db.session.rollback()
         item_id, forum_id, token = item.id, following.id, personal_token(person)
 

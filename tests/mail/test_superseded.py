@@ -13,10 +13,9 @@ from forumapp.mail.models import OutboxMessage
 from forumapp.mail.outbox import queue_email
 from forumapp.mail.sending import retry_failed
 from forumapp.mail.worker import deliver_due
-from forumapp.registration.public import PublicRegistrationInput, register_public
-from forumapp.registration.registering import cancel_days, register_team_member
+from forumapp.registration.registering import cancel_days
 
-from ..builders import register_as_owner
+from .. import builders as build
 from ..registration.conftest import NOW, make_forum
 
 
@@ -92,15 +91,9 @@ def test_registering_again_while_mail_is_down_sends_only_the_current_confirmatio
 ):
     setup = make_forum()
     forum = db.session.get(Forum, setup.forum_id)
-    data = PublicRegistrationInput(
-        name="Rosa Reyes",
-        email="rosa@public.example.org",
-        day_ids=[setup.public_day_id],
-        consent=True,
-    )
-    first = register_public(db.session, forum, data, NOW).registration
+    first = build.public_registration(forum, "Rosa Reyes", "rosa@public.example.org", now=NOW)
     cancel_days(db.session, first)
-    register_as_owner(db.session, forum, data, NOW)
+    build.public_registration(forum, "Rosa Reyes", "rosa@public.example.org", now=NOW)
     db.session.commit()
 
     deliver_due(db.session)
@@ -113,13 +106,11 @@ def test_registering_again_while_mail_is_down_sends_only_the_current_confirmatio
 
 
 def test_the_confirmation_that_replaces_another_lists_every_day_held(app_ctx, smtp_server):
-    from ..registration.conftest import add_team_member
-
     setup = make_forum()
     forum = db.session.get(Forum, setup.forum_id)
-    person = add_team_member("Di Eng")
-    register_team_member(db.session, forum, person, [setup.public_day_id], NOW)
-    register_team_member(db.session, forum, person, [setup.team_day_id], NOW)
+    person = build.team_member("Di Eng")
+    build.team_registration(forum, person, day_ids=[setup.public_day_id], now=NOW)
+    build.team_registration(forum, person, day_ids=[setup.team_day_id], now=NOW)
     db.session.commit()
 
     deliver_due(db.session)

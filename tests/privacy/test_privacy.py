@@ -13,7 +13,7 @@ from forumapp.calendar import pending as calendar_pending
 from forumapp.checkin.models import BreakoutAttendance, CheckIn, Ticket
 from forumapp.core.audit import AuditEntry
 from forumapp.core.links import personal_token
-from forumapp.core.models import ForumDay, Person, User
+from forumapp.core.models import ForumDay, Person
 from forumapp.extensions import db
 from forumapp.feedback import answering, between_forums
 from forumapp.feedback.models import FeedbackResponse, TopicSuggestion
@@ -22,7 +22,7 @@ from forumapp.mail.outbox import queue_email
 from forumapp.registration.models import DaySeat, Registration
 from forumapp.registration.notices import send_personal_link
 
-from ..conftest import csrf_token, sign_in
+from ..conftest import csrf_token
 from ..feedback.conftest import answers, build_world
 
 ANA = {"name": "Ana Alvarez", "email": "ana.alvarez@county.example.org", "phone": "919-555-0142"}
@@ -99,12 +99,8 @@ def world(app, photo_dir):
 
 
 @pytest.fixture
-def admin(client, make_user):
-    email = make_user("admin")
-    assert sign_in(client, email).status_code == 302
-    with client.application.app_context():
-        client.user_id = db.session.scalar(sa.select(User.id).where(User.email == email))
-    return client
+def admin(signed_in):
+    return signed_in("admin")
 
 
 def _ana_id(world) -> int:

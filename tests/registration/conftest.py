@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from forumapp.core.models import Person, Team, TeamMembership
 from forumapp.extensions import db
 
 from .. import builders as build
@@ -45,21 +44,6 @@ def make_forum(public_capacity: int | None = 3, breakout_capacity: int = 2) -> S
     return Setup(
         forum.id, public_day.id, team_day.id, [b.id for b in breakouts], [r.id for r in rooms]
     )
-
-
-def add_team_member(name: str, team_name: str = "Buncombe County", role: str = "member"):
-    from forumapp.core.models import Program
-
-    program = db.session.scalar(db.select(Program))
-    team = db.session.scalar(db.select(Team).filter_by(name=team_name))
-    if team is None:
-        team = Team(program=program, name=team_name)
-        db.session.add(team)
-    email = name.lower().replace(" ", ".") + "@county.example.org"
-    person = Person(name=name, email=email)
-    db.session.add(TeamMembership(team=team, person=person, role=role))
-    db.session.flush()
-    return person
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ from forumapp.extensions import db
 from forumapp.mail.models import OutboxMessage
 from forumapp.registration.breakouts import choose_breakout
 from forumapp.registration.models import DaySeat, Registration
-from forumapp.registration.public import PublicRegistrationInput, register_public
+from forumapp.registration.public import register_public
 from forumapp.registration.registering import cancel_days, register_team_member
 from forumapp.registration.seats import waitlist_position
 
@@ -174,11 +174,9 @@ def _seat_statuses(day_id: int) -> Counter:
 
 def _register(forum_id: int, people: range, day_id: int) -> list[int]:
     """Register people one after another through the service; their registration ids."""
-    forum = db.session.get(Forum, forum_id)
     ids = []
     for n in people:
-        data = PublicRegistrationInput(day_ids=[day_id], consent=True, **_person(n))
-        ids.append(register_public(db.session, forum, data).registration.id)
+        ids.append(build.public_registration(forum_id, day_ids=[day_id], **_person(n)).id)
         db.session.commit()
     return ids
 
@@ -306,7 +304,7 @@ def test_no_one_waits_while_a_seat_is_free_when_a_cancellation_races_a_registrat
         cancelled.wait(timeout=30)
         with app.app_context():
             forum = db.session.get(Forum, forum_id)
-            data = PublicRegistrationInput(day_ids=[day_id], consent=True, **_person(200))
+            data = build.public_input([day_id], **_person(200))
             result = register_public(db.session, forum, data)
             db.session.commit()
         registered.set()
@@ -325,7 +323,7 @@ def test_no_one_waits_while_a_seat_is_free_when_a_cancellation_races_a_registrat
 def test_people_swapping_breakouts_at_the_same_moment_never_deadlock(app):
     from forumapp.agenda.models import AgendaItem
 
-    from .conftest import add_team_member, make_forum
+    from .conftest import make_forum
 
     with app.app_context():
         setup = make_forum(breakout_capacity=10)
@@ -336,7 +334,7 @@ def test_people_swapping_breakouts_at_the_same_moment_never_deadlock(app):
         first, second = setup.breakout_ids[:2]  # parallel breakouts in one time slot
         registrations = {}
         for n, item_id in enumerate([first, second] * 4):
-            person = add_team_member(f"Member {n}", team_name=f"Team {n}")
+            person = build.team_member(f"Member {n}", team=f"Team {n}")
             registration = register_team_member(
                 db.session, forum, person, [setup.team_day_id]
             ).registration
@@ -390,7 +388,7 @@ def test_a_double_submit_of_the_same_new_person_registers_once_without_an_error(
     def submit():
         with app.app_context():
             forum = db.session.get(Forum, forum_id)
-            data = PublicRegistrationInput(day_ids=[day_id], consent=True, **_person(7))
+            data = build.public_input([day_id], **_person(7))
             result = register_public(db.session, forum, data)
             db.session.commit()
             return result.registration.id

@@ -24,7 +24,7 @@ from forumapp.registration.windows import is_held
 
 from .. import builders as build
 from ..conftest import csrf_token
-from .conftest import NOW, add_team_member
+from .conftest import NOW
 
 # make_forum's days are March 15 (public) and 16 (team), 2027.
 AFTER_THE_FORUM = NOW + timedelta(days=60)
@@ -35,15 +35,13 @@ BETWEEN_THE_DAYS = NOW.replace(month=3, day=16)
 def member(app, setup):
     """A team member registered for both days, with a seat in Breakout 1; returns the ids."""
     with app.app_context():
-        person = add_team_member("Cy Dunn")
-        forum = db.session.get(Forum, setup.forum_id)
-        result = register_team_member(
-            db.session, forum, person, [setup.public_day_id, setup.team_day_id], NOW
-        )
+        both = [setup.public_day_id, setup.team_day_id]
+        registration = build.team_registration(setup.forum_id, "Cy Dunn", day_ids=both, now=NOW)
+        person = registration.person
         item = db.session.get(AgendaItem, setup.breakout_ids[0])
-        pick = choose_breakout(db.session, result.registration, item, now=NOW)
+        pick = choose_breakout(db.session, registration, item, now=NOW)
         db.session.commit()
-        return person.id, result.registration.id, pick.id
+        return person.id, registration.id, pick.id
 
 
 def _seat(registration_id: int, day_id: int) -> DaySeat:
@@ -81,7 +79,7 @@ def test_breakouts_of_a_day_that_is_over_cannot_be_changed(app_ctx, setup, membe
 
 
 def test_nobody_registers_for_a_day_that_is_over(app_ctx, setup):
-    person = add_team_member("Di Eng")
+    person = build.team_member("Di Eng")
     day = db.session.get(ForumDay, setup.team_day_id)
     day.registration_closes_at = None  # even with no closing time set
 
@@ -144,12 +142,10 @@ def test_saving_breakouts_between_the_days_leaves_the_day_that_is_over_alone(
         first_day = build.item(
             public_day, "Day-one breakout", time(10, 30), time(11, 45), capacity=5
         )
-        person = add_team_member("Cy Dunn")
-        forum = db.session.get(Forum, setup.forum_id)
-        result = register_team_member(
-            db.session, forum, person, [setup.public_day_id, setup.team_day_id], NOW
-        )
-        choose_breakout(db.session, result.registration, first_day, now=NOW)
+        both = [setup.public_day_id, setup.team_day_id]
+        registration = build.team_registration(setup.forum_id, "Cy Dunn", day_ids=both, now=NOW)
+        person = registration.person
+        choose_breakout(db.session, registration, first_day, now=NOW)
         db.session.commit()
         token, first_day_id = personal_token(person), first_day.id
     monkeypatch.setattr(breakouts, "utcnow", lambda: BETWEEN_THE_DAYS)

@@ -18,6 +18,7 @@ from forumapp.mail.models import OutboxMessage
 from forumapp.registration import rosters
 from forumapp.registration.models import DaySeat, Registration
 
+from .. import builders as build
 from ..builders import emailed_personal_link
 from ..conftest import csrf_token
 
@@ -93,14 +94,13 @@ def test_a_stranger_who_registered_a_future_project_managers_address_loses_the_l
 
 
 def test_joining_a_roster_from_a_project_manager_voids_earlier_links(app, client, setup):
-    from .conftest import add_team_member
 
     with app.app_context():
         known = Person(name="Cy Known", email="cy@public.example.org")
         db.session.add(known)
         db.session.flush()
         old_link = f"/me/{personal_token(known)}"
-        manager = add_team_member("Pam Manager", role="project_manager")
+        manager = build.team_member("Pam Manager", role="project_manager")
         team = manager.memberships[0].team
         rosters.add_roster_member(db.session, team, "Cy Known", "cy@public.example.org")
         db.session.commit()

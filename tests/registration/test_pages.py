@@ -13,9 +13,9 @@ from forumapp.extensions import db
 from forumapp.mail.models import OutboxMessage
 from forumapp.registration.models import BreakoutPick, DaySeat
 
+from .. import builders as build
 from ..builders import emailed_personal_link
 from ..conftest import csrf_token
-from .conftest import add_team_member
 
 pytestmark = pytest.mark.usefixtures("windows_open_now")
 
@@ -164,7 +164,7 @@ def test_forged_or_revoked_links_are_not_found(client, app, setup):
 
 def _member_link(app, setup, name="Tia Member", team="Buncombe County"):
     with app.app_context():
-        person = add_team_member(name, team)
+        person = build.team_member(name, team)
         db.session.commit()
         return "/me/" + personal_token(person)
 
@@ -273,7 +273,7 @@ def test_cancel_from_the_personal_page_promotes_the_next_person(client, app, set
 
 def test_registering_a_known_email_never_shows_that_persons_link(client, app, setup):
     with app.app_context():
-        add_team_member("Tia Member")
+        build.team_member("Tia Member")
         db.session.commit()
     response = _register(client, setup, name="Someone Else", email="tia.member@county.example.org")
     assert response.status_code == 302

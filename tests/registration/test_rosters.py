@@ -12,8 +12,8 @@ from forumapp.extensions import db
 from forumapp.mail.models import OutboxMessage
 from forumapp.registration import rosters
 
+from .. import builders as build
 from ..conftest import csrf_token
-from .conftest import add_team_member
 
 GOOD_CSV = (
     "\ufeff Team ,NAME,E-mail, Role \r\n"
@@ -64,7 +64,7 @@ def test_import_creates_teams_people_and_roles_forgiving_headers_bom_and_blank_l
 
 
 def test_importing_again_updates_roles_and_reuses_people_found_by_email(app_ctx, setup):
-    existing = add_team_member("Ben Cole", "Buncombe County")  # ben.cole@county.example.org
+    existing = build.team_member("Ben Cole", "Buncombe County")  # ben.cole@county.example.org
     csv_text = (
         "team,name,email,role\n"
         "Buncombe County,Benjamin Cole,BEN.COLE@county.example.org,pm\n"
@@ -221,9 +221,9 @@ def test_submitting_without_a_file_asks_for_one(organizer, setup):
 def teams(app, setup):
     """Two teams with a project manager and a member each; returns tokens and ids."""
     with app.app_context():
-        pm = add_team_member("Pat Manager", "Buncombe County", "project_manager")
-        member = add_team_member("Mel Member", "Buncombe County")
-        other_pm = add_team_member("Oda Other", "Pitt County", "project_manager")
+        pm = build.team_member("Pat Manager", "Buncombe County", "project_manager")
+        member = build.team_member("Mel Member", "Buncombe County")
+        other_pm = build.team_member("Oda Other", "Pitt County", "project_manager")
         db.session.commit()
         team_id = db.session.scalar(sa.select(Team.id).where(Team.name == "Buncombe County"))
         return {
@@ -281,8 +281,8 @@ def test_a_project_manager_adding_a_known_email_sees_only_the_name_they_typed(ap
 
 
 def test_managed_teams_lists_only_the_teams_a_person_manages(app_ctx, setup):
-    pm = add_team_member("Pat Manager", "Buncombe County", "project_manager")
-    member = add_team_member("Mel Member", "Buncombe County")
+    pm = build.team_member("Pat Manager", "Buncombe County", "project_manager")
+    member = build.team_member("Mel Member", "Buncombe County")
     assert [team.name for team in rosters.managed_teams(db.session, pm)] == ["Buncombe County"]
     assert rosters.managed_teams(db.session, member) == []
 
@@ -330,9 +330,9 @@ def test_a_project_manager_cannot_remove_another_teams_member(app, client, teams
 
 
 def test_invitations_queue_one_email_per_roster_member_with_their_personal_link(app_ctx, setup):
-    ana = add_team_member("Ana Pm", "Buncombe County", "project_manager")
-    ben = add_team_member("Ben Member", "Buncombe County")
-    cy = add_team_member("Cy Member", "Pitt County")
+    ana = build.team_member("Ana Pm", "Buncombe County", "project_manager")
+    ben = build.team_member("Ben Member", "Buncombe County")
+    cy = build.team_member("Cy Member", "Pitt County")
     # Ben is on two teams: he still gets one email.
     db.session.add(TeamMembership(team=cy.memberships[0].team, person=ben))
     forum = db.session.get(Forum, setup.forum_id)
@@ -348,10 +348,10 @@ def test_invitations_queue_one_email_per_roster_member_with_their_personal_link(
 
 
 def test_invitations_are_not_sent_twice_unless_asked_and_can_go_to_one_team(app_ctx, setup):
-    add_team_member("Ana Pm", "Buncombe County", "project_manager")
+    build.team_member("Ana Pm", "Buncombe County", "project_manager")
     forum = db.session.get(Forum, setup.forum_id)
     assert len(rosters.send_team_invitations(db.session, forum).queued) == 1
-    cy = add_team_member("Cy Member", "Pitt County")
+    cy = build.team_member("Cy Member", "Pitt County")
     forum.title = "Forum 5: Testing, renamed"  # a new title is no reason to invite again
     again = rosters.send_team_invitations(db.session, forum)
     assert [p.name for p in again.queued] == ["Cy Member"]
@@ -364,7 +364,7 @@ def test_invitations_are_not_sent_twice_unless_asked_and_can_go_to_one_team(app_
 
 
 def test_a_draft_forum_sends_no_invitations(app_ctx, setup):
-    add_team_member("Ana Pm")
+    build.team_member("Ana Pm")
     forum = db.session.get(Forum, setup.forum_id)
     forum.status = "draft"
     with pytest.raises(rosters.RosterError, match="Publish the forum first"):
@@ -373,8 +373,8 @@ def test_a_draft_forum_sends_no_invitations(app_ctx, setup):
 
 def test_organizer_sends_invitations_from_the_page(app, organizer, setup):
     with app.app_context():
-        add_team_member("Ana Pm", "Buncombe County", "project_manager")
-        add_team_member("Ben Member", "Buncombe County")
+        build.team_member("Ana Pm", "Buncombe County", "project_manager")
+        build.team_member("Ben Member", "Buncombe County")
         db.session.commit()
     url = f"/staff/forums/{setup.forum_id}/invitations"
     page = organizer.get(url).get_data(as_text=True)

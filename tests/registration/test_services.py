@@ -20,7 +20,7 @@ from forumapp.registration.errors import (
 )
 from forumapp.registration.models import BreakoutPick, DaySeat
 from forumapp.registration.people import find_or_create_person
-from forumapp.registration.public import PublicRegistrationInput, register_public
+from forumapp.registration.public import register_public
 from forumapp.registration.registering import (
     cancel_days,
     register_by_organizer,
@@ -28,20 +28,15 @@ from forumapp.registration.registering import (
 )
 from forumapp.registration.seats import waitlist_position
 
-from .conftest import NOW, add_team_member
+from .. import builders as build
+from .conftest import NOW
 
 
-def _public(setup, name, **overrides):
-    data = PublicRegistrationInput(
-        name=name,
-        email=name.lower().replace(" ", ".") + "@public.example.org",
-        day_ids=[setup.public_day_id],
-        organization="Town of Apex",
-        consent=True,
-    )
-    for key, value in overrides.items():
-        setattr(data, key, value)
+def _public(setup, name, organization="Town of Apex", **fields):
+    """``register_public``'s answer for ``name`` on the public day (what these tests check)."""
     forum = db.session.get(Forum, setup.forum_id)
+    day_ids = fields.pop("day_ids", [setup.public_day_id])
+    data = build.public_input(day_ids, name, organization=organization, **fields)
     return register_public(db.session, forum, data, NOW)
 
 
@@ -172,15 +167,13 @@ def test_only_roster_members_register_for_team_days(app_ctx, setup):
     outsider = find_or_create_person(db.session, "Out Sider", "out@public.example.org")
     with pytest.raises(NotAllowed):
         register_team_member(db.session, forum, outsider, [setup.team_day_id], NOW)
-    member = add_team_member("Tia Member")
+    member = build.team_member("Tia Member")
     result = register_team_member(db.session, forum, member, [setup.team_day_id], NOW)
     assert result.days[0].status == "confirmed"
 
 
 def _member_registration(setup, name, team="Buncombe County"):
-    forum = db.session.get(Forum, setup.forum_id)
-    member = add_team_member(name, team)
-    return register_team_member(db.session, forum, member, [setup.team_day_id], NOW).registration
+    return build.team_registration(setup.forum_id, name, team, now=NOW)
 
 
 def test_breakout_capacity_waitlist_and_promotion(app_ctx, setup):
@@ -246,7 +239,7 @@ def test_team_cap_spreads_a_team_across_breakouts(app_ctx, setup):
 
 def test_breakouts_need_a_seat_on_their_day(app_ctx, setup):
     forum = db.session.get(Forum, setup.forum_id)
-    member = add_team_member("No Seat")
+    member = build.team_member("No Seat")
     registration = register_team_member(
         db.session, forum, member, [setup.public_day_id], NOW
     ).registration

@@ -15,11 +15,10 @@ from forumapp.registration.breakouts import choose_breakout
 from forumapp.registration.errors import NotAllowed, RegistrationClosed
 from forumapp.registration.models import BreakoutPick, DaySeat, Registration
 from forumapp.registration.overview import forum_overview
-from forumapp.registration.public import PublicRegistrationInput, register_public
-from forumapp.registration.registering import register_team_member
 
+from .. import builders as build
 from ..conftest import csrf_token
-from .conftest import NOW, add_team_member
+from .conftest import NOW
 
 
 @pytest.fixture
@@ -27,24 +26,14 @@ def organizer(signed_in):
     return signed_in("organizer")
 
 
-def _public(setup, name, **fields):
-    forum = db.session.get(Forum, setup.forum_id)
-    data = PublicRegistrationInput(
-        name=name,
-        email=name.lower().replace(" ", ".") + "@public.example.org",
-        day_ids=[setup.public_day_id],
-        organization="Town of Apex",
-        consent=True,
+def _public(setup, name, organization="Town of Apex", **fields):
+    return build.public_registration(
+        setup.forum_id, name, now=NOW, organization=organization, **fields
     )
-    for key, value in fields.items():
-        setattr(data, key, value)
-    return register_public(db.session, forum, data, NOW).registration
 
 
 def _member(setup, name, team="Buncombe County"):
-    forum = db.session.get(Forum, setup.forum_id)
-    person = add_team_member(name, team)
-    return register_team_member(db.session, forum, person, [setup.team_day_id], NOW).registration
+    return build.team_registration(setup.forum_id, name, team, now=NOW)
 
 
 def _pick(registration, item_id, **options):
@@ -188,7 +177,7 @@ def test_placing_someone_on_no_team_on_a_team_day_warns_the_organizer(app, organ
     page = html.unescape(organizer.get(response.headers["Location"]).get_data(as_text=True))
     assert "Gus Guest is on no team's roster, yet now has a place on a day for" in page
     with app.app_context():  # a team member gets no such warning
-        add_team_member("Tia Team")
+        build.team_member("Tia Team")
         db.session.commit()
     data = {"email": "tia.team@county.example.org", "name": "", "day_ids": [setup.team_day_id]}
     response = _post(organizer, url, data, url)
