@@ -91,6 +91,8 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     from .feedback.blueprint import bp as feedback_bp
     from .mail import models as _mail_models  # noqa: F401
     from .mail import views as outbox_views
+    from .messages import models as _messages_models  # noqa: F401
+    from .messages.receivers import register_messages
     from .privacy import views as privacy_views
     from .registration import staff_views as _registration_staff_views  # noqa: F401
     from .registration import views as _registration_views  # noqa: F401
@@ -110,6 +112,7 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
         app.register_blueprint(blueprint)
     register_calendar(app)
     register_checkin(app)
+    register_messages(app)
     # The API authenticates with bearer tokens, not cookies, so it needs no CSRF token.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)

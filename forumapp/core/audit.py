@@ -46,6 +46,9 @@ ACTIONS = {
     "staff.deactivate": "Deactivated a staff account",
     "staff.token_create": "Created an API token",
     "staff.token_revoke": "Revoked API tokens",
+    "message.sent": "Sent a message to a group",
+    "message.scheduled": "Scheduled a message to a group",
+    "message.cancelled": "Cancelled a scheduled message",
 }
 
 # How entries name actions taken on the command line, where nobody is signed in (``via``).

@@ -21,6 +21,7 @@ FEATURE_ORDER = [
     "calendar",
     "checkin",
     "feedback",
+    "messages",
     "privacy",
     "api",
 ]

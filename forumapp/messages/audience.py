@@ -1,0 +1,233 @@
+"""Who a group message reaches: the people of one forum chosen by days, sessions, teams, roles
+and statuses.
+
+The filters combine with AND; the values of one filter with OR ("day 1 or day 2", "Dare or
+Nash"). Statuses come in three independent facets that AND together: the place
+(``confirmed``, ``waitlisted``), attendance (``checked_in``, ``not_checked_in``) and feedback
+(``no_feedback``), so "checked in, no feedback" means both. Without a place status everyone
+with a place or on a waitlist is reached; people who cancelled every day, and erased people,
+never are. Each person is reached once, however many ways they match.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.orm import selectinload
+
+from ..agenda.models import AgendaItem, ItemKind
+from ..checkin.models import CheckIn
+from ..core.erasure import not_erased
+from ..core.models import Forum, ForumDay, Person, Team, TeamMembership, TeamRole
+from ..extensions import DbSession
+from ..feedback.models import FeedbackResponse
+from ..registration.models import (
+    BreakoutPick,
+    DaySeat,
+    Registration,
+    RegistrationKind,
+    SeatStatus,
+)
+from .errors import MessageError
+
+ROLES = ("project_manager", "team_member", "public")
+PLACE_STATUSES = ("confirmed", "waitlisted")
+ATTENDANCE_STATUSES = ("checked_in", "not_checked_in")
+STATUSES = (*PLACE_STATUSES, *ATTENDANCE_STATUSES, "no_feedback")
+MAX_VALUES = 100  # per filter: more is a mistake, not an audience
+
+
+@dataclass(frozen=True)
+class Audience:
+    """An audience as written; empty tuples mean "not filtered by this"."""
+
+    days: tuple[date, ...] = ()
+    sessions: tuple[int, ...] = ()
+    teams: tuple[int, ...] = ()
+    roles: tuple[str, ...] = ()
+    status: tuple[str, ...] = ()
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.days or self.sessions or self.teams or self.roles or self.status)
+
+    def as_json(self) -> dict:
+        """The audience as stored with the message and shown back by the API."""
+        return {
+            "days": [day.isoformat() for day in self.days],
+            "sessions": list(self.sessions),
+            "teams": list(self.teams),
+            "roles": list(self.roles),
+            "status": list(self.status),
+        }
+
+    @classmethod
+    def from_json(cls, stored: dict) -> Audience:
+        return cls(
+            days=tuple(date.fromisoformat(day) for day in stored.get("days", ())),
+            sessions=tuple(stored.get("sessions", ())),
+            teams=tuple(stored.get("teams", ())),
+            roles=tuple(stored.get("roles", ())),
+            status=tuple(stored.get("status", ())),
+        )
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One person the message reaches, with their registration and the days it is about."""
+
+    person: Person
+    registration: Registration
+    days: list[ForumDay]
+
+
+def check_audience(session: DbSession, forum: Forum, audience: Audience) -> None:
+    """Refuse an empty audience and values that are not the forum's; ``MessageError`` names
+    the filter (``audience.days`` ...)."""
+    if audience.is_empty:
+        raise MessageError(
+            "Choose who receives the message: at least one day, session, team, role or status.",
+            "audience",
+        )
+    for name in ("days", "sessions", "teams", "roles", "status"):
+        if len(getattr(audience, name)) > MAX_VALUES:
+            raise MessageError(f"Choose at most {MAX_VALUES} values.", f"audience.{name}")
+    forum_dates = {day.date for day in forum.days}
+    unknown_days = sorted(set(audience.days) - forum_dates)
+    if unknown_days:
+        listed = ", ".join(day.isoformat() for day in unknown_days)
+        raise MessageError(f"Not a day of this forum: {listed}.", "audience.days")
+    if audience.sessions:
+        known = set(
+            session.scalars(
+                select(AgendaItem.id).where(
+                    AgendaItem.id.in_(audience.sessions),
+                    AgendaItem.day_id.in_([day.id for day in forum.days]),
+                )
+            )
+        )
+        unknown = [str(item) for item in audience.sessions if item not in known]
+        if unknown:
+            raise MessageError(
+                f"Not a session of this forum: {', '.join(unknown)}.", "audience.sessions"
+            )
+    if audience.teams:
+        known_teams = set(session.scalars(select(Team.id).where(Team.id.in_(audience.teams))))
+        unknown = [str(team) for team in audience.teams if team not in known_teams]
+        if unknown:
+            raise MessageError(f"There is no team {', '.join(unknown)}.", "audience.teams")
+    for name, allowed in (("roles", ROLES), ("status", STATUSES)):
+        wrong = [value for value in getattr(audience, name) if value not in allowed]
+        if wrong:
+            raise MessageError(
+                f"Unknown {name}: {', '.join(wrong)}. Choose from {', '.join(allowed)}.",
+                f"audience.{name}",
+            )
+
+
+def recipients(session: DbSession, forum: Forum, audience: Audience) -> list[Recipient]:
+    """The people ``audience`` reaches, once each, by name; ``check_audience`` first."""
+    day_ids = [day.id for day in forum.days if not audience.days or day.date in audience.days]
+    place = [status for status in audience.status if status in PLACE_STATUSES] or list(
+        PLACE_STATUSES
+    )
+    seat_on_days = and_(
+        DaySeat.registration_id == Registration.id,
+        DaySeat.day_id.in_(day_ids),
+        DaySeat.status.in_([SeatStatus(status).value for status in place]),
+    )
+    conditions = [
+        Registration.forum_id == forum.id,
+        exists().where(seat_on_days),
+        not_erased(Person.email),
+    ]
+    if audience.sessions:
+        conditions.append(_in_sessions(session, audience.sessions))
+    if audience.teams:
+        conditions.append(_membership(audience.teams))
+    if audience.roles:
+        conditions.append(_in_roles(audience))
+    attendance = [status for status in audience.status if status in ATTENDANCE_STATUSES]
+    if attendance and len(attendance) < len(ATTENDANCE_STATUSES):
+        checked_in = exists().where(
+            CheckIn.registration_id == Registration.id, CheckIn.day_id.in_(day_ids)
+        )
+        conditions.append(checked_in if attendance == ["checked_in"] else ~checked_in)
+    if "no_feedback" in audience.status:
+        conditions.append(~exists().where(FeedbackResponse.registration_id == Registration.id))
+    registrations = session.scalars(
+        select(Registration)
+        .join(Person, Person.id == Registration.person_id)
+        .where(*conditions)
+        .options(selectinload(Registration.person), selectinload(Registration.seats))
+        .order_by(Person.name, Person.id)
+    ).all()
+    days_by_id = {day.id: day for day in forum.days}
+    found = []
+    for registration in registrations:
+        days = sorted(
+            (
+                days_by_id[seat.day_id]
+                for seat in registration.seats
+                if seat.day_id in day_ids and seat.status in place
+            ),
+            key=lambda day: day.date,
+        )
+        found.append(Recipient(registration.person, registration, days))
+    return found
+
+
+def _in_sessions(session: DbSession, item_ids: tuple[int, ...]):
+    """Has a seat in one of the sessions: a confirmed pick for a breakout, a confirmed seat on
+    the day for everything else (a general session has no picks)."""
+    items = session.execute(
+        select(AgendaItem.id, AgendaItem.kind, AgendaItem.day_id).where(AgendaItem.id.in_(item_ids))
+    ).all()
+    breakout_ids = [item_id for item_id, kind, _day in items if kind == ItemKind.BREAKOUT]
+    plenary_days = [day_id for _id, kind, day_id in items if kind != ItemKind.BREAKOUT]
+    either = []
+    if breakout_ids:
+        either.append(
+            exists().where(
+                BreakoutPick.registration_id == Registration.id,
+                BreakoutPick.item_id.in_(breakout_ids),
+                BreakoutPick.status == SeatStatus.CONFIRMED.value,
+            )
+        )
+    if plenary_days:
+        either.append(
+            exists().where(
+                DaySeat.registration_id == Registration.id,
+                DaySeat.day_id.in_(plenary_days),
+                DaySeat.status == SeatStatus.CONFIRMED.value,
+            )
+        )
+    return or_(*either)
+
+
+def _membership(teams: tuple[int, ...], team_roles: list[str] | None = None):
+    """A member of one of ``teams`` (any team when empty), in one of ``team_roles`` if given."""
+    membership = [TeamMembership.person_id == Registration.person_id]
+    if teams:
+        membership.append(TeamMembership.team_id.in_(teams))
+    if team_roles:
+        membership.append(TeamMembership.role.in_(team_roles))
+    return exists().where(*membership)
+
+
+def _in_roles(audience: Audience):
+    """In one of the roles: a project manager or member of a team (of the chosen teams, if
+    any), or registered as the public."""
+    team_roles = [
+        TeamRole.PROJECT_MANAGER.value if role == "project_manager" else TeamRole.MEMBER.value
+        for role in audience.roles
+        if role != "public"
+    ]
+    either = []
+    if team_roles:
+        either.append(_membership(audience.teams, team_roles))
+    if "public" in audience.roles:
+        either.append(Registration.kind == RegistrationKind.PUBLIC.value)
+    return or_(*either)
