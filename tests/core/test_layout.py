@@ -23,6 +23,7 @@ FEATURE_ORDER = [
     "feedback",
     "privacy",
     "api",
+    "attendee",
 ]
 
 
