@@ -72,6 +72,7 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     from .agenda import views as _agenda_views  # noqa: F401
     from .agenda.blueprint import bp as agenda_bp
     from .api import bp as api_bp
+    from .attendee.views import bp as attendee_bp
     from .calendar import models as _calendar_models  # noqa: F401
     from .calendar import views as calendar_views
     from .calendar.receivers import register_calendar
@@ -116,6 +117,8 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     # The API authenticates with bearer tokens, not cookies, so it needs no CSRF token.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)
+    # The top feature: pages that combine the others (the personal page).
+    app.register_blueprint(attendee_bp)
 
     register_error_handlers(app)
     register_template_helpers(app)

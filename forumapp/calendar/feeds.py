@@ -18,6 +18,7 @@ from sqlalchemy import select
 from ..agenda import visibility as agenda
 from ..core.links import absolute_url
 from ..core.models import Forum, ForumStatus, Person, Program
+from ..extensions import DbSession
 from ..registration.models import Registration, SeatStatus
 from .events import (
     day_event,
@@ -72,6 +73,21 @@ def feed_urls(feed: CalendarFeed) -> tuple[str, str]:
     """``(webcal://…, https://…)`` for the same feed: calendar apps subscribe to the first."""
     url = absolute_url("calendar.personal_feed", token=feed.token)
     return "webcal://" + url.split("://", 1)[1], url
+
+
+@dataclass(frozen=True)
+class PersonalCalendar:
+    """The calendar links of a person's page: their feed's ``webcal://`` and ``https://``
+    URLs, both None before their first invitation."""
+
+    webcal_url: str | None = None
+    https_url: str | None = None
+
+
+def personal_calendar(session: DbSession, person: Person) -> PersonalCalendar:
+    """The person's feed links, for their personal page."""
+    feed = feed_of(session, person)
+    return PersonalCalendar(*feed_urls(feed)) if feed else PersonalCalendar()
 
 
 # --- What feeds and downloads hold -----------------------------------------------------------

@@ -109,7 +109,7 @@ def renew_feed(token: str):
         "subscribe again with the new one.",
         "success",
     )
-    return redirect(url_for("registration.personal_page", token=token) + "#calendar")
+    return redirect(url_for("attendee.personal_page", token=token) + "#calendar")
 
 
 # --- For templates ---------------------------------------------------------------------------
@@ -126,12 +126,3 @@ def calendar_download_url(target: ForumDay | AgendaItem) -> str | None:
     elif agenda.can_see_item(viewer, target):
         return url_for("calendar.item_download", item_id=target.id)
     return None
-
-
-@bp.app_template_global()
-def personal_calendar(person) -> dict:
-    """The personal page's calendar section: feed URLs (None before the first invitation) and
-    the button that creates or replaces them."""
-    feed = feeds.feed_of(db.session, person)
-    webcal, https = feeds.feed_urls(feed) if feed else (None, None)
-    return {"webcal_url": webcal, "https_url": https, "form": RenewFeedForm()}

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from flask import Flask
 
-from ..extensions import DbSession, db
+from ..extensions import DbSession
 from ..mail.outbox import register_attachment_renderer
 from ..registration.models import DaySeat, Registration, SeatStatus
 from ..registration.signals import EmailAddition, confirmation_email, place_changed
 from .qr import email_qr_png
-from .tickets import format_code, has_confirmed_seat, ticket_for, ticket_state
+from .tickets import format_code, has_confirmed_seat, ticket_for
 
 EMAIL_IMAGE_ID = "ticket"  # the HTML email shows it with <img src="cid:ticket">
 EMAIL_QR_RENDERER = "ticket_qr"
@@ -55,14 +55,10 @@ def _add_ticket_to_confirmation(sender: Registration, session: DbSession, **_ext
 
 
 def register_checkin(app: Flask) -> None:
-    """Connect the receivers, give the mail worker the ticket's QR image and templates
-    ``ticket_state(registration)``.
+    """Connect the receivers and give the mail worker the ticket's QR image.
 
     Signals are process-wide; connecting again (another app, as in tests) is harmless.
     """
     place_changed.connect(_issue_ticket_for_seat)
     confirmation_email.connect(_add_ticket_to_confirmation)
     register_attachment_renderer(EMAIL_QR_RENDERER, email_qr_png)
-    app.add_template_global(
-        lambda registration: ticket_state(db.session, registration), "ticket_state"
-    )

@@ -101,5 +101,5 @@ def reissue(token: str, registration_id: int):
             "The old one no longer works: use the new QR code below.",
         )
     return redirect(
-        url_for("registration.personal_page", token=token) + f"#forum-{registration.forum_id}"
+        url_for("attendee.personal_page", token=token) + f"#forum-{registration.forum_id}"
     )

@@ -1,6 +1,6 @@
-"""Attendee pages, through the personal link (no sign-in): the feedback form of a forum, the
-form to raise a topic for the next forum between forums, and the panel the personal page
-shows (``feedback_panel_for``)."""
+"""Attendee pages, through the personal link (no sign-in): the feedback form of a forum and the
+form to raise a topic for the next forum between forums. The panel the personal page shows is
+``panel.feedback_panel``, which the attendee feature calls."""
 
 from __future__ import annotations
 
@@ -22,7 +22,6 @@ from .blueprint import bp, local_time
 from .charts import RATING_LABELS
 from .errors import InvalidFeedback
 from .models import FeedbackResponse, FeedbackWindow
-from .panel import FeedbackPanel, feedback_panel
 from .window import feedback_window, window_state
 
 BLANK_TOPIC_INPUTS = 3
@@ -245,7 +244,7 @@ def suggest_topic(token: str):
             )
             if raising.ok:
                 flash("Thank you! Your topic goes to faculty planning the next forum.", "success")
-                return redirect(url_for("registration.personal_page", token=token) + "#topics")
+                return redirect(url_for("attendee.personal_page", token=token) + "#topics")
             if not isinstance(raising.error, InvalidFeedback):
                 # Not (or no longer) on a team: the form is not for them.
                 page = topic_page(error=raising.error.message, mine=[], allowed=False)
@@ -258,17 +257,3 @@ def suggest_topic(token: str):
         error=error, mine=topics_suggested_by(db.session, person, forum), allowed=allowed
     )
     return page, (400 if error else 200)
-
-
-# --- The personal page's panel ---------------------------------------------------------------
-
-
-@bp.app_context_processor
-def _personal_page_helpers():
-    """``feedback_panel_for(person)``, used by the personal page to offer the feedback forms
-    that are open to the person and the topic form (only called where a page asks for it)."""
-    return {"feedback_panel_for": _feedback_panel}
-
-
-def _feedback_panel(person: Person) -> FeedbackPanel:
-    return feedback_panel(db.session, person, _local_today())

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from ..checkin.models import CheckIn
 from ..core.clock import utcnow
@@ -20,11 +20,13 @@ from .window import WindowState, window_state
 
 @dataclass(frozen=True)
 class OpenFeedbackForm:
-    """A forum whose feedback the person may give (or change) now."""
+    """A forum whose feedback the person may give (or change) now; ``closes_at`` is shown in
+    ``time_zone``, the forum's program's."""
 
     forum: Forum
     closes_at: datetime | None
     answered: bool
+    time_zone: str
 
 
 @dataclass(frozen=True)
@@ -52,9 +54,10 @@ def feedback_panel(
         .outerjoin(FeedbackResponse, FeedbackResponse.registration_id == Registration.id)
         .where(Registration.person_id == person.id, Registration.id.in_(live))
         .order_by(Forum.number)
+        .options(joinedload(Forum.program))
     ).all()
     open_forms = [
-        OpenFeedbackForm(forum, window.closes_at, response_id is not None)
+        OpenFeedbackForm(forum, window.closes_at, response_id is not None, forum.program.time_zone)
         for forum, window, response_id in rows
         if window_state(window, now) == WindowState.OPEN
     ]

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from ..agenda.models import AgendaItem, ItemKind, ItemStatus
 from ..agenda.visibility import Viewer, can_see_item
@@ -83,9 +83,11 @@ def group_into_slots(items: Iterable[AgendaItem]) -> list[BreakoutSlot]:
 
 
 def breakout_slots(session: Session, forum: Forum, day: ForumDay) -> list[BreakoutSlot]:
-    """The day's scheduled breakouts, grouped in slots (see ``BreakoutSlot``)."""
+    """The day's scheduled breakouts, grouped in slots (see ``BreakoutSlot``), with their
+    rooms (pages show each breakout's room and its seats, which may be the room's)."""
     items = session.scalars(
         select(AgendaItem)
+        .options(joinedload(AgendaItem.room))
         .where(
             AgendaItem.day_id == day.id,
             AgendaItem.kind == ItemKind.BREAKOUT,

@@ -18,7 +18,7 @@ from .signals import confirmation_email
 
 def personal_link(person: Person) -> str:
     """The address of the person's personal page (no account needed)."""
-    return absolute_url("registration.personal_page", token=personal_token(person))
+    return absolute_url("attendee.personal_page", token=personal_token(person))
 
 
 def send_personal_link(session: Session, person: Person, forum: Forum | None = None) -> None:

@@ -1,11 +1,11 @@
-"""Public registration, the personal page (no account needed) and "send me my link again"."""
+"""Public registration, "send me my link again", and what a person changes from their personal
+page (no account needed): days, breakouts, their link. The page itself is the attendee
+feature's; these routes lead back to it."""
 
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
 
-from ..agenda import visibility as agenda_services
 from ..agenda.models import AgendaItem
 from ..core.actions import carry_out
 from ..core.clock import utcnow
@@ -15,17 +15,17 @@ from ..core.links import person_for_token, personal_token
 from ..core.models import Audience, Forum, ForumStatus, Person
 from ..core.rate_limits import personal_link_limit, public_form_limit, send_link_limit
 from ..extensions import db
-from . import notices, public, rosters
+from . import notices, public
 from .blueprint import bp
-from .breakouts import breakout_slots, choose_breakout, drop_breakout, seat_in_slot
+from .breakouts import choose_breakout, drop_breakout, seat_in_slot
 from .errors import RegistrationError
 from .forms import PublicRegistrationForm, ResendLinkForm, TeamRegistrationForm
 from .models import BreakoutPick, DaySeat
-from .people import is_team_member, person_with_email
+from .people import person_with_email
 from .public import PublicRegistrationInput, register_public, registration_sent_message
 from .registering import RegistrationResult, cancel_own_days, get_registration, register_team_member
-from .seats import ACTIVE, seats_left, waitlist_position
-from .windows import WindowState, choices_closed, is_held, is_over_for_attendees, window_state
+from .seats import ACTIVE, waitlist_position
+from .windows import WindowState, is_over_for_attendees, window_state
 
 
 def _published_forum(forum_id: int) -> Forum:
@@ -97,9 +97,7 @@ def confirm_public_request(forum_id: int, token: str):
             lines = _result_lines(result) if result.created else ["You were already registered."]
             for line in lines:
                 flash(line, "success")
-            return redirect(
-                url_for("registration.personal_page", token=personal_token(pending.person))
-            )
+            return redirect(url_for("attendee.personal_page", token=personal_token(pending.person)))
     return render_template(
         "registration/confirm_request.html", pending=pending, form=form
     ), 400 if form.errors else 200
@@ -145,7 +143,7 @@ def resend_link():
     )
 
 
-# --- The personal page -----------------------------------------------------------------------
+# --- From the personal page ----------------------------------------------------------------
 
 
 def _person_or_404(token: str) -> Person:
@@ -153,79 +151,6 @@ def _person_or_404(token: str) -> Person:
     if person is None:
         abort(404)
     return person
-
-
-@bp.route("/me/<token>")
-def personal_page(token: str):
-    person = _person_or_404(token)
-    now = utcnow()
-    forums = db.session.scalars(
-        select(Forum).where(Forum.status != ForumStatus.DRAFT).order_by(Forum.number)
-    ).all()
-    sections = []
-    for forum in forums:
-        member = is_team_member(db.session, person, forum)
-        registration = get_registration(db.session, forum, person)
-        if registration is None and not member:
-            continue
-        seats = {seat.day_id: seat for seat in registration.seats} if registration else {}
-        picks = {
-            pick.item_id: pick
-            for pick in (registration.picks if registration else [])
-            if pick.status in ACTIVE
-        }
-        held = is_held(forum, now)
-        days = []
-        for day in forum.days:
-            if day.audience == Audience.TEAM and not member:
-                continue
-            seat = seats.get(day.id)
-            slots = []
-            if member and seat is not None and seat.status in ACTIVE:
-                slots = breakout_slots(db.session, forum, day)
-            days.append(
-                {
-                    "day": day,
-                    "seat": seat,
-                    "position": waitlist_position(db.session, seat) if seat else None,
-                    "slots": slots,
-                    "state": window_state(day, now),
-                    "over": is_over_for_attendees(day, now),
-                }
-            )
-        sections.append(
-            {
-                "forum": forum,
-                "member": member,
-                "registration": registration,
-                "days": days,
-                "picks": picks,
-                "positions": {
-                    item_id: waitlist_position(db.session, pick) for item_id, pick in picks.items()
-                },
-                "choices_open": not held and not choices_closed(forum, now),
-                "held": held,
-                "seat_ids": {i for i, pick in picks.items() if pick.status == "confirmed"},
-                # Breakouts waited for while holding a seat in the same slot: the wish shown.
-                "waiting_ids": {
-                    item_id
-                    for item_id, pick in picks.items()
-                    if pick.status == "waitlisted"
-                    and seat_in_slot(registration, pick.item) is not None
-                },
-            }
-        )
-    team_form = TeamRegistrationForm()
-    return render_template(
-        "registration/personal_page.html",
-        person=person,
-        token=token,
-        sections=sections,
-        button_form=ButtonForm(),
-        team_form=team_form,
-        seats_left=seats_left,
-        managed_teams=rosters.managed_teams(db.session, person),
-    )
 
 
 @bp.route("/me/<token>/new-link", methods=["POST"])
@@ -246,25 +171,8 @@ def renew_personal_link(token: str):
     return redirect(url_for("registration.resend_link"))
 
 
-@bp.route("/me/<token>/forums/<int:forum_id>")
-def personal_agenda(token: str, forum_id: int):
-    """The forum's agenda as this person may see it: team members see team days too."""
-    person = _person_or_404(token)
-    forum = _published_forum(forum_id)
-    viewer = agenda_services.Viewer(is_team_member=is_team_member(db.session, person, forum))
-    agenda = agenda_services.visible_agenda(db.session, viewer, forum)
-    return render_template(
-        "registration/personal_agenda.html",
-        person=person,
-        token=token,
-        forum=forum,
-        agenda=agenda,
-        viewer=viewer,
-    )
-
-
 def _back(token: str, anchor: str = ""):
-    return redirect(url_for("registration.personal_page", token=token) + anchor)
+    return redirect(url_for("attendee.personal_page", token=token) + anchor)
 
 
 @bp.route("/me/<token>/forums/<int:forum_id>/register", methods=["POST"])

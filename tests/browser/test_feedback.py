@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
+from forumapp.attendee import views as personal_page_views
 from forumapp.core.models import Role, User
 from forumapp.extensions import db
 from forumapp.feedback import answering, attendee_views, topic_groups
@@ -95,6 +96,7 @@ def test_an_attendee_answers_on_a_phone_and_keeps_what_they_typed(
     app, phone_page, forum_with_feedback, monkeypatch
 ):
     monkeypatch.setattr(attendee_views, "_local_today", lambda: date(2027, 3, 20))
+    monkeypatch.setattr(personal_page_views, "_local_today", lambda: date(2027, 3, 20))
     with app.app_context():
         token = forum_with_feedback.token("Pat Public")
     page = phone_page

@@ -24,6 +24,7 @@ FEATURE_ORDER = [
     "messages",
     "privacy",
     "api",
+    "attendee",
 ]
 
 

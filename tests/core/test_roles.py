@@ -31,8 +31,8 @@ PUBLIC_ENDPOINTS = {
     "registration.resend_link",
     "registration.registration_sent",
     "registration.confirm_public_request",  # signed link from the inbox: test_identity
-    "registration.personal_page",
-    "registration.personal_agenda",
+    "attendee.personal_page",
+    "attendee.personal_agenda",
     "registration.team_register",
     "registration.cancel_seat",
     "registration.save_breakouts",

@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
+from forumapp.attendee import views as personal_page_views
 from forumapp.core.models import Forum, Role, User
 from forumapp.extensions import db
 from forumapp.feedback import answering, attendee_views, review, window
@@ -36,6 +37,7 @@ def _form_path(world, name="Ana Alvarez"):
 def _after_the_forum(monkeypatch):
     """The forum in the test data is in March 2027; these pages run a few days after it."""
     monkeypatch.setattr(attendee_views, "_local_today", lambda: date(2027, 3, 20))
+    monkeypatch.setattr(personal_page_views, "_local_today", lambda: date(2027, 3, 20))
 
 
 @pytest.fixture

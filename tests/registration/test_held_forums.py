@@ -11,11 +11,12 @@ import pytest
 import sqlalchemy as sa
 
 from forumapp.agenda.models import AgendaItem
+from forumapp.attendee import views as attendee_views
 from forumapp.checkin.models import Ticket
 from forumapp.core.links import personal_token
 from forumapp.core.models import Forum, ForumDay, ForumStatus, Person
 from forumapp.extensions import db
-from forumapp.registration import breakouts, views
+from forumapp.registration import breakouts
 from forumapp.registration.breakouts import choose_breakout, drop_breakout
 from forumapp.registration.errors import RegistrationClosed
 from forumapp.registration.models import BreakoutPick, DaySeat
@@ -149,7 +150,7 @@ def test_saving_breakouts_between_the_days_leaves_the_day_that_is_over_alone(
         db.session.commit()
         token, first_day_id = personal_token(person), first_day.id
     monkeypatch.setattr(breakouts, "utcnow", lambda: BETWEEN_THE_DAYS)
-    monkeypatch.setattr(views, "utcnow", lambda: BETWEEN_THE_DAYS)
+    monkeypatch.setattr(attendee_views, "utcnow", lambda: BETWEEN_THE_DAYS)
     page = client.get(f"/me/{token}").get_data(as_text=True)
     assert "this day is over" in page and 'fieldset class="slot" disabled' in page
     checked = dict(re.findall(r'name="(slot-[^"]+)" value="(\d+)" id="item-\d+" checked', page))
