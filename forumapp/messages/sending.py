@@ -225,9 +225,7 @@ def _copy_for(
 ) -> tuple[str, str]:
     token = personal_token(recipient.person)
     ticket = (
-        absolute_url(
-            "checkin.ticket_page", token=token, registration_id=recipient.registration.id
-        )
+        absolute_url("checkin.ticket_page", token=token, registration_id=recipient.registration.id)
         if may_have_ticket(recipient.registration)
         else ""
     )
@@ -235,7 +233,7 @@ def _copy_for(
         "first_name": _first_name(recipient.person.name),
         "forum": forum.title,
         "day": " and ".join(format_date(day.date) for day in recipient.days),
-        "personal_link": absolute_url("registration.personal_page", token=token),
+        "personal_link": absolute_url("attendee.personal_page", token=token),
         "ticket_link": ticket,
     }
     return fill_in(subject.strip(), values), fill_in(body, values)

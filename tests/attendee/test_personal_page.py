@@ -69,9 +69,7 @@ def test_rendering_the_page_of_a_closed_forum_sends_no_query(app, client, monkey
     assert while_rendering == []
 
 
-def test_rendering_the_personal_agenda_sends_no_query(
-    app, client, monkeypatch, world
-):
+def test_rendering_the_personal_agenda_sends_no_query(app, client, monkeypatch, world):
     with app.app_context():
         token = world.token("Ana Alvarez")
     path = f"/me/{token}/forums/{world.forum_id}"

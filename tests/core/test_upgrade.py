@@ -33,6 +33,7 @@ from forumapp.feedback.models import (
     TopicSuggestion,
 )
 from forumapp.mail.outbox import queue_email
+from forumapp.messages.models import GroupMessage
 from forumapp.registration.models import BreakoutPick
 
 from ..conftest import PROJECT_DIR, make_test_app
@@ -186,6 +187,18 @@ def _add_activity() -> None:
         )
     )
     audit.record(db.session, staff.id, "export.registrations_csv", f"forum:{forum.id}")
+    db.session.add(
+        GroupMessage(
+            forum_id=forum.id,
+            subject="Parking",
+            body="Hello {first_name}",
+            audience={"days": [day.date.isoformat()]},
+            status="queued",
+            send_at=check_in.checked_in_at,
+            recipients=1,
+            created_by_id=staff.id,
+        )
+    )
 
 
 def _rows(connection, table: sa.Table, columns: list[str]) -> list[tuple]:
