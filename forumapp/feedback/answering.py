@@ -13,11 +13,11 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from ..agenda.models import AgendaItem
 from ..core.clock import utcnow
 from ..core.models import Forum
+from ..extensions import DbSession
 from ..registration.models import Registration
 from .attendance import is_attendee, sessions_attended, team_id_for
 from .errors import FeedbackClosed, InvalidFeedback, NotAnAttendee
@@ -58,7 +58,7 @@ class SaveResult:
     created: bool
 
 
-def find_response(session: Session, registration: Registration) -> FeedbackResponse | None:
+def find_response(session: DbSession, registration: Registration) -> FeedbackResponse | None:
     """The registration's answers to its forum's feedback, if any."""
     return session.scalar(
         select(FeedbackResponse).where(FeedbackResponse.registration_id == registration.id)
@@ -146,7 +146,7 @@ def _validate(
 
 
 def check_can_answer(
-    session: Session, registration: Registration | None, now: datetime | None = None
+    session: DbSession, registration: Registration | None, now: datetime | None = None
 ) -> FeedbackWindow:
     """The open window, when this registration may answer now; raises ``NotAnAttendee`` or
     ``FeedbackClosed`` otherwise."""
@@ -165,7 +165,7 @@ def check_can_answer(
 
 
 def save_response(
-    session: Session,
+    session: DbSession,
     registration: Registration,
     data: FeedbackInput,
     now: datetime | None = None,
@@ -222,7 +222,7 @@ def save_response(
 
 
 def _save_topics(
-    session: Session,
+    session: DbSession,
     response: FeedbackResponse,
     registration: Registration,
     topics: list[str],
@@ -259,7 +259,7 @@ def _save_topics(
     session.flush()
 
 
-def response_topics(session: Session, response: FeedbackResponse) -> list[str]:
+def response_topics(session: DbSession, response: FeedbackResponse) -> list[str]:
     """The topics given with a response, in the order they were given."""
     return list(
         session.scalars(
@@ -270,7 +270,7 @@ def response_topics(session: Session, response: FeedbackResponse) -> list[str]:
     )
 
 
-def response_count(session: Session, forum: Forum) -> int:
+def response_count(session: DbSession, forum: Forum) -> int:
     """How many people answered the forum's feedback."""
     return session.scalar(
         select(func.count())

@@ -13,12 +13,12 @@ from datetime import datetime
 from typing import NamedTuple
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from ..agenda.models import AgendaItem, ItemKind, ItemStatus
 from ..agenda.visibility import Viewer, can_see_item
 from ..core.clock import utcnow
 from ..core.models import Forum, ForumDay, TeamMembership
+from ..extensions import DbSession
 from .errors import BreakoutFull, InvalidRegistration, NotAllowed, RegistrationClosed
 from .models import BreakoutPick, Registration, SeatStatus
 from .notices import send_promotion
@@ -82,7 +82,7 @@ def group_into_slots(items: Iterable[AgendaItem]) -> list[BreakoutSlot]:
     return slots
 
 
-def breakout_slots(session: Session, forum: Forum, day: ForumDay) -> list[BreakoutSlot]:
+def breakout_slots(session: DbSession, forum: Forum, day: ForumDay) -> list[BreakoutSlot]:
     """The day's scheduled breakouts, grouped in slots (see ``BreakoutSlot``)."""
     items = session.scalars(
         select(AgendaItem)
@@ -144,7 +144,7 @@ def _unchanged_pick(registration: Registration, item: AgendaItem) -> BreakoutPic
 # --- Locks, cancelling and promotion -------------------------------------------------------
 
 
-def lock_breakouts_of_day(session: Session, day_id: int, registration: Registration) -> None:
+def lock_breakouts_of_day(session: DbSession, day_id: int, registration: Registration) -> None:
     """On PostgreSQL, lock every breakout of the day, in id order, before any breakout seat of
     it changes; then re-read what the transaction holds.
 
@@ -171,7 +171,7 @@ def lock_breakouts_of_day(session: Session, day_id: int, registration: Registrat
     session.expire(registration, ["picks"])
 
 
-def cancel_pick(session: Session, pick: BreakoutPick) -> None:
+def cancel_pick(session: DbSession, pick: BreakoutPick) -> None:
     """Cancel a pick (once, even when two requests try at once); a seat it gave back goes to
     the first person waiting for the breakout."""
     was_confirmed = lock_active_place(session, pick)
@@ -185,7 +185,7 @@ def cancel_pick(session: Session, pick: BreakoutPick) -> None:
         promote_to_breakout(session, pick.item_id)
 
 
-def promote_to_breakout(session: Session, item_id: int) -> list[BreakoutPick]:
+def promote_to_breakout(session: DbSession, item_id: int) -> list[BreakoutPick]:
     """Give the breakout's free seats to the people waiting, in order, and tell them. Someone
     who waited while holding a seat in another breakout of the slot leaves that seat."""
     promoted = fill_from_waitlist(session, BreakoutPick, item_id)
@@ -196,7 +196,7 @@ def promote_to_breakout(session: Session, item_id: int) -> list[BreakoutPick]:
     return promoted
 
 
-def _give_up_other_seat(session: Session, pick: BreakoutPick) -> AgendaItem | None:
+def _give_up_other_seat(session: DbSession, pick: BreakoutPick) -> AgendaItem | None:
     """A person who waited for ``pick`` while holding a seat in another breakout of the slot
     moves: that seat goes to the next person waiting there. Returns the breakout left."""
     for other in picks_in_slot(pick.registration, pick.item):
@@ -210,7 +210,7 @@ def _give_up_other_seat(session: Session, pick: BreakoutPick) -> AgendaItem | No
 
 
 def teammates_in_breakout(
-    session: Session, item: AgendaItem, team_ids: list[int], exclude_person: int
+    session: DbSession, item: AgendaItem, team_ids: list[int], exclude_person: int
 ) -> int:
     """How many members of these teams hold an active pick for ``item``."""
     return session.scalar(
@@ -228,7 +228,7 @@ def teammates_in_breakout(
 
 
 def _check_may_choose(
-    session: Session, registration: Registration, item: AgendaItem, override: bool
+    session: DbSession, registration: Registration, item: AgendaItem, override: bool
 ) -> None:
     forum = registration.forum
     if item.kind != ItemKind.BREAKOUT or item.day.forum_id != forum.id or not item.is_scheduled:
@@ -245,7 +245,7 @@ def _check_may_choose(
         raise NotAllowed("Register for that day before choosing its breakouts.", "item_id")
 
 
-def _check_team_cap(session: Session, registration: Registration, item: AgendaItem) -> None:
+def _check_team_cap(session: DbSession, registration: Registration, item: AgendaItem) -> None:
     """Refuse when the person's team already has the forum's cap of members in ``item``."""
     cap = registration.forum.team_breakout_cap
     if not cap:
@@ -261,7 +261,7 @@ def _check_team_cap(session: Session, registration: Registration, item: AgendaIt
 
 
 def _new_pick_status(
-    session: Session, item: AgendaItem, join_waitlist: bool, override: bool
+    session: DbSession, item: AgendaItem, join_waitlist: bool, override: bool
 ) -> SeatStatus:
     """Take a seat in ``item`` for a new pick (beyond capacity with ``override``), or a place
     on its waitlist; ``BreakoutFull`` when it is full and the person would not wait."""
@@ -278,7 +278,7 @@ def _new_pick_status(
 
 
 def choose_breakout(
-    session: Session,
+    session: DbSession,
     registration: Registration,
     item: AgendaItem,
     join_waitlist: bool = False,
@@ -329,7 +329,7 @@ def choose_breakout(
 
 
 def drop_breakout(
-    session: Session, registration: Registration, pick: BreakoutPick, now: datetime | None = None
+    session: DbSession, registration: Registration, pick: BreakoutPick, now: datetime | None = None
 ) -> None:
     """Give up a pick (before the deadline); its seat goes to the first person waiting."""
     now = now or utcnow()
