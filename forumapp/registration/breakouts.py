@@ -296,22 +296,12 @@ def choose_breakout(
     if unchanged is not None and not override:
         return unchanged  # a form sent back as it was: nothing to check, nothing to do
     if not override:
-        check_not_over(item.day, now, "item_id")
-        if choices_closed(registration.forum, now):
-            deadline = local_time_of(registration.forum.choice_deadline, item.day)
-            raise RegistrationClosed(f"Breakout choices closed on {deadline}.", "item_id")
+        _check_choices_open(registration, item, now)
     lock_breakouts_of_day(session, item.day_id, registration)
     in_slot = picks_in_slot(registration, item)
     current = next((pick for pick in in_slot if pick.item_id == item.id), None)
     if current is not None:
-        if override and current.status == SeatStatus.WAITLISTED:
-            lift_by_override(session, current, now)
-        if current.status == SeatStatus.CONFIRMED:
-            # Settled on this seat: whatever else they waited for in the slot is given up.
-            for other in in_slot:
-                if other is not current:
-                    cancel_pick(session, other)
-        return current
+        return _keep_current_pick(session, current, in_slot, override, now)
     if not override:
         _check_team_cap(session, registration, item)
     status = _new_pick_status(session, item, join_waitlist, override)
@@ -326,6 +316,32 @@ def choose_breakout(
         session.add(pick)
     settle_place(session, pick, status, override, now)
     return pick
+
+
+def _check_choices_open(registration: Registration, item: AgendaItem, now: datetime) -> None:
+    check_not_over(item.day, now, "item_id")
+    if choices_closed(registration.forum, now):
+        deadline = local_time_of(registration.forum.choice_deadline, item.day)
+        raise RegistrationClosed(f"Breakout choices closed on {deadline}.", "item_id")
+
+
+def _keep_current_pick(
+    session: DbSession,
+    current: BreakoutPick,
+    in_slot: list[BreakoutPick],
+    override: bool,
+    now: datetime,
+) -> BreakoutPick:
+    """The breakout asked for is already picked (confirmed or waitlisted): an override lifts
+    a waitlisted pick onto a seat; once seated, the slot's other picks are given up."""
+    if override and current.status == SeatStatus.WAITLISTED:
+        lift_by_override(session, current, now)
+    if current.status == SeatStatus.CONFIRMED:
+        # Settled on this seat: whatever else they waited for in the slot is given up.
+        for other in in_slot:
+            if other is not current:
+                cancel_pick(session, other)
+    return current
 
 
 def drop_breakout(
