@@ -156,7 +156,8 @@ def _trust_proxies(app: Flask) -> None:
     if proxies < 0:
         raise RuntimeError("TRUSTED_PROXIES is the number of proxies in front: 0 or more.")
     if proxies:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+        # Flask documents wrapping ``wsgi_app`` in middleware; its stubs call it a method.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
 
 
 def _add_security_headers(app: Flask) -> None:

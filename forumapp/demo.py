@@ -11,7 +11,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import selectinload
 
 from .agenda.models import (
@@ -301,54 +301,82 @@ def _as_before_the_forum(session, forum):
 
 
 def _register_and_check_in(session, report, program, teams) -> None:
-    from .checkin.scanning import check_in_registration
-    from .checkin.tickets import current_ticket, has_confirmed_seat
     from .mail.models import OutboxMessage
-    from .registration.breakouts import breakout_slots, choose_breakout
-    from .registration.models import Registration
-    from .registration.people import find_or_create_person
-    from .registration.registering import register_by_organizer
 
     last_message = session.scalar(select(func.max(OutboxMessage.id))) or 0
     door = session.scalar(select(User).where(User.role == Role.DOOR.value))
     forums = {f.number: f for f in program.forums}
     for number, share in REGISTERED_SHARE.items():
         forum = forums[number]
+        # Asked before the replay reopens the forum: was it held already?
         held = forum.status == ForumStatus.CLOSED
         with _as_before_the_forum(session, forum) as then:
             for team in teams:
-                members = sorted(team.memberships, key=lambda m: m.person.email)
-                for index, membership in enumerate(members[: round(len(members) * share)]):
-                    person = membership.person
-                    exists = session.scalar(
-                        select(Registration.id).where(
-                            Registration.forum_id == forum.id, Registration.person_id == person.id
-                        )
-                    )
-                    if exists:
-                        continue
-                    result = register_by_organizer(
-                        session, forum, person, [day.id for day in forum.days]
-                    )
-                    report.count("registration")
-                    for day in forum.days:
-                        for slot_index, (_start, items) in enumerate(
-                            breakout_slots(session, forum, day)
-                        ):
-                            choice = items[(index + slot_index + team.id) % len(items)]
-                            choose_breakout(
-                                session, result.registration, choice, join_waitlist=True, now=then
-                            )
-                        if held and index % 7 != 6:
-                            outcome = check_in_registration(
-                                session, result.registration, day, door.id if door else None
-                            )
-                            if outcome.check_in is not None:
-                                # Arrivals spread over the morning of the forum day.
-                                outcome.check_in.checked_in_at = local_instant(
-                                    day.date, time(8, 10 + (index * 7) % 45), TIME_ZONE
-                                )
-    final = forums[5]
+                _register_team_share(session, report, forum, team, share, held, door, then)
+    _register_public_visitors(session, report, forums[5])
+    session.flush()
+    _issue_tickets(session)
+    session.execute(
+        delete(OutboxMessage).where(OutboxMessage.id > last_message),
+        execution_options={"synchronize_session": False},
+    )
+
+
+def _is_registered(session, forum, person) -> bool:
+    from .registration.models import Registration
+
+    return bool(
+        session.scalar(
+            select(Registration.id).where(
+                Registration.forum_id == forum.id, Registration.person_id == person.id
+            )
+        )
+    )
+
+
+def _register_team_share(session, report, forum, team, share, held, door, then) -> None:
+    """Register the first ``share`` of the team's members (by email) for every day of the
+    forum, with breakouts picked in turn; at a forum already held, check most of them in."""
+    from .registration.registering import register_by_organizer
+
+    members = sorted(team.memberships, key=lambda m: m.person.email)
+    for index, membership in enumerate(members[: round(len(members) * share)]):
+        person = membership.person
+        if _is_registered(session, forum, person):
+            continue
+        result = register_by_organizer(session, forum, person, [day.id for day in forum.days])
+        report.count("registration")
+        # register_by_organizer always makes (or finds) the registration.
+        assert result.registration is not None
+        for day in forum.days:
+            _pick_breakouts(session, result.registration, day, index + team.id, then)
+            if held and index % 7 != 6:
+                _check_in_on(session, result.registration, day, door, index)
+
+
+def _pick_breakouts(session, registration, day, turn: int, then) -> None:
+    from .registration.breakouts import breakout_slots, choose_breakout
+
+    for slot_index, (_start, items) in enumerate(breakout_slots(session, day.forum, day)):
+        choice = items[(turn + slot_index) % len(items)]
+        choose_breakout(session, registration, choice, join_waitlist=True, now=then)
+
+
+def _check_in_on(session, registration, day, door, index: int) -> None:
+    from .checkin.scanning import check_in_registration
+
+    outcome = check_in_registration(session, registration, day, door.id if door else None)
+    if outcome.check_in is not None:
+        # Arrivals spread over the morning of the forum day.
+        outcome.check_in.checked_in_at = local_instant(
+            day.date, time(8, 10 + (index * 7) % 45), TIME_ZONE
+        )
+
+
+def _register_public_visitors(session, report, final) -> None:
+    from .registration.people import find_or_create_person
+    from .registration.registering import register_by_organizer
+
     public_day = next(day for day in final.days if day.audience == Audience.PUBLIC)
     for n in range(PUBLIC_REGISTRANTS):
         first = FIRST_NAMES[(n * 5) % len(FIRST_NAMES)]
@@ -359,20 +387,19 @@ def _register_and_check_in(session, report, program, teams) -> None:
             f"{first}.{last}.{n}@public.example.org",
             "Town of Apex" if n % 2 else "Wake County Human Services",
         )
-        exists = session.scalar(
-            select(Registration.id).where(
-                Registration.forum_id == final.id, Registration.person_id == person.id
-            )
-        )
-        if not exists:
+        if not _is_registered(session, final, person):
             register_by_organizer(session, final, person, [public_day.id])
             report.count("registration")
-    session.flush()
+
+
+def _issue_tickets(session) -> None:
     # The app issues a ticket with every confirmed seat; with its receivers muted, do it here.
+    from .checkin.tickets import current_ticket, has_confirmed_seat
+    from .registration.models import Registration
+
     for held in session.scalars(select(Registration).options(selectinload(Registration.seats))):
         if has_confirmed_seat(held):
             current_ticket(session, held)
-    session.execute(OutboxMessage.__table__.delete().where(OutboxMessage.id > last_message))
 
 
 # Feedback on the forum already held, as attendees write it: varied wording on shared themes,

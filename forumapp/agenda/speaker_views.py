@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from flask import (
     Response,
@@ -53,6 +53,12 @@ def _speaker_or_404(speaker_id: int) -> Speaker:
     )
 
 
+def _query_values() -> dict[str, Any]:
+    """The page's filters (the first value of each), to carry over into another page's URL.
+    Typed Any: mypy would also match them against url_for's own ``_external: bool``."""
+    return request.args.to_dict()
+
+
 def _all_forums() -> list[Forum]:
     """Every forum, drafts included: organizers set a speaker's status for each."""
     return visible_forums(db.session, STAFF)
@@ -72,7 +78,7 @@ def staff_list():
         speakers=speakers,
         forums=forums,
         filter_form=filter_form,
-        export_url=url_for("agenda.export_csv", **request.args),
+        export_url=url_for("agenda.export_csv", **_query_values()),
     )
 
 
@@ -186,6 +192,7 @@ def availability(speaker_id: int):
     form = AvailabilityForm(forums)
     if form.validate_on_submit():
         day = db.session.get(ForumDay, int(form.day.data))
+        assert day is not None, "the form accepts only the ids of the days it offers"
         done = carry_out(
             lambda: rules.add_availability(
                 db.session, speaker, day, form.start.data, form.end.data

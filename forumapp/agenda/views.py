@@ -59,8 +59,10 @@ def _current_program() -> Program:
 
 
 def _forum_input(form: ForumForm) -> forums.ForumInput:
+    number = form.number.data
+    assert number is not None, "a validated ForumForm holds the number it requires"
     return forums.ForumInput(
-        number=form.number.data,
+        number=number,
         title=form.title.data,
         theme=form.theme.data or "",
         venue_name=form.venue_name.data,
@@ -180,8 +182,10 @@ def day_edit(day_id: int):
 def _save_room_view(forum: Forum, room: Room | None):
     form = RoomForm(obj=room)
     if form.validate_on_submit():
+        capacity = form.capacity.data
+        assert capacity is not None, "a validated RoomForm holds the seats it requires"
         done = carry_out(
-            lambda: forums.save_room(db.session, forum, form.name.data, form.capacity.data, room),
+            lambda: forums.save_room(db.session, forum, form.name.data, capacity, room),
             form,
         )
         if done.ok:
@@ -266,7 +270,9 @@ def _save_item_view(day: ForumDay, item: AgendaItem | None):
             form,
         )
         if done.ok and done.value.saved:
-            flash(f"Saved “{done.value.item.title}”.", "success")
+            saved = done.value.item
+            assert saved is not None, "a saved CheckedSave holds the item it saved"
+            flash(f"Saved “{saved.title}”.", "success")
             if done.value.warnings:
                 flash("Saved with warnings: see the problems panel.", "info")
             return redirect(
@@ -357,7 +363,9 @@ def _action_or_400() -> ActionForm:
 def item_copy(item_id: int):
     item = db.get_or_404(AgendaItem, item_id)
     _action_or_400()
-    copy = carry_out(lambda: items.copy_item(db.session, item)).value
+    copying = carry_out(lambda: items.copy_item(db.session, item))
+    assert copying.ok, "copy_item refuses nothing: carry_out only commits the copy"
+    copy = copying.value
     flash(
         f"Copied as a draft: “{copy.title}”. Give it a room and a time, then schedule it.",
         "success",

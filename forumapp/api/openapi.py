@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import re
 
-from pydantic import TypeAdapter
+from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import GenerateJsonSchema, models_json_schema
 
 from . import shapes
@@ -37,7 +37,7 @@ class _DocumentSchemas(GenerateJsonSchema):
         return self.generate_inner(schema["schema"])
 
 
-def _json(schema: dict, description: str) -> dict:
+def _json(schema: dict | type[BaseModel], description: str) -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
@@ -58,7 +58,10 @@ def _unauthorized(description: str) -> dict:
 
 # Who may call an operation: the document's default (anyone; a token that is sent must be
 # valid), anyone whatever the default, or staff with a bearer token.
-PUBLIC, ANYONE, STAFF = None, [{}], [{"bearer": []}]
+Security = list[dict[str, list[str]]] | None
+PUBLIC: Security = None
+ANYONE: Security = [{}]
+STAFF: Security = [{"bearer": []}]
 _UNAUTHORIZED = {
     "bad token": _unauthorized(
         "A bearer token was sent but is not valid (mistyped, revoked or expired)."

@@ -203,7 +203,7 @@ def speaker(speaker_id: int):
 # --- Registration -----------------------------------------------------------------------------
 
 # The services name the days input ``day_ids``; the API takes dates under ``days``.
-_API_FIELD_NAMES = {"day_ids": "days"}
+_API_FIELD_NAMES: dict[str | int, str] = {"day_ids": "days"}
 _REGISTRATION_ERROR_TITLES = {
     403: "Registration is not allowed",
     409: "Registration is closed",

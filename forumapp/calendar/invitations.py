@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TypedDict
 
 from flask import render_template
 from sqlalchemy import Select, select
@@ -146,6 +147,16 @@ def refresh_invite(
 # --- The email -------------------------------------------------------------------------------
 
 
+class _Addressed(TypedDict):
+    """What a day's event and a session's event share when sent to one person."""
+
+    uid: str
+    sequence: int
+    link: str | None
+    attendee: Address | None
+    cancelled: bool
+
+
 @dataclass
 class _When:
     date: date
@@ -169,7 +180,7 @@ def _queue_invitation(
     viewer = viewer_for(session, person, forum)
     link = personal_link(person)
     attendee = Address(person.email, person.name)
-    common = dict(
+    common = _Addressed(
         uid=invite.uid,
         sequence=invite.sequence,
         link=link,

@@ -3,6 +3,7 @@ arrivals over time."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -31,7 +32,9 @@ def live_counts(session: DbSession, day: ForumDay, bucket_minutes: int = 15) -> 
     """Checked in / expected for a day, per team, and arrivals over time."""
     seated = (DaySeat.day_id == day.id, DaySeat.status == SeatStatus.CONFIRMED)
     present = (CheckIn.day_id == day.id, CheckIn.undone_at.is_(None))
-    expected = session.scalar(select(func.count()).select_from(DaySeat).where(*seated))
+    expected = session.execute(
+        select(func.count()).select_from(DaySeat).where(*seated)
+    ).scalar_one()
     times = session.scalars(select(CheckIn.checked_in_at).where(*present)).all()
     team_expected, no_team_expected = _per_team(session, DaySeat, seated)
     team_in, no_team_in = _per_team(session, CheckIn, present)
@@ -53,8 +56,9 @@ def _per_team(
     """Of the ``rows`` (seats or check-ins) meeting ``conditions``: how many per team (a person
     on two teams counts for both), and how many of people on no team."""
     of_person = (Registration, Registration.id == rows.registration_id)
-    per_team = dict(
-        session.execute(
+    per_team = {
+        name: count
+        for name, count in session.execute(
             select(Team.name, func.count(func.distinct(rows.id)))
             .select_from(rows)
             .join(*of_person)
@@ -62,17 +66,19 @@ def _per_team(
             .join(Team, Team.id == TeamMembership.team_id)
             .where(*conditions)
             .group_by(Team.name)
-        ).all()
-    )
+        )
+    }
     # People on no team (the public, guests) get a row of their own, so the rows add up.
     on_no_team = ~exists().where(TeamMembership.person_id == Registration.person_id)
-    on_none = session.scalar(
+    on_none = session.execute(
         select(func.count()).select_from(rows).join(*of_person).where(*conditions, on_no_team)
-    )
+    ).scalar_one()
     return per_team, on_none
 
 
-def _arrivals(times: list[datetime], zone: str, bucket_minutes: int) -> list[tuple[datetime, int]]:
+def _arrivals(
+    times: Sequence[datetime], zone: str, bucket_minutes: int
+) -> list[tuple[datetime, int]]:
     """Check-ins per ``bucket_minutes`` (local start, count), from the first to the last, the
     empty buckets between them included."""
     buckets: dict[datetime, int] = {}

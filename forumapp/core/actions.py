@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, Literal, TypeAlias, TypeVar
 
 from flask import flash, jsonify
 
@@ -33,27 +33,42 @@ class DomainError(Exception):
         message: str,
         field: str | None = None,
         *,
-        errors: Mapping[str | None, str] | None = None,
+        errors: Mapping[str, str] | None = None,
         status: int | None = None,
     ):
         super().__init__(message)
         self.message = message
         self.field = field
-        self.errors: dict[str | None, str] = dict(errors) if errors else {field: message}
+        # Keyed by form field, None for the request as a whole; ``InvalidSuggestions`` keys
+        # its messages by the position of each refused suggestion instead.
+        self.errors: dict[str | int | None, str] = (
+            {name: text for name, text in errors.items()} if errors else {field: message}
+        )
         if status is not None:
             self.status = status
 
 
 @dataclass
-class Outcome(Generic[T]):
-    """What ``carry_out`` did: ``ok`` with the service's ``value``, or the ``error``."""
+class Done(Generic[T]):
+    """``carry_out`` committed the service's ``value``."""
 
-    value: T | None = None
-    error: DomainError | None = None
+    value: T
+    error: None = None
+    ok: Literal[True] = True
 
-    @property
-    def ok(self) -> bool:
-        return self.error is None
+
+@dataclass
+class Refused:
+    """The rules refused the service call; ``error`` says why and nothing was written."""
+
+    error: DomainError
+    value: None = None
+    ok: Literal[False] = False
+
+
+# What ``carry_out`` did. Testing ``ok`` tells a type checker which of the two it is, so after
+# ``if outcome.ok:`` the ``value`` is the service's result, never None.
+Outcome: TypeAlias = Done[T] | Refused
 
 
 def carry_out(
@@ -77,11 +92,11 @@ def carry_out(
             show_errors(form, error.errors)
         elif show_error:
             flash(error.message, "error")
-        return Outcome(error=error)
+        return Refused(error)
     db.session.commit()
     if success:
         flash(success, "success")
-    return Outcome(value=value)
+    return Done(value)
 
 
 def carry_out_json(action: Callable[[], T], answer: Callable[[T], object]):

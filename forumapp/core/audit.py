@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy import JSON, ForeignKey, Index, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
@@ -147,10 +148,10 @@ def find_entries(
 # --- Naming what an entry is about -----------------------------------------------------------
 
 # kind of subject ("forum") -> function(session, ids) -> {id: words}; see register_subject_kind
-_SUBJECT_KINDS: dict[str, Callable[[object, list[int]], dict[int, str]]] = {}
+_SUBJECT_KINDS: dict[str, Callable[[DbSession, list[int]], dict[int, str]]] = {}
 
 
-def register_subject_kind(kind: str, describe: Callable[[object, list[int]], dict[int, str]]):
+def register_subject_kind(kind: str, describe: Callable[[DbSession, list[int]], dict[int, str]]):
     """Let the log name subjects ``"<kind>:<id>"`` in words: ``describe(session, ids)`` returns
     ``{id: words}`` for the ids that still exist. Features register their own kinds, as the
     log stores only ids (a person erased since is named as the erasure left them)."""
@@ -217,7 +218,13 @@ def subject_labels(session: DbSession, subjects: Iterable[str]) -> dict[str, str
     return labels
 
 
-def _named(model, words: Callable[[object], str]):
+# The models whose rows the log names by one of their columns.
+_Named = TypeVar("_Named", Forum, Program, Person, User, Team, ForumDay)
+
+
+def _named(
+    model: type[_Named], words: Callable[[_Named], str]
+) -> Callable[[DbSession, list[int]], dict[int, str]]:
     def describe(session: DbSession, ids: list[int]) -> dict[int, str]:
         return {
             row.id: words(row) for row in session.scalars(select(model).where(model.id.in_(ids)))

@@ -140,7 +140,7 @@ def _enter_write_gate(connection) -> None:
     path = _gate_path(connection)
     # A thread that already holds a gate (a second session opened inside a transaction) does
     # not queue behind itself; it waits on SQLite's lock as before.
-    if path is None or getattr(_gate_holders, "count", 0):
+    if path is None or getattr(_gate_holders, "count", 0) > 0:
         return
     info = connection.info
     pid, descriptor = info.get(_GATE, (None, None))

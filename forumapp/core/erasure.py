@@ -17,7 +17,9 @@ def erased_email(person_id: int) -> str:
 
 
 def is_erased_address(email: str | None) -> bool:
-    return bool(email) and email.lower().endswith("@" + ERASED_DOMAIN)
+    if not email:
+        return False
+    return email.lower().endswith("@" + ERASED_DOMAIN)
 
 
 def not_erased(email_column):

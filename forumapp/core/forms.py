@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import wtforms
 from flask import flash
@@ -22,11 +23,11 @@ class ButtonForm(FlaskForm):
     submit = SubmitField("Confirm")
 
 
-class _Bounded:
+class _Bounded(wtforms.Field):
     """Mixed into a field: after it parsed its input, refuse a value outside the range every
     stored value shares (``bounds``), with a message next to the field."""
 
-    problem = staticmethod(lambda value: None)
+    problem: Callable[[Any], str | None] = staticmethod(lambda value: None)
 
     def pre_validate(self, form):
         super().pre_validate(form)
@@ -42,6 +43,7 @@ class IntegerField(_Bounded, wtforms.IntegerField):
     """WTForms' ``IntegerField`` that refuses numbers a 32-bit column cannot hold."""
 
     problem = staticmethod(integer_problem)
+    data: int | None
 
     def process_formdata(self, valuelist):
         # ``int()`` also reads other scripts' digits ("٣") and underscores ("1_000").
@@ -98,7 +100,7 @@ class AuditFilterForm(FlaskForm):
         return None if field.errors or field.data in ("", None) else field.data
 
 
-def show_errors(form, errors: Mapping[str | None, str]) -> None:
+def show_errors(form, errors: Mapping[str | int | None, str]) -> None:
     """Put each message next to its form field, or at the top of the page (flashed) when no
     field of ``form`` has that name. Services name fields in their errors for this."""
     for name, message in errors.items():

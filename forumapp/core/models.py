@@ -7,6 +7,7 @@ import hashlib
 import secrets
 from datetime import date, datetime, time
 from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app
 from flask_login import UserMixin
@@ -16,6 +17,7 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     Integer,
+    Select,
     String,
     Text,
     Time,
@@ -181,6 +183,12 @@ class ForumDay(Model):
     seats_overridden: Mapped[int] = mapped_column(Integer, default=0)
 
     forum: Mapped[Forum] = relationship(back_populates="days")
+
+    if TYPE_CHECKING:
+        # The day's agenda items in time order: the backref ``AgendaItem.day`` declares.
+        # Core cannot name the agenda (features depend one way), so the type checker sees
+        # the list's items untyped.
+        items: Mapped[list[Any]]
 
     @property
     def is_public(self) -> bool:
@@ -376,13 +384,15 @@ class ApiToken(Model):
         """The user of the unrevoked token ``plain`` with the token's id and last use, or None.
 
         Whether the user is active is the caller's to check."""
-        return session.execute(
-            cls._find_active_statement(), {"token_hash": hash_token(plain)}
-        ).first()
+        return (
+            session.execute(cls._find_active_statement(), {"token_hash": hash_token(plain)})
+            .tuples()
+            .first()
+        )
 
     @classmethod
     @cache
-    def _find_active_statement(cls):
+    def _find_active_statement(cls) -> Select[tuple[User, int, datetime | None]]:
         # Built once: every API call runs it, and building a statement (and its cache key)
         # costs more CPU than running it. Only the user is loaded as an object.
         return (

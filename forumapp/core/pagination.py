@@ -61,7 +61,9 @@ class Page(Generic[T]):
 
 def paginate(session: DbSession, query: Select, page: int, per_page: int) -> Page:
     """One page of the objects ``query`` selects, in its order (past the last page: the last)."""
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    total = session.execute(
+        select(func.count()).select_from(query.order_by(None).subquery())
+    ).scalar_one()
     shown = page_to_show(page, total, per_page)
     items = session.scalars(query.offset((shown - 1) * per_page).limit(per_page)).all()
     return Page(list(items), shown, per_page, total, requested=max(1, page))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import time, timedelta
+from typing import Any
 
 from flask import current_app, jsonify, render_template, request, url_for
 from sqlalchemy import func, select, text
@@ -37,11 +38,12 @@ def staff_home():
 @bp.route("/staff/teams")
 @role_required(Role.ORGANIZER)
 def staff_teams():
-    member_counts = dict(
-        db.session.execute(
+    member_counts = {
+        team_id: count
+        for team_id, count in db.session.execute(
             select(TeamMembership.team_id, func.count()).group_by(TeamMembership.team_id)
-        ).all()
-    )
+        )
+    }
     teams = db.session.scalars(
         select(Team)
         .options(selectinload(Team.memberships).selectinload(TeamMembership.person))
@@ -74,7 +76,11 @@ def audit_log():
         until=local_instant(until + timedelta(days=1), time(0), zone) if until else None,
     )
     page = find_entries(db.session, wanted, page=request.args.get("page", 1, type=int))
-    filters = {key: value for key, value in request.args.items() if key != "page" and value}
+    # Typed Any: mypy matches the unpacked filters against url_for's own keyword arguments too
+    # (``_external: bool``), which they never name.
+    filters: dict[str, Any] = {
+        key: value for key, value in request.args.items() if key != "page" and value
+    }
 
     def page_url(number: int) -> str:
         return url_for("core.audit_log", **filters, page=number)

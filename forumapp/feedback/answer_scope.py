@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Select, select
-from sqlalchemy.orm import Session
 
 from ..agenda.models import AgendaItem, ItemStatus
 from ..core.models import Forum, ForumDay, Person, Team
+from ..extensions import DbSession
 from ..registration.models import Registration
 from .attendance import RATEABLE_KINDS, live_check_ins
 from .models import FeedbackResponse
@@ -56,7 +56,7 @@ def with_author(query: Select) -> Select:
     )
 
 
-def team_names(session: Session, program_id: int) -> dict[int, str]:
+def team_names(session: DbSession, program_id: int) -> dict[int, str]:
     """The program's teams by id, in the order of their names."""
     return dict(
         session.execute(
@@ -65,7 +65,7 @@ def team_names(session: Session, program_id: int) -> dict[int, str]:
     )
 
 
-def rateable_items(session: Session, forum: Forum, day_id: int | None = None) -> list[AgendaItem]:
+def rateable_items(session: DbSession, forum: Forum, day_id: int | None = None) -> list[AgendaItem]:
     """The forum's sessions people rate (meals and cancelled sessions left out), in order."""
     query = (
         select(AgendaItem)

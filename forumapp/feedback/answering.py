@@ -13,11 +13,11 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from ..agenda.models import AgendaItem
 from ..core.clock import utcnow
 from ..core.models import Forum
+from ..extensions import DbSession
 from ..registration.models import Registration
 from .attendance import is_attendee, sessions_attended, team_id_for
 from .errors import FeedbackClosed, InvalidFeedback, NotAnAttendee
@@ -58,7 +58,7 @@ class SaveResult:
     created: bool
 
 
-def find_response(session: Session, registration: Registration) -> FeedbackResponse | None:
+def find_response(session: DbSession, registration: Registration) -> FeedbackResponse | None:
     """The registration's answers to its forum's feedback, if any."""
     return session.scalar(
         select(FeedbackResponse).where(FeedbackResponse.registration_id == registration.id)
@@ -89,13 +89,31 @@ def _validate(
 ) -> tuple[int | None, dict[int, tuple[int | None, str]], list[str]]:
     """Check the answers; returns (overall, {item_id: (rating, comment)}, topics) or raises
     ``InvalidFeedback`` with a message per field."""
+    # Each step adds its messages in the order of the form, which the error's text follows.
     errors: dict[str, str] = {}
+    overall = _checked_overall(data, errors)
+    answers = _checked_sessions(data, attended, errors)
+    _check_open_answers(data, errors)
+    topics = _checked_topics(data, errors)
+    if errors:
+        raise InvalidFeedback(errors)
+    return overall, answers, topics
+
+
+def _checked_overall(data: FeedbackInput, errors: dict[str, str]) -> int | None:
     try:
         overall = _rating(data.overall_rating)
     except (TypeError, ValueError):
         overall = None
     if overall is None:
         errors["overall_rating"] = "Choose an overall rating from 1 (poor) to 5 (excellent)."
+    return overall
+
+
+def _checked_sessions(
+    data: FeedbackInput, attended: dict[int, AgendaItem], errors: dict[str, str]
+) -> dict[int, tuple[int | None, str]]:
+    """{item_id: (rating, comment)} for the sessions answered; only attended ones may be."""
     answers: dict[int, tuple[int | None, str]] = {}
     strangers = []
     for item_id, answer in data.sessions.items():
@@ -119,10 +137,18 @@ def _validate(
             "You can rate only the sessions you attended: the general sessions of the days you "
             "were checked in and your breakouts."
         )
+    return answers
+
+
+def _check_open_answers(data: FeedbackInput, errors: dict[str, str]) -> None:
     for name in ("most_useful", "should_change"):
         text = (getattr(data, name) or "").strip()
         if len(text) > MAX_ANSWER:
             errors[name] = _too_long(text, MAX_ANSWER, "this answer")
+
+
+def _checked_topics(data: FeedbackInput, errors: dict[str, str]) -> list[str]:
+    """The topics suggested, spaces tidied, each once (see ``topic_key``)."""
     topics: list[str] = []
     seen = set()
     for index, raw in enumerate(data.topics):
@@ -140,13 +166,11 @@ def _validate(
             topics.append(text)
     if len(topics) > MAX_TOPICS:
         errors["topics"] = f"Give at most {MAX_TOPICS} topics; keep the most important ones."
-    if errors:
-        raise InvalidFeedback(errors)
-    return overall, answers, topics
+    return topics
 
 
 def check_can_answer(
-    session: Session, registration: Registration | None, now: datetime | None = None
+    session: DbSession, registration: Registration | None, now: datetime | None = None
 ) -> FeedbackWindow:
     """The open window, when this registration may answer now; raises ``NotAnAttendee`` or
     ``FeedbackClosed`` otherwise."""
@@ -165,7 +189,7 @@ def check_can_answer(
 
 
 def save_response(
-    session: Session,
+    session: DbSession,
     registration: Registration,
     data: FeedbackInput,
     now: datetime | None = None,
@@ -222,7 +246,7 @@ def save_response(
 
 
 def _save_topics(
-    session: Session,
+    session: DbSession,
     response: FeedbackResponse,
     registration: Registration,
     topics: list[str],
@@ -259,7 +283,7 @@ def _save_topics(
     session.flush()
 
 
-def response_topics(session: Session, response: FeedbackResponse) -> list[str]:
+def response_topics(session: DbSession, response: FeedbackResponse) -> list[str]:
     """The topics given with a response, in the order they were given."""
     return list(
         session.scalars(
@@ -270,7 +294,7 @@ def response_topics(session: Session, response: FeedbackResponse) -> list[str]:
     )
 
 
-def response_count(session: Session, forum: Forum) -> int:
+def response_count(session: DbSession, forum: Forum) -> int:
     """How many people answered the forum's feedback."""
     return session.scalar(
         select(func.count())

@@ -7,13 +7,13 @@ the audit log (``download_answers_csv``).
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from ..agenda.models import AgendaItem
 from ..core import audit
 from ..core.clock import to_local
 from ..core.models import Forum, ForumDay, Person, Team
 from ..core.spreadsheet import csv_text
+from ..extensions import DbSession
 from .answer_scope import SummaryFilter, response_conditions, with_author
 from .models import FeedbackResponse, SessionRating, TopicSuggestion
 
@@ -30,7 +30,7 @@ CSV_HEADER = [
 ]
 
 
-def answers_csv(session: Session, forum: Forum, filters: SummaryFilter | None = None) -> str:
+def answers_csv(session: DbSession, forum: Forum, filters: SummaryFilter | None = None) -> str:
     """One row per answer (overall rating, each session, each open question, each topic).
     Names are blank for anonymous responses; cells a spreadsheet would run are defused."""
     filters = filters or SummaryFilter()
@@ -92,7 +92,7 @@ def answers_csv(session: Session, forum: Forum, filters: SummaryFilter | None = 
 
 
 def download_answers_csv(
-    session: Session, forum: Forum, filters: SummaryFilter | None, user_id: int | None
+    session: DbSession, forum: Forum, filters: SummaryFilter | None, user_id: int | None
 ) -> str:
     """``answers_csv``, recorded in the audit log as staff user ``user_id``'s download.
 

@@ -9,11 +9,11 @@ plus their confirmed breakouts on those days and any breakout they were scanned 
 from __future__ import annotations
 
 from sqlalchemy import ScalarSelect, Select, and_, exists, func, or_, select
-from sqlalchemy.orm import Session
 
 from ..agenda.models import AgendaItem, ItemKind, ItemStatus
 from ..checkin.models import BreakoutAttendance, CheckIn
 from ..core.models import Forum, ForumDay, Person, Team, TeamMembership
+from ..extensions import DbSession
 from ..registration.models import BreakoutPick, Registration, SeatStatus
 from .models import FeedbackResponse
 
@@ -34,7 +34,7 @@ def live_check_ins(forum_id: int, day_id: int | None = None) -> Select:
     return query
 
 
-def is_attendee(session: Session, registration: Registration | None) -> bool:
+def is_attendee(session: DbSession, registration: Registration | None) -> bool:
     """True when the registration was checked in on at least one day of its forum."""
     if registration is None:
         return False
@@ -44,7 +44,7 @@ def is_attendee(session: Session, registration: Registration | None) -> bool:
     return bool(session.scalar(select(exists(check_ins))))
 
 
-def attendees(session: Session, forum: Forum, without_response: bool = False) -> list[Person]:
+def attendees(session: DbSession, forum: Forum, without_response: bool = False) -> list[Person]:
     """The forum's attendees by name; with ``without_response``, those who have not answered."""
     query = (
         select(Person)
@@ -57,13 +57,13 @@ def attendees(session: Session, forum: Forum, without_response: bool = False) ->
     return list(session.scalars(query))
 
 
-def attendee_count(session: Session, forum: Forum) -> int:
+def attendee_count(session: DbSession, forum: Forum) -> int:
     """How many people were checked in on at least one day of the forum."""
     checked_in = live_check_ins(forum.id).distinct().subquery()
     return session.scalar(select(func.count()).select_from(checked_in))
 
 
-def sessions_attended(session: Session, registration: Registration) -> list[AgendaItem]:
+def sessions_attended(session: DbSession, registration: Registration) -> list[AgendaItem]:
     """The sessions this person could have attended, in agenda order.
 
     The general sessions, discussions and panels of the days they were checked in on; their
@@ -113,7 +113,7 @@ def sessions_attended(session: Session, registration: Registration) -> list[Agen
     return [item for item in items if item.id in scanned_ids or not went_elsewhere(item)]
 
 
-def team_id_for(session: Session, person_id: int, program_id: int) -> int | None:
+def team_id_for(session: DbSession, person_id: int, program_id: int) -> int | None:
     """The team a person's answers count for: their team in the program (the first, should
     they be on several rosters), or None for a public attendee."""
     return session.scalar(_team_query(person_id, program_id))

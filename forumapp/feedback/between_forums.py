@@ -9,16 +9,16 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from ..core.models import Forum, ForumDay, ForumStatus, Person, Team, TeamMembership
+from ..extensions import DbSession
 from .answering import MAX_TOPIC
 from .attendance import team_id_for
 from .errors import InvalidFeedback, NotATeamMember
 from .models import TopicSuggestion
 
 
-def forum_for_new_topics(session: Session, person: Person, today: date) -> Forum | None:
+def forum_for_new_topics(session: DbSession, person: Person, today: date) -> Forum | None:
     """The forum a team member's topic raised today belongs to: the latest forum of their
     program that has begun (its topics shape the next one). None for people on no team, or
     before the first forum."""
@@ -41,7 +41,7 @@ def forum_for_new_topics(session: Session, person: Person, today: date) -> Forum
 
 
 def submit_topic_between_forums(
-    session: Session, person: Person, forum: Forum, text: str
+    session: DbSession, person: Person, forum: Forum, text: str
 ) -> TopicSuggestion:
     """Record a topic a team member (or project manager) raises between forums, counted for
     their team. Raises ``NotATeamMember`` or ``InvalidFeedback`` ({"text": message})."""
@@ -67,7 +67,7 @@ def submit_topic_between_forums(
     return suggestion
 
 
-def topics_suggested_by(session: Session, person: Person, forum: Forum) -> list[TopicSuggestion]:
+def topics_suggested_by(session: DbSession, person: Person, forum: Forum) -> list[TopicSuggestion]:
     """Topics the person raised from their personal page after ``forum``."""
     return list(
         session.scalars(
@@ -82,7 +82,7 @@ def topics_suggested_by(session: Session, person: Person, forum: Forum) -> list[
     )
 
 
-def topic_forum_for(session: Session, person: Person, today: date) -> Forum | None:
+def topic_forum_for(session: DbSession, person: Person, today: date) -> Forum | None:
     """The forum a topic ``person`` raises today would be for, when they may raise one (they
     are on a team of its program); None otherwise."""
     forum = forum_for_new_topics(session, person, today)

@@ -12,11 +12,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Select, func, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import InstrumentedAttribute
 
 from ..agenda.models import AgendaItem
 from ..core.models import Forum, Person, Team
 from ..core.pagination import Page, page_to_show
+from ..extensions import DbSession
 from ..registration.models import Registration
 from .answer_scope import (
     NEWEST_FIRST,
@@ -61,7 +62,7 @@ def _comment(text: str, rating: int | None, anonymous: bool, name: str | None, t
 
 
 def newest_session_comments(
-    session: Session, conditions: list[ColumnElement[bool]], limit: int | None
+    session: DbSession, conditions: list[ColumnElement[bool]], limit: int | None
 ) -> Iterator[tuple[int, int, Comment]]:
     """(item id, the session's number of comments, comment) for the comments of the responses
     ``conditions`` select, session by session, newest first; with ``limit``, only that many
@@ -106,7 +107,9 @@ def _ranked_session_comments(conditions: list[ColumnElement[bool]]) -> Select:
     )
 
 
-def open_answer_counts(session: Session, conditions: list[ColumnElement[bool]]) -> tuple[int, int]:
+def open_answer_counts(
+    session: DbSession, conditions: list[ColumnElement[bool]]
+) -> tuple[int, int]:
     """How many of the responses ``conditions`` select answered "most useful" and "should
     change"."""
     useful, change = FeedbackResponse.most_useful, FeedbackResponse.should_change
@@ -120,7 +123,7 @@ def open_answer_counts(session: Session, conditions: list[ColumnElement[bool]]) 
 
 
 def open_answers(
-    session: Session,
+    session: DbSession,
     conditions: list[ColumnElement[bool]],
     question: InstrumentedAttribute[str],
     limit: int | None,
@@ -149,7 +152,7 @@ class CommentPage(Page[Comment]):
 
 
 def comments_page(
-    session: Session,
+    session: DbSession,
     forum: Forum,
     filters: SummaryFilter,
     question: str,

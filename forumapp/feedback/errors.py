@@ -50,7 +50,7 @@ class InvalidSuggestions(TopicError):
     def __init__(self, errors: dict[int, str]):
         listed = " ".join(f"Suggestion {index + 1}: {message}" for index, message in errors.items())
         super().__init__(listed)
-        self.errors = errors
+        self.errors = {position: text for position, text in errors.items()}
 
 
 class NoNextForum(TopicError):

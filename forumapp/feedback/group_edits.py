@@ -6,9 +6,9 @@ commits once.
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from ..core.csv_import import tidy
+from ..extensions import DbSession
 from . import grouping
 from .errors import TopicError
 from .models import TopicGroup, TopicStatus, TopicSuggestion
@@ -17,7 +17,7 @@ from .topic_groups import MAX_LABEL, delete_emptied
 MAX_NOTE = 2000
 
 
-def rename_group(session: Session, group: TopicGroup, label: str) -> TopicGroup:
+def rename_group(session: DbSession, group: TopicGroup, label: str) -> TopicGroup:
     """Give the group faculty's own name for it."""
     label = tidy(label)
     if not label:
@@ -30,7 +30,7 @@ def rename_group(session: Session, group: TopicGroup, label: str) -> TopicGroup:
     return group
 
 
-def merge_groups(session: Session, target: TopicGroup, others: list[TopicGroup]) -> TopicGroup:
+def merge_groups(session: DbSession, target: TopicGroup, others: list[TopicGroup]) -> TopicGroup:
     """Move the suggestions of ``others`` into ``target`` and delete them; ``target`` keeps its
     name and status, takes over a promoted session if it has none, and collects the notes."""
     others = [group for group in others if group.id != target.id]
@@ -59,7 +59,7 @@ def merge_groups(session: Session, target: TopicGroup, others: list[TopicGroup])
 
 
 def split_group(
-    session: Session, group: TopicGroup, suggestion_ids: list[int], label: str = ""
+    session: DbSession, group: TopicGroup, suggestion_ids: list[int], label: str = ""
 ) -> TopicGroup:
     """Move the chosen suggestions of ``group`` to a new curated group and return it."""
     members = session.scalars(
@@ -94,7 +94,7 @@ def split_group(
 
 
 def set_status(
-    session: Session, group: TopicGroup, status: str, note: str | None = None
+    session: DbSession, group: TopicGroup, status: str, note: str | None = None
 ) -> TopicGroup:
     """Mark a group open, addressed or set aside, with an optional note for colleagues."""
     try:

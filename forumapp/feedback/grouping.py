@@ -316,6 +316,36 @@ def _similarities(vectors: list[dict[str, float]]) -> list[list[float]]:
     return matrix
 
 
+def _nearest_active(
+    sim: list[list[float]], active: list[bool], a: int, previous: int | None
+) -> tuple[int, float]:
+    """The active cluster most similar to ``a`` and that similarity; a tie goes to
+    ``previous`` (the one before ``a`` on the chain), which ends the chain there."""
+    best, best_sim = -1, -math.inf
+    for b in range(len(sim)):
+        if b != a and active[b] and sim[a][b] > best_sim:
+            best, best_sim = b, sim[a][b]
+    if previous is not None and sim[a][previous] >= best_sim:
+        best, best_sim = previous, sim[a][previous]
+    return best, best_sim
+
+
+def _merge_pair(
+    sim: list[list[float]], members: list[int], active: list[bool], a: int, b: int
+) -> tuple[int, int]:
+    """Merge clusters ``a`` and ``b`` into the lower index, with the size-weighted average
+    similarity to every other active cluster; returns (kept, merged away)."""
+    keep, gone = min(a, b), max(a, b)
+    total = members[a] + members[b]
+    for c in range(len(sim)):
+        if active[c] and c not in (a, b):
+            merged = (members[a] * sim[a][c] + members[b] * sim[b][c]) / total
+            sim[keep][c] = sim[c][keep] = merged
+    members[keep] = total
+    active[gone] = False
+    return keep, gone
+
+
 def _average_linkage(similarity: list[list[float]], threshold: float) -> list[list[int]]:
     """Clusters of average similarity >= ``threshold`` (nearest-neighbour chain, O(n²)).
 
@@ -341,25 +371,13 @@ def _average_linkage(similarity: list[list[float]], threshold: float) -> list[li
             chain.append(next(i for i in range(size) if active[i]))
         a = chain[-1]
         previous = chain[-2] if len(chain) > 1 else None
-        best, best_sim = -1, -math.inf
-        for b in range(size):
-            if b != a and active[b] and sim[a][b] > best_sim:
-                best, best_sim = b, sim[a][b]
-        if previous is not None and sim[a][previous] >= best_sim:
-            best, best_sim = previous, sim[a][previous]
+        best, best_sim = _nearest_active(sim, active, a, previous)
         if best != previous:
             chain.append(best)
             continue
         chain.pop()
         chain.pop()
-        keep, gone = min(a, best), max(a, best)
-        total = members[a] + members[best]
-        for c in range(size):
-            if active[c] and c not in (a, best):
-                merged = (members[a] * sim[a][c] + members[best] * sim[best][c]) / total
-                sim[keep][c] = sim[c][keep] = merged
-        members[keep] = total
-        active[gone] = False
+        keep, gone = _merge_pair(sim, members, active, a, best)
         remaining -= 1
         if best_sim >= threshold:
             parent[find(gone)] = find(keep)

@@ -8,12 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy.orm import Session
-
 from ..core import audit
 from ..core.clock import utcnow
 from ..core.links import absolute_url, personal_token
 from ..core.models import Forum, Person
+from ..extensions import DbSession
 from ..mail.outbox import queue_email_to_person, was_sent
 from .attendance import attendees
 from .models import FeedbackWindow
@@ -39,13 +38,13 @@ class MailingResult:
     skipped: list[Person] = field(default_factory=list)
 
 
-def invited_person_ids(session: Session, forum: Forum) -> set[int]:
+def invited_person_ids(session: DbSession, forum: Forum) -> set[int]:
     """People already sent (or with a queued) invitation to this forum's feedback."""
     return was_sent(session, INVITATION_KIND, forum.ref)
 
 
 def send_invitations(
-    session: Session,
+    session: DbSession,
     forum: Forum,
     user_id: int | None,
     send_again: bool = False,
@@ -70,7 +69,7 @@ def send_invitations(
 
 
 def send_reminders(
-    session: Session, forum: Forum, user_id: int | None, now: datetime | None = None
+    session: DbSession, forum: Forum, user_id: int | None, now: datetime | None = None
 ) -> MailingResult:
     """Queue a reminder for every checked-in attendee who has not answered yet, as staff user
     ``user_id``. Raises ``FeedbackClosed`` unless feedback is open."""
@@ -91,7 +90,12 @@ def send_reminders(
 
 
 def _queue(
-    session: Session, kind: str, subject: str, person: Person, forum: Forum, window: FeedbackWindow
+    session: DbSession,
+    kind: str,
+    subject: str,
+    person: Person,
+    forum: Forum,
+    window: FeedbackWindow,
 ) -> None:
     # The email template is named like the message kind (feedback_invitation.txt ...).
     queue_email_to_person(

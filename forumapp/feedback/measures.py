@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
 
 from ..checkin.models import CheckIn
 from ..core.models import Forum, ForumStatus, Program
+from ..extensions import DbSession
 from ..registration.models import Registration
 from .answer_scope import NO_TEAM, team_names
 from .attendance import team_of_person
@@ -53,7 +53,7 @@ class ProgramMeasures:
     teams: list[TeamMeasures]
 
 
-def program_measures(session: Session, program: Program) -> ProgramMeasures:
+def program_measures(session: DbSession, program: Program) -> ProgramMeasures:
     """The shared measures, forum by forum: attendance (checked in), responses and average
     overall rating, topics raised and addressed; overall and per team."""
     forums = list(

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from ..agenda.conflicts import Slot, conflicts_for
 from ..agenda.errors import AgendaError
@@ -17,6 +16,7 @@ from ..agenda.models import AgendaItem, ItemKind, ItemStatus
 from ..agenda.schedule import agenda_items
 from ..core.clock import local_instant
 from ..core.models import Forum, ForumDay, ForumStatus
+from ..extensions import DbSession
 from .errors import NoNextForum, TopicError
 from .models import TopicGroup, TopicSuggestion
 
@@ -26,7 +26,7 @@ PROMOTED_MINUTES = 60
 DESCRIPTION_SUGGESTIONS = 25
 
 
-def next_forum(session: Session, forum: Forum) -> Forum | None:
+def next_forum(session: DbSession, forum: Forum) -> Forum | None:
     """The program's forum numbered one after ``forum``, draft or not."""
     return session.scalar(
         select(Forum).where(Forum.program_id == forum.program_id, Forum.number == forum.number + 1)
@@ -49,7 +49,7 @@ class Promotion:
     warnings: list[str] = field(default_factory=list)
 
 
-def _free_start(session: Session, day: ForumDay, minutes: int) -> tuple[time, time]:
+def _free_start(session: DbSession, day: ForumDay, minutes: int) -> tuple[time, time]:
     """The first quarter hour of ``day`` where a session of ``minutes`` overlaps no other
     session, else the day's start; returns local (start, end)."""
     zone = day.forum.program.time_zone
@@ -81,7 +81,7 @@ def _description(forum: Forum, texts: list[str]) -> str:
 
 
 def promote_group(
-    session: Session, group: TopicGroup, kind: str = ItemKind.BREAKOUT.value
+    session: DbSession, group: TopicGroup, kind: str = ItemKind.BREAKOUT.value
 ) -> Promotion:
     """Create a draft session for ``group`` on the first day of the next forum, at the first
     free hour with no room, linked back to the feedback; store it on the group.

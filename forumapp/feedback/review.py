@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from ..core.clock import utcnow
 from ..core.models import Forum, Person, Role, Team, TeamMembership, User
+from ..extensions import DbSession
 from ..mail.outbox import queue_email_to_person
 from ..registration.notices import personal_link
 from .errors import FeedbackError, InvalidFeedback
@@ -20,7 +20,7 @@ MAX_SUMMARY = 5000
 SUMMARY_KIND = "feedback_summary"
 
 
-def reviewer_choices(session: Session) -> list[User]:
+def reviewer_choices(session: DbSession) -> list[User]:
     """Staff who can be assigned to review feedback: active faculty accounts."""
     return list(
         session.scalars(
@@ -31,7 +31,7 @@ def reviewer_choices(session: Session) -> list[User]:
     )
 
 
-def assign_reviewer(session: Session, forum: Forum, user: User | None) -> FeedbackWindow:
+def assign_reviewer(session: DbSession, forum: Forum, user: User | None) -> FeedbackWindow:
     """Make ``user`` (a faculty member) the forum's feedback reviewer; None removes them."""
     if user is not None and (user.role != Role.FACULTY or not user.active):
         raise InvalidFeedback({"reviewer_id": "Choose an active faculty member."})
@@ -57,7 +57,7 @@ def may_write_summary(window: FeedbackWindow | None, user: User) -> bool:
     return window is None or window.reviewer_id is None or window.reviewer_id == user.id
 
 
-def save_summary(session: Session, forum: Forum, text: str, author: User) -> FeedbackWindow:
+def save_summary(session: DbSession, forum: Forum, text: str, author: User) -> FeedbackWindow:
     """Save the faculty summary of the forum's feedback, written by ``author``.
 
     Raises ``InvalidFeedback``, or ``NotTheReviewer`` when ``may_write_summary`` says no.
@@ -77,7 +77,7 @@ def save_summary(session: Session, forum: Forum, text: str, author: User) -> Fee
     return window
 
 
-def team_members(session: Session, forum: Forum) -> list[Person]:
+def team_members(session: DbSession, forum: Forum) -> list[Person]:
     """Everyone on a roster of the forum's program's teams, each once."""
     return list(
         session.scalars(
@@ -95,7 +95,7 @@ def team_members(session: Session, forum: Forum) -> list[Person]:
 
 
 def send_summary_to_teams(
-    session: Session, forum: Forum, now: datetime | None = None
+    session: DbSession, forum: Forum, now: datetime | None = None
 ) -> list[Person]:
     """Queue the faculty summary to every team member (through the outbox); returns them.
 

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from sqlalchemy.orm import Session
-
 from ..core.csv_import import tidy
 from ..core.database import is_storable_text
 from ..core.models import Forum
+from ..extensions import DbSession
 from ..registration.people import program_teams
 from .errors import InvalidSuggestions
 from .models import TopicSuggestion
@@ -29,7 +28,7 @@ class SuggestionInput(NamedTuple):
     source: str = "api"
 
 
-def add_suggestions(session: Session, forum: Forum, items: list) -> list[TopicSuggestion]:
+def add_suggestions(session: DbSession, forum: Forum, items: list) -> list[TopicSuggestion]:
     """Store suggestions raised after ``forum`` (not yet grouped: call ``regroup``).
 
     ``items`` are ``SuggestionInput``s or tuples ``(text, team_id, person_id, source)``. Every

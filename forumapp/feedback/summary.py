@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import case, func, or_, select
-from sqlalchemy.orm import Session
 
 from ..agenda.models import AgendaItem
 from ..checkin.models import CheckIn
 from ..core.models import Forum, ForumStatus
+from ..extensions import DbSession
 from ..registration.models import Registration
 from .answer_scope import NO_TEAM, SummaryFilter, rateable_items, response_conditions, team_names
 from .attendance import live_check_ins, team_of_person
@@ -104,7 +104,7 @@ class FeedbackSummary:
 
 
 def response_rates(
-    session: Session, forum: Forum, filters: SummaryFilter, names: dict[int, str]
+    session: DbSession, forum: Forum, filters: SummaryFilter, names: dict[int, str]
 ) -> tuple[ResponseRate, list[ResponseRate]]:
     """Attendees and responses overall and per team (teams with attendees only)."""
     attendees = (
@@ -146,7 +146,7 @@ def response_rates(
 
 
 def forum_summary(
-    session: Session,
+    session: DbSession,
     forum: Forum,
     filters: SummaryFilter | None = None,
     flag_teams: int = MULTI_TEAM,
@@ -211,7 +211,7 @@ def forum_summary(
 
 
 def topic_overview(
-    session: Session, forum: Forum, team_id: int | None = None, flag_teams: int = MULTI_TEAM
+    session: DbSession, forum: Forum, team_id: int | None = None, flag_teams: int = MULTI_TEAM
 ) -> tuple[list[TopicGroupSummary], int, int]:
     """(groups with how many suggestions and teams, suggestions, ungrouped suggestions); with
     ``team_id``, only the groups and suggestions that team raised. Groups left empty (and never
@@ -261,7 +261,7 @@ class ForumFeedback:
     attendees: int
 
 
-def feedback_overview(session: Session) -> list[ForumFeedback]:
+def feedback_overview(session: DbSession) -> list[ForumFeedback]:
     """Every published forum in order, with its feedback window and counts (four queries)."""
     forums = session.scalars(
         select(Forum).where(Forum.status != ForumStatus.DRAFT).order_by(Forum.number)

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from ..core.models import Forum, Team
+from ..extensions import DbSession
 from . import grouping
 from .models import TopicGroup, TopicStatus, TopicSuggestion
 
@@ -27,7 +27,7 @@ def is_kept(group: TopicGroup) -> bool:
     return group.curated or group.status != TopicStatus.OPEN or group.promoted_item_id is not None
 
 
-def regroup(session: Session, forum: Forum, thesaurus: grouping.Thesaurus | None = None) -> None:
+def regroup(session: DbSession, forum: Forum, thesaurus: grouping.Thesaurus | None = None) -> None:
     """Group every suggestion of ``forum`` that is not in a kept group.
 
     An automatic group whose suggestions mostly stay together keeps its id (and its label when
@@ -77,7 +77,7 @@ def regroup(session: Session, forum: Forum, thesaurus: grouping.Thesaurus | None
     session.flush()
 
 
-def delete_emptied(session: Session, group: TopicGroup) -> None:
+def delete_emptied(session: DbSession, group: TopicGroup) -> None:
     """Delete a group whose suggestions have all moved to other groups."""
     # Its suggestions have moved (by foreign key); a stale loaded list must not unlink them.
     session.expire(group, ["suggestions"])
@@ -115,7 +115,7 @@ class TopicGroupRow:
 
 
 def topic_groups(
-    session: Session, forum: Forum, flag_teams: int = FLAG_TEAMS
+    session: DbSession, forum: Forum, flag_teams: int = FLAG_TEAMS
 ) -> list[TopicGroupRow]:
     """The forum's groups with suggestions (or a promoted session): flagged groups first (raised
     by ``flag_teams`` or more teams), then by teams, suggestions and label."""
@@ -145,7 +145,7 @@ def topic_groups(
     return rows
 
 
-def ungrouped_count(session: Session, forum: Forum) -> int:
+def ungrouped_count(session: DbSession, forum: Forum) -> int:
     """How many of the forum's suggestions are in no group yet."""
     return session.scalar(
         select(func.count(TopicSuggestion.id)).where(
@@ -164,7 +164,7 @@ class SuggestionLine:
     source: str
 
 
-def group_suggestions(session: Session, forum: Forum) -> dict[int, list[SuggestionLine]]:
+def group_suggestions(session: DbSession, forum: Forum) -> dict[int, list[SuggestionLine]]:
     """Each group's suggestions with team names, in the order they came in."""
     lines: dict[int, list[SuggestionLine]] = {}
     for suggestion_id, group_id, text, team, source in session.execute(

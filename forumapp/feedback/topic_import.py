@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy.orm import Session
-
 from ..core.csv_import import (
     CsvImportError,
     RowError,
@@ -19,6 +17,7 @@ from ..core.csv_import import (
 )
 from ..core.database import is_storable_text
 from ..core.models import Forum, Team
+from ..extensions import DbSession
 from ..registration.people import program_teams
 from .errors import SuggestionsFileRefused
 from .models import TopicSuggestion
@@ -93,7 +92,9 @@ def _parse_row(cells, columns, finder: _TeamFinder) -> tuple[SuggestionInput | N
     return SuggestionInput(text, team.id if team else None, None, "csv"), []
 
 
-def import_suggestions_csv(session: Session, forum: Forum, csv_text: str) -> list[TopicSuggestion]:
+def import_suggestions_csv(
+    session: DbSession, forum: Forum, csv_text: str
+) -> list[TopicSuggestion]:
     """Add the suggestions of a CSV file with columns ``text`` and ``team`` (team by name, in
     any case, with or without "County"; may be empty). The whole file is checked first: with
     any bad row nothing is added and ``CsvImportError`` lists every problem by line."""
@@ -129,7 +130,7 @@ def import_suggestions_csv(session: Session, forum: Forum, csv_text: str) -> lis
     return add_suggestions(session, forum, items)
 
 
-def import_file_and_regroup(session: Session, forum: Forum, raw: bytes) -> list[TopicSuggestion]:
+def import_file_and_regroup(session: DbSession, forum: Forum, raw: bytes) -> list[TopicSuggestion]:
     """Import an uploaded file of suggestions (``import_suggestions_csv``), then regroup the
     forum's topics. Raises ``SuggestionsFileRefused`` listing every problem, adding none."""
     try:

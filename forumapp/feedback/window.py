@@ -11,10 +11,10 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from ..core.clock import local_instant, utcnow
 from ..core.models import Forum, ForumStatus
+from ..extensions import DbSession
 from .errors import FeedbackClosed, FeedbackError, InvalidFeedback
 from .models import FeedbackWindow
 
@@ -25,7 +25,7 @@ class WindowState(enum.StrEnum):
     CLOSED = "closed"
 
 
-def feedback_window(session: Session, forum: Forum) -> FeedbackWindow | None:
+def feedback_window(session: DbSession, forum: Forum) -> FeedbackWindow | None:
     """The forum's window, or None while feedback was never opened nor a reviewer chosen."""
     return session.scalar(select(FeedbackWindow).where(FeedbackWindow.forum_id == forum.id))
 
@@ -40,12 +40,12 @@ def window_state(window: FeedbackWindow | None, now: datetime | None = None) -> 
     return WindowState.OPEN
 
 
-def is_open(session: Session, forum: Forum, now: datetime | None = None) -> bool:
+def is_open(session: DbSession, forum: Forum, now: datetime | None = None) -> bool:
     """Whether the forum's feedback is open now."""
     return window_state(feedback_window(session, forum), now) == WindowState.OPEN
 
 
-def window_for_update(session: Session, forum: Forum) -> FeedbackWindow:
+def window_for_update(session: DbSession, forum: Forum) -> FeedbackWindow:
     """The forum's window, created (not yet open) when it has none."""
     window = feedback_window(session, forum)
     if window is None:
@@ -55,7 +55,7 @@ def window_for_update(session: Session, forum: Forum) -> FeedbackWindow:
 
 
 def open_feedback(
-    session: Session, forum: Forum, closes_local: datetime | None, now: datetime | None = None
+    session: DbSession, forum: Forum, closes_local: datetime | None, now: datetime | None = None
 ) -> FeedbackWindow:
     """Open the forum's feedback until ``closes_local`` (a wall-clock time in the program's
     zone), or move the closing time of feedback that is open. Reopening closed feedback is
@@ -76,7 +76,7 @@ def open_feedback(
     return window
 
 
-def close_feedback(session: Session, forum: Forum, now: datetime | None = None) -> FeedbackWindow:
+def close_feedback(session: DbSession, forum: Forum, now: datetime | None = None) -> FeedbackWindow:
     """Close feedback now; answers can no longer be given or changed."""
     now = now or utcnow()
     window = feedback_window(session, forum)
@@ -87,7 +87,7 @@ def close_feedback(session: Session, forum: Forum, now: datetime | None = None) 
     return window
 
 
-def require_open(session: Session, forum: Forum, now: datetime | None = None) -> FeedbackWindow:
+def require_open(session: DbSession, forum: Forum, now: datetime | None = None) -> FeedbackWindow:
     """The open window, before emailing attendees; raises ``FeedbackClosed`` otherwise."""
     window = feedback_window(session, forum)
     if window_state(window, now) != WindowState.OPEN:

@@ -53,12 +53,14 @@ def build_email(message: ClaimedMessage | OutboxMessage, sender: str) -> EmailMe
                 for part in inline:
                     html.attach(_attachment_part(part, inline=True))
         for part in message.alternatives:
-            email.attach(_mime_part(part["content_type"], part["content"]))
+            # typeshed wants the attached part to be the message's own class; the email package
+            # attaches any ``MIMEPart`` (``add_attachment`` builds them the same way).
+            email.attach(_mime_part(part["content_type"], part["content"]))  # type: ignore[arg-type]
     files = [part for part in attachments if not any(part is other for other in inline)]
     if files:
         email.make_mixed()
         for part in files:
-            email.attach(_attachment_part(part))
+            email.attach(_attachment_part(part))  # type: ignore[arg-type]  # as above
     return email
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import Flask, current_app, g, has_request_context
+from flask.sansio.app import App
 from sqlalchemy import event, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -184,7 +185,7 @@ def deliver_until_stopped(
 # --- Development: send right after the request that queued mail --------------------------------
 
 
-def install_send_after_request(app: Flask) -> None:
+def install_send_after_request(app: App) -> None:
     """With ``MAIL_SEND_AFTER_REQUEST``, deliver in a background thread after any request that
     wrote to the outbox, so a developer sees mail without running a worker.
 
@@ -198,7 +199,9 @@ def install_send_after_request(app: Flask) -> None:
     @app.after_request
     def _deliver_after_response(response):
         if g.pop("outbox_written", False) and current_app.config.get("MAIL_SEND_AFTER_REQUEST"):
-            deliver_in_background(current_app._get_current_object())
+            # Flask types ``current_app`` as the app, but it is a proxy bound to this request's
+            # context; the thread needs the app object itself.
+            deliver_in_background(current_app._get_current_object())  # type: ignore[attr-defined]
         return response
 
 

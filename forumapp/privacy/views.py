@@ -98,7 +98,9 @@ def erase(person_id: int):
             f"That is not this person's email address. Type {person.email} exactly to erase them."
         )
         return _render_person(person, form, 400)
-    report = carry_out(lambda: services.erase_person(db.session, person, current_user.id)).value
+    erasing = carry_out(lambda: services.erase_person(db.session, person, current_user.id))
+    assert erasing.ok, "erase_person refuses nothing: carry_out only commits the erasure"
+    report = erasing.value
     discard_photo_file(Path(current_app.config["SPEAKER_PHOTO_DIR"]), report.photo_to_discard)
     flash(
         "Erased. Their seats, check-ins and feedback still count, without their details; "

@@ -13,12 +13,13 @@ from datetime import datetime
 from typing import NamedTuple
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import joinedload
 
 from ..agenda.models import AgendaItem, ItemKind, ItemStatus
 from ..agenda.visibility import Viewer, can_see_item
 from ..core.clock import utcnow
 from ..core.models import Forum, ForumDay, TeamMembership
+from ..extensions import DbSession
 from .errors import BreakoutFull, InvalidRegistration, NotAllowed, RegistrationClosed
 from .models import BreakoutPick, Registration, SeatStatus
 from .notices import send_promotion
@@ -82,7 +83,7 @@ def group_into_slots(items: Iterable[AgendaItem]) -> list[BreakoutSlot]:
     return slots
 
 
-def breakout_slots(session: Session, forum: Forum, day: ForumDay) -> list[BreakoutSlot]:
+def breakout_slots(session: DbSession, forum: Forum, day: ForumDay) -> list[BreakoutSlot]:
     """The day's scheduled breakouts, grouped in slots (see ``BreakoutSlot``), with their
     rooms (pages show each breakout's room and its seats, which may be the room's)."""
     items = session.scalars(
@@ -146,7 +147,7 @@ def _unchanged_pick(registration: Registration, item: AgendaItem) -> BreakoutPic
 # --- Locks, cancelling and promotion -------------------------------------------------------
 
 
-def lock_breakouts_of_day(session: Session, day_id: int, registration: Registration) -> None:
+def lock_breakouts_of_day(session: DbSession, day_id: int, registration: Registration) -> None:
     """On PostgreSQL, lock every breakout of the day, in id order, before any breakout seat of
     it changes; then re-read what the transaction holds.
 
@@ -173,7 +174,7 @@ def lock_breakouts_of_day(session: Session, day_id: int, registration: Registrat
     session.expire(registration, ["picks"])
 
 
-def cancel_pick(session: Session, pick: BreakoutPick) -> None:
+def cancel_pick(session: DbSession, pick: BreakoutPick) -> None:
     """Cancel a pick (once, even when two requests try at once); a seat it gave back goes to
     the first person waiting for the breakout."""
     was_confirmed = lock_active_place(session, pick)
@@ -187,7 +188,7 @@ def cancel_pick(session: Session, pick: BreakoutPick) -> None:
         promote_to_breakout(session, pick.item_id)
 
 
-def promote_to_breakout(session: Session, item_id: int) -> list[BreakoutPick]:
+def promote_to_breakout(session: DbSession, item_id: int) -> list[BreakoutPick]:
     """Give the breakout's free seats to the people waiting, in order, and tell them. Someone
     who waited while holding a seat in another breakout of the slot leaves that seat."""
     promoted = fill_from_waitlist(session, BreakoutPick, item_id)
@@ -198,7 +199,7 @@ def promote_to_breakout(session: Session, item_id: int) -> list[BreakoutPick]:
     return promoted
 
 
-def _give_up_other_seat(session: Session, pick: BreakoutPick) -> AgendaItem | None:
+def _give_up_other_seat(session: DbSession, pick: BreakoutPick) -> AgendaItem | None:
     """A person who waited for ``pick`` while holding a seat in another breakout of the slot
     moves: that seat goes to the next person waiting there. Returns the breakout left."""
     for other in picks_in_slot(pick.registration, pick.item):
@@ -212,7 +213,7 @@ def _give_up_other_seat(session: Session, pick: BreakoutPick) -> AgendaItem | No
 
 
 def teammates_in_breakout(
-    session: Session, item: AgendaItem, team_ids: list[int], exclude_person: int
+    session: DbSession, item: AgendaItem, team_ids: list[int], exclude_person: int
 ) -> int:
     """How many members of these teams hold an active pick for ``item``."""
     return session.scalar(
@@ -230,7 +231,7 @@ def teammates_in_breakout(
 
 
 def _check_may_choose(
-    session: Session, registration: Registration, item: AgendaItem, override: bool
+    session: DbSession, registration: Registration, item: AgendaItem, override: bool
 ) -> None:
     forum = registration.forum
     if item.kind != ItemKind.BREAKOUT or item.day.forum_id != forum.id or not item.is_scheduled:
@@ -247,7 +248,7 @@ def _check_may_choose(
         raise NotAllowed("Register for that day before choosing its breakouts.", "item_id")
 
 
-def _check_team_cap(session: Session, registration: Registration, item: AgendaItem) -> None:
+def _check_team_cap(session: DbSession, registration: Registration, item: AgendaItem) -> None:
     """Refuse when the person's team already has the forum's cap of members in ``item``."""
     cap = registration.forum.team_breakout_cap
     if not cap:
@@ -263,7 +264,7 @@ def _check_team_cap(session: Session, registration: Registration, item: AgendaIt
 
 
 def _new_pick_status(
-    session: Session, item: AgendaItem, join_waitlist: bool, override: bool
+    session: DbSession, item: AgendaItem, join_waitlist: bool, override: bool
 ) -> SeatStatus:
     """Take a seat in ``item`` for a new pick (beyond capacity with ``override``), or a place
     on its waitlist; ``BreakoutFull`` when it is full and the person would not wait."""
@@ -280,7 +281,7 @@ def _new_pick_status(
 
 
 def choose_breakout(
-    session: Session,
+    session: DbSession,
     registration: Registration,
     item: AgendaItem,
     join_waitlist: bool = False,
@@ -298,22 +299,12 @@ def choose_breakout(
     if unchanged is not None and not override:
         return unchanged  # a form sent back as it was: nothing to check, nothing to do
     if not override:
-        check_not_over(item.day, now, "item_id")
-        if choices_closed(registration.forum, now):
-            deadline = local_time_of(registration.forum.choice_deadline, item.day)
-            raise RegistrationClosed(f"Breakout choices closed on {deadline}.", "item_id")
+        _check_choices_open(registration, item, now)
     lock_breakouts_of_day(session, item.day_id, registration)
     in_slot = picks_in_slot(registration, item)
     current = next((pick for pick in in_slot if pick.item_id == item.id), None)
     if current is not None:
-        if override and current.status == SeatStatus.WAITLISTED:
-            lift_by_override(session, current, now)
-        if current.status == SeatStatus.CONFIRMED:
-            # Settled on this seat: whatever else they waited for in the slot is given up.
-            for other in in_slot:
-                if other is not current:
-                    cancel_pick(session, other)
-        return current
+        return _keep_current_pick(session, current, in_slot, override, now)
     if not override:
         _check_team_cap(session, registration, item)
     status = _new_pick_status(session, item, join_waitlist, override)
@@ -330,8 +321,34 @@ def choose_breakout(
     return pick
 
 
+def _check_choices_open(registration: Registration, item: AgendaItem, now: datetime) -> None:
+    check_not_over(item.day, now, "item_id")
+    if choices_closed(registration.forum, now):
+        deadline = local_time_of(registration.forum.choice_deadline, item.day)
+        raise RegistrationClosed(f"Breakout choices closed on {deadline}.", "item_id")
+
+
+def _keep_current_pick(
+    session: DbSession,
+    current: BreakoutPick,
+    in_slot: list[BreakoutPick],
+    override: bool,
+    now: datetime,
+) -> BreakoutPick:
+    """The breakout asked for is already picked (confirmed or waitlisted): an override lifts
+    a waitlisted pick onto a seat; once seated, the slot's other picks are given up."""
+    if override and current.status == SeatStatus.WAITLISTED:
+        lift_by_override(session, current, now)
+    if current.status == SeatStatus.CONFIRMED:
+        # Settled on this seat: whatever else they waited for in the slot is given up.
+        for other in in_slot:
+            if other is not current:
+                cancel_pick(session, other)
+    return current
+
+
 def drop_breakout(
-    session: Session, registration: Registration, pick: BreakoutPick, now: datetime | None = None
+    session: DbSession, registration: Registration, pick: BreakoutPick, now: datetime | None = None
 ) -> None:
     """Give up a pick (before the deadline); its seat goes to the first person waiting."""
     now = now or utcnow()

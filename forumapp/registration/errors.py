@@ -17,7 +17,7 @@ class RegistrationError(DomainError):
 class InvalidRegistration(RegistrationError):
     """Bad input; ``errors`` maps each field to its message."""
 
-    def __init__(self, errors: Mapping[str | None, str]):
+    def __init__(self, errors: Mapping[str, str]):
         super().__init__(" ".join(errors.values()), next(iter(errors), None), errors=errors)
 
 

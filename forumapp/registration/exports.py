@@ -17,6 +17,7 @@ from ..core import audit
 from ..core.clock import to_local
 from ..core.models import Forum, ForumDay, Person, Team, TeamMembership
 from ..core.spreadsheet import csv_lines
+from ..extensions import DbSession
 from .models import BreakoutPick, Registration, SeatStatus
 from .overview import (
     counted_slots,
@@ -40,13 +41,13 @@ class CsvExport:
     lines_of: Callable[[Session, Forum], Iterator[str]]
 
 
-def export_registrations(session: Session, forum: Forum, user_id: int | None) -> CsvExport:
+def export_registrations(session: DbSession, forum: Forum, user_id: int | None) -> CsvExport:
     """The registrations download, recorded in the audit log (in its own transaction)."""
     audit.record_download(session, user_id, "export.registrations_csv", f"forum:{forum.id}")
     return CsvExport(f"forum-{forum.number}-registrations.csv", registrations_csv)
 
 
-def export_breakouts(session: Session, forum: Forum, user_id: int | None) -> CsvExport:
+def export_breakouts(session: DbSession, forum: Forum, user_id: int | None) -> CsvExport:
     """The breakout lists download, recorded in the audit log (in its own transaction)."""
     audit.record_download(session, user_id, "export.breakouts_csv", f"forum:{forum.id}")
     return CsvExport(f"forum-{forum.number}-breakouts.csv", breakouts_csv)
@@ -57,7 +58,7 @@ def day_label(day: ForumDay) -> str:
     return f"{day.date:%a} {day.date:%b} {day.date.day}, {day.date.year}"
 
 
-def registrations_csv(session: Session, forum: Forum) -> Iterator[str]:
+def registrations_csv(session: DbSession, forum: Forum) -> Iterator[str]:
     """One row per registration: contact details, kind, team, each day's status, needs; as
     lines of CSV, produced as they are read."""
     days = list(forum.days)
@@ -85,14 +86,14 @@ def registrations_csv(session: Session, forum: Forum) -> Iterator[str]:
     return csv_lines(header, rows())
 
 
-def breakouts_csv(session: Session, forum: Forum) -> Iterator[str]:
+def breakouts_csv(session: DbSession, forum: Forum) -> Iterator[str]:
     """One row per person holding or waiting for a seat in a breakout, breakout by breakout:
     confirmed people first (by name), then the waitlist in order; as lines of CSV."""
     header = ["Breakout", "Day", "Start", "Room", "Person", "Email", "Team", "Status"]
     return csv_lines(header, _breakout_list_rows(session, forum))
 
 
-def _breakout_list_rows(session: Session, forum: Forum) -> Iterator[list]:
+def _breakout_list_rows(session: DbSession, forum: Forum) -> Iterator[list]:
     zone = forum.program.time_zone
     slots = counted_slots(session, forum, forum_breakouts(session, forum))
     items = [counts.item for slot in slots for counts in slot.breakouts]

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy.orm import Session
-
 from ..agenda.models import AgendaItem
 from ..core.links import absolute_url, personal_token, revoke_personal_links
 from ..core.models import Forum, ForumDay, Person
+from ..extensions import DbSession
 from ..mail.outbox import queue_email_to_person
 from .models import BreakoutPick, DaySeat, Registration
 from .signals import confirmation_email
@@ -21,7 +20,7 @@ def personal_link(person: Person) -> str:
     return absolute_url("attendee.personal_page", token=personal_token(person))
 
 
-def send_personal_link(session: Session, person: Person, forum: Forum | None = None) -> None:
+def send_personal_link(session: DbSession, person: Person, forum: Forum | None = None) -> None:
     """Queue an email with the person's personal link."""
     queue_email_to_person(
         session,
@@ -34,13 +33,13 @@ def send_personal_link(session: Session, person: Person, forum: Forum | None = N
     )
 
 
-def renew_personal_link(session: Session, person: Person) -> None:
+def renew_personal_link(session: DbSession, person: Person) -> None:
     """Revoke every personal link sent so far and email the person a new one."""
     revoke_personal_links(session, person)
     send_personal_link(session, person)
 
 
-def send_confirmation(session: Session, registration: Registration, days: Sequence) -> None:
+def send_confirmation(session: DbSession, registration: Registration, days: Sequence) -> None:
     """Queue the registration's confirmation, listing ``days`` (``DayResult``s): it replaces
     any unsent one (``supersedes``), so ``days`` must be every day held. Features above add
     to it (the ticket) through ``confirmation_email``."""
@@ -70,7 +69,7 @@ def send_confirmation(session: Session, registration: Registration, days: Sequen
 
 
 def send_promotion(
-    session: Session, place: DaySeat | BreakoutPick, given_up: AgendaItem | None = None
+    session: DbSession, place: DaySeat | BreakoutPick, given_up: AgendaItem | None = None
 ) -> None:
     """Tell someone who waited that they have the seat now (and, for a breakout, which
     breakout of the slot they left for it)."""
@@ -99,7 +98,7 @@ def send_promotion(
 
 
 def send_registration_request(
-    session: Session,
+    session: DbSession,
     forum: Forum,
     person: Person,
     days: list[ForumDay],

@@ -8,13 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.orm import Session
-
 from ..agenda.models import AgendaItem
 from ..core import audit
 from ..core.clock import local_instant
 from ..core.emails import InvalidEmail, normalise_email
 from ..core.models import Forum, ForumDay, Person
+from ..extensions import DbSession
 from .breakouts import choose_breakout, pick_in_slot
 from .errors import InvalidRegistration, RegistrationError
 from .models import BreakoutPick, DaySeat, Registration, SeatStatus
@@ -24,7 +23,7 @@ from .seats import seat_for, waitlist_length
 
 
 def save_breakout_settings(
-    session: Session,
+    session: DbSession,
     forum: Forum,
     choice_deadline_local: datetime | None,
     team_breakout_cap: int | None,
@@ -50,7 +49,7 @@ def save_breakout_settings(
 
 
 def register_someone(
-    session: Session,
+    session: DbSession,
     forum: Forum,
     *,
     email: str,
@@ -85,7 +84,7 @@ def register_someone(
 
 
 def add_days(
-    session: Session,
+    session: DbSession,
     registration: Registration,
     day_ids: list[int],
     *,
@@ -98,7 +97,7 @@ def add_days(
 
 
 def _register(
-    session: Session,
+    session: DbSession,
     forum: Forum,
     person: Person,
     day_ids: list[int],
@@ -130,7 +129,7 @@ class DayCancellation:
 
 
 def cancel_someones_day(
-    session: Session, registration: Registration, day: ForumDay, *, user_id: int | None
+    session: DbSession, registration: Registration, day: ForumDay, *, user_id: int | None
 ) -> DayCancellation:
     """The organizer ``user_id`` cancels the person's place on ``day`` and their breakouts
     that day, whenever it is; the freed seat goes to the first person waiting."""
@@ -151,7 +150,7 @@ def cancel_someones_day(
 
 
 def move_pick(
-    session: Session,
+    session: DbSession,
     registration: Registration,
     item: AgendaItem,
     *,

@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import Session, contains_eager, selectinload, subqueryload
+from sqlalchemy.orm import contains_eager, selectinload, subqueryload
 
 from ..agenda.models import AgendaItem, ItemKind, ItemStatus
 from ..core.models import Forum, ForumDay, Person, Team, TeamMembership
 from ..core.pagination import Page, page_to_show
 from ..core.search import contains_text
+from ..extensions import DbSession
 from .breakouts import group_into_slots
 from .models import BreakoutPick, DaySeat, Registration, SeatStatus
 from .people import program_teams
@@ -137,7 +138,9 @@ class ForumOverview:
         return [row for row in self.coverage if row.gaps]
 
 
-def _status_counts(session: Session, model, parent_column, parent_ids) -> dict[int, dict[str, int]]:
+def _status_counts(
+    session: DbSession, model, parent_column, parent_ids
+) -> dict[int, dict[str, int]]:
     counts: dict[int, dict[str, int]] = defaultdict(dict)
     if parent_ids:
         for parent_id, status, count in session.execute(
@@ -149,7 +152,7 @@ def _status_counts(session: Session, model, parent_column, parent_ids) -> dict[i
     return counts
 
 
-def forum_breakouts(session: Session, forum: Forum) -> list[AgendaItem]:
+def forum_breakouts(session: DbSession, forum: Forum) -> list[AgendaItem]:
     """Every breakout of the forum (cancelled ones too), in slot order."""
     day_ids = [day.id for day in forum.days]
     if not day_ids:
@@ -164,7 +167,7 @@ def forum_breakouts(session: Session, forum: Forum) -> list[AgendaItem]:
     )
 
 
-def counted_slots(session: Session, forum: Forum, breakouts: list[AgendaItem]) -> list[Slot]:
+def counted_slots(session: DbSession, forum: Forum, breakouts: list[AgendaItem]) -> list[Slot]:
     """The scheduled ``breakouts`` grouped in time slots (as on the attendee's page), with
     their seat counts (one query)."""
     pick_counts = _status_counts(
@@ -193,7 +196,7 @@ def counted_slots(session: Session, forum: Forum, breakouts: list[AgendaItem]) -
 
 
 def forum_overview(
-    session: Session, forum: Forum, search: str = "", page: int = 1, per_page: int = PER_PAGE
+    session: DbSession, forum: Forum, search: str = "", page: int = 1, per_page: int = PER_PAGE
 ) -> ForumOverview:
     """Seats and waitlists per day and per breakout, team coverage of breakout slots, and one
     page of the registrations (optionally only those whose name or email contains ``search``),
@@ -216,7 +219,7 @@ def forum_overview(
 
 
 def _coverage(
-    session: Session, forum: Forum, teams: list[Team], slots: list[Slot]
+    session: DbSession, forum: Forum, teams: list[Team], slots: list[Slot]
 ) -> list[TeamCoverage]:
     slot_of_item = {
         counts.item.id: index for index, s in enumerate(slots) for counts in s.breakouts
@@ -284,7 +287,7 @@ def registrations_by_name(conditions: list) -> Select[tuple[Registration]]:
 
 
 def _registration_page(
-    session: Session, forum, teams, items, search: str, page: int, per_page: int
+    session: DbSession, forum, teams, items, search: str, page: int, per_page: int
 ) -> Page[RegistrationRow]:
     conditions = search_conditions(forum, search)
     total = session.scalar(
@@ -302,7 +305,7 @@ def _registration_page(
 
 
 def registration_rows(
-    session: Session,
+    session: DbSession,
     forum: Forum,
     teams: list[Team],
     items: dict[int, AgendaItem],
@@ -369,7 +372,7 @@ class BreakoutTable:
         return (self.door_counts or {}).get(item.id, 0)
 
 
-def breakout_table(session: Session, forum: Forum) -> BreakoutTable:
+def breakout_table(session: DbSession, forum: Forum) -> BreakoutTable:
     """Every scheduled breakout with room, capacity, confirmed, waitlisted and seats left, from
     aggregate queries only."""
     slots = counted_slots(session, forum, forum_breakouts(session, forum))

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from ..core.emails import normalise_email
 from ..core.models import Forum, Person, Team, TeamMembership
+from ..extensions import DbSession
 
 
 def find_or_create_person(
-    session: Session, name: str, email: str, organization: str = ""
+    session: DbSession, name: str, email: str, organization: str = ""
 ) -> Person:
     """The person with this email (normalised), created if new; blank details are filled in."""
     email = normalise_email(email)
@@ -27,12 +27,12 @@ def find_or_create_person(
     return person
 
 
-def person_with_email(session: Session, email: str) -> Person | None:
+def person_with_email(session: DbSession, email: str) -> Person | None:
     """The person with this (already normalised) email, if any."""
     return session.scalar(select(Person).where(Person.email == email))
 
 
-def insert_person(session: Session, name: str, email: str, organization: str) -> Person | None:
+def insert_person(session: DbSession, name: str, email: str, organization: str) -> Person | None:
     """A new person with this (normalised) email, or ``None`` when a concurrent request
     created one a moment ago (the unique index decides, in a savepoint)."""
     try:
@@ -44,14 +44,14 @@ def insert_person(session: Session, name: str, email: str, organization: str) ->
     return person
 
 
-def program_teams(session: Session, forum: Forum) -> list[Team]:
+def program_teams(session: DbSession, forum: Forum) -> list[Team]:
     """The teams of the forum's program, by name."""
     return list(
         session.scalars(select(Team).where(Team.program_id == forum.program_id).order_by(Team.name))
     )
 
 
-def is_team_member(session: Session, person: Person, forum: Forum) -> bool:
+def is_team_member(session: DbSession, person: Person, forum: Forum) -> bool:
     """True when the person is on a roster of one of the forum's program's teams."""
     return (
         session.scalar(
@@ -64,7 +64,7 @@ def is_team_member(session: Session, person: Person, forum: Forum) -> bool:
     )
 
 
-def team_ids_of(session: Session, person_id: int, program_id: int) -> list[int]:
+def team_ids_of(session: DbSession, person_id: int, program_id: int) -> list[int]:
     """The ids of the program's teams whose rosters list the person."""
     return list(
         session.scalars(

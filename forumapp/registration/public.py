@@ -12,13 +12,13 @@ from datetime import datetime
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy.orm import Session
 
 from ..core.clock import utcnow
 from ..core.emails import InvalidEmail, normalise_email
 from ..core.links import absolute_url
 from ..core.models import Audience, Forum, ForumDay, ForumStatus, Person
 from ..core.names import name_problem
+from ..extensions import DbSession
 from .errors import InvalidRegistration, NotAllowed
 from .models import RegistrationKind
 from .notices import send_personal_link, send_registration_request
@@ -86,7 +86,7 @@ def _validate_public(data: PublicRegistrationInput) -> str:
 
 
 def register_public(
-    session: Session, forum: Forum, data: PublicRegistrationInput, now: datetime | None = None
+    session: DbSession, forum: Forum, data: PublicRegistrationInput, now: datetime | None = None
 ) -> RegistrationResult:
     """Register a member of the public for open days of a published forum.
 
@@ -137,7 +137,7 @@ def registration_sent_message(email: str) -> str:
 
 
 def _register_public_person(
-    session: Session,
+    session: DbSession,
     forum: Forum,
     person: Person,
     data: PublicRegistrationInput,
@@ -170,7 +170,7 @@ def _request_serializer() -> URLSafeTimedSerializer:
 
 
 def _ask_to_confirm(
-    session: Session,
+    session: DbSession,
     forum: Forum,
     person: Person,
     data: PublicRegistrationInput,
@@ -204,7 +204,7 @@ def _ask_to_confirm(
     )
 
 
-def pending_request(session: Session, forum_id: int, token: str) -> PendingRequest | None:
+def pending_request(session: DbSession, forum_id: int, token: str) -> PendingRequest | None:
     """The request behind a confirmation link, or ``None`` for a forged, expired or voided one
     (the person got a new personal link since, or the forum or a day is gone)."""
     try:
@@ -237,7 +237,7 @@ def pending_request(session: Session, forum_id: int, token: str) -> PendingReque
 
 
 def confirm_public_request(
-    session: Session, request: PendingRequest, now: datetime | None = None
+    session: DbSession, request: PendingRequest, now: datetime | None = None
 ) -> RegistrationResult:
     """The owner of the inbox confirms a registration asked for on their email: the seats
     are requested now (windows and capacity as they are now) with the details typed then.

@@ -9,11 +9,11 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from ..core import audit
 from ..core.clock import utcnow
 from ..core.models import Forum, ForumDay, ForumStatus, Person
+from ..extensions import DbSession
 from .breakouts import cancel_pick, lock_breakouts_of_day
 from .errors import InvalidRegistration, NotAllowed
 from .models import DaySeat, Registration, RegistrationKind, SeatStatus
@@ -60,7 +60,7 @@ class RegistrationResult:
 # --- Reading a registration ----------------------------------------------------------------
 
 
-def get_registration(session: Session, forum: Forum, person: Person) -> Registration | None:
+def get_registration(session: DbSession, forum: Forum, person: Person) -> Registration | None:
     """The person's registration for the forum, if any."""
     return session.scalar(
         select(Registration).where(
@@ -69,7 +69,7 @@ def get_registration(session: Session, forum: Forum, person: Person) -> Registra
     )
 
 
-def new_registration(session: Session, forum: Forum, person: Person, kind: str) -> Registration:
+def new_registration(session: DbSession, forum: Forum, person: Person, kind: str) -> Registration:
     """A new registration, or the one a concurrent request (a double submit) just made."""
     try:
         with session.begin_nested():
@@ -108,7 +108,7 @@ def held_days(registration: Registration) -> list[ForumDay]:
 
 
 def day_results(
-    session: Session, registration: Registration, days: list[ForumDay]
+    session: DbSession, registration: Registration, days: list[ForumDay]
 ) -> list[DayResult]:
     """Where the registration stands on each of ``days`` (each must have a seat row)."""
     results = []
@@ -118,7 +118,7 @@ def day_results(
     return results
 
 
-def email_confirmation(session: Session, registration: Registration) -> None:
+def email_confirmation(session: DbSession, registration: Registration) -> None:
     """Queue the registration's confirmation email."""
     # Every day held, not only those of this request: the newest confirmation replaces
     # the unsent ones (``supersedes``), so it must say everything they said.
@@ -130,7 +130,7 @@ def email_confirmation(session: Session, registration: Registration) -> None:
 
 
 def request_seat(
-    session: Session, registration: Registration, day: ForumDay, override: bool = False
+    session: DbSession, registration: Registration, day: ForumDay, override: bool = False
 ) -> tuple[DaySeat, bool]:
     """Confirm or waitlist the registration on ``day``; returns the seat and whether it is new."""
     seat = seat_for(registration, day)
@@ -166,7 +166,7 @@ def request_seat(
 
 
 def _confirm_if_free(
-    session: Session, registration: Registration, day: ForumDay, seat: DaySeat | None
+    session: DbSession, registration: Registration, day: ForumDay, seat: DaySeat | None
 ) -> DaySeat | None:
     """Confirm a seat when one looked free, doing the work a confirmed seat brings (ticket,
     calendar invitation) *before* taking it; None, with nothing written, when the day filled up
@@ -190,7 +190,7 @@ def _confirm_if_free(
 
 
 def register_team_member(
-    session: Session,
+    session: DbSession,
     forum: Forum,
     person: Person,
     day_ids: list[int],
@@ -223,7 +223,7 @@ def register_team_member(
 
 
 def register_by_organizer(
-    session: Session, forum: Forum, person: Person, day_ids: list[int], override: bool = False
+    session: DbSession, forum: Forum, person: Person, day_ids: list[int], override: bool = False
 ) -> RegistrationResult:
     """An organizer registers someone on any days of the forum, windows aside.
 
@@ -253,7 +253,7 @@ def register_by_organizer(
 
 
 def _result(
-    session: Session, registration: Registration, days: list[ForumDay], new_days: list[ForumDay]
+    session: DbSession, registration: Registration, days: list[ForumDay], new_days: list[ForumDay]
 ) -> RegistrationResult:
     """Where the registration stands on ``days``; confirmed by email when some are new."""
     session.flush()
@@ -269,7 +269,7 @@ def _result(
 
 
 def cancel_own_days(
-    session: Session, registration: Registration, day_ids: list[int], now: datetime | None = None
+    session: DbSession, registration: Registration, day_ids: list[int], now: datetime | None = None
 ) -> int:
     """An attendee gives up places (see ``cancel_days``); refused with ``RegistrationClosed``
     for a day that is over or a forum that is closed."""
@@ -281,7 +281,7 @@ def cancel_own_days(
 
 
 def cancel_days(
-    session: Session, registration: Registration, day_ids: list[int] | None = None
+    session: DbSession, registration: Registration, day_ids: list[int] | None = None
 ) -> int:
     """Cancel the registration's seats (all, or on the given days) and their breakout picks;
     freed seats go to the first person waiting. Returns how many seats were cancelled."""
@@ -307,7 +307,7 @@ def cancel_days(
     return cancelled
 
 
-def promote_to_day(session: Session, day_id: int) -> list[DaySeat]:
+def promote_to_day(session: DbSession, day_id: int) -> list[DaySeat]:
     """Give the day's free seats to the people waiting, in order, and tell them."""
     promoted = fill_from_waitlist(session, DaySeat, day_id)
     for seat in promoted:
@@ -316,7 +316,7 @@ def promote_to_day(session: Session, day_id: int) -> list[DaySeat]:
     return promoted
 
 
-def _describe_registrations(session: Session, ids: list[int]) -> dict[int, str]:
+def _describe_registrations(session: DbSession, ids: list[int]) -> dict[int, str]:
     rows = session.execute(
         select(Registration.id, Person.name, Forum.title)
         .join(Person, Registration.person_id == Person.id)

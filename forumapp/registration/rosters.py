@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
 from ..core import audit
 from ..core.actions import DomainError
@@ -27,6 +27,7 @@ from ..core.emails import InvalidEmail, normalise_email
 from ..core.links import revoke_personal_links
 from ..core.models import Forum, ForumStatus, Person, Program, Team, TeamMembership, TeamRole
 from ..core.names import name_problem
+from ..extensions import DbSession
 from ..mail.outbox import queue_email_to_person, was_sent
 from .notices import personal_link, send_personal_link
 from .people import find_or_create_person
@@ -204,7 +205,7 @@ def _check_row(line, cells, columns, seen_emails) -> tuple[_RosterRow | None, li
 
 
 def import_roster(
-    session: Session, program: Program, csv_text: str, *, user_id: int | None = None
+    session: DbSession, program: Program, csv_text: str, *, user_id: int | None = None
 ) -> RosterImportResult:
     """Create or update team rosters from CSV (columns team, name, email, role), by the staff
     user ``user_id`` (None: the command line), recorded in the audit log.
@@ -286,7 +287,7 @@ def import_roster(
 # --- Project managers edit their own team's roster -----------------------------------------
 
 
-def managed_team(session: Session, person: Person, team_id: int) -> Team | None:
+def managed_team(session: DbSession, person: Person, team_id: int) -> Team | None:
     """The team, if ``person`` is one of its project managers; otherwise ``None``."""
     membership = session.scalar(
         select(TeamMembership).where(
@@ -298,7 +299,7 @@ def managed_team(session: Session, person: Person, team_id: int) -> Team | None:
     return membership.team if membership is not None else None
 
 
-def managed_teams(session: Session, person: Person) -> list[Team]:
+def managed_teams(session: DbSession, person: Person) -> list[Team]:
     """The teams ``person`` is a project manager of, by name (for links on their page)."""
     return list(
         session.scalars(
@@ -313,7 +314,7 @@ def managed_teams(session: Session, person: Person) -> list[Team]:
     )
 
 
-def _revoke_earlier_links(session: Session, person: Person) -> None:
+def _revoke_earlier_links(session: DbSession, person: Person) -> None:
     """``person`` (known before) gained a team role: links sent before, perhaps to someone
     who registered their address first, must not carry the new access, so they are voided and
     the new one goes to the person's inbox; invitations carry it from now on."""
@@ -321,7 +322,7 @@ def _revoke_earlier_links(session: Session, person: Person) -> None:
     send_personal_link(session, person)
 
 
-def add_roster_member(session: Session, team: Team, name: str, email: str) -> TeamMembership:
+def add_roster_member(session: DbSession, team: Team, name: str, email: str) -> TeamMembership:
     """Put someone on ``team``'s roster as a member (found by email, created if new).
 
     Raises ``RosterError`` for a missing name, a bad email or someone already on the roster.
@@ -361,7 +362,7 @@ def add_roster_member(session: Session, team: Team, name: str, email: str) -> Te
     return membership
 
 
-def remove_roster_member(session: Session, team: Team, person_id: int, removed_by: Person) -> str:
+def remove_roster_member(session: DbSession, team: Team, person_id: int, removed_by: Person) -> str:
     """Take a member off ``team``'s roster; returns the name the roster showed for them.
     Project managers cannot remove themselves or other project managers (organizers change
     those). Their registrations stay as they are."""
@@ -384,7 +385,7 @@ def remove_roster_member(session: Session, team: Team, person_id: int, removed_b
     return name
 
 
-def roster_of(session: Session, team: Team) -> list[TeamMembership]:
+def roster_of(session: DbSession, team: Team) -> list[TeamMembership]:
     """The team's memberships with their people, project managers first, then by name."""
     memberships = session.scalars(
         select(TeamMembership)
@@ -413,13 +414,13 @@ class InvitationResult:
     already_invited: list[Person] = field(default_factory=list)
 
 
-def invited_person_ids(session: Session, forum: Forum) -> set[int]:
+def invited_person_ids(session: DbSession, forum: Forum) -> set[int]:
     """People who were already sent (or have queued) this forum's team invitation."""
     return was_sent(session, INVITATION_KIND, forum.ref)
 
 
 def send_team_invitations(
-    session: Session,
+    session: DbSession,
     forum: Forum,
     team: Team | None = None,
     send_again: bool = False,
@@ -480,7 +481,7 @@ def send_team_invitations(
     return result
 
 
-def team_member_counts(session: Session, program: Program) -> dict[int, int]:
+def team_member_counts(session: DbSession, program: Program) -> dict[int, int]:
     return dict(
         session.execute(
             select(TeamMembership.team_id, func.count())

@@ -15,12 +15,12 @@ from datetime import datetime
 from typing import TypeVar
 
 from sqlalchemy import and_, case, func, or_, select, update
-from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from ..agenda.models import AgendaItem
 from ..core.clock import utcnow
 from ..core.models import ForumDay, Room
+from ..extensions import DbSession
 from .models import BreakoutPick, DaySeat, Registration, SeatStatus
 from .signals import place_changed
 
@@ -43,7 +43,7 @@ def _capacity_of(model):
     return model.capacity if model is ForumDay else _item_capacity()
 
 
-def take_seat(session: Session, model: type[ForumDay | AgendaItem], row_id: int) -> bool:
+def take_seat(session: DbSession, model: type[ForumDay | AgendaItem], row_id: int) -> bool:
     """Take one seat of a day or breakout if one is free; True when taken. Atomic in the
     database."""
     capacity = _capacity_of(model)
@@ -58,7 +58,7 @@ def take_seat(session: Session, model: type[ForumDay | AgendaItem], row_id: int)
 
 
 def take_seat_by_override(
-    session: Session, model: type[ForumDay | AgendaItem], row_id: int
+    session: DbSession, model: type[ForumDay | AgendaItem], row_id: int
 ) -> None:
     """Take a seat even when full; a seat beyond capacity is counted as overridden."""
     capacity = _capacity_of(model)
@@ -72,7 +72,7 @@ def take_seat_by_override(
     _forget_counts(session, model, row_id)
 
 
-def release_seat(session: Session, model: type[ForumDay | AgendaItem], row_id: int) -> bool:
+def release_seat(session: DbSession, model: type[ForumDay | AgendaItem], row_id: int) -> bool:
     """Give a seat back; True when that frees a place for the waitlist.
 
     A seat given back while overrides hold the room above capacity only reduces the overflow.
@@ -95,12 +95,12 @@ def release_seat(session: Session, model: type[ForumDay | AgendaItem], row_id: i
     return True
 
 
-def is_postgresql(session: Session) -> bool:
+def is_postgresql(session: DbSession) -> bool:
     """Whether the database is PostgreSQL (row locks); SQLite locks the whole database."""
     return session.get_bind().dialect.name == "postgresql"
 
 
-def _forget_counts(session: Session, model, row_id: int) -> None:
+def _forget_counts(session: DbSession, model, row_id: int) -> None:
     """Make a loaded day or item re-read its counters after an UPDATE in the database."""
     loaded = session.identity_map.get(identity_key(model, row_id))
     if loaded is not None:
@@ -124,7 +124,7 @@ def seat_for(registration: Registration, day: ForumDay) -> DaySeat | None:
 
 
 def settle_place(
-    session: Session,
+    session: DbSession,
     place: DaySeat | BreakoutPick,
     status: SeatStatus,
     override: bool,
@@ -140,7 +140,7 @@ def settle_place(
     place_changed.send(place, session=session)
 
 
-def lift_by_override(session: Session, place: DaySeat | BreakoutPick, now: datetime) -> None:
+def lift_by_override(session: DbSession, place: DaySeat | BreakoutPick, now: datetime) -> None:
     """An organizer lifts a waiting person into a seat deliberately, beyond capacity if need
     be; the features above hear of it (``place_changed``) like any other change of place."""
     if isinstance(place, DaySeat):
@@ -154,7 +154,7 @@ def lift_by_override(session: Session, place: DaySeat | BreakoutPick, now: datet
     place_changed.send(place, session=session)
 
 
-def lock_active_place(session: Session, place: DaySeat | BreakoutPick) -> bool | None:
+def lock_active_place(session: DbSession, place: DaySeat | BreakoutPick) -> bool | None:
     """Lock a seat or pick and read its status afresh: True if confirmed, False if
     waitlisted, None if it is no longer active.
 
@@ -190,7 +190,7 @@ def _parent_id(place: DaySeat | BreakoutPick) -> int:
     return place.day_id if isinstance(place, DaySeat) else place.item_id
 
 
-def waitlist_position(session: Session, place: DaySeat | BreakoutPick) -> int | None:
+def waitlist_position(session: DbSession, place: DaySeat | BreakoutPick) -> int | None:
     """1 for the first person waiting, and so on; None when not waitlisted."""
     if place.status != SeatStatus.WAITLISTED:
         return None
@@ -214,7 +214,7 @@ def _ahead_of(place: DaySeat | BreakoutPick):
 
 
 def waitlist_positions(
-    session: Session,
+    session: DbSession,
     model: type[DaySeat] | type[BreakoutPick],
     parent_ids: list[int],
     registration_ids: list[int] | None = None,
@@ -259,7 +259,7 @@ def waitlist_positions_among(places: Iterable[DaySeat | BreakoutPick]) -> dict[i
 
 
 def waitlist_length(
-    session: Session, model: type[DaySeat] | type[BreakoutPick], parent_id: int
+    session: DbSession, model: type[DaySeat] | type[BreakoutPick], parent_id: int
 ) -> int:
     """How many people wait for the day (seats) or breakout (picks) ``parent_id``."""
     return session.scalar(
@@ -269,7 +269,7 @@ def waitlist_length(
     )
 
 
-def fill_from_waitlist(session: Session, model: type[Place], parent_id: int) -> list[Place]:
+def fill_from_waitlist(session: DbSession, model: type[Place], parent_id: int) -> list[Place]:
     """Move people from the waitlist into free seats, first come first served; returns them.
     The caller tells them (email, ``place_changed``): see ``promote_to_day`` and
     ``promote_to_breakout``."""
