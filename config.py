@@ -132,6 +132,10 @@ class BaseConfig:
     # per address and hour: against flooding someone's inbox through the public forms.
     MAIL_REQUESTED_PER_HOUR = int(os.environ.get("MAIL_REQUESTED_PER_HOUR", "5"))
 
+    # Calendar invitations have the person's calendar remind them this many hours before each
+    # day or breakout (a VALARM); 0 sends invitations without one.
+    CALENDAR_ALARM_BEFORE_HOURS = int(os.environ.get("CALENDAR_ALARM_BEFORE_HOURS", "24"))
+
     # A topic raised by this many teams is flagged for special attention at the next forum.
     TOPIC_FLAG_TEAMS = int(os.environ.get("TOPIC_FLAG_TEAMS", "2"))
 

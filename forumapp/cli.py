@@ -1,4 +1,5 @@
-"""``flask --app forumapp ...`` commands: demo data, staff users, API tokens, mail, backups."""
+"""``flask --app forumapp ...`` commands: demo data, staff users, API tokens, mail, reminders,
+backups."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from .extensions import db
 user_cli = AppGroup("user", help="Staff accounts.")
 token_cli = AppGroup("token", help="API tokens for staff.")
 mail_cli = AppGroup("mail", help="Deliver the email waiting in the outbox.")
+reminders_cli = AppGroup("reminders", help="Reminders before each forum day.")
 
 
 @user_cli.command("create")
@@ -186,9 +188,24 @@ def send_mail_command(loop: bool, interval: float) -> None:
     click.echo("Mail worker stopped.", err=True)
 
 
+@reminders_cli.command("queue")
+def queue_reminders_command() -> None:
+    """Queue the reminders due now, as the mail worker does in each round; each person gets
+    each reminder once, however often this runs. `mail send` then delivers them."""
+    from .messages.reminders import queue_due_reminders
+
+    people = 0
+    while handled := queue_due_reminders(db.session):
+        db.session.commit()  # one batch at a time, as the worker commits them
+        people += handled
+    db.session.commit()
+    click.echo(f"Queued reminders for {people} {'person' if people == 1 else 'people'}.")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(user_cli)
     app.cli.add_command(token_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(reminders_cli)
     app.cli.add_command(backup_command)

@@ -635,6 +635,10 @@ def _load_forum(session, report, program, spec, speakers) -> None:
             "venue_name": venue,
             "venue_address": address,
             "venue_city": city,
+            "parking_info": f"Free parking at {venue}; follow the signs for event parking. "
+            "Accessible spaces are by the main entrance.",
+            "accessibility_contact": "Jordan Reyes, access coordinator: 919-555-0142, "
+            "access@forums.example.org",
             "status": status,
         },
     )

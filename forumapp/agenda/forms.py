@@ -15,9 +15,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
 
 from ..core.forms import DateField, DateTimeLocalField, IntegerField, Length
-from ..core.models import Audience
+from ..core.models import DEFAULT_REMINDER_DAYS, Audience, parse_reminder_days
 from ..extensions import db
-from .forums import number_taken
+from .forums import ACCESSIBILITY_CONTACT_MAX, PARKING_INFO_MAX, number_taken
 from .models import ItemKind, ItemStatus, SpeakerRole
 
 
@@ -63,6 +63,10 @@ class ForumForm(FlaskForm):
     venue_city = StringField(
         "Town or city", validators=[DataRequired("Give the town or city."), Length(max=100)]
     )
+    parking_info = TextAreaField("Parking", validators=[Length(max=PARKING_INFO_MAX)])
+    accessibility_contact = StringField(
+        "Accessibility contact", validators=[Length(max=ACCESSIBILITY_CONTACT_MAX)]
+    )
     submit = SubmitField("Save forum")
 
 
@@ -87,7 +91,16 @@ class DayForm(FlaskForm):
         "Day capacity",
         validators=[Optional(), NumberRange(min=1, message="Capacity must be at least 1.")],
     )
+    reminder_days = StringField(
+        "Reminders (days before the day)", default=DEFAULT_REMINDER_DAYS.replace(",", ", ")
+    )
     submit = SubmitField("Save day")
+
+    def validate_reminder_days(self, field):
+        try:
+            parse_reminder_days(field.data or "")
+        except ValueError as problem:
+            raise ValidationError(str(problem)) from None
 
     def validate_ends_at(self, field):
         if self.starts_at.data and field.data and field.data <= self.starts_at.data:

@@ -13,7 +13,17 @@ from datetime import date, datetime, time
 from sqlalchemy import select
 
 from ..core.clock import local_instant
-from ..core.models import Audience, Forum, ForumDay, ForumStatus, Program, Room
+from ..core.models import (
+    DEFAULT_REMINDER_DAYS,
+    Audience,
+    Forum,
+    ForumDay,
+    ForumStatus,
+    Program,
+    Room,
+    format_reminder_days,
+    parse_reminder_days,
+)
 from ..extensions import DbSession
 from .errors import AgendaError
 from .signals import day_changed
@@ -31,6 +41,9 @@ def current_program(session: DbSession, time_zone: str) -> Program:
 
 # --- Forums ----------------------------------------------------------------------------------
 
+PARKING_INFO_MAX = 1000
+ACCESSIBILITY_CONTACT_MAX = 300
+
 
 @dataclass
 class ForumInput:
@@ -42,6 +55,8 @@ class ForumInput:
     venue_address: str
     venue_city: str
     theme: str = ""
+    parking_info: str = ""  # where to park, shown with the venue and in reminders
+    accessibility_contact: str = ""  # whom to ask about access: a name, phone or email
 
 
 def number_taken(
@@ -72,6 +87,8 @@ def save_forum(
     forum.venue_name = data.venue_name.strip()
     forum.venue_address = data.venue_address.strip()
     forum.venue_city = data.venue_city.strip()
+    forum.parking_info = data.parking_info.strip()[:PARKING_INFO_MAX]
+    forum.accessibility_contact = data.accessibility_contact.strip()[:ACCESSIBILITY_CONTACT_MAX]
     session.flush()
     return forum
 
@@ -102,6 +119,8 @@ class DayInput:
     capacity: int | None = None
     registration_opens_local: datetime | None = None  # naive, in the program's zone
     registration_closes_local: datetime | None = None
+    # Days before the day that reminders go, as typed ("7, 2"); empty: no reminders.
+    reminder_days: str = DEFAULT_REMINDER_DAYS
 
 
 def save_day(
@@ -110,6 +129,10 @@ def save_day(
     """Create or update a forum day; one day per date per forum."""
     if data.ends_at <= data.starts_at:
         raise AgendaError("The day must end after it starts.", "ends_at")
+    try:
+        reminder_offsets = parse_reminder_days(data.reminder_days)
+    except ValueError as problem:
+        raise AgendaError(str(problem), "reminder_days") from None
     for other in forum.days:
         if other.date == data.date and other is not day:
             raise AgendaError(f"The forum already has a day on {data.date:%B %d, %Y}.", "date")
@@ -129,6 +152,7 @@ def save_day(
     day.capacity = data.capacity
     day.registration_opens_at = instant(data.registration_opens_local)
     day.registration_closes_at = instant(data.registration_closes_local)
+    day.reminder_days = format_reminder_days(reminder_offsets)
     session.flush()
     changed = times_before is not None and times_before != (day.date, day.starts_at, day.ends_at)
     if changed and forum.status != ForumStatus.DRAFT:

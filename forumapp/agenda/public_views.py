@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote_plus
-
 from flask import abort, render_template
 from flask_login import current_user
 
@@ -16,12 +14,6 @@ from .blueprint import bp
 def current_viewer() -> visibility.Viewer:
     """Signed-in staff see everything; everyone else sees the public program."""
     return visibility.STAFF if current_user.is_authenticated else visibility.PUBLIC
-
-
-def map_link(forum: Forum) -> str:
-    """A map search for the venue (OpenStreetMap: no tracking, no API key)."""
-    query = f"{forum.venue_name}, {forum.venue_address}, {forum.venue_city}"
-    return f"https://www.openstreetmap.org/search?query={quote_plus(query)}"
 
 
 @bp.route("/")
@@ -70,6 +62,6 @@ def forum_page(forum_id: int):
         agenda=agenda,
         speakers=sorted(speakers.values(), key=lambda s: s.person.name),
         has_hidden_days=has_hidden_days,
-        map_url=map_link(forum),
+        map_url=forum.map_url,
         viewer=viewer,
     )

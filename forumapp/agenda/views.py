@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 from ..core.actions import carry_out
 from ..core.auth import role_required
 from ..core.clock import to_local
-from ..core.models import Forum, ForumDay, ForumStatus, Program, Role, Room
+from ..core.models import REMINDER_LOCAL_TIME, Forum, ForumDay, ForumStatus, Program, Role, Room
 from ..extensions import db
 from . import forums, items
 from .blueprint import bp
@@ -68,6 +68,8 @@ def _forum_input(form: ForumForm) -> forums.ForumInput:
         venue_name=form.venue_name.data,
         venue_address=form.venue_address.data,
         venue_city=form.venue_city.data,
+        parking_info=form.parking_info.data or "",
+        accessibility_contact=form.accessibility_contact.data or "",
     )
 
 
@@ -139,6 +141,7 @@ def _day_input(form: DayForm) -> forums.DayInput:
         capacity=form.capacity.data,
         registration_opens_local=form.registration_opens_at.data,
         registration_closes_local=form.registration_closes_at.data,
+        reminder_days=form.reminder_days.data or "",
     )
 
 
@@ -151,6 +154,7 @@ def _day_form(forum: Forum, day: ForumDay | None) -> DayForm:
             getattr(form, name).data = (
                 to_local(instant, zone).replace(tzinfo=None) if instant else None
             )
+        form.reminder_days.data = ", ".join(str(offset) for offset in day.reminder_offsets)
     return form
 
 
@@ -161,9 +165,13 @@ def _save_day_view(forum: Forum, day: ForumDay | None):
         if done.ok:
             flash(f"Day {done.value.date:%B %d, %Y} saved.", "success")
             return redirect(url_for("agenda.forum_agenda", forum_id=forum.id))
-    return render_template("agenda/day_form.html", form=form, forum=forum, day=day), (
-        400 if form.errors else 200
-    )
+    return render_template(
+        "agenda/day_form.html",
+        form=form,
+        forum=forum,
+        day=day,
+        reminder_time=REMINDER_LOCAL_TIME.strftime("%I:%M %p").lstrip("0"),
+    ), (400 if form.errors else 200)
 
 
 @bp.route("/staff/forums/<int:forum_id>/days/new", methods=["GET", "POST"])

@@ -99,9 +99,7 @@ def _day_span(day: ForumDay) -> tuple[datetime, datetime]:
 
 
 def _venue(forum: Forum) -> str:
-    return ", ".join(
-        part for part in (forum.venue_name, forum.venue_address, forum.venue_city) if part
-    )
+    return forum.venue
 
 
 def day_summary(day: ForumDay, viewer: agenda.Viewer | None = None) -> str:

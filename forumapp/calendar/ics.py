@@ -1,7 +1,8 @@
 """iCalendar text (RFC 5545): the one place that turns events into ``.ics``.
 
 Invitations (iTIP ``REQUEST``/``CANCEL`` sent by email, RFC 5546/6047), downloads and feeds
-(``PUBLISH``) are all built by ``build_calendar``. Times are written in the program's time zone
+(``PUBLISH``) are all built by ``build_calendar``. An event with ``alarm_before`` (invitations)
+carries a display ``VALARM``. Times are written in the program's time zone
 with a matching ``VTIMEZONE`` (never floating), ``DTSTAMP`` in UTC; the icalendar library
 escapes text (commas, semicolons, newlines), folds lines at 75 octets and quotes parameters.
 """
@@ -13,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from icalendar import Calendar, Event, Timezone, vCalAddress, vDuration
+from icalendar import Alarm, Calendar, Event, Timezone, vCalAddress, vDuration
 
 from ..core.clock import to_local, utcnow
 
@@ -51,6 +52,9 @@ class CalendarEvent:
     cancelled: bool = False
     # Set for invitations only; downloads and feeds carry no attendee.
     attendee: Address | None = None
+    # How long before the start the person's calendar shows a reminder (a ``VALARM``);
+    # None: no alarm. Invitations carry one (``CALENDAR_ALARM_BEFORE_HOURS``).
+    alarm_before: timedelta | None = None
 
 
 def build_calendar(
@@ -127,7 +131,19 @@ def _event(
                 RSVP="FALSE",
             ),
         )
+    if event.alarm_before is not None and not cancelled:
+        component.add_component(_alarm(event))
     return component
+
+
+def _alarm(event: CalendarEvent) -> Alarm:
+    """A display reminder ``alarm_before`` the start (``TRIGGER:-P1D`` for a day), which
+    Outlook, Google Calendar and Apple Calendar show."""
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("trigger", -event.alarm_before)
+    alarm.add("description", f"Reminder: {event.summary}")
+    return alarm
 
 
 def _address(address: Address, **params: str) -> vCalAddress:

@@ -16,11 +16,11 @@ Who is brought in line, and when, is for ``receivers`` and ``pending`` to decide
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from typing import TypedDict
 
-from flask import render_template
+from flask import current_app, render_template
 from sqlalchemy import Select, select
 
 from ..agenda.models import AgendaItem, ItemStatus
@@ -147,6 +147,13 @@ def refresh_invite(
 # --- The email -------------------------------------------------------------------------------
 
 
+def invitation_alarm() -> timedelta | None:
+    """How long before an event its invitation has the calendar remind the person
+    (``CALENDAR_ALARM_BEFORE_HOURS``, a day by default; 0: no reminder)."""
+    hours = current_app.config["CALENDAR_ALARM_BEFORE_HOURS"]
+    return timedelta(hours=hours) if hours > 0 else None
+
+
 class _Addressed(TypedDict):
     """What a day's event and a session's event share when sent to one person."""
 
@@ -191,6 +198,8 @@ def _queue_invitation(
         event = day_event(session, target, viewer, exclude_item_id=exclude_item_id, **common)
     else:
         event = item_event(target, viewer, **common)
+    if method != Method.CANCEL:
+        event = replace(event, alarm_before=invitation_alarm())
     zone = forum_zone(forum)
     ics = build_calendar(
         [event], method=method, time_zone=zone, organizer=organizer_for(forum.program)

@@ -96,3 +96,26 @@ def _arrivals(
             buckets.setdefault(cursor, 0)
             cursor += step
     return sorted(buckets.items())
+
+
+def confirmed_people_checked_in(session: DbSession, day_ids: list[int]) -> dict[int, int]:
+    """Day id -> people with a confirmed seat that day who were checked in (undone check-ins
+    aside): what the no-show rate compares with the confirmed seats (see
+    ``registration.day_measures``). Days nobody was checked in on are left out."""
+    if not day_ids:
+        return {}
+    rows = session.execute(
+        select(CheckIn.day_id, func.count())
+        .join(
+            DaySeat,
+            (DaySeat.registration_id == CheckIn.registration_id)
+            & (DaySeat.day_id == CheckIn.day_id),
+        )
+        .where(
+            CheckIn.day_id.in_(day_ids),
+            CheckIn.undone_at.is_(None),
+            DaySeat.status == SeatStatus.CONFIRMED,
+        )
+        .group_by(CheckIn.day_id)
+    ).all()
+    return {day_id: count for day_id, count in rows}

@@ -2,7 +2,8 @@
 
 Registration sits below check-in and never imports it. It announces what happens through
 signals (``forumapp.registration.signals``), and this module answers them: a confirmed seat gets
-a ticket, and the confirmation email gets the ticket's QR code as an inline image.
+a ticket, and the confirmation email gets the ticket's QR code as an inline image. It also
+gives registration's day measures the count of people checked in (the no-show rate).
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ from flask import Flask
 
 from ..extensions import DbSession
 from ..mail.outbox import register_attachment_renderer
+from ..registration.day_measures import register_attendance_counter
 from ..registration.models import DaySeat, Registration, SeatStatus
 from ..registration.signals import EmailAddition, confirmation_email, place_changed
+from .counts import confirmed_people_checked_in
 from .qr import email_qr_png
 from .tickets import format_code, has_confirmed_seat, ticket_for
 
@@ -55,10 +58,12 @@ def _add_ticket_to_confirmation(sender: Registration, session: DbSession, **_ext
 
 
 def register_checkin(app: Flask) -> None:
-    """Connect the receivers and give the mail worker the ticket's QR image.
+    """Connect the receivers, give the mail worker the ticket's QR image, and give the
+    registration measures their check-in count (the no-show rate).
 
     Signals are process-wide; connecting again (another app, as in tests) is harmless.
     """
     place_changed.connect(_issue_ticket_for_seat)
     confirmation_email.connect(_add_ticket_to_confirmation)
     register_attachment_renderer(EMAIL_QR_RENDERER, email_qr_png)
+    register_attendance_counter(confirmed_people_checked_in)

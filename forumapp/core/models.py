@@ -8,6 +8,7 @@ import secrets
 from datetime import date, datetime, time
 from functools import cache
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote_plus
 
 from flask import current_app
 from flask_login import UserMixin
@@ -118,6 +119,10 @@ class Forum(Model):
     choice_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # At most this many members of one team in the same breakout (None: no limit).
     team_breakout_cap: Mapped[int | None] = mapped_column(Integer)
+    # What someone needs to walk in, shown with the venue and in the reminders: where to
+    # park, and whom to ask about access (a name with a phone or an email).
+    parking_info: Mapped[str] = mapped_column(Text, default="")
+    accessibility_contact: Mapped[str] = mapped_column(String(300), default="")
 
     program: Mapped[Program] = relationship(back_populates="forums")
     days: Mapped[list[ForumDay]] = relationship(
@@ -137,12 +142,54 @@ class Forum(Model):
         return self.status != ForumStatus.DRAFT
 
     @property
+    def venue(self) -> str:
+        """The venue in one line: name, street address, town."""
+        return ", ".join(
+            part for part in (self.venue_name, self.venue_address, self.venue_city) if part
+        )
+
+    @property
+    def map_url(self) -> str:
+        """A map search for the venue (OpenStreetMap: no tracking, no API key)."""
+        return f"https://www.openstreetmap.org/search?query={quote_plus(self.venue)}"
+
+    @property
     def first_date(self) -> date | None:
         return self.days[0].date if self.days else None
 
     @property
     def last_date(self) -> date | None:
         return self.days[-1].date if self.days else None
+
+
+# Reminders before a forum day: how many days before it each goes, written "7,2" (empty:
+# none), each at ``REMINDER_LOCAL_TIME`` in the program's time zone on that date, so "7 days
+# before" is 9:00 local a week before whatever the daylight-saving changes (see
+# ``messages.reminders``).
+DEFAULT_REMINDER_DAYS = "7,2"
+REMINDER_LOCAL_TIME = time(9, 0)
+MOST_DAYS_BEFORE = 60
+MOST_REMINDERS = 5
+
+
+def parse_reminder_days(text: str) -> tuple[int, ...]:
+    """The reminder offsets written in ``text`` ("7, 2"; spaces, commas or semicolons
+    between), latest first and without repeats; ``ValueError`` with a sentence to show
+    for anything else. Empty text: no reminders."""
+    parts = [part for part in text.replace(";", ",").replace(" ", ",").split(",") if part]
+    if not all(part.isascii() and part.isdigit() for part in parts):
+        raise ValueError("Write whole numbers of days, separated by commas, e.g. 7, 2.")
+    offsets = sorted({int(part) for part in parts}, reverse=True)
+    if any(not 1 <= offset <= MOST_DAYS_BEFORE for offset in offsets):
+        raise ValueError(f"Each reminder goes 1 to {MOST_DAYS_BEFORE} days before the day.")
+    if len(offsets) > MOST_REMINDERS:
+        raise ValueError(f"Send at most {MOST_REMINDERS} reminders.")
+    return tuple(offsets)
+
+
+def format_reminder_days(offsets: tuple[int, ...]) -> str:
+    """How offsets are stored and shown: "7,2"."""
+    return ",".join(str(offset) for offset in offsets)
 
 
 class ForumDay(Model):
@@ -181,6 +228,8 @@ class ForumDay(Model):
     capacity: Mapped[int | None] = mapped_column(Integer)
     seats_taken: Mapped[int] = mapped_column(Integer, default=0)
     seats_overridden: Mapped[int] = mapped_column(Integer, default=0)
+    # Days before this day that reminders go ("7,2"; empty: none): see ``reminder_offsets``.
+    reminder_days: Mapped[str] = mapped_column(String(40), default=DEFAULT_REMINDER_DAYS)
 
     forum: Mapped[Forum] = relationship(back_populates="days")
 
@@ -193,6 +242,11 @@ class ForumDay(Model):
     @property
     def is_public(self) -> bool:
         return self.audience == Audience.PUBLIC
+
+    @property
+    def reminder_offsets(self) -> tuple[int, ...]:
+        """How many days before this day each reminder goes, latest first: (7, 2)."""
+        return parse_reminder_days(self.reminder_days or "")
 
 
 class Room(Model):

@@ -19,9 +19,11 @@ from sqlalchemy import select
 
 from ..core.actions import carry_out
 from ..core.auth import role_required
+from ..core.clock import utcnow
 from ..core.forms import ButtonForm
 from ..core.models import Forum, Program
 from ..extensions import db
+from ..registration.day_measures import day_measures
 from . import review, summary
 from .answer_scope import SummaryFilter, team_names
 from .answers_export import download_answers_csv
@@ -157,8 +159,12 @@ def measures():
     if program is None:
         abort(404)
     result = program_measures(db.session, program)
+    days = [day for forum_measures in result.forums for day in forum_measures.forum.days]
     return render_template(
-        "feedback/measures.html", measures=result, charts=measures_charts(result)
+        "feedback/measures.html",
+        measures=result,
+        charts=measures_charts(result),
+        day_measures=day_measures(db.session, days, utcnow()),
     )
 
 

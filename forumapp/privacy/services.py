@@ -194,7 +194,15 @@ def _registration_export(session: DbSession, registration: Registration) -> dict
         "forum": {"id": forum.id, "number": forum.number, "title": forum.title},
         "days": [
             {"date": _plain(seat.day.date)}
-            | _row(seat, "status", "override", "created_at", "status_changed_at")
+            | _row(
+                seat,
+                "status",
+                "override",
+                "created_at",
+                "status_changed_at",
+                "promoted_at",
+                "released_via",
+            )
             for seat in registration.seats
         ],
         "breakouts": [

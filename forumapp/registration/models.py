@@ -33,6 +33,12 @@ class SeatStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+class ReleasedVia(enum.StrEnum):
+    """How a confirmed seat was given back, where the measures want to know (None: otherwise)."""
+
+    REMINDER = "reminder"  # the reminder's "I can't come: give my seat to someone else"
+
+
 class Registration(Model):
     """A person's registration for one forum: their details and their days and picks."""
 
@@ -69,6 +75,7 @@ class DaySeat(Model):
     __table_args__ = (
         UniqueConstraint("registration_id", "day_id"),
         CheckConstraint(values_check("status", SeatStatus), name="status_known"),
+        CheckConstraint(values_check("released_via", ReleasedVia), name="released_via_known"),
         Index("ix_day_seat_waitlist", "day_id", "status", "created_at"),
     )
 
@@ -80,6 +87,11 @@ class DaySeat(Model):
     override: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the person last moved from the waitlist into a freed seat (None: never), and how the
+    # seat was given back when it came through a reminder: what the measures count. Both
+    # are kept once set, so a person who gave their seat back and came again still counts.
+    promoted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    released_via: Mapped[str | None] = mapped_column(String(20))
 
     registration: Mapped[Registration] = relationship(back_populates="seats")
     day: Mapped[ForumDay] = relationship()

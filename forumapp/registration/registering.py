@@ -16,7 +16,7 @@ from ..core.models import Forum, ForumDay, ForumStatus, Person
 from ..extensions import DbSession
 from .breakouts import cancel_pick, lock_breakouts_of_day
 from .errors import InvalidRegistration, NotAllowed
-from .models import DaySeat, Registration, RegistrationKind, SeatStatus
+from .models import DaySeat, Registration, RegistrationKind, ReleasedVia, SeatStatus
 from .notices import send_confirmation, send_promotion
 from .people import is_team_member
 from .seats import (
@@ -269,7 +269,11 @@ def _result(
 
 
 def cancel_own_days(
-    session: DbSession, registration: Registration, day_ids: list[int], now: datetime | None = None
+    session: DbSession,
+    registration: Registration,
+    day_ids: list[int],
+    now: datetime | None = None,
+    released_via: ReleasedVia | None = None,
 ) -> int:
     """An attendee gives up places (see ``cancel_days``); refused with ``RegistrationClosed``
     for a day that is over or a forum that is closed."""
@@ -277,14 +281,19 @@ def cancel_own_days(
     for seat in registration.seats:
         if seat.day_id in day_ids:
             check_not_over(seat.day, now)
-    return cancel_days(session, registration, day_ids)
+    return cancel_days(session, registration, day_ids, released_via)
 
 
 def cancel_days(
-    session: DbSession, registration: Registration, day_ids: list[int] | None = None
+    session: DbSession,
+    registration: Registration,
+    day_ids: list[int] | None = None,
+    released_via: ReleasedVia | None = None,
 ) -> int:
     """Cancel the registration's seats (all, or on the given days) and their breakout picks;
-    freed seats go to the first person waiting. Returns how many seats were cancelled."""
+    freed seats go to the first person waiting. Returns how many seats were cancelled (0 when
+    they were cancelled already). ``released_via`` marks the confirmed seats given back (a
+    reminder's link), for the measures."""
     cancelled = 0
     for seat in list(registration.seats):
         if seat.status not in ACTIVE or (day_ids is not None and seat.day_id not in day_ids):
@@ -294,6 +303,8 @@ def cancel_days(
             continue  # cancelled meanwhile by a concurrent request
         seat.status = SeatStatus.CANCELLED.value
         seat.status_changed_at = utcnow()
+        if was_confirmed and released_via is not None:
+            seat.released_via = ReleasedVia(released_via).value
         session.flush()
         place_changed.send(seat, session=session)
         cancelled += 1
@@ -311,6 +322,7 @@ def promote_to_day(session: DbSession, day_id: int) -> list[DaySeat]:
     """Give the day's free seats to the people waiting, in order, and tell them."""
     promoted = fill_from_waitlist(session, DaySeat, day_id)
     for seat in promoted:
+        seat.promoted_at = seat.status_changed_at
         send_promotion(session, seat)
         place_changed.send(seat, session=session)
     return promoted

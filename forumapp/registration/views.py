@@ -20,7 +20,7 @@ from .blueprint import bp
 from .breakouts import choose_breakout, drop_breakout, seat_in_slot
 from .errors import RegistrationError
 from .forms import PublicRegistrationForm, ResendLinkForm, TeamRegistrationForm
-from .models import BreakoutPick, DaySeat
+from .models import BreakoutPick, DaySeat, ReleasedVia
 from .people import person_with_email
 from .public import PublicRegistrationInput, register_public, registration_sent_message
 from .registering import RegistrationResult, cancel_own_days, get_registration, register_team_member
@@ -204,11 +204,14 @@ def team_register(token: str, forum_id: int):
 @bp.route("/me/<token>/seats/<int:seat_id>/cancel", methods=["GET", "POST"])
 @personal_link_limit
 def cancel_seat(token: str, seat_id: int):
-    """Asks first (a place given up goes to the next person waiting), then cancels."""
+    """Asks first (a place given up goes to the next person waiting), then cancels. Reached
+    from the personal page, or with ``?via=reminder`` from a reminder's "I can't come" link,
+    which the measures count. A second time it says the place is given up already."""
     person = _person_or_404(token)
     seat = db.session.get(DaySeat, seat_id)
     if seat is None or seat.registration.person_id != person.id:
         abort(404)
+    released_via = ReleasedVia.REMINDER if request.args.get("via") == "reminder" else None
     if request.method == "GET":
         picks = [
             pick.item
@@ -222,14 +225,26 @@ def cancel_seat(token: str, seat_id: int):
             seat=seat,
             picks=picks,
             over=over,
+            from_reminder=released_via is not None,
             button_form=ButtonForm(),
         )
     if not ButtonForm().validate_on_submit():
         abort(400)
-    carry_out(
-        lambda: cancel_own_days(db.session, seat.registration, [seat.day_id]),
-        success=f"Cancelled your place on {seat.day.date:%A, %B} {seat.day.date.day}.",
+    when = f"{seat.day.date:%A, %B} {seat.day.date.day}"
+    outcome = carry_out(
+        lambda: cancel_own_days(
+            db.session, seat.registration, [seat.day_id], released_via=released_via
+        )
     )
+    if outcome.ok and outcome.value and released_via:
+        flash(
+            f"Done: your seat on {when} is free for someone else. Thank you for telling us.",
+            "success",
+        )
+    elif outcome.ok and outcome.value:
+        flash(f"Cancelled your place on {when}.", "success")
+    elif outcome.ok:
+        flash(f"Your place on {when} was already given up: nothing more to do.", "info")
     return _back(token)
 
 

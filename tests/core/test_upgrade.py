@@ -33,7 +33,7 @@ from forumapp.feedback.models import (
     TopicSuggestion,
 )
 from forumapp.mail.outbox import queue_email
-from forumapp.messages.models import GroupMessage
+from forumapp.messages.models import GroupMessage, SentReminder
 from forumapp.registration.models import BreakoutPick
 
 from ..conftest import PROJECT_DIR, make_test_app
@@ -199,6 +199,9 @@ def _add_activity() -> None:
             created_by_id=staff.id,
         )
     )
+    db.session.add(
+        SentReminder(forum_day_id=day.id, days_before=2, person_id=person.id, kind="reminder")
+    )
 
 
 def _rows(connection, table: sa.Table, columns: list[str]) -> list[tuple]:
@@ -276,6 +279,11 @@ def _check_new_columns(connection, upgraded: sa.MetaData, old_schema: sa.MetaDat
         ("agenda_item", "position"): 0,
         ("agenda_item", "provenance"): "",
         ("speaker", "photo_filename"): None,
+        ("forum", "parking_info"): "",
+        ("forum", "accessibility_contact"): "",
+        ("forum_day", "reminder_days"): "7,2",  # every day gets the default reminders
+        ("day_seat", "promoted_at"): None,
+        ("day_seat", "released_via"): None,
     }
     for (table, column), start in starting_values.items():
         if added(table, column):

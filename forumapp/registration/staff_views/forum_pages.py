@@ -19,10 +19,10 @@ from flask_login import current_user
 
 from ...core.actions import carry_out
 from ...core.auth import role_required
-from ...core.clock import to_local
+from ...core.clock import to_local, utcnow
 from ...core.models import Forum, Role, Team
 from ...extensions import db
-from .. import exports, organizer, overview, rosters
+from .. import day_measures, exports, organizer, overview, rosters
 from ..blueprint import bp
 from ..staff_forms import BreakoutSettingsForm, InvitationForm, RegistrationSearchForm
 
@@ -53,6 +53,7 @@ def registrations(forum_id: int):
         page_url=page_url,
         search_form=search_form,
         search=search,
+        day_measures=day_measures.day_measures(db.session, forum.days, utcnow()),
     )
 
 
