@@ -132,17 +132,17 @@ def _event(
             ),
         )
     if event.alarm_before is not None and not cancelled:
-        component.add_component(_alarm(event))
+        component.add_component(_alarm(event.summary, event.alarm_before))
     return component
 
 
-def _alarm(event: CalendarEvent) -> Alarm:
-    """A display reminder ``alarm_before`` the start (``TRIGGER:-P1D`` for a day), which
-    Outlook, Google Calendar and Apple Calendar show."""
+def _alarm(summary: str, before: timedelta) -> Alarm:
+    """A display reminder ``before`` the start (``TRIGGER:-P1D`` for a day), which Outlook,
+    Google Calendar and Apple Calendar show."""
     alarm = Alarm()
     alarm.add("action", "DISPLAY")
-    alarm.add("trigger", -event.alarm_before)
-    alarm.add("description", f"Reminder: {event.summary}")
+    alarm.add("trigger", -before)
+    alarm.add("description", f"Reminder: {summary}")
     return alarm
 
 
