@@ -331,6 +331,11 @@ PAGES: dict[str, Audit] = {
     "cancelling a place": Audit(
         None, "/me/{links[public]}/seats/{ids[public_seat]}/cancel", "Yes, cancel my place"
     ),
+    "giving a seat back from a reminder": Audit(
+        None,
+        "/me/{links[public]}/seats/{ids[public_seat]}/cancel?via=reminder",
+        "Give my seat to someone else",
+    ),
     "team member with a full breakout": Audit(
         None, "/me/{links[member]}", "Full: choose it to join the waitlist."
     ),
@@ -414,6 +419,8 @@ PAGES: dict[str, Audit] = {
     "speaker availability": Audit(
         "organizer", "/staff/speakers/{ids[speaker]}/availability", "Margaret Holloway"
     ),
+    "day form": Audit("organizer", "/staff/days/{ids[public_day]}/edit", "Reminders"),
+    "program measures": Audit("organizer", "/staff/program/measures", "no-shows, day by day"),
     "users": Audit("admin", "/staff/users", "door@forums.example.org"),
 }
 
