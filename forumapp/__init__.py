@@ -93,6 +93,7 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     from .mail import models as _mail_models  # noqa: F401
     from .mail import views as outbox_views
     from .messages import models as _messages_models  # noqa: F401
+    from .messages import views as messages_views
     from .messages.receivers import register_messages
     from .privacy import views as privacy_views
     from .registration import staff_views as _registration_staff_views  # noqa: F401
@@ -108,6 +109,7 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
         calendar_views.bp,
         checkin_bp,
         feedback_bp,
+        messages_views.bp,
         privacy_views.bp,
     ):
         app.register_blueprint(blueprint)
