@@ -81,6 +81,8 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     from .checkin.blueprint import bp as checkin_bp
     from .checkin.receivers import register_checkin
     from .cli import register_cli
+    from .commitments import models as _commitments_models  # noqa: F401
+    from .commitments import views as commitments_views
     from .core import audit as _audit_models  # noqa: F401
     from .core import auth as _auth_views  # noqa: F401
     from .core import views as _core_views  # noqa: F401
@@ -110,6 +112,7 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
         checkin_bp,
         feedback_bp,
         messages_views.bp,
+        commitments_views.bp,
         privacy_views.bp,
     ):
         app.register_blueprint(blueprint)
