@@ -83,6 +83,7 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     from .cli import register_cli
     from .commitments import models as _commitments_models  # noqa: F401
     from .commitments import views as commitments_views
+    from .commitments.receivers import register_commitments
     from .core import audit as _audit_models  # noqa: F401
     from .core import auth as _auth_views  # noqa: F401
     from .core import views as _core_views  # noqa: F401
@@ -119,6 +120,7 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     register_calendar(app)
     register_checkin(app)
     register_messages(app)
+    register_commitments(app)
     # The API authenticates with bearer tokens, not cookies, so it needs no CSRF token.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)
