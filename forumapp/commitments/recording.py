@@ -22,12 +22,12 @@ from ..core.database import is_storable_text
 from ..core.models import Forum, ForumDay, Person, Team, TeamMembership, TeamRole
 from ..extensions import DbSession
 from ..feedback.models import TopicGroup, TopicSuggestion
+from ..feedback.suggestions import BARRIER_SOURCE
 from .errors import CommitmentError, NotAllowed
 from .models import Commitment, CommitmentStatus, CommitmentUpdate
 
 TEXT_MAX = 1000
 NOTE_MAX = 2000
-BARRIER_SOURCE = "barrier"  # a topic suggestion that came from a commitment's barrier note
 
 
 @dataclass(frozen=True)

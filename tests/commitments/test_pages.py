@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from forumapp.commitments.models import Commitment
 from forumapp.core.links import personal_token
-from forumapp.core.models import Team
+from forumapp.core.models import Forum, Person, Team
 from forumapp.extensions import db
 
 from .. import builders as build
@@ -33,6 +33,7 @@ def world(app):
             "forum": forum.id,
             "team": team_id,
             "manager": personal_token(manager),
+            "manager_id": manager.id,
             "member": personal_token(member),
             "member_id": member.id,
             "outsider": personal_token(outsider),
@@ -148,3 +149,40 @@ def test_staff_see_every_team_and_add_for_one(client, world, signed_in):
     )
     assert response.status_code == 400
     assert "Choose an owner from the Nash County roster." in _text(response)
+
+
+def test_a_barrier_two_teams_share_is_flagged_for_faculty_and_marked_as_a_barrier(
+    app, world, signed_in
+):
+    from forumapp.commitments.recording import (
+        Author,
+        CommitmentInput,
+        ProgressInput,
+        add_commitment,
+        update_progress,
+    )
+    from forumapp.feedback.topic_groups import regroup
+
+    with app.app_context():
+        forum = db.session.get(Forum, world["forum"])
+        nash_manager = build.team_member("Nia Nash", "Nash County", "project_manager")
+        for team_name, manager in (
+            ("Dare County", db.session.get(Person, world["manager_id"])),
+            ("Nash County", nash_manager),
+        ):
+            team = db.session.scalar(sa.select(Team).filter_by(name=team_name))
+            commitment = add_commitment(
+                db.session, team, CommitmentInput(forum.id, "Share overdose data"), Author(manager)
+            )
+            update_progress(
+                db.session,
+                commitment,
+                ProgressInput("in_progress", "", "No data sharing agreement with the hospital"),
+                Author(manager),
+            )
+        regroup(db.session, forum)
+        db.session.commit()
+    faculty = signed_in("faculty")
+    page = _text(faculty.get(f"/staff/forums/{world['forum']}/topics"))
+    assert "Raised by 2 teams" in page and "Several teams: special attention" in page
+    assert "2 barriers from teams' commitments" in page

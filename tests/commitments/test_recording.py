@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from forumapp.commitments.errors import CommitmentError, NotAllowed
 from forumapp.commitments.models import Commitment
 from forumapp.commitments.recording import (
-    BARRIER_SOURCE,
     Author,
     CommitmentInput,
     ProgressInput,
@@ -22,6 +21,7 @@ from forumapp.commitments.recording import (
 from forumapp.core.models import Team
 from forumapp.extensions import db
 from forumapp.feedback.models import TopicSuggestion
+from forumapp.feedback.suggestions import BARRIER_SOURCE
 from forumapp.privacy.services import erase_person
 
 from .. import builders as build
