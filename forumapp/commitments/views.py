@@ -4,13 +4,14 @@ commitments for organizers and faculty."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from ..core.actions import carry_out
 from ..core.auth import role_required
 from ..core.clock import local_today
+from ..core.forms import ButtonForm
 from ..core.links import person_for_link_or_404
 from ..core.models import Forum, ForumStatus, Person, Role, Team
 from ..core.rate_limits import personal_link_limit
@@ -18,6 +19,7 @@ from ..extensions import db
 from ..feedback.between_forums import forum_for_new_topics
 from .forms import NOBODY, CommitmentForm, MembersMayCommitForm, ProgressForm
 from .models import Commitment
+from .progress_item import make_progress_item
 from .recording import (
     Author,
     CommitmentInput,
@@ -215,7 +217,29 @@ def forum_page(forum_id: int):
         forum=forum,
         commitments=forum_commitments(db.session, forum),
         form=form,
+        button_form=ButtonForm(),
     ), (400 if form.errors else 200)
+
+
+@bp.route("/staff/forums/<int:forum_id>/commitments/progress-session", methods=["POST"])
+@role_required(Role.ORGANIZER)
+def progress_session(forum_id: int):
+    """Put (or bring up to date) a draft "Team progress" session on the next forum's agenda."""
+    forum = db.get_or_404(Forum, forum_id)
+    if ButtonForm().validate_on_submit():
+        outcome = carry_out(lambda: make_progress_item(db.session, forum))
+        if outcome.ok:
+            made = outcome.value
+            flash(
+                (
+                    "Added a draft “Team progress” session to "
+                    if made.created
+                    else "Brought the draft “Team progress” session up to date on "
+                )
+                + f"{made.item.day.forum.title}'s agenda.",
+                "success",
+            )
+    return redirect(url_for("commitments.forum_page", forum_id=forum.id))
 
 
 @bp.route("/staff/commitments/<int:commitment_id>", methods=["GET", "POST"])

@@ -186,3 +186,26 @@ def test_a_barrier_two_teams_share_is_flagged_for_faculty_and_marked_as_a_barrie
     page = _text(faculty.get(f"/staff/forums/{world['forum']}/topics"))
     assert "Raised by 2 teams" in page and "Several teams: special attention" in page
     assert "2 barriers from teams' commitments" in page
+
+
+def test_organizers_put_a_team_progress_draft_on_the_next_forum(app, client, world, signed_in):
+    _add(client, world)
+    organizer = signed_in("organizer")
+    url = f"/staff/forums/{world['forum']}/commitments"
+    token = csrf_token(organizer, url)
+    response = organizer.post(f"{url}/progress-session", data={"csrf_token": token})
+    assert "Added a draft “Team progress” session" in _text(
+        organizer.get(response.headers["Location"])
+    )
+    organizer.post(f"{url}/progress-session", data={"csrf_token": token})
+    with app.app_context():
+        from forumapp.agenda.models import AgendaItem
+
+        (item,) = db.session.scalars(
+            sa.select(AgendaItem).where(AgendaItem.title.like("Team progress%"))
+        ).all()
+        assert item.status == "draft" and item.confidential
+        assert item.day.forum.number == 2
+        assert "Dare County:\n- Convene the jail health working group monthly (planned)" in (
+            item.description
+        )
