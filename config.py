@@ -113,6 +113,17 @@ class BaseConfig:
     # Every POST made through a personal link (feedback, topics, days, breakouts, roster,
     # ticket, calendar link, new link), per link: attendees at a venue share one address.
     RATELIMIT_PERSONAL_LINK = os.environ.get("RATELIMIT_PERSONAL_LINK", "30 per minute")
+    # Group messages each organizer may write or schedule (the page and the API together).
+    RATELIMIT_GROUP_MESSAGES = os.environ.get("RATELIMIT_GROUP_MESSAGES", "10 per hour; 30 per day")
+
+    # Follow-up mail about teams' commitments: days after a forum's last day for the
+    # confirmation and the reminder, days before the next forum's first day for the status
+    # request.
+    COMMITMENT_CONFIRMATION_DAYS = int(os.environ.get("COMMITMENT_CONFIRMATION_DAYS", "7"))
+    COMMITMENT_REMINDER_DAYS = int(os.environ.get("COMMITMENT_REMINDER_DAYS", "28"))
+    COMMITMENT_STATUS_REQUEST_DAYS_BEFORE = int(
+        os.environ.get("COMMITMENT_STATUS_REQUEST_DAYS_BEFORE", "14")
+    )
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))

@@ -81,6 +81,9 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     from .checkin.blueprint import bp as checkin_bp
     from .checkin.receivers import register_checkin
     from .cli import register_cli
+    from .commitments import models as _commitments_models  # noqa: F401
+    from .commitments import views as commitments_views
+    from .commitments.receivers import register_commitments
     from .core import audit as _audit_models  # noqa: F401
     from .core import auth as _auth_views  # noqa: F401
     from .core import views as _core_views  # noqa: F401
@@ -93,6 +96,7 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     from .mail import models as _mail_models  # noqa: F401
     from .mail import views as outbox_views
     from .messages import models as _messages_models  # noqa: F401
+    from .messages import views as messages_views
     from .messages.receivers import register_messages
     from .privacy import views as privacy_views
     from .registration import staff_views as _registration_staff_views  # noqa: F401
@@ -108,12 +112,15 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
         calendar_views.bp,
         checkin_bp,
         feedback_bp,
+        messages_views.bp,
+        commitments_views.bp,
         privacy_views.bp,
     ):
         app.register_blueprint(blueprint)
     register_calendar(app)
     register_checkin(app)
     register_messages(app)
+    register_commitments(app)
     # The API authenticates with bearer tokens, not cookies, so it needs no CSRF token.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)

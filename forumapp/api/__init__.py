@@ -28,4 +28,4 @@ def _authenticate():
         csrf.protect()
 
 
-from . import feedback_views, views  # noqa: E402,F401  (routes register on bp)
+from . import feedback_views, messages_views, views  # noqa: E402,F401  (routes register on bp)

@@ -18,6 +18,7 @@ from pydantic.json_schema import GenerateJsonSchema, models_json_schema
 from . import shapes
 from .request_shapes import (
     CheckInRequest,
+    MessageRequest,
     RegistrationRequest,
     RequestShape,
     TopicSuggestionsRequest,
@@ -300,6 +301,49 @@ _OPERATIONS = [
         STAFF,
         {200: _json(shapes.FeedbackSummary, "The summary.")},
         {403: "The token's role is not faculty or organizer.", 404: "No such forum."},
+    ),
+    # --- Group messages
+    _operation(
+        "post /forums/{forum_id}/messages",
+        "create_message",
+        "Write to a group of a forum's people, or count them (organizers)",
+        STAFF,
+        {
+            201: _json(shapes.MessageWritten, "Written: queued for everyone now, or scheduled."),
+            200: _json(shapes.MessageCount, "A dry run: nothing was written or sent."),
+        },
+        {
+            400: (
+                "Nothing was written: an empty audience, one that matches nobody, a value "
+                "that is not the forum's (a day, a session, a team), an unknown placeholder, "
+                "a subject or body too long, or a send_at in the past or over a year away. "
+                "`details` names the field: `audience`, `audience.days`, `subject`, `body`, "
+                "`send_at`."
+            ),
+            403: "The token's role is not organizer.",
+            404: "No such forum.",
+            422: (
+                "The body is not a JSON object of the documented shape; `details` maps each "
+                "field (or `body`) to a message."
+            ),
+            429: _RATE_LIMITED,
+        },
+        description=(
+            "Each person the audience reaches gets their own copy through the outbox, with "
+            "the placeholders filled in for them; a person matched several ways gets one. "
+            "People who cancelled, and erased people, get none. A message with `send_at` "
+            "waits and reaches the people who match when it goes. Messages written (not dry "
+            "runs) are limited per organizer, shared with the messages page."
+        ),
+        body=MessageRequest,
+    ),
+    _operation(
+        "get /forums/{forum_id}/messages",
+        "list_messages",
+        "A forum's group messages with their delivery (organizers)",
+        STAFF,
+        {200: _json(shapes.GroupMessages, "Newest first.")},
+        {403: "The token's role is not organizer.", 404: "No such forum."},
     ),
 ]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated, ClassVar, Literal, TypeVar
 
 from pydantic import (
@@ -30,6 +30,10 @@ from ..core.bounds import integer_problem
 from ..core.database import UNSTORABLE_CHARACTERS, is_storable_text
 from ..core.names import NAME_MAX_LENGTH
 from ..feedback.suggestions import MAX_TEXT as SUGGESTION_MAX_LENGTH
+from ..messages.audience import MAX_VALUES as MESSAGE_AUDIENCE_MAX_VALUES
+from ..messages.audience import ROLES as MESSAGE_ROLES
+from ..messages.audience import STATUSES as MESSAGE_STATUSES
+from ..messages.sending import BODY_MAX, SUBJECT_MAX
 from .shapes import IsoDate, Shape
 
 S = TypeVar("S", bound="RequestShape")
@@ -354,3 +358,119 @@ class TopicSuggestionsRequest(RequestShape):
         field = str(loc[2])
         message = cls.ITEM_REFUSALS.get(field) or TopicSuggestion.unknown_field()
         return f"{where}.{field}", message
+
+
+# --- Group messages ---------------------------------------------------------------------------
+
+AUDIENCE_EXAMPLE = 'Send audience as an object like {"days": ["2027-03-15"], "teams": [3]}.'
+
+
+def _instant(value: object) -> object:
+    """An ISO-8601 instant with its offset ("2027-03-01T09:00:00-05:00" or "...Z"), in UTC."""
+    if value is None or isinstance(value, datetime):
+        return value
+    if not isinstance(value, str):
+        raise PydanticCustomError("not_instant", "Not an instant")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise PydanticCustomError("not_instant", "Not an instant") from None
+    if parsed.tzinfo is None:
+        raise PydanticCustomError("naive_instant", "No UTC offset")
+    return parsed.astimezone(UTC)
+
+
+AudienceIds = Annotated[
+    list[Annotated[int, AfterValidator(_fits_in_32_bits), Field(ge=1)]],
+    Field(max_length=MESSAGE_AUDIENCE_MAX_VALUES),
+]
+AudienceNames = Annotated[list[str], Field(max_length=MESSAGE_AUDIENCE_MAX_VALUES)]
+
+
+class MessageAudience(RequestShape):
+    """Who receives a message: the filters combine with AND, the values of one filter with OR.
+    At least one filter is needed; the API never writes to "everyone" by accident."""
+
+    days: Annotated[list[IsoDate], Field(max_length=MESSAGE_AUDIENCE_MAX_VALUES)] = Field(
+        default_factory=list, description="Forum days, by local date."
+    )
+    sessions: AudienceIds = Field(
+        default_factory=list,
+        description=(
+            "Agenda item ids: people with a seat in them (a confirmed breakout pick, or a "
+            "confirmed seat on the day of any other session)."
+        ),
+    )
+    teams: AudienceIds = Field(default_factory=list, description="Team ids (see /teams).")
+    roles: AudienceNames = Field(
+        default_factory=list, json_schema_extra={"items": {"enum": list(MESSAGE_ROLES)}}
+    )
+    status: AudienceNames = Field(
+        default_factory=list,
+        json_schema_extra={"items": {"enum": list(MESSAGE_STATUSES)}},
+        description=(
+            "confirmed / waitlisted (the place; neither: both), checked_in / not_checked_in, "
+            "no_feedback. The three kinds combine with AND."
+        ),
+    )
+
+
+class MessageRequest(RequestShape):
+    """A message to a group of a forum's people, sent now, later, or only counted."""
+
+    NOT_JSON: ClassVar[str] = "Send the message as a JSON object; this is not JSON."
+    NOT_AN_OBJECT: ClassVar[str] = (
+        'Send a JSON object like {"subject": "...", "body": "...", "audience": {...}}.'
+    )
+    REFUSALS: ClassVar[dict[str, str]] = {
+        "audience": AUDIENCE_EXAMPLE,
+        "send_at": (
+            "Send send_at as an instant with its UTC offset, like 2027-03-01T09:00:00-05:00, "
+            "or null to send now."
+        ),
+        "dry_run": "Send dry_run as true or false.",
+    }
+    AUDIENCE_REFUSALS: ClassVar[dict[str, str]] = {
+        "days": 'Send days as a list of dates like ["2027-03-15"].',
+        "sessions": "Send sessions as a list of agenda item ids.",
+        "teams": "Send teams as a list of team ids (see /teams).",
+        "roles": f"Send roles as a list of: {', '.join(MESSAGE_ROLES)}.",
+        "status": f"Send status as a list of: {', '.join(MESSAGE_STATUSES)}.",
+    }
+
+    # The service checks the values (length, placeholders, the audience's days and teams).
+    subject: StorableText = Field(json_schema_extra={"minLength": 1, "maxLength": SUBJECT_MAX})
+    body: StorableText = Field(
+        json_schema_extra={"minLength": 1, "maxLength": BODY_MAX},
+        description=(
+            "Plain text. Placeholders: {first_name}, {forum}, {day}, {personal_link}, "
+            "{ticket_link}; write {{ and }} for braces."
+        ),
+    )
+    audience: MessageAudience
+    send_at: Annotated[datetime | None, BeforeValidator(_instant)] = Field(
+        None,
+        description="When to send it: within a year; null or absent: now.",
+    )
+    dry_run: bool = Field(False, description="Only count the recipients; nothing is sent.")
+
+    @classmethod
+    def refusal(cls, error: ErrorDetails) -> tuple[str, str]:
+        loc = error["loc"]
+        field = str(loc[0])
+        if field == "audience" and len(loc) > 1:
+            name = str(loc[1])
+            where = f"audience.{name}"
+            if name not in cls.AUDIENCE_REFUSALS:
+                return where, MessageAudience.unknown_field()
+            if problem(error) == "too_long" and len(loc) == 2:
+                return where, f"Choose at most {MESSAGE_AUDIENCE_MAX_VALUES} values."
+            return where, cls.AUDIENCE_REFUSALS[name]
+        if field == "send_at" and error["type"] == "naive_instant":
+            return field, (
+                "Give send_at its UTC offset, like 2027-03-01T09:00:00-05:00 or ...Z: "
+                "without one the time is ambiguous."
+            )
+        if field in cls.REFUSALS:
+            return field, cls.REFUSALS[field]
+        return field, text_refusal(field, error, f"Send the message's {field}.")

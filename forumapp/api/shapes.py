@@ -25,6 +25,7 @@ from ..checkin.outcomes import ScanResult
 from ..core.bounds import date_problem
 from ..core.models import Audience, ForumStatus, Role
 from ..feedback.models import TopicStatus
+from ..messages.models import MessageStatus
 from ..registration.models import RegistrationKind, SeatStatus
 
 
@@ -400,3 +401,55 @@ class FeedbackSummary(Shape):
     ungrouped_suggestions: Count = Field(
         description="Suggestions not grouped yet (grouped on Regroup or the next POST)."
     )
+
+
+# --- Group messages ---------------------------------------------------------------------------
+
+
+class MessageCount(Shape):
+    """A dry run: how many people a message would reach, and a few of their first names."""
+
+    recipients: Count
+    sample: list[str] = Field(max_length=5, description="First names only, at most 5.")
+
+
+class MessageWritten(Shape):
+    """A message written: queued for everyone now, or scheduled."""
+
+    id: Id
+    recipients: Count = Field(description="People who match now (once each).")
+    send_at: LocalDateTime
+
+
+class MessageAudienceAsWritten(Shape):
+    """The audience as the message was written; resolved again when a scheduled one goes."""
+
+    days: list[IsoDate]
+    sessions: list[Id]
+    teams: list[Id]
+    roles: list[str]
+    status: list[str]
+
+
+class GroupMessage(Shape):
+    """A message to a group, with how many copies wait, went and failed."""
+
+    id: Id
+    subject: str
+    status: MessageStatus = Field(
+        description="scheduled (can be cancelled), queued (every copy is in the outbox), cancelled."
+    )
+    send_at: LocalDateTime
+    created_at: LocalDateTime
+    audience: MessageAudienceAsWritten
+    recipients: Count
+    queued: Count = Field(description="Copies waiting in the outbox.")
+    sent: Count
+    failed: Count
+
+
+class GroupMessages(Shape):
+    """A forum's group messages, newest first."""
+
+    forum_id: Id
+    messages: list[GroupMessage]

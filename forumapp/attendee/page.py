@@ -14,6 +14,7 @@ from ..agenda.models import AgendaItem
 from ..agenda.visibility import Viewer, visible_agenda
 from ..calendar.feeds import PersonalCalendar, personal_calendar
 from ..checkin.tickets import TicketState, ticket_state
+from ..commitments.panel import TeamCommitments, commitments_panel
 from ..core.models import Forum, ForumDay, Person, Team
 from ..extensions import DbSession
 from ..feedback.panel import FeedbackPanel, feedback_panel
@@ -26,7 +27,7 @@ from ..registration.rosters import managed_teams
 class PersonalPage:
     """The personal page of ``person``: a section per forum (``sections``), the ticket of each
     forum by forum id (``tickets``), the teams whose roster they keep, their calendar links and
-    their feedback panel."""
+    their feedback panel, and their teams' commitments."""
 
     person: Person
     sections: list[ForumSection]
@@ -34,6 +35,7 @@ class PersonalPage:
     managed_teams: list[Team]
     calendar: PersonalCalendar
     feedback: FeedbackPanel
+    commitments: list[TeamCommitments]
 
 
 def personal_page(
@@ -50,6 +52,7 @@ def personal_page(
         managed_teams=managed_teams(session, person),
         calendar=personal_calendar(session, person),
         feedback=feedback_panel(session, person, today, now),
+        commitments=commitments_panel(session, person),
     )
 
 

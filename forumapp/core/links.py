@@ -11,10 +11,10 @@ import re
 import secrets
 
 from blinker import Namespace
-from flask import current_app
+from flask import abort, current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from ..extensions import DbSession
+from ..extensions import DbSession, db
 from .models import Person
 
 _SALT = "personal-link"
@@ -104,3 +104,12 @@ def hide_personal_links(text: str) -> str:
     for pattern, replacement in _SECRET_LINK_PATHS:
         text = pattern.sub(replacement, text)
     return text
+
+
+def person_for_link_or_404(token: str) -> Person:
+    """For a page on a personal link: the person it belongs to, or a 404 for any other token
+    (so a forged link and a revoked one look the same)."""
+    person = person_for_token(db.session, token)
+    if person is None:
+        abort(404)
+    return person

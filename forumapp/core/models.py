@@ -301,6 +301,8 @@ class Team(Model):
     program_id: Mapped[int] = mapped_column(ForeignKey("program.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(120))
     community: Mapped[str] = mapped_column(String(200), default="")
+    # The project manager's choice: may every member record the team's commitments too?
+    members_may_commit: Mapped[bool] = mapped_column(Boolean, default=False)
 
     program: Mapped[Program] = relationship(back_populates="teams")
     memberships: Mapped[list[TeamMembership]] = relationship(

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import current_app, request
+from flask import current_app, g, request
 from flask_limiter.util import get_remote_address
+from flask_login import current_user
 
 from ..extensions import limiter
 from .links import canonical_link_key
@@ -48,4 +49,28 @@ personal_link_limit = limiter.shared_limit(
     scope="personal_link",
     key_func=personal_link_key,
     methods=["POST"],
+)
+
+
+def staff_user_key() -> str:
+    """Count per staff account (signed in or by bearer token), whatever address it uses."""
+    if current_user.is_authenticated:
+        return f"staff:{current_user.id}"
+    return get_remote_address()
+
+
+def count_as_sent() -> None:
+    """Mark this request as one that wrote a group message, so the sending limit counts it."""
+    g.group_message_written = True
+
+
+# Group messages written, per organizer, shared by the messages page and the API. Only a
+# message actually written or scheduled counts (``count_as_sent``): previews, dry runs and
+# refusals do not, though past the limit they are refused too.
+group_message_limit = limiter.shared_limit(
+    configured_limit("RATELIMIT_GROUP_MESSAGES"),
+    scope="group_messages",
+    key_func=staff_user_key,
+    methods=["POST"],
+    deduct_when=lambda _response: bool(g.get("group_message_written")),
 )

@@ -49,7 +49,7 @@ class Promotion:
     warnings: list[str] = field(default_factory=list)
 
 
-def _free_start(session: DbSession, day: ForumDay, minutes: int) -> tuple[time, time]:
+def free_start(session: DbSession, day: ForumDay, minutes: int) -> tuple[time, time]:
     """The first quarter hour of ``day`` where a session of ``minutes`` overlaps no other
     session, else the day's start; returns local (start, end)."""
     zone = day.forum.program.time_zone
@@ -117,7 +117,7 @@ def promote_group(
     ).all()
     teams = len({team_id for _, team_id in rows if team_id is not None})
     day = following.days[0]
-    start, end = _free_start(session, day, PROMOTED_MINUTES)
+    start, end = free_start(session, day, PROMOTED_MINUTES)
     try:
         item = create_item(
             session,

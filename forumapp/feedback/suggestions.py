@@ -17,6 +17,9 @@ from .models import TopicSuggestion
 
 MAX_TEXT = 1000
 SOURCES = ("feedback", "personal_page", "api", "csv")
+# A barrier a team noted on one of its commitments (``commitments.recording``): not given
+# through ``add_suggestions``, but grouped and flagged with the others, and marked as such.
+BARRIER_SOURCE = "barrier"
 
 
 class SuggestionInput(NamedTuple):

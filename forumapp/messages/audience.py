@@ -21,6 +21,7 @@ from ..agenda.models import AgendaItem, ItemKind
 from ..checkin.models import CheckIn
 from ..core.erasure import not_erased
 from ..core.models import Forum, ForumDay, Person, Team, TeamMembership, TeamRole
+from ..core.templating import format_date
 from ..extensions import DbSession
 from ..feedback.models import FeedbackResponse
 from ..registration.models import (
@@ -32,10 +33,22 @@ from ..registration.models import (
 )
 from .errors import MessageError
 
-ROLES = ("project_manager", "team_member", "public")
+ROLE_LABELS = {
+    "project_manager": "Project managers",
+    "team_member": "Team members",
+    "public": "Public attendees",
+}
+STATUS_LABELS = {
+    "confirmed": "Confirmed",
+    "waitlisted": "On a waitlist",
+    "checked_in": "Checked in",
+    "not_checked_in": "Not checked in",
+    "no_feedback": "No feedback yet",
+}
+ROLES = tuple(ROLE_LABELS)
 PLACE_STATUSES = ("confirmed", "waitlisted")
 ATTENDANCE_STATUSES = ("checked_in", "not_checked_in")
-STATUSES = (*PLACE_STATUSES, *ATTENDANCE_STATUSES, "no_feedback")
+STATUSES = tuple(STATUS_LABELS)
 MAX_VALUES = 100  # per filter: more is a mistake, not an audience
 
 
@@ -125,6 +138,32 @@ def check_audience(session: DbSession, forum: Forum, audience: Audience) -> None
                 f"Unknown {name}: {', '.join(wrong)}. Choose from {', '.join(allowed)}.",
                 f"audience.{name}",
             )
+
+
+def describe_audience(session: DbSession, audience: Audience) -> list[str]:
+    """The audience in words, one line per filter used ("Teams: Dare County, Nash County")."""
+    lines = []
+    if audience.days:
+        lines.append("Days: " + ", ".join(format_date(day) for day in sorted(audience.days)))
+    if audience.sessions:
+        titles = session.scalars(
+            select(AgendaItem.title)
+            .where(AgendaItem.id.in_(audience.sessions))
+            .order_by(AgendaItem.starts_at, AgendaItem.id)
+        ).all()
+        lines.append("Sessions: " + ", ".join(titles))
+    if audience.teams:
+        names = session.scalars(
+            select(Team.name).where(Team.id.in_(audience.teams)).order_by(Team.name)
+        ).all()
+        lines.append("Teams: " + ", ".join(names))
+    if audience.roles:
+        lines.append("Roles: " + ", ".join(ROLE_LABELS.get(role, role) for role in audience.roles))
+    if audience.status:
+        lines.append(
+            "Status: " + ", ".join(STATUS_LABELS.get(status, status) for status in audience.status)
+        )
+    return lines
 
 
 def recipients(session: DbSession, forum: Forum, audience: Audience) -> list[Recipient]:

@@ -52,7 +52,7 @@ class Preview:
     recipients: int
     sample: list[str]
     subject: str
-    body: str  # the first recipient's copy, or the body as written when nobody matches
+    body: str  # the first recipient's copy
 
 
 def check_message(session: DbSession, forum: Forum, data: MessageInput, now: datetime) -> None:
@@ -83,14 +83,12 @@ def check_message(session: DbSession, forum: Forum, data: MessageInput, now: dat
 def preview(
     session: DbSession, forum: Forum, data: MessageInput, now: datetime | None = None
 ) -> Preview:
-    """Check the message and say whom it reaches, without writing anything."""
+    """Check the message and say whom it reaches, without writing anything; an audience that
+    matches nobody is refused, as it would be when sent."""
     now = now or utcnow()
     check_message(session, forum, data, now)
-    found = recipients(session, forum, data.audience)
-    if found:
-        subject, body = _copy_for(session, forum, data.subject, data.body, found[0])
-    else:
-        subject, body = data.subject.strip(), data.body
+    found = _recipients_or_refuse(session, forum, data.audience)
+    subject, body = _copy_for(session, forum, data.subject, data.body, found[0])
     return Preview(
         recipients=len(found),
         sample=[_first_name(recipient.person.name) for recipient in found[:SAMPLE_SIZE]],
@@ -112,9 +110,7 @@ def write_message(
     the addresses. Flushes; the caller commits."""
     now = now or utcnow()
     check_message(session, forum, data, now)
-    count = len(recipients(session, forum, data.audience))
-    if count == 0:
-        raise MessageError("Nobody matches this audience: widen it.", "audience")
+    count = len(_recipients_or_refuse(session, forum, data.audience))
     later = data.send_at is not None and data.send_at > now
     message = GroupMessage(
         forum_id=forum.id,
@@ -141,6 +137,13 @@ def write_message(
         recipients=message.recipients,
     )
     return message
+
+
+def _recipients_or_refuse(session: DbSession, forum: Forum, audience: Audience) -> list[Recipient]:
+    found = recipients(session, forum, audience)
+    if not found:
+        raise MessageError("Nobody matches this audience: widen it.", "audience")
+    return found
 
 
 def cancel_message(session: DbSession, message: GroupMessage, user_id: int | None) -> None:

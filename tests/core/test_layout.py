@@ -22,6 +22,7 @@ FEATURE_ORDER = [
     "checkin",
     "feedback",
     "messages",
+    "commitments",
     "privacy",
     "api",
     "attendee",

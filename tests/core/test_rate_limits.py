@@ -33,6 +33,9 @@ SETTING_OF = {
     "feedback.suggest_topic": "RATELIMIT_PERSONAL_LINK",
     "calendar.renew_feed": "RATELIMIT_PERSONAL_LINK",
     "checkin.reissue": "RATELIMIT_PERSONAL_LINK",
+    "commitments.team_page": "RATELIMIT_PERSONAL_LINK",
+    "commitments.members_may_commit": "RATELIMIT_PERSONAL_LINK",
+    "commitments.progress_page": "RATELIMIT_PERSONAL_LINK",
 }
 # Sign-out needs a sign-in first; it is not a public form.
 NOT_LIMITED = {"core.logout"}

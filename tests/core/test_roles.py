@@ -49,6 +49,10 @@ PUBLIC_ENDPOINTS = {
     "checkin.ticket_image",  # personal link in the URL: tests/checkin/test_tickets
     "checkin.ticket_page",
     "checkin.reissue",
+    # A team's commitments on the personal link: tests/commitments/test_pages.
+    "commitments.team_page",
+    "commitments.members_may_commit",
+    "commitments.progress_page",
 }
 VISITORS = [None, *Role]
 
