@@ -300,7 +300,7 @@ def _queue_reminder(session: DbSession, reminder: DayReminder, seat: DaySeat) ->
         session,
         "messages/email/day_reminder",
         person,
-        kind="reminder",
+        kind="day_reminder",
         about=reminder.about,
         subject=f"{_when(reminder.days_before)}: {words['forum'].title}, {words['date_text']}",
         link=absolute_url("attendee.personal_page", token=token),

@@ -45,7 +45,7 @@ def _reminder_link(app) -> str:
     with app.app_context():
         body = db.session.scalar(
             sa.select(OutboxMessage.text_body).where(
-                OutboxMessage.kind == "reminder",
+                OutboxMessage.kind == "day_reminder",
                 OutboxMessage.to_email == "ada.lovelace@public.example.org",
             )
         )

@@ -58,7 +58,7 @@ def _seated_since(registration: Registration, when: datetime) -> Registration:
     return registration
 
 
-def _reminders(kind: str = "reminder") -> list[OutboxMessage]:
+def _reminders(kind: str = "day_reminder") -> list[OutboxMessage]:
     return list(
         db.session.scalars(
             sa.select(OutboxMessage).where(OutboxMessage.kind == kind).order_by(OutboxMessage.id)
@@ -66,7 +66,7 @@ def _reminders(kind: str = "reminder") -> list[OutboxMessage]:
     )
 
 
-def _recipients(kind: str = "reminder") -> list[str]:
+def _recipients(kind: str = "day_reminder") -> list[str]:
     return [message.to_name for message in _reminders(kind)]
 
 

@@ -38,7 +38,7 @@ def full_day(app):
             build.team_registration(forum, name)
         queue_due_reminders(db.session, reminder_time(day, 7))
         db.session.commit()
-        body = db.session.scalar(sa.select(OutboxMessage.text_body).filter_by(kind="reminder"))
+        body = db.session.scalar(sa.select(OutboxMessage.text_body).filter_by(kind="day_reminder"))
         link = re.search(r"http://[^/]+(/me/\S+/cancel\?via=reminder)", body).group(1)
         return {"link": link, "day_id": day.id, "forum_id": forum.id}
 
