@@ -26,6 +26,9 @@ from pydantic import (
 from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import ErrorDetails, PydanticCustomError
 
+from ..commitments.models import CommitmentStatus
+from ..commitments.recording import NOTE_MAX as COMMITMENT_NOTE_MAX
+from ..commitments.recording import TEXT_MAX as COMMITMENT_TEXT_MAX
 from ..core.bounds import integer_problem
 from ..core.database import UNSTORABLE_CHARACTERS, is_storable_text
 from ..core.names import NAME_MAX_LENGTH
@@ -474,3 +477,57 @@ class MessageRequest(RequestShape):
         if field in cls.REFUSALS:
             return field, cls.REFUSALS[field]
         return field, text_refusal(field, error, f"Send the message's {field}.")
+
+
+# --- Commitments ------------------------------------------------------------------------------
+
+
+class CommitmentRequest(RequestShape):
+    """A commitment a team makes at a forum, to do before the next one."""
+
+    NOT_JSON: ClassVar[str] = "Send the commitment as a JSON object; this is not JSON."
+    NOT_AN_OBJECT: ClassVar[str] = 'Send a JSON object like {"forum_id": 1, "text": "..."}.'
+    REFUSALS: ClassVar[dict[str, str]] = {
+        "forum_id": "Send forum_id as the id of the forum the commitment was made at.",
+        "owner_person_id": "Send owner_person_id as the id of someone on the team's roster.",
+        "due": "Write due as a date like 2027-05-20, or leave it out for the next forum.",
+        "topic_group_id": "Send topic_group_id as a topic group's id, or leave it out.",
+    }
+
+    forum_id: TeamId
+    # The service checks the text's value (not empty, its length).
+    text: StorableText = Field(json_schema_extra={"minLength": 1, "maxLength": COMMITMENT_TEXT_MAX})
+    owner_person_id: TeamId | None = None
+    due: IsoDate | None = Field(None, description="Default: the next forum's first day.")
+    topic_group_id: TeamId | None = None
+
+    @classmethod
+    def refusal(cls, error: ErrorDetails) -> tuple[str, str]:
+        field = str(error["loc"][0])
+        if field in cls.REFUSALS:
+            return field, cls.REFUSALS[field]
+        return field, text_refusal(field, error, "Write what the team commits to do.")
+
+
+class CommitmentProgressRequest(RequestShape):
+    """Where a commitment stands; what is left out stays as it was."""
+
+    NOT_JSON: ClassVar[str] = "Send the update as a JSON object; this is not JSON."
+    NOT_AN_OBJECT: ClassVar[str] = 'Send a JSON object like {"status": "done", "note": "..."}.'
+
+    status: str | None = Field(
+        None, json_schema_extra={"enum": [status.value for status in CommitmentStatus]}
+    )
+    note: Annotated[StorableText, Field(max_length=COMMITMENT_NOTE_MAX)] | None = Field(
+        None, description="Progress so far."
+    )
+    barrier: Annotated[StorableText, Field(max_length=COMMITMENT_NOTE_MAX)] | None = Field(
+        None, description="What stands in the way; it joins the topics for the next forum."
+    )
+
+    @classmethod
+    def refusal(cls, error: ErrorDetails) -> tuple[str, str]:
+        field = str(error["loc"][0])
+        if field == "status":
+            return field, "Send status as one of: " + ", ".join(s.value for s in CommitmentStatus)
+        return field, text_refusal(field, error)

@@ -22,6 +22,7 @@ from typing_extensions import TypeAliasType  # installed with pydantic; in typin
 
 from ..agenda.models import ItemKind, ItemStatus, SpeakerKind, SpeakerRole, SpeakerStatus
 from ..checkin.outcomes import ScanResult
+from ..commitments.models import CommitmentStatus
 from ..core.bounds import date_problem
 from ..core.models import Audience, ForumStatus, Role
 from ..feedback.models import TopicStatus
@@ -453,3 +454,36 @@ class GroupMessages(Shape):
 
     forum_id: Id
     messages: list[GroupMessage]
+
+
+# --- Commitments ------------------------------------------------------------------------------
+
+
+class PersonRef(Shape):
+    """A person named on a commitment ("Erased person" once erased)."""
+
+    id: Id
+    name: str
+
+
+class Commitment(Shape):
+    """What a team committed to do before the next forum, and where it stands."""
+
+    id: Id
+    team_id: Id
+    team: str
+    forum_id: Id
+    text: str
+    owner: PersonRef | None
+    due: IsoDate
+    topic_group_id: Id | None
+    status: CommitmentStatus
+    progress_note: str
+    barrier_note: str
+    updated_at: LocalDateTime
+
+
+class Commitments(Shape):
+    """Commitments, by forum and team, as recorded."""
+
+    commitments: list[Commitment]
