@@ -5,7 +5,8 @@ pydantic checks the types, strictly (a number is not a string, 1 is not true), a
 the views have always checked; each shape's ``refusal`` turns pydantic's errors into the
 sentence the API gives for that field, so ``details`` say what they always said. Rules about
 the values (a real email address, a known team) stay the services'; where the document
-states one of them too, ``documented(...)`` adds it to the schema and says so.
+states one of them too, ``json_schema_extra=documented(...)`` adds it to the schema and says
+so.
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    JsonValue,
     ValidationError,
     ValidationInfo,
 )
+from pydantic.config import JsonDict
 from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import ErrorDetails, PydanticCustomError
 
@@ -49,11 +52,11 @@ CHECKIN_REQUEST_ID_MAX_LENGTH = 64
 MAX_SUGGESTIONS_PER_REQUEST = 500
 
 
-def documented(**keywords) -> dict:
-    """``Field`` arguments that state a rule in the document without pydantic enforcing it:
-    a service checks it (with its own message, next to its own field), or a validator here
-    does, in the order the API has always checked."""
-    return {"json_schema_extra": keywords}
+def documented(**keywords: JsonValue) -> JsonDict:
+    """``Field(json_schema_extra=...)``: a rule stated in the document without pydantic
+    enforcing it: a service checks it (with its own message, next to its own field), or a
+    validator here does, in the order the API has always checked."""
+    return keywords
 
 
 def _refuse_unstorable(value: object) -> object:
@@ -77,8 +80,8 @@ def _ticket_code(value: object) -> object:
 
 
 def _fits_in_32_bits(value: int) -> int:
-    if integer_problem(value):
-        raise PydanticCustomError("int_out_of_range", integer_problem(value))
+    if problem := integer_problem(value):
+        raise PydanticCustomError("int_out_of_range", problem)
     return value
 
 
@@ -90,9 +93,13 @@ def _only_true(value: object) -> object:
 
 
 StorableText = Annotated[
-    str, BeforeValidator(_refuse_unstorable), Field(**documented(pattern=PRINTABLE_PATTERN))
+    str,
+    BeforeValidator(_refuse_unstorable),
+    Field(json_schema_extra=documented(pattern=PRINTABLE_PATTERN)),
 ]
-TeamId = Annotated[int, AfterValidator(_fits_in_32_bits), Field(**documented(minimum=1))]
+TeamId = Annotated[
+    int, AfterValidator(_fits_in_32_bits), Field(json_schema_extra=documented(minimum=1))
+]
 
 
 def problem(error: ErrorDetails) -> str:
@@ -224,8 +231,10 @@ class RegistrationRequest(RequestShape):
     }
 
     # The service checks the name's and the address's values (register_public).
-    name: StorableText = Field(**documented(minLength=1, maxLength=NAME_MAX_LENGTH))
-    email: StorableText = Field(**documented(format="email", maxLength=EMAIL_MAX_LENGTH))
+    name: StorableText = Field(json_schema_extra=documented(minLength=1, maxLength=NAME_MAX_LENGTH))
+    email: StorableText = Field(
+        json_schema_extra=documented(format="email", maxLength=EMAIL_MAX_LENGTH)
+    )
     organization: Annotated[StorableText, Field(max_length=200)] | None = None
     community: Annotated[StorableText, Field(max_length=200)] | None = None
     accessibility_needs: Annotated[StorableText, Field(max_length=2000)] | None = None
@@ -275,7 +284,7 @@ class CheckInRequest(RequestShape):
 
     # Not checked for control characters: no such code exists, so the scan says "invalid".
     code: Annotated[str, BeforeValidator(_ticket_code)] = Field(
-        **documented(minLength=1, maxLength=CHECKIN_CODE_MAX_LENGTH),
+        json_schema_extra=documented(minLength=1, maxLength=CHECKIN_CODE_MAX_LENGTH),
         description=(
             "The ticket code as scanned from the QR code or typed: 26 characters; "
             "case, spaces, dashes and the look-alikes O/I/L are forgiven."
@@ -322,7 +331,9 @@ class TopicSuggestion(RequestShape):
 
     # The service checks the text's value, naming the suggestion (topics.add_suggestions).
     text: str = Field(
-        **documented(minLength=1, maxLength=SUGGESTION_MAX_LENGTH, pattern=PRINTABLE_PATTERN)
+        json_schema_extra=documented(
+            minLength=1, maxLength=SUGGESTION_MAX_LENGTH, pattern=PRINTABLE_PATTERN
+        )
     )
     team_id: TeamId | None = Field(None, description="The team that raised it (see /teams).")
 

@@ -88,12 +88,18 @@ LocalDateTime = TypeAliasType(
     ],
 )
 
-# Why a check-in was refused: the scan's refusals, and the two the view itself gives.
-CheckInRefusal = enum.StrEnum(
-    "CheckInRefusal",
-    {result.name: result.value for result in ScanResult if not result.ok}
-    | {"INVALID_REQUEST": "invalid_request", "NOT_TODAY": "not_today"},
-)
+
+# Why a check-in was refused: the scan's refusals (each ``ScanResult`` not ``ok``; a test holds
+# the two lists together), and the two the view itself gives. Listed, not computed, so a type
+# checker knows the members; no docstring, which the document would show as a description.
+class CheckInRefusal(enum.StrEnum):
+    NOT_REGISTERED_FOR_DAY = ScanResult.NOT_REGISTERED_FOR_DAY.value
+    WAITLISTED = ScanResult.WAITLISTED.value
+    CANCELLED = ScanResult.CANCELLED.value
+    INVALID = ScanResult.INVALID.value
+    REQUEST_ID_REUSED = ScanResult.REQUEST_ID_REUSED.value
+    INVALID_REQUEST = "invalid_request"
+    NOT_TODAY = "not_today"
 
 
 class Error(Shape):
