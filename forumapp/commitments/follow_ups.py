@@ -25,6 +25,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
 from ..core.clock import local_instant, utcnow
+from ..core.database import rows_changed
 from ..core.erasure import is_erased_address
 from ..core.links import absolute_url, personal_token
 from ..core.models import Forum, ForumDay, Person, Team, TeamMembership, TeamRole
@@ -152,7 +153,8 @@ def _claim(session: DbSession, due: _Due, team: Team, person: Person, listed: in
     """Record that this person gets this follow-up; False when someone already did."""
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    inserted = session.execute(
+    inserted = rows_changed(
+        session,
         insert(CommitmentFollowUp)
         .values(
             forum_id=due.forum.id,
@@ -162,9 +164,9 @@ def _claim(session: DbSession, due: _Due, team: Team, person: Person, listed: in
             queued_at=utcnow(),
             commitments=listed,
         )
-        .on_conflict_do_nothing(index_elements=["forum_id", "team_id", "kind", "person_id"])
+        .on_conflict_do_nothing(index_elements=["forum_id", "team_id", "kind", "person_id"]),
     )
-    return inserted.rowcount == 1
+    return inserted == 1
 
 
 @dataclass(frozen=True)
