@@ -269,6 +269,8 @@ def _load_activity(session, report: DemoReport, program: Program, teams: list[Te
     """
     with _signals_muted():
         _register_and_check_in(session, report, program, teams)
+        # Before the feedback, whose topics are grouped last: barriers are topics too.
+        _record_commitments(session, report, program, teams)
         _answer_feedback(session, report, program)
 
 
@@ -491,6 +493,83 @@ def _answer_feedback(session, report: DemoReport, program: Program) -> None:
             )
             report.count("feedback_response")
         regroup(session, forum)
+
+
+# What teams committed to after the forum already held, with where each stands now: status,
+# progress, and a barrier (three teams meet the same one, so faculty see it flagged).
+COMMITMENTS = [
+    (
+        "Convene the jail health working group every month",
+        "done",
+        "Meeting monthly since November",
+        "",
+    ),
+    ("Place naloxone boxes in every county library branch", "in_progress", "6 of 9 branches", ""),
+    (
+        "Share overdose data with the hospital weekly",
+        "in_progress",
+        "",
+        "No data-sharing agreement with the hospital yet",
+    ),
+    (
+        "Start a peer support program at the detention center",
+        "partly",
+        "Two peers trained",
+        "Hiring freeze on new positions",
+    ),
+    ("Open a second syringe service site", "dropped", "", "Commissioners did not approve the site"),
+    ("Map treatment providers that accept Medicaid", "planned", "", ""),
+    ("Train all patrol deputies on naloxone", "done", "All 48 deputies trained", ""),
+    (
+        "Set up a post-overdose response team",
+        "in_progress",
+        "",
+        "No data sharing agreement with the hospital",
+    ),
+]
+
+
+def _record_commitments(session, report: DemoReport, program: Program, teams: list[Team]) -> None:
+    """Each team's commitments after the forum already held: two or three each, owned by
+    roster members, with a realistic spread of statuses, notes and a shared barrier."""
+    from .commitments.models import Commitment
+    from .commitments.recording import (
+        Author,
+        CommitmentInput,
+        ProgressInput,
+        add_commitment,
+        update_progress,
+    )
+
+    held = [forum for forum in program.forums if forum.status == ForumStatus.CLOSED]
+    if not held or session.scalar(select(Commitment.id).limit(1)) is not None:
+        return
+    forum = held[-1]
+    made = local_instant(forum.days[-1].date, time(16), TIME_ZONE)
+    for team_index, team in enumerate(teams):
+        manager = team.project_managers[0]
+        roster = [m.person for m in team.memberships]
+        for number in range(2 + team_index % 2):
+            text, status, progress, barrier = COMMITMENTS[
+                (team_index * 3 + number) % len(COMMITMENTS)
+            ]
+            owner = roster[(number + 1) % len(roster)]
+            commitment = add_commitment(
+                session,
+                team,
+                CommitmentInput(forum.id, text, owner_id=owner.id),
+                Author(person=manager),
+                now=made,
+            )
+            if status != "planned":
+                update_progress(
+                    session,
+                    commitment,
+                    ProgressInput(status, progress, barrier),
+                    Author(person=owner),
+                    now=made + timedelta(days=20 + number),
+                )
+            report.count("commitment")
 
 
 def _load_teams(session, report: DemoReport, program: Program) -> list[Team]:

@@ -1,6 +1,6 @@
 """The JSON API. Public content needs no token; staff send ``Authorization: Bearer <token>``."""
 
-from flask import Blueprint, abort, g, request
+from flask import Blueprint, abort, current_app, g, request
 from flask_login import current_user
 
 from ..core.auth import user_for_bearer_token
@@ -28,4 +28,13 @@ def _authenticate():
         csrf.protect()
 
 
-from . import feedback_views, messages_views, views  # noqa: E402,F401  (routes register on bp)
+@bp.before_request
+def _refuse_large_bodies():
+    """A body over ``MAX_CONTENT_LENGTH`` is refused (413) before anything is looked up, so
+    every endpoint that takes a body answers it the same way, whatever its ids."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit and (request.content_length or 0) > limit:
+        abort(413)
+
+
+from . import commitments_views, feedback_views, messages_views, views  # noqa: E402,F401  (routes register on bp)

@@ -12,6 +12,7 @@ from ..core.models import Forum, Role, Team
 from ..extensions import db
 from ..feedback import summary as feedback_summary
 from ..feedback.errors import InvalidSuggestions
+from ..feedback.models import TopicStatus
 from ..feedback.suggestions import SuggestionInput, add_suggestions
 from ..feedback.topic_groups import FLAG_TEAMS, regroup, topic_groups, ungrouped_count
 from . import bp, shapes
@@ -94,7 +95,7 @@ def feedback_summary_json(forum_id: int):
                     suggestions=row.suggestions,
                     teams=row.teams,
                     flagged=row.flagged,
-                    status=row.group.status,
+                    status=TopicStatus(row.group.status),
                 )
                 for row in topic_groups(db.session, forum, flag_teams)
             ],

@@ -18,6 +18,8 @@ from pydantic.json_schema import GenerateJsonSchema, models_json_schema
 from . import shapes
 from .request_shapes import (
     CheckInRequest,
+    CommitmentProgressRequest,
+    CommitmentRequest,
     MessageRequest,
     RegistrationRequest,
     RequestShape,
@@ -117,7 +119,13 @@ def _operation(
     for status, error in (errors or {}).items():
         responses[str(status)] = error if isinstance(error, dict) else _error(error)
     if body is not None:
-        responses |= _BODY_ERRORS
+        for status_code, error in _BODY_ERRORS.items():
+            if status_code in responses:  # one status, two causes: say both
+                merged = copy.deepcopy(responses[status_code])
+                merged["description"] += f" Also: {error['description']}"
+                responses[status_code] = merged
+            else:
+                responses[status_code] = error
     operation["responses"] = responses
     return method, path, operation
 
@@ -336,6 +344,55 @@ _OPERATIONS = [
             "runs) are limited per organizer, shared with the messages page."
         ),
         body=MessageRequest,
+    ),
+    # --- Commitments between forums
+    _operation(
+        "get /teams/{team_id}/commitments",
+        "team_commitments_json",
+        "A team's commitments, forum by forum (organizers and faculty)",
+        STAFF,
+        {200: _json(shapes.Commitments, "The commitments.")},
+        {403: "The token's role is not organizer or faculty.", 404: "No such team."},
+    ),
+    _operation(
+        "post /teams/{team_id}/commitments",
+        "create_commitment",
+        "Record a team's commitment (organizers and faculty)",
+        STAFF,
+        {201: _json(shapes.Commitment, "Recorded, planned.")},
+        {
+            400: (
+                "Nothing was recorded: empty or too long text, an owner not on the team's "
+                "roster, a due date before the forum or after the program ends, a forum of "
+                "another program or a topic group of another forum; `details` names the field."
+            ),
+            403: "The token's role is not organizer or faculty.",
+            404: "No such team.",
+            422: "The body is not a JSON object of the documented shape.",
+        },
+        body=CommitmentRequest,
+    ),
+    _operation(
+        "patch /commitments/{commitment_id}",
+        "update_commitment",
+        "Update a commitment's status and notes (organizers and faculty)",
+        STAFF,
+        {200: _json(shapes.Commitment, "Updated; a dated step is added to its history.")},
+        {
+            400: "A status not in the list, or a note too long; `details` names the field.",
+            403: "The token's role is not organizer or faculty.",
+            404: "No such commitment.",
+            422: "The body is not a JSON object of the documented shape.",
+        },
+        body=CommitmentProgressRequest,
+    ),
+    _operation(
+        "get /forums/{forum_id}/commitments",
+        "forum_commitments_json",
+        "Every team's commitments made at a forum (organizers and faculty)",
+        STAFF,
+        {200: _json(shapes.Commitments, "Team by team.")},
+        {403: "The token's role is not organizer or faculty.", 404: "No such forum."},
     ),
     _operation(
         "get /forums/{forum_id}/messages",

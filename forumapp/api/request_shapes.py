@@ -5,7 +5,8 @@ pydantic checks the types, strictly (a number is not a string, 1 is not true), a
 the views have always checked; each shape's ``refusal`` turns pydantic's errors into the
 sentence the API gives for that field, so ``details`` say what they always said. Rules about
 the values (a real email address, a known team) stay the services'; where the document
-states one of them too, ``documented(...)`` adds it to the schema and says so.
+states one of them too, ``json_schema_extra=documented(...)`` adds it to the schema and says
+so.
 """
 
 from __future__ import annotations
@@ -20,12 +21,17 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    JsonValue,
     ValidationError,
     ValidationInfo,
 )
+from pydantic.config import JsonDict
 from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import ErrorDetails, PydanticCustomError
 
+from ..commitments.models import CommitmentStatus
+from ..commitments.recording import NOTE_MAX as COMMITMENT_NOTE_MAX
+from ..commitments.recording import TEXT_MAX as COMMITMENT_TEXT_MAX
 from ..core.bounds import integer_problem
 from ..core.database import UNSTORABLE_CHARACTERS, is_storable_text
 from ..core.names import NAME_MAX_LENGTH
@@ -46,11 +52,11 @@ CHECKIN_REQUEST_ID_MAX_LENGTH = 64
 MAX_SUGGESTIONS_PER_REQUEST = 500
 
 
-def documented(**keywords) -> dict:
-    """``Field`` arguments that state a rule in the document without pydantic enforcing it:
-    a service checks it (with its own message, next to its own field), or a validator here
-    does, in the order the API has always checked."""
-    return {"json_schema_extra": keywords}
+def documented(**keywords: JsonValue) -> JsonDict:
+    """``Field(json_schema_extra=...)``: a rule stated in the document without pydantic
+    enforcing it: a service checks it (with its own message, next to its own field), or a
+    validator here does, in the order the API has always checked."""
+    return keywords
 
 
 def _refuse_unstorable(value: object) -> object:
@@ -74,8 +80,8 @@ def _ticket_code(value: object) -> object:
 
 
 def _fits_in_32_bits(value: int) -> int:
-    if integer_problem(value):
-        raise PydanticCustomError("int_out_of_range", integer_problem(value))
+    if problem := integer_problem(value):
+        raise PydanticCustomError("int_out_of_range", problem)
     return value
 
 
@@ -87,9 +93,13 @@ def _only_true(value: object) -> object:
 
 
 StorableText = Annotated[
-    str, BeforeValidator(_refuse_unstorable), Field(**documented(pattern=PRINTABLE_PATTERN))
+    str,
+    BeforeValidator(_refuse_unstorable),
+    Field(json_schema_extra=documented(pattern=PRINTABLE_PATTERN)),
 ]
-TeamId = Annotated[int, AfterValidator(_fits_in_32_bits), Field(**documented(minimum=1))]
+TeamId = Annotated[
+    int, AfterValidator(_fits_in_32_bits), Field(json_schema_extra=documented(minimum=1))
+]
 
 
 def problem(error: ErrorDetails) -> str:
@@ -221,8 +231,10 @@ class RegistrationRequest(RequestShape):
     }
 
     # The service checks the name's and the address's values (register_public).
-    name: StorableText = Field(**documented(minLength=1, maxLength=NAME_MAX_LENGTH))
-    email: StorableText = Field(**documented(format="email", maxLength=EMAIL_MAX_LENGTH))
+    name: StorableText = Field(json_schema_extra=documented(minLength=1, maxLength=NAME_MAX_LENGTH))
+    email: StorableText = Field(
+        json_schema_extra=documented(format="email", maxLength=EMAIL_MAX_LENGTH)
+    )
     organization: Annotated[StorableText, Field(max_length=200)] | None = None
     community: Annotated[StorableText, Field(max_length=200)] | None = None
     accessibility_needs: Annotated[StorableText, Field(max_length=2000)] | None = None
@@ -272,7 +284,7 @@ class CheckInRequest(RequestShape):
 
     # Not checked for control characters: no such code exists, so the scan says "invalid".
     code: Annotated[str, BeforeValidator(_ticket_code)] = Field(
-        **documented(minLength=1, maxLength=CHECKIN_CODE_MAX_LENGTH),
+        json_schema_extra=documented(minLength=1, maxLength=CHECKIN_CODE_MAX_LENGTH),
         description=(
             "The ticket code as scanned from the QR code or typed: 26 characters; "
             "case, spaces, dashes and the look-alikes O/I/L are forgiven."
@@ -319,7 +331,9 @@ class TopicSuggestion(RequestShape):
 
     # The service checks the text's value, naming the suggestion (topics.add_suggestions).
     text: str = Field(
-        **documented(minLength=1, maxLength=SUGGESTION_MAX_LENGTH, pattern=PRINTABLE_PATTERN)
+        json_schema_extra=documented(
+            minLength=1, maxLength=SUGGESTION_MAX_LENGTH, pattern=PRINTABLE_PATTERN
+        )
     )
     team_id: TeamId | None = Field(None, description="The team that raised it (see /teams).")
 
@@ -474,3 +488,57 @@ class MessageRequest(RequestShape):
         if field in cls.REFUSALS:
             return field, cls.REFUSALS[field]
         return field, text_refusal(field, error, f"Send the message's {field}.")
+
+
+# --- Commitments ------------------------------------------------------------------------------
+
+
+class CommitmentRequest(RequestShape):
+    """A commitment a team makes at a forum, to do before the next one."""
+
+    NOT_JSON: ClassVar[str] = "Send the commitment as a JSON object; this is not JSON."
+    NOT_AN_OBJECT: ClassVar[str] = 'Send a JSON object like {"forum_id": 1, "text": "..."}.'
+    REFUSALS: ClassVar[dict[str, str]] = {
+        "forum_id": "Send forum_id as the id of the forum the commitment was made at.",
+        "owner_person_id": "Send owner_person_id as the id of someone on the team's roster.",
+        "due": "Write due as a date like 2027-05-20, or leave it out for the next forum.",
+        "topic_group_id": "Send topic_group_id as a topic group's id, or leave it out.",
+    }
+
+    forum_id: TeamId
+    # The service checks the text's value (not empty, its length).
+    text: StorableText = Field(json_schema_extra={"minLength": 1, "maxLength": COMMITMENT_TEXT_MAX})
+    owner_person_id: TeamId | None = None
+    due: IsoDate | None = Field(None, description="Default: the next forum's first day.")
+    topic_group_id: TeamId | None = None
+
+    @classmethod
+    def refusal(cls, error: ErrorDetails) -> tuple[str, str]:
+        field = str(error["loc"][0])
+        if field in cls.REFUSALS:
+            return field, cls.REFUSALS[field]
+        return field, text_refusal(field, error, "Write what the team commits to do.")
+
+
+class CommitmentProgressRequest(RequestShape):
+    """Where a commitment stands; what is left out stays as it was."""
+
+    NOT_JSON: ClassVar[str] = "Send the update as a JSON object; this is not JSON."
+    NOT_AN_OBJECT: ClassVar[str] = 'Send a JSON object like {"status": "done", "note": "..."}.'
+
+    status: str | None = Field(
+        None, json_schema_extra={"enum": [status.value for status in CommitmentStatus]}
+    )
+    note: Annotated[StorableText, Field(max_length=COMMITMENT_NOTE_MAX)] | None = Field(
+        None, description="Progress so far."
+    )
+    barrier: Annotated[StorableText, Field(max_length=COMMITMENT_NOTE_MAX)] | None = Field(
+        None, description="What stands in the way; it joins the topics for the next forum."
+    )
+
+    @classmethod
+    def refusal(cls, error: ErrorDetails) -> tuple[str, str]:
+        field = str(error["loc"][0])
+        if field == "status":
+            return field, "Send status as one of: " + ", ".join(s.value for s in CommitmentStatus)
+        return field, text_refusal(field, error)

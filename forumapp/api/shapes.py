@@ -22,6 +22,7 @@ from typing_extensions import TypeAliasType  # installed with pydantic; in typin
 
 from ..agenda.models import ItemKind, ItemStatus, SpeakerKind, SpeakerRole, SpeakerStatus
 from ..checkin.outcomes import ScanResult
+from ..commitments.models import CommitmentStatus
 from ..core.bounds import date_problem
 from ..core.models import Audience, ForumStatus, Role
 from ..feedback.models import TopicStatus
@@ -87,12 +88,18 @@ LocalDateTime = TypeAliasType(
     ],
 )
 
-# Why a check-in was refused: the scan's refusals, and the two the view itself gives.
-CheckInRefusal = enum.StrEnum(
-    "CheckInRefusal",
-    {result.name: result.value for result in ScanResult if not result.ok}
-    | {"INVALID_REQUEST": "invalid_request", "NOT_TODAY": "not_today"},
-)
+
+# Why a check-in was refused: the scan's refusals (each ``ScanResult`` not ``ok``; a test holds
+# the two lists together), and the two the view itself gives. Listed, not computed, so a type
+# checker knows the members; no docstring, which the document would show as a description.
+class CheckInRefusal(enum.StrEnum):
+    NOT_REGISTERED_FOR_DAY = ScanResult.NOT_REGISTERED_FOR_DAY.value
+    WAITLISTED = ScanResult.WAITLISTED.value
+    CANCELLED = ScanResult.CANCELLED.value
+    INVALID = ScanResult.INVALID.value
+    REQUEST_ID_REUSED = ScanResult.REQUEST_ID_REUSED.value
+    INVALID_REQUEST = "invalid_request"
+    NOT_TODAY = "not_today"
 
 
 class Error(Shape):
@@ -453,3 +460,36 @@ class GroupMessages(Shape):
 
     forum_id: Id
     messages: list[GroupMessage]
+
+
+# --- Commitments ------------------------------------------------------------------------------
+
+
+class PersonRef(Shape):
+    """A person named on a commitment ("Erased person" once erased)."""
+
+    id: Id
+    name: str
+
+
+class Commitment(Shape):
+    """What a team committed to do before the next forum, and where it stands."""
+
+    id: Id
+    team_id: Id
+    team: str
+    forum_id: Id
+    text: str
+    owner: PersonRef | None
+    due: IsoDate
+    topic_group_id: Id | None
+    status: CommitmentStatus
+    progress_note: str
+    barrier_note: str
+    updated_at: LocalDateTime
+
+
+class Commitments(Shape):
+    """Commitments, by forum and team, as recorded."""
+
+    commitments: list[Commitment]

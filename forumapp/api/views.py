@@ -9,26 +9,34 @@ Request bodies are read and answers built with the shapes of ``request_shapes.py
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort, current_app, jsonify, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..agenda import visibility as services
-from ..agenda.models import AgendaItem, ItemKind, Speaker
+from ..agenda.models import AgendaItem, ItemKind, ItemStatus, Speaker, SpeakerKind, SpeakerRole
 from ..checkin import qr, tickets
 from ..checkin.access import may_check_in_on
-from ..checkin.outcomes import ScanOutcome, ScanResult
+from ..checkin.outcomes import Attendee, ScanOutcome, ScanResult
 from ..checkin.scanning import scan
 from ..core import audit
 from ..core.actions import carry_out_json
 from ..core.auth import role_required
 from ..core.clock import local_instant, to_local
 from ..core.emails import normalise_email
-from ..core.models import Forum, ForumDay, Role
+from ..core.models import Audience, Forum, ForumDay, ForumStatus, Role
 from ..extensions import db, limiter
 from ..registration.errors import InvalidRegistration, RegistrationError
-from ..registration.models import BreakoutPick, DaySeat, Registration
+from ..registration.models import (
+    BreakoutPick,
+    DaySeat,
+    Registration,
+    RegistrationKind,
+    SeatStatus,
+)
 from ..registration.public import (
     PublicRegistrationInput,
     register_public,
@@ -72,7 +80,7 @@ def _day_shape(day: ForumDay, time_zone: str) -> shapes.Day:
     return shapes.Day(
         id=day.id,
         date=day.date,
-        audience=day.audience,
+        audience=Audience(day.audience),
         start=to_local(local_instant(day.date, day.starts_at, time_zone), time_zone),
         end=to_local(local_instant(day.date, day.ends_at, time_zone), time_zone),
         capacity=day.capacity,
@@ -87,7 +95,7 @@ def _forum_shape(viewer: services.Viewer, forum: Forum) -> shapes.Forum:
         number=forum.number,
         title=forum.title,
         theme=forum.theme,
-        status=forum.status,
+        status=ForumStatus(forum.status),
         program=shapes.ProgramRef(id=forum.program.id, name=forum.program.name),
         time_zone=time_zone,
         venue=shapes.Venue(
@@ -107,17 +115,19 @@ def _item_shape(
         date=day.date,
         start=to_local(item.starts_at, time_zone),
         end=to_local(item.ends_at, time_zone),
-        kind=item.kind,
+        kind=ItemKind(item.kind),
         title=item.title,
         description=item.description,
         room=shapes.RoomRef(id=item.room.id, name=item.room.name) if item.room else None,
         capacity=item.effective_capacity,
         # Seats are taken by breakout picks; other sessions have no seat count of their own.
         seats_left=(seats_left(item) if item.kind == ItemKind.BREAKOUT else None),
-        status=item.status,
+        status=ItemStatus(item.status),
         confidential=item.confidential,
         speakers=[
-            shapes.SpeakerRef(id=link.speaker.id, name=link.speaker.name, role=link.role)
+            shapes.SpeakerRef(
+                id=link.speaker.id, name=link.speaker.name, role=SpeakerRole(link.role)
+            )
             for link in item.speaker_links
             if services.can_see_speaker(viewer, link.speaker)
         ],
@@ -168,7 +178,8 @@ def speaker(speaker_id: int):
     record = db.session.get(Speaker, speaker_id)
     if record is None or not services.can_see_speaker(viewer, record):
         abort(404, f"There is no speaker with id {speaker_id}.")
-    staff_only = {}
+    # Typed Any: unpacked below, these would also be matched against the shape's other fields.
+    staff_only: dict[str, Any] = {}
     if current_user.is_authenticated and current_user.has_role(Role.ORGANIZER):
         staff_only = {
             "email": record.person.email,
@@ -180,7 +191,7 @@ def speaker(speaker_id: int):
         shapes.Speaker(
             id=record.id,
             name=record.name,
-            kind=record.kind,
+            kind=SpeakerKind(record.kind),
             title=record.title,
             affiliation=record.affiliation,
             bio=record.bio,
@@ -317,7 +328,7 @@ def _staff_registration(
     person = registration.person
     return shapes.StaffRegistration(
         id=registration.id,
-        kind=registration.kind,
+        kind=RegistrationKind(registration.kind),
         created_at=to_local(registration.created_at, time_zone),
         person=shapes.RegisteredPerson(
             id=person.id, name=person.name, email=person.email, organization=person.organization
@@ -325,12 +336,16 @@ def _staff_registration(
         community=registration.community,
         days=[
             shapes.RegistrationDay(
-                date=seat.day.date, status=seat.status, waitlist_position=positions.get(seat.id)
+                date=seat.day.date,
+                status=SeatStatus(seat.status),
+                waitlist_position=positions.get(seat.id),
             )
             for seat in sorted(registration.seats, key=lambda seat: seat.day.date)
         ],
         picks=[
-            shapes.BreakoutPick(item_id=pick.item_id, title=pick.item.title, status=pick.status)
+            shapes.BreakoutPick(
+                item_id=pick.item_id, title=pick.item.title, status=SeatStatus(pick.status)
+            )
             for pick in sorted(
                 registration.picks, key=lambda pick: (pick.item.starts_at, pick.item_id)
             )
@@ -348,17 +363,16 @@ _CHECKIN_ERROR_TITLES = {
 }
 
 
-def _attendee(outcome: ScanOutcome) -> shapes.CheckInAttendee:
-    attendee = outcome.attendee
+def _attendee(attendee: Attendee, teams: list[str]) -> shapes.CheckInAttendee:
     return shapes.CheckInAttendee(
         name=attendee.name,
         organization=attendee.organization,
-        teams=outcome.teams,
+        teams=teams,
         accessibility_needs=attendee.accessibility_needs,
     )
 
 
-def _checkin_refusal(status: int, result: str, message: str, details=None):
+def _checkin_refusal(status: int, result: shapes.CheckInRefusal, message: str, details=None):
     refusal = shapes.Error(
         error=_CHECKIN_ERROR_TITLES[status], details=details, result=result, message=message
     )
@@ -378,12 +392,15 @@ def create_checkin():
     try:
         asked = CheckInRequest.read(request.get_data(cache=False))
     except BodyRefused as refused:
-        return _checkin_refusal(422, "invalid_request", str(refused), refused.details)
+        return _checkin_refusal(
+            422, shapes.CheckInRefusal.INVALID_REQUEST, str(refused), refused.details
+        )
     code, on_date, request_id = asked.code, asked.day, asked.request_id
-    if not may_check_in_on(db.session, current_user, code, on_date):
+    # Without a day the scan is for today, which anyone at the door may check in for.
+    if on_date is not None and not may_check_in_on(db.session, current_user, code, on_date):
         return _checkin_refusal(
             403,
-            "not_today",
+            shapes.CheckInRefusal.NOT_TODAY,
             f"Door staff check people in on the day itself: {on_date:%B} {on_date.day} is not "
             "today. An organizer can record a check-in for another day.",
         )
@@ -396,29 +413,38 @@ def create_checkin():
 
 def _checkin_answer(outcome: ScanOutcome):
     if outcome.result == ScanResult.INVALID:
-        return _checkin_refusal(404, outcome.result.value, outcome.message)
+        return _checkin_refusal(404, shapes.CheckInRefusal.INVALID, outcome.message)
     if not outcome.result.ok:
+        attendee = outcome.attendee
         details = {
-            "attendee": _attendee(outcome).model_dump(mode="json") if outcome.attendee else None,
+            "attendee": (
+                _attendee(attendee, outcome.teams).model_dump(mode="json") if attendee else None
+            ),
             "day": outcome.day_date.isoformat() if outcome.day_date else None,
         }
-        return _checkin_refusal(409, outcome.result.value, outcome.message, details)
+        refusal = shapes.CheckInRefusal(outcome.result.value)
+        return _checkin_refusal(409, refusal, outcome.message, details)
+    # A check-in, new or earlier, is always of a registration on a day.
+    assert outcome.attendee is not None and outcome.day_date is not None
     if outcome.result == ScanResult.CHECKED_IN:
         welcome = shapes.CheckedIn(
             result=outcome.result,
             message=outcome.message,
-            attendee=_attendee(outcome),
+            attendee=_attendee(outcome.attendee, outcome.teams),
             day=outcome.day_date,
         )
         return answer(welcome, 201)
-    check_in = outcome.check_in
+    # The other result that is ok; it carries the earlier check-in and its day.
+    assert outcome.result == ScanResult.ALREADY_CHECKED_IN
+    check_in, day = outcome.check_in, outcome.day
+    assert check_in is not None and day is not None
     by = check_in.checked_in_by
     again = shapes.AlreadyCheckedIn(
         result=outcome.result,
         message=outcome.message,
-        attendee=_attendee(outcome),
+        attendee=_attendee(outcome.attendee, outcome.teams),
         day=outcome.day_date,
-        checked_in_at=to_local(check_in.checked_in_at, outcome.day.forum.program.time_zone),
+        checked_in_at=to_local(check_in.checked_in_at, day.forum.program.time_zone),
         by=(by.name or by.email) if by else None,
     )
     return answer(again, 200)

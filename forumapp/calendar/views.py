@@ -26,8 +26,8 @@ _BY_VIEWER = "private, max-age=300"
 
 
 def _calendar_response(text: str, filename: str, *, download: bool, cache: str):
+    # A text/* mimetype gets "; charset=utf-8" from Werkzeug (which has no ``charset`` setting).
     response = Response(text, mimetype="text/calendar")
-    response.charset = "utf-8"
     disposition = "attachment" if download else "inline"
     response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
     response.headers["Cache-Control"] = cache

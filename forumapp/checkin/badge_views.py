@@ -29,16 +29,15 @@ def badge_form(forum_id: int):
     """Choose whose badges to print: a whole day, or people ticked in the list."""
     forum = _forum_or_404(forum_id)
     confirmed = DaySeat.status == SeatStatus.CONFIRMED.value
-    per_day = dict(
-        db.session.execute(
-            select(DaySeat.day_id, func.count())
-            .join(ForumDay)
-            .join(Registration, Registration.id == DaySeat.registration_id)
-            .join(Person, Person.id == Registration.person_id)
-            .where(ForumDay.forum_id == forum.id, confirmed, not_erased(Person.email))
-            .group_by(DaySeat.day_id)
-        ).all()
+    day_counts = db.session.execute(
+        select(DaySeat.day_id, func.count())
+        .join(ForumDay)
+        .join(Registration, Registration.id == DaySeat.registration_id)
+        .join(Person, Person.id == Registration.person_id)
+        .where(ForumDay.forum_id == forum.id, confirmed, not_erased(Person.email))
+        .group_by(DaySeat.day_id)
     )
+    per_day = {day_id: count for day_id, count in day_counts}
     people = db.session.execute(
         select(Registration.id, Person.name, Person.organization)
         .join(Person, Person.id == Registration.person_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -100,7 +101,7 @@ def breakout_scan(
 class BreakoutDoorList:
     """The breakout door's list: the latest people scanned in, and the totals."""
 
-    scanned: list[BreakoutAttendance]  # the latest, newest first
+    scanned: Sequence[BreakoutAttendance]  # the latest, newest first
     scanned_total: int
     chosen: int  # confirmed picks of this breakout
 
@@ -115,16 +116,16 @@ def breakout_door_list(session: DbSession, item: AgendaItem, limit: int) -> Brea
         .order_by(BreakoutAttendance.scanned_at.desc(), BreakoutAttendance.id.desc())
         .limit(limit)
     ).all()
-    scanned_total = session.scalar(
+    scanned_total = session.execute(
         select(func.count())
         .select_from(BreakoutAttendance)
         .where(BreakoutAttendance.item_id == item.id)
-    )
-    chosen = session.scalar(
+    ).scalar_one()
+    chosen = session.execute(
         select(func.count())
         .select_from(BreakoutPick)
         .where(BreakoutPick.item_id == item.id, BreakoutPick.status == SeatStatus.CONFIRMED)
-    )
+    ).scalar_one()
     return BreakoutDoorList(scanned, scanned_total, chosen)
 
 
@@ -132,13 +133,12 @@ def breakout_attendance_counts(session: DbSession, item_ids: list[int]) -> dict[
     """Breakout id → people scanned in at its door (breakouts nobody was scanned at left out)."""
     if not item_ids:
         return {}
-    return dict(
-        session.execute(
-            select(BreakoutAttendance.item_id, func.count())
-            .where(BreakoutAttendance.item_id.in_(item_ids))
-            .group_by(BreakoutAttendance.item_id)
-        ).all()
+    counts = session.execute(
+        select(BreakoutAttendance.item_id, func.count())
+        .where(BreakoutAttendance.item_id.in_(item_ids))
+        .group_by(BreakoutAttendance.item_id)
     )
+    return {item_id: count for item_id, count in counts}
 
 
 def breakout_table_with_door_counts(session: DbSession, forum: Forum) -> BreakoutTable:

@@ -171,7 +171,8 @@ def _seat_label(row: door_lookup.LookupRow) -> str:
         return "Not registered for this day"
     if row.seat.status == SeatStatus.WAITLISTED:
         return f"Waitlisted (number {waitlist_position(db.session, row.seat)})"
-    return {SeatStatus.CONFIRMED: "Confirmed", SeatStatus.CANCELLED: "Cancelled"}[row.seat.status]
+    labels: dict[str, str] = {SeatStatus.CONFIRMED: "Confirmed", SeatStatus.CANCELLED: "Cancelled"}
+    return labels[row.seat.status]
 
 
 @bp.route("/door/days/<int:day_id>/lookup")
@@ -203,6 +204,8 @@ def check_in_from_lookup(day_id: int, registration_id: int):
             db.session, registration, day, current_user.id, method="lookup"
         )
     )
+    # A check-in is never refused by a DomainError: every refusal is a result on the card.
+    assert done.ok
     ResultCard.of(done.value).remember(day.id)
     return _door(day)
 

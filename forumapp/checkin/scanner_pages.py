@@ -28,7 +28,8 @@ _RESULT_KEY = "door_result"
 SCANNER_PAGE_CSP = CONTENT_SECURITY_POLICY + "; worker-src 'self' blob:"
 
 # tone: ok (green), warn (amber), stop (red). The title says it in words, never colour alone.
-_DOOR_RESULTS = {
+# Keyed by str: the enums are str enums, so a card's plain ``result`` value finds its entry.
+_DOOR_RESULTS: dict[str, tuple[str, str]] = {
     ScanResult.CHECKED_IN: ("ok", "Checked in"),
     ScanResult.ALREADY_CHECKED_IN: ("warn", "Already checked in"),
     ScanResult.NOT_REGISTERED_FOR_DAY: ("stop", "Not registered for this day"),
@@ -37,7 +38,7 @@ _DOOR_RESULTS = {
     ScanResult.INVALID: ("stop", "Invalid code"),
     ScanResult.REQUEST_ID_REUSED: ("stop", "Scan again"),
 }
-_BREAKOUT_RESULTS = {
+_BREAKOUT_RESULTS: dict[str, tuple[str, str]] = {
     BreakoutChoice.CHOSE_THIS: ("ok", "Yes: chose this breakout"),
     BreakoutChoice.WAITLISTED: ("warn", "Scanned in: waitlisted for this breakout"),
     BreakoutChoice.CHOSE_ANOTHER: ("warn", "Scanned in: chose another breakout"),
@@ -45,7 +46,7 @@ _BREAKOUT_RESULTS = {
     BreakoutChoice.INVALID: ("stop", "Not a ticket for this forum"),
 }
 #: Each breakout door choice's title, for the breakout door's list of people scanned in.
-BREAKOUT_TITLES = {choice.value: title for choice, (_, title) in _BREAKOUT_RESULTS.items()}
+BREAKOUT_TITLES = {str(choice): title for choice, (_, title) in _BREAKOUT_RESULTS.items()}
 
 
 @dataclass
@@ -70,7 +71,6 @@ class ResultCard:
 
     @property
     def _style(self) -> tuple[str, str]:
-        # The enums are str enums, so the plain value finds its entry.
         return (_BREAKOUT_RESULTS if self.at_breakout else _DOOR_RESULTS)[self.result]
 
     @property
@@ -181,7 +181,10 @@ def answer_scan(
             return jsonify(error=" ".join(errors) or "Scan or type the code on the ticket."), 400
         form.request_id.data = new_request_id()
         return render_page(form)
-    card = carry_out(lambda: record(form.code.data, form.request_id.data or None)).value
+    recorded = carry_out(lambda: record(form.code.data, form.request_id.data or None))
+    # A scan is never refused by a DomainError: every refusal is a result on the card.
+    assert recorded.ok
+    card = recorded.value
     if request.is_json:
         return jsonify(card.as_json() | {"recent_html": recent_html()})
     card.remember(where)

@@ -8,6 +8,7 @@ scan the same ticket at once; the loser is told "already checked in".
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import and_, bindparam, exists, select, text
@@ -45,8 +46,12 @@ def scan(
     A retried ``request_id`` is answered as the first time, even after midnight; a request id
     used before with another code or day is refused (``ScanResult.REQUEST_ID_REUSED``).
     """
-    door_day = day if isinstance(day, ForumDay) else None
-    on_date = door_day.date if door_day is not None else day
+    door_day: ForumDay | None
+    on_date: date | None
+    if isinstance(day, ForumDay):
+        door_day, on_date = day, day.date
+    else:
+        door_day, on_date = None, day
     if door_day is None:
         # Nearly every scan at a busy door is the plain case: check it in with the least work.
         plain = _plain_check_in(session, raw_code, on_date, user_id, request_id)
@@ -130,6 +135,7 @@ def _scan_ticket(
             ticket.registration,
             day,
         )
+    assert day is not None, "a scan of a live ticket always has its day"
     return check_in_registration(session, ticket.registration, day, user_id, "scan", request_id)
 
 
@@ -434,7 +440,7 @@ def undo_check_in(session: DbSession, check_in: CheckIn, user_id: int | None) ->
         )
 
 
-def recent_check_ins(session: DbSession, day: ForumDay, limit: int) -> list[CheckIn]:
+def recent_check_ins(session: DbSession, day: ForumDay, limit: int) -> Sequence[CheckIn]:
     """The day's latest ``limit`` check-ins (undone ones too), newest first, with who made and
     who undid them."""
     return session.scalars(

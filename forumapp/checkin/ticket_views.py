@@ -24,7 +24,7 @@ from .blueprint import bp
 def _own_registration_or_404(token: str, registration_id: int) -> Registration:
     person = person_for_token(db.session, token)
     registration = db.session.get(Registration, registration_id) if person else None
-    if registration is None or registration.person_id != person.id:
+    if person is None or registration is None or registration.person_id != person.id:
         abort(404)
     return registration
 

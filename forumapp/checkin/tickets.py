@@ -77,7 +77,11 @@ def has_confirmed_seat(registration: Registration | None) -> bool:
 
 def holds_ticket(registration: Registration | None) -> bool:
     """A ticket is for people with a seat (``has_confirmed_seat``) who were not erased."""
-    return has_confirmed_seat(registration) and may_have_ticket(registration)
+    return (
+        registration is not None
+        and has_confirmed_seat(registration)
+        and may_have_ticket(registration)
+    )
 
 
 # --- Issuing and replacing -------------------------------------------------------------------

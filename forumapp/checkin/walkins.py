@@ -49,6 +49,7 @@ def walk_in(
         raise InvalidRegistration(errors)
     result = register_by_organizer(session, day.forum, person, [day.id], override=override)
     registration = result.registration
+    assert registration is not None, "an organizer's registration is never pending"
     seat = next((s for s in registration.seats if s.day_id == day.id), None)
     if override and seat is not None and seat.override:
         audit.record(

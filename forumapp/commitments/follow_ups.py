@@ -8,7 +8,8 @@
   (``COMMITMENT_STATUS_REQUEST_DAYS_BEFORE``, default 14).
 
 Each goes at 9:00 in the program's time zone on its day, to the team's project managers and the
-owners of the commitments it lists, while it is still useful (before the next forum begins). A
+owners of the commitments it lists, while it is still useful (until the next one is due, and
+never once the next forum has begun). A
 dropped commitment is listed in none. Once per person is kept by a unique row inserted in the
 same transaction as the mail, so two workers, or a worker restarted, never send one twice.
 """
@@ -25,6 +26,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
 from ..core.clock import local_instant, utcnow
+from ..core.database import rows_changed
 from ..core.erasure import is_erased_address
 from ..core.links import absolute_url, personal_token
 from ..core.models import Forum, ForumDay, Person, Team, TeamMembership, TeamRole
@@ -76,31 +78,38 @@ def _days(session: DbSession, forum: Forum) -> tuple[date | None, date | None]:
     return last, following
 
 
+def _send_day(
+    kind: FollowUpKind, last: date | None, following: date | None, offsets: Offsets
+) -> date | None:
+    if kind == FollowUpKind.STATUS_REQUEST:
+        return following - timedelta(days=offsets.status_request_days_before) if following else None
+    if last is None:
+        return None
+    days = offsets.confirmation_days if kind == FollowUpKind.CONFIRMATION else offsets.reminder_days
+    return last + timedelta(days=days)
+
+
 def follow_up_time(
     session: DbSession, forum: Forum, kind: FollowUpKind, offsets: Offsets
 ) -> tuple[datetime, datetime] | None:
-    """When the follow-up goes and until when it is still worth sending; None when it has
-    no date (no forum day, or no next forum for the status request)."""
+    """When the follow-up goes, and until when it is still worth sending: the time of the
+    next follow-up, or the next forum's first day (so nothing arrives stale, e.g. after a
+    late deployment); None when it has no date (no forum day, or no next forum for the status
+    request)."""
     last, following = _days(session, forum)
     zone = forum.program.time_zone
-    if kind == FollowUpKind.STATUS_REQUEST:
-        if following is None:
-            return None
-        day = following - timedelta(days=offsets.status_request_days_before)
-    else:
-        if last is None:
-            return None
-        days = (
-            offsets.confirmation_days
-            if kind == FollowUpKind.CONFIRMATION
-            else offsets.reminder_days
-        )
-        day = last + timedelta(days=days)
+    day = _send_day(kind, last, following, offsets)
+    if day is None:
+        return None
     starts = local_instant(day, SEND_AT, zone)
+    later = [
+        local_instant(other_day, SEND_AT, zone)
+        for other in FollowUpKind
+        if (other_day := _send_day(other, last, following, offsets)) is not None and other_day > day
+    ]
     if following is not None:
-        until = local_instant(following, time(0, 0), zone)
-    else:
-        until = starts + GRACE_WITHOUT_NEXT_FORUM
+        later.append(local_instant(following, time(0, 0), zone))
+    until = min(later) if later else starts + GRACE_WITHOUT_NEXT_FORUM
     return starts, until
 
 
@@ -152,7 +161,8 @@ def _claim(session: DbSession, due: _Due, team: Team, person: Person, listed: in
     """Record that this person gets this follow-up; False when someone already did."""
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    inserted = session.execute(
+    inserted = rows_changed(
+        session,
         insert(CommitmentFollowUp)
         .values(
             forum_id=due.forum.id,
@@ -162,9 +172,9 @@ def _claim(session: DbSession, due: _Due, team: Team, person: Person, listed: in
             queued_at=utcnow(),
             commitments=listed,
         )
-        .on_conflict_do_nothing(index_elements=["forum_id", "team_id", "kind", "person_id"])
+        .on_conflict_do_nothing(index_elements=["forum_id", "team_id", "kind", "person_id"]),
     )
-    return inserted.rowcount == 1
+    return inserted == 1
 
 
 @dataclass(frozen=True)

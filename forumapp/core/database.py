@@ -21,11 +21,13 @@ import os
 import re
 import sqlite3
 import threading
+from typing import Any, cast
 
 from flask import g, has_request_context, request
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.pool import Pool
+from sqlalchemy.sql.dml import UpdateBase
 
 from ..extensions import DbSession
 
@@ -48,6 +50,14 @@ def is_storable_text(text: str) -> bool:
     it as invalid input, the same on both databases. None of it belongs in anything typed.
     """
     return _UNSTORABLE_TEXT.search(text) is None
+
+
+def rows_changed(session: DbSession, statement: UpdateBase) -> int:
+    """Run an INSERT, UPDATE or DELETE and return how many rows it changed.
+
+    ``Session.execute`` is typed as returning a plain ``Result``; for these statements it is a
+    ``CursorResult``, which carries the row count."""
+    return cast(CursorResult[Any], session.execute(statement)).rowcount
 
 
 def _is_read_only_request() -> bool:

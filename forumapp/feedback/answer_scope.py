@@ -58,11 +58,10 @@ def with_author(query: Select) -> Select:
 
 def team_names(session: DbSession, program_id: int) -> dict[int, str]:
     """The program's teams by id, in the order of their names."""
-    return dict(
-        session.execute(
-            select(Team.id, Team.name).where(Team.program_id == program_id).order_by(Team.name)
-        ).all()
+    rows = session.execute(
+        select(Team.id, Team.name).where(Team.program_id == program_id).order_by(Team.name)
     )
+    return {team_id: name for team_id, name in rows}
 
 
 def rateable_items(session: DbSession, forum: Forum, day_id: int | None = None) -> list[AgendaItem]:

@@ -86,7 +86,7 @@ def topic_key(text: str) -> str:
 
 def _validate(
     data: FeedbackInput, attended: dict[int, AgendaItem]
-) -> tuple[int | None, dict[int, tuple[int | None, str]], list[str]]:
+) -> tuple[int, dict[int, tuple[int | None, str]], list[str]]:
     """Check the answers; returns (overall, {item_id: (rating, comment)}, topics) or raises
     ``InvalidFeedback`` with a message per field."""
     # Each step adds its messages in the order of the form, which the error's text follows.
@@ -95,7 +95,8 @@ def _validate(
     answers = _checked_sessions(data, attended, errors)
     _check_open_answers(data, errors)
     topics = _checked_topics(data, errors)
-    if errors:
+    # A missing overall rating is always among the errors; the test narrows its type.
+    if errors or overall is None:
         raise InvalidFeedback(errors)
     return overall, answers, topics
 
@@ -174,14 +175,14 @@ def check_can_answer(
 ) -> FeedbackWindow:
     """The open window, when this registration may answer now; raises ``NotAnAttendee`` or
     ``FeedbackClosed`` otherwise."""
-    if not is_attendee(session, registration):
+    if registration is None or not is_attendee(session, registration):
         raise NotAnAttendee(
             "Feedback is for people who attended the forum, and our records do not show you "
             "checked in."
         )
     window = feedback_window(session, registration.forum)
     state = window_state(window, now)
-    if state == WindowState.NOT_OPEN:
+    if window is None or state == WindowState.NOT_OPEN:
         raise FeedbackClosed("Feedback for this forum is not open yet.")
     if state == WindowState.CLOSED:
         raise FeedbackClosed("Feedback for this forum has closed.")
@@ -209,7 +210,7 @@ def save_response(
 
     response = find_response(session, registration)
     created = response is None
-    if created:
+    if response is None:
         response = FeedbackResponse(
             forum_id=forum.id,
             registration_id=registration.id,
@@ -221,8 +222,10 @@ def save_response(
                 session.add(response)
         except IntegrityError:
             # The same person answered twice at once (a double tap): edit the first answer.
-            response = find_response(session, registration)
-            created = False
+            first = find_response(session, registration)
+            if first is None:
+                raise
+            response, created = first, False
     response.team_id = team_id
     response.anonymous = bool(data.anonymous)
     response.overall_rating = overall
@@ -258,9 +261,9 @@ def _save_topics(
         .where(TopicSuggestion.response_id == response.id)
         .order_by(TopicSuggestion.id)
     ).all()
-    by_key = {}
-    for suggestion in existing:
-        by_key.setdefault(topic_key(suggestion.text), suggestion)
+    by_key: dict[str, TopicSuggestion] = {}
+    for earlier in existing:
+        by_key.setdefault(topic_key(earlier.text), earlier)
     kept = set()
     for text in topics:
         suggestion = by_key.get(topic_key(text))
@@ -296,8 +299,8 @@ def response_topics(session: DbSession, response: FeedbackResponse) -> list[str]
 
 def response_count(session: DbSession, forum: Forum) -> int:
     """How many people answered the forum's feedback."""
-    return session.scalar(
+    return session.execute(
         select(func.count())
         .select_from(FeedbackResponse)
         .where(FeedbackResponse.forum_id == forum.id)
-    )
+    ).scalar_one()

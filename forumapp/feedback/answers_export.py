@@ -68,7 +68,7 @@ def answers_csv(session: DbSession, forum: Forum, filters: SummaryFilter | None 
     ):
         topics.setdefault(response_id, []).append(text)
 
-    lines = []
+    lines: list[list[object]] = []
     for response, name, team in responses:
         updated = to_local(response.updated_at, zone).strftime("%Y-%m-%d %H:%M")
         who = [

@@ -60,7 +60,7 @@ def attendees(session: DbSession, forum: Forum, without_response: bool = False) 
 def attendee_count(session: DbSession, forum: Forum) -> int:
     """How many people were checked in on at least one day of the forum."""
     checked_in = live_check_ins(forum.id).distinct().subquery()
-    return session.scalar(select(func.count()).select_from(checked_in))
+    return session.execute(select(func.count()).select_from(checked_in)).scalar_one()
 
 
 def sessions_attended(session: DbSession, registration: Registration) -> list[AgendaItem]:

@@ -117,7 +117,7 @@ def _topic_inputs(topics: list[str]) -> list[str]:
 def _error_list(errors: dict[str, str], items) -> list[tuple[str | None, str, str]]:
     """(anchor, what, message) for the error summary at the top of the form."""
     titles = {item.id: item.title for item in items}
-    listed = []
+    listed: list[tuple[str | None, str, str]] = []
     for key, message in errors.items():
         kind, _, rest = key.partition("-")
         if key == "overall_rating":
@@ -149,7 +149,7 @@ def respond(token: str, forum_id: int):
     person = _person_or_404(token)
     forum = _published_forum(forum_id)
     registration = _registration(person, forum)
-    if not is_attendee(db.session, registration):
+    if registration is None or not is_attendee(db.session, registration):
         return render_template(
             "feedback/not_attendee.html", person=person, token=token, forum=forum
         ), 403
@@ -172,7 +172,9 @@ def respond(token: str, forum_id: int):
                 flash(_saved_message(saving.value.created, window, forum), "success")
                 return redirect(url_for("feedback.respond", token=token, forum_id=forum.id))
             if isinstance(saving.error, InvalidFeedback):
-                errors, status = saving.error.errors, 400
+                # InvalidFeedback keys every message by its form field.
+                errors = {str(field): text for field, text in saving.error.errors.items()}
+                status = 400
             else:
                 errors = {"form": f"{saving.error.message} Your answers were not saved."}
                 status = 409

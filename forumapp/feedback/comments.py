@@ -166,9 +166,11 @@ def comments_page(
     per_page = per_page or COMMENTS_PER_PAGE
     conditions = response_conditions(forum, filters)
     item = None
+    # (text, rating, anonymous, name, team): a session's rating may be missing, unlike the overall.
+    rows: Select[tuple[str, int | None, bool, str, str]]
     if question in OPEN_QUESTIONS:
         column, title = OPEN_QUESTIONS[question]
-        rating = FeedbackResponse.overall_rating
+        rating: InstrumentedAttribute[int | None] = FeedbackResponse.overall_rating
         answers = select(FeedbackResponse.id).where(*conditions, column != "")
         rows = select(column, rating, FeedbackResponse.anonymous, Person.name, Team.name).where(
             *conditions, column != ""
@@ -200,7 +202,7 @@ def comments_page(
             .join(FeedbackResponse, FeedbackResponse.id == SessionRating.response_id)
             .where(*conditions, *has_comment)
         )
-    total = session.scalar(select(func.count()).select_from(answers.subquery()))
+    total = session.execute(select(func.count()).select_from(answers.subquery())).scalar_one()
     shown = page_to_show(page, total, per_page)
     comments = [
         _comment(*row)

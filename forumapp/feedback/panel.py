@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import joinedload
 
 from ..checkin.models import CheckIn
 from ..core.clock import utcnow
 from ..core.models import Forum, Person
+from ..extensions import DbSession
 from ..registration.models import Registration
 from .between_forums import topic_forum_for, topics_suggested_by
 from .models import FeedbackResponse, FeedbackWindow, TopicSuggestion
@@ -40,7 +41,7 @@ class FeedbackPanel:
 
 
 def feedback_panel(
-    session: Session, person: Person, today: date, now: datetime | None = None
+    session: DbSession, person: Person, today: date, now: datetime | None = None
 ) -> FeedbackPanel:
     """The feedback panel of ``person`` on ``today`` (the program's local date): the forms of
     the forums they were checked in at whose feedback is open ``now``, in forum order, and the

@@ -161,15 +161,12 @@ def forum_summary(
     conditions = response_conditions(forum, filters)
     overall_rate, team_rates = response_rates(session, forum, filters, names)
 
-    overall = Distribution(
-        dict(
-            session.execute(
-                select(FeedbackResponse.overall_rating, func.count())
-                .where(*conditions)
-                .group_by(FeedbackResponse.overall_rating)
-            ).all()
-        )
+    overall_counts = session.execute(
+        select(FeedbackResponse.overall_rating, func.count())
+        .where(*conditions)
+        .group_by(FeedbackResponse.overall_rating)
     )
+    overall = Distribution({rating: count for rating, count in overall_counts})
 
     items = rateable_items(session, forum, filters.day_id)
     by_item = {item.id: SessionSummary(item, Distribution()) for item in items}
@@ -237,7 +234,18 @@ def topic_overview(
     else:
         query = query.having(or_(suggestions > 0, TopicGroup.promoted_item_id.is_not(None)))
     groups = [
-        TopicGroupSummary(*row, flagged=row[4] >= flag_teams) for row in session.execute(query)
+        TopicGroupSummary(
+            group_id=group_id,
+            label=label,
+            status=status,
+            suggestions=suggestion_count,
+            teams=team_count,
+            promoted_item_id=promoted_item_id,
+            flagged=team_count >= flag_teams,
+        )
+        for group_id, label, status, suggestion_count, team_count, promoted_item_id in (
+            session.execute(query)
+        )
     ]
     counts = select(
         func.count(TopicSuggestion.id),
@@ -267,19 +275,17 @@ def feedback_overview(session: DbSession) -> list[ForumFeedback]:
         select(Forum).where(Forum.status != ForumStatus.DRAFT).order_by(Forum.number)
     ).all()
     windows = {w.forum_id: w for w in session.scalars(select(FeedbackWindow))}
-    responses = dict(
-        session.execute(
-            select(FeedbackResponse.forum_id, func.count()).group_by(FeedbackResponse.forum_id)
-        ).all()
+    response_counts = session.execute(
+        select(FeedbackResponse.forum_id, func.count()).group_by(FeedbackResponse.forum_id)
     )
-    attendees = dict(
-        session.execute(
-            select(Registration.forum_id, func.count(func.distinct(Registration.id)))
-            .join(CheckIn, CheckIn.registration_id == Registration.id)
-            .where(CheckIn.undone_at.is_(None))
-            .group_by(Registration.forum_id)
-        ).all()
+    responses = {forum_id: count for forum_id, count in response_counts}
+    attendee_counts = session.execute(
+        select(Registration.forum_id, func.count(func.distinct(Registration.id)))
+        .join(CheckIn, CheckIn.registration_id == Registration.id)
+        .where(CheckIn.undone_at.is_(None))
+        .group_by(Registration.forum_id)
     )
+    attendees = {forum_id: count for forum_id, count in attendee_counts}
     return [
         ForumFeedback(
             forum,

@@ -4,6 +4,8 @@ measures across forums, and the faculty review (the written summary sent to the 
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import (
     Response,
     abort,
@@ -51,8 +53,9 @@ def _filters(forum: Forum) -> SummaryFilter:
     )
 
 
-def _filter_args(filters: SummaryFilter) -> dict[str, int]:
-    """The filters as query-string arguments, for links that keep them."""
+def _filter_args(filters: SummaryFilter) -> dict[str, Any]:
+    """The filters as query-string arguments (ids), for links that keep them. Typed Any: mypy
+    would also match them against url_for's own keyword arguments (``_external: bool``)."""
     return {
         key: value
         for key, value in (("team", filters.team_id), ("day", filters.day_id))

@@ -58,22 +58,22 @@ def regroup(session: DbSession, forum: Forum, thesaurus: grouping.Thesaurus | No
     for cluster in clusters:
         members = [loose[index] for index in cluster]
         ids = {s.id for s in members}
-        group = _matching_group(ids, before, used)
-        if group is None:
-            group = TopicGroup(forum_id=forum.id, label="")
-            session.add(group)
+        matching_id = _matching_group(ids, before, used)
+        if matching_id is None:
+            target = TopicGroup(forum_id=forum.id, label="")
+            session.add(target)
             session.flush()
         else:
-            group = automatic[group]
-            used.add(group.id)
-        if before.get(group.id) != ids or not group.label:
-            group.label = grouping.label_for([s.text for s in members], thesaurus)[:MAX_LABEL]
+            target = automatic[matching_id]
+            used.add(target.id)
+        if before.get(target.id) != ids or not target.label:
+            target.label = grouping.label_for([s.text for s in members], thesaurus)[:MAX_LABEL]
         for suggestion in members:
-            suggestion.group_id = group.id
+            suggestion.group_id = target.id
     session.flush()
-    for group_id, group in automatic.items():
+    for group_id, emptied in automatic.items():
         if group_id not in used:
-            delete_emptied(session, group)
+            delete_emptied(session, emptied)
     session.flush()
 
 
@@ -147,11 +147,11 @@ def topic_groups(
 
 def ungrouped_count(session: DbSession, forum: Forum) -> int:
     """How many of the forum's suggestions are in no group yet."""
-    return session.scalar(
+    return session.execute(
         select(func.count(TopicSuggestion.id)).where(
             TopicSuggestion.forum_id == forum.id, TopicSuggestion.group_id.is_(None)
         )
-    )
+    ).scalar_one()
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,7 @@ def _header_columns(cells: list[str]) -> dict[str, int]:
 
 
 def _parse_row(cells, columns, finder: _TeamFinder) -> tuple[SuggestionInput | None, list[str]]:
+    """The row's suggestion, or None with the problems that keep it out."""
     text, team_name = cell(cells, columns, "text"), cell(cells, columns, "team")
     problems = []
     if not text:
@@ -115,7 +116,7 @@ def import_suggestions_csv(
                 break
             else:
                 item, problems = _parse_row(cells, columns, finder)
-                if problems:
+                if item is None:
                     errors.append(RowError(line, " ".join(problems)))
                 else:
                     items.append(item)

@@ -80,7 +80,7 @@ def close_feedback(session: DbSession, forum: Forum, now: datetime | None = None
     """Close feedback now; answers can no longer be given or changed."""
     now = now or utcnow()
     window = feedback_window(session, forum)
-    if window_state(window, now) != WindowState.OPEN:
+    if window is None or window_state(window, now) != WindowState.OPEN:
         raise FeedbackClosed("Feedback for this forum is not open.")
     window.closes_at = now
     session.flush()
@@ -90,6 +90,6 @@ def close_feedback(session: DbSession, forum: Forum, now: datetime | None = None
 def require_open(session: DbSession, forum: Forum, now: datetime | None = None) -> FeedbackWindow:
     """The open window, before emailing attendees; raises ``FeedbackClosed`` otherwise."""
     window = feedback_window(session, forum)
-    if window_state(window, now) != WindowState.OPEN:
+    if window is None or window_state(window, now) != WindowState.OPEN:
         raise FeedbackClosed("Open feedback before emailing attendees.")
     return window

@@ -19,7 +19,7 @@ from flask.sansio.app import App
 from sqlalchemy import event, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..extensions import db
+from ..extensions import DbSession, db
 from .models import MessageStatus, OutboxMessage
 from .sending import BATCH_SIZE, DeliveryReport, send_due
 
@@ -47,11 +47,11 @@ class MailWriter:
     """
 
     name: str  # plural, as staff read it: "calendar updates"
-    write: Callable[[object], int]
-    waiting: Callable[[object], int]
-    failed: Callable[[object], int]
-    failures: Callable[[object], list[UnwrittenMail]]
-    retry: Callable[[object], int]
+    write: Callable[[DbSession], int]
+    waiting: Callable[[DbSession], int]
+    failed: Callable[[DbSession], int]
+    failures: Callable[[DbSession], list[UnwrittenMail]]
+    retry: Callable[[DbSession], int]
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from sqlalchemy import func, select, update
 from ..checkin.tickets import may_have_ticket
 from ..core import audit
 from ..core.clock import utcnow
+from ..core.database import rows_changed
 from ..core.links import absolute_url, personal_token
 from ..core.models import Forum
 from ..core.templating import format_date
@@ -148,12 +149,13 @@ def _recipients_or_refuse(session: DbSession, forum: Forum, audience: Audience) 
 
 def cancel_message(session: DbSession, message: GroupMessage, user_id: int | None) -> None:
     """Cancel a scheduled message that has not gone yet. Flushes; the caller commits."""
-    cancelled = session.execute(
+    cancelled = rows_changed(
+        session,
         update(GroupMessage)
         .where(GroupMessage.id == message.id, GroupMessage.status == MessageStatus.SCHEDULED)
         .values(status=MessageStatus.CANCELLED.value)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+        .execution_options(synchronize_session=False),
+    )
     if not cancelled:
         raise MessageError("This message has already gone out; it can no longer be cancelled.")
     session.refresh(message)
@@ -179,24 +181,25 @@ def queue_due_messages(session: DbSession, now: datetime | None = None) -> int:
 
 def due_messages(session: DbSession, now: datetime | None = None) -> int:
     """How many scheduled messages wait for the worker now."""
-    return session.scalar(
+    return session.execute(
         select(func.count())
         .select_from(GroupMessage)
         .where(
             GroupMessage.status == MessageStatus.SCHEDULED,
             GroupMessage.send_at <= (now or utcnow()),
         )
-    )
+    ).scalar_one()
 
 
 def _queue_copies(session: DbSession, message: GroupMessage, now: datetime) -> bool:
     """Claim the message (only one worker wins) and queue one copy per recipient."""
-    claimed = session.execute(
+    claimed = rows_changed(
+        session,
         update(GroupMessage)
         .where(GroupMessage.id == message.id, GroupMessage.status == MessageStatus.SCHEDULED)
         .values(status=MessageStatus.QUEUED.value, queued_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+        .execution_options(synchronize_session=False),
+    )
     if not claimed:
         return False
     forum = message.forum

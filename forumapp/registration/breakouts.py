@@ -216,7 +216,7 @@ def teammates_in_breakout(
     session: DbSession, item: AgendaItem, team_ids: list[int], exclude_person: int
 ) -> int:
     """How many members of these teams hold an active pick for ``item``."""
-    return session.scalar(
+    return session.execute(
         select(func.count(func.distinct(Registration.person_id)))
         .select_from(BreakoutPick)
         .join(Registration)
@@ -227,7 +227,7 @@ def teammates_in_breakout(
             TeamMembership.team_id.in_(team_ids),
             Registration.person_id != exclude_person,
         )
-    )
+    ).scalar_one()
 
 
 def _check_may_choose(

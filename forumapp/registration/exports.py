@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session
 
 from ..core import audit
 from ..core.clock import to_local
@@ -38,7 +37,7 @@ class CsvExport:
     (called where the body streams, in that context's session)."""
 
     filename: str
-    lines_of: Callable[[Session, Forum], Iterator[str]]
+    lines_of: Callable[[DbSession, Forum], Iterator[str]]
 
 
 def export_registrations(session: DbSession, forum: Forum, user_id: int | None) -> CsvExport:

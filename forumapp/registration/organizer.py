@@ -105,6 +105,7 @@ def _register(
     user_id: int | None,
 ) -> RegistrationResult:
     result = register_by_organizer(session, forum, person, day_ids, override=override)
+    assert result.registration is not None, "an organizer's registration is never pending"
     if override and result.created:
         # A deliberate capacity override is accounted for.
         audit.record(

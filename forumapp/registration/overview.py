@@ -8,6 +8,7 @@ people are registered, so the pages stay fast on the day of the forum.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -290,12 +291,12 @@ def _registration_page(
     session: DbSession, forum, teams, items, search: str, page: int, per_page: int
 ) -> Page[RegistrationRow]:
     conditions = search_conditions(forum, search)
-    total = session.scalar(
+    total = session.execute(
         select(func.count())
         .select_from(Registration)
         .join(Person, Person.id == Registration.person_id)
         .where(*conditions)
-    )
+    ).scalar_one()
     shown = page_to_show(page, total, per_page)
     registrations = session.scalars(
         registrations_by_name(conditions).offset((shown - 1) * per_page).limit(per_page)
@@ -309,7 +310,7 @@ def registration_rows(
     forum: Forum,
     teams: list[Team],
     items: dict[int, AgendaItem],
-    registrations: list[Registration],
+    registrations: Sequence[Registration],
     page_only: bool,
 ) -> list[RegistrationRow]:
     """Rows for ``registrations``: their teams and waitlist places come in one query each

@@ -19,7 +19,7 @@ def find_or_create_person(
     person = person_with_email(session, email)
     if person is None:
         # None: the same email arrived at the same moment (a double submit): use that record.
-        person = insert_person(session, name, email, organization) or person_with_email(
+        person = insert_person(session, name, email, organization) or existing_person(
             session, email
         )
     elif organization and not person.organization:
@@ -30,6 +30,12 @@ def find_or_create_person(
 def person_with_email(session: DbSession, email: str) -> Person | None:
     """The person with this (already normalised) email, if any."""
     return session.scalar(select(Person).where(Person.email == email))
+
+
+def existing_person(session: DbSession, email: str) -> Person:
+    """The person with this (already normalised) email, known to exist (e.g. a concurrent
+    request created them a moment ago); raises ``NoResultFound`` otherwise."""
+    return session.execute(select(Person).where(Person.email == email)).scalar_one()
 
 
 def insert_person(session: DbSession, name: str, email: str, organization: str) -> Person | None:
@@ -54,12 +60,12 @@ def program_teams(session: DbSession, forum: Forum) -> list[Team]:
 def is_team_member(session: DbSession, person: Person, forum: Forum) -> bool:
     """True when the person is on a roster of one of the forum's program's teams."""
     return (
-        session.scalar(
+        session.execute(
             select(func.count())
             .select_from(TeamMembership)
             .join(Team)
             .where(TeamMembership.person_id == person.id, Team.program_id == forum.program_id)
-        )
+        ).scalar_one()
         > 0
     )
 

@@ -119,7 +119,10 @@ def _section(
         waiting_ids={
             item_id
             for item_id, pick in picks.items()
-            if pick.status == "waitlisted" and seat_in_slot(registration, pick.item) is not None
+            # Picks come from the registration: there are none without one.
+            if registration is not None
+            and pick.status == "waitlisted"
+            and seat_in_slot(registration, pick.item) is not None
         },
         seats_left={item.id: seats_left(item) for item in items},
     )

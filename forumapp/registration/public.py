@@ -22,7 +22,7 @@ from ..extensions import DbSession
 from .errors import InvalidRegistration, NotAllowed
 from .models import RegistrationKind
 from .notices import send_personal_link, send_registration_request
-from .people import insert_person, person_with_email
+from .people import existing_person, insert_person, person_with_email
 from .registering import (
     RegistrationResult,
     day_results,
@@ -117,7 +117,8 @@ def register_public(
         None if known is not None else insert_person(session, data.name, email, data.organization)
     )
     if person is None:
-        known = known or person_with_email(session, email)
+        # Known, or created a moment ago by a concurrent request (``insert_person`` said so).
+        known = known or existing_person(session, email)
         registration = get_registration(session, forum, known)
         if all(holds_seat(registration, day) for day in days):
             send_personal_link(session, known, forum)
@@ -246,7 +247,8 @@ def confirm_public_request(
     if request.forum.status != ForumStatus.PUBLISHED:
         raise NotAllowed("Registration for this forum is not open.")
     registration = get_registration(session, request.forum, request.person)
-    if all(holds_seat(registration, day) for day in request.days):
+    # A request always names a day, so holding them all means a registration exists.
+    if registration is not None and all(holds_seat(registration, day) for day in request.days):
         return RegistrationResult(
             registration, False, day_results(session, registration, request.days)
         )

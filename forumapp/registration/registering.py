@@ -76,7 +76,10 @@ def new_registration(session: DbSession, forum: Forum, person: Person, kind: str
             registration = Registration(forum=forum, person=person, kind=kind)
             session.add(registration)
     except IntegrityError:
-        registration = get_registration(session, forum, person)
+        existing = get_registration(session, forum, person)
+        if existing is None:
+            raise
+        registration = existing
     return registration
 
 
@@ -114,6 +117,7 @@ def day_results(
     results = []
     for day in days:
         seat = seat_for(registration, day)
+        assert seat is not None, f"registration {registration.id} has no seat row for day {day.id}"
         results.append(DayResult(day, seat.status, waitlist_position(session, seat)))
     return results
 

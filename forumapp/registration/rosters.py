@@ -199,7 +199,8 @@ def _check_row(line, cells, columns, seen_emails) -> tuple[_RosterRow | None, li
     role = _ROLES.get(header_key(raw_role))
     if role is None:
         problems.append(f"Unknown role “{raw_role}”. Use “project manager” (or “pm”) or “member”.")
-    if problems:
+    # An unknown role is among the problems; the test narrows its type.
+    if problems or role is None:
         return None, [RowError(line, problem) for problem in problems]
     return _RosterRow(line, team, name, email, role, organization), []
 
@@ -482,11 +483,10 @@ def send_team_invitations(
 
 
 def team_member_counts(session: DbSession, program: Program) -> dict[int, int]:
-    return dict(
-        session.execute(
-            select(TeamMembership.team_id, func.count())
-            .join(Team)
-            .where(Team.program_id == program.id)
-            .group_by(TeamMembership.team_id)
-        ).all()
+    counts = session.execute(
+        select(TeamMembership.team_id, func.count())
+        .join(Team)
+        .where(Team.program_id == program.id)
+        .group_by(TeamMembership.team_id)
     )
+    return {team_id: count for team_id, count in counts}

@@ -19,6 +19,7 @@ from sqlalchemy.orm.util import identity_key
 
 from ..agenda.models import AgendaItem
 from ..core.clock import utcnow
+from ..core.database import rows_changed
 from ..core.models import ForumDay, Room
 from ..extensions import DbSession
 from .models import BreakoutPick, DaySeat, Registration, SeatStatus
@@ -47,14 +48,15 @@ def take_seat(session: DbSession, model: type[ForumDay | AgendaItem], row_id: in
     """Take one seat of a day or breakout if one is free; True when taken. Atomic in the
     database."""
     capacity = _capacity_of(model)
-    result = session.execute(
+    taken = rows_changed(
+        session,
         update(model)
         .where(model.id == row_id, or_(capacity.is_(None), model.seats_taken < capacity))
         .values(seats_taken=model.seats_taken + 1)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
     _forget_counts(session, model, row_id)
-    return result.rowcount == 1
+    return taken == 1
 
 
 def take_seat_by_override(
@@ -77,14 +79,15 @@ def release_seat(session: DbSession, model: type[ForumDay | AgendaItem], row_id:
 
     A seat given back while overrides hold the room above capacity only reduces the overflow.
     """
-    absorbed = session.execute(
+    absorbed = rows_changed(
+        session,
         update(model)
         .where(model.id == row_id, model.seats_overridden > 0)
         .values(seats_taken=model.seats_taken - 1, seats_overridden=model.seats_overridden - 1)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
     _forget_counts(session, model, row_id)
-    if absorbed.rowcount == 1:
+    if absorbed == 1:
         return False
     session.execute(
         update(model)
@@ -183,7 +186,7 @@ def waitlist_order(model_or_place) -> tuple:
 
 def _parent_column(model: type[DaySeat] | type[BreakoutPick]):
     """The column naming the day (seats) or breakout (picks) a place belongs to."""
-    return model.day_id if model is DaySeat else model.item_id
+    return DaySeat.day_id if model is DaySeat else BreakoutPick.item_id
 
 
 def _parent_id(place: DaySeat | BreakoutPick) -> int:
@@ -195,7 +198,7 @@ def waitlist_position(session: DbSession, place: DaySeat | BreakoutPick) -> int 
     if place.status != SeatStatus.WAITLISTED:
         return None
     model = type(place)
-    ahead = session.scalar(
+    ahead = session.execute(
         select(func.count())
         .select_from(model)
         .where(
@@ -203,7 +206,7 @@ def waitlist_position(session: DbSession, place: DaySeat | BreakoutPick) -> int 
             model.status == SeatStatus.WAITLISTED,
             _ahead_of(place),
         )
-    )
+    ).scalar_one()
     return ahead + 1
 
 
@@ -240,7 +243,7 @@ def waitlist_positions(
     query = select(ranked.c.id, ranked.c.position)
     if registration_ids is not None:
         query = query.where(ranked.c.registration_id.in_(registration_ids))
-    return dict(session.execute(query).all())
+    return {place_id: position for place_id, position in session.execute(query)}
 
 
 def waitlist_positions_among(places: Iterable[DaySeat | BreakoutPick]) -> dict[int, int]:
@@ -251,7 +254,7 @@ def waitlist_positions_among(places: Iterable[DaySeat | BreakoutPick]) -> dict[i
     for place in places:
         if place.status == SeatStatus.WAITLISTED:
             waiting.setdefault(_parent_id(place), []).append(place)
-    positions = {}
+    positions: dict[int, int] = {}
     for queue in waiting.values():
         queue.sort(key=waitlist_order)
         positions |= {place.id: number for number, place in enumerate(queue, start=1)}
@@ -262,11 +265,11 @@ def waitlist_length(
     session: DbSession, model: type[DaySeat] | type[BreakoutPick], parent_id: int
 ) -> int:
     """How many people wait for the day (seats) or breakout (picks) ``parent_id``."""
-    return session.scalar(
+    return session.execute(
         select(func.count())
         .select_from(model)
         .where(_parent_column(model) == parent_id, model.status == SeatStatus.WAITLISTED)
-    )
+    ).scalar_one()
 
 
 def fill_from_waitlist(session: DbSession, model: type[Place], parent_id: int) -> list[Place]:

@@ -129,8 +129,11 @@ def test_the_status_request_goes_two_weeks_before_the_next_forum(program):
     assert to_nell.subject == "Where do Nash County's commitments stand before Forum 2: Testing?"
 
 
-def test_follow_ups_whose_time_passed_with_the_next_forum_are_not_sent_late(program):
-    assert queue_due_follow_ups(db.session, _utc(2027, 5, 21, 13, 0)) == 0
+def test_a_follow_up_is_not_sent_late_once_the_next_one_is_due(program):
+    # Deployed late: at the reminder's time, the confirmation is stale and is not sent.
+    queue_due_follow_ups(db.session, _utc(2027, 3, 20, 13, 0))
+    assert _queued("confirmation") == [] and len(_queued("reminder")) == 3
+    assert queue_due_follow_ups(db.session, _utc(2027, 5, 21, 13, 0)) == 0  # forum 2 began
 
 
 def test_two_workers_at_once_queue_each_follow_up_once(app, program):

@@ -82,7 +82,7 @@ def _streamed_csv(forum: Forum, export: exports.CsvExport) -> Response:
         yield "\ufeff"  # the byte-order mark lets Excel read names with accents correctly
         # Flask ends the view's session once the view returns, before the body streams: the
         # rows are read in the streaming context's own session, the forum first.
-        yield from export.lines_of(db.session, db.session.get(Forum, forum_id))
+        yield from export.lines_of(db.session, db.session.get_one(Forum, forum_id))
 
     return Response(
         stream_with_context(body()),

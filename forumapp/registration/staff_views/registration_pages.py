@@ -41,6 +41,7 @@ def _when(day: ForumDay) -> str:
 def _flash_result(result: RegistrationResult) -> None:
     """Tell the organizer what happened on each day, waitlists included."""
     registration = result.registration
+    assert registration is not None, "an organizer's registration is never pending"
     name = registration.person.name
     seats = {seat.day_id: seat for seat in registration.seats}
     if not result.created:
@@ -83,8 +84,10 @@ def register_someone(forum_id: int):
         if outcome.ok:
             result = outcome.value
             _flash_result(result)
+            registration = result.registration
+            assert registration is not None, "an organizer's registration is never pending"
             team_days = [r.day for r in result.days if r.day.audience == Audience.TEAM]
-            person = result.registration.person
+            person = registration.person
             if team_days and not is_team_member(db.session, person, forum):
                 flash(
                     f"{person.name} is on no team's roster, yet now has a place on a day for "
@@ -92,9 +95,7 @@ def register_someone(forum_id: int):
                     "cancel that day.",
                     "warning",
                 )
-            return redirect(
-                url_for("registration.registration", registration_id=result.registration.id)
-            )
+            return redirect(url_for("registration.registration", registration_id=registration.id))
     return render_template("registration/staff/register.html", forum=forum, form=form), (
         400 if form.errors else 200
     )

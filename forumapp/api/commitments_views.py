@@ -1,0 +1,116 @@
+"""JSON endpoints for teams' commitments between forums: list and add a team's, list a
+forum's, update one's progress. Organizer and faculty tokens; the same rules as the pages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from flask import jsonify, request
+from flask_login import current_user
+
+from ..commitments.models import Commitment, CommitmentStatus
+from ..commitments.recording import (
+    Author,
+    CommitmentInput,
+    ProgressInput,
+    add_commitment,
+    forum_commitments,
+    team_commitments,
+    update_progress,
+)
+from ..core.actions import carry_out_json
+from ..core.auth import role_required
+from ..core.clock import to_local
+from ..core.models import Forum, Role, Team
+from ..extensions import db
+from . import bp, shapes
+from .request_shapes import BodyRefused, CommitmentProgressRequest, CommitmentRequest
+from .shapes import answer
+
+STAFF = (Role.ORGANIZER, Role.FACULTY)
+
+
+def commitment_shape(commitment: Commitment) -> shapes.Commitment:
+    owner = commitment.owner
+    return shapes.Commitment(
+        id=commitment.id,
+        team_id=commitment.team_id,
+        team=commitment.team.name,
+        forum_id=commitment.forum_id,
+        text=commitment.text,
+        owner=shapes.PersonRef(id=owner.id, name=owner.name) if owner else None,
+        due=commitment.due,
+        topic_group_id=commitment.topic_group_id,
+        status=CommitmentStatus(commitment.status),
+        progress_note=commitment.progress_note,
+        barrier_note=commitment.barrier_note,
+        updated_at=to_local(commitment.updated_at, commitment.forum.program.time_zone),
+    )
+
+
+def _listed(commitments: Sequence[Commitment]):
+    return answer(shapes.Commitments(commitments=[commitment_shape(c) for c in commitments]))
+
+
+def _refused(refused: BodyRefused):
+    return jsonify(error="The commitment is not valid", details=refused.details), 422
+
+
+@bp.route("/teams/<int:team_id>/commitments")
+@role_required(*STAFF)
+def team_commitments_json(team_id: int):
+    """The team's commitments, forum by forum."""
+    team = db.get_or_404(Team, team_id, description=f"There is no team with id {team_id}.")
+    return _listed(team_commitments(db.session, team))
+
+
+@bp.route("/teams/<int:team_id>/commitments", methods=["POST"])
+@role_required(*STAFF)
+def create_commitment(team_id: int):
+    """Record a commitment of the team; refusals name the field (400)."""
+    team = db.get_or_404(Team, team_id, description=f"There is no team with id {team_id}.")
+    try:
+        body = CommitmentRequest.read(request.get_data(cache=False))
+    except BodyRefused as refused:
+        return _refused(refused)
+    data = CommitmentInput(
+        forum_id=body.forum_id,
+        text=body.text,
+        owner_id=body.owner_person_id,
+        due=body.due,
+        topic_group_id=body.topic_group_id,
+    )
+    return carry_out_json(
+        lambda: add_commitment(db.session, team, data, Author(user_id=current_user.id)),
+        lambda commitment: answer(commitment_shape(commitment), 201),
+    )
+
+
+@bp.route("/commitments/<int:commitment_id>", methods=["PATCH"])
+@role_required(*STAFF)
+def update_commitment(commitment_id: int):
+    """Set the status, the progress note or the barrier; what is left out stays."""
+    commitment = db.get_or_404(
+        Commitment, commitment_id, description=f"There is no commitment with id {commitment_id}."
+    )
+    try:
+        body = CommitmentProgressRequest.read(request.get_data(cache=False))
+    except BodyRefused as refused:
+        return _refused(refused)
+    data = ProgressInput(
+        status=commitment.status if body.status is None else body.status,
+        progress_note=commitment.progress_note if body.note is None else body.note,
+        barrier_note=commitment.barrier_note if body.barrier is None else body.barrier,
+    )
+    return carry_out_json(
+        lambda: update_progress(db.session, commitment, data, Author(user_id=current_user.id)),
+        lambda updated: answer(commitment_shape(updated)),
+    )
+
+
+@bp.route("/forums/<int:forum_id>/commitments")
+@role_required(*STAFF)
+def forum_commitments_json(forum_id: int):
+    """Every team's commitments made at the forum, team by team."""
+    forum = db.get_or_404(Forum, forum_id, description=f"There is no forum with id {forum_id}.")
+    return _listed(forum_commitments(db.session, forum))
