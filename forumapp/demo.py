@@ -66,18 +66,18 @@ LAST_NAMES = [
     "Thompson", "Underwood", "Vaughn", "Whitfield", "Young",
 ]  # fmt: skip
 JOB_TITLES = [
-    ("Manager's Office", "Assistant County Manager"),
-    ("Health Department", "Public Health Director"),
-    ("Sheriff's Office", "Chief Deputy"),
-    ("Emergency Medical Services", "EMS Director"),
-    ("Department of Social Services", "Child Welfare Supervisor"),
-    ("Recovery Community Center", "Peer Support Specialist"),
-    ("Behavioral Health Clinic", "Clinical Director"),
-    ("Board of Commissioners", "County Commissioner"),
-    ("Public Schools", "Student Services Director"),
-    ("Faith Community Coalition", "Outreach Coordinator"),
-    ("Police Department", "Community Policing Lieutenant"),
-    ("Hospital Emergency Department", "Nurse Manager"),
+    ("Manager's Office", "Assistant County Manager", "county_government"),
+    ("Health Department", "Public Health Director", "public_health"),
+    ("Sheriff's Office", "Chief Deputy", "law_enforcement"),
+    ("Emergency Medical Services", "EMS Director", "ems"),
+    ("Department of Social Services", "Child Welfare Supervisor", "county_government"),
+    ("Recovery Community Center", "Peer Support Specialist", "lived_experience"),
+    ("Behavioral Health Clinic", "Clinical Director", "treatment"),
+    ("Board of Commissioners", "County Commissioner", "county_government"),
+    ("Public Schools", "Student Services Director", "schools"),
+    ("Faith Community Coalition", "Outreach Coordinator", "faith"),
+    ("Police Department", "Community Policing Lieutenant", "law_enforcement"),
+    ("Hospital Emergency Department", "Nurse Manager", "other"),
 ]
 
 # (number, title, theme, venue, address, city, first date, status, audiences)
@@ -591,7 +591,7 @@ def _load_teams(session, report: DemoReport, program: Program) -> list[Team]:
             first = FIRST_NAMES[name_index % len(FIRST_NAMES)]
             last = LAST_NAMES[(name_index * 7) % len(LAST_NAMES)]
             name_index += 1
-            organization, job_title = JOB_TITLES[member_index % len(JOB_TITLES)]
+            organization, job_title, sector = JOB_TITLES[member_index % len(JOB_TITLES)]
             person = _get_or_create(
                 session,
                 report,
@@ -610,7 +610,8 @@ def _load_teams(session, report: DemoReport, program: Program) -> list[Team]:
                 team_id=team.id,
                 person_id=person.id,
                 defaults={
-                    "role": (TeamRole.PROJECT_MANAGER if member_index == 0 else TeamRole.MEMBER)
+                    "role": (TeamRole.PROJECT_MANAGER if member_index == 0 else TeamRole.MEMBER),
+                    "sector": sector,
                 },
             )
     return teams

@@ -62,6 +62,36 @@ class TeamRole(enum.StrEnum):
     MEMBER = "member"
 
 
+class Sector(enum.StrEnum):
+    """The part of the community a roster entry speaks for: teams aim to bring every sector."""
+
+    COUNTY_GOVERNMENT = "county_government"
+    PUBLIC_HEALTH = "public_health"
+    LAW_ENFORCEMENT = "law_enforcement"
+    EMS = "ems"
+    TREATMENT = "treatment"
+    COURTS = "courts"
+    SCHOOLS = "schools"
+    FAITH = "faith"
+    LIVED_EXPERIENCE = "lived_experience"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {
+            "county_government": "County government",
+            "public_health": "Public health",
+            "law_enforcement": "Law enforcement",
+            "ems": "EMS",
+            "treatment": "Treatment",
+            "courts": "Courts",
+            "schools": "Schools",
+            "faith": "Faith community",
+            "lived_experience": "Lived experience",
+            "other": "Other",
+        }[self.value]
+
+
 class Role(enum.StrEnum):
     ADMIN = "admin"
     ORGANIZER = "organizer"
@@ -321,12 +351,14 @@ class TeamMembership(Model):
     __table_args__ = (
         UniqueConstraint("team_id", "person_id"),
         CheckConstraint(values_check("role", TeamRole), name="role_known"),
+        CheckConstraint(values_check("sector", Sector), name="sector_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"))
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(20), default=TeamRole.MEMBER.value)
+    sector: Mapped[str | None] = mapped_column(String(20))  # a ``Sector``; None: not known
     # The name a project manager typed when adding someone the program already knew: the
     # manager sees this, never the name stored for that email by someone else.
     name_as_added: Mapped[str | None] = mapped_column(String(200))

@@ -25,7 +25,16 @@ from ..core.csv_import import (
 )
 from ..core.emails import InvalidEmail, normalise_email
 from ..core.links import revoke_personal_links
-from ..core.models import Forum, ForumStatus, Person, Program, Team, TeamMembership, TeamRole
+from ..core.models import (
+    Forum,
+    ForumStatus,
+    Person,
+    Program,
+    Sector,
+    Team,
+    TeamMembership,
+    TeamRole,
+)
 from ..core.names import name_problem
 from ..extensions import DbSession
 from ..mail.outbox import queue_email_to_person, was_sent
@@ -47,6 +56,7 @@ _COLUMNS = {
     "role": "role",
     "organization": "organization",
     "organisation": "organization",
+    "sector": "sector",
 }
 REQUIRED_COLUMNS = ("team", "name", "email")
 
@@ -56,6 +66,12 @@ _ROLES = {
     "member": TeamRole.MEMBER,
     "teammember": TeamRole.MEMBER,
     "": TeamRole.MEMBER,
+}
+
+
+# A sector by its name or its label, reduced to letters ("Public health", "public_health").
+_SECTORS = {
+    header_key(spelling): sector for sector in Sector for spelling in (sector.value, sector.label)
 }
 
 
@@ -94,6 +110,7 @@ class _RosterRow:
     email: str
     role: TeamRole
     organization: str
+    sector: Sector | None = None
 
 
 def _header_columns(line: int, cells: list[str]) -> dict[str, int]:
@@ -199,16 +216,25 @@ def _check_row(line, cells, columns, seen_emails) -> tuple[_RosterRow | None, li
     role = _ROLES.get(header_key(raw_role))
     if role is None:
         problems.append(f"Unknown role “{raw_role}”. Use “project manager” (or “pm”) or “member”.")
+    raw_sector = cell(cells, columns, "sector")
+    sector = _SECTORS.get(header_key(raw_sector)) if raw_sector else None
+    if raw_sector and sector is None:
+        problems.append(
+            f"Unknown sector “{raw_sector}”. Use one of: "
+            + ", ".join(choice.label for choice in Sector)
+            + "."
+        )
     # An unknown role is among the problems; the test narrows its type.
     if problems or role is None:
         return None, [RowError(line, problem) for problem in problems]
-    return _RosterRow(line, team, name, email, role, organization), []
+    return _RosterRow(line, team, name, email, role, organization, sector), []
 
 
 def import_roster(
     session: DbSession, program: Program, csv_text: str, *, user_id: int | None = None
 ) -> RosterImportResult:
-    """Create or update team rosters from CSV (columns team, name, email, role), by the staff
+    """Create or update team rosters from CSV (columns team, name, email, role; organization
+    and sector optional), by the staff
     user ``user_id`` (None: the command line), recorded in the audit log.
 
     Teams are matched by name (ignoring case) within ``program`` and created when new; people
@@ -255,8 +281,16 @@ def import_roster(
             (m for m in team.memberships if person.id is not None and m.person_id == person.id),
             None,
         )
+        if membership is not None and row.sector and membership.sector != row.sector:
+            membership.sector = row.sector.value
         if membership is None:
-            team.memberships.append(TeamMembership(person=person, role=row.role.value))
+            team.memberships.append(
+                TeamMembership(
+                    person=person,
+                    role=row.role.value,
+                    sector=row.sector.value if row.sector else None,
+                )
+            )
             result.people_added += 1
             if person.id is not None:  # known before this import
                 gained_access[person.id] = person

@@ -28,6 +28,12 @@ WHO_MAY = {
     ("get", "/teams"): ANY_STAFF,
     ("post", "/forums/{forum_id}/topic-suggestions"): {Role.ADMIN, Role.ORGANIZER, Role.FACULTY},
     ("get", "/forums/{forum_id}/feedback/summary"): {Role.ADMIN, Role.ORGANIZER, Role.FACULTY},
+    ("post", "/forums/{forum_id}/messages"): {Role.ADMIN, Role.ORGANIZER},
+    ("get", "/forums/{forum_id}/messages"): {Role.ADMIN, Role.ORGANIZER},
+    ("get", "/teams/{team_id}/commitments"): {Role.ADMIN, Role.ORGANIZER, Role.FACULTY},
+    ("post", "/teams/{team_id}/commitments"): {Role.ADMIN, Role.ORGANIZER, Role.FACULTY},
+    ("patch", "/commitments/{commitment_id}"): {Role.ADMIN, Role.ORGANIZER, Role.FACULTY},
+    ("get", "/forums/{forum_id}/commitments"): {Role.ADMIN, Role.ORGANIZER, Role.FACULTY},
 }
 
 

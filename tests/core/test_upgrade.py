@@ -22,8 +22,9 @@ from forumapp.agenda.models import (
 from forumapp.calendar.models import CalendarFeed, CalendarInvite, PendingInvite
 from forumapp.checkin.models import BreakoutAttendance, CheckIn
 from forumapp.checkin.tickets import ticket_for
+from forumapp.commitments.models import CommitmentFollowUp
 from forumapp.core import audit
-from forumapp.core.models import ApiToken, Forum, User
+from forumapp.core.models import ApiToken, Forum, Team, User
 from forumapp.extensions import db
 from forumapp.feedback.models import (
     FeedbackResponse,
@@ -101,6 +102,12 @@ def _add_activity() -> None:
 
     token, _ = ApiToken.issue(staff)
     db.session.add(token)
+    team = db.session.scalar(sa.select(Team).order_by(Team.id).limit(1))
+    db.session.add(  # a follow-up about the demo's commitments, as the worker records one
+        CommitmentFollowUp(
+            forum_id=forum.id, team_id=team.id, kind="confirmation", person_id=person.id
+        )
+    )
     db.session.add(SpeakerForumStatus(speaker=speaker, forum_id=forum.id, status="confirmed"))
     db.session.add(
         SpeakerAvailability(

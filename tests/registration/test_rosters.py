@@ -63,6 +63,33 @@ def test_import_creates_teams_people_and_roles_forgiving_headers_bom_and_blank_l
     assert "Imported 2 teams (2 new): 4 people added" in result.summary
 
 
+def test_a_sector_column_says_which_sector_each_person_speaks_for(app_ctx, setup):
+    csv_text = (
+        "team,name,email,role,sector\n"
+        "Buncombe County,Ana Díaz,ana@buncombe.example.org,pm,Public health\n"
+        "Buncombe County,Ben Ito,ben@buncombe.example.org,member,law_enforcement\n"
+        "Buncombe County,Cy Dunn,cy@buncombe.example.org,member,\n"
+    )
+    rosters.import_roster(db.session, _program(), csv_text)
+    team = db.session.scalar(sa.select(Team).where(Team.name == "Buncombe County"))
+    assert sorted((m.person.name, m.sector) for m in team.memberships) == [
+        ("Ana Díaz", "public_health"),
+        ("Ben Ito", "law_enforcement"),
+        ("Cy Dunn", None),
+    ]
+    again = (
+        "team,name,email,sector\nBuncombe County,Cy Dunn,cy@buncombe.example.org,Faith community\n"
+    )
+    rosters.import_roster(db.session, _program(), again)
+    assert {m.person.name: m.sector for m in team.memberships}["Cy Dunn"] == "faith"
+    with pytest.raises(CsvImportError, match="Unknown sector “police”"):
+        rosters.import_roster(
+            db.session,
+            _program(),
+            "team,name,email,sector\nBuncombe County,Di Eng,di@buncombe.example.org,police\n",
+        )
+
+
 def test_importing_again_updates_roles_and_reuses_people_found_by_email(app_ctx, setup):
     existing = build.team_member("Ben Cole", "Buncombe County")  # ben.cole@county.example.org
     csv_text = (
