@@ -95,6 +95,7 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     from .feedback.blueprint import bp as feedback_bp
     from .mail import models as _mail_models  # noqa: F401
     from .mail import views as outbox_views
+    from .measures import views as measures_views
     from .messages import models as _messages_models  # noqa: F401
     from .messages import views as messages_views
     from .messages.receivers import register_messages
@@ -114,6 +115,7 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
         feedback_bp,
         messages_views.bp,
         commitments_views.bp,
+        measures_views.bp,
         privacy_views.bp,
     ):
         app.register_blueprint(blueprint)

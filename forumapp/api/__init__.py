@@ -37,4 +37,4 @@ def _refuse_large_bodies():
         abort(413)
 
 
-from . import commitments_views, feedback_views, messages_views, views  # noqa: E402,F401  (routes register on bp)
+from . import commitments_views, feedback_views, measures_views, messages_views, views  # noqa: E402,F401  (routes register on bp)

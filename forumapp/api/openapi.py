@@ -345,6 +345,14 @@ _OPERATIONS = [
         ),
         body=MessageRequest,
     ),
+    _operation(
+        "get /programs/{program_id}/measures",
+        "program_measures_json",
+        "The program's shared measures, forum by forum and team by team (organizers, faculty)",
+        STAFF,
+        {200: _json(shapes.ProgramMeasures, "The same figures as the measures page.")},
+        {403: "The token's role is not organizer or faculty.", 404: "No such program."},
+    ),
     # --- Commitments between forums
     _operation(
         "get /teams/{team_id}/commitments",

@@ -24,7 +24,7 @@ from ..agenda.models import ItemKind, ItemStatus, SpeakerKind, SpeakerRole, Spea
 from ..checkin.outcomes import ScanResult
 from ..commitments.models import CommitmentStatus
 from ..core.bounds import date_problem
-from ..core.models import Audience, ForumStatus, Role
+from ..core.models import Audience, ForumStatus, Role, Sector
 from ..feedback.models import TopicStatus
 from ..messages.models import MessageStatus
 from ..registration.models import RegistrationKind, SeatStatus
@@ -493,3 +493,58 @@ class Commitments(Shape):
     """Commitments, by forum and team, as recorded."""
 
     commitments: list[Commitment]
+
+
+# --- Shared measures --------------------------------------------------------------------------
+
+
+class ForumMeasure(Shape):
+    """A forum across the teams."""
+
+    forum_id: Id
+    number: int
+    title: str
+    first_day: IsoDate | None
+    attendees: Count = Field(description="People checked in, public included.")
+    commitments: Count
+    done: Count
+    partly: Count
+    dropped: Count
+
+
+class TeamForumMeasure(Shape):
+    """One team at one forum."""
+
+    team_id: Id
+    team: str
+    forum_id: Id
+    roster: Count
+    present: Count = Field(description="People on the roster checked in.")
+    share_present: float | None = Field(ge=0, le=1)
+    sectors_on_roster: list[Sector]
+    sectors_present: list[Sector]
+    manager_came: bool
+    returning: Count = Field(description="Present, and checked in at an earlier forum.")
+    new: Count
+    responses: Count
+    average_rating: Rating | None
+    topics_raised: Count
+    topics_addressed: Count
+    commitments: Count
+    done: Count
+    partly: Count
+    dropped: Count
+
+
+class Continuity(Shape):
+    forums: int = Field(ge=1, description="Came to this many of the forums…")
+    people: Count = Field(description="…this many people.")
+
+
+class ProgramMeasures(Shape):
+    """The program's shared measures, with the same figures as the measures page."""
+
+    program_id: Id
+    forums: list[ForumMeasure]
+    teams: list[TeamForumMeasure]
+    continuity: list[Continuity]

@@ -17,23 +17,19 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import select
 
 from ..core.actions import carry_out
 from ..core.auth import role_required
-from ..core.clock import utcnow
 from ..core.forms import ButtonForm
-from ..core.models import Forum, Program
+from ..core.models import Forum
 from ..extensions import db
-from ..registration.day_measures import day_measures
 from . import review, summary
 from .answer_scope import SummaryFilter, team_names
 from .answers_export import download_answers_csv
 from .blueprint import ORGANIZERS, READERS, bp, forum_or_404
 from .comments import COMMENTS_SHOWN, comments_page
 from .forms import SummaryForm
-from .measures import program_measures
-from .summary_charts import measures_charts, summary_charts
+from .summary_charts import summary_charts
 from .window import feedback_window, window_state
 
 
@@ -152,22 +148,6 @@ def answers_csv(forum_id: int):
             "Content-Disposition": f'attachment; filename="forum-{forum.number}-feedback.csv"',
             "Cache-Control": "no-store",
         },
-    )
-
-
-@bp.route("/staff/program/measures")
-@role_required(*READERS)
-def measures():
-    program = db.session.scalar(select(Program).order_by(Program.id))
-    if program is None:
-        abort(404)
-    result = program_measures(db.session, program)
-    days = [day for forum_measures in result.forums for day in forum_measures.forum.days]
-    return render_template(
-        "feedback/measures.html",
-        measures=result,
-        charts=measures_charts(result),
-        day_measures=day_measures(db.session, days, utcnow()),
     )
 
 

@@ -34,6 +34,7 @@ WHO_MAY = {
     ("post", "/teams/{team_id}/commitments"): {Role.ADMIN, Role.ORGANIZER, Role.FACULTY},
     ("patch", "/commitments/{commitment_id}"): {Role.ADMIN, Role.ORGANIZER, Role.FACULTY},
     ("get", "/forums/{forum_id}/commitments"): {Role.ADMIN, Role.ORGANIZER, Role.FACULTY},
+    ("get", "/programs/{program_id}/measures"): {Role.ADMIN, Role.ORGANIZER, Role.FACULTY},
 }
 
 

@@ -23,6 +23,7 @@ FEATURE_ORDER = [
     "feedback",
     "messages",
     "commitments",
+    "measures",
     "privacy",
     "api",
     "attendee",
