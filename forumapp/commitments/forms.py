@@ -22,6 +22,7 @@ class CommitmentForm(FlaskForm):
     text = TextAreaField("What the team commits to do", validators=[Length(max=TEXT_MAX)])
     owner_id = SelectField("Owner (optional)", coerce=int, default=NOBODY)
     due = DateField("Due (optional)", validators=[Optional()])
+    topic_group_id = SelectField("Came from the topic (optional)", coerce=int, default=NOBODY)
     submit = SubmitField("Add the commitment")
 
 

@@ -17,6 +17,7 @@ from ..core.models import Forum, ForumStatus, Person, Role, Team
 from ..core.rate_limits import personal_link_limit
 from ..extensions import db
 from ..feedback.between_forums import forum_for_new_topics
+from ..feedback.models import TopicGroup
 from .forms import NOBODY, CommitmentForm, MembersMayCommitForm, ProgressForm
 from .models import Commitment
 from .progress_item import make_progress_item
@@ -57,7 +58,21 @@ def _commitment_form(team: Team, forums: list[Forum], default_forum: Forum | Non
     if default_forum is not None and not form.is_submitted():
         form.forum_id.data = default_forum.id
     form.owner_id.choices = [(NOBODY, "Nobody named yet")] + roster_choices(db.session, team)
+    form.topic_group_id.choices = _topic_choices(forums)
     return form
+
+
+def _topic_choices(forums: list[Forum]) -> list[tuple[int, str]]:
+    """The topic groups raised after ``forums``, for "came from the topic"."""
+    groups = db.session.execute(
+        select(TopicGroup.id, TopicGroup.label, Forum.number)
+        .join(Forum, Forum.id == TopicGroup.forum_id)
+        .where(TopicGroup.forum_id.in_([forum.id for forum in forums]))
+        .order_by(Forum.number, TopicGroup.label)
+    ).all()
+    return [(NOBODY, "No particular topic")] + [
+        (group_id, f"Forum {number}: {label}") for group_id, label, number in groups
+    ]
 
 
 def _commitment_input(form: CommitmentForm) -> CommitmentInput:
@@ -66,6 +81,7 @@ def _commitment_input(form: CommitmentForm) -> CommitmentInput:
         text=form.text.data or "",
         owner_id=form.owner_id.data or None,
         due=form.due.data,
+        topic_group_id=form.topic_group_id.data or None,
     )
 
 
@@ -195,6 +211,7 @@ def forum_page(forum_id: int):
     form.team_id.choices = [(team.id, team.name) for team in teams]
     form.forum_id.choices = [(forum.id, forum.title)]
     form.forum_id.data = forum.id
+    form.topic_group_id.choices = _topic_choices([forum])
     chosen = db.session.get(Team, form.team_id.data) if form.team_id.data else None
     # Anyone on a roster; the service checks the owner is on the chosen team's.
     form.owner_id.choices = [(NOBODY, "Nobody named yet")] + [

@@ -209,3 +209,18 @@ def test_organizers_put_a_team_progress_draft_on_the_next_forum(app, client, wor
         assert "Dare County:\n- Convene the jail health working group monthly (planned)" in (
             item.description
         )
+
+
+def test_a_commitment_can_say_which_topic_it_came_from(app, client, world):
+    from forumapp.feedback.models import TopicGroup
+
+    with app.app_context():
+        group = TopicGroup(forum_id=world["forum"], label="Jail health")
+        db.session.add(group)
+        db.session.commit()
+        group_id = group.id
+    page = _text(client.get(_team_url(world)))
+    assert "Forum 1: Jail health" in page
+    assert _add(client, world, topic_group_id=group_id).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(sa.select(Commitment.topic_group_id)) == group_id
