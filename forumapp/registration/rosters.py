@@ -357,11 +357,17 @@ def _revoke_earlier_links(session: DbSession, person: Person) -> None:
     send_personal_link(session, person)
 
 
-def add_roster_member(session: DbSession, team: Team, name: str, email: str) -> TeamMembership:
-    """Put someone on ``team``'s roster as a member (found by email, created if new).
+def add_roster_member(
+    session: DbSession, team: Team, name: str, email: str, sector: str | None = None
+) -> TeamMembership:
+    """Put someone on ``team``'s roster as a member (found by email, created if new), speaking
+    for ``sector`` (a ``Sector`` value) when given.
 
-    Raises ``RosterError`` for a missing name, a bad email or someone already on the roster.
+    Raises ``RosterError`` for a missing name, a bad email, an unknown sector or someone
+    already on the roster.
     """
+    if sector is not None and sector not in set(Sector):
+        raise RosterError("Choose a sector from the list.", "sector")
     name = tidy(name)
     if problem := name_problem(name):
         raise RosterError(problem, "name")
@@ -385,6 +391,7 @@ def add_roster_member(session: DbSession, team: Team, name: str, email: str) -> 
         person=person,
         role=TeamRole.MEMBER.value,
         name_as_added=name if known_before else None,
+        sector=sector,
     )
     try:
         # The same add sent twice at once: the unique (team, person) index decides.

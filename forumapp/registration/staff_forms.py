@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, NumberRange, Optional
 
 from ..core.csv_import import csv_file_field
 from ..core.forms import DateTimeLocalField, IntegerField, Length
+from ..core.models import Sector
 from .forms import MultiCheckboxField
 
 
@@ -37,6 +38,11 @@ class RosterMemberForm(FlaskForm):
     )
     email = EmailField(
         "Email", validators=[DataRequired("Enter the person's email."), Length(max=254)]
+    )
+    sector = SelectField(
+        "Sector (optional)",
+        choices=[("", "Not said")] + [(sector.value, sector.label) for sector in Sector],
+        default="",
     )
     submit = SubmitField("Add to the roster")
 

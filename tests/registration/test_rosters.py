@@ -288,6 +288,28 @@ def test_project_manager_adds_and_removes_members_of_their_team(app, client, tea
         assert "mel.member@county.example.org" not in dict(_roster("Buncombe County"))
 
 
+def test_a_project_manager_says_which_sector_a_new_member_speaks_for(app, client, teams):
+    url = _roster_url(teams["pm"], teams["team_id"])
+    data = {"name": "Sam Sheriff", "email": "sam@county.example.org", "sector": "law_enforcement"}
+    client.post(url, data={**data, "csrf_token": csrf_token(client, url)})
+    assert "Law enforcement" in client.get(url).get_data(as_text=True)
+    with app.app_context():
+        team = db.session.get(Team, teams["team_id"])
+        assert {m.person.name: m.sector for m in team.memberships}[
+            "Sam Sheriff"
+        ] == "law_enforcement"
+    refused = client.post(
+        url,
+        data={
+            "name": "Al Other",
+            "email": "al@county.example.org",
+            "sector": "mayor",
+            "csrf_token": csrf_token(client, url),
+        },
+    )
+    assert refused.status_code == 400
+
+
 def test_a_project_manager_adding_a_known_email_sees_only_the_name_they_typed(app, client, teams):
     with app.app_context():
         db.session.add(Person(name="Stored Secret Name", email="known@public.example.org"))

@@ -12,7 +12,7 @@ from ...core.auth import role_required
 from ...core.csv_import import CsvImportError, RowError, decode_csv
 from ...core.forms import ButtonForm
 from ...core.links import person_for_token
-from ...core.models import Person, Role, Team
+from ...core.models import Person, Role, Sector, Team
 from ...core.rate_limits import personal_link_limit
 from ...extensions import db
 from .. import rosters
@@ -62,7 +62,11 @@ def team_roster_pm(token: str, team_id: int):
     if form.validate_on_submit():
         outcome = carry_out(
             lambda: rosters.add_roster_member(
-                db.session, team, form.name.data or "", form.email.data or ""
+                db.session,
+                team,
+                form.name.data or "",
+                form.email.data or "",
+                form.sector.data or None,
             ),
             form,
         )
@@ -75,6 +79,7 @@ def team_roster_pm(token: str, team_id: int):
         team=team,
         token=token,
         roster=rosters.roster_of(db.session, team),
+        sector_labels={sector.value: sector.label for sector in Sector},
         form=form,
         button_form=ButtonForm(),
     ), (400 if form.errors else 200)
