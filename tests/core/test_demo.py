@@ -190,7 +190,9 @@ def test_faculty_find_feedback_and_topics_from_several_teams_on_the_forum_alread
         groups = topic_groups.topic_groups(db.session, held)
         forum_id = held.id
     assert responses >= 30
-    assert len(groups) == 5 and all(row.flagged for row in groups)  # raised by several teams
+    # Five themes from feedback, and the barriers teams noted on their commitments; each is
+    # raised by several teams.
+    assert len(groups) >= 5 and all(row.flagged for row in groups)
     faculty = demo_app.test_client()
     assert sign_in(faculty, "faculty@forums.example.org", "demo-faculty-pass").status_code == 302
     summary = faculty.get(f"/staff/forums/{forum_id}/feedback").get_data(as_text=True)
