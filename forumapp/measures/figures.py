@@ -69,12 +69,39 @@ class ForumFigures:
     partly: int = 0
     dropped: int = 0
 
+    # Summed over the teams:
+    on_rosters: int = 0
+    present_from_rosters: int = 0
+    teams_with_manager: int = 0
+    returning: int = 0
+    new: int = 0
+
     @property
     def carried_out(self) -> float | None:
         """Share of the forum's commitments done (partly done counts half)."""
         if not self.commitments:
             return None
         return (self.done + self.partly / 2) / self.commitments
+
+    @property
+    def share_present(self) -> float | None:
+        """Share of all rosters present."""
+        return self.present_from_rosters / self.on_rosters if self.on_rosters else None
+
+
+@dataclass(frozen=True)
+class Trend:
+    """One figure forum by forum, and its change since the forum before."""
+
+    label: str
+    values: list[float | None]
+    percent: bool = False
+
+    @property
+    def change(self) -> float | None:
+        if len(self.values) < 2 or self.values[-1] is None or self.values[-2] is None:
+            return None
+        return self.values[-1] - self.values[-2]
 
 
 @dataclass
@@ -87,6 +114,19 @@ class ProgramFigures:
 
     def team_rows(self, team_id: int) -> list[TeamForumFigures]:
         return [row for row in self.teams if row.team_id == team_id]
+
+    def trends(self) -> list[Trend]:
+        """The program's figures forum by forum, each with its change since the forum before."""
+        forums = self.forums
+        return [
+            Trend("People present", [f.attendees for f in forums]),
+            Trend("Share of the rosters present", [f.share_present for f in forums], True),
+            Trend("Teams whose project manager came", [f.teams_with_manager for f in forums]),
+            Trend("Returning people", [f.returning for f in forums]),
+            Trend("New people", [f.new for f in forums]),
+            Trend("Commitments made", [f.commitments for f in forums]),
+            Trend("Commitments carried out", [f.carried_out for f in forums], True),
+        ]
 
 
 def program_figures(
@@ -107,6 +147,13 @@ def program_figures(
     for count in forums_of_person.values():
         continuity[count] += 1
     rows = _team_rows(session, program, forums, came)
+    for row in rows.values():
+        forum = by_forum[row.forum_id]
+        forum.on_rosters += row.roster
+        forum.present_from_rosters += row.present
+        forum.teams_with_manager += row.manager_came
+        forum.returning += row.returning
+        forum.new += row.new
     _add_feedback(session, rows, list(by_forum))
     _add_topics(session, rows, list(by_forum))
     _add_commitments(session, rows, by_forum)

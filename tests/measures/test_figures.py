@@ -101,6 +101,14 @@ def test_the_figures_are_exact(app, world):
         )
         nash_1, nash_2 = figures.team_rows(figures.teams[2].team_id)
         assert (nash_1.present, nash_1.manager_came, nash_2.manager_came) == (1, True, False)
+        trends = {trend.label: trend for trend in figures.trends()}
+        assert trends["People present"].values == [6, 4]
+        assert trends["People present"].change == -2
+        assert trends["Share of the rosters present"].values == [0.75, 0.5]
+        assert trends["Teams whose project manager came"].values == [2, 1]
+        assert trends["Returning people"].values == [0, 2]
+        assert trends["New people"].values == [6, 2]
+        assert trends["Commitments carried out"].change is None  # none made at forum 2
 
 
 def _text(response) -> str:
