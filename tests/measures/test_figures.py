@@ -161,3 +161,9 @@ def test_the_funder_report_covers_a_date_range(app, world, signed_in):
     refused = faculty.get("/staff/program/report?since=2027-06-01&until=2027-01-01")
     assert refused.status_code == 400
     assert "Choose an end on or after the start." in _text(refused)
+
+
+def test_the_page_shows_each_figures_trend(app, world, signed_in):
+    page = _text(signed_in("organizer").get("/staff/program/measures"))
+    assert "Share of the rosters present</th> <td>75%</td><td>50%</td> <td>down 25%" in page
+    assert "People present</th> <td>6</td><td>4</td> <td>down 2</td>" in page
