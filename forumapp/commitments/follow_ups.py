@@ -26,7 +26,6 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
 from ..core.clock import local_instant, utcnow
-from ..core.database import rows_changed
 from ..core.erasure import is_erased_address
 from ..core.links import absolute_url, personal_token
 from ..core.models import Forum, ForumDay, Person, Team, TeamMembership, TeamRole
@@ -161,8 +160,8 @@ def _claim(session: DbSession, due: _Due, team: Team, person: Person, listed: in
     """Record that this person gets this follow-up; False when someone already did."""
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    inserted = rows_changed(
-        session,
+    # RETURNING, not the row count: psycopg reports -1 for an INSERT's row count.
+    inserted = session.scalar(
         insert(CommitmentFollowUp)
         .values(
             forum_id=due.forum.id,
@@ -172,9 +171,10 @@ def _claim(session: DbSession, due: _Due, team: Team, person: Person, listed: in
             queued_at=utcnow(),
             commitments=listed,
         )
-        .on_conflict_do_nothing(index_elements=["forum_id", "team_id", "kind", "person_id"]),
+        .on_conflict_do_nothing(index_elements=["forum_id", "team_id", "kind", "person_id"])
+        .returning(CommitmentFollowUp.id)
     )
-    return inserted == 1
+    return inserted is not None
 
 
 @dataclass(frozen=True)

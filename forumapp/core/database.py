@@ -53,7 +53,7 @@ def is_storable_text(text: str) -> bool:
 
 
 def rows_changed(session: DbSession, statement: UpdateBase) -> int:
-    """Run an INSERT, UPDATE or DELETE and return how many rows it changed.
+    """Run an UPDATE or DELETE and return how many rows it changed.
 
     ``Session.execute`` is typed as returning a plain ``Result``; for these statements it is a
     ``CursorResult``, which carries the row count."""
