@@ -24,6 +24,7 @@ from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from forumapp.agenda.models import AgendaItem, ItemKind, Speaker
+from forumapp.commitments.models import Commitment
 from forumapp.core.clock import utcnow
 from forumapp.core.links import personal_token
 from forumapp.core.models import Audience, Forum, Person, TeamMembership, TeamRole
@@ -142,6 +143,15 @@ def _add_what_the_demo_lacks() -> tuple[dict[str, int], dict[str, str]]:
     ).first()
     links["manager"] = personal_token(manager.person)
     ids["manager_team"] = manager.team_id
+    # One of that team's commitments (the demo's, made at the forum held); one noting a
+    # barrier, when the team has one.
+    commitment = db.session.scalars(
+        sa.select(Commitment)
+        .where(Commitment.team_id == manager.team_id)
+        .order_by((Commitment.barrier_note == "").asc(), Commitment.id)
+    ).first()
+    ids["commitment"] = commitment.id
+    ids["commitments_forum"] = commitment.forum_id
 
     # Feedback on the first forum (held, with check-ins): answers from several teams, topics.
     window.open_feedback(db.session, first, closes_in(14), now)
@@ -301,6 +311,16 @@ def _upload_bad_roster(page, site):
     expect(page.get_by_role("alert")).to_be_visible()
 
 
+def _preview_a_message(page, site):
+    page.get_by_label("Subject").fill("Parking at {forum}")
+    page.get_by_role("textbox", name="Message", exact=True).fill(
+        "Dear {first_name},\n\nPark in the deck on Main Street."
+    )
+    page.get_by_role("group", name="Teams").get_by_role("checkbox").first.check()
+    page.get_by_role("button", name="Preview").click()
+    expect(page.get_by_role("heading", name=re.compile("^Preview:"))).to_be_visible()
+
+
 def _walk_in_without_details(page, site):
     page.get_by_role("button", name="Register and check in").click()
     expect(page.get_by_label("Full name")).to_have_attribute("aria-invalid", "true")
@@ -343,6 +363,20 @@ PAGES: dict[str, Audit] = {
     "project manager": Audit(None, "/me/{links[manager]}", "As project manager"),
     "project manager's roster": Audit(
         None, "/me/{links[manager]}/team/{ids[manager_team]}/roster", "People on the roster"
+    ),
+    "team commitments": Audit(
+        None,
+        "/me/{links[manager]}/team/{ids[manager_team]}/commitments",
+        "Add a commitment",
+    ),
+    "team commitments with errors": Audit(
+        None,
+        "/me/{links[manager]}/team/{ids[manager_team]}/commitments",
+        "Write what the team commits to do.",
+        _submit_empty("Add the commitment"),
+    ),
+    "commitment progress": Audit(
+        None, "/me/{links[manager]}/commitments/{ids[commitment]}", "History"
     ),
     "feedback form": Audit(
         None, "/me/{links[attendee]}/feedback/{ids[first]}", "Your feedback on Forum 1"
@@ -421,6 +455,26 @@ PAGES: dict[str, Audit] = {
     ),
     "day form": Audit("organizer", "/staff/days/{ids[public_day]}/edit", "Reminders"),
     "program measures": Audit("organizer", "/staff/program/measures", "no-shows, day by day"),
+    "funder report": Audit("organizer", "/staff/program/report", "shown as"),
+    "funder report with errors": Audit(
+        "organizer",
+        "/staff/program/report?since=2030-01-01&until=2020-01-01",
+        "Choose an end on or after the start.",
+        status=400,
+    ),
+    "forum commitments": Audit(
+        "organizer", "/staff/forums/{ids[commitments_forum]}/commitments", "Add a commitment"
+    ),
+    "commitment progress for staff": Audit(
+        "organizer", "/staff/commitments/{ids[commitment]}", "History"
+    ),
+    "messages": Audit("organizer", "/staff/forums/{ids[final]}/messages", "Who receives it"),
+    "message preview": Audit(
+        "organizer", "/staff/forums/{ids[final]}/messages", "copy:", _preview_a_message
+    ),
+    "messages with errors": Audit(
+        "organizer", "/staff/forums/{ids[final]}/messages", "Error:", _submit_empty("Preview")
+    ),
     "users": Audit("admin", "/staff/users", "door@forums.example.org"),
 }
 
