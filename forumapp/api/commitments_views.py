@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from flask import jsonify, request
+from flask import abort, jsonify, request
 from flask_login import current_user
 
 from ..commitments.models import Commitment, CommitmentStatus
@@ -15,13 +15,17 @@ from ..commitments.recording import (
     ProgressInput,
     add_commitment,
     forum_commitments,
+    may_update,
+    role_on,
     team_commitments,
     update_progress,
 )
 from ..core.actions import carry_out_json
 from ..core.auth import role_required
 from ..core.clock import to_local
+from ..core.links import person_for_token
 from ..core.models import Forum, Role, Team
+from ..core.rate_limits import personal_link_limit
 from ..extensions import db
 from . import bp, shapes
 from .request_shapes import BodyRefused, CommitmentProgressRequest, CommitmentRequest
@@ -69,6 +73,10 @@ def team_commitments_json(team_id: int):
 def create_commitment(team_id: int):
     """Record a commitment of the team; refusals name the field (400)."""
     team = db.get_or_404(Team, team_id, description=f"There is no team with id {team_id}.")
+    return _create(team, Author(user_id=current_user.id))
+
+
+def _create(team: Team, author: Author):
     try:
         body = CommitmentRequest.read(request.get_data(cache=False))
     except BodyRefused as refused:
@@ -81,7 +89,7 @@ def create_commitment(team_id: int):
         topic_group_id=body.topic_group_id,
     )
     return carry_out_json(
-        lambda: add_commitment(db.session, team, data, Author(user_id=current_user.id)),
+        lambda: add_commitment(db.session, team, data, author),
         lambda commitment: answer(commitment_shape(commitment), 201),
     )
 
@@ -93,6 +101,10 @@ def update_commitment(commitment_id: int):
     commitment = db.get_or_404(
         Commitment, commitment_id, description=f"There is no commitment with id {commitment_id}."
     )
+    return _update(commitment, Author(user_id=current_user.id))
+
+
+def _update(commitment: Commitment, author: Author):
     try:
         body = CommitmentProgressRequest.read(request.get_data(cache=False))
     except BodyRefused as refused:
@@ -103,7 +115,7 @@ def update_commitment(commitment_id: int):
         barrier_note=commitment.barrier_note if body.barrier is None else body.barrier,
     )
     return carry_out_json(
-        lambda: update_progress(db.session, commitment, data, Author(user_id=current_user.id)),
+        lambda: update_progress(db.session, commitment, data, author),
         lambda updated: answer(commitment_shape(updated)),
     )
 
@@ -114,3 +126,44 @@ def forum_commitments_json(forum_id: int):
     """Every team's commitments made at the forum, team by team."""
     forum = db.get_or_404(Forum, forum_id, description=f"There is no forum with id {forum_id}.")
     return _listed(forum_commitments(db.session, forum))
+
+
+# --- The same on a personal link: a project manager's team, an owner's commitment ----------
+
+_NOT_YOURS = "Nothing of yours at this address: check the link."
+
+
+def _team_on_link(token: str, team_id: int):
+    person = person_for_token(db.session, token)
+    team = db.session.get(Team, team_id)
+    if person is None or team is None or role_on(db.session, person, team) is None:
+        abort(404, _NOT_YOURS)
+    return person, team
+
+
+@bp.route("/me/<token>/teams/<int:team_id>/commitments")
+@personal_link_limit
+def linked_team_commitments(token: str, team_id: int):
+    """The team's commitments, for someone on its roster, by their personal link."""
+    _, team = _team_on_link(token, team_id)
+    return _listed(team_commitments(db.session, team))
+
+
+@bp.route("/me/<token>/teams/<int:team_id>/commitments", methods=["POST"])
+@personal_link_limit
+def linked_create_commitment(token: str, team_id: int):
+    """Record a commitment of the team by the project manager's link (a member's too, when
+    the manager allows it; otherwise 403)."""
+    person, team = _team_on_link(token, team_id)
+    return _create(team, Author(person=person))
+
+
+@bp.route("/me/<token>/commitments/<int:commitment_id>", methods=["PATCH"])
+@personal_link_limit
+def linked_update_commitment(token: str, commitment_id: int):
+    """Update a commitment by its owner's or the project manager's link."""
+    person = person_for_token(db.session, token)
+    commitment = db.session.get(Commitment, commitment_id)
+    if person is None or commitment is None or not may_update(db.session, person, commitment):
+        abort(404, _NOT_YOURS)
+    return _update(commitment, Author(person=person))

@@ -131,6 +131,14 @@ def _operation(
 
 
 def _id_parameter(name: str) -> dict:
+    if name == "token":
+        return {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "description": "The person's personal link: what follows /me/ in it.",
+            "schema": {"type": "string", "minLength": 1},
+        }
     what = name.removesuffix("_id")
     return {
         "name": name,
@@ -390,6 +398,42 @@ _OPERATIONS = [
             400: "A status not in the list, or a note too long; `details` names the field.",
             403: "The token's role is not organizer or faculty.",
             404: "No such commitment.",
+            422: "The body is not a JSON object of the documented shape.",
+        },
+        body=CommitmentProgressRequest,
+    ),
+    _operation(
+        "get /me/{token}/teams/{team_id}/commitments",
+        "linked_team_commitments",
+        "A team's commitments, by the personal link of someone on its roster",
+        ANYONE,
+        {200: _json(shapes.Commitments, "The commitments.")},
+        {404: "The link is not valid, or its person is not on that team."},
+        description="No token: the personal link (from the person's email) is the key.",
+    ),
+    _operation(
+        "post /me/{token}/teams/{team_id}/commitments",
+        "linked_create_commitment",
+        "Record a team's commitment by the project manager's personal link",
+        ANYONE,
+        {201: _json(shapes.Commitment, "Recorded, planned.")},
+        {
+            400: "Nothing was recorded; `details` names the field, as for staff.",
+            403: "A member, while the project manager lets only themselves add commitments.",
+            404: "The link is not valid, or its person is not on that team.",
+            422: "The body is not a JSON object of the documented shape.",
+        },
+        body=CommitmentRequest,
+    ),
+    _operation(
+        "patch /me/{token}/commitments/{commitment_id}",
+        "linked_update_commitment",
+        "Update a commitment by its owner's or the project manager's personal link",
+        ANYONE,
+        {200: _json(shapes.Commitment, "Updated; a dated step is added to its history.")},
+        {
+            400: "A status not in the list, or a note too long; `details` names the field.",
+            404: "The link is not valid, or its person neither owns it nor manages its team.",
             422: "The body is not a JSON object of the documented shape.",
         },
         body=CommitmentProgressRequest,

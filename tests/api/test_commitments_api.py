@@ -102,3 +102,44 @@ def test_door_staff_may_not_see_commitments(client, world, token_for):
     door = token_for("door")
     assert client.get(f"/api/v1/teams/{world['team']}/commitments", headers=door).status_code == 403
     assert _create(client, world, door).status_code == 403
+
+
+def test_a_project_manager_uses_the_api_with_their_personal_link(app, client, world):
+    from forumapp.core.links import personal_token
+    from forumapp.core.models import Person
+
+    with app.app_context():
+        manager = build.team_member("Pat Manager", "Dare County", "project_manager")
+        db.session.commit()
+        pm, owner = personal_token(manager), personal_token(db.session.get(Person, world["owner"]))
+        outsider = personal_token(db.session.get(Person, world["outsider"]))
+    base = f"/api/v1/me/{pm}/teams/{world['team']}/commitments"
+    created = client.post(
+        base,
+        json={
+            "forum_id": world["forum"],
+            "text": "Map naloxone boxes",
+            "owner_person_id": world["owner"],
+        },
+    )
+    assert created.status_code == 201, created.get_json()
+    _check(app, created, "/me/{token}/teams/{team_id}/commitments", "post")
+    commitment_id = created.get_json()["id"]
+    # A member may not add one (the manager has not allowed it), but the owner updates theirs.
+    member_add = client.post(
+        f"/api/v1/me/{owner}/teams/{world['team']}/commitments",
+        json={"forum_id": world["forum"], "text": "Something else"},
+    )
+    assert member_add.status_code == 403
+    done = client.patch(f"/api/v1/me/{owner}/commitments/{commitment_id}", json={"status": "done"})
+    assert done.status_code == 200 and done.get_json()["status"] == "done"
+    listed = client.get(base)
+    _check(app, listed, "/me/{token}/teams/{team_id}/commitments", "get")
+    assert [c["status"] for c in listed.get_json()["commitments"]] == ["done"]
+    # Someone on another team, or a forged link, finds nothing.
+    assert client.get(f"/api/v1/me/{outsider}/teams/{world['team']}/commitments").status_code == 404
+    assert client.get(f"/api/v1/me/forged/teams/{world['team']}/commitments").status_code == 404
+    assert (
+        client.patch(f"/api/v1/me/{outsider}/commitments/{commitment_id}", json={}).status_code
+        == 404
+    )

@@ -53,6 +53,9 @@ PUBLIC_ENDPOINTS = {
     "commitments.team_page",
     "commitments.members_may_commit",
     "commitments.progress_page",
+    "api.linked_team_commitments",
+    "api.linked_create_commitment",
+    "api.linked_update_commitment",
 }
 VISITORS = [None, *Role]
 
