@@ -43,12 +43,13 @@ public_form_limit = limiter.limit(configured_limit("RATELIMIT_PUBLIC_FORMS"), me
 # "Send me my link", per client address.
 send_link_limit = limiter.limit(configured_limit("RATELIMIT_SEND_LINK"), methods=["POST"])
 
-# Every POST made through a personal link shares one count per link.
+# Every write made through a personal link (a form's POST, the API's POST and PATCH) shares
+# one count per link.
 personal_link_limit = limiter.shared_limit(
     configured_limit("RATELIMIT_PERSONAL_LINK"),
     scope="personal_link",
     key_func=personal_link_key,
-    methods=["POST"],
+    methods=["POST", "PATCH"],
 )
 
 

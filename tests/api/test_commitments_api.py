@@ -143,3 +143,20 @@ def test_a_project_manager_uses_the_api_with_their_personal_link(app, client, wo
         client.patch(f"/api/v1/me/{outsider}/commitments/{commitment_id}", json={}).status_code
         == 404
     )
+
+
+def test_updates_through_a_personal_link_share_its_rate_limit(app, client, world, monkeypatch):
+    from forumapp.core.links import personal_token
+
+    monkeypatch.setitem(app.config, "RATELIMIT_PERSONAL_LINK", "2 per minute")
+    with app.app_context():
+        manager = build.team_member("Pat Manager", "Dare County", "project_manager")
+        db.session.commit()
+        pm = personal_token(manager)
+    created = client.post(
+        f"/api/v1/me/{pm}/teams/{world['team']}/commitments",
+        json={"forum_id": world["forum"], "text": "Map naloxone boxes"},
+    )
+    url = f"/api/v1/me/{pm}/commitments/{created.get_json()['id']}"
+    assert client.patch(url, json={"status": "in_progress"}).status_code == 200
+    assert client.patch(url, json={"status": "done"}).status_code == 429
