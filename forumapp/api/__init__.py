@@ -1,11 +1,15 @@
 """The JSON API. Public content needs no token; staff send ``Authorization: Bearer <token>``."""
 
+from typing import TypeVar
+
 from flask import Blueprint, abort, current_app, g, request
 from flask_login import current_user
 
 from ..core.auth import user_for_bearer_token
 from ..core.database import SAFE_METHODS
-from ..extensions import csrf
+from ..extensions import csrf, db
+
+M = TypeVar("M")
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -26,6 +30,11 @@ def _authenticate():
         g._login_user = user  # Flask-Login's current_user for this request
     elif request.method not in SAFE_METHODS and current_user.is_authenticated:
         csrf.protect()
+
+
+def record_or_404(model: type[M], record_id: int, what: str) -> M:
+    """The ``model`` row with ``record_id``, or a 404 saying "There is no <what> with id N."."""
+    return db.get_or_404(model, record_id, description=f"There is no {what} with id {record_id}.")
 
 
 @bp.before_request

@@ -27,7 +27,7 @@ from ..core.links import person_for_token
 from ..core.models import Forum, Role, Team
 from ..core.rate_limits import personal_link_limit
 from ..extensions import db
-from . import bp, shapes
+from . import bp, record_or_404, shapes
 from .request_shapes import BodyRefused, CommitmentProgressRequest, CommitmentRequest
 from .shapes import answer
 
@@ -64,7 +64,7 @@ def _refused(refused: BodyRefused):
 @role_required(*STAFF)
 def team_commitments_json(team_id: int):
     """The team's commitments, forum by forum."""
-    team = db.get_or_404(Team, team_id, description=f"There is no team with id {team_id}.")
+    team = record_or_404(Team, team_id, "team")
     return _listed(team_commitments(db.session, team))
 
 
@@ -72,7 +72,7 @@ def team_commitments_json(team_id: int):
 @role_required(*STAFF)
 def create_commitment(team_id: int):
     """Record a commitment of the team; refusals name the field (400)."""
-    team = db.get_or_404(Team, team_id, description=f"There is no team with id {team_id}.")
+    team = record_or_404(Team, team_id, "team")
     return _create(team, Author(user_id=current_user.id))
 
 
@@ -98,9 +98,7 @@ def _create(team: Team, author: Author):
 @role_required(*STAFF)
 def update_commitment(commitment_id: int):
     """Set the status, the progress note or the barrier; what is left out stays."""
-    commitment = db.get_or_404(
-        Commitment, commitment_id, description=f"There is no commitment with id {commitment_id}."
-    )
+    commitment = record_or_404(Commitment, commitment_id, "commitment")
     return _update(commitment, Author(user_id=current_user.id))
 
 
@@ -124,7 +122,7 @@ def _update(commitment: Commitment, author: Author):
 @role_required(*STAFF)
 def forum_commitments_json(forum_id: int):
     """Every team's commitments made at the forum, team by team."""
-    forum = db.get_or_404(Forum, forum_id, description=f"There is no forum with id {forum_id}.")
+    forum = record_or_404(Forum, forum_id, "forum")
     return _listed(forum_commitments(db.session, forum))
 
 

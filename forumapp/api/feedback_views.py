@@ -4,7 +4,7 @@ and answers are the shapes of ``request_shapes.py`` and ``shapes.py``, like the 
 
 from __future__ import annotations
 
-from flask import abort, current_app, jsonify, request
+from flask import current_app, jsonify, request
 from sqlalchemy import select
 
 from ..core.auth import role_required
@@ -15,16 +15,9 @@ from ..feedback.errors import InvalidSuggestions
 from ..feedback.models import TopicStatus
 from ..feedback.suggestions import SuggestionInput, add_suggestions
 from ..feedback.topic_groups import FLAG_TEAMS, regroup, topic_groups, ungrouped_count
-from . import bp, shapes
+from . import bp, record_or_404, shapes
 from .request_shapes import BodyRefused, TopicSuggestionsRequest
 from .shapes import answer
-
-
-def _forum_or_404(forum_id: int) -> Forum:
-    forum = db.session.get(Forum, forum_id)
-    if forum is None:
-        abort(404, f"There is no forum with id {forum_id}.")
-    return forum
 
 
 def _invalid(details: dict[str, str]):
@@ -47,7 +40,7 @@ def create_topic_suggestions(forum_id: int):
     """Add suggestions collected outside the feedback form, then regroup the forum's topics.
     The body's types are checked here; the service checks the values (team known, text
     length)."""
-    forum = _forum_or_404(forum_id)
+    forum = record_or_404(Forum, forum_id, "forum")
     try:
         body = TopicSuggestionsRequest.read(request.get_data(cache=False))
     except BodyRefused as refused:
@@ -70,7 +63,7 @@ def create_topic_suggestions(forum_id: int):
 @role_required(Role.FACULTY, Role.ORGANIZER)
 def feedback_summary_json(forum_id: int):
     """Responses, the average overall rating, each session's average and the topic groups."""
-    forum = _forum_or_404(forum_id)
+    forum = record_or_404(Forum, forum_id, "forum")
     summary = feedback_summary.forum_summary(db.session, forum)
     flag_teams = current_app.config.get("TOPIC_FLAG_TEAMS", FLAG_TEAMS)
     return answer(

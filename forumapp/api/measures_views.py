@@ -6,7 +6,7 @@ from ..core.auth import role_required
 from ..core.models import Program, Role, Sector
 from ..extensions import db
 from ..measures.figures import program_figures
-from . import bp, shapes
+from . import bp, record_or_404, shapes
 from .shapes import answer
 
 
@@ -14,9 +14,7 @@ from .shapes import answer
 @role_required(Role.ORGANIZER, Role.FACULTY)
 def program_measures_json(program_id: int):
     """Per forum and per team the shared measures, and the program's continuity."""
-    program = db.get_or_404(
-        Program, program_id, description=f"There is no program with id {program_id}."
-    )
+    program = record_or_404(Program, program_id, "program")
     figures = program_figures(db.session, program)
     return answer(
         shapes.ProgramMeasures(

@@ -16,13 +16,9 @@ from ..extensions import db
 from ..messages.audience import Audience
 from ..messages.models import GroupMessage, MessageStatus
 from ..messages.sending import MessageInput, Preview, forum_messages, preview, write_message
-from . import bp, shapes
+from . import bp, record_or_404, shapes
 from .request_shapes import BodyRefused, MessageRequest
 from .shapes import answer
-
-
-def _forum_or_404(forum_id: int) -> Forum:
-    return db.get_or_404(Forum, forum_id, description=f"There is no forum with id {forum_id}.")
 
 
 def _input(body: MessageRequest) -> MessageInput:
@@ -48,7 +44,7 @@ def create_message(forum_id: int):
     """Write a message to a group of the forum's people, now or at ``send_at``; with
     ``dry_run`` only say how many people it reaches. Refusals are 400 with ``details`` naming
     the field (``audience``, ``audience.days``, ``body``, ``send_at``...)."""
-    forum = _forum_or_404(forum_id)
+    forum = record_or_404(Forum, forum_id, "forum")
     try:
         body = MessageRequest.read(request.get_data(cache=False))
     except BodyRefused as refused:
@@ -85,7 +81,7 @@ def _written(message: GroupMessage, forum: Forum):
 @role_required(Role.ORGANIZER)
 def list_messages(forum_id: int):
     """The forum's messages, newest first, with their copies queued, sent and failed."""
-    forum = _forum_or_404(forum_id)
+    forum = record_or_404(Forum, forum_id, "forum")
     time_zone = forum.program.time_zone
     return answer(
         shapes.GroupMessages(
