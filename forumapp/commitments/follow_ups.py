@@ -30,8 +30,10 @@ from ..core.erasure import is_erased_address
 from ..core.links import absolute_url, personal_token
 from ..core.models import Forum, ForumDay, Person, Team, TeamMembership, TeamRole
 from ..extensions import DbSession
+from ..feedback.promotion import next_forum
 from ..mail.outbox import queue_email_to_person
 from .models import Commitment, CommitmentFollowUp, CommitmentStatus, FollowUpKind
+from .recording import next_forum_start
 
 SEND_AT = time(9, 0)  # local time of day a follow-up goes
 # Without a next forum on the calendar, a follow-up is still sent this long after its day.
@@ -69,12 +71,7 @@ class _Due:
 def _days(session: DbSession, forum: Forum) -> tuple[date | None, date | None]:
     """The forum's last day and the next forum's first day."""
     last = session.scalar(select(func.max(ForumDay.date)).where(ForumDay.forum_id == forum.id))
-    following = session.scalar(
-        select(func.min(ForumDay.date))
-        .join(Forum, Forum.id == ForumDay.forum_id)
-        .where(Forum.program_id == forum.program_id, Forum.number == forum.number + 1)
-    )
-    return last, following
+    return last, next_forum_start(session, forum)
 
 
 def _send_day(
@@ -200,11 +197,7 @@ def _pending(session: DbSession, now: datetime, offsets: Offsets) -> Iterator[_P
                 )
             ).tuples()
         )
-        following = session.scalar(
-            select(Forum).where(
-                Forum.program_id == due.forum.program_id, Forum.number == due.forum.number + 1
-            )
-        )
+        following = next_forum(session, due.forum)
         teams = sorted(by_team.values(), key=lambda listed: listed[0].team.name)
         for commitments in teams:
             team = commitments[0].team
