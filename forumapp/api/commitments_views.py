@@ -15,8 +15,8 @@ from ..commitments.recording import (
     ProgressInput,
     add_commitment,
     forum_commitments,
+    linked_team,
     may_update,
-    role_on,
     team_commitments,
     update_progress,
 )
@@ -24,7 +24,7 @@ from ..core.actions import carry_out_json
 from ..core.auth import role_required
 from ..core.clock import to_local
 from ..core.links import person_for_token
-from ..core.models import Forum, Role, Team
+from ..core.models import Forum, Person, Role, Team
 from ..core.rate_limits import personal_link_limit
 from ..extensions import db
 from . import bp, record_or_404, shapes
@@ -131,12 +131,11 @@ def forum_commitments_json(forum_id: int):
 _NOT_YOURS = "Nothing of yours at this address: check the link."
 
 
-def _team_on_link(token: str, team_id: int):
-    person = person_for_token(db.session, token)
-    team = db.session.get(Team, team_id)
-    if person is None or team is None or role_on(db.session, person, team) is None:
+def _team_on_link(token: str, team_id: int) -> tuple[Person, Team]:
+    found = linked_team(db.session, token, team_id)
+    if found is None:
         abort(404, _NOT_YOURS)
-    return person, team
+    return found
 
 
 @bp.route("/me/<token>/teams/<int:team_id>/commitments")

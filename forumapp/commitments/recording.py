@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 from ..agenda.models import AgendaItem
 from ..core.clock import utcnow
 from ..core.database import is_storable_text
+from ..core.links import person_for_token
 from ..core.models import Forum, ForumDay, Person, Team, TeamMembership, TeamRole
 from ..extensions import DbSession
 from ..feedback.models import TopicGroup, TopicSuggestion
@@ -62,6 +63,16 @@ def role_on(session: DbSession, person: Person, team: Team) -> str | None:
             TeamMembership.team_id == team.id, TeamMembership.person_id == person.id
         )
     )
+
+
+def linked_team(session: DbSession, token: str, team_id: int) -> tuple[Person, Team] | None:
+    """The person of personal link ``token`` and team ``team_id`` when they are on its roster;
+    None for a forged or revoked link, an unknown team, or someone not on it."""
+    person = person_for_token(session, token)
+    team = session.get(Team, team_id)
+    if person is None or team is None or role_on(session, person, team) is None:
+        return None
+    return person, team
 
 
 def may_record(session: DbSession, person: Person, team: Team) -> bool:

@@ -27,6 +27,7 @@ from .recording import (
     ProgressInput,
     add_commitment,
     forum_commitments,
+    linked_team,
     may_record,
     may_update,
     role_on,
@@ -87,11 +88,10 @@ def _commitment_input(form: CommitmentForm) -> CommitmentInput:
 
 def _team_on_link_or_404(token: str, team_id: int) -> tuple[Person, Team]:
     """The person of the link and a team they are on: anyone else is not found."""
-    person = person_for_link_or_404(token)
-    team = db.session.get(Team, team_id)
-    if team is None or role_on(db.session, person, team) is None:
+    found = linked_team(db.session, token, team_id)
+    if found is None:
         abort(404)
-    return person, team
+    return found
 
 
 @bp.route("/me/<token>/team/<int:team_id>/commitments", methods=["GET", "POST"])
