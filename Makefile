@@ -7,7 +7,7 @@ FLASK  := $(BIN)/flask --app forumapp
 # such as the browser tests' served site are built once. PYTEST_WORKERS= runs in one process.
 PYTEST_WORKERS ?= -n auto --dist loadfile
 
-.PHONY: run test test-sqlite test-postgresql install lint format bench clean
+.PHONY: run test test-sqlite test-postgresql install lint format bench clean translations
 
 $(BIN)/activate: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,17 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+## Extract the interface's messages, update the Spanish catalog, compile it. Write the new
+## translations in forumapp/translations/es/LC_MESSAGES/messages.po (see GLOSSARY.md there),
+## then run this again; the compiled .mo is committed so a fresh checkout runs as is.
+translations: install
+	$(BIN)/pybabel -q extract -F babel.cfg -k lazy_gettext -k _l -k ngettext:1,2 \
+		--no-location --sort-output --omit-header -o forumapp/translations/messages.pot \
+		forumapp templates
+	$(BIN)/pybabel -q update -i forumapp/translations/messages.pot -d forumapp/translations \
+		--no-fuzzy-matching --omit-header --ignore-obsolete
+	$(BIN)/pybabel compile --statistics -d forumapp/translations
 
 format: install
 	$(BIN)/ruff format .

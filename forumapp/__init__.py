@@ -13,6 +13,7 @@ from config import CONFIGS, INSTANCE_DIR, BaseConfig, require_strong_secret_key
 
 from .core.database import SAFE_METHODS, install_sqlite_behaviour, is_storable_text
 from .core.headers import CONTENT_SECURITY_POLICY
+from .core.i18n import init_i18n
 from .extensions import csrf, db, limiter, login_manager, migrate
 from .extensions import mail as mail_extension  # `mail` is also the outbox package's name
 
@@ -65,6 +66,7 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     login_manager.init_app(app)
     login_manager.login_view = "core.login"
     limiter.init_app(app)
+    init_i18n(app)
 
     # Importing a feature's page modules adds their routes to its one blueprint; the models
     # modules make every table known to Alembic.

@@ -95,6 +95,9 @@ class AgendaItem(Model):
     kind: Mapped[str] = mapped_column(String(20))
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
+    # Spanish versions (empty: none), see ``core.i18n.local_text``.
+    title_es: Mapped[str] = mapped_column(String(200), default="")
+    description_es: Mapped[str] = mapped_column(Text, default="")
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     capacity: Mapped[int | None] = mapped_column(Integer)
@@ -160,6 +163,7 @@ class Speaker(Model):
     affiliation: Mapped[str] = mapped_column(String(200), default="")
     title: Mapped[str] = mapped_column(String(200), default="")
     bio: Mapped[str] = mapped_column(Text, default="")
+    bio_es: Mapped[str] = mapped_column(Text, default="")
     is_public: Mapped[bool] = mapped_column(Boolean, default=True)
     status: Mapped[str] = mapped_column(String(20), default=SpeakerStatus.INVITED.value)
     # Travel and honorarium notes: staff only.

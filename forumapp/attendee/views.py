@@ -8,21 +8,14 @@ from flask import Blueprint, abort, current_app, render_template
 
 from ..core.clock import local_today, utcnow
 from ..core.forms import ButtonForm
-from ..core.links import person_for_token
-from ..core.models import Forum, ForumStatus, Person
+from ..core.links import person_for_link_or_404
+from ..core.models import Forum, ForumStatus
 from ..extensions import db
 from ..registration.forms import TeamRegistrationForm
 from .page import personal_agenda as agenda_for
 from .page import personal_page as page_for
 
 bp = Blueprint("attendee", __name__)
-
-
-def _person_or_404(token: str) -> Person:
-    person = person_for_token(db.session, token)
-    if person is None:
-        abort(404)
-    return person
 
 
 def _local_today():
@@ -33,7 +26,7 @@ def _local_today():
 @bp.route("/me/<token>")
 def personal_page(token: str):
     """Everything the person is registered for, their tickets, calendar and feedback."""
-    page = page_for(db.session, _person_or_404(token), now=utcnow(), today=_local_today())
+    page = page_for(db.session, person_for_link_or_404(token), now=utcnow(), today=_local_today())
     return render_template(
         "attendee/personal_page.html",
         page=page,
@@ -46,7 +39,7 @@ def personal_page(token: str):
 @bp.route("/me/<token>/forums/<int:forum_id>")
 def personal_agenda(token: str, forum_id: int):
     """The forum's agenda as this person may see it: team members see team days too."""
-    person = _person_or_404(token)
+    person = person_for_link_or_404(token)
     forum = db.session.get(Forum, forum_id)
     if forum is None or forum.status == ForumStatus.DRAFT:
         abort(404)

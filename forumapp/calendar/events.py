@@ -31,9 +31,9 @@ from ..agenda import visibility as agenda
 from ..agenda.models import AgendaItem, ItemKind
 from ..agenda.schedule import agenda_items
 from ..core.clock import local_instant
+from ..core.i18n import format_date, format_local_time
 from ..core.links import absolute_url
 from ..core.models import Forum, ForumDay, Person, Program
-from ..core.templating import format_date, format_local_time
 from ..registration.people import is_team_member
 from .ics import Address, CalendarEvent
 

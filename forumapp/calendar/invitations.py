@@ -25,8 +25,8 @@ from sqlalchemy import Select, select
 
 from ..agenda.models import AgendaItem, ItemStatus
 from ..core.clock import to_local, utcnow
+from ..core.i18n import format_local_time
 from ..core.models import Forum, ForumDay, ForumStatus, Person
-from ..core.templating import format_local_time
 from ..mail.outbox import queue_email
 from ..registration.models import BreakoutPick, DaySeat, Registration, SeatStatus
 from ..registration.notices import personal_link

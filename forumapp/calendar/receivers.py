@@ -30,9 +30,9 @@ from sqlalchemy import select
 
 from ..agenda.models import AgendaChange, ItemKind, ItemStatus
 from ..agenda.signals import agenda_changed, day_changed
+from ..core.i18n import format_local_time
 from ..core.links import personal_links_revoked
 from ..core.models import ForumDay, Person
-from ..core.templating import format_local_time
 from ..mail.worker import register_mail_writer
 from ..registration.models import BreakoutPick, DaySeat, SeatStatus
 from ..registration.signals import place_changed

@@ -12,6 +12,7 @@ from ..core.actions import carry_out
 from ..core.clock import utcnow
 from ..core.database import start_writing
 from ..core.forms import ButtonForm
+from ..core.i18n import page_speaks_for
 from ..core.links import person_for_token
 from ..core.rate_limits import personal_link_limit
 from ..extensions import db
@@ -23,6 +24,8 @@ from .blueprint import bp
 
 def _own_registration_or_404(token: str, registration_id: int) -> Registration:
     person = person_for_token(db.session, token)
+    if person is not None:
+        page_speaks_for(person)
     registration = db.session.get(Registration, registration_id) if person else None
     if person is None or registration is None or registration.person_id != person.id:
         abort(404)

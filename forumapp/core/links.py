@@ -15,6 +15,7 @@ from flask import abort, current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from ..extensions import DbSession, db
+from .i18n import page_speaks_for
 from .models import Person
 
 _SALT = "personal-link"
@@ -112,4 +113,5 @@ def person_for_link_or_404(token: str) -> Person:
     person = person_for_token(db.session, token)
     if person is None:
         abort(404)
+    page_speaks_for(person)
     return person

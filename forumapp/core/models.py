@@ -141,6 +141,10 @@ class Forum(Model):
     number: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(200))
     theme: Mapped[str] = mapped_column(Text, default="")
+    # Organizer-written text may have a Spanish version beside the English (``<field>_es``,
+    # empty: none); ``core.i18n.local_text`` picks the one a page or an email shows.
+    title_es: Mapped[str] = mapped_column(String(200), default="")
+    theme_es: Mapped[str] = mapped_column(Text, default="")
     venue_name: Mapped[str] = mapped_column(String(200))
     venue_address: Mapped[str] = mapped_column(String(300))
     venue_city: Mapped[str] = mapped_column(String(100))
@@ -153,6 +157,14 @@ class Forum(Model):
     # park, and whom to ask about access (a name with a phone or an email).
     parking_info: Mapped[str] = mapped_column(Text, default="")
     accessibility_contact: Mapped[str] = mapped_column(String(300), default="")
+    parking_info_es: Mapped[str] = mapped_column(Text, default="")
+    # Shown above the registration form's consent box and in the confirmation; empty: the
+    # program's standard wording (from the catalog, in the page's language).
+    privacy_note: Mapped[str] = mapped_column(Text, default="")
+    privacy_note_es: Mapped[str] = mapped_column(Text, default="")
+    # Added to the registration confirmation (page and email), e.g. what to bring.
+    confirmation_text: Mapped[str] = mapped_column(Text, default="")
+    confirmation_text_es: Mapped[str] = mapped_column(Text, default="")
 
     program: Mapped[Program] = relationship(back_populates="forums")
     days: Mapped[list[ForumDay]] = relationship(
@@ -260,6 +272,9 @@ class ForumDay(Model):
     seats_overridden: Mapped[int] = mapped_column(Integer, default=0)
     # Days before this day that reminders go ("7,2"; empty: none): see ``reminder_offsets``.
     reminder_days: Mapped[str] = mapped_column(String(40), default=DEFAULT_REMINDER_DAYS)
+    # A note for the day on the public agenda, e.g. "Doors open at 8:00; lunch provided".
+    notes: Mapped[str] = mapped_column(Text, default="")
+    notes_es: Mapped[str] = mapped_column(Text, default="")
 
     forum: Mapped[Forum] = relationship(back_populates="days")
 
@@ -311,6 +326,9 @@ class Person(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Part of the signed personal link; a new nonce revokes every link sent before.
     link_nonce: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(8))
+    # The language of everything sent to this person (mail, calendar files, reminders) and
+    # of their personal pages: "en" or "es" (``core.i18n.LANGUAGES``).
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
 
     memberships: Mapped[list[TeamMembership]] = relationship(
         back_populates="person", cascade="all, delete-orphan"

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from ..core.actions import carry_out
 from ..core.clock import local_today
 from ..core.forms import ButtonForm
-from ..core.links import person_for_token
+from ..core.links import person_for_link_or_404
 from ..core.models import Forum, ForumStatus, Person
 from ..core.rate_limits import personal_link_limit
 from ..extensions import db
@@ -25,13 +25,6 @@ from .models import FeedbackResponse, FeedbackWindow
 from .window import feedback_window, window_state
 
 BLANK_TOPIC_INPUTS = 3
-
-
-def _person_or_404(token: str) -> Person:
-    person = person_for_token(db.session, token)
-    if person is None:
-        abort(404)
-    return person
 
 
 def _published_forum(forum_id: int) -> Forum:
@@ -146,7 +139,7 @@ def _error_list(errors: dict[str, str], items) -> list[tuple[str | None, str, st
 @personal_link_limit
 def respond(token: str, forum_id: int):
     """The attendee's feedback form: answer, or change the answer until feedback closes."""
-    person = _person_or_404(token)
+    person = person_for_link_or_404(token)
     forum = _published_forum(forum_id)
     registration = _registration(person, forum)
     if registration is None or not is_attendee(db.session, registration):
@@ -217,7 +210,7 @@ def _local_today():
 @personal_link_limit
 def suggest_topic(token: str):
     """A team member raises a topic for the next forum between forums."""
-    person = _person_or_404(token)
+    person = person_for_link_or_404(token)
     forum = forum_for_new_topics(db.session, person, _local_today())
     if forum is None:
         abort(404)

@@ -8,8 +8,8 @@ from datetime import datetime
 
 from flask import Blueprint, abort
 
+from ..core.i18n import format_local_datetime
 from ..core.models import Forum, Role
-from ..core.templating import format_local_datetime
 from ..extensions import db
 
 bp = Blueprint("feedback", __name__)

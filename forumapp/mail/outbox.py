@@ -9,15 +9,22 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable, Sequence
 from datetime import timedelta
+from typing import TypeAlias
 
 from flask import current_app, render_template
+from flask_babel import LazyString
 from sqlalchemy import func, select, update
 
 from ..core.clock import utcnow
 from ..core.erasure import is_erased_address
+from ..core.i18n import in_language
 from ..core.models import Person
 from ..core.pagination import Page, paginate
 from .models import MessageStatus, OutboxMessage
+
+# What mail takes as a subject: text, a lazy translation, or a function of no arguments
+# (for subjects that also hold organizer-written text in the person's language).
+Subject: TypeAlias = str | LazyString | Callable[[], str]
 
 # Attachments drawn when the message is sent, by name: see ``register_attachment_renderer``.
 _ATTACHMENT_RENDERERS: dict[str, Callable[..., bytes | str]] = {}
@@ -170,20 +177,31 @@ def queue_templated_email(
 
 
 def queue_email_to_person(
-    session, template: str, person: Person, *, kind: str, subject: str, **context
+    session, template: str, person: Person, *, kind: str, subject: Subject, **context
 ) -> OutboxMessage | None:
-    """``queue_templated_email`` addressed to ``person``, who is also in the template context."""
-    return queue_templated_email(
-        session,
-        template,
-        to_email=person.email,
-        to_name=person.name,
-        person_id=person.id,
-        kind=kind,
-        subject=subject,
-        person=person,
-        **context,
-    )
+    """``queue_templated_email`` addressed to ``person``, who is also in the template context,
+    written in the person's language (``Person.language``): the templates, the dates in them
+    and ``subject``, which may be a lazy string (``lazy_gettext``) or a function of no
+    arguments called in that language."""
+    with in_language(person.language):
+        return queue_templated_email(
+            session,
+            template,
+            to_email=person.email,
+            to_name=person.name,
+            person_id=person.id,
+            kind=kind,
+            subject=subject_text(subject),
+            person=person,
+            **context,
+        )
+
+
+def subject_text(subject: Subject) -> str:
+    """``subject`` as text in the language being rendered."""
+    if callable(subject) and not isinstance(subject, LazyString):
+        return str(subject())
+    return str(subject)
 
 
 def was_sent(session, kind: str, about: str) -> set[int]:

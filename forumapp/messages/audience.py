@@ -20,8 +20,8 @@ from sqlalchemy.orm import selectinload
 from ..agenda.models import AgendaItem, ItemKind
 from ..checkin.models import CheckIn
 from ..core.erasure import not_erased
+from ..core.i18n import format_date
 from ..core.models import Forum, ForumDay, Person, Team, TeamMembership, TeamRole
-from ..core.templating import format_date
 from ..extensions import DbSession
 from ..feedback.models import FeedbackResponse
 from ..registration.models import (

@@ -11,8 +11,8 @@ from wtforms.validators import Optional
 from ..agenda.models import AgendaItem
 from ..core.clock import to_local
 from ..core.forms import DateTimeLocalField, Length
+from ..core.i18n import format_date
 from ..core.models import Forum, Team
-from ..core.templating import format_date
 from ..registration.forms import MultiCheckboxField
 from .audience import ROLE_LABELS, STATUS_LABELS, Audience
 from .sending import BODY_MAX, SUBJECT_MAX

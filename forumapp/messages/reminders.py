@@ -37,6 +37,7 @@ from ..checkin.receivers import ticket_email_addition
 from ..checkin.tickets import may_have_ticket
 from ..core.clock import local_instant, to_local, utcnow
 from ..core.erasure import not_erased
+from ..core.i18n import format_date, format_local_time
 from ..core.links import absolute_url, personal_token
 from ..core.models import (
     MOST_DAYS_BEFORE,
@@ -46,7 +47,6 @@ from ..core.models import (
     ForumStatus,
     Person,
 )
-from ..core.templating import format_date, format_local_time
 from ..extensions import DbSession
 from ..mail.outbox import queue_email_to_person
 from ..registration.models import BreakoutPick, DaySeat, Registration, SeatStatus

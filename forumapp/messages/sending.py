@@ -17,9 +17,9 @@ from ..checkin.tickets import may_have_ticket
 from ..core import audit
 from ..core.clock import utcnow
 from ..core.database import rows_changed
+from ..core.i18n import format_date
 from ..core.links import absolute_url, personal_token
 from ..core.models import Forum
-from ..core.templating import format_date
 from ..extensions import DbSession
 from ..mail.models import MessageStatus as OutboxStatus
 from ..mail.models import OutboxMessage

@@ -14,9 +14,9 @@ from ..core.actions import DomainError, carry_out
 from ..core.auth import role_required
 from ..core.clock import local_instant
 from ..core.forms import ButtonForm, show_errors
+from ..core.i18n import format_local_datetime
 from ..core.models import Forum, ForumDay, Role, Team
 from ..core.rate_limits import count_as_sent, group_message_limit
-from ..core.templating import format_local_datetime
 from ..extensions import db
 from .audience import Audience, describe_audience
 from .forms import MessageForm

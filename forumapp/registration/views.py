@@ -11,8 +11,8 @@ from ..core.actions import carry_out
 from ..core.clock import utcnow
 from ..core.emails import InvalidEmail, normalise_email
 from ..core.forms import ButtonForm
-from ..core.links import person_for_token, personal_token
-from ..core.models import Audience, Forum, ForumStatus, Person
+from ..core.links import person_for_link_or_404, personal_token
+from ..core.models import Audience, Forum, ForumStatus
 from ..core.rate_limits import personal_link_limit, public_form_limit, send_link_limit
 from ..extensions import db
 from . import notices, public
@@ -146,19 +146,12 @@ def resend_link():
 # --- From the personal page ----------------------------------------------------------------
 
 
-def _person_or_404(token: str) -> Person:
-    person = person_for_token(db.session, token)
-    if person is None:
-        abort(404)
-    return person
-
-
 @bp.route("/me/<token>/new-link", methods=["POST"])
 @personal_link_limit
 def renew_personal_link(token: str):
     """Replace the personal link (e.g. after it was forwarded): old links stop working and the
     new one goes to the person's email only, never to this browser."""
-    person = _person_or_404(token)
+    person = person_for_link_or_404(token)
     if not ButtonForm().validate_on_submit():
         abort(400)
     notices.renew_personal_link(db.session, person)
@@ -178,7 +171,7 @@ def _back(token: str, anchor: str = ""):
 @bp.route("/me/<token>/forums/<int:forum_id>/register", methods=["POST"])
 @personal_link_limit
 def team_register(token: str, forum_id: int):
-    person = _person_or_404(token)
+    person = person_for_link_or_404(token)
     forum = _published_forum(forum_id)
     form = TeamRegistrationForm()
     form.day_ids.choices = [(day.id, str(day.date)) for day in forum.days]
@@ -207,7 +200,7 @@ def cancel_seat(token: str, seat_id: int):
     """Asks first (a place given up goes to the next person waiting), then cancels. Reached
     from the personal page, or with ``?via=reminder`` from a reminder's "I can't come" link,
     which the measures count. A second time it says the place is given up already."""
-    person = _person_or_404(token)
+    person = person_for_link_or_404(token)
     seat = db.session.get(DaySeat, seat_id)
     if seat is None or seat.registration.person_id != person.id:
         abort(404)
@@ -252,7 +245,7 @@ def cancel_seat(token: str, seat_id: int):
 @personal_link_limit
 def save_breakouts(token: str, forum_id: int):
     """Save one pick per slot. Fields are ``slot-<slot key>`` = item id (or empty)."""
-    person = _person_or_404(token)
+    person = person_for_link_or_404(token)
     forum = _published_forum(forum_id)
     registration = get_registration(db.session, forum, person)
     if registration is None or not ButtonForm().validate_on_submit():
@@ -296,7 +289,7 @@ def save_breakouts(token: str, forum_id: int):
 @bp.route("/me/<token>/picks/<int:pick_id>/drop", methods=["POST"])
 @personal_link_limit
 def drop_pick(token: str, pick_id: int):
-    person = _person_or_404(token)
+    person = person_for_link_or_404(token)
     pick = db.session.get(BreakoutPick, pick_id)
     if pick is None or pick.registration.person_id != person.id:
         abort(404)

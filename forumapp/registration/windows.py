@@ -7,8 +7,8 @@ import enum
 from datetime import datetime
 
 from ..core.clock import to_local
+from ..core.i18n import format_local_datetime
 from ..core.models import Forum, ForumDay, ForumStatus
-from ..core.templating import format_local_datetime
 from .errors import RegistrationClosed
 
 

@@ -11,6 +11,7 @@ from ...core.actions import carry_out
 from ...core.auth import role_required
 from ...core.csv_import import CsvImportError, RowError, decode_csv
 from ...core.forms import ButtonForm
+from ...core.i18n import page_speaks_for
 from ...core.links import person_for_token
 from ...core.models import Person, Role, Sector, Team
 from ...core.rate_limits import personal_link_limit
@@ -48,6 +49,8 @@ def roster_import():
 
 def _managed_team_or_404(token: str, team_id: int) -> tuple[Person, Team]:
     person = person_for_token(db.session, token)
+    if person is not None:
+        page_speaks_for(person)
     team = rosters.managed_team(db.session, person, team_id) if person is not None else None
     if person is None or team is None:
         abort(404)
