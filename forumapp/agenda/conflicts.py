@@ -26,6 +26,7 @@ class ConflictKind(enum.StrEnum):
     OVER_ROOM_CAPACITY = "over_room_capacity"
     TEAM_CONTENT_ON_PUBLIC_DAY = "team_content_on_public_day"
     OUTSIDE_AVAILABILITY = "outside_availability"
+    NO_SPANISH_TITLE = "no_spanish_title"
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,8 @@ class Slot:
     confidential: bool = False
     cancelled: bool = False
     speakers: list[Speaker] = field(default_factory=list)
+    has_spanish_title: bool = False
+    draft: bool = False
 
     @classmethod
     def of(cls, item: AgendaItem) -> Slot:
@@ -65,6 +68,8 @@ class Slot:
             confidential=item.confidential,
             cancelled=item.is_cancelled,
             speakers=[link.speaker for link in item.speaker_links],
+            has_spanish_title=bool(item.title_es.strip()),
+            draft=item.is_draft,
         )
 
     def overlaps(self, other: Slot) -> bool:
@@ -193,6 +198,36 @@ def find_conflicts(session: DbSession, forum: Forum) -> list[Conflict]:
             found.extend(_checks_of_one(slot))
         for other in slots[index + 1 :]:
             found.extend(_checks_of_pair(slot, other))
+    found.extend(_missing_spanish_titles(forum, slots))
+    return found
+
+
+def _missing_spanish_titles(forum: Forum, slots: list[Slot]) -> list[Conflict]:
+    """A published forum's public day must read in Spanish too (Title VI: the public day is a
+    public-participation event): one problem per day naming its public sessions that have no
+    Spanish title. Drafts, cancelled and confidential sessions are not public."""
+    if not forum.is_published:
+        return []
+    missing: dict[int, list[Slot]] = {}
+    for slot in slots:
+        public = slot.day.is_public and not (slot.cancelled or slot.confidential or slot.draft)
+        if public and slot.item_id is not None and not slot.has_spanish_title:
+            missing.setdefault(slot.day.id, []).append(slot)
+    found = []
+    for day in forum.days:
+        untitled = missing.get(day.id)
+        if not untitled:
+            continue
+        titles = ", ".join(f"“{slot.title}”" for slot in untitled)
+        found.append(
+            Conflict(
+                ConflictKind.NO_SPANISH_TITLE,
+                f"{len(untitled)} public session{'s' if len(untitled) != 1 else ''} on "
+                f"{day.date:%A, %B} {day.date.day} {'have' if len(untitled) != 1 else 'has'} "
+                f"no Spanish title: {titles}.",
+                tuple(slot.item_id for slot in untitled),
+            )
+        )
     return found
 
 

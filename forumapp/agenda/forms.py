@@ -17,7 +17,7 @@ from wtforms.validators import DataRequired, NumberRange, Optional, ValidationEr
 from ..core.forms import DateField, DateTimeLocalField, IntegerField, Length
 from ..core.models import DEFAULT_REMINDER_DAYS, Audience, parse_reminder_days
 from ..extensions import db
-from .forums import ACCESSIBILITY_CONTACT_MAX, PARKING_INFO_MAX, number_taken
+from .forums import ACCESSIBILITY_CONTACT_MAX, LONG_TEXT_MAX, PARKING_INFO_MAX, number_taken
 from .models import ItemKind, ItemStatus, SpeakerRole
 
 
@@ -52,7 +52,9 @@ class ForumForm(FlaskForm):
     title = StringField(
         "Title", validators=[DataRequired("Give the forum a title."), Length(max=200)]
     )
+    title_es = StringField("Title in Spanish (optional)", validators=[Length(max=200)])
     theme = TextAreaField("Theme", validators=[Length(max=2000)])
+    theme_es = TextAreaField("Theme in Spanish (optional)", validators=[Length(max=2000)])
     venue_name = StringField(
         "Venue name", validators=[DataRequired("Name the venue."), Length(max=200)]
     )
@@ -64,8 +66,19 @@ class ForumForm(FlaskForm):
         "Town or city", validators=[DataRequired("Give the town or city."), Length(max=100)]
     )
     parking_info = TextAreaField("Parking", validators=[Length(max=PARKING_INFO_MAX)])
+    parking_info_es = TextAreaField(
+        "Parking in Spanish (optional)", validators=[Length(max=PARKING_INFO_MAX)]
+    )
     accessibility_contact = StringField(
         "Accessibility contact", validators=[Length(max=ACCESSIBILITY_CONTACT_MAX)]
+    )
+    privacy_note = TextAreaField("Privacy note", validators=[Length(max=LONG_TEXT_MAX)])
+    privacy_note_es = TextAreaField(
+        "Privacy note in Spanish (optional)", validators=[Length(max=LONG_TEXT_MAX)]
+    )
+    confirmation_text = TextAreaField("Confirmation text", validators=[Length(max=LONG_TEXT_MAX)])
+    confirmation_text_es = TextAreaField(
+        "Confirmation text in Spanish (optional)", validators=[Length(max=LONG_TEXT_MAX)]
     )
     submit = SubmitField("Save forum")
 
@@ -94,6 +107,8 @@ class DayForm(FlaskForm):
     reminder_days = StringField(
         "Reminders (days before the day)", default=DEFAULT_REMINDER_DAYS.replace(",", ", ")
     )
+    notes = TextAreaField("Notes for the day", validators=[Length(max=LONG_TEXT_MAX)])
+    notes_es = TextAreaField("Notes in Spanish (optional)", validators=[Length(max=LONG_TEXT_MAX)])
     submit = SubmitField("Save day")
 
     def validate_reminder_days(self, field):
@@ -129,7 +144,11 @@ class ItemForm(FlaskForm):
     title = StringField(
         "Title", validators=[DataRequired("Give the session a title."), Length(max=200)]
     )
+    title_es = StringField("Title in Spanish (optional)", validators=[Length(max=200)])
     description = TextAreaField("Description", validators=[Length(max=5000)])
+    description_es = TextAreaField(
+        "Description in Spanish (optional)", validators=[Length(max=5000)]
+    )
     start = TimeField("Starts", validators=[DataRequired("Give the start time.")])
     end = TimeField("Ends", validators=[DataRequired("Give the end time.")])
     room_id = SelectField("Room", coerce=_coerce_optional_int, validate_choice=True)

@@ -43,6 +43,7 @@ def current_program(session: DbSession, time_zone: str) -> Program:
 
 PARKING_INFO_MAX = 1000
 ACCESSIBILITY_CONTACT_MAX = 300
+LONG_TEXT_MAX = 5000  # privacy note, confirmation text, a day's notes
 
 
 @dataclass
@@ -57,6 +58,15 @@ class ForumInput:
     theme: str = ""
     parking_info: str = ""  # where to park, shown with the venue and in reminders
     accessibility_contact: str = ""  # whom to ask about access: a name, phone or email
+    # Spanish versions (empty: none); the registration form's privacy note (empty: the
+    # standard one) and text added to the confirmation.
+    title_es: str = ""
+    theme_es: str = ""
+    parking_info_es: str = ""
+    privacy_note: str = ""
+    privacy_note_es: str = ""
+    confirmation_text: str = ""
+    confirmation_text_es: str = ""
 
 
 def number_taken(
@@ -89,6 +99,11 @@ def save_forum(
     forum.venue_city = data.venue_city.strip()
     forum.parking_info = data.parking_info.strip()[:PARKING_INFO_MAX]
     forum.accessibility_contact = data.accessibility_contact.strip()[:ACCESSIBILITY_CONTACT_MAX]
+    forum.title_es = data.title_es.strip()[:200]
+    forum.theme_es = data.theme_es.strip()
+    forum.parking_info_es = data.parking_info_es.strip()[:PARKING_INFO_MAX]
+    for name in ("privacy_note", "privacy_note_es", "confirmation_text", "confirmation_text_es"):
+        setattr(forum, name, getattr(data, name).strip()[:LONG_TEXT_MAX])
     session.flush()
     return forum
 
@@ -121,6 +136,8 @@ class DayInput:
     registration_closes_local: datetime | None = None
     # Days before the day that reminders go, as typed ("7, 2"); empty: no reminders.
     reminder_days: str = DEFAULT_REMINDER_DAYS
+    notes: str = ""  # shown with the day on the public agenda
+    notes_es: str = ""
 
 
 def save_day(
@@ -153,6 +170,8 @@ def save_day(
     day.registration_opens_at = instant(data.registration_opens_local)
     day.registration_closes_at = instant(data.registration_closes_local)
     day.reminder_days = format_reminder_days(reminder_offsets)
+    day.notes = data.notes.strip()[:LONG_TEXT_MAX]
+    day.notes_es = data.notes_es.strip()[:LONG_TEXT_MAX]
     session.flush()
     changed = times_before is not None and times_before != (day.date, day.starts_at, day.ends_at)
     if changed and forum.status != ForumStatus.DRAFT:

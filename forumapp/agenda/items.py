@@ -44,6 +44,8 @@ class ItemInput:
     capacity: int | None = None
     confidential: bool = False
     status: str = ItemStatus.SCHEDULED.value
+    title_es: str = ""  # Spanish versions (empty: none)
+    description_es: str = ""
 
 
 def slot_for_input(
@@ -137,6 +139,8 @@ def _apply(item: AgendaItem, slot: Slot, data: ItemInput) -> None:
     item.kind = data.kind
     item.title = slot.title
     item.description = data.description.strip()
+    item.title_es = data.title_es.strip()[:200]
+    item.description_es = data.description_es.strip()
     item.starts_at = slot.starts_at
     item.ends_at = slot.ends_at
     item.room = slot.room
@@ -246,6 +250,8 @@ def copy_item(session: DbSession, item: AgendaItem) -> AgendaItem:
         kind=item.kind,
         title=f"{item.title} (copy)"[:200],
         description=item.description,
+        title_es=f"{item.title_es} (copia)"[:200] if item.title_es else "",
+        description_es=item.description_es,
         starts_at=item.starts_at,
         ends_at=item.ends_at,
         room=None,  # the original holds the room; a copy in it would be a double booking

@@ -52,6 +52,7 @@ class SpeakerForm(FlaskForm):
     affiliation = StringField("Affiliation", validators=[Length(max=200)])
     kind = SelectField("Kind of speaker", choices=KIND_CHOICES)
     bio = TextAreaField("Short bio", validators=[Length(max=2000)])
+    bio_es = TextAreaField("Short bio in Spanish (optional)", validators=[Length(max=2000)])
     photo = FileField(
         "Photo",
         validators=[
@@ -81,6 +82,7 @@ class SpeakerForm(FlaskForm):
             title=self.title.data or "",
             affiliation=self.affiliation.data or "",
             bio=self.bio.data or "",
+            bio_es=self.bio_es.data or "",
             is_public=bool(self.is_public.data),
             status=self.status.data,
             staff_notes=self.staff_notes.data or "",

@@ -52,6 +52,7 @@ class SpeakerInput:
     title: str = ""
     affiliation: str = ""
     bio: str = ""
+    bio_es: str = ""
     is_public: bool = True
     status: str = SpeakerStatus.INVITED.value
     staff_notes: str = ""
@@ -93,6 +94,7 @@ def _apply(speaker: Speaker, data: SpeakerInput) -> None:
     speaker.title = data.title.strip()
     speaker.affiliation = data.affiliation.strip()
     speaker.bio = data.bio.strip()
+    speaker.bio_es = data.bio_es.strip()
     speaker.is_public = data.is_public
     speaker.status = data.status
     speaker.staff_notes = data.staff_notes.strip()

@@ -70,7 +70,20 @@ def _forum_input(form: ForumForm) -> forums.ForumInput:
         venue_city=form.venue_city.data,
         parking_info=form.parking_info.data or "",
         accessibility_contact=form.accessibility_contact.data or "",
+        **{name: getattr(form, name).data or "" for name in SPANISH_FORUM_FIELDS},
     )
+
+
+# Optional text fields of the forum form passed through as typed.
+SPANISH_FORUM_FIELDS = (
+    "title_es",
+    "theme_es",
+    "parking_info_es",
+    "privacy_note",
+    "privacy_note_es",
+    "confirmation_text",
+    "confirmation_text_es",
+)
 
 
 @bp.route("/staff/forums/new", methods=["GET", "POST"])
@@ -142,6 +155,8 @@ def _day_input(form: DayForm) -> forums.DayInput:
         registration_opens_local=form.registration_opens_at.data,
         registration_closes_local=form.registration_closes_at.data,
         reminder_days=form.reminder_days.data or "",
+        notes=form.notes.data or "",
+        notes_es=form.notes_es.data or "",
     )
 
 
@@ -244,6 +259,8 @@ def _item_input(form: ItemForm) -> items.ItemInput:
         kind=form.kind.data,
         title=form.title.data,
         description=form.description.data or "",
+        title_es=form.title_es.data or "",
+        description_es=form.description_es.data or "",
         start=form.start.data,
         end=form.end.data,
         room_id=form.room_id.data,
