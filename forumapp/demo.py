@@ -101,6 +101,61 @@ FORUMS = [
      ["public", "team"]),
 ]  # fmt: skip
 
+# Forum 5's public day in Spanish too: a public body's public meeting (see issue 17).
+SPANISH_FORUM_5 = {
+    "title_es": "Foro 5: Sostener el trabajo",
+    "theme_es": "Celebrar los pequeños logros y sostener las redes después del programa. El "
+    "primer día está abierto al público.",
+    "parking_info_es": "Estacionamiento gratuito en McKimmon Conference Center; siga los "
+    "letreros del evento. Los espacios accesibles están junto a la entrada principal.",
+    "confirmation_text": "Bring your ticket on your phone or printed; the doors open at 8:30.",
+    "confirmation_text_es": "Traiga su entrada en el teléfono o impresa; las puertas abren a "
+    "las 8:30.",
+}
+PUBLIC_DAY_NOTES = (
+    "Doors open at 8:30. Breakfast and lunch are provided. Spanish interpretation is "
+    "available on request.",
+    "Las puertas abren a las 8:30. Se ofrecen desayuno y almuerzo. Hay interpretación al "
+    "español si la solicita.",
+)
+SPANISH_TITLES = {
+    "Check-in and breakfast": "Registro de llegada y desayuno",
+    "Welcome and general session": "Bienvenida y sesión plenaria",
+    "Lunch": "Almuerzo",
+    "Panel: what the teams learned": "Panel: lo que aprendieron los equipos",
+    "Setting short- and long-term goals": "Metas a corto y largo plazo",
+    "Confidentiality when agencies share information": "La confidencialidad cuando las "
+    "agencias comparten información",
+    "Mental models for joint problem-solving": "Modelos mentales para resolver problemas en "
+    "conjunto",
+    "Celebrating small wins": "Celebrar los pequeños logros",
+    "Legal implications of policy proposals": "Implicaciones legales de las propuestas de "
+    "políticas",
+    "Post-overdose response teams": "Equipos de respuesta después de una sobredosis",
+    "Peer support specialists in the emergency department": "Especialistas de apoyo entre "
+    "pares en la sala de emergencias",
+    "Medication for opioid use disorder in jails": "Medicamentos para el trastorno por "
+    "consumo de opioides en las cárceles",
+    "Naloxone distribution that reaches people": "Distribución de naloxona que llega a la gente",
+    "Spending opioid settlement funds": "Cómo invertir los fondos del acuerdo sobre opioides",
+    "Data dashboards partners will use": "Tableros de datos que los socios sí usarán",
+    "Reducing stigma in public messaging": "Reducir el estigma en los mensajes públicos",
+    "Transportation to treatment in rural counties": "Transporte al tratamiento en los "
+    "condados rurales",
+    "Recovery housing": "Vivienda para la recuperación",
+    "Youth prevention that works": "Prevención juvenil que funciona",
+    "Syringe services programs": "Programas de servicios de jeringas",
+}
+SPANISH_BIOS = {
+    "Margaret Holloway": "Asesora a los gobiernos locales sobre el intercambio de información "
+    "y la confidencialidad.",
+    "Daniel Okafor": "Estudia la colaboración entre sectores.",
+    "Renee Castillo": "Acompaña a los equipos comunitarios en el diseño de políticas.",
+    "Thomas Whitaker": "Dirige las sesiones de seguimiento del programa con los equipos.",
+}
+# Every fourth public visitor registered in Spanish.
+SPANISH_SPEAKING_EVERY = 4
+
 ROOMS = [("Main Hall", 220), ("Room A", 40), ("Room B", 35), ("Room C", 30), ("Room D", 25),
          ("Dining Room", 220)]  # fmt: skip
 
@@ -389,6 +444,8 @@ def _register_public_visitors(session, report, final) -> None:
             f"{first}.{last}.{n}@public.example.org",
             "Town of Apex" if n % 2 else "Wake County Human Services",
         )
+        if n % SPANISH_SPEAKING_EVERY == 0:
+            person.language = "es"
         if not _is_registered(session, final, person):
             register_by_organizer(session, final, person, [public_day.id])
             report.count("registration")
@@ -638,6 +695,7 @@ def _load_speakers(session, report: DemoReport, teams: list[Team]) -> list[Speak
                     "affiliation": affiliation,
                     "title": title,
                     "bio": bio,
+                    "bio_es": SPANISH_BIOS.get(name, ""),
                     "status": SpeakerStatus.CONFIRMED,
                     "is_public": True,
                 },
@@ -720,6 +778,7 @@ def _load_forum(session, report, program, spec, speakers) -> None:
             "accessibility_contact": "Jordan Reyes, access coordinator: 919-555-0142, "
             "access@forums.example.org",
             "status": status,
+            **(SPANISH_FORUM_5 if number == 5 else {}),
         },
     )
     rooms = {
@@ -748,8 +807,14 @@ def _load_forum(session, report, program, spec, speakers) -> None:
                 "registration_closes_at": local_instant(
                     day_date - timedelta(days=3), time(17, 0), TIME_ZONE
                 ),
+                **(
+                    dict(zip(("notes", "notes_es"), PUBLIC_DAY_NOTES, strict=True))
+                    if audience == Audience.PUBLIC
+                    else {}
+                ),
             },
         )
+        spanish = audience == Audience.PUBLIC
         for start, end, kind, item_title, room_name, breakouts in _day_plan(number, audience):
             starts_at = local_instant(day_date, start, TIME_ZONE)
             ends_at = local_instant(day_date, end, TIME_ZONE)
@@ -770,6 +835,11 @@ def _load_forum(session, report, program, spec, speakers) -> None:
                             "ends_at": ends_at,
                             "description": f"A facilitated breakout on {topic.lower()}.",
                             "capacity": min(rooms[slot_room].capacity, 30),
+                            "title_es": SPANISH_TITLES.get(topic, "") if spanish else "",
+                            "description_es": "Una sesión simultánea con facilitación: "
+                            f"{SPANISH_TITLES.get(topic, topic).lower()}."
+                            if spanish
+                            else "",
                         },
                     )
                     speaker = speakers[speaker_index % len(speakers)]
@@ -790,7 +860,12 @@ def _load_forum(session, report, program, spec, speakers) -> None:
                     day_id=day.id,
                     starts_at=starts_at,
                     room_id=rooms[room_name].id,
-                    defaults={"kind": kind, "title": item_title, "ends_at": ends_at},
+                    defaults={
+                        "kind": kind,
+                        "title": item_title,
+                        "ends_at": ends_at,
+                        "title_es": SPANISH_TITLES.get(item_title, "") if spanish else "",
+                    },
                 )
                 if kind == ItemKind.GENERAL_SESSION:
                     _get_or_create(

@@ -13,8 +13,8 @@ from playwright.sync_api import expect
 
 from forumapp.commitments.models import Commitment, CommitmentUpdate
 from forumapp.core.clock import to_local, utcnow
+from forumapp.core.i18n import format_date
 from forumapp.core.models import Person
-from forumapp.core.templating import format_date
 from forumapp.extensions import db
 from forumapp.registration import notices
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from forumapp.core.clock import to_local, utcnow
-from forumapp.core.templating import format_date
+from forumapp.core.i18n import format_date
 from forumapp.extensions import db
 from forumapp.mail.models import OutboxMessage
 from forumapp.messages.reminders import queue_due_reminders
