@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -35,12 +36,13 @@ class ItemKind(enum.StrEnum):
 
     @property
     def label(self) -> str:
+        """The kind as pages show it, in the language being rendered (staff pages: English)."""
         return {
-            "general_session": "General session",
-            "breakout": "Breakout",
-            "discussion": "Collaborative discussion",
-            "panel": "Panel",
-            "break": "Break / meal",
+            "general_session": _("General session"),
+            "breakout": _("Breakout"),
+            "discussion": _("Collaborative discussion"),
+            "panel": _("Panel"),
+            "break": _("Break / meal"),
         }[self.value]
 
 
@@ -69,6 +71,16 @@ class SpeakerRole(enum.StrEnum):
     MODERATOR = "moderator"
     FACILITATOR = "facilitator"
     PANELIST = "panelist"
+
+    @property
+    def label(self) -> str:
+        """The role as the public agenda shows it, in the language being rendered."""
+        return {
+            "speaker": _("speaker"),
+            "moderator": _("moderator"),
+            "facilitator": _("facilitator"),
+            "panelist": _("panelist"),
+        }[self.value]
 
 
 class AgendaItem(Model):
@@ -283,3 +295,8 @@ class AgendaItemSpeaker(Model):
 
     item: Mapped[AgendaItem] = relationship(back_populates="speaker_links")
     speaker: Mapped[Speaker] = relationship(back_populates="item_links")
+
+    @property
+    def role_label(self) -> str:
+        """The role in lower case, in the language being rendered ("moderator", "moderador")."""
+        return SpeakerRole(self.role).label

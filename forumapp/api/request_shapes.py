@@ -16,6 +16,9 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Annotated, ClassVar, Literal, TypeVar
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from pydantic import (
     AfterValidator,
     BeforeValidator,
@@ -146,9 +149,9 @@ class RequestShape(Shape):
             body = json.loads(raw)
         except (ValueError, RecursionError):
             # ValueError covers bad JSON, bad UTF-8 and absurdly long numbers.
-            raise BodyRefused({"body": cls.NOT_JSON}) from None
+            raise BodyRefused({"body": str(cls.NOT_JSON)}) from None
         if not isinstance(body, dict):
-            raise BodyRefused({"body": cls.NOT_AN_OBJECT})
+            raise BodyRefused({"body": str(cls.NOT_AN_OBJECT)})
         try:
             return cls.model_validate(body, context=context)
         except ValidationError as error:
@@ -178,7 +181,7 @@ class RequestShape(Shape):
 
     @classmethod
     def unknown_field(cls) -> str:
-        return f"Unknown field. Send only: {', '.join(cls.model_fields)}."
+        return _("Unknown field. Send only: %(fields)s.", fields=", ".join(cls.model_fields))
 
     @classmethod
     def refusal(cls, error: ErrorDetails) -> tuple[str, str]:
@@ -188,7 +191,7 @@ class RequestShape(Shape):
 
 # --- Registration -----------------------------------------------------------------------------
 
-DAYS_EXAMPLE = 'Send days as a list of dates like ["2027-03-15"].'
+DAYS_EXAMPLE = _l('Send days as a list of dates like ["2027-03-15"].')
 
 
 def text_refusal(field: str, error: ErrorDetails, missing: str | None = None) -> str:
@@ -197,10 +200,10 @@ def text_refusal(field: str, error: ErrorDetails, missing: str | None = None) ->
     if found == "missing" and missing:
         return missing
     if found == "unstorable":
-        return f"Remove the control characters or broken Unicode from {field}."
+        return _("Remove the control characters or broken Unicode from %(field)s.", field=field)
     if found == "too_long":
-        return f"Use at most {error['ctx']['max_length']} characters."
-    return f"Send {field} as a string."
+        return _("Use at most %(max)d characters.", max=error["ctx"]["max_length"])
+    return _("Send %(field)s as a string.", field=field)
 
 
 def _days_of_the_forum(dates: list[date], info: ValidationInfo) -> list[date]:
@@ -211,11 +214,16 @@ def _days_of_the_forum(dates: list[date], info: ValidationInfo) -> list[date]:
         return dates
     unknown = [d.isoformat() for d in dict.fromkeys(dates) if d not in context["days_by_date"]]
     if unknown:
-        public = ", ".join(d.isoformat() for d in context["public_dates"]) or "none"
+        public = ", ".join(d.isoformat() for d in context["public_dates"]) or _("none")
         raise PydanticCustomError(
             "unknown_day",
-            f"{', '.join(unknown)} {'is not a day' if len(unknown) == 1 else 'are not days'} "
-            f"of this forum. Its public days: {public}.",
+            ngettext(
+                "%(dates)s is not a day of this forum. Its public days: %(public)s.",
+                "%(dates)s are not days of this forum. Its public days: %(public)s.",
+                len(unknown),
+                dates=", ".join(unknown),
+                public=public,
+            ),
         )
     return dates
 
@@ -223,11 +231,12 @@ def _days_of_the_forum(dates: list[date], info: ValidationInfo) -> list[date]:
 class RegistrationRequest(RequestShape):
     """A member of the public registering for public days of a forum."""
 
-    NOT_JSON: ClassVar[str] = "Send the registration as a JSON object; this is not JSON."
-    NOT_AN_OBJECT: ClassVar[str] = 'Send the registration as a JSON object: {"name": ..., ...}.'
+    # Lazy: the public reads these in the request's language (Accept-Language, ?lang=).
+    NOT_JSON: ClassVar[str] = _l("Send the registration as a JSON object; this is not JSON.")
+    NOT_AN_OBJECT: ClassVar[str] = _l('Send the registration as a JSON object: {"name": ..., ...}.')
     MISSING: ClassVar[dict[str, str]] = {
-        "name": "Enter your full name.",
-        "email": "Enter your email address.",
+        "name": _l("Enter your full name."),
+        "email": _l("Enter your email address."),
     }
 
     # The service checks the name's and the address's values (register_public).
@@ -250,7 +259,7 @@ class RegistrationRequest(RequestShape):
     def refusal(cls, error: ErrorDetails) -> tuple[str, str]:
         field = str(error["loc"][0])
         if field == "consent":
-            return field, (
+            return field, _(
                 'Send "consent": true to agree to the privacy note; we cannot register you '
                 "without it."
             )
@@ -258,11 +267,12 @@ class RegistrationRequest(RequestShape):
             if error["type"] == "unknown_day":
                 return field, error["msg"]
             if len(error["loc"]) > 1:  # one of the dates
-                return field, f"Write each day as a date like 2027-03-15. {DAYS_EXAMPLE}"
+                return field, f"{_('Write each day as a date like 2027-03-15.')} {DAYS_EXAMPLE}"
             if problem(error) in ("missing", "too_short"):
-                return field, f"Choose at least one day. {DAYS_EXAMPLE}"
-            return field, DAYS_EXAMPLE
-        return field, text_refusal(field, error, cls.MISSING.get(field))
+                return field, f"{_('Choose at least one day.')} {DAYS_EXAMPLE}"
+            return field, str(DAYS_EXAMPLE)
+        missing = cls.MISSING.get(field)
+        return field, text_refusal(field, error, str(missing) if missing else None)
 
 
 # --- Check-in at the door ---------------------------------------------------------------------

@@ -12,6 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, current_app, jsonify, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -27,6 +29,7 @@ from ..core.actions import carry_out_json
 from ..core.auth import role_required
 from ..core.clock import local_instant, to_local
 from ..core.emails import normalise_email
+from ..core.i18n import current_language
 from ..core.models import Audience, Forum, ForumDay, ForumStatus, Role
 from ..extensions import db, limiter
 from ..registration.errors import InvalidRegistration, RegistrationError
@@ -72,7 +75,7 @@ def _visible_forum_or_404(viewer: services.Viewer, forum_id: int) -> Forum:
     forum = _forum_or_none(forum_id)
     # A draft answers exactly like an unknown id, so the public cannot probe for drafts.
     if forum is None or not services.can_see_forum(viewer, forum):
-        abort(404, f"There is no forum with id {forum_id}.")
+        abort(404, _("There is no forum with id %(id)s.", id=forum_id))
     return forum
 
 
@@ -177,7 +180,7 @@ def speaker(speaker_id: int):
     viewer = _viewer()
     record = db.session.get(Speaker, speaker_id)
     if record is None or not services.can_see_speaker(viewer, record):
-        abort(404, f"There is no speaker with id {speaker_id}.")
+        abort(404, _("There is no speaker with id %(id)s.", id=speaker_id))
     # Typed Any: unpacked below, these would also be matched against the shape's other fields.
     staff_only: dict[str, Any] = {}
     if current_user.is_authenticated and current_user.has_role(Role.ORGANIZER):
@@ -216,9 +219,9 @@ def speaker(speaker_id: int):
 # The services name the days input ``day_ids``; the API takes dates under ``days``.
 _API_FIELD_NAMES: dict[str | int, str] = {"day_ids": "days"}
 _REGISTRATION_ERROR_TITLES = {
-    403: "Registration is not allowed",
-    409: "Registration is closed",
-    422: "The registration is not valid",
+    403: _l("Registration is not allowed"),
+    409: _l("Registration is closed"),
+    422: _l("The registration is not valid"),
 }
 
 
@@ -233,7 +236,8 @@ def _registration_error(error: RegistrationError, from_service=True):
     names = _API_FIELD_NAMES if from_service else {}
     details = {names.get(name, name): message for name, message in errors.items()}
     status = error.status
-    return jsonify(error=_REGISTRATION_ERROR_TITLES.get(status, "Error"), details=details), status
+    title = str(_REGISTRATION_ERROR_TITLES.get(status, _l("Error")))
+    return jsonify(error=title, details=details), status
 
 
 def _registration_input(forum: Forum) -> PublicRegistrationInput:
@@ -258,6 +262,8 @@ def _registration_input(forum: Forum) -> PublicRegistrationInput:
         accessibility_needs=body.accessibility_needs or "",
         dietary_needs=body.dietary_needs or "",
         consent=body.consent,
+        # Accept-Language or ?lang= of the request: a new person's mail is written in it.
+        language=current_language(),
     )
 
 

@@ -3,31 +3,42 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, make_response, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from ..extensions import db
+from .i18n import current_language
 
 _PAGE_TEXT = {
-    400: ("Something was wrong with that request", "Go back, check the form and try again."),
-    401: ("Please sign in", "This page needs a staff sign-in."),
+    400: (
+        _l("Something was wrong with that request"),
+        _l("Go back, check the form and try again."),
+    ),
+    401: (_l("Please sign in"), _l("This page needs a staff sign-in.")),
     403: (
-        "You do not have access to this page",
-        "Your account's role does not include this page. Ask an administrator if you need it.",
+        _l("You do not have access to this page"),
+        _l("Your account's role does not include this page. Ask an administrator if you need it."),
     ),
     404: (
-        "Page not found",
-        "The page may have moved, or the link may be mistyped. The home page lists every forum.",
+        _l("Page not found"),
+        _l(
+            "The page may have moved, or the link may be mistyped. The home page lists every forum."
+        ),
     ),
-    405: ("That action is not allowed here", "Go back and use the page's own buttons."),
-    410: ("This is no longer available", "It was removed on purpose and will not come back."),
-    413: ("That file is too large", "Choose a smaller file and try again."),
+    405: (_l("That action is not allowed here"), _l("Go back and use the page's own buttons.")),
+    410: (
+        _l("This is no longer available"),
+        _l("It was removed on purpose and will not come back."),
+    ),
+    413: (_l("That file is too large"), _l("Choose a smaller file and try again.")),
     429: (
-        "Too many attempts",
-        "For your security, please wait a minute before trying again.",
+        _l("Too many attempts"),
+        _l("For your security, please wait a minute before trying again."),
     ),
     500: (
-        "Something went wrong on our side",
-        "Nothing you did caused this. Please try again in a moment; the team has been told.",
+        _l("Something went wrong on our side"),
+        _l("Nothing you did caused this. Please try again in a moment; the team has been told."),
     ),
 }
 
@@ -37,7 +48,10 @@ def _wants_json() -> bool:
 
 
 def _render(code: int, details=None):
-    title, advice = _PAGE_TEXT.get(code, (f"Error {code}", ""))
+    # Lazy strings become text here, in the language of the request (staff pages: English).
+    title, advice = (
+        str(text) for text in _PAGE_TEXT.get(code, (_("Error %(code)s", code=code), ""))
+    )
     if _wants_json():
         return jsonify(error=title, details=details), code
     return render_template("core/error.html", code=code, title=title, advice=advice), code
@@ -49,6 +63,10 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
         details = exc.description if _wants_json() else None
+        if details == type(exc).description and current_language() != "en":
+            # Werkzeug's own English explanation: our sentence for the code says it in the
+            # request's language. A description given to ``abort`` is already translated.
+            details = str(_PAGE_TEXT.get(exc.code, ("", ""))[1]) or details
         if exc.code == 500 or exc.code is None:
             return _server_error(exc)
         response = make_response(_render(exc.code, details))
@@ -65,4 +83,4 @@ def register_error_handlers(app: Flask) -> None:
         original = getattr(exc, "original_exception", None)
         if original is not None:
             app.logger.error("Unhandled error on %s", request.path, exc_info=original)
-        return _render(500, "An unexpected error occurred." if _wants_json() else None)
+        return _render(500, _("An unexpected error occurred.") if _wants_json() else None)

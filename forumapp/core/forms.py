@@ -8,6 +8,7 @@ from typing import Any
 
 import wtforms
 from flask import flash
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import SelectField, SubmitField, validators
 from wtforms.validators import Optional, StopValidation, ValidationError
@@ -72,9 +73,15 @@ class Length(validators.Length):
 
     def __call__(self, form, field):
         if self.message is None and self.max != -1 and len(field.data or "") > self.max:
-            label = re.sub(r"\s*\(optional\)$", "", field.label.text).strip().lower()
+            # The label in the page's language (a public form's labels are lazy strings).
+            label = re.sub(r"\s*\((optional|opcional)\)$", "", str(field.label.text))
             raise ValidationError(
-                f"Use at most {self.max} characters for the {label}; this has {len(field.data)}."
+                _(
+                    "Use at most %(max)d characters for the %(label)s; this has %(length)d.",
+                    max=self.max,
+                    label=label.strip().lower(),
+                    length=len(field.data),
+                )
             )
         super().__call__(form, field)
 

@@ -141,6 +141,15 @@ def format_short_date(value: date | None) -> str:
     return babel_dates.format_date(value, "medium", locale=current_language())
 
 
+def format_day(value: date | None) -> str:
+    """``Thursday, March 4`` / ``jueves, 4 de marzo``: a day of a forum whose year is plain."""
+    if value is None:
+        return ""
+    if current_language() == "en":
+        return f"{value:%A, %B} {value.day}"
+    return babel_dates.format_date(value, "EEEE, d 'de' MMMM", locale=current_language())
+
+
 def _local(instant: datetime, time_zone: str | None) -> datetime:
     return to_local(instant, time_zone or current_app.config["PROGRAM_TIME_ZONE"])
 
@@ -176,6 +185,7 @@ def init_i18n(app: Flask) -> None:
 
     app.add_template_filter(format_date, "date_long")
     app.add_template_filter(format_short_date, "date_short")
+    app.add_template_filter(format_day, "date_day")
     app.add_template_filter(format_local_time, "local_time")
     app.add_template_filter(format_local_datetime, "local_datetime")
     app.add_template_global(local_text)

@@ -11,13 +11,19 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from flask_babel import gettext as _
+
 NAME_MAX_LENGTH = 200
 
 _DIRECTION_MARKS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-HIDDEN_CHARACTERS = (
-    "Remove the hidden characters from the name (line breaks, tabs, control characters or "
-    "marks that reverse the direction of text): typing it again usually does it."
-)
+
+
+def hidden_characters_message() -> str:
+    """Why a name with hidden characters is refused, in the language being rendered."""
+    return _(
+        "Remove the hidden characters from the name (line breaks, tabs, control characters or "
+        "marks that reverse the direction of text): typing it again usually does it."
+    )
 
 
 def has_hidden_characters(text: str) -> bool:
@@ -34,7 +40,7 @@ def name_problem(name: str, missing: str = "Enter the person's full name.") -> s
     if not name:
         return missing
     if len(name) > NAME_MAX_LENGTH:
-        return f"Use at most {NAME_MAX_LENGTH} characters for the name."
+        return _("Use at most %(max)d characters for the name.", max=NAME_MAX_LENGTH)
     if has_hidden_characters(name):
-        return HIDDEN_CHARACTERS
+        return hidden_characters_message()
     return None

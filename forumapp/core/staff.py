@@ -15,7 +15,7 @@ from .actions import DomainError
 from .clock import utcnow
 from .emails import normalise_email
 from .models import ApiToken, Role, User
-from .names import HIDDEN_CHARACTERS, has_hidden_characters
+from .names import has_hidden_characters, hidden_characters_message
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -53,7 +53,7 @@ def create_user(
     email = normalise_email(email)
     name = name.strip()
     if has_hidden_characters(name):
-        raise StaffError(HIDDEN_CHARACTERS)
+        raise StaffError(hidden_characters_message())
     if len(password) < MIN_PASSWORD_LENGTH:
         raise StaffError(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.")
     if session.scalar(select(User).where(User.email == email)) is not None:

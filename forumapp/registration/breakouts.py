@@ -12,12 +12,15 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import NamedTuple
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from ..agenda.models import AgendaItem, ItemKind, ItemStatus
 from ..agenda.visibility import Viewer, can_see_item
 from ..core.clock import utcnow
+from ..core.i18n import local_text
 from ..core.models import Forum, ForumDay, TeamMembership
 from ..extensions import DbSession
 from .errors import BreakoutFull, InvalidRegistration, NotAllowed, RegistrationClosed
@@ -235,17 +238,17 @@ def _check_may_choose(
 ) -> None:
     forum = registration.forum
     if item.kind != ItemKind.BREAKOUT or item.day.forum_id != forum.id or not item.is_scheduled:
-        raise InvalidRegistration({"item_id": "Choose one of this forum's breakouts."})
+        raise InvalidRegistration({"item_id": _("Choose one of this forum's breakouts.")})
     if not override and not (
         is_team_member(session, registration.person, forum)
         and can_see_item(Viewer(is_team_member=True), item)
     ):
-        raise NotAllowed("Breakouts are chosen by the community teams' members.", "item_id")
+        raise NotAllowed(_("Breakouts are chosen by the community teams' members."), "item_id")
     seat = seat_for(registration, item.day)
     if seat is None or seat.status not in ACTIVE:
         # Even an override: a breakout seat without a place on its day would show nowhere on
         # the person's page, yet count at the door and in the tables.
-        raise NotAllowed("Register for that day before choosing its breakouts.", "item_id")
+        raise NotAllowed(_("Register for that day before choosing its breakouts."), "item_id")
 
 
 def _check_team_cap(session: DbSession, registration: Registration, item: AgendaItem) -> None:
@@ -256,9 +259,14 @@ def _check_team_cap(session: DbSession, registration: Registration, item: Agenda
     teams = team_ids_of(session, registration.person_id, registration.forum.program_id)
     if teams and teammates_in_breakout(session, item, teams, registration.person_id) >= cap:
         raise NotAllowed(
-            f"{cap} member{'s' if cap != 1 else ''} of your team already chose "
-            f"“{item.title}”. "
-            "Please choose another breakout so your team covers more topics.",
+            ngettext(
+                "%(num)d member of your team already chose “%(title)s”. "
+                "Please choose another breakout so your team covers more topics.",
+                "%(num)d members of your team already chose “%(title)s”. "
+                "Please choose another breakout so your team covers more topics.",
+                cap,
+                title=local_text(item, "title"),
+            ),
             "item_id",
         )
 
@@ -276,7 +284,11 @@ def _new_pick_status(
     if join_waitlist:
         return SeatStatus.WAITLISTED
     raise BreakoutFull(
-        f"“{item.title}” is full. Join its waitlist or choose another breakout.", "item_id"
+        _(
+            "“%(title)s” is full. Join its waitlist or choose another breakout.",
+            title=local_text(item, "title"),
+        ),
+        "item_id",
     )
 
 
@@ -325,7 +337,9 @@ def _check_choices_open(registration: Registration, item: AgendaItem, now: datet
     check_not_over(item.day, now, "item_id")
     if choices_closed(registration.forum, now):
         deadline = local_time_of(registration.forum.choice_deadline, item.day)
-        raise RegistrationClosed(f"Breakout choices closed on {deadline}.", "item_id")
+        raise RegistrationClosed(
+            _("Breakout choices closed on %(deadline)s.", deadline=deadline), "item_id"
+        )
 
 
 def _keep_current_pick(
@@ -354,8 +368,8 @@ def drop_breakout(
     now = now or utcnow()
     check_not_over(pick.item.day, now, "item_id")
     if choices_closed(registration.forum, now):
-        raise RegistrationClosed("Breakout choices are closed.", "item_id")
+        raise RegistrationClosed(_("Breakout choices are closed."), "item_id")
     if pick.registration_id != registration.id or pick.status not in ACTIVE:
-        raise InvalidRegistration({"item_id": "That pick is not yours to change."})
+        raise InvalidRegistration({"item_id": _("That pick is not yours to change.")})
     lock_breakouts_of_day(session, pick.item.day_id, registration)
     cancel_pick(session, pick)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -25,30 +26,31 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class PublicRegistrationForm(FlaskForm):
-    name = StringField("Full name", validators=[Length(max=200)])
-    email = EmailField("Email", validators=[Length(max=254)])
-    organization = StringField("Organization (optional)", validators=[Length(max=200)])
-    community = StringField("Community or county (optional)", validators=[Length(max=200)])
-    day_ids = MultiCheckboxField("Days", coerce=int)
+    name = StringField(_l("Full name"), validators=[Length(max=200)])
+    email = EmailField(_l("Email"), validators=[Length(max=254)])
+    organization = StringField(_l("Organization (optional)"), validators=[Length(max=200)])
+    community = StringField(_l("Community or county (optional)"), validators=[Length(max=200)])
+    day_ids = MultiCheckboxField(_l("Days"), coerce=int)
     accessibility_needs = TextAreaField(
-        "Accessibility needs (optional)", validators=[Length(max=2000)]
+        _l("Accessibility needs (optional)"), validators=[Length(max=2000)]
     )
-    dietary_needs = TextAreaField("Dietary needs (optional)", validators=[Length(max=2000)])
-    consent = BooleanField("I agree to the privacy note above")
-    submit = SubmitField("Register")
+    dietary_needs = TextAreaField(_l("Dietary needs (optional)"), validators=[Length(max=2000)])
+    consent = BooleanField(_l("I agree to the privacy note above"))
+    submit = SubmitField(_l("Register"))
 
 
 class TeamRegistrationForm(FlaskForm):
-    day_ids = MultiCheckboxField("Days you will attend", coerce=int)
+    day_ids = MultiCheckboxField(_l("Days you will attend"), coerce=int)
     accessibility_needs = TextAreaField(
-        "Accessibility needs (optional)", validators=[Length(max=2000)]
+        _l("Accessibility needs (optional)"), validators=[Length(max=2000)]
     )
-    dietary_needs = TextAreaField("Dietary needs (optional)", validators=[Length(max=2000)])
-    submit = SubmitField("Register")
+    dietary_needs = TextAreaField(_l("Dietary needs (optional)"), validators=[Length(max=2000)])
+    submit = SubmitField(_l("Register"))
 
 
 class ResendLinkForm(FlaskForm):
     email = EmailField(
-        "Email", validators=[DataRequired("Enter the email you registered with."), Length(max=254)]
+        _l("Email"),
+        validators=[DataRequired(_l("Enter the email you registered with.")), Length(max=254)],
     )
-    submit = SubmitField("Send me my link")
+    submit = SubmitField(_l("Send me my link"))

@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from ..core.clock import utcnow
 from ..core.emails import InvalidEmail, normalise_email
+from ..core.i18n import DEFAULT_LANGUAGE, known_language
 from ..core.links import absolute_url
 from ..core.models import Audience, Forum, ForumDay, ForumStatus, Person
 from ..core.names import name_problem
@@ -33,7 +35,7 @@ from .registering import (
     new_registration,
     request_seat,
 )
-from .windows import check_window
+from .windows import check_window, date_in_words
 
 # A request to register a known email waits in the owner's inbox for this long.
 REQUEST_MAX_AGE = 7 * 24 * 3600
@@ -52,6 +54,8 @@ class PublicRegistrationInput:
     accessibility_needs: str = ""
     dietary_needs: str = ""
     consent: bool = False
+    # The language of the form (or of the API request): a new person's mail is written in it.
+    language: str = DEFAULT_LANGUAGE
 
 
 @dataclass
@@ -67,19 +71,23 @@ class PendingRequest:
 
 def _validate_public(data: PublicRegistrationInput) -> str:
     errors = {}
-    if problem := name_problem(data.name.strip(), missing="Enter your full name."):
+    if problem := name_problem(data.name.strip(), missing=_("Enter your full name.")):
         errors["name"] = problem
     try:
         email = normalise_email(data.email)
     except InvalidEmail as exc:
         email = ""
-        errors["email"] = f"Enter an email address like name@example.org. {exc}"
+        errors["email"] = _(
+            "Enter an email address like name@example.org. %(problem)s", problem=exc
+        )
     if len(data.organization) > 200:
-        errors["organization"] = "Use at most 200 characters."
+        errors["organization"] = _("Use at most %(max)d characters.", max=200)
     if not data.day_ids:
-        errors["day_ids"] = "Choose at least one day."
+        errors["day_ids"] = _("Choose at least one day.")
     if not data.consent:
-        errors["consent"] = "Tick the box to agree to the privacy note, or we cannot register you."
+        errors["consent"] = _(
+            "Tick the box to agree to the privacy note, or we cannot register you."
+        )
     if errors:
         raise InvalidRegistration(errors)
     return email
@@ -102,13 +110,16 @@ def register_public(
     now = now or utcnow()
     email = _validate_public(data)
     if forum.status != ForumStatus.PUBLISHED:
-        raise NotAllowed("Registration for this forum is not open.")
+        raise NotAllowed(_("Registration for this forum is not open."))
     days = days_of(forum, data.day_ids)
     for day in days:
         if day.audience != Audience.PUBLIC:
             raise NotAllowed(
-                f"{day.date:%B %d, %Y} is for the community teams only. Team members register "
-                "through the personal link in their invitation.",
+                _(
+                    "%(date)s is for the community teams only. Team members register "
+                    "through the personal link in their invitation.",
+                    date=date_in_words(day.date),
+                ),
                 "day_ids",
             )
         check_window(day, now)
@@ -116,6 +127,8 @@ def register_public(
     person = (
         None if known is not None else insert_person(session, data.name, email, data.organization)
     )
+    if person is not None:
+        person.language = known_language(data.language) or DEFAULT_LANGUAGE
     if person is None:
         # Known, or created a moment ago by a concurrent request (``insert_person`` said so).
         known = known or existing_person(session, email)
@@ -130,10 +143,11 @@ def register_public(
 
 def registration_sent_message(email: str) -> str:
     """What the form and the API tell whoever registered ``email``, known or not."""
-    return (
-        f"Thank you. We've emailed {email} your registration, your ticket and your personal "
+    return _(
+        "Thank you. We've emailed %(email)s your registration, your ticket and your personal "
         "link to see, change or cancel it. If the address was already registered with us, the "
-        "email asks you to confirm first."
+        "email asks you to confirm first.",
+        email=email,
     )
 
 
@@ -189,6 +203,7 @@ def _ask_to_confirm(
             "community": data.community.strip()[:200],
             "accessibility": data.accessibility_needs.strip(),
             "dietary": data.dietary_needs.strip(),
+            "language": known_language(data.language) or DEFAULT_LANGUAGE,
         }
     )
     send_registration_request(
@@ -233,6 +248,8 @@ def pending_request(session: DbSession, forum_id: int, token: str) -> PendingReq
         accessibility_needs=str(fields.get("accessibility", "")),
         dietary_needs=str(fields.get("dietary", "")),
         consent=True,
+        # Requests signed before languages were stored say nothing: English, the default.
+        language=known_language(str(fields.get("language", ""))) or DEFAULT_LANGUAGE,
     )
     return PendingRequest(forum, person, days, data)
 
@@ -242,10 +259,15 @@ def confirm_public_request(
 ) -> RegistrationResult:
     """The owner of the inbox confirms a registration asked for on their email: the seats
     are requested now (windows and capacity as they are now) with the details typed then.
-    Confirming twice changes nothing. Raises ``NotAllowed`` or ``RegistrationClosed``."""
+    A request made on a page in another language than English makes that the person's
+    language (their mail is written in it from now on); one made in English leaves a
+    language they chose before as it is. Confirming twice changes nothing. Raises
+    ``NotAllowed`` or ``RegistrationClosed``."""
     now = now or utcnow()
     if request.forum.status != ForumStatus.PUBLISHED:
-        raise NotAllowed("Registration for this forum is not open.")
+        raise NotAllowed(_("Registration for this forum is not open."))
+    if request.data.language != DEFAULT_LANGUAGE:
+        request.person.language = request.data.language
     registration = get_registration(session, request.forum, request.person)
     # A request always names a day, so holding them all means a registration exists.
     if registration is not None and all(holds_seat(registration, day) for day in request.days):

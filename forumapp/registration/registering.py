@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -97,7 +98,7 @@ def days_of(forum: Forum, day_ids: list[int]) -> list[ForumDay]:
     days = []
     for day_id in sorted(set(day_ids)):
         if day_id not in by_id:
-            raise InvalidRegistration({"day_ids": "Choose days of this forum."})
+            raise InvalidRegistration({"day_ids": _("Choose days of this forum.")})
         days.append(by_id[day_id])
     return days
 
@@ -205,11 +206,11 @@ def register_team_member(
     """Register a roster member for days of a forum (team-only days included)."""
     now = now or utcnow()
     if not is_team_member(session, person, forum):
-        raise NotAllowed("Only members of a community team's roster can register for this.")
+        raise NotAllowed(_("Only members of a community team's roster can register for this."))
     if forum.status != ForumStatus.PUBLISHED:
-        raise NotAllowed("Registration for this forum is not open.")
+        raise NotAllowed(_("Registration for this forum is not open."))
     if not day_ids:
-        raise InvalidRegistration({"day_ids": "Choose at least one day."})
+        raise InvalidRegistration({"day_ids": _("Choose at least one day.")})
     days = days_of(forum, day_ids)
     registration = get_registration(session, forum, person)
     new_days = [day for day in days if not holds_seat(registration, day)]
@@ -235,7 +236,7 @@ def register_by_organizer(
     the person joins the waitlist like anyone else.
     """
     if not day_ids:
-        raise InvalidRegistration({"day_ids": "Choose at least one day."})
+        raise InvalidRegistration({"day_ids": _("Choose at least one day.")})
     days = days_of(forum, day_ids)
     registration = get_registration(session, forum, person)
     if registration is None:

@@ -5,12 +5,14 @@ feature's; these routes lead back to it."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from ..agenda.models import AgendaItem
 from ..core.actions import carry_out
 from ..core.clock import utcnow
 from ..core.emails import InvalidEmail, normalise_email
 from ..core.forms import ButtonForm
+from ..core.i18n import current_language, format_day, local_text
 from ..core.links import person_for_link_or_404, personal_token
 from ..core.models import Audience, Forum, ForumStatus
 from ..core.rate_limits import personal_link_limit, public_form_limit, send_link_limit
@@ -45,7 +47,7 @@ def public_register(forum_id: int):
         abort(404)
     open_days = [day for day in public_days if window_state(day, now) == WindowState.OPEN]
     form = PublicRegistrationForm()
-    form.day_ids.choices = [(day.id, f"{day.date:%A, %B} {day.date.day}") for day in open_days]
+    form.day_ids.choices = [(day.id, format_day(day.date)) for day in open_days]
     if request.method == "GET" and len(open_days) == 1:
         form.day_ids.data = [open_days[0].id]
     if open_days and form.validate_on_submit():
@@ -58,6 +60,8 @@ def public_register(forum_id: int):
             accessibility_needs=form.accessibility_needs.data or "",
             dietary_needs=form.dietary_needs.data or "",
             consent=form.consent.data,
+            # The page's language becomes the person's: their mail is written in it.
+            language=current_language(),
         )
         # The same answer whoever owns the email: the result and the personal link go to that
         # inbox only, so typing someone's address shows nothing of theirs.
@@ -94,7 +98,7 @@ def confirm_public_request(forum_id: int, token: str):
         outcome = carry_out(lambda: public.confirm_public_request(db.session, pending, utcnow()))
         if outcome.ok:
             result = outcome.value
-            lines = _result_lines(result) if result.created else ["You were already registered."]
+            lines = _result_lines(result) if result.created else [_("You were already registered.")]
             for line in lines:
                 flash(line, "success")
             return redirect(url_for("attendee.personal_page", token=personal_token(pending.person)))
@@ -106,13 +110,17 @@ def confirm_public_request(forum_id: int, token: str):
 def _result_lines(result: RegistrationResult) -> list[str]:
     lines = []
     for day_result in result.days:
-        when = f"{day_result.day.date:%A, %B} {day_result.day.date.day}"
+        when = format_day(day_result.day.date)
         if day_result.status == "confirmed":
-            lines.append(f"You're registered for {when}.")
+            lines.append(_("You're registered for %(when)s.", when=when))
         else:
             lines.append(
-                f"{when} is full: you're number {day_result.waitlist_position} on the waitlist. "
-                "We'll email you if a seat opens up."
+                _(
+                    "%(when)s is full: you're number %(position)s on the waitlist. "
+                    "We'll email you if a seat opens up.",
+                    when=when,
+                    position=day_result.waitlist_position,
+                )
             )
     return lines
 
@@ -125,7 +133,10 @@ def resend_link():
         try:
             email = normalise_email(form.email.data)
         except InvalidEmail as exc:
-            form.email.errors = [*form.email.errors, f"Check the address: {exc}"]
+            form.email.errors = [
+                *form.email.errors,
+                _("Check the address: %(problem)s", problem=exc),
+            ]
         else:
             person = person_with_email(db.session, email)
             if person is not None:
@@ -133,8 +144,11 @@ def resend_link():
                 db.session.commit()
             # The same answer either way, so the form never reveals who is registered.
             flash(
-                f"If {email} is registered, we've sent its personal link. "
-                "Check your inbox (and spam folder) in a few minutes.",
+                _(
+                    "If %(email)s is registered, we've sent its personal link. "
+                    "Check your inbox (and spam folder) in a few minutes.",
+                    email=email,
+                ),
                 "success",
             )
             return redirect(url_for("registration.resend_link"))
@@ -157,8 +171,10 @@ def renew_personal_link(token: str):
     notices.renew_personal_link(db.session, person)
     db.session.commit()
     flash(
-        "We've emailed you a new personal link. The old one, including this page's address, "
-        "no longer works.",
+        _(
+            "We've emailed you a new personal link. The old one, including this page's "
+            "address, no longer works."
+        ),
         "success",
     )
     return redirect(url_for("registration.resend_link"))
@@ -176,7 +192,7 @@ def team_register(token: str, forum_id: int):
     form = TeamRegistrationForm()
     form.day_ids.choices = [(day.id, str(day.date)) for day in forum.days]
     if not form.validate_on_submit():
-        flash("Choose at least one of the forum's days.", "error")
+        flash(_("Choose at least one of the forum's days."), "error")
         return _back(token, f"#forum-{forum.id}")
     outcome = carry_out(
         lambda: register_team_member(
@@ -223,7 +239,7 @@ def cancel_seat(token: str, seat_id: int):
         )
     if not ButtonForm().validate_on_submit():
         abort(400)
-    when = f"{seat.day.date:%A, %B} {seat.day.date.day}"
+    when = format_day(seat.day.date)
     outcome = carry_out(
         lambda: cancel_own_days(
             db.session, seat.registration, [seat.day_id], released_via=released_via
@@ -231,13 +247,19 @@ def cancel_seat(token: str, seat_id: int):
     )
     if outcome.ok and outcome.value and released_via:
         flash(
-            f"Done: your seat on {when} is free for someone else. Thank you for telling us.",
+            _(
+                "Done: your seat on %(when)s is free for someone else. Thank you for telling us.",
+                when=when,
+            ),
             "success",
         )
     elif outcome.ok and outcome.value:
-        flash(f"Cancelled your place on {when}.", "success")
+        flash(_("Cancelled your place on %(when)s.", when=when), "success")
     elif outcome.ok:
-        flash(f"Your place on {when} was already given up: nothing more to do.", "info")
+        flash(
+            _("Your place on %(when)s was already given up: nothing more to do.", when=when),
+            "info",
+        )
     return _back(token)
 
 
@@ -270,19 +292,24 @@ def save_breakouts(token: str, forum_id: int):
         if pick.status == "waitlisted":
             position = waitlist_position(db.session, pick)
             seat = seat_in_slot(registration, item)
-            keep = f" You keep your seat in “{seat.item.title}” until then." if seat else ""
-            messages.append(
-                (
-                    f"“{item.title}” is full: you're number {position} on its waitlist. When "
-                    f"a seat opens you get it at once and we email you.{keep}",
-                    "info",
-                )
+            full = _(
+                "“%(title)s” is full: you're number %(position)s on its waitlist. When a seat "
+                "opens you get it at once and we email you.",
+                title=local_text(item, "title"),
+                position=position,
             )
+            if seat:
+                keep = _(
+                    "You keep your seat in “%(title)s” until then.",
+                    title=local_text(seat.item, "title"),
+                )
+                full = f"{full} {keep}"
+            messages.append((full, "info"))
     db.session.commit()
     for message, category in messages:
         flash(message, category)
     if not any(category == "error" for _, category in messages):
-        flash("Your breakout choices are saved.", "success")
+        flash(_("Your breakout choices are saved."), "success")
     return _back(token, f"#forum-{forum.id}")
 
 
@@ -297,6 +324,6 @@ def drop_pick(token: str, pick_id: int):
         abort(400)
     carry_out(
         lambda: drop_breakout(db.session, pick.registration, pick),
-        success=f"You're no longer down for “{pick.item.title}”.",
+        success=_("You're no longer down for “%(title)s”.", title=local_text(pick.item, "title")),
     )
     return _back(token)

@@ -4,10 +4,13 @@ of a forum, and the breakout choice deadline. Organizers are not bound by these.
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
+
+from babel import dates as babel_dates
+from flask_babel import gettext as _
 
 from ..core.clock import to_local
-from ..core.i18n import format_local_datetime
+from ..core.i18n import current_language, format_date, format_local_datetime, local_text
 from ..core.models import Forum, ForumDay, ForumStatus
 from .errors import RegistrationClosed
 
@@ -19,6 +22,13 @@ class WindowState(enum.StrEnum):
     NOT_YET = "not_yet"
     CLOSED = "closed"
     OPEN = "open"
+
+
+def date_in_words(value: date) -> str:
+    """``March 04, 2027`` / ``4 de marzo de 2027``: a day named in a refusal's sentence."""
+    if current_language() == "en":
+        return f"{value:%B %d, %Y}"
+    return babel_dates.format_date(value, "long", locale=current_language())
 
 
 def day_has_passed(day: ForumDay, now: datetime) -> bool:
@@ -60,12 +70,18 @@ def check_not_over(day: ForumDay, now: datetime, field: str = "day_ids") -> None
     """Attendees change places only for days still to come (organizers may correct later)."""
     if day.forum.status == ForumStatus.CLOSED:
         raise RegistrationClosed(
-            f"{day.forum.title} is closed: places can no longer be changed.", field
+            _(
+                "%(forum)s is closed: places can no longer be changed.",
+                forum=local_text(day.forum, "title"),
+            ),
+            field,
         )
     if day_has_passed(day, now):
         raise RegistrationClosed(
-            f"{day.date:%A, %B} {day.date.day}, {day.date.year} is over: places on it can no "
-            "longer be changed.",
+            _(
+                "%(date)s is over: places on it can no longer be changed.",
+                date=format_date(day.date),
+            ),
             field,
         )
 
@@ -76,14 +92,20 @@ def check_window(day: ForumDay, now: datetime) -> None:
     state = window_state(day, now)
     if state == WindowState.NOT_YET:
         raise RegistrationClosed(
-            f"Registration for {day.date:%B %d, %Y} opens on "
-            f"{local_time_of(day.registration_opens_at, day)}.",
+            _(
+                "Registration for %(date)s opens on %(when)s.",
+                date=date_in_words(day.date),
+                when=local_time_of(day.registration_opens_at, day),
+            ),
             "day_ids",
         )
     if state == WindowState.CLOSED:
         raise RegistrationClosed(
-            f"Registration for {day.date:%B %d, %Y} closed on "
-            f"{local_time_of(day.registration_closes_at, day)}.",
+            _(
+                "Registration for %(date)s closed on %(when)s.",
+                date=date_in_words(day.date),
+                when=local_time_of(day.registration_closes_at, day),
+            ),
             "day_ids",
         )
 

@@ -23,13 +23,14 @@ PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]|%[sd]|\{[a-z_]+\}")
 
 
 def _used_messages() -> set[str]:
-    """Every message the sources mark, read with the same rules as ``make translations``."""
+    """Every message the sources mark, read with the same rules as ``make translations``; a
+    plural (``ngettext``) by its singular, the key the catalog files it under."""
     found: set[str] = set()
     for folder in ("forumapp", "templates"):
         for _file, _line, message, _comments, _context in extract_from_dir(
             ROOT / folder, METHOD_MAP, keywords=KEYWORDS
         ):
-            found.update([message] if isinstance(message, str) else message)
+            found.add(message if isinstance(message, str) else message[0])
     return {message for message in found if message}
 
 
@@ -72,16 +73,24 @@ def test_placeholders_match_between_english_and_spanish(catalog):
 def test_the_compiled_catalog_is_the_one_written(catalog):
     with open(CATALOG_DIR / "messages.mo", "rb") as mo:
         compiled = read_mo(mo)
+
+    def key(message):  # a plural is filed under its singular
+        return message.id if isinstance(message.id, str) else message.id[0]
+
+    def strings(message):
+        text = message.string
+        return tuple(text) if isinstance(text, (list, tuple)) else text
+
     stale = [
         message.id
         for message in catalog
-        if message.id and not message.fuzzy and compiled.get(message.id) is None
+        if message.id and not message.fuzzy and compiled.get(key(message)) is None
     ]
     stale += [
         message.id
         for message in catalog
         if message.id
-        and compiled.get(message.id) is not None
-        and compiled.get(message.id).string != message.string
+        and compiled.get(key(message)) is not None
+        and strings(compiled.get(key(message))) != strings(message)
     ]
     assert not stale, "Run `make translations` to compile: " + ", ".join(map(str, stale))
