@@ -91,7 +91,7 @@ def test_confidential_content_or_team_only_speaker_on_a_public_day(app_ctx):
     day = forum.days[0]
     room = build.room(forum)
     build.item(day, "Case reviews", time(10), time(11), room, confidential=True)
-    panel = build.item(day, "Panel", time(13), time(14), room, kind="panel")
+    panel = build.item(day, "Panel", time(13), time(14), room, kind="panel", title_es="Panel")
     build.link(panel, build.speaker("Team Member", is_public=False, kind="team_panelist"))
     conflicts = find_conflicts(db.session, forum)
     assert [c.kind for c in conflicts] == ["team_content_on_public_day"] * 2
