@@ -62,13 +62,13 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
+        if exc.code == 500 or exc.code is None:
+            return _server_error(exc)
         details = exc.description if _wants_json() else None
         if details == type(exc).description and current_language() != "en":
             # Werkzeug's own English explanation: our sentence for the code says it in the
             # request's language. A description given to ``abort`` is already translated.
             details = str(_PAGE_TEXT.get(exc.code, ("", ""))[1]) or details
-        if exc.code == 500 or exc.code is None:
-            return _server_error(exc)
         response = make_response(_render(exc.code, details))
         # The exception's own headers: Allow on a 405, Retry-After on a 429 and the like.
         for name, value in exc.get_headers():
