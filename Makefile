@@ -61,7 +61,7 @@ translations: install
 		--no-location --sort-output --omit-header -o forumapp/translations/messages.pot \
 		forumapp templates
 	$(BIN)/pybabel -q update -i forumapp/translations/messages.pot -d forumapp/translations \
-		--no-fuzzy-matching --omit-header --ignore-obsolete
+		--no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel compile --statistics -d forumapp/translations
 
 format: install
