@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+# The real in-process SMTP server, for pages whose result is an email.
+from ..mail.conftest import mail_settings, smtp_server  # noqa: F401  (fixtures)
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
