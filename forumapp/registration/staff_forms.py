@@ -11,7 +11,7 @@ from wtforms import (
     StringField,
     SubmitField,
 )
-from wtforms.validators import DataRequired, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
 from ..core.csv_import import csv_file_field
 from ..core.forms import DateTimeLocalField, IntegerField, Length
@@ -81,6 +81,13 @@ class BreakoutSettingsForm(FlaskForm):
     team_breakout_cap = IntegerField(
         "Most members of one team in the same breakout",
         validators=[Optional(), NumberRange(min=1, max=999, message="Use a number from 1 to 999.")],
+    )
+    interpreter_booking_days = IntegerField(
+        "Days before the day by which interpreters must be booked",
+        validators=[
+            InputRequired("Enter a number of days, 0 for the day itself."),
+            NumberRange(min=0, max=365, message="Use a number of days from 0 to 365."),
+        ],
     )
     submit = SubmitField("Save settings")
 
