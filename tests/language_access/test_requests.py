@@ -60,9 +60,7 @@ def test_the_question_is_in_spanish_on_a_spanish_page(client, days):
 
 
 def test_registering_with_spanish_and_asl_stores_the_request(app, client, days):
-    response = _register(
-        client, days, language_needs=["spanish_interpreter", "asl_interpreter"]
-    )
+    response = _register(client, days, language_needs=["spanish_interpreter", "asl_interpreter"])
     assert response.status_code == 302
     (request,) = _requests(app)
     assert request.spanish_interpreter and request.asl_interpreter
@@ -173,7 +171,10 @@ def test_the_tally_counts_the_registrations_that_asked_per_day_and_language(app,
             answers=answers("spanish_interpreter", "asl_interpreter"),
         )
         gone = build.public_registration(
-            forum, "Cy Three", day_ids=both, answers=answers("spanish_materials", "other", other="Hmong")
+            forum,
+            "Cy Three",
+            day_ids=both,
+            answers=answers("spanish_materials", "other", other="Hmong"),
         )
         build.public_registration(forum, "Di Four", day_ids=both)  # asked for nothing
         cancel_own_days(db.session, gone, [days.near_day_id])  # not coming on the near day
