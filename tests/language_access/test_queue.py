@@ -36,9 +36,7 @@ def _request_for(app, days, name, *needs, language="en", day_ids=None) -> int:
         )
         registration.person.language = language
         request_id = db.session.scalar(
-            sa.select(LanguageRequest.id).where(
-                LanguageRequest.registration_id == registration.id
-            )
+            sa.select(LanguageRequest.id).where(LanguageRequest.registration_id == registration.id)
         )
         db.session.commit()
         return request_id
@@ -70,9 +68,7 @@ def _arranged_mail(app) -> list[OutboxMessage]:
         return found
 
 
-def test_the_queue_shows_each_request_with_days_languages_status_and_owner(
-    app, organizer, days
-):
+def test_the_queue_shows_each_request_with_days_languages_status_and_owner(app, organizer, days):
     _request_for(app, days, "Rosa Diaz", "spanish_interpreter", "spanish_materials")
     page = _text(organizer.get(f"/staff/forums/{days.forum_id}/language-requests"))
     assert "Rosa Diaz" in page
@@ -89,7 +85,10 @@ def test_other_staff_roles_are_refused(app, signed_in, days, role):
     token = csrf_token(client, f"/forums/{days.forum_id}/register")
     response = client.post(
         f"/staff/language-requests/{request_id}",
-        data={f"request-{request_id}-status": "arranged", f"request-{request_id}-csrf_token": token},
+        data={
+            f"request-{request_id}-status": "arranged",
+            f"request-{request_id}-csrf_token": token,
+        },
     )
     assert response.status_code == 403
 
@@ -162,9 +161,7 @@ def _deadline_problems(app, days) -> list[str]:
         return [c.message for c in find_conflicts(db.session, forum) if c.kind == DEADLINE]
 
 
-def test_the_problems_panel_warns_when_the_deadline_passed_with_requests_open(
-    app, organizer, days
-):
+def test_the_problems_panel_warns_when_the_deadline_passed_with_requests_open(app, organizer, days):
     both = [days.near_day_id, days.far_day_id]
     _request_for(app, days, "Rosa Diaz", "spanish_interpreter", day_ids=both)
     _request_for(app, days, "Sam Lee", "asl_interpreter")
