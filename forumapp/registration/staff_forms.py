@@ -11,7 +11,7 @@ from wtforms import (
     StringField,
     SubmitField,
 )
-from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
+from wtforms.validators import DataRequired, NumberRange, Optional
 
 from ..core.csv_import import csv_file_field
 from ..core.forms import DateTimeLocalField, IntegerField, Length
@@ -84,8 +84,9 @@ class BreakoutSettingsForm(FlaskForm):
     )
     interpreter_booking_days = IntegerField(
         "Days before the day by which interpreters must be booked",
+        # Left out of a post (an older page): the forum keeps its setting.
         validators=[
-            InputRequired("Enter a number of days, 0 for the day itself."),
+            Optional(),
             NumberRange(min=0, max=365, message="Use a number of days from 0 to 365."),
         ],
     )
