@@ -95,6 +95,8 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     from .feedback import attendee_views, collecting_views, summary_views, topic_views  # noqa: F401
     from .feedback import models as _feedback_models  # noqa: F401
     from .feedback.blueprint import bp as feedback_bp
+    from .language_access import views as language_access_views
+    from .language_access.receivers import register_language_access
     from .mail import models as _mail_models  # noqa: F401
     from .mail import views as outbox_views
     from .measures import views as measures_views
@@ -112,6 +114,7 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
         outbox_views.bp,
         agenda_bp,
         registration_bp,
+        language_access_views.bp,
         calendar_views.bp,
         checkin_bp,
         feedback_bp,
@@ -121,6 +124,7 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
         privacy_views.bp,
     ):
         app.register_blueprint(blueprint)
+    register_language_access(app)
     register_calendar(app)
     register_checkin(app)
     register_messages(app)

@@ -3,15 +3,18 @@ or its speakers' availability, over a room's capacity, team content on a public 
 
 The checks are warnings for the organizer, never refusals: ``find_conflicts`` lists a forum's
 problems for the problems panel, ``conflicts_for`` the ones a new or edited item would have.
+Features above the agenda add their own problems to the panel with ``register_problem_source``
+(language access: interpreters not booked in time).
 """
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ..core.clock import local_instant, to_local
+from ..core.clock import local_instant, to_local, utcnow
 from ..core.models import Audience, Forum, ForumDay, Room
 from ..extensions import DbSession
 from .models import AgendaItem, ItemKind, Speaker
@@ -31,9 +34,22 @@ class ConflictKind(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Conflict:
-    kind: ConflictKind
+    # A ``ConflictKind``, or a problem kind of a feature above the agenda (its own StrEnum).
+    kind: enum.StrEnum
     message: str
     item_ids: tuple[int | None, ...]
+
+
+#: ``source(session, forum, now)``: more problems of the forum for the panel, from a feature
+#: above the agenda, which the agenda cannot import.
+ProblemSource = Callable[[DbSession, Forum, datetime], list[Conflict]]
+_problem_sources: dict[str, ProblemSource] = {}
+
+
+def register_problem_source(name: str, source: ProblemSource) -> None:
+    """Add a feature's problems to ``find_conflicts`` (registering a name again replaces it,
+    so building another app, as tests do, is harmless)."""
+    _problem_sources[name] = source
 
 
 @dataclass
@@ -189,8 +205,9 @@ def _forum_slots(session: DbSession, forum: Forum) -> list[Slot]:
     return [Slot.of(item) for day in forum.days for item in items[day.id]]
 
 
-def find_conflicts(session: DbSession, forum: Forum) -> list[Conflict]:
-    """Every problem in the forum's agenda, for the organizer's problems panel."""
+def find_conflicts(session: DbSession, forum: Forum, now: datetime | None = None) -> list[Conflict]:
+    """Every problem in the forum's agenda, for the organizer's problems panel, then those
+    of the registered problem sources as of ``now`` (default: the clock)."""
     slots = _forum_slots(session, forum)
     found = []
     for index, slot in enumerate(slots):
@@ -199,6 +216,9 @@ def find_conflicts(session: DbSession, forum: Forum) -> list[Conflict]:
         for other in slots[index + 1 :]:
             found.extend(_checks_of_pair(slot, other))
     found.extend(_missing_spanish_titles(forum, slots))
+    now = now or utcnow()
+    for source in _problem_sources.values():
+        found.extend(source(session, forum, now))
     return found
 
 

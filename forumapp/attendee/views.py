@@ -11,6 +11,7 @@ from ..core.forms import ButtonForm
 from ..core.links import person_for_link_or_404
 from ..core.models import Forum, ForumStatus
 from ..extensions import db
+from ..registration.additions import with_questions
 from ..registration.forms import TeamRegistrationForm
 from .page import personal_agenda as agenda_for
 from .page import personal_page as page_for
@@ -32,7 +33,7 @@ def personal_page(token: str):
         page=page,
         token=token,
         button_form=ButtonForm(),
-        team_form=TeamRegistrationForm(),
+        team_form=with_questions(TeamRegistrationForm)(),
     )
 
 

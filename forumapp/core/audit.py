@@ -50,6 +50,7 @@ ACTIONS = {
     "message.sent": "Sent a message to a group",
     "message.scheduled": "Scheduled a message to a group",
     "message.cancelled": "Cancelled a scheduled message",
+    "language_request.update": "Changed a language request (interpreters, translations)",
 }
 
 # How entries name actions taken on the command line, where nobody is signed in (``via``).

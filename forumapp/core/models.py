@@ -134,6 +134,9 @@ class Forum(Model):
         CheckConstraint(
             "team_breakout_cap IS NULL OR team_breakout_cap > 0", name="team_cap_positive"
         ),
+        CheckConstraint(
+            "interpreter_booking_days >= 0", name="interpreter_booking_days_not_negative"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -165,6 +168,8 @@ class Forum(Model):
     # Added to the registration confirmation (page and email), e.g. what to bring.
     confirmation_text: Mapped[str] = mapped_column(Text, default="")
     confirmation_text_es: Mapped[str] = mapped_column(Text, default="")
+    # Interpreters must be booked this many days before each day (language_access).
+    interpreter_booking_days: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
 
     program: Mapped[Program] = relationship(back_populates="forums")
     days: Mapped[list[ForumDay]] = relationship(

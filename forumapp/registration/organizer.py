@@ -27,9 +27,12 @@ def save_breakout_settings(
     forum: Forum,
     choice_deadline_local: datetime | None,
     team_breakout_cap: int | None,
+    *,
+    interpreter_booking_days: int | None = None,
 ) -> None:
-    """Set when breakout choices close (a wall-clock time in the program's time zone) and how
-    many members of one team may choose the same breakout (None: no limit)."""
+    """Set when breakout choices close (a wall-clock time in the program's time zone), how
+    many members of one team may choose the same breakout (None: no limit) and, unless None,
+    how many days before each day interpreters must be booked."""
     if team_breakout_cap is not None and team_breakout_cap < 1:
         raise InvalidRegistration(
             {"team_breakout_cap": "Use a number of at least 1, or leave it empty for no limit."}
@@ -42,6 +45,12 @@ def save_breakout_settings(
         else None
     )
     forum.team_breakout_cap = team_breakout_cap
+    if interpreter_booking_days is not None:
+        if not 0 <= interpreter_booking_days <= 365:
+            raise InvalidRegistration(
+                {"interpreter_booking_days": "Use a number of days from 0 to 365."}
+            )
+        forum.interpreter_booking_days = interpreter_booking_days
     session.flush()
 
 

@@ -7,7 +7,7 @@ gets an email asking its owner to confirm (the request travels in a signed link)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
@@ -21,6 +21,7 @@ from ..core.links import absolute_url
 from ..core.models import Audience, Forum, ForumDay, ForumStatus, Person
 from ..core.names import name_problem
 from ..extensions import DbSession
+from .additions import check_answers, record_answers
 from .errors import InvalidRegistration, NotAllowed
 from .models import RegistrationKind
 from .notices import send_personal_link, send_registration_request
@@ -56,6 +57,9 @@ class PublicRegistrationInput:
     consent: bool = False
     # The language of the form (or of the API request): a new person's mail is written in it.
     language: str = DEFAULT_LANGUAGE
+    # Answers to the questions features above registration add to the form, by set of
+    # questions (``additions.answers_of``), e.g. {"language": {...}}.
+    answers: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -109,6 +113,7 @@ def register_public(
     """
     now = now or utcnow()
     email = _validate_public(data)
+    check_answers(data.answers)
     if forum.status != ForumStatus.PUBLISHED:
         raise NotAllowed(_("Registration for this forum is not open."))
     days = days_of(forum, data.day_ids)
@@ -171,6 +176,7 @@ def _register_public_person(
     registration.consented_at = now
     for day in days:
         request_seat(session, registration, day)
+    record_answers(session, registration, data.answers)
     session.flush()
     result = RegistrationResult(registration, True, day_results(session, registration, days))
     email_confirmation(session, registration)
@@ -204,6 +210,7 @@ def _ask_to_confirm(
             "accessibility": data.accessibility_needs.strip(),
             "dietary": data.dietary_needs.strip(),
             "language": known_language(data.language) or DEFAULT_LANGUAGE,
+            "answers": data.answers,
         }
     )
     send_registration_request(
@@ -250,6 +257,7 @@ def pending_request(session: DbSession, forum_id: int, token: str) -> PendingReq
         consent=True,
         # Requests signed before languages were stored say nothing: English, the default.
         language=known_language(str(fields.get("language", ""))) or DEFAULT_LANGUAGE,
+        answers=answers if isinstance(answers := fields.get("answers"), dict) else {},
     )
     return PendingRequest(forum, person, days, data)
 

@@ -4,6 +4,7 @@ which must not reveal whether an email is known, builds on this in ``public``.""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -15,6 +16,7 @@ from ..core import audit
 from ..core.clock import utcnow
 from ..core.models import Forum, ForumDay, ForumStatus, Person
 from ..extensions import DbSession
+from .additions import check_answers, record_answers
 from .breakouts import cancel_pick, lock_breakouts_of_day
 from .errors import InvalidRegistration, NotAllowed
 from .models import DaySeat, Registration, RegistrationKind, ReleasedVia, SeatStatus
@@ -202,9 +204,13 @@ def register_team_member(
     now: datetime | None = None,
     accessibility_needs: str = "",
     dietary_needs: str = "",
+    answers: Mapping[str, Mapping] | None = None,
 ) -> RegistrationResult:
-    """Register a roster member for days of a forum (team-only days included)."""
+    """Register a roster member for days of a forum (team-only days included). ``answers``
+    are those to the questions other features add to the form (``additions.answers_of``)."""
     now = now or utcnow()
+    answers = answers or {}
+    check_answers(answers)
     if not is_team_member(session, person, forum):
         raise NotAllowed(_("Only members of a community team's roster can register for this."))
     if forum.status != ForumStatus.PUBLISHED:
@@ -224,6 +230,7 @@ def register_team_member(
     registration.consented_at = registration.consented_at or now
     for day in new_days:
         request_seat(session, registration, day)
+    record_answers(session, registration, answers)
     return _result(session, registration, days, new_days)
 
 

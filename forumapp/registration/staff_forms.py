@@ -82,6 +82,14 @@ class BreakoutSettingsForm(FlaskForm):
         "Most members of one team in the same breakout",
         validators=[Optional(), NumberRange(min=1, max=999, message="Use a number from 1 to 999.")],
     )
+    interpreter_booking_days = IntegerField(
+        "Days before the day by which interpreters must be booked",
+        # Left out of a post (an older page): the forum keeps its setting.
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=365, message="Use a number of days from 0 to 365."),
+        ],
+    )
     submit = SubmitField("Save settings")
 
 

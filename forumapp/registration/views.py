@@ -18,6 +18,7 @@ from ..core.models import Audience, Forum, ForumStatus
 from ..core.rate_limits import personal_link_limit, public_form_limit, send_link_limit
 from ..extensions import db
 from . import notices, public
+from .additions import answers_of, with_questions
 from .blueprint import bp
 from .breakouts import choose_breakout, drop_breakout, seat_in_slot
 from .errors import RegistrationError
@@ -46,7 +47,7 @@ def public_register(forum_id: int):
     if not public_days:
         abort(404)
     open_days = [day for day in public_days if window_state(day, now) == WindowState.OPEN]
-    form = PublicRegistrationForm()
+    form = with_questions(PublicRegistrationForm)()
     form.day_ids.choices = [(day.id, format_day(day.date)) for day in open_days]
     if request.method == "GET" and len(open_days) == 1:
         form.day_ids.data = [open_days[0].id]
@@ -62,6 +63,7 @@ def public_register(forum_id: int):
             consent=form.consent.data,
             # The page's language becomes the person's: their mail is written in it.
             language=current_language(),
+            answers=answers_of(form),
         )
         # The same answer whoever owns the email: the result and the personal link go to that
         # inbox only, so typing someone's address shows nothing of theirs.
@@ -189,10 +191,16 @@ def _back(token: str, anchor: str = ""):
 def team_register(token: str, forum_id: int):
     person = person_for_link_or_404(token)
     forum = _published_forum(forum_id)
-    form = TeamRegistrationForm()
+    form = with_questions(TeamRegistrationForm)()
     form.day_ids.choices = [(day.id, str(day.date)) for day in forum.days]
     if not form.validate_on_submit():
-        flash(_("Choose at least one of the forum's days."), "error")
+        if form.day_ids.errors or not form.errors:
+            flash(_("Choose at least one of the forum's days."), "error")
+        # The form is on the personal page, so the messages of the other fields go there.
+        for name, errors in form.errors.items():
+            if name not in ("day_ids", "csrf_token"):
+                for error in errors:
+                    flash(error, "error")
         return _back(token, f"#forum-{forum.id}")
     outcome = carry_out(
         lambda: register_team_member(
@@ -202,6 +210,7 @@ def team_register(token: str, forum_id: int):
             form.day_ids.data or [],
             accessibility_needs=form.accessibility_needs.data or "",
             dietary_needs=form.dietary_needs.data or "",
+            answers=answers_of(form),
         )
     )
     if outcome.ok:

@@ -18,6 +18,7 @@ FEATURE_ORDER = [
     "mail",
     "agenda",
     "registration",
+    "language_access",
     "calendar",
     "checkin",
     "feedback",

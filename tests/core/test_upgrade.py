@@ -33,6 +33,7 @@ from forumapp.feedback.models import (
     TopicGroup,
     TopicSuggestion,
 )
+from forumapp.language_access.models import LanguageRequest
 from forumapp.mail.outbox import queue_email
 from forumapp.messages.models import GroupMessage, SentReminder
 from forumapp.registration.models import BreakoutPick
@@ -158,6 +159,9 @@ def _add_activity() -> None:
         )
     )
     ticket_for(db.session, registration)
+    db.session.add(  # asked for an interpreter when registering; an organizer owns it
+        LanguageRequest(registration=registration, spanish_interpreter=True, owner_id=staff.id)
+    )
     db.session.add(
         BreakoutAttendance(
             registration=registration, item_id=item.id, scanned_by_id=staff.id, choice="confirmed"

@@ -23,6 +23,7 @@ from ...core.clock import to_local, utcnow
 from ...core.models import Forum, Role, Team
 from ...extensions import db
 from .. import day_measures, exports, organizer, overview, rosters
+from ..additions import registrations_panels
 from ..blueprint import bp
 from ..staff_forms import BreakoutSettingsForm, InvitationForm, RegistrationSearchForm
 
@@ -54,6 +55,7 @@ def registrations(forum_id: int):
         search_form=search_form,
         search=search,
         day_measures=day_measures.day_measures(db.session, forum.days, utcnow()),
+        panels=registrations_panels(db.session, forum, utcnow()),
     )
 
 
@@ -109,11 +111,16 @@ def settings(forum_id: int):
             to_local(deadline, zone).replace(tzinfo=None) if deadline else None
         )
         form.team_breakout_cap.data = forum.team_breakout_cap
+        form.interpreter_booking_days.data = forum.interpreter_booking_days
     if (
         form.validate_on_submit()
         and carry_out(
             lambda: organizer.save_breakout_settings(
-                db.session, forum, form.choice_deadline.data, form.team_breakout_cap.data
+                db.session,
+                forum,
+                form.choice_deadline.data,
+                form.team_breakout_cap.data,
+                interpreter_booking_days=form.interpreter_booking_days.data,
             ),
             form,
             success="Breakout settings saved.",
