@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
 
 from flask_wtf import FlaskForm
 
@@ -50,13 +49,14 @@ class StaffPanel:
 PanelBuilder = Callable[[DbSession, Forum, datetime], StaffPanel | None]
 
 _questions: dict[str, FormQuestions] = {}
+_forms_with_questions: dict[tuple[type, tuple[str, ...]], type] = {}
 _panels: dict[str, PanelBuilder] = {}
 
 
 def register_form_questions(questions: FormQuestions) -> None:
     """Ask ``questions`` on the registration forms from now on."""
     _questions[questions.name] = questions
-    _form_with_questions.cache_clear()
+    _forms_with_questions.clear()
 
 
 def register_registrations_panel(name: str, build: PanelBuilder) -> None:
@@ -66,13 +66,14 @@ def register_registrations_panel(name: str, build: PanelBuilder) -> None:
 
 def with_questions(form_class: type[FlaskForm]) -> type[FlaskForm]:
     """``form_class`` with the fields of every registered set of questions."""
-    return _form_with_questions(form_class, tuple(_questions))
-
-
-@cache
-def _form_with_questions(form_class: type[FlaskForm], names: tuple[str, ...]) -> type[FlaskForm]:
-    mixins = tuple(_questions[name].fields for name in names)
-    return type(form_class.__name__, (*mixins, form_class), {}) if mixins else form_class
+    key = (form_class, tuple(_questions))
+    if key not in _forms_with_questions:
+        # One class per form and set of questions: WTForms binds a class's fields once.
+        mixins = tuple(_questions[name].fields for name in key[1])
+        _forms_with_questions[key] = (
+            type(form_class.__name__, (*mixins, form_class), {}) if mixins else form_class
+        )
+    return _forms_with_questions[key]
 
 
 def answers_of(form: FlaskForm) -> dict[str, dict]:
