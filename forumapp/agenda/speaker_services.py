@@ -13,12 +13,14 @@ from datetime import time
 from pathlib import Path
 from typing import BinaryIO
 
+from flask_babel import gettext as _
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..core import audit
 from ..core.clock import local_instant, to_local
 from ..core.emails import InvalidEmail, normalise_email
+from ..core.i18n import in_language
 from ..core.links import revoke_personal_links
 from ..core.models import Forum, ForumDay, Person
 from ..core.names import name_problem
@@ -141,15 +143,17 @@ def update_speaker(
     if email != old_email:
         revoke_personal_links(session, person)
         audit.record(session, changed_by, "person.change_email", f"person:{person.id}")
-        queue_templated_email(
-            session,
-            "agenda/email/email_changed",
-            to_email=old_email,
-            to_name=person.name,
-            kind="email_changed",
-            subject="Your email address was changed",
-            new_email=email,
-        )
+        # To the old address, in the person's language (as all their mail).
+        with in_language(person.language):
+            queue_templated_email(
+                session,
+                "agenda/email/email_changed",
+                to_email=old_email,
+                to_name=person.name,
+                kind="email_changed",
+                subject=_("Your email address was changed"),
+                new_email=email,
+            )
     return speaker
 
 

@@ -26,12 +26,13 @@ from email.utils import parseaddr
 from urllib.parse import urlsplit
 
 from flask import current_app
+from flask_babel import gettext as _
 
 from ..agenda import visibility as agenda
 from ..agenda.models import AgendaItem, ItemKind
 from ..agenda.schedule import agenda_items
 from ..core.clock import local_instant
-from ..core.i18n import format_date, format_local_time
+from ..core.i18n import format_date, format_local_time, local_text
 from ..core.links import absolute_url
 from ..core.models import Forum, ForumDay, Person, Program
 from ..registration.people import is_team_member
@@ -50,7 +51,7 @@ def item_key(item_id: int) -> str:
 
 def event_target(session, event_key: str) -> ForumDay | AgendaItem | None:
     """The day or session an event key (``day_key``, ``item_key``) names; None once deleted."""
-    kind, _, raw_id = event_key.partition("-")
+    kind, _dash, raw_id = event_key.partition("-")
     model = ForumDay if kind == "day" else AgendaItem
     return session.get(model, int(raw_id))
 
@@ -104,13 +105,20 @@ def _venue(forum: Forum) -> str:
 
 def day_summary(day: ForumDay, viewer: agenda.Viewer | None = None) -> str:
     """The forum's title, and which of its days this is among those ``viewer`` may attend
-    (a public attendee's day is not "day 1 of 2" when day 2 is for the teams alone)."""
+    (a public attendee's day is not "day 1 of 2" when day 2 is for the teams alone), in the
+    language being rendered."""
     days = agenda.visible_days(viewer, day.forum) if viewer is not None else day.forum.days
     if day not in days:  # e.g. an organizer gave a member of the public a team-day seat
         days = day.forum.days
+    title = local_text(day.forum, "title")
     if len(days) < 2:
-        return day.forum.title
-    return f"{day.forum.title} (day {days.index(day) + 1} of {len(days)})"
+        return title
+    return _(
+        "%(forum)s (day %(number)s of %(count)s)",
+        forum=title,
+        number=days.index(day) + 1,
+        count=len(days),
+    )
 
 
 def _public_url(forum: Forum, day: ForumDay) -> str:
@@ -118,7 +126,9 @@ def _public_url(forum: Forum, day: ForumDay) -> str:
 
 
 def _closing(link: str | None, url: str) -> str:
-    return f"Your registration and personal page:\n{link}" if link else f"Details:\n{url}"
+    if link:
+        return _("Your registration and personal page:") + f"\n{link}"
+    return _("Details:") + f"\n{url}"
 
 
 def day_event(
@@ -147,21 +157,22 @@ def day_event(
     ]
     has_breakouts = any(item.kind == ItemKind.BREAKOUT for item in day.items)
     lines = [
-        forum.title,
+        local_text(forum, "title"),
         f"{format_date(day.date)}, {_span(starts_at, ends_at, zone)}",
-        "Open to the public" if day.is_public else "Community teams only",
-        f"Venue: {_venue(forum)}",
+        _("Open to the public") if day.is_public else _("Community teams only"),
+        _("Venue: %(venue)s", venue=_venue(forum)),
     ]
     if forum.theme:
-        lines += ["", forum.theme]
+        lines += ["", local_text(forum, "theme")]
     if items:
-        lines += ["", "Agenda:"]
+        lines += ["", _("Agenda:")]
         for item in items:
             room = f" ({item.room.name})" if item.room else ""
-            off = " (cancelled)" if item.is_cancelled else ""
-            lines.append(f"{_span(item.starts_at, item.ends_at, zone)} {item.title}{room}{off}")
+            off = " " + _("(cancelled)") if item.is_cancelled else ""
+            title = local_text(item, "title")
+            lines.append(f"{_span(item.starts_at, item.ends_at, zone)} {title}{room}{off}")
     if has_breakouts and (viewer.is_team_member or viewer.is_staff):
-        lines += ["", "Breakouts you choose appear in your calendar as events of their own."]
+        lines += ["", _("Breakouts you choose appear in your calendar as events of their own.")]
     url = link or _public_url(forum, day)
     lines += ["", _closing(link, url)]
     return CalendarEvent(
@@ -194,29 +205,30 @@ def item_event(
     location = _venue(forum)
     if item.room is not None:
         location = f"{item.room.name}, {location}"
+    forum_title = local_text(forum, "title")
     lines = [
-        f"{item.kind_label} at {forum.title}",
+        _("%(kind)s at %(forum)s", kind=item.kind_label, forum=forum_title),
         f"{format_date(item.day.date)}, {_span(item.starts_at, item.ends_at, zone)}",
-        f"Where: {location}",
+        _("Where: %(location)s", location=location),
     ]
     if item.is_cancelled:
-        lines.append("This session is cancelled.")
+        lines.append(_("This session is cancelled."))
     speakers = [
         link_.speaker.name
         for link_ in item.speaker_links
         if agenda.can_see_speaker(viewer, link_.speaker)
     ]
     if speakers:
-        lines.append(f"With: {', '.join(speakers)}")
+        lines.append(_("With: %(speakers)s", speakers=", ".join(speakers)))
     if item.description:
-        lines += ["", item.description]
+        lines += ["", local_text(item, "description")]
     url = link or _public_url(forum, item.day)
     lines += ["", _closing(link, url)]
     return CalendarEvent(
         uid=uid,
         starts_at=item.starts_at,
         ends_at=item.ends_at,
-        summary=f"{item.title} – {forum.title}",
+        summary=f"{local_text(item, 'title')} – {forum_title}",
         location=location,
         description="\n".join(lines),
         url=url,

@@ -14,9 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _
 from icalendar import Alarm, Calendar, Event, Timezone, vCalAddress, vDuration
 
 from ..core.clock import to_local, utcnow
+from ..core.i18n import DEFAULT_LANGUAGE, current_language
 
 PRODID = "-//forumapp//Forum calendar//EN"
 # How often subscribed feeds should be fetched again (Apple, Outlook; Google decides itself).
@@ -112,9 +114,12 @@ def _event(
     component.add("sequence", event.sequence)
     component.add("dtstart", to_local(event.starts_at, time_zone))
     component.add("dtend", to_local(event.ends_at, time_zone))
-    component.add("summary", event.summary)
+    # Text written in the language being rendered says so (RFC 5545 LANGUAGE), unless English.
+    language = current_language()
+    text_params = {"LANGUAGE": language} if language != DEFAULT_LANGUAGE else {}
+    component.add("summary", event.summary, parameters=text_params)
     component.add("location", event.location)
-    component.add("description", event.description)
+    component.add("description", event.description, parameters=text_params)
     component.add("url", event.url, parameters={"VALUE": "URI"})
     component.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     component.add("transp", "TRANSPARENT" if cancelled else "OPAQUE")
@@ -142,7 +147,7 @@ def _alarm(summary: str, before: timedelta) -> Alarm:
     alarm = Alarm()
     alarm.add("action", "DISPLAY")
     alarm.add("trigger", -before)
-    alarm.add("description", f"Reminder: {summary}")
+    alarm.add("description", _("Reminder: %(event)s", event=summary))
     return alarm
 
 

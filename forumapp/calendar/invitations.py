@@ -21,11 +21,12 @@ from datetime import date, timedelta
 from typing import TypedDict
 
 from flask import current_app, render_template
+from flask_babel import gettext as _
 from sqlalchemy import Select, select
 
 from ..agenda.models import AgendaItem, ItemStatus
 from ..core.clock import to_local, utcnow
-from ..core.i18n import format_local_time
+from ..core.i18n import format_local_time, format_short_date, in_language
 from ..core.models import Forum, ForumDay, ForumStatus, Person
 from ..mail.outbox import queue_email
 from ..registration.models import BreakoutPick, DaySeat, Registration, SeatStatus
@@ -183,6 +184,31 @@ def _queue_invitation(
     exclude_item_id: int | None,
     what_changed: list[str],
 ) -> None:
+    """The invitation, its text and its calendar file in the person's language."""
+    with in_language(person.language):
+        _queue_invitation_in_language(
+            session,
+            person,
+            target,
+            invite,
+            method=method,
+            is_update=is_update,
+            exclude_item_id=exclude_item_id,
+            what_changed=what_changed,
+        )
+
+
+def _queue_invitation_in_language(
+    session,
+    person: Person,
+    target: ForumDay | AgendaItem,
+    invite: CalendarInvite,
+    *,
+    method: Method,
+    is_update: bool,
+    exclude_item_id: int | None,
+    what_changed: list[str],
+) -> None:
     forum = _forum_of(target)
     viewer = viewer_for(session, person, forum)
     link = personal_link(person)
@@ -211,13 +237,16 @@ def _queue_invitation(
         end=format_local_time(event.ends_at, zone),
         zone=local_start.tzname() or zone,
     )
+    words = {"event": event.summary, "date": format_short_date(when.date)}
     if method == Method.CANCEL:
-        template, kind, prefix = "calendar_cancellation", "calendar_cancellation", "Cancelled"
+        template, kind = "calendar_cancellation", "calendar_cancellation"
+        subject = _("Cancelled: %(event)s, %(date)s", **words)
     elif is_update:
-        template, kind, prefix = "calendar_invitation", "calendar_update", "Updated"
+        template, kind = "calendar_invitation", "calendar_update"
+        subject = _("Updated: %(event)s, %(date)s", **words)
     else:
-        template, kind, prefix = "calendar_invitation", "calendar_invitation", "Invitation"
-    subject = f"{prefix}: {event.summary}, {when.date:%b} {when.date.day}, {when.date.year}"
+        template, kind = "calendar_invitation", "calendar_invitation"
+        subject = _("Invitation: %(event)s, %(date)s", **words)
     context = dict(
         subject=subject,
         to_name=person.name,

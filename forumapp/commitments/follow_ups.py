@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -27,6 +28,7 @@ from sqlalchemy.orm import selectinload
 
 from ..core.clock import local_instant, utcnow
 from ..core.erasure import is_erased_address
+from ..core.i18n import local_text
 from ..core.links import absolute_url, personal_token
 from ..core.models import Forum, ForumDay, Person, Team, TeamMembership, TeamRole
 from ..extensions import DbSession
@@ -55,11 +57,23 @@ class Offsets:
         )
 
 
-SUBJECTS = {
-    FollowUpKind.CONFIRMATION: "What {team} committed to at {forum}",
-    FollowUpKind.REMINDER: "{team}'s commitments, and what other teams are doing",
-    FollowUpKind.STATUS_REQUEST: "Where do {team}'s commitments stand before {next_forum}?",
-}
+def follow_up_subject(kind: FollowUpKind, team: Team, forum: Forum, next_forum: Forum | None):
+    """The follow-up's subject, in the language being rendered (the person's)."""
+    if kind == FollowUpKind.CONFIRMATION:
+        return _(
+            "What %(team)s committed to at %(forum)s",
+            team=team.name,
+            forum=local_text(forum, "title"),
+        )
+    if kind == FollowUpKind.REMINDER:
+        return _("%(team)s's commitments, and what other teams are doing", team=team.name)
+    if next_forum is None:
+        return _("Where do %(team)s's commitments stand before the next forum?", team=team.name)
+    return _(
+        "Where do %(team)s's commitments stand before %(next_forum)s?",
+        team=team.name,
+        next_forum=local_text(next_forum, "title"),
+    )
 
 
 @dataclass(frozen=True)
@@ -233,11 +247,7 @@ def _queue(session: DbSession, pending: _Pending) -> None:
         f"commitments/email/{due.kind.value}",
         person,
         kind=f"commitment_{due.kind.value}",
-        subject=SUBJECTS[due.kind].format(
-            team=team.name,
-            forum=due.forum.title,
-            next_forum=pending.next_forum.title if pending.next_forum else "the next forum",
-        ),
+        subject=lambda: follow_up_subject(due.kind, team, due.forum, pending.next_forum),
         team=team,
         forum=due.forum,
         next_forum=pending.next_forum,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import (
     CheckConstraint,
     Date,
@@ -31,12 +32,13 @@ class CommitmentStatus(enum.StrEnum):
 
     @property
     def label(self) -> str:
+        # In the language being rendered: a team member's mail and pages (staff pages: English).
         return {
-            "planned": "Planned",
-            "in_progress": "In progress",
-            "done": "Done",
-            "partly": "Partly done",
-            "dropped": "Dropped",
+            "planned": _("Planned"),
+            "in_progress": _("In progress"),
+            "done": _("Done"),
+            "partly": _("Partly done"),
+            "dropped": _("Dropped"),
         }[self.value]
 
 

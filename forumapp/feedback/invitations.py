@@ -5,11 +5,15 @@ caller's transaction; both actions are recorded in the audit log as the acting s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import gettext as _
+
 from ..core import audit
 from ..core.clock import utcnow
+from ..core.i18n import local_text
 from ..core.links import absolute_url, personal_token
 from ..core.models import Forum, Person
 from ..extensions import DbSession
@@ -28,8 +32,14 @@ def feedback_link(person: Person, forum: Forum) -> str:
 
 
 def invitation_subject(forum: Forum) -> str:
-    """The subject of the email inviting attendees to give feedback."""
-    return f"Your feedback on {forum.title}"
+    """The subject of the email inviting attendees to give feedback, in the language being
+    rendered."""
+    return _("Your feedback on %(forum)s", forum=local_text(forum, "title"))
+
+
+def reminder_subject(forum: Forum) -> str:
+    """The subject of the reminder to give feedback, in the language being rendered."""
+    return _("Reminder: your feedback on %(forum)s", forum=local_text(forum, "title"))
 
 
 @dataclass
@@ -60,7 +70,7 @@ def send_invitations(
         if person.id in already:
             result.skipped.append(person)
             continue
-        _queue(session, INVITATION_KIND, invitation_subject(forum), person, forum, window)
+        _queue(session, INVITATION_KIND, invitation_subject, person, forum, window)
         result.queued.append(person)
     audit.record(
         session, user_id, "invitations.feedback", f"forum:{forum.id}", queued=len(result.queued)
@@ -76,8 +86,7 @@ def send_reminders(
     window = require_open(session, forum, now or utcnow())
     result = MailingResult()
     for person in attendees(session, forum, without_response=True):
-        subject = f"Reminder: your feedback on {forum.title}"
-        _queue(session, REMINDER_KIND, subject, person, forum, window)
+        _queue(session, REMINDER_KIND, reminder_subject, person, forum, window)
         result.queued.append(person)
     audit.record(
         session,
@@ -92,7 +101,7 @@ def send_reminders(
 def _queue(
     session: DbSession,
     kind: str,
-    subject: str,
+    subject: Callable[[Forum], str],
     person: Person,
     forum: Forum,
     window: FeedbackWindow,
@@ -103,7 +112,7 @@ def _queue(
         f"feedback/email/{kind}",
         person,
         kind=kind,
-        subject=subject,
+        subject=lambda: subject(forum),
         about=forum.ref,
         forum=forum,
         program=forum.program,

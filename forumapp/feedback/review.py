@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..core.clock import utcnow
+from ..core.i18n import local_text
 from ..core.models import Forum, Person, Role, Team, TeamMembership, User
 from ..extensions import DbSession
 from ..mail.outbox import queue_email_to_person
@@ -113,7 +115,10 @@ def send_summary_to_teams(
             "feedback/email/feedback_summary",
             person,
             kind=SUMMARY_KIND,
-            subject=f"What we heard at {forum.title}, and what comes next",
+            subject=lambda: _(
+                "What we heard at %(forum)s, and what comes next",
+                forum=local_text(forum, "title"),
+            ),
             forum=forum,
             program=forum.program,
             summary=window.summary,

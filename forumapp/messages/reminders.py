@@ -28,6 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, exists, func, select, text
 from sqlalchemy.orm import selectinload
 
@@ -37,7 +38,7 @@ from ..checkin.receivers import ticket_email_addition
 from ..checkin.tickets import may_have_ticket
 from ..core.clock import local_instant, to_local, utcnow
 from ..core.erasure import not_erased
-from ..core.i18n import format_date, format_local_time
+from ..core.i18n import format_date, format_local_time, in_language, local_text
 from ..core.links import absolute_url, personal_token
 from ..core.models import (
     MOST_DAYS_BEFORE,
@@ -236,10 +237,17 @@ class BreakoutOnDay:
     room: str
 
 
-def _when(days_before: int) -> str:
-    if days_before == 1:
-        return "Tomorrow"
-    return f"In {days_before} days"
+def _reminder_subject(words: dict) -> str:
+    """``Tomorrow: <forum>, <date>``, in the language being rendered."""
+    forum, date_text = local_text(words["forum"], "title"), words["date_text"]
+    if words["days_before"] == 1:
+        return _("Tomorrow: %(forum)s, %(date)s", forum=forum, date=date_text)
+    return _(
+        "In %(num)s days: %(forum)s, %(date)s",
+        num=words["days_before"],
+        forum=forum,
+        date=date_text,
+    )
 
 
 def _day_words(reminder: DayReminder) -> dict:
@@ -274,7 +282,7 @@ def _breakouts_on(seat: DaySeat) -> list[BreakoutOnDay]:
     )
     return [
         BreakoutOnDay(
-            title=pick.item.title,
+            title=local_text(pick.item, "title"),
             starts=format_local_time(pick.item.starts_at, zone),
             ends=format_local_time(pick.item.ends_at, zone),
             room=pick.item.room.name if pick.item.room else "",
@@ -284,7 +292,13 @@ def _breakouts_on(seat: DaySeat) -> list[BreakoutOnDay]:
 
 
 def _queue_reminder(session: DbSession, reminder: DayReminder, seat: DaySeat) -> None:
-    """The reminder: what the person needs to walk in, and the link to give the seat back."""
+    """The reminder: what the person needs to walk in, and the link to give the seat back,
+    in the person's language."""
+    with in_language(seat.registration.person.language):
+        _queue_reminder_in_language(session, reminder, seat)
+
+
+def _queue_reminder_in_language(session: DbSession, reminder: DayReminder, seat: DaySeat) -> None:
     registration = seat.registration
     person = registration.person
     token = personal_token(person)
@@ -302,7 +316,7 @@ def _queue_reminder(session: DbSession, reminder: DayReminder, seat: DaySeat) ->
         person,
         kind="day_reminder",
         about=reminder.about,
-        subject=f"{_when(reminder.days_before)}: {words['forum'].title}, {words['date_text']}",
+        subject=_reminder_subject(words),
         link=absolute_url("attendee.personal_page", token=token),
         ticket_link=ticket_link,
         calendar_link=calendar_link,
@@ -317,8 +331,16 @@ def _queue_reminder(session: DbSession, reminder: DayReminder, seat: DaySeat) ->
 
 
 def _queue_waitlist_note(session: DbSession, reminder: DayReminder, seat: DaySeat) -> None:
-    """The note to someone still waiting: where they stand, and that a seat comes by email."""
+    """The note to someone still waiting: where they stand, and that a seat comes by email,
+    in the person's language."""
     person = seat.registration.person
+    with in_language(person.language):
+        _queue_waitlist_note_in_language(session, reminder, seat, person)
+
+
+def _queue_waitlist_note_in_language(
+    session: DbSession, reminder: DayReminder, seat: DaySeat, person: Person
+) -> None:
     words = _day_words(reminder)
     queue_email_to_person(
         session,
@@ -326,7 +348,11 @@ def _queue_waitlist_note(session: DbSession, reminder: DayReminder, seat: DaySea
         person,
         kind="waitlist_note",
         about=reminder.about,
-        subject=f"Still on the waitlist: {words['forum'].title}, {words['date_text']}",
+        subject=_(
+            "Still on the waitlist: %(forum)s, %(date)s",
+            forum=local_text(words["forum"], "title"),
+            date=words["date_text"],
+        ),
         link=absolute_url("attendee.personal_page", token=personal_token(person)),
         position=waitlist_position(session, seat),
         cancel_link=absolute_url(

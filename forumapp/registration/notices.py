@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from flask_babel import gettext as _
+
 from ..agenda.models import AgendaItem
+from ..core.i18n import format_date, in_language, local_text
 from ..core.links import absolute_url, personal_token, revoke_personal_links
 from ..core.models import Forum, ForumDay, Person
 from ..extensions import DbSession
@@ -27,7 +30,11 @@ def send_personal_link(session: DbSession, person: Person, forum: Forum | None =
         "registration/email/personal_link",
         person,
         kind="personal_link",
-        subject=f"Your personal link{f' for {forum.title}' if forum else ''}",
+        subject=lambda: (
+            _("Your personal link for %(forum)s", forum=local_text(forum, "title"))
+            if forum
+            else _("Your personal link")
+        ),
         forum=forum,
         link=personal_link(person),
     )
@@ -58,7 +65,7 @@ def send_confirmation(session: DbSession, registration: Registration, days: Sequ
         kind="registration",
         about=f"registration:{registration.id}",
         supersedes=True,
-        subject=f"Your registration: {forum.title}",
+        subject=lambda: _("Your registration: %(forum)s", forum=local_text(forum, "title")),
         forum=forum,
         program=forum.program,
         days=days,
@@ -76,22 +83,24 @@ def send_promotion(
     registration = place.registration
     person = registration.person
     forum = registration.forum
-    if isinstance(place, DaySeat):
-        what = f"{place.day.date:%A, %B %d, %Y}"
-        day = place.day
-    else:
-        what = f"the breakout “{place.item.title}”"
-        day = place.item.day
+    with in_language(person.language):
+        if isinstance(place, DaySeat):
+            what = format_date(place.day.date)
+            day = place.day
+        else:
+            what = _("the breakout “%(title)s”", title=local_text(place.item, "title"))
+            day = place.item.day
+        given_up_title = local_text(given_up, "title") if given_up is not None else None
     queue_email_to_person(
         session,
         "registration/email/waitlist_promotion",
         person,
         kind="promotion",
-        subject=f"A seat opened up for you: {forum.title}",
+        subject=lambda: _("A seat opened up for you: %(forum)s", forum=local_text(forum, "title")),
         forum=forum,
         program=forum.program,
         what=what,
-        given_up=given_up.title if given_up is not None else None,
+        given_up=given_up_title,
         day=day,
         link=personal_link(person),
     )
@@ -114,7 +123,9 @@ def send_registration_request(
         "registration/email/registration_request",
         person,
         kind="registration_request",
-        subject=f"Please confirm your registration: {forum.title}",
+        subject=lambda: _(
+            "Please confirm your registration: %(forum)s", forum=local_text(forum, "title")
+        ),
         forum=forum,
         days=days,
         community=community,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -24,6 +25,7 @@ from ..core.csv_import import (
     tidy,
 )
 from ..core.emails import InvalidEmail, normalise_email
+from ..core.i18n import local_text
 from ..core.links import revoke_personal_links
 from ..core.models import (
     Forum,
@@ -447,7 +449,8 @@ INVITATION_KIND = "team_invitation"
 
 
 def invitation_subject(forum: Forum) -> str:
-    return f"You're invited: {forum.title}"
+    """The invitation's subject in the language being rendered (call it in the person's)."""
+    return _("You're invited: %(forum)s", forum=local_text(forum, "title"))
 
 
 @dataclass
@@ -504,7 +507,7 @@ def send_team_invitations(
             "registration/email/team_invitation",
             person,
             kind=INVITATION_KIND,
-            subject=invitation_subject(forum),
+            subject=lambda: invitation_subject(forum),
             about=forum.ref,
             forum=forum,
             program=forum.program,
