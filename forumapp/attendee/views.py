@@ -4,15 +4,20 @@ tickets, links, feedback) is posted to the feature whose rule it is, which leads
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 
 from ..core.clock import local_today, utcnow
 from ..core.forms import ButtonForm
+from ..core.i18n import in_language
 from ..core.links import person_for_link_or_404
-from ..core.models import Forum, ForumStatus
+from ..core.models import Forum, ForumStatus, Person
+from ..core.rate_limits import personal_link_limit
 from ..extensions import db
 from ..registration.additions import with_questions
 from ..registration.forms import TeamRegistrationForm
+from ..registration.personal import set_language
+from .forms import LanguageForm
 from .page import personal_agenda as agenda_for
 from .page import personal_page as page_for
 
@@ -24,17 +29,43 @@ def _local_today():
     return local_today(current_app.config["PROGRAM_TIME_ZONE"])
 
 
-@bp.route("/me/<token>")
-def personal_page(token: str):
-    """Everything the person is registered for, their tickets, calendar and feedback."""
-    page = page_for(db.session, person_for_link_or_404(token), now=utcnow(), today=_local_today())
+def _render_personal_page(person: Person, token: str, language_form: LanguageForm):
+    page = page_for(db.session, person, now=utcnow(), today=_local_today())
     return render_template(
         "attendee/personal_page.html",
         page=page,
         token=token,
         button_form=ButtonForm(),
         team_form=with_questions(TeamRegistrationForm)(),
+        language_form=language_form,
     )
+
+
+@bp.route("/me/<token>")
+def personal_page(token: str):
+    """Everything the person is registered for, their tickets, calendar and feedback."""
+    person = person_for_link_or_404(token)
+    return _render_personal_page(person, token, LanguageForm(language=person.language))
+
+
+@bp.route("/me/<token>/language", methods=["POST"])
+@personal_link_limit
+def save_language(token: str):
+    """Store the language of the person's emails and pages, then show the page in it."""
+    person = person_for_link_or_404(token)
+    form = LanguageForm()
+    if not form.validate_on_submit():
+        return _render_personal_page(person, token, form), 400
+    set_language(db.session, person, form.language.data)
+    db.session.commit()
+    # Said in the language just chosen, as the next page will be.
+    with in_language(person.language):
+        if person.language == "es":
+            flash(_("Saved: your emails and pages will be in Spanish."), "success")
+        else:
+            flash(_("Saved: your emails and pages will be in English."), "success")
+    # ``?lang=`` also replaces a language this browser chose before (the cookie).
+    return redirect(url_for("attendee.personal_page", token=token, lang=person.language))
 
 
 @bp.route("/me/<token>/forums/<int:forum_id>")

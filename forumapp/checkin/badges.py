@@ -5,6 +5,8 @@ must), their organization and teams, the forum's title and the ticket's QR code 
 as vector squares with its quiet zone, so it prints sharp at any size). The text uses Bitstream
 Vera, a TrueType font shipped inside reportlab, embedded in the PDF: accented names (é, ñ, ü,
 ø …) print as typed. Thin grey lines mark where to cut, or the sheet fits 2 × 4 badge stock.
+Staff print them, but each badge is the person's: its words (the forum's title, "Team") are in
+the person's language.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from functools import cache
 from pathlib import Path
 
 import reportlab
+from flask_babel import ngettext
 from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.units import inch
 from reportlab.lib.utils import simpleSplit
@@ -26,6 +29,7 @@ from sqlalchemy.orm import selectinload
 
 from ..core import audit
 from ..core.erasure import not_erased
+from ..core.i18n import in_language, local_text
 from ..core.models import Forum, Person
 from ..extensions import DbSession
 from ..registration.models import DaySeat, Registration, SeatStatus
@@ -52,6 +56,7 @@ class BadgeCard:
     teams: list[str] = field(default_factory=list)
     forum_title: str = ""
     code: str = ""
+    language: str = "en"  # the person's: the words printed around their name
 
 
 @cache
@@ -97,13 +102,17 @@ def badge_cards(
         ticket = tickets.current_ticket(session, registration)
         if ticket is None:  # erased while this list was read
             continue
+        language = registration.person.language
+        with in_language(language):
+            forum_title = local_text(forum, "title")
         cards.append(
             BadgeCard(
                 name=registration.person.name,
                 organization=registration.person.organization or registration.community,
                 teams=teams[registration.person_id],
-                forum_title=forum.title,
+                forum_title=forum_title,
                 code=ticket.code,
+                language=language,
             )
         )
     return cards
@@ -223,7 +232,10 @@ def _draw_card(canvas: Canvas, card: BadgeCard, x: float, y: float) -> None:
         baseline -= 2
         canvas.setFillColorRGB(0.3, 0.3, 0.3)
         canvas.setFont(REGULAR, 8.5)
-        label = ("Team: " if len(card.teams) == 1 else "Teams: ") + ", ".join(card.teams)
+        with in_language(card.language):
+            label = ngettext(
+                "Team: %(teams)s", "Teams: %(teams)s", len(card.teams), teams=", ".join(card.teams)
+            )
         for line in _wrap(label, REGULAR, 8.5, text_width, 2):
             canvas.drawString(x + PADDING, baseline, line)
             baseline -= 10

@@ -7,12 +7,13 @@ one that does not exist, so the pages reveal nothing about other people.
 from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from ..core.actions import carry_out
 from ..core.clock import utcnow
 from ..core.database import start_writing
 from ..core.forms import ButtonForm
-from ..core.i18n import page_speaks_for
+from ..core.i18n import local_text, page_speaks_for
 from ..core.links import person_for_token
 from ..core.rate_limits import personal_link_limit
 from ..extensions import db
@@ -96,12 +97,21 @@ def reissue(token: str, registration_id: int):
     if not tickets.holds_ticket(registration):
         abort(404)
     if is_held(registration.forum, utcnow()):
-        flash(f"{registration.forum.title} has been held: its ticket no longer changes.", "error")
+        flash(
+            _(
+                "%(forum)s has been held: its ticket no longer changes.",
+                forum=local_text(registration.forum, "title"),
+            ),
+            "error",
+        )
     else:
         carry_out(
             lambda: tickets.reissue_ticket(db.session, registration),
-            success=f"You have a new ticket code for {registration.forum.title}. "
-            "The old one no longer works: use the new QR code below.",
+            success=_(
+                "You have a new ticket code for %(forum)s. The old one no longer works: use the "
+                "new QR code below.",
+                forum=local_text(registration.forum, "title"),
+            ),
         )
     return redirect(
         url_for("attendee.personal_page", token=token) + f"#forum-{registration.forum_id}"

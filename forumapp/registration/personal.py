@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from ..agenda.models import AgendaItem
+from ..core.i18n import known_language
 from ..core.models import Audience, Forum, ForumDay, ForumStatus, Person
 from ..extensions import DbSession
 from .breakouts import BreakoutSlot, breakout_slots, seat_in_slot
@@ -126,3 +127,17 @@ def _section(
         },
         seats_left={item.id: seats_left(item) for item in items},
     )
+
+
+def set_language(session: DbSession, person: Person, language: str) -> bool:
+    """Store the language of ``person``'s mail, calendar invitations and personal pages
+    ("en" or "es"); returns whether it changed. Raises ``ValueError`` for another code: the
+    form offers only ours. Flushes; the caller commits."""
+    code = known_language(language)
+    if code is None or code != language.strip().lower():
+        raise ValueError(f"Not a language we write in: {language!r}")
+    if person.language == code:
+        return False
+    person.language = code
+    session.flush()
+    return True
