@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -76,7 +77,13 @@ def _rating(value: str | int | None) -> int | None:
 
 
 def _too_long(text: str, limit: int, what: str) -> str:
-    return f"Keep {what} to {limit:,} characters or fewer (it has {len(text):,})."
+    # ``what`` is already translated ("your comment", "this answer").
+    return _(
+        "Keep %(what)s to %(limit)s characters or fewer (it has %(length)s).",
+        what=what,
+        limit=f"{limit:,}",
+        length=f"{len(text):,}",
+    )
 
 
 def topic_key(text: str) -> str:
@@ -107,7 +114,7 @@ def _checked_overall(data: FeedbackInput, errors: dict[str, str]) -> int | None:
     except (TypeError, ValueError):
         overall = None
     if overall is None:
-        errors["overall_rating"] = "Choose an overall rating from 1 (poor) to 5 (excellent)."
+        errors["overall_rating"] = _("Choose an overall rating from 1 (poor) to 5 (excellent).")
     return overall
 
 
@@ -122,7 +129,7 @@ def _checked_sessions(
         try:
             rating = _rating(answer.rating)
         except (TypeError, ValueError):
-            errors[f"rating-{item_id}"] = "Choose a rating from 1 to 5, or “No answer”."
+            errors[f"rating-{item_id}"] = _("Choose a rating from 1 to 5, or “No answer”.")
             continue
         if rating is None and not comment:
             continue
@@ -130,11 +137,11 @@ def _checked_sessions(
             strangers.append(item_id)
             continue
         if len(comment) > MAX_COMMENT:
-            errors[f"comment-{item_id}"] = _too_long(comment, MAX_COMMENT, "your comment")
+            errors[f"comment-{item_id}"] = _too_long(comment, MAX_COMMENT, _("your comment"))
             continue
         answers[item_id] = (rating, comment)
     if strangers:
-        errors["sessions"] = (
+        errors["sessions"] = _(
             "You can rate only the sessions you attended: the general sessions of the days you "
             "were checked in and your breakouts."
         )
@@ -145,7 +152,7 @@ def _check_open_answers(data: FeedbackInput, errors: dict[str, str]) -> None:
     for name in ("most_useful", "should_change"):
         text = (getattr(data, name) or "").strip()
         if len(text) > MAX_ANSWER:
-            errors[name] = _too_long(text, MAX_ANSWER, "this answer")
+            errors[name] = _too_long(text, MAX_ANSWER, _("this answer"))
 
 
 def _checked_topics(data: FeedbackInput, errors: dict[str, str]) -> list[str]:
@@ -157,16 +164,20 @@ def _checked_topics(data: FeedbackInput, errors: dict[str, str]) -> list[str]:
         if not text:
             continue
         if len(text) > MAX_TOPIC:
-            errors[f"topic-{index}"] = (
-                f"Keep each topic to {MAX_TOPIC} characters (this one has {len(text)}). "
-                "Split it into two topics if needed."
+            errors[f"topic-{index}"] = _(
+                "Keep each topic to %(limit)s characters (this one has %(length)s). "
+                "Split it into two topics if needed.",
+                limit=MAX_TOPIC,
+                length=len(text),
             )
             continue
         if topic_key(text) not in seen:
             seen.add(topic_key(text))
             topics.append(text)
     if len(topics) > MAX_TOPICS:
-        errors["topics"] = f"Give at most {MAX_TOPICS} topics; keep the most important ones."
+        errors["topics"] = _(
+            "Give at most %(limit)s topics; keep the most important ones.", limit=MAX_TOPICS
+        )
     return topics
 
 
@@ -177,15 +188,17 @@ def check_can_answer(
     ``FeedbackClosed`` otherwise."""
     if registration is None or not is_attendee(session, registration):
         raise NotAnAttendee(
-            "Feedback is for people who attended the forum, and our records do not show you "
-            "checked in."
+            _(
+                "Feedback is for people who attended the forum, and our records do not show "
+                "you checked in."
+            )
         )
     window = feedback_window(session, registration.forum)
     state = window_state(window, now)
     if window is None or state == WindowState.NOT_OPEN:
-        raise FeedbackClosed("Feedback for this forum is not open yet.")
+        raise FeedbackClosed(_("Feedback for this forum is not open yet."))
     if state == WindowState.CLOSED:
-        raise FeedbackClosed("Feedback for this forum has closed.")
+        raise FeedbackClosed(_("Feedback for this forum has closed."))
     return window
 
 

@@ -5,11 +5,13 @@ form to raise a topic for the next forum between forums. The panel the personal 
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..core.actions import carry_out
 from ..core.clock import local_today
 from ..core.forms import ButtonForm
+from ..core.i18n import local_text
 from ..core.links import person_for_link_or_404
 from ..core.models import Forum, ForumStatus, Person
 from ..core.rate_limits import personal_link_limit
@@ -109,29 +111,29 @@ def _topic_inputs(topics: list[str]) -> list[str]:
 
 def _error_list(errors: dict[str, str], items) -> list[tuple[str | None, str, str]]:
     """(anchor, what, message) for the error summary at the top of the form."""
-    titles = {item.id: item.title for item in items}
+    titles = {item.id: local_text(item, "title") for item in items}
     listed: list[tuple[str | None, str, str]] = []
     for key, message in errors.items():
-        kind, _, rest = key.partition("-")
+        kind, _dash, rest = key.partition("-")
         if key == "overall_rating":
-            listed.append(("overall_rating-1", "Overall rating", message))
+            listed.append(("overall_rating-1", _("Overall rating"), message))
         elif kind == "rating" and rest.isdigit():
-            title = titles.get(int(rest), "a session")
-            listed.append((f"rating-{rest}-none", f"Rating of “{title}”", message))
+            title = titles.get(int(rest), _("a session"))
+            listed.append((f"rating-{rest}-none", _("Rating of “%(title)s”", title=title), message))
         elif kind == "comment" and rest.isdigit():
-            title = titles.get(int(rest), "a session")
-            listed.append((f"comment-{rest}", f"Comment on “{title}”", message))
+            title = titles.get(int(rest), _("a session"))
+            listed.append((f"comment-{rest}", _("Comment on “%(title)s”", title=title), message))
         elif key in ("most_useful", "should_change"):
-            what = "What was most useful" if key == "most_useful" else "What should change"
+            what = _("What was most useful") if key == "most_useful" else _("What should change")
             listed.append((key, what, message))
         elif kind == "topic" and rest.isdigit():
-            listed.append((f"topic-{rest}", f"Topic {int(rest) + 1}", message))
+            listed.append((f"topic-{rest}", _("Topic %(number)s", number=int(rest) + 1), message))
         elif key == "topics":
-            listed.append(("topic-0", "Topics", message))
+            listed.append(("topic-0", _("Topics"), message))
         elif key == "sessions":
-            listed.append(("sessions-heading", "Sessions", message))
+            listed.append(("sessions-heading", _("Sessions"), message))
         else:
-            listed.append((None, "Feedback", message))
+            listed.append((None, _("Feedback"), message))
     return listed
 
 
@@ -154,7 +156,7 @@ def respond(token: str, forum_id: int):
     if request.method == "POST":
         values = _submitted_values(request.form)
         if not ButtonForm().validate_on_submit():
-            errors = {"form": "The form had expired. Your answers are below: send them again."}
+            errors = {"form": _("The form had expired. Your answers are below: send them again.")}
             status = 400
         else:
             saving = carry_out(
@@ -169,7 +171,8 @@ def respond(token: str, forum_id: int):
                 errors = {str(field): text for field, text in saving.error.errors.items()}
                 status = 400
             else:
-                errors = {"form": f"{saving.error.message} Your answers were not saved."}
+                not_saved = _("Your answers were not saved.")
+                errors = {"form": f"{saving.error.message} {not_saved}"}
                 status = 409
     else:
         values = _saved_values(response) if response else _empty_values()
@@ -195,8 +198,11 @@ def respond(token: str, forum_id: int):
 
 def _saved_message(created: bool, window: FeedbackWindow | None, forum: Forum) -> str:
     closes = window.closes_at if window else None
-    until = f" You can change it until {local_time(closes, forum)}." if closes else ""
-    return ("Thank you! Your feedback is saved." if created else "Your changes are saved.") + until
+    saved = _("Thank you! Your feedback is saved.") if created else _("Your changes are saved.")
+    if closes is None:
+        return saved
+    until = _("You can change it until %(when)s.", when=local_time(closes, forum))
+    return f"{saved} {until}"
 
 
 # --- Topics between forums -------------------------------------------------------------------
@@ -231,14 +237,16 @@ def suggest_topic(token: str):
 
     if request.method == "POST":
         if not form.validate_on_submit():
-            error = "The form had expired. Your topic is below: send it again."
+            error = _("The form had expired. Your topic is below: send it again.")
         else:
             raising = carry_out(
                 lambda: submit_topic_between_forums(db.session, person, forum, text),
                 show_error=False,
             )
             if raising.ok:
-                flash("Thank you! Your topic goes to faculty planning the next forum.", "success")
+                flash(
+                    _("Thank you! Your topic goes to faculty planning the next forum."), "success"
+                )
                 return redirect(url_for("attendee.personal_page", token=token) + "#topics")
             if not isinstance(raising.error, InvalidFeedback):
                 # Not (or no longer) on a team: the form is not for them.

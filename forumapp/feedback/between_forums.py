@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..core.models import Forum, ForumDay, ForumStatus, Person, Team, TeamMembership
@@ -47,13 +48,19 @@ def submit_topic_between_forums(
     their team. Raises ``NotATeamMember`` or ``InvalidFeedback`` ({"text": message})."""
     team_id = team_id_for(session, person.id, forum.program_id)
     if team_id is None:
-        raise NotATeamMember("Only members of a community team can suggest topics here.")
+        raise NotATeamMember(_("Only members of a community team can suggest topics here."))
     text = " ".join((text or "").split())
     if not text:
-        raise InvalidFeedback({"text": "Write the topic or issue in a few words."})
+        raise InvalidFeedback({"text": _("Write the topic or issue in a few words.")})
     if len(text) > MAX_TOPIC:
         raise InvalidFeedback(
-            {"text": f"Keep the topic to {MAX_TOPIC} characters (it has {len(text)})."}
+            {
+                "text": _(
+                    "Keep the topic to %(limit)s characters (it has %(length)s).",
+                    limit=MAX_TOPIC,
+                    length=len(text),
+                )
+            }
         )
     suggestion = TopicSuggestion(
         forum_id=forum.id,
