@@ -33,6 +33,7 @@ PUBLIC_ENDPOINTS = {
     "registration.confirm_public_request",  # signed link from the inbox: test_identity
     "attendee.personal_page",
     "attendee.personal_agenda",
+    "attendee.save_language",  # personal link in the URL: tests/i18n/test_mail_and_attendee
     "registration.team_register",
     "registration.cancel_seat",
     "registration.save_breakouts",
