@@ -431,6 +431,7 @@ def _check_in_on(session, registration, day, door, index: int) -> None:
 
 
 def _register_public_visitors(session, report, final) -> None:
+    from .language_access.services import LanguageChoices, record_request
     from .registration.people import find_or_create_person
     from .registration.registering import register_by_organizer
 
@@ -447,8 +448,14 @@ def _register_public_visitors(session, report, final) -> None:
         if n % SPANISH_SPEAKING_EVERY == 0:
             person.language = "es"
         if not _is_registered(session, final, person):
-            register_by_organizer(session, final, person, [public_day.id])
+            result = register_by_organizer(session, final, person, [public_day.id])
             report.count("registration")
+            # Half of the Spanish speakers ask for an interpreter, one also for materials.
+            asks = person.language == "es" and n % (2 * SPANISH_SPEAKING_EVERY) == 0
+            if asks and result.registration is not None:
+                choices = LanguageChoices(spanish_interpreter=True, spanish_materials=n == 0)
+                record_request(session, result.registration, choices)
+                report.count("language_request")
 
 
 def _issue_tickets(session) -> None:

@@ -358,6 +358,22 @@ PAGES: dict[str, Audit] = {
         _submit_empty("Inscribirme"),
     ),
     "speaker in Spanish": Audit(None, "/speakers/{ids[speaker]}?lang=es", "Margaret Holloway"),
+    "public attendee in Spanish": Audit(None, "/me/{links[public]}?lang=es", "Sus inscripciones"),
+    "public attendee's ticket in Spanish": Audit(
+        None, "/me/{links[public]}/tickets/{ids[public_registration]}?lang=es", "Código de entrada"
+    ),
+    "cancelling a place in Spanish": Audit(
+        None, "/me/{links[public]}/seats/{ids[public_seat]}/cancel?lang=es", "Sí, cancelar mi lugar"
+    ),
+    "feedback form in Spanish": Audit(
+        None, "/me/{links[attendee]}/feedback/{ids[first]}?lang=es", "Su opinión sobre"
+    ),
+    "feedback form with errors in Spanish": Audit(
+        None,
+        "/me/{links[attendee]}/feedback/{ids[first]}?lang=es",
+        "Elija una calificación general",
+        _submit_empty("Enviar mis respuestas"),
+    ),
     # Attendees, by their personal link
     "registration sent": Audit(None, "/forums/{ids[final]}/register/sent", "Check your inbox"),
     "public attendee": Audit(None, "/me/{links[public]}", "Rosa Reyes"),
@@ -490,6 +506,9 @@ PAGES: dict[str, Audit] = {
     ),
     "messages with errors": Audit(
         "organizer", "/staff/forums/{ids[final]}/messages", "Error:", _submit_empty("Preview")
+    ),
+    "language requests": Audit(
+        "organizer", "/staff/forums/{ids[final]}/language-requests", "Booking deadlines"
     ),
     "users": Audit("admin", "/staff/users", "door@forums.example.org"),
 }
