@@ -40,7 +40,7 @@ def test_organizer_adds_a_breakout_with_a_speaker_and_publishes_it(
     page.get_by_role("link", name="Forum 3: Testing").click()
     page.get_by_role("link", name="Add a session on Thursday, June 10, 2027").click()
     page.get_by_label("Kind").select_option(label="Breakout")
-    page.get_by_label("Title").fill("Spending settlement funds")
+    page.get_by_label("Title", exact=True).fill("Spending settlement funds")
     page.get_by_label("Starts").fill("10:30")
     page.get_by_label("Ends").fill("11:45")
     page.get_by_label("Room").select_option(label="Room A (30 seats)")
