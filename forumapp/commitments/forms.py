@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import Optional
@@ -18,27 +19,32 @@ class CommitmentForm(FlaskForm):
     page's."""
 
     team_id = SelectField("Team", coerce=int)  # staff pages only
-    forum_id = SelectField("Made at", coerce=int)
-    text = TextAreaField("What the team commits to do", validators=[Length(max=TEXT_MAX)])
-    owner_id = SelectField("Owner (optional)", coerce=int, default=NOBODY)
-    due = DateField("Due (optional)", validators=[Optional()])
-    topic_group_id = SelectField("Came from the topic (optional)", coerce=int, default=NOBODY)
-    submit = SubmitField("Add the commitment")
+    forum_id = SelectField(_l("Made at"), coerce=int)
+    text = TextAreaField(_l("What the team commits to do"), validators=[Length(max=TEXT_MAX)])
+    owner_id = SelectField(_l("Owner (optional)"), coerce=int, default=NOBODY)
+    due = DateField(_l("Due (optional)"), validators=[Optional()])
+    topic_group_id = SelectField(_l("Came from the topic (optional)"), coerce=int, default=NOBODY)
+    submit = SubmitField(_l("Add the commitment"))
 
 
 class ProgressForm(FlaskForm):
     """Where a commitment stands."""
 
     status = SelectField(
-        "Status", choices=[(status.value, status.label) for status in CommitmentStatus]
+        _l("Status"), choices=[(status.value, status.value) for status in CommitmentStatus]
     )
-    progress_note = TextAreaField("Progress (optional)", validators=[Length(max=NOTE_MAX)])
+    progress_note = TextAreaField(_l("Progress (optional)"), validators=[Length(max=NOTE_MAX)])
     barrier_note = TextAreaField(
-        "What stands in the way (optional)", validators=[Length(max=NOTE_MAX)]
+        _l("What stands in the way (optional)"), validators=[Length(max=NOTE_MAX)]
     )
-    submit = SubmitField("Save")
+    submit = SubmitField(_l("Save"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The labels in the page's language, looked up when the page is built.
+        self.status.choices = [(status.value, status.label) for status in CommitmentStatus]
 
 
 class MembersMayCommitForm(FlaskForm):
-    members_may_commit = BooleanField("Every member of the team may add commitments")
-    submit = SubmitField("Save this choice")
+    members_may_commit = BooleanField(_l("Every member of the team may add commitments"))
+    submit = SubmitField(_l("Save this choice"))

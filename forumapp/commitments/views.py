@@ -5,6 +5,7 @@ commitments for organizers and faculty."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -12,6 +13,7 @@ from ..core.actions import carry_out
 from ..core.auth import role_required
 from ..core.clock import local_today
 from ..core.forms import ButtonForm
+from ..core.i18n import local_text, page_speaks_for
 from ..core.links import person_for_link_or_404
 from ..core.models import Forum, ForumStatus, Person, Role, Team
 from ..core.rate_limits import personal_link_limit
@@ -55,10 +57,10 @@ def _program_forums(team: Team) -> list[Forum]:
 def _commitment_form(team: Team, forums: list[Forum], default_forum: Forum | None):
     form = CommitmentForm()
     del form.team_id
-    form.forum_id.choices = [(forum.id, forum.title) for forum in forums]
+    form.forum_id.choices = [(forum.id, local_text(forum, "title")) for forum in forums]
     if default_forum is not None and not form.is_submitted():
         form.forum_id.data = default_forum.id
-    form.owner_id.choices = [(NOBODY, "Nobody named yet")] + roster_choices(db.session, team)
+    form.owner_id.choices = [(NOBODY, _("Nobody named yet"))] + roster_choices(db.session, team)
     form.topic_group_id.choices = _topic_choices(forums)
     return form
 
@@ -71,8 +73,9 @@ def _topic_choices(forums: list[Forum]) -> list[tuple[int, str]]:
         .where(TopicGroup.forum_id.in_([forum.id for forum in forums]))
         .order_by(Forum.number, TopicGroup.label)
     ).all()
-    return [(NOBODY, "No particular topic")] + [
-        (group_id, f"Forum {number}: {label}") for group_id, label, number in groups
+    return [(NOBODY, _("No particular topic"))] + [
+        (group_id, _("Forum %(number)s: %(topic)s", number=number, topic=label))
+        for group_id, label, number in groups
     ]
 
 
@@ -91,6 +94,7 @@ def _team_on_link_or_404(token: str, team_id: int) -> tuple[Person, Team]:
     found = linked_team(db.session, token, team_id)
     if found is None:
         abort(404)
+    page_speaks_for(found[0])
     return found
 
 
@@ -110,7 +114,7 @@ def team_page(token: str, team_id: int):
                 db.session, team, _commitment_input(form), Author(person=person)
             ),
             form,
-            success="Added. The team will get a note about its commitments after the forum.",
+            success=_("Added. The team will get a note about its commitments after the forum."),
         )
         if outcome.ok:
             return redirect(url_for("commitments.team_page", token=token, team_id=team.id))
@@ -140,9 +144,9 @@ def members_may_commit(token: str, team_id: int):
         carry_out(
             lambda: set_members_may_commit(db.session, team, allowed, person),
             success=(
-                "Every member may now add commitments."
+                _("Every member may now add commitments.")
                 if allowed
-                else "Only you add commitments now."
+                else _("Only you add commitments now.")
             ),
         )
     return redirect(url_for("commitments.team_page", token=token, team_id=team.id))
@@ -180,7 +184,7 @@ def progress_page(token: str, commitment_id: int):
                 db.session, commitment, _progress_input(form), Author(person=person)
             ),
             form,
-            success="Saved. Thank you for keeping the team's progress up to date.",
+            success=_("Saved. Thank you for keeping the team's progress up to date."),
         )
         if outcome.ok:
             return redirect(
@@ -214,7 +218,7 @@ def forum_page(forum_id: int):
     form.topic_group_id.choices = _topic_choices([forum])
     chosen = db.session.get(Team, form.team_id.data) if form.team_id.data else None
     # Anyone on a roster; the service checks the owner is on the chosen team's.
-    form.owner_id.choices = [(NOBODY, "Nobody named yet")] + [
+    form.owner_id.choices = [(NOBODY, _("Nobody named yet"))] + [
         (person_id, f"{name} ({team.name})")
         for team in teams
         for person_id, name in roster_choices(db.session, team)

@@ -152,3 +152,20 @@ def test_organizers_save_spanish_versions_of_the_forum_day_session_and_bio(app, 
         assert db.session.get(Speaker, speaker_id) is not None
     page = client.get(f"/staff/forums/{forum_id}/agenda").get_data(as_text=True)
     assert 'data-kind="no_spanish_title"' not in page
+
+
+def test_a_spanish_team_members_commitments_page_is_in_spanish(app, client):
+    from forumapp.core.links import personal_token
+
+    with app.app_context():
+        build.forum(days=((TEAM_DAY, "team"),))
+        member = build.team_member("Marisol Vega", "Buncombe County")
+        member.language = "es"
+        db.session.commit()
+        path = f"/me/{personal_token(member)}/team/{member.memberships[0].team_id}/commitments"
+    page = client.get(path).get_data(as_text=True)
+    assert '<html lang="es">' in page
+    assert "a qué nos comprometimos" in page
+    assert "Todavía no hay compromisos." in page
+    english = client.get(path + "?lang=en").get_data(as_text=True)
+    assert "what we committed to do" in english
