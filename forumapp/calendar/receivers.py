@@ -23,14 +23,16 @@ sessions at the next change; the feeds are always current.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from flask import Flask
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..agenda.models import AgendaChange, ItemKind, ItemStatus
 from ..agenda.signals import agenda_changed, day_changed
-from ..core.i18n import format_local_time
+from ..core.i18n import current_language, format_local_time, in_language
 from ..core.links import personal_links_revoked
 from ..core.models import ForumDay, Person
 from ..mail.worker import register_mail_writer
@@ -99,7 +101,7 @@ def describe_change(change: AgendaChange, zone: str) -> list[str]:
     lines = []
     if "title" in fields:
         old, new = fields["title"]
-        lines.append(f"Title: was “{old}”, now “{new}”")
+        lines.append(_("Title: was “%(old)s”, now “%(new)s”", old=old, new=new))
     if "starts_at" in fields or "ends_at" in fields:
 
         def clock(name: str, index: int) -> str:
@@ -108,24 +110,31 @@ def describe_change(change: AgendaChange, zone: str) -> list[str]:
             return format_local_time(getattr(item, name), zone) if item is not None else "?"
 
         lines.append(
-            f"Time: was {clock('starts_at', 0)}–{clock('ends_at', 0)}, "
-            f"now {clock('starts_at', 1)}–{clock('ends_at', 1)}"
+            _(
+                "Time: was %(old_start)s–%(old_end)s, now %(new_start)s–%(new_end)s",
+                old_start=clock("starts_at", 0),
+                old_end=clock("ends_at", 0),
+                new_start=clock("starts_at", 1),
+                new_end=clock("ends_at", 1),
+            )
         )
     if "room" in fields:
         old, new = fields["room"]
-        lines.append(f"Room: was {old or 'no room'}, now {new or 'no room'}")
+        lines.append(
+            _("Room: was %(old)s, now %(new)s", old=old or _("no room"), new=new or _("no room"))
+        )
     if "status" in fields:
         old_status, new_status = fields["status"]
         lines.append(
             {
-                "deleted": "This session has been removed from the agenda.",
-                ItemStatus.CANCELLED.value: "This session is cancelled.",
-                ItemStatus.DRAFT.value: "This session has been taken off the agenda for now.",
+                "deleted": _("This session has been removed from the agenda."),
+                ItemStatus.CANCELLED.value: _("This session is cancelled."),
+                ItemStatus.DRAFT.value: _("This session has been taken off the agenda for now."),
             }.get(
                 new_status,
-                "This session is new on the agenda."
+                _("This session is new on the agenda.")
                 if old_status == ItemStatus.DRAFT
-                else "This session is back on the agenda.",
+                else _("This session is back on the agenda."),
             )
         )
     return lines
@@ -137,24 +146,35 @@ def _on_agenda_changed(sender: AgendaChange, session, **_extra) -> None:
         return
     # A session deleted, or taken back to a draft, leaves the invitations that listed it.
     gone = (sender.changes or {}).get("status", [None, None])[1] in ("deleted", ItemStatus.DRAFT)
-    lines = describe_change(sender, forum_zone(item.day.forum))
+    zone = forum_zone(item.day.forum)
     if item.kind == ItemKind.BREAKOUT:
         key = item_key(item.id)
         people = _breakout_people(session, item.id)
+        lines = _in_their_languages(session, people, lambda: describe_change(sender, zone))
         if gone:
             # The session is about to be deleted: its cancellations are written now, while
             # it still exists to describe.
             for person in people_in_order(session, people):
-                refresh_invite(session, person, key, changed=True, gone=True, what_changed=lines)
+                refresh_invite(
+                    session, person, key, changed=True, gone=True, what_changed=lines[person.id]
+                )
         else:
             for person_id in people:
-                defer_refresh(session, person_id, key, changed=True, what_changed=lines)
+                defer_refresh(session, person_id, key, changed=True, what_changed=lines[person_id])
         return
     # Other sessions are listed in the day invitation's description: the worker sends the day
     # again to everyone on it who may see the session.
     key = day_key(item.day_id)
-    lines = [f"“{sender.item_title}” changed."] + lines
-    for person_id in _day_people(session, item.day_id):
+    people = _day_people(session, item.day_id)
+    lines = _in_their_languages(
+        session,
+        people,
+        lambda: (
+            [_("“%(title)s” changed.", title=_changed_title(sender, item))]
+            + describe_change(sender, zone)
+        ),
+    )
+    for person_id in people:
         defer_refresh(
             session,
             person_id,
@@ -162,15 +182,41 @@ def _on_agenda_changed(sender: AgendaChange, session, **_extra) -> None:
             changed=True,
             exclude_item_id=item.id if gone else None,
             visible_item_id=None if gone else item.id,
-            what_changed=lines,
+            what_changed=lines[person_id],
         )
+
+
+def _changed_title(change: AgendaChange, item) -> str:
+    """The session's title as the change recorded it, or its Spanish title on Spanish mail."""
+    if current_language() != "en" and item.title_es:
+        return item.title_es
+    return change.item_title
 
 
 def _on_day_changed(sender: ForumDay, session, **_extra) -> None:
     key = day_key(sender.id)
-    lines = ["The day's date or times changed."]
-    for person_id in _day_people(session, sender.id):
-        defer_refresh(session, person_id, key, changed=True, what_changed=lines)
+    people = _day_people(session, sender.id)
+    lines = _in_their_languages(session, people, lambda: [_("The day's date or times changed.")])
+    for person_id in people:
+        defer_refresh(session, person_id, key, changed=True, what_changed=lines[person_id])
+
+
+def _in_their_languages(
+    session, person_ids, describe: Callable[[], list[str]]
+) -> dict[int, list[str]]:
+    """``describe()``'s lines for each person, in their language (the update email that
+    carries them is written in it): described once per language."""
+    ids = list(person_ids)
+    languages = (
+        dict(session.execute(select(Person.id, Person.language).where(Person.id.in_(ids))).all())
+        if ids
+        else {}
+    )
+    by_language: dict[str, list[str]] = {}
+    for language in set(languages.values()):
+        with in_language(language):
+            by_language[language] = describe()
+    return {person_id: by_language.get(languages.get(person_id, ""), []) for person_id in ids}
 
 
 def _on_personal_links_revoked(person: Person, session) -> None:

@@ -261,6 +261,25 @@ def _edit(item: AgendaItem, **changes) -> None:
     items.update_item(db.session, item, data)
 
 
+def test_a_spanish_speaker_reads_what_changed_in_spanish(app_ctx, setup):
+    person, registration_ = _team_member(setup, days="team")
+    person.language = "es"
+    _pick(registration_, setup.breakout_ids[0])
+    english, english_registration = _team_member(setup, "Noah English", days="team")
+    _pick(english_registration, setup.breakout_ids[0])
+
+    item = db.session.get(AgendaItem, setup.breakout_ids[0])
+    _edit(item, start=time(15), end=time(16), room_id=setup.room_ids[1])
+
+    update = calendar_mail(person.email)[-1]
+    assert "Horario: antes 10:30–11:45, ahora 15:00–16:00" in update.text_body
+    assert "Sala: antes Room A, ahora Room B" in update.text_body
+    assert "Time: was" not in update.text_body
+    assert "Time: was 10:30 AM–11:45 AM, now 3:00 PM–4:00 PM" in (
+        calendar_mail(english.email)[-1].text_body
+    )
+
+
 def test_moving_a_breakout_sends_one_update_per_person_with_the_same_uid(app_ctx, setup):
     person, registration_ = _team_member(setup, days="team")
     _pick(registration_, setup.breakout_ids[0])
