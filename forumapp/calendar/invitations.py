@@ -186,102 +186,82 @@ def _queue_invitation(
 ) -> None:
     """The invitation, its text and its calendar file in the person's language."""
     with in_language(person.language):
-        _queue_invitation_in_language(
-            session,
-            person,
-            target,
-            invite,
-            method=method,
-            is_update=is_update,
-            exclude_item_id=exclude_item_id,
-            what_changed=what_changed,
+        forum = _forum_of(target)
+        viewer = viewer_for(session, person, forum)
+        link = personal_link(person)
+        attendee = Address(person.email, person.name)
+        common = _Addressed(
+            uid=invite.uid,
+            sequence=invite.sequence,
+            link=link,
+            attendee=attendee,
+            cancelled=method == Method.CANCEL,
         )
-
-
-def _queue_invitation_in_language(
-    session,
-    person: Person,
-    target: ForumDay | AgendaItem,
-    invite: CalendarInvite,
-    *,
-    method: Method,
-    is_update: bool,
-    exclude_item_id: int | None,
-    what_changed: list[str],
-) -> None:
-    forum = _forum_of(target)
-    viewer = viewer_for(session, person, forum)
-    link = personal_link(person)
-    attendee = Address(person.email, person.name)
-    common = _Addressed(
-        uid=invite.uid,
-        sequence=invite.sequence,
-        link=link,
-        attendee=attendee,
-        cancelled=method == Method.CANCEL,
-    )
-    if isinstance(target, ForumDay):
-        event = day_event(session, target, viewer, exclude_item_id=exclude_item_id, **common)
-    else:
-        event = item_event(target, viewer, **common)
-    if method != Method.CANCEL:
-        event = replace(event, alarm_before=invitation_alarm())
-    zone = forum_zone(forum)
-    ics = build_calendar(
-        [event], method=method, time_zone=zone, organizer=organizer_for(forum.program)
-    )
-    local_start = to_local(event.starts_at, zone)
-    when = _When(
-        date=local_start.date(),
-        start=format_local_time(event.starts_at, zone),
-        end=format_local_time(event.ends_at, zone),
-        zone=local_start.tzname() or zone,
-    )
-    words = {"event": event.summary, "date": format_short_date(when.date)}
-    if method == Method.CANCEL:
-        template, kind = "calendar_cancellation", "calendar_cancellation"
-        subject = _("Cancelled: %(event)s, %(date)s", **words)
-    elif is_update:
-        template, kind = "calendar_invitation", "calendar_update"
-        subject = _("Updated: %(event)s, %(date)s", **words)
-    else:
-        template, kind = "calendar_invitation", "calendar_invitation"
-        subject = _("Invitation: %(event)s, %(date)s", **words)
-    context = dict(
-        subject=subject,
-        to_name=person.name,
-        person=person,
-        forum=forum,
-        program=forum.program,
-        event=event,
-        when=when,
-        link=link,
-        is_update=is_update,
-        what_changed=what_changed,
-        is_breakout=isinstance(target, AgendaItem),
-    )
-    queue_email(
-        session,
-        to_email=person.email,
-        to_name=person.name,
-        subject=subject,
-        text_body=render_template(f"calendar/email/{template}.txt", **context),
-        html_body=render_template(f"calendar/email/{template}.html", **context),
-        kind=kind,
-        person_id=person.id,
-        # Each message carries the event's whole state: an older one not yet sent is dropped.
-        about=f"calendar:{person.id}:{invite.event_key}",
-        supersedes=True,
-        # RFC 6047: the iTIP object as a text/calendar alternative of the readable text, with
-        # the method in the MIME type too; the attachment is for clients that only offer files.
-        alternatives=[
-            {"content_type": f"text/calendar; method={method.value}; charset=UTF-8", "content": ics}
-        ],
-        attachments=[
-            {
-                "filename": "invite.ics" if method == Method.REQUEST else "cancel.ics",
-                "content_type": "application/ics",
-                "content": ics,
-            }
-        ],
-    )
+        if isinstance(target, ForumDay):
+            event = day_event(session, target, viewer, exclude_item_id=exclude_item_id, **common)
+        else:
+            event = item_event(target, viewer, **common)
+        if method != Method.CANCEL:
+            event = replace(event, alarm_before=invitation_alarm())
+        zone = forum_zone(forum)
+        ics = build_calendar(
+            [event], method=method, time_zone=zone, organizer=organizer_for(forum.program)
+        )
+        local_start = to_local(event.starts_at, zone)
+        when = _When(
+            date=local_start.date(),
+            start=format_local_time(event.starts_at, zone),
+            end=format_local_time(event.ends_at, zone),
+            zone=local_start.tzname() or zone,
+        )
+        words = {"event": event.summary, "date": format_short_date(when.date)}
+        if method == Method.CANCEL:
+            template, kind = "calendar_cancellation", "calendar_cancellation"
+            subject = _("Cancelled: %(event)s, %(date)s", **words)
+        elif is_update:
+            template, kind = "calendar_invitation", "calendar_update"
+            subject = _("Updated: %(event)s, %(date)s", **words)
+        else:
+            template, kind = "calendar_invitation", "calendar_invitation"
+            subject = _("Invitation: %(event)s, %(date)s", **words)
+        context = dict(
+            subject=subject,
+            to_name=person.name,
+            person=person,
+            forum=forum,
+            program=forum.program,
+            event=event,
+            when=when,
+            link=link,
+            is_update=is_update,
+            what_changed=what_changed,
+            is_breakout=isinstance(target, AgendaItem),
+        )
+        queue_email(
+            session,
+            to_email=person.email,
+            to_name=person.name,
+            subject=subject,
+            text_body=render_template(f"calendar/email/{template}.txt", **context),
+            html_body=render_template(f"calendar/email/{template}.html", **context),
+            kind=kind,
+            person_id=person.id,
+            # Each message carries the event's whole state: an older one not yet sent is dropped.
+            about=f"calendar:{person.id}:{invite.event_key}",
+            supersedes=True,
+            # RFC 6047: the iTIP object as a text/calendar alternative of the readable text, with
+            # the method in the MIME type too; the attachment is for clients that only offer files.
+            alternatives=[
+                {
+                    "content_type": f"text/calendar; method={method.value}; charset=UTF-8",
+                    "content": ics,
+                }
+            ],
+            attachments=[
+                {
+                    "filename": "invite.ics" if method == Method.REQUEST else "cancel.ics",
+                    "content_type": "application/ics",
+                    "content": ics,
+                }
+            ],
+        )
