@@ -12,6 +12,7 @@ from flask import Blueprint, Response, abort, flash, redirect, url_for
 from ..agenda import visibility as agenda
 from ..agenda.models import AgendaItem
 from ..agenda.public_views import current_viewer
+from ..core.i18n import in_language
 from ..core.links import person_for_token
 from ..core.models import ForumDay, Program
 from ..core.rate_limits import personal_link_limit
@@ -86,7 +87,10 @@ def personal_feed(token: str):
     feed = feeds.feed_for_token(db.session, token)
     if feed is None:
         abort(404)
-    text = feeds.render_feed(feeds.personal_feed(db.session, feed.person))
+    # A calendar app fetches the feed with no cookie and its own Accept-Language: the feed
+    # speaks the language the person chose, as their invitations do.
+    with in_language(feed.person.language):
+        text = feeds.render_feed(feeds.personal_feed(db.session, feed.person))
     # Someone's schedule, found by a secret: never kept by caches, never indexed.
     response = _calendar_response(text, "my-forums.ics", download=False, cache="private, no-store")
     response.headers["X-Robots-Tag"] = "noindex"

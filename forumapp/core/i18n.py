@@ -16,6 +16,7 @@ from datetime import date, datetime
 from urllib.parse import urlencode
 
 from babel import dates as babel_dates
+from babel import lists as babel_lists
 from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import Babel, force_locale, get_locale, refresh
 from markupsafe import Markup, escape
@@ -158,7 +159,10 @@ def format_local_time(instant: datetime | None, time_zone: str | None = None) ->
     """``9:30 AM`` / ``9:30`` in the program's time zone."""
     if instant is None:
         return ""
-    local = _local(instant, time_zone)
+    return _format_time(_local(instant, time_zone))
+
+
+def _format_time(local: datetime) -> str:
     if current_language() == "en":
         return local.strftime("%I:%M %p").lstrip("0")
     return babel_dates.format_time(local, "short", locale=current_language())
@@ -169,9 +173,14 @@ def format_local_datetime(instant: datetime | None, time_zone: str | None = None
     if instant is None:
         return ""
     local = _local(instant, time_zone)
-    return f"{format_short_date(local.date())}, {format_local_time(local, time_zone)} " + (
-        f"{local.tzname()}"
-    )
+    return f"{format_short_date(local.date())}, {_format_time(local)} {local.tzname()}"
+
+
+def format_list(items: list[str]) -> str:
+    """``A and B`` / ``A y B``: items joined as the current language writes a list."""
+    if not items:
+        return ""
+    return babel_lists.format_list(items, locale=current_language())
 
 
 def init_i18n(app: Flask) -> None:

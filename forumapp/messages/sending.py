@@ -17,7 +17,7 @@ from ..checkin.tickets import may_have_ticket
 from ..core import audit
 from ..core.clock import utcnow
 from ..core.database import rows_changed
-from ..core.i18n import format_date
+from ..core.i18n import format_date, format_list, in_language, local_text
 from ..core.links import absolute_url, personal_token
 from ..core.models import Forum
 from ..extensions import DbSession
@@ -235,13 +235,16 @@ def _copy_for(
         if may_have_ticket(recipient.registration)
         else ""
     )
-    values = {
-        "first_name": _first_name(recipient.person.name),
-        "forum": forum.title,
-        "day": " and ".join(format_date(day.date) for day in recipient.days),
-        "personal_link": absolute_url("attendee.personal_page", token=token),
-        "ticket_link": ticket,
-    }
+    # The organizer writes the message in one language; the values filled into it (the
+    # forum's title, the dates) speak the recipient's.
+    with in_language(recipient.person.language):
+        values = {
+            "first_name": _first_name(recipient.person.name),
+            "forum": local_text(forum, "title"),
+            "day": format_list([format_date(day.date) for day in recipient.days]),
+            "personal_link": absolute_url("attendee.personal_page", token=token),
+            "ticket_link": ticket,
+        }
     return fill_in(subject.strip(), values), fill_in(body, values)
 
 

@@ -11,15 +11,18 @@ import sqlalchemy as sa
 from ical.calendar_stream import IcsCalendarStream
 
 from forumapp.agenda.models import AgendaItem
+from forumapp.calendar.feeds import ensure_feed
 from forumapp.core.links import personal_token
-from forumapp.core.models import Forum, Person
+from forumapp.core.models import Forum, ForumDay, Person
 from forumapp.extensions import db
 from forumapp.mail.models import OutboxMessage
+from forumapp.messages.audience import Audience
 from forumapp.messages.reminders import queue_due_reminders, reminder_time
+from forumapp.messages.sending import MessageInput, write_message
 from forumapp.registration.breakouts import choose_breakout
 
 from .. import builders as build
-from ..calendar.conftest import calendar_mail, invitation_of, only_event
+from ..calendar.conftest import calendar_mail, invitation_of, only_event, parse
 from ..calendar.conftest import setup as setup  # noqa: F401  (fixture)
 from ..conftest import csrf_token
 from ..feedback.conftest import build_world
@@ -204,3 +207,74 @@ def test_the_feedback_form_is_in_spanish_for_a_spanish_speaker(app, client):
     not_there = client.get(f"/me/{outsider}/feedback/{forum_id}?lang=es")
     assert not_there.status_code == 403
     assert "La encuesta de opinión es para quienes asistieron" in not_there.get_data(as_text=True)
+
+
+def test_a_group_messages_placeholders_speak_each_recipients_language(app_ctx, setup):
+    forum = _spanish_forum(setup.forum_id)
+    spanish = build.public_registration(forum, "Lucía Pérez", language="es", now=NOW)
+    english = build.public_registration(forum, "Ada Lovelace", now=NOW)
+    message = write_message(
+        db.session,
+        forum,
+        MessageInput(
+            subject="{forum}",
+            body="See you on {day} at {forum}.",
+            audience=Audience(days=(db.session.get(ForumDay, setup.public_day_id).date,)),
+        ),
+        user_id=None,
+        now=NOW,
+    )
+
+    copies = {
+        copy.to_email: copy
+        for copy in db.session.scalars(
+            sa.select(OutboxMessage).where(OutboxMessage.about == message.ref)
+        )
+    }
+    # The organizer's own words stay as written; the values filled in follow the person.
+    assert copies[spanish.person.email].subject == SPANISH_TITLE
+    assert copies[spanish.person.email].text_body == (
+        f"See you on lunes, 15 de marzo de 2027 at {SPANISH_TITLE}."
+    )
+    assert copies[english.person.email].subject == forum.title
+    assert copies[english.person.email].text_body == (
+        f"See you on Monday, March 15, 2027 at {forum.title}."
+    )
+
+
+def test_a_session_download_speaks_the_pages_language(app, client, setup):
+    with app.app_context():
+        _spanish_forum(setup.forum_id)
+        db.session.get(AgendaItem, setup.opening_id).title_es = "Apertura y bienvenida"
+        db.session.commit()
+    path = f"/sessions/{setup.opening_id}.ics"
+
+    spanish = only_event(parse(client.get(f"{path}?lang=es").get_data()))
+    english = only_event(parse(client.get(f"{path}?lang=en").get_data()))
+
+    assert str(spanish["SUMMARY"]) == f"Apertura y bienvenida – {SPANISH_TITLE}"
+    assert spanish["SUMMARY"].params["LANGUAGE"] == "es"
+    assert "Dónde:" in str(spanish["DESCRIPTION"])
+    assert str(english["SUMMARY"]).startswith("Opening, welcome; and goals – ")
+    assert "Where:" in str(english["DESCRIPTION"])
+
+
+def test_the_personal_feed_speaks_the_persons_language_whatever_the_calendar_app_asks(
+    app, client, setup
+):
+    with app.app_context():
+        forum = _spanish_forum(setup.forum_id)
+        db.session.get(AgendaItem, setup.opening_id).title_es = "Apertura y bienvenida"
+        person = build.public_registration(forum, "Lucía Pérez", language="es", now=NOW).person
+        db.session.commit()
+        feed_path = f"/calendar/{ensure_feed(db.session, person).token}.ics"
+        db.session.commit()
+
+    response = client.get(feed_path, headers={"Accept-Language": "en-US,en;q=0.9"})
+
+    (event,) = parse(response.get_data()).walk("VEVENT")
+    assert str(event["SUMMARY"]) == SPANISH_TITLE
+    assert event["SUMMARY"].params["LANGUAGE"] == "es"
+    assert "Abierto al público" in str(event["DESCRIPTION"])
+    assert "lunes, 15 de marzo de 2027" in str(event["DESCRIPTION"])
+    IcsCalendarStream.calendar_from_ics(response.get_data(as_text=True))
