@@ -13,8 +13,8 @@ from ..core.actions import carry_out
 from ..core.clock import utcnow
 from ..core.database import start_writing
 from ..core.forms import ButtonForm
-from ..core.i18n import local_text, page_speaks_for
-from ..core.links import person_for_token
+from ..core.i18n import local_text
+from ..core.links import person_for_link_or_404
 from ..core.rate_limits import personal_link_limit
 from ..extensions import db
 from ..registration.models import Registration
@@ -24,11 +24,9 @@ from .blueprint import bp
 
 
 def _own_registration_or_404(token: str, registration_id: int) -> Registration:
-    person = person_for_token(db.session, token)
-    if person is not None:
-        page_speaks_for(person)
-    registration = db.session.get(Registration, registration_id) if person else None
-    if person is None or registration is None or registration.person_id != person.id:
+    person = person_for_link_or_404(token)
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or registration.person_id != person.id:
         abort(404)
     return registration
 

@@ -11,8 +11,7 @@ from ...core.actions import carry_out
 from ...core.auth import role_required
 from ...core.csv_import import CsvImportError, RowError, decode_csv
 from ...core.forms import ButtonForm
-from ...core.i18n import page_speaks_for
-from ...core.links import person_for_token
+from ...core.links import person_for_link_or_404
 from ...core.models import Person, Role, Sector, Team
 from ...core.rate_limits import personal_link_limit
 from ...extensions import db
@@ -48,11 +47,9 @@ def roster_import():
 
 
 def _managed_team_or_404(token: str, team_id: int) -> tuple[Person, Team]:
-    person = person_for_token(db.session, token)
-    if person is not None:
-        page_speaks_for(person)
-    team = rosters.managed_team(db.session, person, team_id) if person is not None else None
-    if person is None or team is None:
+    person = person_for_link_or_404(token)
+    team = rosters.managed_team(db.session, person, team_id)
+    if team is None:
         abort(404)
     return person, team
 
