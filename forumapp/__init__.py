@@ -74,6 +74,7 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     from .agenda import views as _agenda_views  # noqa: F401
     from .agenda.blueprint import bp as agenda_bp
     from .api import bp as api_bp
+    from .attendance import models as _attendance_models  # noqa: F401
     from .attendee.views import bp as attendee_bp
     from .calendar import models as _calendar_models  # noqa: F401
     from .calendar import views as calendar_views

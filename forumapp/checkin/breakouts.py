@@ -43,9 +43,19 @@ def breakout_scan(
     if ticket is None or ticket.voided_at is not None:
         return BreakoutChoice.INVALID, "That is not a valid forum ticket.", None
     registration = ticket.registration
-    name = registration.person.name
     if registration.forum_id != item.day.forum_id:
+        name = registration.person.name
         return BreakoutChoice.INVALID, f"{name}'s ticket is for another forum.", None
+    choice, message = record_at_breakout(session, registration, item, user_id)
+    return choice, message, registration
+
+
+def record_at_breakout(
+    session: DbSession, registration: Registration, item: AgendaItem, user_id: int | None
+) -> tuple[BreakoutChoice, str]:
+    """Record ``registration`` (of the breakout's forum) at the breakout's door once, and say
+    what they had chosen; returns (choice, message)."""
+    name = registration.person.name
     picks = session.scalars(
         select(BreakoutPick).where(
             BreakoutPick.registration_id == registration.id,
@@ -91,7 +101,7 @@ def breakout_scan(
                 )
         except IntegrityError:
             pass  # scanned twice at once: one row is enough
-    return choice, message, registration
+    return choice, message
 
 
 # --- What the breakout door and the organizers see -------------------------------------------

@@ -60,7 +60,7 @@ def scan(
     replay = _replayed(session, request_id, raw_code, on_date, door_day)
     if replay is not None:
         return replay
-    ticket = _find_ticket(session, raw_code)
+    ticket = find_ticket(session, raw_code)
     if door_day is None and ticket is not None and ticket.voided_at is None:
         forum = ticket.registration.forum
         on_date = on_date or local_today(forum.program.time_zone)
@@ -90,7 +90,7 @@ def _no_forum_meets(session: DbSession, registration: Registration, on_date: dat
     )
 
 
-def _find_ticket(session: DbSession, raw_code: str) -> Ticket | None:
+def find_ticket(session: DbSession, raw_code: str) -> Ticket | None:
     """The ticket with this scanned or typed code (live or voided), with what a scan reads of
     its registration loaded in the same round trip; None for an unknown or malformed code."""
     code = normalise_code(raw_code)

@@ -1,0 +1,178 @@
+"""Scans that record presence: entry and exit at any session's door, and exit (or re-entry)
+at the day's entrance.
+
+The day's first entry at the entrance stays the check-in (``checkin.scanning.scan``, the
+door's two-statement path); every other scan adds one ``PresenceScan`` row. A scanner's
+``request_id`` makes a retried request answer as the first time and record nothing more.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..agenda.models import AgendaItem, ItemKind
+from ..checkin.breakouts import record_at_breakout
+from ..checkin.models import CheckIn, Ticket
+from ..checkin.scanning import find_ticket
+from ..core.clock import utcnow
+from ..core.i18n import format_local_time
+from ..core.models import ForumDay
+from ..extensions import DbSession
+from ..registration.models import Registration, SeatStatus
+from .models import Direction, PresenceScan
+
+
+class DoorResult(enum.StrEnum):
+    ENTERED = "entered"
+    LEFT = "left"
+    NOT_CHECKED_IN = "not_checked_in"
+    NOT_REGISTERED_FOR_DAY = "not_registered_for_day"
+    INVALID = "invalid"
+    REQUEST_ID_REUSED = "request_id_reused"
+
+    @property
+    def ok(self) -> bool:
+        return self in (DoorResult.ENTERED, DoorResult.LEFT)
+
+
+@dataclass(frozen=True)
+class DoorOutcome:
+    """What a presence scan says, and who it is about."""
+
+    result: DoorResult
+    message: str
+    registration: Registration | None = None
+    scan: PresenceScan | None = None
+
+
+def door_scan(
+    session: DbSession,
+    raw_code: str,
+    day: ForumDay,
+    item: AgendaItem | None,
+    direction: Direction,
+    user_id: int | None,
+    request_id: str | None = None,
+    scanned_at: datetime | None = None,
+) -> DoorOutcome:
+    """Record the holder of ``raw_code`` going in or out of ``item`` (a session of ``day``), or
+    of the day's entrance when ``item`` is None. The first entry at the entrance is a check-in,
+    made by ``checkin.scanning.scan``, not here. Flushes; the caller commits."""
+    assert item is None or item.day_id == day.id, "a session's door belongs to its day"
+    scanned_at = scanned_at or utcnow()
+    ticket = find_ticket(session, raw_code)
+    if request_id:
+        earlier = session.scalar(select(PresenceScan).where(PresenceScan.request_id == request_id))
+        if earlier is not None:
+            return _replay(earlier, ticket, day, item, direction)
+    if ticket is None:
+        return DoorOutcome(DoorResult.INVALID, "Unknown code: this is not a forum ticket.")
+    registration = ticket.registration
+    name = registration.person.name
+    if ticket.voided_at is not None:
+        return DoorOutcome(
+            DoorResult.INVALID,
+            f"This code was replaced by a newer one for {name}. Ask for their latest ticket.",
+            registration,
+        )
+    if registration.forum_id != day.forum_id:
+        return DoorOutcome(
+            DoorResult.INVALID, f"{name}'s ticket is for another forum.", registration
+        )
+    if not any(
+        seat.day_id == day.id and seat.status == SeatStatus.CONFIRMED for seat in registration.seats
+    ):
+        return DoorOutcome(
+            DoorResult.NOT_REGISTERED_FOR_DAY,
+            f"{name} has no confirmed place on this day.",
+            registration,
+        )
+    if item is None and not _checked_in(session, registration.id, day.id):
+        return DoorOutcome(
+            DoorResult.NOT_CHECKED_IN,
+            f"{name} was never checked in today: check them in first.",
+            registration,
+        )
+    scan = PresenceScan(
+        registration_id=registration.id,
+        day_id=day.id,
+        item_id=item.id if item else None,
+        direction=direction.value,
+        scanned_at=scanned_at,
+        scanned_by_id=user_id,
+        request_id=request_id or None,
+    )
+    try:
+        with session.begin_nested():
+            session.add(scan)
+    except IntegrityError:
+        # The same request id arrived twice at once: the other one recorded it.
+        earlier = session.scalar(select(PresenceScan).where(PresenceScan.request_id == request_id))
+        if earlier is None:
+            raise
+        return _replay(earlier, ticket, day, item, direction)
+    message = _message(registration, item, direction, scanned_at, session, user_id)
+    result = DoorResult.ENTERED if direction == Direction.ENTRY else DoorResult.LEFT
+    return DoorOutcome(result, message, registration, scan)
+
+
+def _checked_in(session: DbSession, registration_id: int, day_id: int) -> bool:
+    return (
+        session.scalar(
+            select(CheckIn.id).where(
+                CheckIn.registration_id == registration_id,
+                CheckIn.day_id == day_id,
+                CheckIn.undone_at.is_(None),
+            )
+        )
+        is not None
+    )
+
+
+def _message(
+    registration: Registration,
+    item: AgendaItem | None,
+    direction: Direction,
+    at: datetime,
+    session: DbSession,
+    user_id: int | None,
+) -> str:
+    name = registration.person.name
+    time_zone = registration.forum.program.time_zone
+    where = f"“{item.title}”" if item else "the building"
+    if direction == Direction.EXIT:
+        return f"{name} left {where} at {format_local_time(at, time_zone)}."
+    if item is not None and item.kind == ItemKind.BREAKOUT:
+        # The breakout door also says whether they chose this breakout.
+        return record_at_breakout(session, registration, item, user_id)[1]
+    return f"Welcome, {name}: in {where} at {format_local_time(at, time_zone)}."
+
+
+def _replay(
+    earlier: PresenceScan,
+    ticket: Ticket | None,
+    day: ForumDay,
+    item: AgendaItem | None,
+    direction: Direction,
+) -> DoorOutcome:
+    same = (
+        ticket is not None
+        and earlier.registration_id == ticket.registration_id
+        and earlier.day_id == day.id
+        and earlier.item_id == (item.id if item else None)
+        and earlier.direction == direction.value
+    )
+    registration = earlier.registration
+    if not same:
+        return DoorOutcome(
+            DoorResult.REQUEST_ID_REUSED,
+            "This request id was used before for another scan; send a new one.",
+        )
+    result = DoorResult.ENTERED if direction == Direction.ENTRY else DoorResult.LEFT
+    name = registration.person.name
+    return DoorOutcome(result, f"Already recorded: {name}.", registration, earlier)

@@ -1,0 +1,98 @@
+"""Presence in a session is the overlap of a person's time inside with the session's time,
+and credited minutes follow each credit type's rules."""
+
+from __future__ import annotations
+
+from forumapp.attendance.models import AttendanceCorrection, Direction
+from forumapp.attendance.presence import credit_units, forum_attendance, rounded_minutes
+from forumapp.extensions import db
+
+from .conftest import at, check_in, scan_at
+
+
+def _row(world, registration, item):
+    rows = forum_attendance(db.session, world.forum, registration.id)
+    return next((row for row in rows if row.item.id == item.id), None)
+
+
+def test_in_at_9_05_and_out_at_11_of_a_9_to_12_session_is_115_minutes(world):
+    person = check_in(world, "Ada Lovelace", at(8, 50))
+    scan_at(world, person, world.general, Direction.ENTRY, at(9, 5))
+    scan_at(world, person, world.general, Direction.EXIT, at(11))
+
+    row = _row(world, person, world.general)
+
+    assert row.presence.entered_at == at(9, 5) and row.presence.left_at == at(11)
+    assert row.credited == {world.in_service.id: 115, world.nursing.id: 115}
+    # Down to the quarter hour: 105 minutes, 1.75 hours.
+    assert rounded_minutes(115, world.in_service) == 105
+    assert credit_units(115, world.in_service) == 1.75
+    assert credit_units(115, world.nursing) == 1.92
+
+
+def test_no_exit_counts_to_the_sessions_end_unless_no_exit_means_no_credit(world):
+    person = check_in(world, "Grace Hopper", at(8, 50))
+    scan_at(world, person, world.general, Direction.ENTRY, at(9, 5))
+
+    row = _row(world, person, world.general)
+
+    assert row.credited[world.in_service.id] == 175  # to 12:00
+    assert row.credited[world.nursing.id] == 0  # "no exit, no credit"
+    assert row.presence.left_at is None
+
+
+def test_the_entrance_counts_for_a_session_that_runs_alone_but_not_for_parallel_ones(world):
+    person = check_in(world, "Alan Turing", at(9, 30))
+    scan_at(world, person, None, Direction.EXIT, at(15))  # the entrance in exit mode
+
+    general = _row(world, person, world.general)
+    assert general.presence.source == "entrance"
+    assert general.credited == {world.in_service.id: 150, world.nursing.id: 150}
+    # Two breakouts ran at once: the entrance cannot say which room they sat in.
+    assert _row(world, person, world.breakout_a) is None
+    assert _row(world, person, world.breakout_b) is None
+    # Meals and breaks never count, whatever they carry.
+    assert _row(world, person, world.lunch) is None
+
+
+def test_a_breakouts_own_door_decides_and_an_exit_alone_counts_from_its_start(world):
+    person = check_in(world, "Edsger Dijkstra", at(8, 45))
+    scan_at(world, person, world.breakout_b, Direction.EXIT, at(14))
+
+    row = _row(world, person, world.breakout_b)
+
+    assert row.credited[world.in_service.id] == 60  # 13:00 to 14:00
+    assert _row(world, person, world.breakout_a) is None
+
+
+def test_leaving_and_coming_back_counts_only_the_time_inside(world):
+    person = check_in(world, "Barbara Liskov", at(8, 45))
+    for direction, when in (
+        (Direction.ENTRY, at(9)),
+        (Direction.EXIT, at(10)),
+        (Direction.ENTRY, at(10, 30)),
+        (Direction.EXIT, at(12, 30)),  # after the session's end: capped at 12:00
+    ):
+        scan_at(world, person, world.general, direction, when)
+
+    assert _row(world, person, world.general).credited[world.in_service.id] == 150
+
+
+def test_an_organizers_correction_replaces_the_scans(world):
+    person = check_in(world, "Frances Allen", at(8, 45))
+    scan_at(world, person, world.general, Direction.ENTRY, at(9))
+    db.session.add(
+        AttendanceCorrection(
+            registration_id=person.id,
+            item_id=world.general.id,
+            present_from=at(9),
+            present_until=at(10),
+            reason="Paper sheet: signed out at 10",
+        )
+    )
+    db.session.flush()
+
+    row = _row(world, person, world.general)
+
+    assert row.presence.source == "correction"
+    assert row.credited == {world.in_service.id: 60, world.nursing.id: 60}
