@@ -324,6 +324,7 @@ def _load_activity(session, report: DemoReport, program: Program, teams: list[Te
     """
     with _signals_muted():
         _register_and_check_in(session, report, program, teams)
+        _record_attendance(session, report, program)
         # Before the feedback, whose topics are grouped last: barriers are topics too.
         _record_commitments(session, report, program, teams)
         _answer_feedback(session, report, program)
@@ -427,6 +428,140 @@ def _check_in_on(session, registration, day, door, index: int) -> None:
         # Arrivals spread over the morning of the forum day.
         outcome.check_in.checked_in_at = local_instant(
             day.date, time(8, 10 + (index * 7) % 45), TIME_ZONE
+        )
+
+
+CREDIT_TYPES = [
+    # name, accrediting body, provider number, minutes per unit, unit, rounding, exit required
+    ("General attendance", "", "", 60, "hours", "exact", False),
+    ("Law enforcement in-service", "NC Criminal Justice Education and Training Standards",
+     "CJ-2026-0412", 60, "hours", "down_quarter_hour", False),
+    ("Nursing contact hours", "NC Nurses Association", "NCNA-P0931", 60, "contact hours",
+     "down_quarter_hour", True),
+    ("Substance use counselor CE", "NC Addictions Specialist Professional Practice Board",
+     "ASPPB-S-118", 60, "hours", "down_half_hour", True),
+]  # fmt: skip
+
+
+def _record_attendance(session, report, program) -> None:
+    """Credit types, the credit each session of the held forum carries, certificate settings,
+    and how people came and went at the held forum: the entrance ran in exit mode at the end of
+    the day, breakout doors scanned people in and out, and one paper-sheet correction."""
+    from .attendance.models import CertificateSettings, CreditType, PresenceScan, SessionCredit
+
+    types = []
+    for name, body, number, minutes, unit, rounding, exit_needed in CREDIT_TYPES:
+        types.append(
+            _get_or_create(
+                session,
+                report,
+                CreditType,
+                dict(
+                    accrediting_body=body,
+                    provider_number=number,
+                    minutes_per_unit=minutes,
+                    unit_name=unit,
+                    rounding=rounding,
+                    requires_exit=exit_needed,
+                ),
+                program_id=program.id,
+                name=name,
+            )
+        )
+    _get_or_create(
+        session,
+        report,
+        CertificateSettings,
+        dict(
+            sponsor="School of Government, University of North Carolina at Chapel Hill",
+            signer_name="Dr. Renee Whitaker",
+            signer_title="Program Director",
+        ),
+        program_id=program.id,
+    )
+    for forum in program.forums:
+        for day in forum.days:
+            for item in day.items:
+                if item.kind == ItemKind.BREAK:
+                    continue
+                carried = types if forum.status == ForumStatus.CLOSED else types[:2]
+                for credit_type in carried:
+                    _get_or_create(
+                        session,
+                        report,
+                        SessionCredit,
+                        item_id=item.id,
+                        credit_type_id=credit_type.id,
+                    )
+    door = session.scalar(select(User).where(User.role == Role.DOOR.value))
+    for forum in (f for f in program.forums if f.status == ForumStatus.CLOSED):
+        for day in forum.days:
+            if not session.scalar(select(PresenceScan.id).where(PresenceScan.day_id == day.id)):
+                _scan_held_day(session, report, day, door)
+
+
+def _scan_held_day(session, report, day, door) -> None:
+    from .attendance.models import AttendanceCorrection, Direction, PresenceScan
+    from .checkin.models import CheckIn
+    from .registration.models import BreakoutPick, SeatStatus
+
+    check_ins = session.scalars(
+        select(CheckIn).where(CheckIn.day_id == day.id).order_by(CheckIn.id)
+    ).all()
+    for index, check_in in enumerate(check_ins):
+        if index % 5 == 4:
+            continue  # left without an exit scan
+        leaving = local_instant(day.date, time(16, 5 + index % 20), TIME_ZONE)
+        if index % 9 == 3:
+            leaving = local_instant(day.date, time(12, 40), TIME_ZONE)  # left at lunch
+        session.add(
+            PresenceScan(
+                registration_id=check_in.registration_id,
+                day_id=day.id,
+                direction=Direction.EXIT.value,
+                scanned_at=leaving,
+                scanned_by_id=door.id if door else None,
+            )
+        )
+        report.count("presence_scan")
+    picks = session.scalars(
+        select(BreakoutPick)
+        .join(AgendaItem)
+        .where(AgendaItem.day_id == day.id, BreakoutPick.status == SeatStatus.CONFIRMED)
+        .order_by(BreakoutPick.id)
+    ).all()
+    checked_in = {check_in.registration_id for check_in in check_ins}
+    for index, pick in enumerate(picks):
+        if pick.registration_id not in checked_in:
+            continue
+        for direction, at, minutes in (
+            (Direction.ENTRY, pick.item.starts_at, index % 8),
+            (Direction.EXIT, pick.item.ends_at, -(index % 4) * 5),
+        ):
+            session.add(
+                PresenceScan(
+                    registration_id=pick.registration_id,
+                    day_id=day.id,
+                    item_id=pick.item_id,
+                    direction=direction.value,
+                    scanned_at=at + timedelta(minutes=minutes),
+                    scanned_by_id=door.id if door else None,
+                )
+            )
+            report.count("presence_scan")
+    if picks and checked_in:
+        pick = next(p for p in picks if p.registration_id in checked_in)
+        _get_or_create(
+            session,
+            report,
+            AttendanceCorrection,
+            dict(
+                present_from=pick.item.starts_at,
+                present_until=pick.item.ends_at,
+                reason="Signed the paper sheet: the breakout door's scanner was down.",
+            ),
+            registration_id=pick.registration_id,
+            item_id=pick.item_id,
         )
 
 
