@@ -75,6 +75,8 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     from .agenda.blueprint import bp as agenda_bp
     from .api import bp as api_bp
     from .attendance import models as _attendance_models  # noqa: F401
+    from .attendance import record_views as _attendance_record_views  # noqa: F401
+    from .attendance.blueprint import bp as attendance_bp
     from .attendee.views import bp as attendee_bp
     from .calendar import models as _calendar_models  # noqa: F401
     from .calendar import views as calendar_views
@@ -119,6 +121,7 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
         calendar_views.bp,
         checkin_bp,
         feedback_bp,
+        attendance_bp,
         messages_views.bp,
         commitments_views.bp,
         measures_views.bp,

@@ -46,4 +46,12 @@ def _refuse_large_bodies():
         abort(413)
 
 
-from . import commitments_views, feedback_views, measures_views, messages_views, views  # noqa: E402,F401  (routes register on bp)
+# Routes register on bp when their modules are imported.
+from . import (  # noqa: E402
+    attendance_views,  # noqa: F401
+    commitments_views,  # noqa: F401
+    feedback_views,  # noqa: F401
+    measures_views,  # noqa: F401
+    messages_views,  # noqa: F401
+    views,  # noqa: F401
+)

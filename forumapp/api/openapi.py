@@ -361,6 +361,16 @@ _OPERATIONS = [
         {200: _json(shapes.ProgramMeasures, "The same figures as the measures page.")},
         {403: "The token's role is not organizer or faculty.", 404: "No such program."},
     ),
+    # --- Attendance
+    _operation(
+        "get /forums/{forum_id}/attendance",
+        "forum_attendance_json",
+        "Each person's presence in each session, with credited minutes by credit type (organizers)",
+        STAFF,
+        {200: _json(shapes.ForumAttendance, "The same rows as the attendance download.")},
+        {403: "The token's role is not organizer.", 404: "No such forum."},
+        description="Audited like the attendance download.",
+    ),
     # --- Commitments between forums
     _operation(
         "get /teams/{team_id}/commitments",

@@ -21,6 +21,7 @@ from pydantic.json_schema import SkipJsonSchema
 from typing_extensions import TypeAliasType  # installed with pydantic; in typing from 3.12
 
 from ..agenda.models import ItemKind, ItemStatus, SpeakerKind, SpeakerRole, SpeakerStatus
+from ..attendance.presence import Evidence
 from ..checkin.outcomes import ScanResult
 from ..commitments.models import CommitmentStatus
 from ..core.bounds import date_problem
@@ -493,6 +494,47 @@ class Commitments(Shape):
     """Commitments, by forum and team, as recorded."""
 
     commitments: list[Commitment]
+
+
+# --- Attendance -------------------------------------------------------------------------------
+
+
+class CreditTypeRef(Shape):
+    """A kind of credit a session carries (continuing education, in-service hours)."""
+
+    id: Id
+    name: str
+    accrediting_body: str
+    provider_number: str
+    minutes_per_unit: Annotated[int, Field(ge=1)]
+    unit_name: str
+    requires_exit: bool = Field(description="No exit scan, no credit.")
+
+
+class SessionPresence(Shape):
+    """One person's presence in one session."""
+
+    registration_id: Id
+    name: str
+    session_id: Id
+    session: str
+    day: IsoDate
+    entry: LocalDateTime | None = Field(description="First moment inside the session.")
+    exit: LocalDateTime | None = Field(description="Last exit scan inside it; null if none.")
+    evidence: Evidence
+    minutes: Count = Field(description="Minutes present, an open entry counted to the end.")
+    credited: dict[str, Count] = Field(
+        description="Credited minutes by credit type id (as a string key), for the types the "
+        "session carries."
+    )
+
+
+class ForumAttendance(Shape):
+    """Who was in each session of a forum, for how long, and the credit it earned."""
+
+    forum_id: Id
+    credit_types: list[CreditTypeRef]
+    attendance: list[SessionPresence]
 
 
 # --- Shared measures --------------------------------------------------------------------------

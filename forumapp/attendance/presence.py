@@ -21,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -39,6 +40,9 @@ from .models import (
     SessionCredit,
 )
 
+#: What a presence rests on: the session's own door, the day's entrance, or an organizer.
+Evidence = Literal["door", "entrance", "correction"]
+
 
 @dataclass(frozen=True)
 class DoorEvent:
@@ -54,7 +58,7 @@ class Presence:
     left_at: datetime | None  # the last exit inside the session; None with no exit
     closed_minutes: int  # inside stretches that ended with an exit (or a correction)
     open_minutes: int  # after an entry with no exit, up to the session's end
-    source: str  # "door", "entrance" or "correction"
+    source: Evidence
 
     @property
     def minutes(self) -> int:
@@ -71,7 +75,7 @@ def _minutes_between(start: datetime, end: datetime) -> int:
 
 
 def presence_from_events(
-    events: Sequence[DoorEvent], starts_at: datetime, ends_at: datetime, source: str
+    events: Sequence[DoorEvent], starts_at: datetime, ends_at: datetime, source: Evidence
 ) -> Presence | None:
     """Presence in a session from ``events`` in time order; None when they never put the person
     inside during the session."""
@@ -292,6 +296,31 @@ def forum_attendance(
     ]
     rows.sort(key=lambda row: (row.item.starts_at, row.item.id, row.registration.person.name))
     return rows
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    """A session on the organizers' attendance page."""
+
+    item: AgendaItem
+    present: int  # people with some presence in it
+    corrected: int  # of whom corrected by an organizer
+    credit_types: list[CreditType]
+
+
+def session_summaries(session: DbSession, forum: Forum) -> list[SessionSummary]:
+    """Each session someone can attend, with how many were in it and how many corrections."""
+    items = attendable_items(session, forum)
+    present: dict[int, int] = defaultdict(int)
+    corrected: dict[int, int] = defaultdict(int)
+    for (_registration_id, item_id), found in forum_presence(session, forum, items).items():
+        present[item_id] += bool(found.minutes)
+        corrected[item_id] += found.source == "correction"
+    credit_types = session_credit_types(session, [item.id for item in items])
+    return [
+        SessionSummary(item, present[item.id], corrected[item.id], credit_types.get(item.id, []))
+        for item in items
+    ]
 
 
 def rounded_minutes(minutes: int, credit_type: CreditType) -> int:

@@ -13,16 +13,12 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from functools import cache
-from pathlib import Path
 
-import reportlab
 from flask_babel import ngettext
 from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.units import inch
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -31,6 +27,7 @@ from ..core import audit
 from ..core.erasure import not_erased
 from ..core.i18n import in_language, local_text
 from ..core.models import Forum, Person
+from ..core.pdf import BOLD, REGULAR, pdf_fonts
 from ..extensions import DbSession
 from ..registration.models import DaySeat, Registration, SeatStatus
 from . import qr, tickets
@@ -42,7 +39,6 @@ COLUMNS, ROWS = 2, 4
 PER_PAGE = COLUMNS * ROWS
 PADDING = 10
 QR_SIZE = 1.1 * inch
-REGULAR, BOLD = "BadgeSans", "BadgeSans-Bold"
 NAME_SIZES = (22, 13)  # largest; one line at least this large needs no wrapping
 TWO_LINE_SIZES = (16, 7)  # largest on two lines; smallest of all (a longer name is cut)
 
@@ -57,14 +53,6 @@ class BadgeCard:
     forum_title: str = ""
     code: str = ""
     language: str = "en"  # the person's: the words printed around their name
-
-
-@cache
-def _fonts() -> tuple[str, str]:
-    folder = Path(reportlab.__file__).parent / "fonts"
-    pdfmetrics.registerFont(TTFont(REGULAR, str(folder / "Vera.ttf")))
-    pdfmetrics.registerFont(TTFont(BOLD, str(folder / "VeraBd.ttf")))
-    return REGULAR, BOLD
 
 
 # --- Who gets a badge ------------------------------------------------------------------------
@@ -166,7 +154,7 @@ def _first_line(name: str, i: int) -> str:
 def name_lines(name: str, width: float) -> tuple[list[str], float]:
     """The name's lines and font size: one line as large as fits, or two lines when that
     allows a larger size (a long name), never smaller than the smallest size (then cut)."""
-    _fonts()
+    pdf_fonts()
     largest, one_line_enough = NAME_SIZES
     two_largest, smallest = TWO_LINE_SIZES
 
@@ -244,7 +232,7 @@ def _draw_card(canvas: Canvas, card: BadgeCard, x: float, y: float) -> None:
 
 def badges_pdf(cards: list[BadgeCard], title: str = "Name badges") -> bytes:
     """A PDF of the cards, 8 per Letter page (2 across, 4 down), left to right, top down."""
-    _fonts()
+    pdf_fonts()
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=LETTER, pageCompression=1, initialFontName=REGULAR)
     canvas.setTitle(title)

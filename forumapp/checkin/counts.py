@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import exists, func, select
 
 from ..core.clock import to_local
-from ..core.models import ForumDay, Team, TeamMembership
+from ..core.models import Forum, ForumDay, Team, TeamMembership
 from ..extensions import DbSession
 from ..registration.models import DaySeat, Registration, SeatStatus
 from .models import CheckIn
@@ -119,3 +119,29 @@ def confirmed_people_checked_in(session: DbSession, day_ids: list[int]) -> dict[
         .group_by(CheckIn.day_id)
     ).all()
     return {day_id: count for day_id, count in rows}
+
+
+def check_in_times_columns(forum: Forum) -> list[str]:
+    """The registrations download's check-in columns: one per forum day."""
+    return [f"Checked in {day.date:%a %b} {day.date.day}" for day in forum.days]
+
+
+def check_in_times(
+    session: DbSession, forum: Forum, registration_ids: list[int]
+) -> dict[int, list[str]]:
+    """Registration id → for each forum day, the local time of its live check-in (or "")."""
+    days = list(forum.days)
+    zone = forum.program.time_zone
+    found: dict[int, list[str]] = {}
+    if not registration_ids or not days:
+        return found
+    for registration_id, day_id, at in session.execute(
+        select(CheckIn.registration_id, CheckIn.day_id, CheckIn.checked_in_at).where(
+            CheckIn.registration_id.in_(registration_ids),
+            CheckIn.day_id.in_([day.id for day in days]),
+            CheckIn.undone_at.is_(None),
+        )
+    ):
+        cells = found.setdefault(registration_id, [""] * len(days))
+        cells[[day.id for day in days].index(day_id)] = to_local(at, zone).strftime("%H:%M")
+    return found

@@ -12,10 +12,11 @@ from flask import Flask
 
 from ..extensions import DbSession
 from ..mail.outbox import register_attachment_renderer
+from ..registration.additions import ExportColumns, register_export_columns
 from ..registration.day_measures import register_attendance_counter
 from ..registration.models import DaySeat, Registration, SeatStatus
 from ..registration.signals import EmailAddition, confirmation_email, place_changed
-from .counts import confirmed_people_checked_in
+from .counts import check_in_times, check_in_times_columns, confirmed_people_checked_in
 from .qr import email_qr_png
 from .tickets import format_code, has_confirmed_seat, ticket_for
 
@@ -67,3 +68,4 @@ def register_checkin(app: Flask) -> None:
     confirmation_email.connect(_add_ticket_to_confirmation)
     register_attachment_renderer(EMAIL_QR_RENDERER, email_qr_png)
     register_attendance_counter(confirmed_people_checked_in)
+    register_export_columns("check_in_times", ExportColumns(check_in_times_columns, check_in_times))

@@ -51,6 +51,12 @@ ACTIONS = {
     "message.scheduled": "Scheduled a message to a group",
     "message.cancelled": "Cancelled a scheduled message",
     "language_request.update": "Changed a language request (interpreters, translations)",
+    "attendance.correct": "Corrected someone's attendance in a session",
+    "attendance.correction_removed": "Removed an attendance correction",
+    "export.attendance_csv": "Downloaded attendance (CSV)",
+    "export.attendance_xlsx": "Downloaded attendance (XLSX)",
+    "export.attendance_api": "Downloaded attendance (API)",
+    "export.sign_in_sheet_pdf": "Printed a sign-in sheet (PDF)",
 }
 
 # How entries name actions taken on the command line, where nobody is signed in (``via``).

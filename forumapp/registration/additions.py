@@ -1,6 +1,7 @@
 """What features above registration add to its forms and pages, which registration cannot
-import: questions on the registration forms (language access asks about interpreters) and
-panels on the organizer's registrations page (its tally of requests per day).
+import: questions on the registration forms (language access asks about interpreters),
+panels on the organizer's registrations page (its tally of requests per day) and columns of
+the registrations download (check-in times).
 
 A feature registers its additions when the app starts (``register_language_access``).
 Registering a name again replaces it, so building another app, as tests do, is harmless.
@@ -48,9 +49,21 @@ class StaffPanel:
 #: ``build(session, forum, now)``: the panel for the forum, or None to show nothing.
 PanelBuilder = Callable[[DbSession, Forum, datetime], StaffPanel | None]
 
+
+@dataclass(frozen=True)
+class ExportColumns:
+    """Columns a feature adds to the registrations download: ``headers(forum)`` names them;
+    ``values(session, forum, registration_ids)`` gives each registration's cells, in one go
+    (a registration left out gets empty cells)."""
+
+    headers: Callable[[Forum], list[str]]
+    values: Callable[[DbSession, Forum, list[int]], Mapping[int, list[str]]]
+
+
 _questions: dict[str, FormQuestions] = {}
 _forms_with_questions: dict[tuple[type, tuple[str, ...]], type] = {}
 _panels: dict[str, PanelBuilder] = {}
+_export_columns: dict[str, ExportColumns] = {}
 
 
 def register_form_questions(questions: FormQuestions) -> None:
@@ -62,6 +75,16 @@ def register_form_questions(questions: FormQuestions) -> None:
 def register_registrations_panel(name: str, build: PanelBuilder) -> None:
     """Show the panel ``build`` makes on every forum's registrations page."""
     _panels[name] = build
+
+
+def register_export_columns(name: str, columns: ExportColumns) -> None:
+    """Add ``columns`` to every forum's registrations download."""
+    _export_columns[name] = columns
+
+
+def export_columns() -> list[ExportColumns]:
+    """The columns added to the registrations download, in the order registered."""
+    return list(_export_columns.values())
 
 
 def with_questions(form_class: type[FlaskForm]) -> type[FlaskForm]:

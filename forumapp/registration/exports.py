@@ -17,6 +17,7 @@ from ..core.clock import to_local
 from ..core.models import Forum, ForumDay, Person, Team, TeamMembership
 from ..core.spreadsheet import csv_lines
 from ..extensions import DbSession
+from .additions import export_columns
 from .models import BreakoutPick, Registration, SeatStatus
 from .overview import (
     counted_slots,
@@ -64,12 +65,24 @@ def registrations_csv(session: DbSession, forum: Forum) -> Iterator[str]:
     header = ["Name", "Email", "Organization", "Community", "Kind", "Team"]
     header += [f"{day_label(day)} ({'public' if day.is_public else 'team'} day)" for day in days]
     header += ["Accessibility needs", "Dietary needs"]
+    added = export_columns()
+    for columns in added:
+        header += columns.headers(forum)
 
     def rows():
         items = {item.id: item for item in forum_breakouts(session, forum)}
         registrations = session.scalars(registrations_by_name(search_conditions(forum, ""))).all()
         teams = program_teams(session, forum)
+        ids = [registration.id for registration in registrations]
+        extra = [
+            (len(columns.headers(forum)), columns.values(session, forum, ids)) for columns in added
+        ]
         for row in registration_rows(session, forum, teams, items, registrations, page_only=False):
+            cells = [
+                cell
+                for width, values in extra
+                for cell in values.get(row.registration.id, [""] * width)
+            ]
             yield [
                 row.person.name,
                 row.person.email,
@@ -80,6 +93,7 @@ def registrations_csv(session: DbSession, forum: Forum) -> Iterator[str]:
                 *(row.day_status(day) for day in days),
                 row.registration.accessibility_needs,
                 row.registration.dietary_needs,
+                *cells,
             ]
 
     return csv_lines(header, rows())

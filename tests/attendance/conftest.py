@@ -42,6 +42,11 @@ class World:
 
 @pytest.fixture
 def world(app_ctx) -> World:
+    return build_world()
+
+
+def build_world() -> World:
+    """The forum day, its sessions and credit types (in the current app context)."""
     forum = build.forum(days=((DAY, "public"),))
     day = forum.days[0]
     general = build.item(day, "Opening plenary", time(9), time(12), kind="general_session")

@@ -22,6 +22,7 @@ FEATURE_ORDER = [
     "calendar",
     "checkin",
     "feedback",
+    "attendance",
     "messages",
     "commitments",
     "measures",

@@ -3,12 +3,14 @@
 import csv
 import html
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from forumapp.agenda.models import AgendaItem
+from forumapp.checkin.scanning import check_in_registration
+from forumapp.core.clock import local_instant
 from forumapp.core.models import Forum, ForumDay
 from forumapp.extensions import db
 from forumapp.registration.breakouts import choose_breakout
@@ -412,6 +414,8 @@ def test_registrations_csv_has_each_days_status_needs_and_guards_formulas(app, o
         "Tue Mar 16, 2027 (team day)",
         "Accessibility needs",
         "Dietary needs",
+        "Checked in Mon Mar 15",
+        "Checked in Tue Mar 16",
     ]
     by_name = {row[0]: row for row in rows}
     assert by_name["Al One"][4:8] == ["team", "Buncombe County", "", "confirmed"]
@@ -419,7 +423,27 @@ def test_registrations_csv_has_each_days_status_needs_and_guards_formulas(app, o
     waiting = by_name["Dan Waiting"]
     assert waiting[2:4] == ['\'=HYPERLINK("http://evil.example")', "'+Wake"]
     assert waiting[6] == "waitlisted #1"
-    assert waiting[8:] == ["'@ramp", "'-vegan"]
+    assert waiting[8:10] == ["'@ramp", "'-vegan"]
+
+
+def test_registrations_csv_says_when_each_person_was_checked_in(app, organizer, setup):
+    with app.app_context():
+        ann = _public(setup, "Ann Public")
+        _public(setup, "Bob Public")
+        outcome = check_in_registration(
+            db.session, ann, db.session.get(ForumDay, setup.public_day_id), None
+        )
+        outcome.check_in.checked_in_at = local_instant(
+            date(2027, 3, 15), time(8, 47), "America/New_York"
+        )
+        db.session.commit()
+
+    header, *rows = _csv_rows(organizer.get(f"/staff/forums/{setup.forum_id}/registrations.csv"))
+
+    by_name = {row[0]: dict(zip(header, row, strict=True)) for row in rows}
+    assert by_name["Ann Public"]["Checked in Mon Mar 15"] == "08:47"
+    assert by_name["Ann Public"]["Checked in Tue Mar 16"] == ""
+    assert by_name["Bob Public"]["Checked in Mon Mar 15"] == ""
 
 
 def test_registrations_csv_is_safe_opened_in_a_semicolon_locale(app, organizer, setup):
@@ -443,7 +467,7 @@ def test_registrations_csv_is_safe_opened_in_a_semicolon_locale(app, organizer, 
                 assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), (delimiter, cell)
     eve = next(row for row in csv.reader(io.StringIO(text)) if row[0] == "Eve Sly")
     assert eve[2:4] == ['Town;\'=HYPERLINK("http://evil.example")', "Wake,'+cmd"]
-    assert eve[8:] == ["ramp; -2+3", "none\t'@SUM(A1)"]  # a space before it is no formula
+    assert eve[8:10] == ["ramp; -2+3", "none\t'@SUM(A1)"]  # a space before it is no formula
 
 
 def test_breakouts_csv_lists_people_per_breakout_with_local_start_and_waitlist(
