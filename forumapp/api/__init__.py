@@ -50,6 +50,7 @@ def _refuse_large_bodies():
 from . import (  # noqa: E402
     attendance_views,  # noqa: F401
     commitments_views,  # noqa: F401
+    door_sync_views,  # noqa: F401
     feedback_views,  # noqa: F401
     measures_views,  # noqa: F401
     messages_views,  # noqa: F401

@@ -21,6 +21,7 @@ from .request_shapes import (
     CommitmentProgressRequest,
     CommitmentRequest,
     MessageRequest,
+    OfflineScanRequest,
     RegistrationRequest,
     RequestShape,
     TopicSuggestionsRequest,
@@ -96,7 +97,7 @@ def _operation(
     errors: dict[int, str | dict] | None = None,
     *,
     description: str | None = None,
-    body: type[RequestShape] | None = None,
+    body: type[RequestShape] | dict | None = None,
 ) -> tuple[str, str, dict]:
     """One operation: ``answers`` maps each success status to its response, ``errors`` each
     error status to its description (or a whole response). A 401 is added (as ``who`` makes
@@ -360,6 +361,46 @@ _OPERATIONS = [
         STAFF,
         {200: _json(shapes.ProgramMeasures, "The same figures as the measures page.")},
         {403: "The token's role is not organizer or faculty.", 404: "No such program."},
+    ),
+    # --- The offline door
+    _operation(
+        "get /days/{day_id}/door-snapshot",
+        "door_snapshot",
+        "The day's roster for a door that may lose the network (door staff, organizers)",
+        STAFF,
+        {200: _json(shapes.DoorSnapshot, "Hashed codes and what the door shows of each.")},
+        {
+            403: "The token's role is not door staff, organizer or admin.",
+            404: "No such day, or door staff asking for a day other than today.",
+        },
+        description=(
+            "Codes come only as HMAC-SHA256 under `key`, made for this user and day: the page "
+            "hashes what it scans. Refresh it every minute while online."
+        ),
+    ),
+    _operation(
+        "post /checkins/batch",
+        "sync_checkins",
+        "Check in the scans an offline door let through, with their scan times",
+        STAFF,
+        {200: _json(shapes.SyncedScans, "One answer per scan, in the order sent.")},
+        {
+            403: "The token's role is not door staff, organizer or admin.",
+            422: "The body is not a list of 1 to 200 scans of the documented shape.",
+        },
+        description=(
+            "Idempotent per `request_id`: a retried batch changes nothing. A scan is checked "
+            "in at its `scanned_at`; one that can no longer be (the person is in already, "
+            "the ticket was replaced, the place cancelled) is answered `conflict` and listed "
+            "for organizers on the live check-in page. A `scanned_at` in the future or off "
+            "its day is `refused`."
+        ),
+        body={
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 200,
+            "items": OfflineScanRequest,
+        },
     ),
     # --- Attendance
     _operation(

@@ -35,7 +35,7 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 from ..commitments.models import CommitmentStatus
 from ..commitments.recording import NOTE_MAX as COMMITMENT_NOTE_MAX
 from ..commitments.recording import TEXT_MAX as COMMITMENT_TEXT_MAX
-from ..core.bounds import integer_problem
+from ..core.bounds import MAX_YEAR, MIN_YEAR, integer_problem
 from ..core.database import UNSTORABLE_CHARACTERS, is_storable_text
 from ..core.names import NAME_MAX_LENGTH
 from ..feedback.suggestions import MAX_TEXT as SUGGESTION_MAX_LENGTH
@@ -329,6 +329,77 @@ class CheckInRequest(RequestShape):
         if field == "code" and problem(error) == "too_long":
             return field, f"A ticket code has at most {CHECKIN_CODE_MAX_LENGTH} characters."
         return field, cls.REFUSALS[field]
+
+
+class OfflineScanRequest(RequestShape):
+    """One scan an offline door let through, sent when the network returns."""
+
+    NOT_JSON: ClassVar[str] = (
+        'Send a JSON list like [{"code": "7K3M…", "day": "2027-03-15", "request_id": "…", '
+        '"scanned_at": "2027-03-15T08:41:07-05:00"}].'
+    )
+    NOT_AN_OBJECT: ClassVar[str] = NOT_JSON
+    REFUSALS: ClassVar[dict[str, str]] = {
+        "code": CheckInRequest.REFUSALS["code"],
+        "day": "Write the day as a date like 2027-03-15.",
+        "request_id": CheckInRequest.REFUSALS["request_id"],
+        "scanned_at": (
+            "Send scanned_at as the scan's instant with its UTC offset, like "
+            "2027-03-15T08:41:07-05:00 or ...Z."
+        ),
+    }
+
+    code: Annotated[str, BeforeValidator(_ticket_code)] = Field(
+        json_schema_extra=documented(minLength=1, maxLength=CHECKIN_CODE_MAX_LENGTH),
+        description="The ticket code as scanned or typed.",
+    )
+    day: IsoDate = Field(description="The forum day the door was checking people in for.")
+    request_id: Annotated[
+        StorableText, Field(min_length=1, max_length=CHECKIN_REQUEST_ID_MAX_LENGTH)
+    ] = Field(description="The id the page gave the scan when it was made; a retry reuses it.")
+    scanned_at: Annotated[datetime, BeforeValidator(_scan_instant)] = Field(
+        description="When the scan happened, with its UTC offset; stored as the check-in time."
+    )
+
+    @classmethod
+    def refusal(cls, error: ErrorDetails) -> tuple[str, str]:
+        field = str(error["loc"][0])
+        return field, cls.REFUSALS.get(field, cls.NOT_JSON)
+
+
+def _scan_instant(value: object) -> object:
+    """``_instant``, within the years the app stores (a year-1 instant cannot move to UTC)."""
+    if isinstance(value, str) and (value[:4] < str(MIN_YEAR) or value[:4] > str(MAX_YEAR)):
+        raise PydanticCustomError("not_instant", "Not an instant")
+    return _instant(value)
+
+
+def read_offline_scans(raw: bytes, most: int) -> list[OfflineScanRequest]:
+    """The scans of a sync: a JSON list of 1 to ``most`` ``OfflineScanRequest`` objects;
+    raises ``BodyRefused`` naming each refused item by its position (``"3.code"``)."""
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise BodyRefused({"body": OfflineScanRequest.NOT_JSON}) from None
+    if not isinstance(body, list) or not body:
+        raise BodyRefused({"body": OfflineScanRequest.NOT_JSON})
+    if len(body) > most:
+        raise BodyRefused({"body": f"Send at most {most} scans at once; send the rest next."})
+    scans, details = [], {}
+    for position, item in enumerate(body):
+        if not isinstance(item, dict):
+            details[str(position)] = OfflineScanRequest.NOT_AN_OBJECT
+            continue
+        try:
+            scans.append(OfflineScanRequest.model_validate(item))
+        except ValidationError as error:
+            for field, sentence in OfflineScanRequest.refusals(
+                error.errors(include_url=False)
+            ).items():
+                details[f"{position}.{field}"] = sentence
+    if details:
+        raise BodyRefused(details)
+    return scans
 
 
 # --- Topic suggestions ------------------------------------------------------------------------

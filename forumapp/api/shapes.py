@@ -496,6 +496,47 @@ class Commitments(Shape):
     commitments: list[Commitment]
 
 
+# --- The offline door -------------------------------------------------------------------------
+
+
+class SnapshotTicket(Shape):
+    """A ticket as an offline door judges it: its code only as a keyed hash."""
+
+    hash: str = Field(description="HMAC-SHA256 (hex) of the normalised code under `key`.")
+    name: str
+    organization: str
+    teams: list[str]
+    status: Literal["confirmed", "waitlisted", "not_today", "cancelled", "replaced"]
+    needs: bool = Field(description="The person gave accessibility needs: look them up.")
+    checked_in: bool
+
+
+class DoorSnapshot(Shape):
+    """Everything an offline door needs to judge the day's scans, and nothing more."""
+
+    day_id: Id
+    date: IsoDate
+    forum: str
+    generated_at: datetime
+    key: str = Field(description="The HMAC key (base64url, unpadded), for this user and day.")
+    tickets: list[SnapshotTicket]
+
+
+class SyncedScan(Shape):
+    """What became of one synced scan."""
+
+    request_id: str
+    result: Literal["checked_in", "conflict", "refused"]
+    message: str
+    conflict: Literal["already_in", "replaced", "no_place", "unknown"] | SkipJsonSchema[None] = None
+
+
+class SyncedScans(Shape):
+    """The answer to each synced scan, in the order sent."""
+
+    results: list[SyncedScan]
+
+
 # --- Attendance -------------------------------------------------------------------------------
 
 

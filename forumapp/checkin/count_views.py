@@ -16,6 +16,7 @@ from ..core.models import Forum, ForumStatus
 from ..extensions import db
 from .blueprint import COUNT_READERS, bp
 from .counts import live_counts
+from .offline import day_conflicts
 
 
 @dataclass
@@ -89,5 +90,6 @@ def counts(forum_id: int):
         forum=forum,
         days=days,
         charts={counts.day.id: arrival_chart(counts.arrivals) for counts in days},
+        conflicts={day.id: day_conflicts(db.session, day) for day in forum.days},
         updated_at=utcnow(),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
@@ -102,3 +103,40 @@ class BreakoutAttendance(Model):
 
     registration: Mapped[Registration] = relationship()
     item: Mapped[AgendaItem] = relationship()
+
+
+class ConflictKind(enum.StrEnum):
+    """Why a scan a door accepted while offline did not become a check-in when it synced."""
+
+    ALREADY_IN = "already_in"  # another device (or this one before) let the person in
+    REPLACED = "replaced"  # the ticket was replaced by a new code after the snapshot
+    NO_PLACE = "no_place"  # the seat was cancelled, waitlisted or never held for the day
+    UNKNOWN = "unknown"  # the code matches no ticket of the forum
+
+
+class CheckInConflict(Model):
+    """A scan an offline door let through that the server could not check in, for organizers
+    to look into on the live check-in page: who scanned it, where and when."""
+
+    __tablename__ = "check_in_conflict"
+    __table_args__ = (Index("ix_check_in_conflict_day", "day_id", "scanned_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day_id: Mapped[int] = mapped_column(ForeignKey("forum_day.id", ondelete="CASCADE"))
+    registration_id: Mapped[int | None] = mapped_column(
+        ForeignKey("registration.id", ondelete="CASCADE")
+    )
+    kind: Mapped[str] = mapped_column(String(12))
+    message: Mapped[str] = mapped_column(String(300))
+    scanned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    scanned_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_user.id", ondelete="SET NULL")
+    )
+    synced_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The check-in that stands when the person was let in twice.
+    check_in_id: Mapped[int | None] = mapped_column(ForeignKey("check_in.id", ondelete="SET NULL"))
+    request_id: Mapped[str] = mapped_column(String(64), unique=True)
+
+    registration: Mapped[Registration | None] = relationship()
+    scanned_by: Mapped[User | None] = relationship()
+    check_in: Mapped[CheckIn | None] = relationship()

@@ -9,7 +9,7 @@ scan the same ticket at once; the loser is told "already checked in".
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import and_, bindparam, exists, select, text
 from sqlalchemy.exc import IntegrityError
@@ -34,6 +34,7 @@ def scan(
     day: ForumDay | date | None,
     user_id: int | None,
     request_id: str | None = None,
+    scanned_at: datetime | None = None,
 ) -> ScanOutcome:
     """Check in the holder of a scanned or typed code.
 
@@ -45,6 +46,7 @@ def scan(
 
     A retried ``request_id`` is answered as the first time, even after midnight; a request id
     used before with another code or day is refused (``ScanResult.REQUEST_ID_REUSED``).
+    ``scanned_at`` is when the scan happened, for a door that was offline (default: now).
     """
     door_day: ForumDay | None
     on_date: date | None
@@ -54,7 +56,7 @@ def scan(
         door_day, on_date = None, day
     if door_day is None:
         # Nearly every scan at a busy door is the plain case: check it in with the least work.
-        plain = _plain_check_in(session, raw_code, on_date, user_id, request_id)
+        plain = _plain_check_in(session, raw_code, on_date, user_id, request_id, scanned_at)
         if plain is not None:
             return plain
     replay = _replayed(session, request_id, raw_code, on_date, door_day)
@@ -68,7 +70,7 @@ def scan(
         if door_day is None:
             return _no_forum_meets(session, ticket.registration, on_date)
     # Without a day the code is unknown or replaced: it is refused before a day is needed.
-    return _scan_ticket(session, raw_code, ticket, door_day, user_id, request_id)
+    return _scan_ticket(session, raw_code, ticket, door_day, user_id, request_id, scanned_at)
 
 
 def _day_on(session: DbSession, forum: Forum, on_date: date) -> ForumDay | None:
@@ -116,6 +118,7 @@ def _scan_ticket(
     day: ForumDay | None,
     user_id: int | None,
     request_id: str | None,
+    scanned_at: datetime | None = None,
 ) -> ScanOutcome:
     """The scan once the ticket is looked up and ``request_id`` is known not to be a retry.
     ``day`` may be None only when there is no live ticket."""
@@ -136,7 +139,9 @@ def _scan_ticket(
             day,
         )
     assert day is not None, "a scan of a live ticket always has its day"
-    return check_in_registration(session, ticket.registration, day, user_id, "scan", request_id)
+    return check_in_registration(
+        session, ticket.registration, day, user_id, "scan", request_id, scanned_at
+    )
 
 
 # --- Checking a registration in --------------------------------------------------------------
@@ -182,8 +187,10 @@ def check_in_registration(
     user_id: int | None,
     method: str = "scan",
     request_id: str | None = None,
+    checked_in_at: datetime | None = None,
 ) -> ScanOutcome:
-    """Check a registration in on ``day``, saying why not when it cannot be done."""
+    """Check a registration in on ``day`` (at ``checked_in_at``, default now), saying why not
+    when it cannot be done."""
     teams = teams_of(session, registration.person_id, registration.forum.program_id)
     name = registration.person.name
     if registration.forum_id != day.forum_id:
@@ -229,6 +236,7 @@ def check_in_registration(
     check_in = CheckIn(
         registration_id=registration.id,
         day_id=day.id,
+        checked_in_at=checked_in_at or utcnow(),
         checked_in_by_id=user_id,
         method=method,
         request_id=request_id,
@@ -374,6 +382,7 @@ def _plain_check_in(
     on_date: date | None,
     user_id: int | None,
     request_id: str | None,
+    scanned_at: datetime | None = None,
 ) -> ScanOutcome | None:
     """The door's plain case, in two short statements (three without a date): the holder of a
     live ticket of a forum that meets on ``on_date`` (None: today in the program's time zone),
@@ -403,7 +412,7 @@ def _plain_check_in(
         {
             "registration_id": registration_id,
             "day_id": day_id,
-            "checked_in_at": utcnow(),
+            "checked_in_at": scanned_at or utcnow(),
             "checked_in_by_id": user_id,
             "method": "scan",
             "request_id": request_id,

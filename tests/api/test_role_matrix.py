@@ -22,6 +22,8 @@ WHO_MAY = {
     ("post", "/forums/{forum_id}/registrations"): PUBLIC,
     ("get", "/forums/{forum_id}/registrations"): {Role.ADMIN, Role.ORGANIZER},
     ("post", "/checkins"): {Role.ADMIN, Role.ORGANIZER, Role.DOOR},
+    ("post", "/checkins/batch"): {Role.ADMIN, Role.ORGANIZER, Role.DOOR},
+    ("get", "/days/{day_id}/door-snapshot"): {Role.ADMIN, Role.ORGANIZER, Role.DOOR},
     ("get", "/registrations/{registration_id}/ticket.png"): {Role.ADMIN, Role.ORGANIZER, Role.DOOR},
     ("get", "/speakers/{speaker_id}"): PUBLIC,
     ("get", "/openapi.json"): PUBLIC,
