@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -158,6 +159,14 @@ class BaseConfig:
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024
     SPEAKER_PHOTO_DIR = Path(os.environ.get("SPEAKER_PHOTO_DIR", INSTANCE_DIR / "speaker_photos"))
 
+    # Session materials: files up to this size, stored in this folder, or in an S3-compatible
+    # bucket when MATERIALS_STORAGE_URL=s3://bucket/prefix (needed with several app servers;
+    # MATERIALS_S3_ENDPOINT_URL for MinIO and the like, credentials as boto3 finds them).
+    MATERIALS_MAX_BYTES = int(os.environ.get("MATERIALS_MAX_MB", "25")) * 1024 * 1024
+    MATERIALS_DIR = Path(os.environ.get("MATERIALS_DIR", INSTANCE_DIR / "materials"))
+    MATERIALS_STORAGE_URL = os.environ.get("MATERIALS_STORAGE_URL", "")
+    MATERIALS_S3_ENDPOINT_URL = os.environ.get("MATERIALS_S3_ENDPOINT_URL") or None
+
 
 class DevelopmentConfig(BaseConfig):
     DEBUG = False  # `flask run --debug` turns the debugger on when wanted
@@ -168,6 +177,8 @@ class DevelopmentConfig(BaseConfig):
 class TestingConfig(BaseConfig):
     ENV_NAME = "testing"
     TESTING = True
+    # Uploaded materials of a test run go to a folder of its own, never the checkout's.
+    MATERIALS_DIR = Path(tempfile.mkdtemp(prefix="forumapp-test-materials-"))
     # Each scrypt hash costs tens of milliseconds and the suite signs in thousands of times.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     SECRET_KEY = "testing-secret-key"

@@ -102,6 +102,9 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     from .language_access.receivers import register_language_access
     from .mail import models as _mail_models  # noqa: F401
     from .mail import views as outbox_views
+    from .materials import models as _materials_models  # noqa: F401
+    from .materials import views as materials_views
+    from .materials.storage import init_storage
     from .measures import views as measures_views
     from .messages import models as _messages_models  # noqa: F401
     from .messages import views as messages_views
@@ -125,9 +128,11 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
         messages_views.bp,
         commitments_views.bp,
         measures_views.bp,
+        materials_views.bp,
         privacy_views.bp,
     ):
         app.register_blueprint(blueprint)
+    init_storage(app)
     register_language_access(app)
     register_calendar(app)
     register_checkin(app)

@@ -325,6 +325,8 @@ def _load_activity(session, report: DemoReport, program: Program, teams: list[Te
     with _signals_muted():
         _register_and_check_in(session, report, program, teams)
         _record_attendance(session, report, program)
+        _record_offline_conflict(session, report, program)
+        _add_materials(session, report, program)
         # Before the feedback, whose topics are grouped last: barriers are topics too.
         _record_commitments(session, report, program, teams)
         _answer_feedback(session, report, program)
@@ -563,6 +565,103 @@ def _scan_held_day(session, report, day, door) -> None:
             registration_id=pick.registration_id,
             item_id=pick.item_id,
         )
+
+
+def _record_offline_conflict(session, report, program) -> None:
+    """At the held forum, two phones at the door lost the Wi-Fi and let one person in twice."""
+    from .checkin.models import CheckIn, CheckInConflict, ConflictKind
+
+    if session.scalar(select(CheckInConflict.id)):
+        return
+    held = next((f for f in program.forums if f.status == ForumStatus.CLOSED), None)
+    check_in = (
+        session.scalar(
+            select(CheckIn).join(ForumDay).where(ForumDay.forum_id == held.id).order_by(CheckIn.id)
+        )
+        if held
+        else None
+    )
+    if check_in is None:
+        return
+    name = check_in.registration.person.name
+    session.add(
+        CheckInConflict(
+            day_id=check_in.day_id,
+            registration_id=check_in.registration_id,
+            kind=ConflictKind.ALREADY_IN.value,
+            message=f"{name} was already checked in.",
+            scanned_at=check_in.checked_in_at + timedelta(minutes=3),
+            scanned_by_id=check_in.checked_in_by_id,
+            check_in_id=check_in.id,
+            request_id="demo-offline-phone-2-0001",
+        )
+    )
+    report.count("check_in_conflict")
+
+
+DEMO_MATERIALS = [
+    # (which session: None for the forum, else a title prefix), title, visibility
+    (None, "Forum 1 participant packet", "public"),
+    ("Welcome", "Opening slides", "public"),
+    ("Welcome", "Model county opioid settlement resolution", "public"),
+    ("Welcome", "Team worksheet: our community's next steps", "teams"),
+]
+
+
+def _add_materials(session, report, program) -> None:
+    """Small generated PDFs on the held forum's sessions (a real upload each), and a link."""
+    from flask import current_app
+
+    from .materials.models import Material, Visibility
+    from .materials.services import MaterialInput, Uploader, add_file, add_link
+    from .materials.storage import material_storage
+
+    held = next((f for f in program.forums if f.status == ForumStatus.CLOSED), None)
+    if held is None or session.scalar(select(Material.id).where(Material.forum_id == held.id)):
+        return
+    items = [item for day in held.days for item in day.items]
+    for prefix, title, visibility in DEMO_MATERIALS:
+        item = next((i for i in items if prefix and i.title.startswith(prefix)), None)
+        if prefix and item is None:
+            continue
+        add_file(
+            session,
+            material_storage(),
+            held,
+            item,
+            MaterialInput(title, visibility=Visibility(visibility)),
+            f"{title}.pdf",
+            _demo_pdf(title, held.title),
+            current_app.config["MATERIALS_MAX_BYTES"],
+            Uploader(),
+        )
+        report.count("material")
+    add_link(
+        session,
+        held,
+        None,
+        MaterialInput("NC opioid settlement strategies (morepowerfulnc.org)"),
+        "https://www.morepowerfulnc.org/",
+        Uploader(),
+    )
+    report.count("material")
+
+
+def _demo_pdf(title: str, forum_title: str) -> bytes:
+    import io
+
+    from reportlab.lib.pagesizes import LETTER
+    from reportlab.pdfgen.canvas import Canvas
+
+    out = io.BytesIO()
+    canvas = Canvas(out, pagesize=LETTER)
+    canvas.setFont("Helvetica-Bold", 18)
+    canvas.drawString(72, 700, title)
+    canvas.setFont("Helvetica", 12)
+    canvas.drawString(72, 676, forum_title)
+    canvas.drawString(72, 652, "A demo document of the forumapp demo program.")
+    canvas.save()
+    return out.getvalue()
 
 
 def _register_public_visitors(session, report, final) -> None:

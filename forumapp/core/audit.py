@@ -57,6 +57,10 @@ ACTIONS = {
     "export.attendance_xlsx": "Downloaded attendance (XLSX)",
     "export.attendance_api": "Downloaded attendance (API)",
     "export.sign_in_sheet_pdf": "Printed a sign-in sheet (PDF)",
+    "material.upload": "Uploaded a session or forum material",
+    "material.link": "Added a link as a material",
+    "material.reorder": "Reordered materials",
+    "material.delete": "Removed a material",
 }
 
 # How entries name actions taken on the command line, where nobody is signed in (``via``).

@@ -26,6 +26,7 @@ FEATURE_ORDER = [
     "messages",
     "commitments",
     "measures",
+    "materials",
     "privacy",
     "api",
     "attendee",

@@ -57,6 +57,9 @@ PUBLIC_ENDPOINTS = {
     "api.linked_team_commitments",
     "api.linked_create_commitment",
     "api.linked_update_commitment",
+    # Material files check who may see each one: tests/materials/test_materials.
+    "materials.public_file",
+    "materials.personal_file",
 }
 VISITORS = [None, *Role]
 

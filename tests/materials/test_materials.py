@@ -1,0 +1,185 @@
+"""Materials: uploads checked by content and size with safe names, the visibility rules for
+listing and for the file itself, and forged addresses answering 404."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+import sqlalchemy as sa
+
+from forumapp.core.audit import AuditEntry
+from forumapp.extensions import db
+from forumapp.materials.content import detect_type, safe_filename
+from forumapp.materials.models import Material
+
+from ..conftest import csrf_token
+from .conftest import HTML, pdf_bytes, pptx_bytes
+
+PAGE = "/staff/forums/{}/materials"
+
+
+def _upload(
+    client, place, target, visibility="public", filename="ordinance.pdf", data=None, **extra
+):
+    path = PAGE.format(place.forum_id)
+    title = extra.pop("title", "Model ordinance")
+    fields = {
+        "target": str(target),
+        "title": title,
+        "title_es": "",
+        "visibility": visibility,
+        "url": "",
+        "csrf_token": csrf_token(client, path),
+        **extra,
+    }
+    if data is not False:
+        fields["file"] = (io.BytesIO(pdf_bytes() if data is None else data), filename)
+    return client.post(path, data=fields, content_type="multipart/form-data")
+
+
+def _only_material(app) -> Material:
+    with app.app_context():
+        material = db.session.scalar(sa.select(Material).order_by(Material.id.desc()))
+        db.session.expunge(material)
+        return material
+
+
+def test_the_content_decides_the_type_not_the_name():
+    assert detect_type(pdf_bytes(), "x.pdf") == "pdf"
+    assert detect_type(pptx_bytes(), "talk.pptx") == "pptx"
+    assert detect_type(HTML, "slides.pdf") is None
+    assert detect_type(b"MZ\x90\x00", "setup.pdf") is None
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [
+        ("../../etc/passwd.pdf", "passwd.pdf"),
+        ("C:\\Users\\ana\\Ordenanza modelo – ñandú.pdf", "Ordenanza modelo – ñandú.pdf"),
+        ('a"b<c>\u202eevil.pdf', "a_b_c_evil.pdf"),
+        ("no-ending", "no-ending.pdf"),
+    ],
+)
+def test_file_names_lose_folders_and_dangerous_characters(sent, kept):
+    assert safe_filename(sent, "pdf") == kept
+
+
+def test_an_organizer_uploads_a_pdf_and_the_public_gets_it_with_safe_headers(
+    app, client, signed_in, place
+):
+    signed_in("organizer")
+    response = _upload(client, place, place.public_item_id, filename="../Ordenanza – ñ.pdf")
+    assert response.status_code == 302
+    material = _only_material(app)
+    assert material.filename == "Ordenanza – ñ.pdf" and material.content_type == "application/pdf"
+    with app.app_context():
+        assert db.session.scalar(
+            sa.select(AuditEntry.id).where(AuditEntry.action == "material.upload")
+        )
+
+    anonymous = app.test_client()
+    file = anonymous.get(f"/materials/{material.id}/{material.filename}")
+    assert file.status_code == 200 and file.data.startswith(b"%PDF-")
+    assert file.headers["X-Content-Type-Options"] == "nosniff"
+    assert file.mimetype == "application/pdf"
+    assert "filename*=UTF-8''Ordenanza" in file.headers["Content-Disposition"]
+    assert "sandbox" in file.headers["Content-Security-Policy"]
+
+
+def test_html_named_pdf_and_oversized_files_are_refused_next_to_the_field(
+    app, client, signed_in, place
+):
+    signed_in("organizer")
+    refused = _upload(client, place, place.public_item_id, data=HTML)
+    assert refused.status_code == 400
+    assert "checked by its content, not its name" in refused.get_data(as_text=True)
+
+    app.config["MATERIALS_MAX_BYTES"] = 1024
+    try:
+        big = _upload(client, place, place.public_item_id, data=pdf_bytes("x" * 3000) + b" " * 2000)
+    finally:
+        app.config["MATERIALS_MAX_BYTES"] = 25 * 1024 * 1024
+    assert big.status_code == 400
+    assert "The file is larger than 1 KB" in big.get_data(as_text=True)
+
+    mismatch = _upload(client, place, place.public_item_id, data=pptx_bytes(), filename="a.pdf")
+    assert "a PowerPoint presentation" in mismatch.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Material)) == 0
+
+
+# Who may open a file of each visibility: anonymous, a public registrant of its day, a team
+# member (not registered that day), someone of another forum, the session's speaker, staff.
+EXPECTED = {
+    # visibility: (anonymous, registrant, member, stranger, speaker)
+    "public": (True, True, True, True, True),
+    "registrants": (False, True, False, False, True),
+    "teams": (False, False, True, False, True),
+    "staff": (False, False, False, False, True),
+}
+
+
+@pytest.mark.parametrize("visibility", list(EXPECTED))
+def test_each_visibility_opens_the_file_to_exactly_its_readers(
+    app, client, signed_in, place, visibility
+):
+    signed_in("organizer")
+    # A session of the public day, for which the member holds no place.
+    _upload(client, place, place.public_item_id, visibility=visibility)
+    material = _only_material(app)
+    name = material.filename
+    assert client.get(f"/materials/{material.id}/{name}").status_code == 200  # staff
+
+    anonymous = app.test_client()
+    answers = (
+        anonymous.get(f"/materials/{material.id}/{name}").status_code == 200,
+        *(
+            anonymous.get(f"/me/{token}/materials/{material.id}/{name}").status_code == 200
+            for token in (
+                place.registrant_token,
+                place.member_token,
+                place.stranger_token,
+                place.speaker_token,
+            )
+        ),
+    )
+    assert answers == EXPECTED[visibility]
+
+
+def test_a_guessed_or_forged_file_address_is_not_found(app, client, signed_in, place):
+    signed_in("organizer")
+    _upload(client, place, place.public_item_id, visibility="staff")
+    material = _only_material(app)
+    anonymous = app.test_client()
+    missing = anonymous.get("/materials/999999/x.pdf")
+    for path in (
+        f"/materials/{material.id}/{material.filename}",  # staff only
+        f"/materials/{material.id}/other-name.pdf",
+        f"/materials/{material.id}/..%2F..%2Finstance%2Fforumapp.sqlite",
+        f"/me/forged-token/materials/{material.id}/{material.filename}",
+    ):
+        response = anonymous.get(path)
+        assert response.status_code == missing.status_code == 404, path
+
+
+def test_a_link_material_needs_a_web_address(app, client, signed_in, place):
+    signed_in("organizer")
+    bad = _upload(client, place, "forum", data=False, url="javascript:alert(1)")
+    assert "Enter a web address starting with https://." in bad.get_data(as_text=True)
+    good = _upload(client, place, "forum", data=False, url="https://example.org/ordinance")
+    assert good.status_code == 302
+    assert _only_material(app).url == "https://example.org/ordinance"
+    both = _upload(client, place, "forum", url="https://example.org/x")
+    assert "Choose a file or give a link (one of them)." in both.get_data(as_text=True)
+
+
+def test_the_public_agenda_lists_public_materials_only(app, client, signed_in, place):
+    signed_in("organizer")
+    _upload(client, place, place.public_item_id, title="Public slides")
+    _upload(client, place, place.public_item_id, visibility="teams", title="Team notes")
+
+    page = app.test_client().get(f"/forums/{place.forum_id}").get_data(as_text=True)
+
+    assert "Public slides" in page and "(PDF," in page
+    assert "Team notes" not in page
