@@ -52,6 +52,7 @@ from . import (  # noqa: E402
     commitments_views,  # noqa: F401
     door_sync_views,  # noqa: F401
     feedback_views,  # noqa: F401
+    materials_views,  # noqa: F401
     measures_views,  # noqa: F401
     messages_views,  # noqa: F401
     views,  # noqa: F401

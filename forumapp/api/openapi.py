@@ -98,6 +98,7 @@ def _operation(
     *,
     description: str | None = None,
     body: type[RequestShape] | dict | None = None,
+    form: dict | None = None,
 ) -> tuple[str, str, dict]:
     """One operation: ``answers`` maps each success status to its response, ``errors`` each
     error status to its description (or a whole response). A 401 is added (as ``who`` makes
@@ -115,6 +116,12 @@ def _operation(
             "required": True,
             "content": {"application/json": {"schema": body}},
         }
+    if form is not None:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"multipart/form-data": {"schema": form}},
+        }
+        body = form
     responses = {str(status): response for status, response in answers.items()}
     responses["401"] = _UNAUTHORIZED["no token" if who == STAFF else "bad token"]
     for status, error in (errors or {}).items():
@@ -400,6 +407,46 @@ _OPERATIONS = [
             "minItems": 1,
             "maxItems": 200,
             "items": OfflineScanRequest,
+        },
+    ),
+    # --- Materials
+    _operation(
+        "get /forums/{forum_id}/materials",
+        "forum_materials_json",
+        "A forum's materials the caller may see (public ones without a token)",
+        ANYONE,
+        {200: _json(shapes.Materials, "The forum's own materials first, then by session.")},
+        {404: "No such forum (a draft forum, without a staff token)."},
+    ),
+    _operation(
+        "post /items/{item_id}/materials",
+        "create_material",
+        "Add a file or a link to a session (organizers)",
+        STAFF,
+        {201: _json(shapes.MaterialRef, "Added.")},
+        {
+            400: (
+                "Nothing was added: no title, a file and a link or neither, a file that is not "
+                "a PDF, image or office document by its content, an empty or oversized file, "
+                "or a link that is not http(s); `details` names the field."
+            ),
+            403: "The token's role is not organizer.",
+            404: "No such session.",
+        },
+        form={
+            "type": "object",
+            "required": ["title"],
+            "properties": {
+                "title": {"type": "string", "minLength": 1, "maxLength": 200},
+                "title_es": {"type": "string", "maxLength": 200},
+                "visibility": {
+                    "type": "string",
+                    "enum": ["public", "registrants", "teams", "staff"],
+                    "default": "public",
+                },
+                "file": {"type": "string", "format": "binary"},
+                "url": {"type": "string", "format": "uri", "maxLength": 2000},
+            },
         },
     ),
     # --- Attendance

@@ -193,6 +193,27 @@ class RoomRef(Shape):
     name: str
 
 
+class MaterialRef(Shape):
+    """A file or link of a session or forum, as the caller may see it."""
+
+    id: Id
+    session_id: Id | None = Field(description="Null for the forum's own material.")
+    title: str
+    title_es: str
+    kind: Literal["file", "link"]
+    url: str = Field(description="The file's download address, or the link.")
+    filename: str | None
+    content_type: str | None
+    size: Count | None
+    visibility: Literal["public", "registrants", "teams", "staff"]
+
+
+class Materials(Shape):
+    """Materials in the order organizers set: the forum's own first, then by session time."""
+
+    materials: list[MaterialRef]
+
+
 class AgendaItem(Shape):
     """A session on a forum day."""
 
@@ -212,6 +233,7 @@ class AgendaItem(Shape):
     status: ItemStatus
     confidential: bool = Field(description="Confidential sessions are listed only for staff.")
     speakers: list[SpeakerRef]
+    materials: list[MaterialRef] = Field(description="The session's materials the caller may see.")
 
 
 class Agenda(Shape):

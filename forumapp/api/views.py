@@ -32,6 +32,7 @@ from ..core.emails import normalise_email
 from ..core.i18n import current_language
 from ..core.models import Audience, Forum, ForumDay, ForumStatus, Role
 from ..extensions import db, limiter
+from ..materials.services import visible_materials
 from ..registration.errors import InvalidRegistration, RegistrationError
 from ..registration.models import (
     BreakoutPick,
@@ -47,6 +48,7 @@ from ..registration.public import (
 )
 from ..registration.seats import seats_left, waitlist_positions_among
 from . import bp, shapes
+from .materials_views import caller_reader, material_shape
 from .openapi import openapi_document
 from .request_shapes import BodyRefused, CheckInRequest, RegistrationRequest
 from .shapes import answer
@@ -110,7 +112,11 @@ def _forum_shape(viewer: services.Viewer, forum: Forum) -> shapes.Forum:
 
 
 def _item_shape(
-    viewer: services.Viewer, item: AgendaItem, day: ForumDay, time_zone: str
+    viewer: services.Viewer,
+    item: AgendaItem,
+    day: ForumDay,
+    time_zone: str,
+    materials: list[shapes.MaterialRef],
 ) -> shapes.AgendaItem:
     return shapes.AgendaItem(
         id=item.id,
@@ -134,6 +140,7 @@ def _item_shape(
             for link in item.speaker_links
             if services.can_see_speaker(viewer, link.speaker)
         ],
+        materials=materials,
     )
 
 
@@ -160,12 +167,15 @@ def forum_agenda(forum_id: int):
     viewer = _viewer()
     forum = _visible_forum_or_404(viewer, forum_id)
     time_zone = forum.program.time_zone
+    materials: dict[int | None, list[shapes.MaterialRef]] = {}
+    for material in visible_materials(db.session, forum, caller_reader()):
+        materials.setdefault(material.item_id, []).append(material_shape(material))
     return answer(
         shapes.Agenda(
             forum_id=forum.id,
             time_zone=time_zone,
             items=[
-                _item_shape(viewer, item, day, time_zone)
+                _item_shape(viewer, item, day, time_zone, materials.get(item.id, []))
                 for day, items in services.visible_agenda(db.session, viewer, forum)
                 for item in items
             ],

@@ -128,6 +128,7 @@ def test_agenda_item_fields(client, world):
         "status": "scheduled",
         "confidential": False,
         "speakers": [{"id": world.ada, "name": "Ada Public", "role": "speaker"}],
+        "materials": [],
     }
     workshop = _item(agenda, world.workshop)
     assert (workshop["room"]["name"], workshop["capacity"]) == ("Room B", 25)

@@ -38,6 +38,8 @@ WHO_MAY = {
     ("get", "/forums/{forum_id}/commitments"): {Role.ADMIN, Role.ORGANIZER, Role.FACULTY},
     ("get", "/programs/{program_id}/measures"): {Role.ADMIN, Role.ORGANIZER, Role.FACULTY},
     ("get", "/forums/{forum_id}/attendance"): {Role.ADMIN, Role.ORGANIZER},
+    ("get", "/forums/{forum_id}/materials"): PUBLIC,
+    ("post", "/items/{item_id}/materials"): {Role.ADMIN, Role.ORGANIZER},
     # A personal link in the path is the key: tests/api/test_commitments_api.py.
     ("get", "/me/{token}/teams/{team_id}/commitments"): PUBLIC,
     ("post", "/me/{token}/teams/{team_id}/commitments"): PUBLIC,

@@ -4,6 +4,7 @@ listing and for the file itself, and forged addresses answering 404."""
 from __future__ import annotations
 
 import io
+from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -183,3 +184,46 @@ def test_the_public_agenda_lists_public_materials_only(app, client, signed_in, p
 
     assert "Public slides" in page and "(PDF," in page
     assert "Team notes" not in page
+
+
+def test_the_api_lists_visible_materials_and_takes_an_organizers_upload(
+    app, client, token_for, place
+):
+    organizer = token_for("organizer")
+    url = f"/api/v1/items/{place.public_item_id}/materials"
+    created = client.post(
+        url,
+        data={
+            "title": "Slides",
+            "visibility": "public",
+            "file": (io.BytesIO(pdf_bytes()), "s.pdf"),
+        },
+        headers=organizer,
+        content_type="multipart/form-data",
+    )
+    assert created.status_code == 201
+    assert created.get_json()["kind"] == "file" and created.get_json()["filename"] == "s.pdf"
+    hidden = client.post(
+        url,
+        data={"title": "Staff notes", "visibility": "staff", "url": "https://example.org/n"},
+        headers=organizer,
+    )
+    assert hidden.status_code == 201
+    refused = client.post(
+        url,
+        data={"title": "Fake", "file": (io.BytesIO(HTML), "fake.pdf")},
+        headers=organizer,
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 400 and "file" in refused.get_json()["details"]
+    assert client.post(url, data={"title": "x"}, headers=token_for("door")).status_code == 403
+
+    public = client.get(f"/api/v1/forums/{place.forum_id}/materials").get_json()
+    assert [m["title"] for m in public["materials"]] == ["Slides"]
+    staff = client.get(f"/api/v1/forums/{place.forum_id}/materials", headers=organizer).get_json()
+    assert [m["title"] for m in staff["materials"]] == ["Slides", "Staff notes"]
+    agenda = client.get(f"/api/v1/forums/{place.forum_id}/agenda").get_json()
+    opening = next(item for item in agenda["items"] if item["id"] == place.public_item_id)
+    assert [m["title"] for m in opening["materials"]] == ["Slides"]
+    download = urlsplit(opening["materials"][0]["url"]).path
+    assert app.test_client().get(download).status_code == 200
