@@ -326,6 +326,7 @@ def _load_activity(session, report: DemoReport, program: Program, teams: list[Te
         _register_and_check_in(session, report, program, teams)
         _record_attendance(session, report, program)
         _record_offline_conflict(session, report, program)
+        _issue_some_certificates(session, report, program)
         _add_materials(session, report, program)
         # Before the feedback, whose topics are grouped last: barriers are topics too.
         _record_commitments(session, report, program, teams)
@@ -565,6 +566,33 @@ def _scan_held_day(session, report, day, door) -> None:
             registration_id=pick.registration_id,
             item_id=pick.item_id,
         )
+
+
+def _issue_some_certificates(session, report, program) -> None:
+    """Some attendees of the held forum already downloaded their certificate."""
+    from contextlib import suppress
+
+    from .attendance.certificates import CertificateWithheld, issue_certificate
+    from .attendance.models import Certificate
+    from .checkin.models import CheckIn
+    from .registration.models import Registration
+
+    if session.scalar(select(Certificate.id)):
+        return
+    for forum in (f for f in program.forums if f.status == ForumStatus.CLOSED):
+        attended = session.scalars(
+            select(Registration)
+            .where(
+                Registration.forum_id == forum.id,
+                Registration.id.in_(select(CheckIn.registration_id)),
+            )
+            .order_by(Registration.id)
+            .limit(12)
+        )
+        for registration in attended:
+            with suppress(CertificateWithheld):
+                issue_certificate(session, registration)
+                report.count("certificate")
 
 
 def _record_offline_conflict(session, report, program) -> None:

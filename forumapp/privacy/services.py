@@ -17,6 +17,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import selectinload
 
 from ..agenda.models import Speaker
+from ..attendance.certificates import keep_or_drop_for_erasure
 from ..calendar.models import CalendarFeed, CalendarInvite
 from ..checkin.models import BreakoutAttendance, CheckIn, Ticket
 from ..core import audit
@@ -283,6 +284,15 @@ class ErasureReport:
     photo_to_discard: str | None = None
 
 
+def _registrations_by_program(session: DbSession, person: Person) -> dict[int, list[int]]:
+    found: dict[int, list[int]] = {}
+    for registration in session.scalars(
+        select(Registration).where(Registration.person_id == person.id)
+    ):
+        found.setdefault(registration.forum.program_id, []).append(registration.id)
+    return found
+
+
 def erase_person(session: DbSession, person: Person, actor_id: int | None) -> ErasureReport:
     """Remove or anonymise everything identifying ``person``, keeping the rows counts are made
     of; records the erasure in the audit log. Flushes; the caller commits.
@@ -298,6 +308,10 @@ def erase_person(session: DbSession, person: Person, actor_id: int | None) -> Er
     report = ErasureReport(person.id)
     old_name, old_email = person.name, person.email
     now = utcnow()
+    # First, while the name is still there: credit records the program keeps for its
+    # accreditors (or deletes, without a retention period).
+    for program_id, registration_ids in _registrations_by_program(session, person).items():
+        keep_or_drop_for_erasure(session, registration_ids, program_id, now)
 
     for registration in session.scalars(
         select(Registration).where(Registration.person_id == person.id)
