@@ -230,7 +230,11 @@ _OPERATIONS = [
         "Check someone in at the door (door staff and organizers)",
         STAFF,
         {
-            201: _json(shapes.CheckedIn, "Checked in now (or a retried request)."),
+            201: _json(
+                {"oneOf": [shapes.CheckedIn, shapes.PresenceRecorded]},
+                "Checked in now (or a retried request); with `session` or an exit, the "
+                "presence recorded.",
+            ),
             200: _json(shapes.AlreadyCheckedIn, "Already checked in that day."),
         },
         {
@@ -245,11 +249,13 @@ _OPERATIONS = [
             ),
             409: (
                 "`result` is `not_registered_for_day` (another day, another forum, or no "
-                "forum that date), `waitlisted` or `cancelled`."
+                "forum that date), `waitlisted` or `cancelled`; for a presence scan also "
+                "`not_checked_in` (an exit at the entrance of someone never checked in)."
             ),
             422: (
                 "`result: invalid_request`: the body is not a JSON object of the "
-                "documented shape, or `day` is not a date."
+                "documented shape, `day` is not a date, or `session` is no session (or not "
+                "of that day)."
             ),
         },
         description=(

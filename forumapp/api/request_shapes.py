@@ -290,6 +290,8 @@ class CheckInRequest(RequestShape):
             f"Send request_id as a string of 1 to {CHECKIN_REQUEST_ID_MAX_LENGTH} printable "
             "characters, new for each scan (a UUID is ideal)."
         ),
+        "session": "Send session as the id (a whole number) of a session of the agenda.",
+        "direction": 'Send direction as "entry" or "exit", or leave it out for entry.',
     }
 
     # Not checked for control characters: no such code exists, so the scan says "invalid".
@@ -320,6 +322,22 @@ class CheckInRequest(RequestShape):
         description=(
             "The scanner's id for this scan, new for each scan (a UUID). Sending the "
             "same request again (a retry) returns the first answer and counts once."
+        ),
+    )
+    session: (
+        Annotated[int, AfterValidator(_fits_in_32_bits), Field(ge=1)] | SkipJsonSchema[None]
+    ) = Field(
+        None,
+        description=(
+            "A session's id: the scan is at that session's door (presence for credit hours). "
+            "Without it, the scan is at the day's entrance."
+        ),
+    )
+    direction: Literal["entry", "exit"] | SkipJsonSchema[None] = Field(
+        None,
+        description=(
+            "entry (the default) or exit. An entry at the entrance is the day's check-in, "
+            "answered as before; every other scan records presence."
         ),
     )
 

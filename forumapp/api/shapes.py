@@ -101,6 +101,8 @@ class CheckInRefusal(enum.StrEnum):
     REQUEST_ID_REUSED = ScanResult.REQUEST_ID_REUSED.value
     INVALID_REQUEST = "invalid_request"
     NOT_TODAY = "not_today"
+    # A presence scan (a session's door, or an exit) of someone never checked in that day.
+    NOT_CHECKED_IN = "not_checked_in"
 
 
 class Error(Shape):
@@ -362,6 +364,17 @@ class CheckedIn(Shape):
     message: str = Field(examples=["Welcome, Ada! Checked in for …"])
     attendee: CheckInAttendee
     day: IsoDate
+
+
+class PresenceRecorded(Shape):
+    """An entry or exit recorded at a session's door, or an exit at the day's entrance."""
+
+    result: Literal["entered", "left"]
+    message: str
+    attendee: CheckInAttendee
+    day: IsoDate
+    session: Id | None = Field(description="The session's id; null at the day's entrance.")
+    direction: Literal["entry", "exit"]
 
 
 class AlreadyCheckedIn(Shape):

@@ -20,9 +20,11 @@ from sqlalchemy.orm import selectinload
 
 from ..agenda import visibility as services
 from ..agenda.models import AgendaItem, ItemKind, ItemStatus, Speaker, SpeakerKind, SpeakerRole
+from ..attendance.models import Direction
+from ..attendance.scans import DoorResult, ScanPlaceRefused, presence_scan_at
 from ..checkin import qr, tickets
 from ..checkin.access import may_check_in_on
-from ..checkin.outcomes import Attendee, ScanOutcome, ScanResult
+from ..checkin.outcomes import Attendee, ScanOutcome, ScanResult, teams_of
 from ..checkin.scanning import scan
 from ..core import audit
 from ..core.actions import carry_out_json
@@ -412,6 +414,8 @@ def create_checkin():
             422, shapes.CheckInRefusal.INVALID_REQUEST, str(refused), refused.details
         )
     code, on_date, request_id = asked.code, asked.day, asked.request_id
+    if asked.session is not None or asked.direction == "exit":
+        return _presence_scan(asked)
     # Without a day the scan is for today, which anyone at the door may check in for.
     if on_date is not None and not may_check_in_on(db.session, current_user, code, on_date):
         return _checkin_refusal(
@@ -425,6 +429,48 @@ def create_checkin():
     return carry_out_json(
         lambda: scan(db.session, code, on_date, current_user.id, request_id), _checkin_answer
     )
+
+
+def _presence_scan(asked: CheckInRequest):
+    """A scan at a session's door, or an exit at the entrance (``attendance.scans``)."""
+    direction = Direction(asked.direction or "entry")
+    try:
+        outcome = presence_scan_at(
+            db.session,
+            asked.code,
+            asked.day,
+            asked.session,
+            direction,
+            current_user,
+            asked.request_id,
+        )
+    except ScanPlaceRefused as refused:
+        db.session.rollback()
+        if refused.status == 403:
+            return _checkin_refusal(403, shapes.CheckInRefusal.NOT_TODAY, refused.message)
+        return _checkin_refusal(
+            422, shapes.CheckInRefusal.INVALID_REQUEST, refused.message,
+            {refused.field or "body": refused.message},
+        )  # fmt: skip
+    registration = outcome.registration
+    if outcome.result == DoorResult.INVALID:
+        db.session.rollback()
+        return _checkin_refusal(404, shapes.CheckInRefusal.INVALID, outcome.message)
+    if not outcome.result.ok or registration is None or outcome.scan is None:
+        db.session.rollback()
+        refusal = shapes.CheckInRefusal(outcome.result.value)
+        return _checkin_refusal(409, refusal, outcome.message)
+    teams = teams_of(db.session, registration.person_id, registration.forum.program_id)
+    recorded = shapes.PresenceRecorded(
+        result="entered" if outcome.result == DoorResult.ENTERED else "left",
+        message=outcome.message,
+        attendee=_attendee(Attendee.of(registration), teams),
+        day=outcome.scan.day.date,
+        session=outcome.scan.item_id,
+        direction=direction.value,
+    )
+    db.session.commit()
+    return answer(recorded, 201)
 
 
 def _checkin_answer(outcome: ScanOutcome):

@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..agenda.models import AgendaItem, ItemKind
+from ..checkin.access import may_use_door
 from ..checkin.breakouts import record_at_breakout
 from ..checkin.models import CheckIn, Ticket
 from ..checkin.scanning import find_ticket
-from ..core.clock import utcnow
+from ..core.actions import DomainError
+from ..core.clock import local_today, utcnow
 from ..core.i18n import format_local_time
-from ..core.models import ForumDay
+from ..core.models import ForumDay, User
 from ..extensions import DbSession
 from ..registration.models import Registration, SeatStatus
 from .models import Direction, PresenceScan
@@ -176,3 +178,57 @@ def _replay(
     result = DoorResult.ENTERED if direction == Direction.ENTRY else DoorResult.LEFT
     name = registration.person.name
     return DoorOutcome(result, f"Already recorded: {name}.", registration, earlier)
+
+
+# --- A presence scan named by ids and dates (the JSON API) -----------------------------------
+
+
+class ScanPlaceRefused(DomainError):
+    """A presence scan naming a session or day it cannot be made at (422), or one door staff
+    may not use today (403)."""
+
+    status = 422
+
+
+def presence_scan_at(
+    session: DbSession,
+    raw_code: str,
+    on_date: date | None,
+    item_id: int | None,
+    direction: Direction,
+    user: User,
+    request_id: str | None = None,
+) -> DoorOutcome:
+    """``door_scan`` for a scan named by a session id (or none, for the entrance) and a date
+    (None: today; for the entrance, the ticket's forum's day on that date). Door staff scan on
+    the day itself only. Raises ``ScanPlaceRefused``. Flushes; the caller commits."""
+    item: AgendaItem | None = None
+    if item_id is not None:
+        item = session.get(AgendaItem, item_id)
+        if item is None or item.kind == ItemKind.BREAK or not item.is_scheduled:
+            raise ScanPlaceRefused("There is no session with this id to scan at.", "session")
+        day = item.day
+        if on_date is not None and on_date != day.date:
+            raise ScanPlaceRefused("This session is not on the day named.", "day")
+    else:
+        ticket = find_ticket(session, raw_code)
+        if ticket is None:
+            return DoorOutcome(DoorResult.INVALID, "Unknown code: this is not a forum ticket.")
+        forum = ticket.registration.forum
+        when = on_date or local_today(forum.program.time_zone)
+        found = session.scalar(
+            select(ForumDay).where(ForumDay.forum_id == forum.id, ForumDay.date == when)
+        )
+        if found is None:
+            return DoorOutcome(
+                DoorResult.NOT_REGISTERED_FOR_DAY,
+                f"{ticket.registration.person.name}'s forum does not meet that day.",
+                ticket.registration,
+            )
+        day = found
+    if not may_use_door(user, day):
+        raise ScanPlaceRefused(
+            "Door staff scan on the day itself only; an organizer can record another day.",
+            status=403,
+        )
+    return door_scan(session, raw_code, day, item, direction, user.id, request_id)

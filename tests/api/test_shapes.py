@@ -115,8 +115,10 @@ def test_too_many_suggestions_are_refused_as_a_whole_without_looking_at_each():
 
 
 def test_check_in_refusals_list_every_refused_scan_result():
+    from forumapp.attendance.scans import DoorResult
     from forumapp.checkin.outcomes import ScanResult
 
     refused = {result.value for result in ScanResult if not result.ok}
+    refused |= {result.value for result in DoorResult if not result.ok}
     schema = openapi_document()["components"]["schemas"]["CheckInRefusal"]
     assert set(schema["enum"]) == refused | {"invalid_request", "not_today"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 import sqlalchemy as sa
 
 from forumapp.attendance.models import Direction, PresenceScan
@@ -85,3 +86,103 @@ def test_a_retried_request_records_once_and_a_reused_id_is_refused(world):
     assert first.result == again.result == DoorResult.ENTERED
     assert other.result == DoorResult.REQUEST_ID_REUSED
     assert _scans() == 1
+
+
+# --- Through the JSON API ----------------------------------------------------------------------
+
+
+def _api_world(app):
+    from types import SimpleNamespace
+
+    from .conftest import build_world
+
+    with app.app_context():
+        world = build_world()
+        ada = check_in(world, "Ada Lovelace", at(8, 50))
+        ids = SimpleNamespace(
+            general=world.general.id,
+            lunch=world.lunch.id,
+            code=build.ticket_code(ada),
+            registration=ada.id,
+        )
+        db.session.commit()
+        db.session.remove()
+    return ids
+
+
+def test_the_api_records_entries_and_exits_at_session_doors_and_the_entrance(
+    app, client, token_for
+):
+    ids = _api_world(app)
+    organizer = token_for("organizer")
+    url = "/api/v1/checkins"
+
+    entered = client.post(
+        url, json={"code": ids.code, "day": "2027-03-15", "session": ids.general}, headers=organizer
+    )
+    left = client.post(
+        url,
+        json={"code": ids.code, "day": "2027-03-15", "direction": "exit"},
+        headers=organizer,
+    )
+
+    assert entered.status_code == 201
+    assert entered.get_json()["result"] == "entered"
+    assert entered.get_json()["session"] == ids.general
+    assert left.status_code == 201
+    assert left.get_json() | {"message": ""} == {
+        "result": "left",
+        "message": "",
+        "attendee": {
+            "name": "Ada Lovelace",
+            "organization": "",
+            "teams": [],
+            "accessibility_needs": "",
+        },
+        "day": "2027-03-15",
+        "session": None,
+        "direction": "exit",
+    }
+    # The entrance's entry is the check-in, answered as before.
+    again = client.post(url, json={"code": ids.code, "day": "2027-03-15"}, headers=organizer)
+    assert again.status_code == 200 and again.get_json()["result"] == "already_checked_in"
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "field"),
+    [
+        ({"session": 999999}, 422, "session"),
+        ({"session": "one"}, 422, "session"),
+        ({"direction": "sideways"}, 422, "direction"),
+    ],
+)
+def test_the_api_refuses_a_bad_session_or_direction(app, client, token_for, body, status, field):
+    ids = _api_world(app)
+    response = client.post(
+        "/api/v1/checkins", json={"code": ids.code, **body}, headers=token_for("organizer")
+    )
+    assert response.status_code == status
+    assert field in response.get_json()["details"]
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(PresenceScan)) == 0
+
+
+def test_the_api_refuses_a_meal_and_a_session_of_another_day(app, client, token_for):
+    ids = _api_world(app)
+    organizer = token_for("organizer")
+    for body in ({"session": ids.lunch}, {"session": ids.general, "day": "2027-03-16"}):
+        response = client.post(
+            "/api/v1/checkins", json={"code": ids.code, **body}, headers=organizer
+        )
+        assert response.status_code == 422, body
+
+
+def test_door_staff_scan_session_doors_on_the_day_itself_only(app, client, token_for, today_is):
+    ids = _api_world(app)
+    door = token_for("door")
+    body = {"code": ids.code, "session": ids.general}
+    today_is(date(2027, 3, 14))
+    refused = client.post("/api/v1/checkins", json=body, headers=door)
+    assert refused.status_code == 403 and refused.get_json()["result"] == "not_today"
+    today_is(date(2027, 3, 15))
+    assert client.post("/api/v1/checkins", json=body, headers=door).status_code == 201
