@@ -14,6 +14,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from ..agenda.models import AgendaItem, ItemKind
 from ..checkin.access import may_use_door
@@ -232,3 +233,20 @@ def presence_scan_at(
             status=403,
         )
     return door_scan(session, raw_code, day, item, direction, user.id, request_id)
+
+
+def recent_scans(
+    session: DbSession, day: ForumDay, item: AgendaItem | None, limit: int
+) -> list[PresenceScan]:
+    """The latest presence scans at a session's door (or the day's entrance), newest first."""
+    query = select(PresenceScan).where(PresenceScan.day_id == day.id)
+    query = query.where(
+        PresenceScan.item_id == item.id if item is not None else PresenceScan.item_id.is_(None)
+    )
+    return list(
+        session.scalars(
+            query.options(selectinload(PresenceScan.registration).selectinload(Registration.person))
+            .order_by(PresenceScan.scanned_at.desc(), PresenceScan.id.desc())
+            .limit(limit)
+        )
+    )

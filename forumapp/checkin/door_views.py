@@ -101,11 +101,11 @@ def _render_recent(day: ForumDay) -> str:
 
 
 def _render_door_day(day: ForumDay, form: ScanForm, card: ResultCard | None, status: int = 200):
-    breakouts = db.session.scalars(
+    sessions = db.session.scalars(
         select(AgendaItem)
         .where(
             AgendaItem.day_id == day.id,
-            AgendaItem.kind == ItemKind.BREAKOUT,
+            AgendaItem.kind != ItemKind.BREAK,
             AgendaItem.status == ItemStatus.SCHEDULED,
         )
         .options(selectinload(AgendaItem.room))
@@ -119,7 +119,7 @@ def _render_door_day(day: ForumDay, form: ScanForm, card: ResultCard | None, sta
         card=card,
         lookup_form=LookupForm(formdata=None),
         recent_html=_render_recent(day),
-        breakouts=breakouts,
+        sessions=sessions,
         is_today=day.date == _today(day),
     )
 

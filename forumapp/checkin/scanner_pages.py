@@ -45,6 +45,15 @@ _BREAKOUT_RESULTS: dict[str, tuple[str, str]] = {
     BreakoutChoice.NO_CHOICE: ("warn", "Scanned in: chose no breakout at this time"),
     BreakoutChoice.INVALID: ("stop", "Not a ticket for this forum"),
 }
+
+
+def register_result_styles(styles: dict[str, tuple[str, str]]) -> None:
+    """Let a feature above check-in show its own scan results on the cards: ``result`` →
+    (tone, title), at the day's door and at session doors alike."""
+    _DOOR_RESULTS.update(styles)
+    _BREAKOUT_RESULTS.update(styles)
+
+
 #: Each breakout door choice's title, for the breakout door's list of people scanned in.
 BREAKOUT_TITLES = {str(choice): title for choice, (_, title) in _BREAKOUT_RESULTS.items()}
 

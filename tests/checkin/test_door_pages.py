@@ -342,7 +342,7 @@ def test_breakout_door_says_whether_the_person_chose_this_breakout(
     client = signed_in("door")
     item_id = forum_setup.breakout_ids[0]
     page = door_page(client, forum_setup.team_day_id)
-    assert "Breakout room doors" in page and f"/door/breakouts/{item_id}" in page
+    assert "Session doors" in page and f"/door/sessions/{item_id}" in page
     page = client.get(f"/door/breakouts/{item_id}").get_data(as_text=True)
     assert "Breakout door: Breakout 1" in page
     token = META_CSRF.search(page).group(1)

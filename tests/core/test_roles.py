@@ -60,6 +60,11 @@ PUBLIC_ENDPOINTS = {
     # Material files check who may see each one: tests/materials/test_materials.
     "materials.public_file",
     "materials.personal_file",
+    "api.forum_materials_json",
+    # Certificates: the holder's by personal link, verification for anyone
+    # (tests/attendance/test_certificates).
+    "attendance.certificate_pdf",
+    "attendance.verify",
 }
 VISITORS = [None, *Role]
 
