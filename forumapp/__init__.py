@@ -75,6 +75,7 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     from .agenda.blueprint import bp as agenda_bp
     from .api import bp as api_bp
     from .attendance import certificate_views as _attendance_certificate_views  # noqa: F401
+    from .attendance import credit_views as _attendance_credit_views  # noqa: F401
     from .attendance import door_views as _attendance_door_views  # noqa: F401
     from .attendance import models as _attendance_models  # noqa: F401
     from .attendance import record_views as _attendance_record_views  # noqa: F401

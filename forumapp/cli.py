@@ -202,7 +202,22 @@ def queue_reminders_command() -> None:
     click.echo(f"Queued reminders for {people} {'person' if people == 1 else 'people'}.")
 
 
+certificates_cli = AppGroup("certificates", help="Certificates of attendance.")
+
+
+@certificates_cli.command("purge-expired")
+def purge_expired_certificates_command() -> None:
+    """Delete the credit records kept after people's erasure whose retention period is over
+    (run it daily, e.g. from cron or a systemd timer)."""
+    from .attendance.certificates import purge_expired_records
+
+    purged = purge_expired_records(db.session)
+    db.session.commit()
+    click.echo(f"Deleted {purged} expired credit record{'' if purged == 1 else 's'}.")
+
+
 def register_cli(app: Flask) -> None:
+    app.cli.add_command(certificates_cli)
     app.cli.add_command(user_cli)
     app.cli.add_command(token_cli)
     app.cli.add_command(demo_command)

@@ -272,3 +272,21 @@ def test_without_retention_erasure_removes_the_credit_records(world):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Certificate)) == 0
     assert keep_or_drop_for_erasure(db.session, [ada.id], world.forum.program_id) == (0, 0)
     assert db.session.get(AgendaItem, world.general.id) is not None
+
+
+def test_the_purge_command_deletes_expired_retained_records(app, held):
+    with app.app_context():
+        db.session.add(
+            Certificate(
+                code="ABCDEFGH23",
+                issue=1,
+                content={"holder": "Kept Person"},
+                issued_at=AFTER - timedelta(days=3000),
+                retain_until=AFTER - timedelta(days=1000),
+            )
+        )
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["certificates", "purge-expired"])
+    assert "Deleted 1 expired credit record." in result.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(Certificate).filter_by(code="ABCDEFGH23")) is None
