@@ -8,6 +8,7 @@ import io
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     g,
@@ -23,13 +24,14 @@ from ..agenda.models import AgendaItem
 from ..core.actions import carry_out
 from ..core.auth import role_required
 from ..core.forms import ButtonForm
-from ..core.links import person_for_link_or_404
+from ..core.links import absolute_url, person_for_link_or_404
 from ..core.models import Forum, Role
 from ..extensions import db
 from . import services
 from .access import ANONYMOUS, STAFF, Reader, may_see, reader_for_person
 from .forms import MaterialForm
 from .models import Material, Visibility
+from .resources import atom_feed, forum_resources
 from .storage import material_storage
 
 bp = Blueprint("materials", __name__)
@@ -205,3 +207,44 @@ def session_materials(item: AgendaItem) -> list[Material]:
             by_item.setdefault(material.item_id, []).append(material)
         cache[forum.id] = by_item
     return cache[forum.id].get(item.id, [])
+
+
+# --- The public resources page ---------------------------------------------------------------
+
+
+def _resources_or_404(forum_id: int):
+    forum = db.get_or_404(Forum, forum_id)
+    resources = forum_resources(db.session, forum)
+    if resources is None:
+        abort(404)
+    return resources
+
+
+def _material_url(material: Material) -> str:
+    if not material.is_file:
+        return material.url or ""
+    return absolute_url(
+        "materials.public_file", material_id=material.id, filename=material.filename
+    )
+
+
+@bp.route("/forums/<int:forum_id>/resources")
+def resources_page(forum_id: int):
+    """Resources from a forum: public materials, the faculty's summary, promoted topics."""
+    resources = _resources_or_404(forum_id)
+    return render_template("materials/resources.html", resources=resources, forum=resources.forum)
+
+
+@bp.route("/forums/<int:forum_id>/resources.atom")
+def resources_feed(forum_id: int):
+    """The resources page as an Atom feed."""
+    resources = _resources_or_404(forum_id)
+    body = atom_feed(
+        resources,
+        absolute_url("materials.resources_page", forum_id=forum_id),
+        absolute_url("materials.resources_feed", forum_id=forum_id),
+        _material_url,
+    )
+    return Response(
+        body, mimetype="application/atom+xml", headers={"Cache-Control": "public, max-age=300"}
+    )

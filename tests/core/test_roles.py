@@ -61,6 +61,8 @@ PUBLIC_ENDPOINTS = {
     "materials.public_file",
     "materials.personal_file",
     "api.forum_materials_json",
+    "materials.resources_page",
+    "materials.resources_feed",
     # Certificates: the holder's by personal link, verification for anyone
     # (tests/attendance/test_certificates).
     "attendance.certificate_pdf",

@@ -227,3 +227,41 @@ def test_the_api_lists_visible_materials_and_takes_an_organizers_upload(
     assert [m["title"] for m in opening["materials"]] == ["Slides"]
     download = urlsplit(opening["materials"][0]["url"]).path
     assert app.test_client().get(download).status_code == 200
+
+
+def test_the_resources_page_and_its_atom_feed_hold_public_materials_and_the_summary(
+    app, client, signed_in, place
+):
+    import feedparser
+
+    from forumapp.core.clock import utcnow
+    from forumapp.feedback.models import FeedbackWindow
+
+    signed_in("organizer")
+    _upload(client, place, place.public_item_id, title="Public slides")
+    _upload(client, place, place.public_item_id, visibility="teams", title="Team notes")
+    with app.app_context():
+        db.session.add(
+            FeedbackWindow(
+                forum_id=place.forum_id,
+                summary="Teams asked for more on jail reentry.",
+                summary_sent_at=utcnow(),
+            )
+        )
+        db.session.commit()
+    anonymous = app.test_client()
+
+    page = anonymous.get(f"/forums/{place.forum_id}/resources").get_data(as_text=True)
+    feed = anonymous.get(f"/forums/{place.forum_id}/resources.atom")
+
+    assert "Public slides" in page and "Team notes" not in page
+    assert "Teams asked for more on jail reentry." in page
+    assert feed.mimetype == "application/atom+xml"
+    parsed = feedparser.parse(feed.data)
+    assert not parsed.bozo, parsed.bozo_exception
+    assert parsed.feed.title == "Resources from Forum 1: Testing"
+    assert [entry.title for entry in parsed.entries] == [
+        "Public slides",
+        "What we heard at Forum 1: Testing",
+    ]
+    assert anonymous.get(urlsplit(parsed.entries[0].link).path).status_code == 200
