@@ -9,7 +9,6 @@ import zipfile
 from flask import Response, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..core import clock
 from ..core.actions import carry_out
 from ..core.auth import role_required
 from ..core.database import start_writing
@@ -156,16 +155,3 @@ def revoke(certificate_id: int):
         success="Certificate revoked.",
     )
     return redirect(url_for("attendance.forum_certificates", forum_id=forum_id))
-
-
-@bp.app_template_global()
-def certificate_offer(registration: Registration | None) -> str | None:
-    """For the personal page: "available" when the registration's certificate can be had now,
-    "feedback_first" when the feedback form comes first, else None (nothing to show)."""
-    if registration is None:
-        return None
-    try:
-        certificates.certificate_content(db.session, registration, clock.utcnow())
-    except certificates.CertificateWithheld as withheld:
-        return withheld.reason if withheld.reason == certificates.FEEDBACK_FIRST else None
-    return "available"

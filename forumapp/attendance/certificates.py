@@ -168,6 +168,18 @@ def _instructors(session: DbSession, item_ids: list[int]) -> dict[int, list[str]
     return found
 
 
+def certificate_offer(
+    session: DbSession, registration: Registration, now: datetime | None = None
+) -> str | None:
+    """For the personal page: "available" when the registration's certificate can be had now,
+    "feedback_first" when the feedback form comes first, else None (nothing to show)."""
+    try:
+        certificate_content(session, registration, now or clock.utcnow())
+    except CertificateWithheld as withheld:
+        return withheld.reason if withheld.reason == FEEDBACK_FIRST else None
+    return "available"
+
+
 def current_certificate(session: DbSession, registration: Registration) -> Certificate | None:
     """The registration's valid certificate, if one was issued."""
     return session.scalar(

@@ -7,17 +7,21 @@ form. The templates only read these values.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from ..agenda.models import AgendaItem
 from ..agenda.visibility import Viewer, visible_agenda
+from ..attendance.certificates import certificate_offer
 from ..calendar.feeds import PersonalCalendar, personal_calendar
 from ..checkin.tickets import TicketState, ticket_state
 from ..commitments.panel import TeamCommitments, commitments_panel
 from ..core.models import Forum, ForumDay, Person, Team
 from ..extensions import DbSession
 from ..feedback.panel import FeedbackPanel, feedback_panel
+from ..materials.access import reader_for_person
+from ..materials.models import Material
+from ..materials.services import visible_materials
 from ..registration.people import is_team_member
 from ..registration.personal import ForumSection, personal_sections
 from ..registration.rosters import managed_teams
@@ -36,6 +40,8 @@ class PersonalPage:
     calendar: PersonalCalendar
     feedback: FeedbackPanel
     commitments: list[TeamCommitments]
+    # Registration id → "available" or "feedback_first" (``attendance.certificate_offer``).
+    certificate_offers: dict[int, str] = field(default_factory=dict)
 
 
 def personal_page(
@@ -53,6 +59,12 @@ def personal_page(
         calendar=personal_calendar(session, person),
         feedback=feedback_panel(session, person, today, now),
         commitments=commitments_panel(session, person),
+        certificate_offers={
+            section.registration.id: offer
+            for section in sections
+            if section.registration is not None
+            and (offer := certificate_offer(session, section.registration))
+        },
     )
 
 
@@ -64,9 +76,14 @@ class PersonalAgenda:
     forum: Forum
     viewer: Viewer
     agenda: list[tuple[ForumDay, list[AgendaItem]]]
+    # Agenda item id → the materials the person may see there, in order.
+    materials: dict[int | None, list[Material]] = field(default_factory=dict)
 
 
 def personal_agenda(session: DbSession, person: Person, forum: Forum) -> PersonalAgenda:
     """The days and items of ``forum`` that ``person`` may see."""
     viewer = Viewer(is_team_member=is_team_member(session, person, forum))
-    return PersonalAgenda(person, forum, viewer, visible_agenda(session, viewer, forum))
+    materials: dict[int | None, list[Material]] = {}
+    for material in visible_materials(session, forum, reader_for_person(session, person, forum)):
+        materials.setdefault(material.item_id, []).append(material)
+    return PersonalAgenda(person, forum, viewer, visible_agenda(session, viewer, forum), materials)
