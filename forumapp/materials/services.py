@@ -78,7 +78,7 @@ def add_file(
     """Store an uploaded file as a material of ``item`` (or of ``forum``); audited. The file's
     type is judged by its content. Flushes; the caller commits (and, should the commit fail,
     the stored file is an orphan that nothing links to)."""
-    title, title_es = _check_text(data)
+    _check_text(data)  # before the file is read further
     if not content:
         raise MaterialRefused("The file is empty: choose another.", "file")
     if len(content) > max_bytes:
@@ -93,24 +93,45 @@ def add_file(
     assert kind is not None
     content_type = KNOWN_TYPES[kind][0]
     key = new_storage_key()
+    material = _new_material(
+        session,
+        forum,
+        item,
+        data,
+        uploader,
+        storage_key=key,
+        filename=safe_filename(filename, kind),
+        content_type=content_type,
+        size=len(content),
+    )
+    storage.put(key, content, content_type)
+    _audit(session, uploader, "material.upload", material)
+    return material
+
+
+def _new_material(
+    session: DbSession,
+    forum: Forum,
+    item: AgendaItem | None,
+    data: MaterialInput,
+    uploader: Uploader,
+    **stored,
+) -> Material:
+    """A new material last among its siblings, with the checked title; flushed."""
+    title, title_es = _check_text(data)
     material = Material(
         forum_id=forum.id,
         item_id=item.id if item else None,
         title=title,
         title_es=title_es,
         visibility=data.visibility.value,
-        storage_key=key,
-        filename=safe_filename(filename, kind),
-        content_type=content_type,
-        size=len(content),
         position=_next_position(session, forum, item),
         uploaded_by_id=uploader.user_id,
         uploaded_by_speaker_id=uploader.speaker_id,
+        **stored,
     )
     session.add(material)
     session.flush()
-    storage.put(key, content, content_type)
-    _audit(session, uploader, "material.upload", material)
     return material
 
 
@@ -129,24 +150,12 @@ def add_link(
     uploader: Uploader,
 ) -> Material:
     """Add a link (https or http) as a material; audited. Flushes."""
-    title, title_es = _check_text(data)
+    _check_text(data)
     url = url.strip()
     parsed = urlparse(url)
     if parsed.scheme not in ("https", "http") or not parsed.netloc or len(url) > URL_MAX:
         raise MaterialRefused("Enter a web address starting with https://.", "url")
-    material = Material(
-        forum_id=forum.id,
-        item_id=item.id if item else None,
-        title=title,
-        title_es=title_es,
-        visibility=data.visibility.value,
-        url=url,
-        position=_next_position(session, forum, item),
-        uploaded_by_id=uploader.user_id,
-        uploaded_by_speaker_id=uploader.speaker_id,
-    )
-    session.add(material)
-    session.flush()
+    material = _new_material(session, forum, item, data, uploader, url=url)
     _audit(session, uploader, "material.link", material)
     return material
 
