@@ -22,6 +22,7 @@ from ..feedback.panel import FeedbackPanel, feedback_panel
 from ..materials.access import reader_for_person
 from ..materials.models import Material
 from ..materials.services import visible_materials
+from ..materials.speaker_page import speaker_of
 from ..registration.people import is_team_member
 from ..registration.personal import ForumSection, personal_sections
 from ..registration.rosters import managed_teams
@@ -42,6 +43,7 @@ class PersonalPage:
     commitments: list[TeamCommitments]
     # Registration id → "available" or "feedback_first" (``attendance.certificate_offer``).
     certificate_offers: dict[int, str] = field(default_factory=dict)
+    is_speaker: bool = False  # their own speaker page is a link away
 
 
 def personal_page(
@@ -59,6 +61,7 @@ def personal_page(
         calendar=personal_calendar(session, person),
         feedback=feedback_panel(session, person, today, now),
         commitments=commitments_panel(session, person),
+        is_speaker=speaker_of(session, person) is not None,
         certificate_offers={
             section.registration.id: offer
             for section in sections

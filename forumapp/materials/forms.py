@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import SelectField, StringField
@@ -32,3 +33,21 @@ class MaterialForm(FlaskForm):
             self.file.errors = [*self.file.errors, "Choose a file or give a link (one of them)."]
             return False
         return ok
+
+
+class SpeakerMaterialForm(FlaskForm):
+    """A speaker's upload to one of their sessions (the speaker's page speaks their language)."""
+
+    title = StringField(
+        _l("Title"),
+        validators=[InputRequired(_l("Give the material a title.")), Length(max=TITLE_MAX)],
+    )
+    visibility = SelectField(
+        _l("Who may see it"),
+        choices=[
+            (Visibility.PUBLIC.value, _l("Everyone")),
+            (Visibility.REGISTRANTS.value, _l("People registered for that day")),
+        ],
+        default=Visibility.PUBLIC.value,
+    )
+    file = FileField(_l("File (PDF, slides, document or image)"))

@@ -18,20 +18,24 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..agenda.models import AgendaItem
+from ..core import clock
 from ..core.actions import carry_out
 from ..core.auth import role_required
 from ..core.forms import ButtonForm
 from ..core.links import absolute_url, person_for_link_or_404
 from ..core.models import Forum, Role
+from ..core.rate_limits import personal_link_limit
 from ..extensions import db
 from . import services
 from .access import ANONYMOUS, STAFF, Reader, may_see, reader_for_person
-from .forms import MaterialForm
+from .forms import MaterialForm, SpeakerMaterialForm
 from .models import Material, Visibility
 from .resources import atom_feed, forum_resources
+from .speaker_page import speaker_of, speaker_page
 from .storage import material_storage
 
 bp = Blueprint("materials", __name__)
@@ -248,3 +252,78 @@ def resources_feed(forum_id: int):
     return Response(
         body, mimetype="application/atom+xml", headers={"Cache-Control": "public, max-age=300"}
     )
+
+
+# --- A speaker's own page --------------------------------------------------------------------
+
+
+def _speaker_or_404(token: str):
+    person = person_for_link_or_404(token)
+    speaker = speaker_of(db.session, person)
+    if speaker is None:
+        abort(404)
+    return person, speaker
+
+
+@bp.route("/me/<token>/speaking")
+def speaker_home(token: str):
+    """A speaker's sessions, their materials and, afterwards, what attendees said."""
+    person, speaker = _speaker_or_404(token)
+    page = speaker_page(db.session, speaker, person, clock.utcnow())
+    response = Response(
+        render_template(
+            "materials/speaker_page.html",
+            page=page,
+            person=person,
+            token=token,
+            form=SpeakerMaterialForm(formdata=None),
+            max_mb=current_app.config["MATERIALS_MAX_BYTES"] // (1024 * 1024),
+        )
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/me/<token>/speaking/sessions/<int:item_id>/materials", methods=["POST"])
+@personal_link_limit
+def speaker_upload(token: str, item_id: int):
+    """A speaker adds a file to one of their own sessions."""
+    person, speaker = _speaker_or_404(token)
+    request.max_content_length = current_app.config["MATERIALS_MAX_BYTES"] + 1024 * 1024
+    item = db.session.get(AgendaItem, item_id)
+    if item is None or all(link.speaker_id != speaker.id for link in item.speaker_links):
+        abort(404)
+    form = SpeakerMaterialForm()
+    upload = form.file.data
+    if form.validate_on_submit() and upload and getattr(upload, "filename", ""):
+        outcome = carry_out(
+            lambda: services.add_file(
+                db.session,
+                material_storage(),
+                item.day.forum,
+                item,
+                services.MaterialInput(
+                    form.title.data or "", visibility=Visibility(form.visibility.data)
+                ),
+                upload.filename or "",
+                upload.read(),
+                current_app.config["MATERIALS_MAX_BYTES"],
+                services.Uploader(speaker_id=speaker.id),
+            ),
+            form,
+            success=_("Uploaded: %(title)s", title=form.title.data),
+        )
+        if outcome.ok:
+            return redirect(url_for("materials.speaker_home", token=token) + f"#session-{item.id}")
+    elif not form.errors:
+        form.file.errors = [_("Choose a file.")]
+    page = speaker_page(db.session, speaker, person, clock.utcnow())
+    return render_template(
+        "materials/speaker_page.html",
+        page=page,
+        person=person,
+        token=token,
+        form=form,
+        failed_item_id=item.id,
+        max_mb=current_app.config["MATERIALS_MAX_BYTES"] // (1024 * 1024),
+    ), 400

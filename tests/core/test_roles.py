@@ -63,6 +63,8 @@ PUBLIC_ENDPOINTS = {
     "api.forum_materials_json",
     "materials.resources_page",
     "materials.resources_feed",
+    "materials.speaker_home",  # personal link: tests/materials/test_speaker_page
+    "materials.speaker_upload",
     # Certificates: the holder's by personal link, verification for anyone
     # (tests/attendance/test_certificates).
     "attendance.certificate_pdf",
