@@ -38,6 +38,7 @@ SETTING_OF = {
     "commitments.progress_page": "RATELIMIT_PERSONAL_LINK",
     "api.linked_create_commitment": "RATELIMIT_PERSONAL_LINK",
     "attendee.save_language": "RATELIMIT_PERSONAL_LINK",
+    "materials.speaker_upload": "RATELIMIT_PERSONAL_LINK",
 }
 # Sign-out needs a sign-in first; it is not a public form.
 NOT_LIMITED = {"core.logout"}
