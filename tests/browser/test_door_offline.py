@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from forumapp.checkin.models import CheckIn, CheckInConflict
 from forumapp.checkin.tickets import reissue_ticket
-from forumapp.core.models import Person
+from forumapp.core.models import Person, User
 from forumapp.extensions import db
 from forumapp.registration.models import Registration
 
@@ -267,3 +267,54 @@ def test_after_sign_out_the_phone_holds_no_roster(app, new_phone, door_staff, ho
     assert not page.evaluate(
         "async () => (await caches.keys()).filter((n) => n.startsWith('forumapp-door'))"
     )
+
+
+def test_a_scan_the_server_does_not_answer_within_seconds_is_judged_on_the_phone(
+    app, new_phone, door_staff, holders
+):
+    page = open_door(new_phone(), door_staff())
+    page.route("**/door/days/*/scan", lambda route: None)  # the Wi-Fi hangs: no answer ever
+    name, code = holders[0]
+
+    scan(page, code)
+
+    expect(result(page)).to_contain_text(f"Checked in (offline){name}", timeout=6_000)
+    # The rest of the network answers: the queue goes at the next probe.
+    expect(banner(page)).to_have_text("All synced", timeout=15_000)
+    assert len(check_ins(app)) == 1
+
+
+def test_scans_kept_when_the_sign_in_has_ended_sync_after_signing_in_again(
+    app, new_phone, door_staff, holders
+):
+    email = door_staff()
+    page = open_door(new_phone(), email)
+    page.context.set_offline(True)
+    scan(page, holders[0][1])
+    expect(result(page)).to_contain_text("Checked in (offline)")
+    with app.app_context():
+        user = db.session.scalars(sa.select(User).where(User.email == email)).one()
+        user.end_sessions()  # an organizer ended it, or deactivated and reactivated the account
+        db.session.commit()
+
+    page.context.set_offline(False)
+
+    expect(banner(page)).to_contain_text(
+        "Your sign-in has ended: sign in again to sync 1 scan.", timeout=15_000
+    )
+    assert len(page.evaluate(READ_DATABASE)["queue"]) == 1
+    page.get_by_role("link", name="Sign in again").click()
+    expect(page.get_by_role("heading", name="Staff sign-in")).to_be_visible()
+    # No roster without a sign-in; the scans waiting (codes and times only) stay to be sent.
+    page.wait_for_function(
+        f"({READ_DATABASE})().then((kept) => !kept.snapshots.length && !kept.marks.length)"
+    )
+    assert len(page.evaluate(READ_DATABASE)["queue"]) == 1
+
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Door: Monday, March 15, 2027")
+    expect(banner(page)).to_have_text("All synced", timeout=15_000)
+    assert len(check_ins(app)) == 1
