@@ -86,6 +86,7 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     from .calendar.receivers import register_calendar
     from .checkin import badge_views, breakout_views, count_views, door_views, ticket_views  # noqa: F401
     from .checkin import models as _checkin_models  # noqa: F401
+    from .checkin import offline_views as _offline_views  # noqa: F401
     from .checkin.blueprint import bp as checkin_bp
     from .checkin.receivers import register_checkin
     from .cli import register_cli

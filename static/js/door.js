@@ -4,6 +4,9 @@
  * is sent as JSON with a fresh request id; on a network error the SAME request is sent once more,
  * so a flaky connection never checks anyone in twice (the server answers a repeated id with the
  * original result). The camera uses the vendored qr-scanner library (static/vendor/).
+ *
+ * At the entrance, door-offline.js takes over when the network does not answer within a few
+ * seconds: it judges the scan against the day's roster snapshot and queues it to sync.
  */
 (function () {
   "use strict";
@@ -16,9 +19,9 @@
   var result = document.querySelector("[data-scan-result]");
   var recent = document.querySelector("[data-recent]");
   var tokenMeta = document.querySelector('meta[name="csrf-token"]');
-  var csrfToken = tokenMeta ? tokenMeta.content : "";
   var scanUrl = form.getAttribute("action");
   var TIMEOUT_MS = 8000;
+  var OFFLINE_TIMEOUT_MS = 3000; // with an offline door to hand over to, wait less
   var queue = Promise.resolve();
   var cameraOn = false;
 
@@ -34,16 +37,23 @@
     }).join("");
   }
 
+  function offlineDoor() {
+    var door = window.forumappDoorOffline;
+    return door && door.takes() ? door : null;
+  }
+
   function postOnce(body) {
     var controller = window.AbortController ? new AbortController() : null;
-    var timer = controller ? setTimeout(function () { controller.abort(); }, TIMEOUT_MS) : null;
+    var wait = offlineDoor() ? OFFLINE_TIMEOUT_MS : TIMEOUT_MS;
+    var timer = controller ? setTimeout(function () { controller.abort(); }, wait) : null;
     return fetch(scanUrl, {
       method: "POST",
       credentials: "same-origin",
       headers: {
         "Content-Type": "application/json",
         "Accept": "application/json",
-        "X-CSRFToken": csrfToken
+        // Read at each scan: the offline door may have refreshed it.
+        "X-CSRFToken": tokenMeta ? tokenMeta.content : ""
       },
       body: JSON.stringify(body),
       signal: controller ? controller.signal : undefined
@@ -55,7 +65,10 @@
   function postWithRetry(body) {
     // A network error or timeout may hide a request the server did receive: resending the
     // same request id is safe, because the server counts a request id once.
-    return postOnce(body).catch(function () {
+    return postOnce(body).catch(function (error) {
+      if (offlineDoor() && error && error.name === "AbortError") {
+        throw error; // no answer in time: the offline door judges it rather than wait again
+      }
       return postOnce(body);
     });
   }
@@ -93,7 +106,7 @@
     vibrate("stop");
   }
 
-  function handle(response) {
+  function handle(response, code) {
     var type = response.headers.get("Content-Type") || "";
     if (response.redirected || type.indexOf("application/json") === -1) {
       showProblem("Not recorded",
@@ -106,6 +119,9 @@
         return;
       }
       show(answer.card_html);
+      if (offlineDoor()) {
+        offlineDoor().seenOnline(code, answer);
+      }
       if (recent && answer.recent_html) {
         recent.innerHTML = answer.recent_html;
       }
@@ -113,11 +129,35 @@
     });
   }
 
+  function judgeOffline(door, code, requestId) {
+    return door.judge(code, requestId).then(function (judged) {
+      show(judged.html);
+      vibrate(judged.tone);
+    });
+  }
+
+  function sendOrJudge(code) {
+    var requestId = newRequestId();
+    var door = offlineDoor();
+    if (door && door.isOffline()) {
+      return judgeOffline(door, code, requestId); // no waiting for a network that is not there
+    }
+    result.setAttribute("aria-busy", "true");
+    return postWithRetry({ code: code, request_id: requestId })
+      .then(function (response) { return handle(response, code); }, function () {
+        // The same request id goes in the offline queue: if the server did get the scan, the
+        // sync answers with that check-in instead of making another.
+        if (offlineDoor()) {
+          return judgeOffline(offlineDoor(), code, requestId);
+        }
+        showProblem("Not sent: no connection",
+          "The scan was not recorded. Check the Wi-Fi or mobile data and scan again.");
+      });
+  }
+
   function send(code, fromCamera) {
     queue = queue.then(function () {
-      result.setAttribute("aria-busy", "true");
-      return postWithRetry({ code: code, request_id: newRequestId() })
-        .then(handle)
+      return sendOrJudge(code)
         .catch(function () {
           showProblem("Not sent: no connection",
             "The scan was not recorded. Check the Wi-Fi or mobile data and scan again.");

@@ -50,6 +50,7 @@ PUBLIC_ENDPOINTS = {
     "checkin.ticket_image",  # personal link in the URL: tests/checkin/test_tickets
     "checkin.ticket_page",
     "checkin.reissue",
+    "checkin.door_service_worker",  # holds no data: tests/browser/test_door_offline
     # A team's commitments on the personal link: tests/commitments/test_pages.
     "commitments.team_page",
     "commitments.members_may_commit",
