@@ -167,6 +167,13 @@ class BaseConfig:
     MATERIALS_STORAGE_URL = os.environ.get("MATERIALS_STORAGE_URL", "")
     MATERIALS_S3_ENDPOINT_URL = os.environ.get("MATERIALS_S3_ENDPOINT_URL") or None
 
+    # A bio or photo a speaker changes on their own page waits for staff to publish it; set
+    # to false to publish speakers' own changes at once.
+    SPEAKER_PROFILE_REVIEW = _env_bool("SPEAKER_PROFILE_REVIEW", True)
+    # Speakers with a session that has no material yet are reminded to upload their slides
+    # this many days before the forum's first day (each forum can change it; 0: never).
+    SPEAKER_SLIDES_REMINDER_DAYS = int(os.environ.get("SPEAKER_SLIDES_REMINDER_DAYS", "7"))
+
 
 class DevelopmentConfig(BaseConfig):
     DEBUG = False  # `flask run --debug` turns the debugger on when wanted

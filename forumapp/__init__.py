@@ -107,7 +107,9 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     from .mail import models as _mail_models  # noqa: F401
     from .mail import views as outbox_views
     from .materials import models as _materials_models  # noqa: F401
+    from .materials import speaker_views as _materials_speaker_views  # noqa: F401
     from .materials import views as materials_views
+    from .materials.receivers import register_materials
     from .materials.storage import init_storage
     from .measures import views as measures_views
     from .messages import models as _messages_models  # noqa: F401
@@ -142,6 +144,7 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     register_checkin(app)
     register_messages(app)
     register_commitments(app)
+    register_materials(app)
     # The API authenticates with bearer tokens, not cookies, so it needs no CSRF token.
     csrf.exempt(api_bp)
     app.register_blueprint(api_bp)

@@ -195,6 +195,10 @@ class Speaker(Model):
         cascade="all, delete-orphan",
         order_by="SpeakerAvailability.starts_at",
     )
+    # A bio or photo the speaker sent, waiting for staff (see ``speaker_profiles``).
+    profile_proposal: Mapped[SpeakerProfileProposal | None] = relationship(
+        back_populates="speaker", cascade="all, delete-orphan"
+    )
 
     @property
     def name(self) -> str:
@@ -249,6 +253,25 @@ class SpeakerAvailability(Model):
 
     speaker: Mapped[Speaker] = relationship(back_populates="availability")
     day: Mapped[ForumDay] = relationship()
+
+
+class SpeakerProfileProposal(Model):
+    """A bio or photo a speaker sent from their own page, waiting for staff to publish it
+    (when ``SPEAKER_PROFILE_REVIEW`` is on). One per speaker: a newer one replaces it."""
+
+    __tablename__ = "speaker_profile_proposal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    speaker_id: Mapped[int] = mapped_column(
+        ForeignKey("speaker.id", ondelete="CASCADE"), unique=True
+    )
+    bio: Mapped[str] = mapped_column(Text, default="")
+    bio_es: Mapped[str] = mapped_column(Text, default="")
+    # A new photo under the photo folder (generated name), or none: the photo stays as it is.
+    photo_filename: Mapped[str | None] = mapped_column(String(64))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    speaker: Mapped[Speaker] = relationship(back_populates="profile_proposal")
 
 
 class AgendaChange(Model):

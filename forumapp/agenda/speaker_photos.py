@@ -77,11 +77,8 @@ def _flattened(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def save_photo(session: DbSession, speaker: Speaker, jpeg: bytes, photo_dir: Path) -> str | None:
-    """Store ``jpeg`` under a new random name and give it to the speaker.
-
-    Returns the previous photo's file name so the caller can discard it after committing.
-    """
+def store_photo_file(jpeg: bytes, photo_dir: Path) -> str:
+    """Store ``jpeg`` under a new random name in ``photo_dir``; returns the name."""
     photo_dir = Path(photo_dir)
     photo_dir.mkdir(parents=True, exist_ok=True)
     name = f"{secrets.token_hex(16)}.jpg"
@@ -94,6 +91,15 @@ def save_photo(session: DbSession, speaker: Speaker, jpeg: bytes, photo_dir: Pat
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    return name
+
+
+def save_photo(session: DbSession, speaker: Speaker, jpeg: bytes, photo_dir: Path) -> str | None:
+    """Store ``jpeg`` under a new random name and give it to the speaker.
+
+    Returns the previous photo's file name so the caller can discard it after committing.
+    """
+    name = store_photo_file(jpeg, photo_dir)
     previous = speaker.photo_filename
     speaker.photo_filename = name
     session.flush()

@@ -18,9 +18,9 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..core import audit
-from ..core.clock import local_instant, to_local
+from ..core.clock import local_instant
 from ..core.emails import InvalidEmail, normalise_email
-from ..core.i18n import in_language
+from ..core.i18n import format_local_time, in_language
 from ..core.links import revoke_personal_links
 from ..core.models import Forum, ForumDay, Person
 from ..core.names import name_problem
@@ -359,20 +359,23 @@ def download_speakers_csv(
 def add_availability(
     session: DbSession, speaker: Speaker, day: ForumDay, start: time, end: time
 ) -> SpeakerAvailability:
-    """A range on ``day`` when the speaker can be scheduled; times are local wall-clock times."""
+    """A range on ``day`` when the speaker can be scheduled; times are local wall-clock times.
+
+    Speakers add ranges on their own page too, so the messages follow the page's language."""
     if end <= start:
-        raise SpeakerError("The end time must be after the start time.", "end")
+        raise SpeakerError(_("The end time must be after the start time."), "end")
     zone = day.forum.program.time_zone
     starts_at = local_instant(day.date, start, zone)
     ends_at = local_instant(day.date, end, zone)
     for other in speaker.availability:
         if other.day_id == day.id and other.starts_at < ends_at and starts_at < other.ends_at:
-            clock = "%I:%M %p"
             raise SpeakerError(
-                "This overlaps the range "
-                f"{to_local(other.starts_at, zone).strftime(clock).lstrip('0')}–"
-                f"{to_local(other.ends_at, zone).strftime(clock).lstrip('0')} already entered "
-                "for that day. Remove that range first or choose other times.",
+                _(
+                    "This overlaps the range %(start)s–%(end)s already entered for that day. "
+                    "Remove that range first or choose other times.",
+                    start=format_local_time(other.starts_at, zone),
+                    end=format_local_time(other.ends_at, zone),
+                ),
                 "start",
             )
     availability = SpeakerAvailability(

@@ -24,6 +24,7 @@ from ..core.auth import role_required
 from ..core.forms import ButtonForm
 from ..core.models import Forum, ForumDay, Role
 from ..extensions import db
+from . import speaker_profiles
 from . import speaker_services as rules
 from .blueprint import bp
 from .models import Speaker
@@ -76,6 +77,7 @@ def staff_list():
     return render_template(
         "agenda/speakers/staff_list.html",
         speakers=speakers,
+        waiting=speaker_profiles.waiting_proposals(db.session),
         forums=forums,
         filter_form=filter_form,
         export_url=url_for("agenda.export_csv", **_query_values()),
@@ -164,6 +166,49 @@ def edit(speaker_id: int):
         ),
         status,
     )
+
+
+# --- Staff: a speaker's own profile changes, waiting for review ---------------------------
+
+
+@bp.route("/staff/speakers/<int:speaker_id>/proposal/<decision>", methods=["POST"])
+@role_required(Role.ORGANIZER)
+def decide_proposal(speaker_id: int, decision: str):
+    """Publish or decline the bio and photo a speaker sent from their own page."""
+    speaker = _speaker_or_404(speaker_id)
+    if decision not in ("publish", "decline") or not ButtonForm().validate_on_submit():
+        abort(400)
+    decide = (
+        speaker_profiles.publish_proposal
+        if decision == "publish"
+        else speaker_profiles.decline_proposal
+    )
+    done = carry_out(
+        lambda: decide(db.session, speaker, current_user.id),
+        success=(
+            f"Published {speaker.name}'s changes."
+            if decision == "publish"
+            else f"Declined {speaker.name}'s changes; the profile stays as it was."
+        ),
+    )
+    if done.ok:
+        for name in done.value.discarded_photos:
+            discard_photo_file(_photo_dir(), name)
+    return redirect(url_for("agenda.edit", speaker_id=speaker.id))
+
+
+@bp.route("/staff/speakers/<int:speaker_id>/proposal/photo")
+@role_required(Role.ORGANIZER)
+def proposed_photo(speaker_id: int):
+    """The photo a speaker sent, for staff to look at before publishing it."""
+    speaker = _speaker_or_404(speaker_id)
+    proposal = speaker.profile_proposal
+    if proposal is None or not proposal.photo_filename:
+        abort(404)
+    response = send_from_directory(_photo_dir(), proposal.photo_filename, mimetype="image/jpeg")
+    response.cache_control.private = True
+    response.cache_control.no_store = True
+    return response
 
 
 @bp.route("/staff/speakers/<int:speaker_id>/delete", methods=["POST"])

@@ -44,6 +44,8 @@ class PersonalPage:
     # Registration id → "available" or "feedback_first" (``attendance.certificate_offer``).
     certificate_offers: dict[int, str] = field(default_factory=dict)
     is_speaker: bool = False  # their own speaker page is a link away
+    # Forum id → the materials of that forum the person may see, in agenda order.
+    materials: dict[int, list[Material]] = field(default_factory=dict)
 
 
 def personal_page(
@@ -62,6 +64,12 @@ def personal_page(
         feedback=feedback_panel(session, person, today, now),
         commitments=commitments_panel(session, person),
         is_speaker=speaker_of(session, person) is not None,
+        materials={
+            section.forum.id: visible_materials(
+                session, section.forum, reader_for_person(session, person, section.forum)
+            )
+            for section in sections
+        },
         certificate_offers={
             section.registration.id: offer
             for section in sections

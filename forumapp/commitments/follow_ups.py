@@ -22,11 +22,10 @@ from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
 from ..core.clock import local_instant, utcnow
+from ..core.database import insert_once
 from ..core.erasure import is_erased_address
 from ..core.i18n import local_text
 from ..core.links import absolute_url, personal_token
@@ -169,23 +168,17 @@ def _recipients(session: DbSession, team: Team, commitments: list[Commitment]) -
 
 def _claim(session: DbSession, due: _Due, team: Team, person: Person, listed: int) -> bool:
     """Record that this person gets this follow-up; False when someone already did."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    # RETURNING, not the row count: psycopg reports -1 for an INSERT's row count.
-    inserted = session.scalar(
-        insert(CommitmentFollowUp)
-        .values(
-            forum_id=due.forum.id,
-            team_id=team.id,
-            kind=due.kind.value,
-            person_id=person.id,
-            queued_at=utcnow(),
-            commitments=listed,
-        )
-        .on_conflict_do_nothing(index_elements=["forum_id", "team_id", "kind", "person_id"])
-        .returning(CommitmentFollowUp.id)
+    return insert_once(
+        session,
+        CommitmentFollowUp,
+        ["forum_id", "team_id", "kind", "person_id"],
+        forum_id=due.forum.id,
+        team_id=team.id,
+        kind=due.kind.value,
+        person_id=person.id,
+        queued_at=utcnow(),
+        commitments=listed,
     )
-    return inserted is not None
 
 
 @dataclass(frozen=True)

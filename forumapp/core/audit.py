@@ -67,6 +67,11 @@ ACTIONS = {
     "material.link": "Added a link as a material",
     "material.reorder": "Reordered materials",
     "material.delete": "Removed a material",
+    "speaker.profile_propose": "A speaker sent a bio or photo change for review",
+    "speaker.profile_publish": "Published a speaker's own bio or photo change",
+    "speaker.profile_decline": "Declined a speaker's own bio or photo change",
+    "speaker.send_links": "Emailed speakers their personal links",
+    "materials.plan": "Changed the slides reminder or the packet of a forum",
 }
 
 # How entries name actions taken on the command line, where nobody is signed in (``via``).

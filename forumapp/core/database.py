@@ -25,6 +25,8 @@ from typing import Any, cast
 
 from flask import g, has_request_context, request
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.pool import Pool
 from sqlalchemy.sql.dml import UpdateBase
@@ -58,6 +60,24 @@ def rows_changed(session: DbSession, statement: UpdateBase) -> int:
     ``Session.execute`` is typed as returning a plain ``Result``; for these statements it is a
     ``CursorResult``, which carries the row count."""
     return cast(CursorResult[Any], session.execute(statement)).rowcount
+
+
+def insert_once(session: DbSession, model: type, unique: list[str], **values) -> bool:
+    """Insert a row of ``model`` unless one with the same ``unique`` columns exists; True when
+    this call inserted it. A mail claimed this way in the transaction that queues it goes
+    once, however many workers race for it (``INSERT ... ON CONFLICT DO NOTHING``, the same
+    on both databases)."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    session.flush()  # the statement goes past the ORM's autoflush
+    # RETURNING, not the row count: psycopg reports -1 for an INSERT's row count.
+    inserted = session.scalar(
+        insert(model)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=unique)
+        .returning(model.__table__.c.id)  # type: ignore[attr-defined]
+    )
+    return inserted is not None
 
 
 def _is_read_only_request() -> bool:

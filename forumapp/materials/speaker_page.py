@@ -1,5 +1,6 @@
 """A speaker's own page, on their personal link: their sessions with times, rooms and
-co-speakers, the materials of each (and a way to add their own), and after the session what
+co-speakers, the materials of each (and a way to add their own), their public bio and photo
+and when they are available (forms beside, see ``speaker_views``), and after the session what
 attendees said of it: anonymous, as the feedback form promises, and for a session with fewer
 than ``FEEDBACK_THRESHOLD`` answers only how many answered (so no answer can be traced)."""
 
@@ -10,8 +11,9 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from ..agenda.models import AgendaItem, AgendaItemSpeaker, Speaker
-from ..core.models import Person
+from ..agenda.models import AgendaItem, AgendaItemSpeaker, Speaker, SpeakerStatus
+from ..core.clock import local_today
+from ..core.models import ForumDay, Person
 from ..extensions import DbSession
 from ..feedback.models import SessionRating
 from .access import reader_for_person
@@ -82,3 +84,23 @@ def speaker_page(
         feedback = _feedback(session, item) if item.ends_at <= now else None
         sessions.append(SpeakerSession(item, co, materials, feedback))
     return SpeakerPage(speaker, sessions)
+
+
+def availability_days(session: DbSession, speaker: Speaker, now: datetime) -> list[ForumDay]:
+    """The days a speaker may offer times on: from today on, of the forums they speak at or
+    were invited to (and did not decline)."""
+    forum_ids = set(
+        session.scalars(
+            select(ForumDay.forum_id)
+            .join(AgendaItem, AgendaItem.day_id == ForumDay.id)
+            .join(AgendaItemSpeaker)
+            .where(AgendaItemSpeaker.speaker_id == speaker.id)
+        )
+    )
+    forum_ids |= {
+        row.forum_id for row in speaker.forum_statuses if row.status != SpeakerStatus.DECLINED
+    }
+    days = session.scalars(
+        select(ForumDay).where(ForumDay.forum_id.in_(forum_ids)).order_by(ForumDay.date)
+    ).all()
+    return [day for day in days if day.date >= local_today(day.forum.program.time_zone, now)]

@@ -11,6 +11,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    flash,
     g,
     redirect,
     render_template,
@@ -18,24 +19,25 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..agenda.models import AgendaItem
-from ..core import clock
 from ..core.actions import carry_out
 from ..core.auth import role_required
+from ..core.clock import to_local
 from ..core.forms import ButtonForm
 from ..core.links import absolute_url, person_for_link_or_404
 from ..core.models import Forum, Role
-from ..core.rate_limits import personal_link_limit
 from ..extensions import db
-from . import services
+from ..mail.worker import announce_mail_to_write
+from . import plan as plan_rules
+from . import services, speaker_mail
 from .access import ANONYMOUS, STAFF, Reader, may_see, reader_for_person
-from .forms import MaterialForm, SpeakerMaterialForm
-from .models import Material, Visibility
+from .forms import MaterialForm, MaterialsPlanForm
+from .models import Material, PacketTiming, Visibility
+from .packet import packet_progress
+from .plan import materials_plan
 from .resources import atom_feed, forum_resources
-from .speaker_page import speaker_of, speaker_page
 from .storage import material_storage
 
 bp = Blueprint("materials", __name__)
@@ -56,12 +58,36 @@ def _form_for(forum: Forum, submitted: bool = False) -> MaterialForm:
     return form
 
 
-def _page(forum: Forum, form: MaterialForm, status: int = 200):
+def _plan_form(forum: Forum) -> MaterialsPlanForm:
+    plan = materials_plan(
+        db.session, forum, current_app.config.get("SPEAKER_SLIDES_REMINDER_DAYS", 7)
+    )
+    zone = forum.program.time_zone
+    return MaterialsPlanForm(
+        formdata=None,
+        slides_reminder_days=plan.slides_reminder_days,
+        packet_timing=plan.packet_timing.value if plan.packet_timing else "",
+        packet_send_at=to_local(plan.packet_send_at, zone) if plan.packet_send_at else None,
+    )
+
+
+def _page(
+    forum: Forum,
+    form: MaterialForm,
+    status: int = 200,
+    plan_form: MaterialsPlanForm | None = None,
+):
+    default_days = current_app.config.get("SPEAKER_SLIDES_REMINDER_DAYS", 7)
     return render_template(
         "materials/forum_materials.html",
         forum=forum,
         materials=services.forum_materials(db.session, forum),
         form=form,
+        plan_form=plan_form or _plan_form(forum),
+        speakers=speaker_mail.forum_speakers(db.session, forum),
+        mailings=speaker_mail.last_mailings(db.session, forum),
+        reminder_window=speaker_mail.slides_reminder_window(db.session, forum, default_days),
+        packet=packet_progress(db.session, forum),
         button_form=ButtonForm(),
         max_mb=current_app.config["MATERIALS_MAX_BYTES"] // (1024 * 1024),
         visibility_names={v.value: v.label for v in Visibility},
@@ -115,6 +141,51 @@ def forum_materials(forum_id: int):
     if not outcome.ok:
         return _page(forum, form, 400)
     return redirect(url_for("materials.forum_materials", forum_id=forum.id))
+
+
+@bp.route("/staff/forums/<int:forum_id>/materials/speaker-links", methods=["POST"])
+@role_required(*ORGANIZERS)
+def send_speaker_links(forum_id: int):
+    """Email every speaker of the forum their personal link, through the outbox."""
+    forum = db.get_or_404(Forum, forum_id)
+    _button_or_400()
+    sent = speaker_mail.send_speaker_links(db.session, forum, current_user.id)
+    db.session.commit()
+    announce_mail_to_write()
+    flash(
+        f"Queued {sent} email{'' if sent == 1 else 's'} with each speaker's link."
+        if sent
+        else "This forum has no speakers on its scheduled sessions yet.",
+        "success" if sent else "error",
+    )
+    return redirect(url_for("materials.forum_materials", forum_id=forum.id) + "#speakers")
+
+
+@bp.route("/staff/forums/<int:forum_id>/materials/plan", methods=["POST"])
+@role_required(*ORGANIZERS)
+def save_plan(forum_id: int):
+    """Save when speakers are reminded to upload slides and when the packet goes."""
+    forum = db.get_or_404(Forum, forum_id)
+    form = MaterialsPlanForm()
+    if form.validate_on_submit():
+        outcome = carry_out(
+            lambda: plan_rules.save_plan(
+                db.session,
+                forum,
+                slides_reminder_days=form.slides_reminder_days.data,
+                packet_timing=PacketTiming(form.packet_timing.data)
+                if form.packet_timing.data
+                else None,
+                packet_send_local=form.packet_send_at.data,
+                user_id=current_user.id,
+            ),
+            form,
+            success="Saved the reminder and the packet plan.",
+        )
+        if outcome.ok:
+            announce_mail_to_write()
+            return redirect(url_for("materials.forum_materials", forum_id=forum.id) + "#plan")
+    return _page(forum, _form_for(forum), 400, plan_form=form)
 
 
 def _button_or_400() -> None:
@@ -252,78 +323,3 @@ def resources_feed(forum_id: int):
     return Response(
         body, mimetype="application/atom+xml", headers={"Cache-Control": "public, max-age=300"}
     )
-
-
-# --- A speaker's own page --------------------------------------------------------------------
-
-
-def _speaker_or_404(token: str):
-    person = person_for_link_or_404(token)
-    speaker = speaker_of(db.session, person)
-    if speaker is None:
-        abort(404)
-    return person, speaker
-
-
-@bp.route("/me/<token>/speaking")
-def speaker_home(token: str):
-    """A speaker's sessions, their materials and, afterwards, what attendees said."""
-    person, speaker = _speaker_or_404(token)
-    page = speaker_page(db.session, speaker, person, clock.utcnow())
-    response = Response(
-        render_template(
-            "materials/speaker_page.html",
-            page=page,
-            person=person,
-            token=token,
-            form=SpeakerMaterialForm(formdata=None),
-            max_mb=current_app.config["MATERIALS_MAX_BYTES"] // (1024 * 1024),
-        )
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-@bp.route("/me/<token>/speaking/sessions/<int:item_id>/materials", methods=["POST"])
-@personal_link_limit
-def speaker_upload(token: str, item_id: int):
-    """A speaker adds a file to one of their own sessions."""
-    person, speaker = _speaker_or_404(token)
-    request.max_content_length = current_app.config["MATERIALS_MAX_BYTES"] + 1024 * 1024
-    item = db.session.get(AgendaItem, item_id)
-    if item is None or all(link.speaker_id != speaker.id for link in item.speaker_links):
-        abort(404)
-    form = SpeakerMaterialForm()
-    upload = form.file.data
-    if form.validate_on_submit() and upload and getattr(upload, "filename", ""):
-        outcome = carry_out(
-            lambda: services.add_file(
-                db.session,
-                material_storage(),
-                item.day.forum,
-                item,
-                services.MaterialInput(
-                    form.title.data or "", visibility=Visibility(form.visibility.data)
-                ),
-                upload.filename or "",
-                upload.read(),
-                current_app.config["MATERIALS_MAX_BYTES"],
-                services.Uploader(speaker_id=speaker.id),
-            ),
-            form,
-            success=_("Uploaded: %(title)s", title=form.title.data),
-        )
-        if outcome.ok:
-            return redirect(url_for("materials.speaker_home", token=token) + f"#session-{item.id}")
-    elif not form.errors:
-        form.file.errors = [_("Choose a file.")]
-    page = speaker_page(db.session, speaker, person, clock.utcnow())
-    return render_template(
-        "materials/speaker_page.html",
-        page=page,
-        person=person,
-        token=token,
-        form=form,
-        failed_item_id=item.id,
-        max_mb=current_app.config["MATERIALS_MAX_BYTES"] // (1024 * 1024),
-    ), 400

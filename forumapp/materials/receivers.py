@@ -1,0 +1,48 @@
+"""How the materials feature hooks into the mail worker: the slides reminders and the packets
+after a forum are queued by the worker's own rounds when their time comes."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app
+
+from ..mail.worker import MailWriter, UnwrittenMail, register_mail_writer
+from .packet import packets_waiting, queue_due_packets
+from .speaker_mail import queue_due_slides_reminders, slides_reminders_waiting
+
+
+def _reminder_days() -> int:
+    return int(current_app.config.get("SPEAKER_SLIDES_REMINDER_DAYS", 7))
+
+
+def _none(_session) -> int:
+    return 0
+
+
+def _no_failures(_session) -> list[UnwrittenMail]:
+    # What cannot be queued rolls its round back and is tried again next round.
+    return []
+
+
+SLIDES_REMINDER_WRITER = MailWriter(
+    name="slides reminders to speakers",
+    write=lambda session: queue_due_slides_reminders(session, default_days=_reminder_days()),
+    waiting=lambda session: slides_reminders_waiting(session, default_days=_reminder_days()),
+    failed=_none,
+    failures=_no_failures,
+    retry=_none,
+)
+
+PACKET_WRITER = MailWriter(
+    name="packets after a forum",
+    write=queue_due_packets,
+    waiting=packets_waiting,
+    failed=_none,
+    failures=_no_failures,
+    retry=_none,
+)
+
+
+def register_materials(app: Flask) -> None:
+    """Have the mail worker queue slides reminders and packets when they are due."""
+    register_mail_writer(SLIDES_REMINDER_WRITER)
+    register_mail_writer(PACKET_WRITER)
