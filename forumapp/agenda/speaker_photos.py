@@ -12,6 +12,7 @@ import warnings
 from pathlib import Path
 from typing import BinaryIO
 
+from flask_babel import gettext as _
 from PIL import Image, ImageOps
 
 from ..extensions import DbSession
@@ -32,11 +33,12 @@ def photo_jpeg(upload: BinaryIO) -> bytes:
     Raises ``SpeakerError`` (field ``photo``) when the file is not a JPEG, PNG, WebP or GIF
     image or is too large to unpack safely.
     """
+    # Speakers upload from their own page too, so the messages follow the page's language.
     not_an_image = SpeakerError(
-        "That file is not a photo we can use. Upload a JPEG, PNG, WebP or GIF image.", "photo"
+        _("That file is not a photo we can use. Upload a JPEG, PNG, WebP or GIF image."), "photo"
     )
     too_many_pixels = SpeakerError(
-        "That image has too many pixels to process. Use a photo under 40 megapixels.", "photo"
+        _("That image has too many pixels to process. Use a photo under 40 megapixels."), "photo"
     )
     with warnings.catch_warnings():
         # Pillow only warns between its own limit and twice that; make the warning an error.

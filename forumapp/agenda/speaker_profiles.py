@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..core import audit
@@ -34,9 +35,9 @@ class ProfileOutcome:
 def _checked_bio(bio: str, bio_es: str) -> tuple[str, str]:
     bio, bio_es = bio.strip(), bio_es.strip()
     if len(bio) > BIO_MAX:
-        raise SpeakerError(f"Keep the bio under {BIO_MAX} characters.", "bio")
+        raise SpeakerError(_("Keep the bio under %(count)d characters.", count=BIO_MAX), "bio")
     if len(bio_es) > BIO_MAX:
-        raise SpeakerError(f"Keep the bio under {BIO_MAX} characters.", "bio_es")
+        raise SpeakerError(_("Keep the bio under %(count)d characters.", count=BIO_MAX), "bio_es")
     return bio, bio_es
 
 

@@ -107,7 +107,8 @@ class MaterialsPlan(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     forum_id: Mapped[int] = mapped_column(ForeignKey("forum.id", ondelete="CASCADE"), unique=True)
-    slides_reminder_days: Mapped[int | None] = mapped_column(Integer, default=7)
+    # None: no reminder (a forum with no plan row at all gets the configured default).
+    slides_reminder_days: Mapped[int | None] = mapped_column(Integer)
     packet_timing: Mapped[str | None] = mapped_column(String(20))
     packet_send_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_by_id: Mapped[int | None] = mapped_column(
