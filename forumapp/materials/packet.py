@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from ..agenda.models import AgendaItem, ItemKind, ItemStatus
 from ..commitments.models import Commitment, CommitmentStatus
-from ..core.clock import utcnow
+from ..core import clock
 from ..core.database import insert_once
 from ..core.i18n import local_text
 from ..core.links import absolute_url, personal_token
@@ -119,7 +119,7 @@ def _unsent(session: DbSession, forum: Forum) -> list[Person]:
 def queue_due_packets(session: DbSession, now: datetime | None = None, limit: int = BATCH) -> int:
     """Queue the packets whose time has come to up to ``limit`` attendees who have not had
     theirs; returns how many were handled (0: nothing left). Flushes; the caller commits."""
-    now = now or utcnow()
+    now = now or clock.utcnow()
     handled = 0
     for forum in _due_forums(session, now):
         for person in _unsent(session, forum)[: limit - handled]:
@@ -170,7 +170,9 @@ def _queue(session: DbSession, forum: Forum, packet: Packet) -> None:
 
 def packets_waiting(session: DbSession, now: datetime | None = None) -> int:
     """How many attendees wait for a packet now (for the outbox page)."""
-    return sum(len(_unsent(session, forum)) for forum in _due_forums(session, now or utcnow()))
+    return sum(
+        len(_unsent(session, forum)) for forum in _due_forums(session, now or clock.utcnow())
+    )
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,8 @@ from ..agenda.models import (
     Speaker,
     SpeakerStatus,
 )
-from ..core import audit
-from ..core.clock import local_instant, utcnow
+from ..core import audit, clock
+from ..core.clock import local_instant
 from ..core.database import insert_once
 from ..core.i18n import local_text
 from ..core.links import absolute_url, personal_token
@@ -110,7 +110,7 @@ def send_speaker_links(session: DbSession, forum: Forum, user_id: int | None) ->
     """Queue to every speaker of the forum an email with their personal link (their sessions
     and the page to upload materials); returns how many. Sending again sends again."""
     speakers = forum_speakers(session, forum)
-    now = utcnow()
+    now = clock.utcnow()
     for entry in speakers:
         _queue(session, forum, entry, LINK)
         if not insert_once(
@@ -188,7 +188,7 @@ def queue_due_slides_reminders(
 ) -> int:
     """Queue the slides reminders due now, each once per forum and speaker (two workers at
     once included); returns how many were queued. Flushes; the caller commits."""
-    now = now or utcnow()
+    now = now or clock.utcnow()
     queued = 0
     for forum, entry in list(_due_reminders(session, now, default_days)):
         if insert_once(
@@ -210,4 +210,4 @@ def slides_reminders_waiting(
     session: DbSession, now: datetime | None = None, default_days: int = 7
 ) -> int:
     """How many slides reminders wait to be queued now (for the outbox page)."""
-    return sum(1 for _ in _due_reminders(session, now or utcnow(), default_days))
+    return sum(1 for _ in _due_reminders(session, now or clock.utcnow(), default_days))

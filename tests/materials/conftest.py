@@ -13,6 +13,7 @@ from reportlab.pdfgen.canvas import Canvas
 from forumapp.extensions import db
 
 from .. import builders as build
+from ..mail.conftest import mail_settings, smtp_server  # noqa: F401  (fixtures)
 
 
 def pdf_bytes(text: str = "Model ordinance") -> bytes:
