@@ -331,6 +331,7 @@ def _load_activity(session, report: DemoReport, program: Program, teams: list[Te
         # Before the feedback, whose topics are grouped last: barriers are topics too.
         _record_commitments(session, report, program, teams)
         _answer_feedback(session, report, program)
+        _mail_speakers_and_attendees(session, report, program)
 
 
 @contextmanager
@@ -673,6 +674,51 @@ def _add_materials(session, report, program) -> None:
         Uploader(),
     )
     report.count("material")
+
+
+def _mail_speakers_and_attendees(session, report, program) -> None:
+    """The held forum's packet went when its feedback closed; the next forum's speakers were
+    sent their links, and one of them sent a new bio for staff to review. The emails are
+    dropped (nobody is mailed by a demo); what they leave behind stays."""
+    from .agenda.speaker_profiles import propose_profile
+    from .mail.models import OutboxMessage
+    from .materials.models import MaterialsPlan, PacketTiming
+    from .materials.packet import packet_due_at, queue_due_packets
+    from .materials.speaker_mail import forum_speakers, send_speaker_links
+
+    held = next((f for f in program.forums if f.status == ForumStatus.CLOSED), None)
+    upcoming = next((f for f in program.forums if f.status == ForumStatus.PUBLISHED), None)
+    if held is None or session.scalar(
+        select(MaterialsPlan.id).where(MaterialsPlan.forum_id == held.id)
+    ):
+        return
+    last_message = session.scalar(select(func.max(OutboxMessage.id))) or 0
+    session.add(MaterialsPlan(forum_id=held.id, packet_timing=PacketTiming.FEEDBACK_CLOSES.value))
+    session.flush()
+    report.count("materials_plan")
+    due = packet_due_at(session, held)
+    if due is not None:
+        while queue_due_packets(session, now=due):
+            report.count("packet_delivery")
+    if upcoming is not None:
+        send_speaker_links(session, upcoming, None)
+        report.count("speaker_mailing")
+        speakers = forum_speakers(session, upcoming)
+        if speakers:
+            speaker = speakers[0].speaker
+            propose_profile(
+                session,
+                speaker,
+                speaker.bio + " Now also chairs the state reentry council.",
+                speaker.bio_es,
+                None,
+                review=True,
+            )
+            report.count("speaker_profile_proposal")
+    session.execute(
+        delete(OutboxMessage).where(OutboxMessage.id > last_message),
+        execution_options={"synchronize_session": False},
+    )
 
 
 def _demo_pdf(title: str, forum_title: str) -> bytes:

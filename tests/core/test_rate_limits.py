@@ -39,6 +39,9 @@ SETTING_OF = {
     "api.linked_create_commitment": "RATELIMIT_PERSONAL_LINK",
     "attendee.save_language": "RATELIMIT_PERSONAL_LINK",
     "materials.speaker_upload": "RATELIMIT_PERSONAL_LINK",
+    "materials.speaker_profile": "RATELIMIT_PERSONAL_LINK",
+    "materials.speaker_add_availability": "RATELIMIT_PERSONAL_LINK",
+    "materials.speaker_remove_availability": "RATELIMIT_PERSONAL_LINK",
 }
 # Sign-out needs a sign-in first; it is not a public form.
 NOT_LIMITED = {"core.logout"}

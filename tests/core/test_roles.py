@@ -66,6 +66,9 @@ PUBLIC_ENDPOINTS = {
     "materials.resources_feed",
     "materials.speaker_home",  # personal link: tests/materials/test_speaker_page
     "materials.speaker_upload",
+    "materials.speaker_profile",  # tests/materials/test_speaker_profile
+    "materials.speaker_add_availability",
+    "materials.speaker_remove_availability",
     # Certificates: the holder's by personal link, verification for anyone
     # (tests/attendance/test_certificates).
     "attendance.certificate_pdf",
