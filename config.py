@@ -150,6 +150,11 @@ class BaseConfig:
 
     # A topic raised by this many teams is flagged for special attention at the next forum.
     TOPIC_FLAG_TEAMS = int(os.environ.get("TOPIC_FLAG_TEAMS", "2"))
+    # At most this many topic suggestions per forum, team (or no team) and day through the API
+    # and personal pages, against floods (a staff CSV import is not bounded).
+    TOPIC_SUGGESTIONS_PER_TEAM_PER_DAY = int(
+        os.environ.get("TOPIC_SUGGESTIONS_PER_TEAM_PER_DAY", "200")
+    )
 
     # Where personal links in emails point; set it in production.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")

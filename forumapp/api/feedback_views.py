@@ -14,7 +14,7 @@ from ..feedback import summary as feedback_summary
 from ..feedback.errors import InvalidSuggestions
 from ..feedback.models import TopicStatus
 from ..feedback.suggestions import SuggestionInput, add_suggestions
-from ..feedback.topic_groups import FLAG_TEAMS, regroup, topic_groups, ungrouped_count
+from ..feedback.topic_groups import FLAG_TEAMS, place_new, topic_groups, ungrouped_count
 from . import bp, record_or_404, shapes
 from .request_shapes import BodyRefused, TopicSuggestionsRequest
 from .shapes import answer
@@ -37,7 +37,8 @@ def teams():
 @bp.route("/forums/<int:forum_id>/topic-suggestions", methods=["POST"])
 @role_required(Role.ORGANIZER, Role.FACULTY)
 def create_topic_suggestions(forum_id: int):
-    """Add suggestions collected outside the feedback form, then regroup the forum's topics.
+    """Add suggestions collected outside the feedback form, each placed in the group it is
+    most like (no regroup: its cost would grow with the forum's suggestions).
     The body's types are checked here; the service checks the values (team known, text
     length)."""
     forum = record_or_404(Forum, forum_id, "forum")
@@ -47,13 +48,18 @@ def create_topic_suggestions(forum_id: int):
         return _invalid(refused.details)
     inputs = [SuggestionInput(item.text, item.team_id, None, "api") for item in body.suggestions]
     try:
-        added = add_suggestions(db.session, forum, inputs)
+        added = add_suggestions(
+            db.session,
+            forum,
+            inputs,
+            daily_limit=current_app.config["TOPIC_SUGGESTIONS_PER_TEAM_PER_DAY"],
+        )
     except InvalidSuggestions as error:
         db.session.rollback()
         return _invalid(
             {f"suggestions[{index}]": message for index, message in error.errors.items()}
         )
-    regroup(db.session, forum)
+    place_new(db.session, forum, added)
     created = shapes.TopicSuggestionsCreated(ids=[suggestion.id for suggestion in added])
     db.session.commit()
     return answer(created, 201)

@@ -23,6 +23,7 @@ from ..registration.models import Registration
 from .attendance import is_attendee, sessions_attended, team_id_for
 from .errors import FeedbackClosed, InvalidFeedback, NotAnAttendee
 from .models import FeedbackResponse, FeedbackWindow, SessionRating, TopicSuggestion
+from .topic_groups import place_new
 from .window import WindowState, feedback_window, window_state
 
 RATINGS = (1, 2, 3, 4, 5)
@@ -278,6 +279,7 @@ def _save_topics(
     for earlier in existing:
         by_key.setdefault(topic_key(earlier.text), earlier)
     kept = set()
+    added = []
     for text in topics:
         suggestion = by_key.get(topic_key(text))
         if suggestion is None:
@@ -288,6 +290,7 @@ def _save_topics(
                 source="feedback",
             )
             session.add(suggestion)
+            added.append(suggestion)
         else:
             suggestion.text = text
             kept.add(suggestion.id)
@@ -297,6 +300,8 @@ def _save_topics(
         if suggestion.id not in kept:
             session.delete(suggestion)
     session.flush()
+    # New topics join the group they are most like now; faculty regroup to tidy up.
+    place_new(session, response.forum, added)
 
 
 def response_topics(session: DbSession, response: FeedbackResponse) -> list[str]:

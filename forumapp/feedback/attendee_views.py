@@ -240,7 +240,13 @@ def suggest_topic(token: str):
             error = _("The form had expired. Your topic is below: send it again.")
         else:
             raising = carry_out(
-                lambda: submit_topic_between_forums(db.session, person, forum, text),
+                lambda: submit_topic_between_forums(
+                    db.session,
+                    person,
+                    forum,
+                    text,
+                    current_app.config["TOPIC_SUGGESTIONS_PER_TEAM_PER_DAY"],
+                ),
                 show_error=False,
             )
             if raising.ok:

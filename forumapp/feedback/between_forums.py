@@ -17,6 +17,8 @@ from .answering import MAX_TOPIC
 from .attendance import team_id_for
 from .errors import InvalidFeedback, NotATeamMember
 from .models import TopicSuggestion
+from .suggestions import DAILY_LIMIT, over_daily_limit
+from .topic_groups import place_new
 
 
 def forum_for_new_topics(session: DbSession, person: Person, today: date) -> Forum | None:
@@ -42,7 +44,7 @@ def forum_for_new_topics(session: DbSession, person: Person, today: date) -> For
 
 
 def submit_topic_between_forums(
-    session: DbSession, person: Person, forum: Forum, text: str
+    session: DbSession, person: Person, forum: Forum, text: str, daily_limit: int = DAILY_LIMIT
 ) -> TopicSuggestion:
     """Record a topic a team member (or project manager) raises between forums, counted for
     their team. Raises ``NotATeamMember`` or ``InvalidFeedback`` ({"text": message})."""
@@ -62,6 +64,10 @@ def submit_topic_between_forums(
                 )
             }
         )
+    if over_daily_limit(session, forum, [team_id], daily_limit):
+        raise InvalidFeedback(
+            {"text": _("Your team has sent many topics today. Please send this one tomorrow.")}
+        )
     suggestion = TopicSuggestion(
         forum_id=forum.id,
         text=text,
@@ -71,6 +77,7 @@ def submit_topic_between_forums(
     )
     session.add(suggestion)
     session.flush()
+    place_new(session, forum, [suggestion])
     return suggestion
 
 

@@ -1,12 +1,20 @@
 """Topic suggestions raised after a forum, however they came in (the feedback form, a personal
-page, the API, a CSV file): stored as given, not yet grouped (``topic_groups.regroup``).
-Functions flush; the caller commits once.
+page, the API, a CSV file): stored as given, then placed in groups by the caller
+(``topic_groups.place_new``; faculty's ``regroup`` redoes them all). A team adds at most
+``daily_limit`` suggestions to one forum per day (``TOPIC_SUGGESTIONS_PER_TEAM_PER_DAY``), so a
+script gone wrong cannot bury the others. Functions flush; the caller commits once.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from datetime import datetime, time
 from typing import NamedTuple
 
+from sqlalchemy import func, select
+
+from ..core import clock
+from ..core.clock import local_instant, local_today
 from ..core.csv_import import tidy
 from ..core.database import is_storable_text
 from ..core.models import Forum
@@ -16,6 +24,7 @@ from .errors import InvalidSuggestions
 from .models import TopicSuggestion
 
 MAX_TEXT = 1000
+DAILY_LIMIT = 200  # per forum, team (or no team) and local day, unless configured
 SOURCES = ("feedback", "personal_page", "api", "csv")
 # A barrier a team noted on one of its commitments (``commitments.recording``): not given
 # through ``add_suggestions``, but grouped and flagged with the others, and marked as such.
@@ -31,7 +40,37 @@ class SuggestionInput(NamedTuple):
     source: str = "api"
 
 
-def add_suggestions(session: DbSession, forum: Forum, items: list) -> list[TopicSuggestion]:
+def added_today(session: DbSession, forum: Forum, team_id: int | None, now: datetime) -> int:
+    """How many suggestions ``team_id`` (None: no team) added to ``forum`` since local
+    midnight in the program's time zone."""
+    zone = forum.program.time_zone
+    midnight = local_instant(local_today(zone, now), time(0, 0), zone)
+    team = (
+        TopicSuggestion.team_id.is_(None) if team_id is None else TopicSuggestion.team_id == team_id
+    )
+    return session.execute(
+        select(func.count(TopicSuggestion.id)).where(
+            TopicSuggestion.forum_id == forum.id, team, TopicSuggestion.created_at >= midnight
+        )
+    ).scalar_one()
+
+
+def over_daily_limit(
+    session: DbSession, forum: Forum, team_ids: list[int | None], daily_limit: int
+) -> set[int | None]:
+    """The teams among ``team_ids`` (one entry per suggestion to add) that would pass
+    ``daily_limit`` suggestions to ``forum`` today with these."""
+    now = clock.utcnow()
+    return {
+        team_id
+        for team_id, adding in Counter(team_ids).items()
+        if added_today(session, forum, team_id, now) + adding > daily_limit
+    }
+
+
+def add_suggestions(
+    session: DbSession, forum: Forum, items: list, daily_limit: int | None = DAILY_LIMIT
+) -> list[TopicSuggestion]:
     """Store suggestions raised after ``forum`` (not yet grouped: call ``regroup``).
 
     ``items`` are ``SuggestionInput``s or tuples ``(text, team_id, person_id, source)``. Every
@@ -54,6 +93,15 @@ def add_suggestions(session: DbSession, forum: Forum, items: list) -> list[Topic
             errors[index] = f"Unknown source {item.source!r}."
     if not items:
         errors[0] = "Send at least one suggestion."
+    if not errors and daily_limit is not None:
+        over = over_daily_limit(session, forum, [item.team_id for item in items], daily_limit)
+        for index, item in enumerate(items):
+            if item.team_id in over:
+                errors[index] = (
+                    f"{'This team' if item.team_id else 'Suggestions with no team'} would pass "
+                    f"today's limit of {daily_limit} suggestions for this forum; "
+                    "send the rest tomorrow."
+                )
     if errors:
         raise InvalidSuggestions(errors)
     suggestions = [

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy import true as sa_true
 
 from ..core.models import Forum, Team
 from ..extensions import DbSession
@@ -74,6 +75,64 @@ def regroup(session: DbSession, forum: Forum, thesaurus: grouping.Thesaurus | No
     for group_id, emptied in automatic.items():
         if group_id not in used:
             delete_emptied(session, emptied)
+    session.flush()
+
+
+def place_new(
+    session: DbSession,
+    forum: Forum,
+    new: list[TopicSuggestion],
+    thesaurus: grouping.Thesaurus | None = None,
+) -> None:
+    """Put just-added suggestions into the automatic group each is most like, or a new group
+    of its own (``grouping.place_texts``), leaving every other suggestion where it is: what a
+    request adding suggestions (the feedback form, the API) does instead of a regroup, so its
+    cost does not grow with the forum's thousands of suggestions. Kept groups get nothing
+    new; faculty regroup to tidy up."""
+    if not new:
+        return
+    thesaurus = thesaurus or grouping.DEFAULT_THESAURUS
+    session.flush()
+    new_ids = {suggestion.id for suggestion in new}
+    kept_ids = {
+        group.id
+        for group in session.scalars(select(TopicGroup).where(TopicGroup.forum_id == forum.id))
+        if is_kept(group)
+    }
+    rows = session.execute(
+        select(TopicSuggestion.id, TopicSuggestion.text, TopicSuggestion.group_id)
+        .where(
+            TopicSuggestion.forum_id == forum.id,
+            TopicSuggestion.group_id.is_not(None),
+            TopicSuggestion.group_id.not_in(kept_ids) if kept_ids else sa_true(),
+        )
+        .order_by(TopicSuggestion.id)
+    ).all()
+    rows = [row for row in rows if row.id not in new_ids]
+    texts = [row.text for row in rows] + [suggestion.text for suggestion in new]
+    by_group: dict[int, list[int]] = {}
+    for index, row in enumerate(rows):
+        by_group.setdefault(row.group_id, []).append(index)
+    group_ids = list(by_group)
+    placed = grouping.place_texts(
+        texts, list(by_group.values()), range(len(rows), len(texts)), thesaurus
+    )
+    for position, members in enumerate(placed):
+        joined = [new[index - len(rows)] for index in members if index >= len(rows)]
+        if not joined:
+            continue
+        if position < len(group_ids):
+            target = session.get(TopicGroup, group_ids[position])
+            assert target is not None
+        else:
+            target = TopicGroup(forum_id=forum.id, label="")
+            session.add(target)
+            session.flush()
+        target.label = grouping.label_for([texts[index] for index in members], thesaurus)[
+            :MAX_LABEL
+        ]
+        for suggestion in joined:
+            suggestion.group_id = target.id
     session.flush()
 
 

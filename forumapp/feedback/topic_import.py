@@ -128,7 +128,8 @@ def import_suggestions_csv(
         errors.append(RowError(2, "The file has a header row but no suggestions."))
     if errors:
         raise CsvImportError(errors)
-    return add_suggestions(session, forum, items)
+    # Staff import a survey's worth at once: the daily limit is for the API and forms.
+    return add_suggestions(session, forum, items, daily_limit=None)
 
 
 def import_file_and_regroup(session: DbSession, forum: Forum, raw: bytes) -> list[TopicSuggestion]:

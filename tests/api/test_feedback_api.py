@@ -165,5 +165,37 @@ def test_summary_counts_responses_and_averages_ratings(app, client, document, ma
     assert (summary["responses"], summary["average_overall"]) == (2, 3.5)
     row = next(s for s in summary["sessions"] if s["item_id"] == opening)
     assert (row["average"], row["ratings"]) == (3.5, 2)
-    # The form's topic is counted, waiting for the next regroup.
-    assert summary["ungrouped_suggestions"] == 1
+    # The form's topic was placed in a group as it came in, without a regroup.
+    assert summary["ungrouped_suggestions"] == 0
+    assert [group["suggestions"] for group in summary["topic_groups"]] == [1]
+
+
+def test_adding_suggestions_places_them_without_regrouping_the_rest(
+    app, client, document, world, teams, organizer
+):
+    """Suggestions imported earlier and not regrouped stay ungrouped: the API call placed only
+    its own (a regroup would have grouped them all)."""
+    with app.app_context():
+        forum = db.session.get(Forum, world.winter_forum)
+        for text in ("naloxone in jails", "Narcan at jail release"):
+            db.session.add(TopicSuggestion(forum_id=forum.id, text=text, source="csv"))
+        db.session.commit()
+    body = {"suggestions": [{"text": "naloxone for people leaving jail"}]}
+    _check_post(client, document, _suggestions_url(world), body, organizer, 201)
+    with app.app_context():
+        rows = db.session.scalars(select(TopicSuggestion).order_by(TopicSuggestion.id)).all()
+        assert [s.group_id is None for s in rows] == [True, True, False]
+
+
+def test_a_team_past_its_daily_limit_is_refused_and_nothing_is_added(
+    app, client, document, world, teams, organizer
+):
+    app.config["TOPIC_SUGGESTIONS_PER_TEAM_PER_DAY"] = 3
+    team = teams["Dare County"]
+    body = {"suggestions": [{"text": f"topic {n}", "team_id": team} for n in range(3)]}
+    _check_post(client, document, _suggestions_url(world), body, organizer, 201)
+    one_more = {"suggestions": [{"text": "stigma", "team_id": team}, {"text": "no team"}]}
+    answer = _check_post(client, document, _suggestions_url(world), one_more, organizer, 422)
+    assert "today's limit of 3" in answer["details"]["suggestions[0]"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count(TopicSuggestion.id))) == 3

@@ -355,3 +355,16 @@ def test_window_state_follows_the_clock(world):
     window = feedback_window(db.session, world.forum())
     assert window_state(window, window.opened_at - timedelta(seconds=1)) == "not_open"
     assert window_state(None) == "not_open"
+
+
+def test_a_topic_between_forums_is_grouped_at_once_and_bounded_per_team_and_day(world):
+    forum = world.forum()
+    ben = world.person("Ben Brooks")
+    first = between_forums.submit_topic_between_forums(
+        db.session, ben, forum, "Jail diversion", daily_limit=2
+    )
+    assert first.group is not None and "iversion" in first.group.label
+    between_forums.submit_topic_between_forums(db.session, ben, forum, "Diversion", daily_limit=2)
+    with pytest.raises(InvalidFeedback) as refused:
+        between_forums.submit_topic_between_forums(db.session, ben, forum, "Third", daily_limit=2)
+    assert "many topics today" in refused.value.errors["text"]

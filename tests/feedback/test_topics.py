@@ -391,3 +391,85 @@ def test_a_promoted_breakout_is_a_draft_teams_cannot_choose_until_it_is_schedule
         db.session.get(AgendaItem, item_id).status = "scheduled"
         db.session.commit()
     assert "Jail data sharing" in client.get(f"/me/{token}").get_data(as_text=True)
+
+
+# --- Placing new suggestions without a regroup ----------------------------------------------
+
+
+def _new(world, *rows) -> list[TopicSuggestion]:
+    ids = suggest(world, *rows)
+    return [db.session.get(TopicSuggestion, suggestion_id) for suggestion_id in ids]
+
+
+def test_a_new_suggestion_joins_the_group_it_is_like_and_others_stay_put(world):
+    first = suggest(world, *JAIL, ("drug court in a small county", "Dare County"))
+    topic_groups.regroup(db.session, world.forum())
+    jail_id, court_id = group_of(first[0]).id, group_of(first[3]).id
+
+    added = _new(
+        world,
+        ("naloxone for people released from jail", "Wake County"),
+        ("a recovery court for our county", "Wake County"),
+        ("transportation to treatment appointments", None),
+    )
+    topic_groups.place_new(db.session, world.forum(), added)
+
+    assert [s.group_id for s in added[:2]] == [jail_id, court_id]
+    alone = added[2].group
+    assert alone is not None and alone.id not in (jail_id, court_id)
+    assert [s.id for s in alone.suggestions] == [added[2].id]
+    assert "ransportation" in alone.label
+    assert topic_groups.ungrouped_count(db.session, world.forum()) == 0
+    # What was there before is where it was.
+    assert [group_of(i).id for i in first] == [jail_id, jail_id, jail_id, court_id]
+
+
+def test_new_suggestions_like_each_other_start_one_group(world):
+    added = _new(
+        world,
+        ("transportation to treatment", "Dare County"),
+        ("rides to treatment appointments for rural residents", "Wake County"),
+    )
+    topic_groups.place_new(db.session, world.forum(), added)
+    assert added[0].group_id == added[1].group_id is not None
+
+
+def test_placing_leaves_kept_groups_alone(world):
+    ids = suggest(world, *JAIL)
+    topic_groups.regroup(db.session, world.forum())
+    group_edits.rename_group(db.session, group_of(ids[0]), "Jail health")
+
+    [added] = _new(world, ("naloxone for people leaving jail", "Wake County"))
+    topic_groups.place_new(db.session, world.forum(), [added])
+
+    assert added.group_id not in (None, group_of(ids[0]).id)
+    assert len(group_of(ids[0]).suggestions) == 3
+
+
+def test_a_team_may_add_only_so_many_suggestions_a_day(world):
+    suggestions.add_suggestions(
+        db.session,
+        world.forum(),
+        [("one", world.teams["Dare County"], None, "api")] * 3,
+        daily_limit=4,
+    )
+    with pytest.raises(errors.InvalidSuggestions) as refused:
+        suggestions.add_suggestions(
+            db.session,
+            world.forum(),
+            [
+                ("two", world.teams["Dare County"], None, "api"),
+                ("three", world.teams["Dare County"], None, "api"),
+                ("other team", world.teams["Wake County"], None, "api"),
+            ],
+            daily_limit=4,
+        )
+    assert set(refused.value.errors) == {0, 1}
+    assert "today's limit of 4" in refused.value.errors[0]
+    # Another team, and the same team within the limit, still may.
+    suggestions.add_suggestions(
+        db.session,
+        world.forum(),
+        [("two", world.teams["Dare County"], None, "api")],
+        daily_limit=4,
+    )
