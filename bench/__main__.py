@@ -22,7 +22,7 @@ from pathlib import Path
 
 from forumapp.extensions import db
 
-from . import burst, dataset, door_rush, growth
+from . import burst, dataset, door_rush, growth, topics
 from .app import create_bench_app
 from .databases import PostgresDatabases, SQLiteDatabases, migrate
 from .report import Row, save, table
@@ -42,10 +42,11 @@ class Sizes:
     growth_scales: tuple[int, int] = (1, 10)
     growth_warmup: int = 2
     growth_repeats: int = 7
+    suggestions: int = 3000
 
 
 FULL = Sizes()
-QUICK = Sizes(tickets=200, people=100, seats=60, growth_warmup=1, growth_repeats=3)
+QUICK = Sizes(tickets=200, people=100, seats=60, growth_warmup=1, growth_repeats=3, suggestions=600)
 
 
 def machine() -> dict:
@@ -162,6 +163,17 @@ def run_growth(databases, sizes: Sizes, trap: MailTrap, logs: Path) -> dict:
     return results
 
 
+def run_topics(databases, sizes: Sizes, trap: MailTrap) -> topics.TopicFigures:
+    """Regrouping and adding suggestions, in this process, on a fresh database."""
+    url = databases.create("topics")
+    app = create_bench_app(url, trap.port)
+    migrate(app)
+    with app.app_context():
+        figures = topics.run(db.session, sizes.suggestions)
+        db.session.remove()
+    return figures
+
+
 def growth_rows(database: str, results: dict, scales: tuple[int, int]) -> list[Row]:
     """Per page: queries and times at the larger scale, next to the smaller scale's."""
     small, large = (results[scale]["pages"] for scale in scales)
@@ -210,6 +222,48 @@ def growth_rows(database: str, results: dict, scales: tuple[int, int]) -> list[R
     return rows
 
 
+def run_database(
+    kind: str, only: str | None, sizes: Sizes, trap: MailTrap, logs: Path, payload: dict
+) -> list[Row]:
+    """Every benchmark asked for (``only``) on one kind of database; the rows, and the
+    figures put into ``payload``."""
+    rows: list[Row] = []
+    databases = SQLiteDatabases() if kind == "sqlite" else PostgresDatabases()
+    try:
+        info = {"version": databases.version()}
+        if kind == "postgresql":
+            info["settings"] = databases.settings()
+        payload["databases"][kind] = info
+        loads, grown, topic_figures = {}, None, None
+        if only in (None, "topics"):
+            log(f"{kind}: topic grouping ({sizes.suggestions} suggestions)")
+            topic_figures = run_topics(databases, sizes, trap)
+        if only not in ("growth", "topics"):
+            loads = run_load_benchmarks(
+                databases, sizes, trap, logs, door_rush_only=only == "door_rush"
+            )
+        if only in (None, "growth"):
+            grown = run_growth(databases, sizes, trap, logs)
+    finally:
+        databases.close()
+    results = payload["results"][kind] = {}
+    if "door_rush" in loads:
+        rows += loads["door_rush"].rows(kind)
+        results["door_rush"] = loads["door_rush"].as_dict()
+    if "burst" in loads:
+        rows += loads["burst"].rows(kind, f"registration burst ({sizes.people} at once)")
+        rows += loads["steady"].rows(kind, f"registrations ({sizes.steady_clients} clients)")
+        results["registration_burst"] = loads["burst"].as_dict()
+        results["registrations_steady"] = loads["steady"].as_dict()
+    if grown is not None:
+        rows += growth_rows(kind, grown, sizes.growth_scales)
+        results["growth"] = grown
+    if topic_figures is not None:
+        rows += topic_figures.rows(kind)
+        results["topics"] = topic_figures.as_dict()
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
@@ -217,8 +271,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=RESULTS_DIR, help="folder for the JSON")
     parser.add_argument(
         "--only",
-        choices=["door_rush", "load", "growth"],
-        help="door_rush alone; load: door rush and registrations; growth: the growth pages",
+        choices=["door_rush", "load", "growth", "topics"],
+        help="door_rush alone; load: door rush and registrations; growth: the growth pages; "
+        "topics: regrouping topic suggestions",
     )
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
@@ -246,35 +301,7 @@ def main(argv: list[str] | None = None) -> int:
             if time.monotonic() - started > TIME_BUDGET:
                 log(f"time budget spent: {kind} skipped")
                 continue
-            databases = SQLiteDatabases() if kind == "sqlite" else PostgresDatabases()
-            try:
-                info = {"version": databases.version()}
-                if kind == "postgresql":
-                    info["settings"] = databases.settings()
-                payload["databases"][kind] = info
-                loads, grown = {}, None
-                if args.only != "growth":
-                    loads = run_load_benchmarks(
-                        databases, sizes, trap, logs, door_rush_only=args.only == "door_rush"
-                    )
-                if args.only in (None, "growth"):
-                    grown = run_growth(databases, sizes, trap, logs)
-            finally:
-                databases.close()
-            results = payload["results"][kind] = {}
-            if "door_rush" in loads:
-                rows += loads["door_rush"].rows(kind)
-                results["door_rush"] = loads["door_rush"].as_dict()
-            if "burst" in loads:
-                rows += loads["burst"].rows(kind, f"registration burst ({sizes.people} at once)")
-                rows += loads["steady"].rows(
-                    kind, f"registrations ({sizes.steady_clients} clients)"
-                )
-                results["registration_burst"] = loads["burst"].as_dict()
-                results["registrations_steady"] = loads["steady"].as_dict()
-            if grown is not None:
-                rows += growth_rows(kind, grown, sizes.growth_scales)
-                results["growth"] = grown
+            rows += run_database(kind, args.only, sizes, trap, logs, payload)
     except BaseException:
         log(f"gunicorn's logs are kept in {logs}")
         raise

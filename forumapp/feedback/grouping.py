@@ -17,6 +17,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -153,6 +154,10 @@ class Thesaurus:
     phrases: dict[tuple[str, ...], str] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)
     weights: dict[str, float] = field(default_factory=dict)
+    # Text -> its analysis (``_analysed``); filled as texts are grouped.
+    analyses: dict[str, tuple[list[str], list[tuple[str, str]]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @classmethod
     def from_text(cls, text: str) -> Thesaurus:
@@ -201,13 +206,18 @@ class Thesaurus:
     def from_file(cls, path: Path | str) -> Thesaurus:
         return cls.from_text(Path(path).read_text(encoding="utf-8"))
 
-    @property
+    @cached_property
     def longest(self) -> int:
         return max((len(key) for key in self.phrases), default=1)
 
-    @property
-    def single_words(self) -> set[str]:
-        return {word for key in self.phrases for word in key}
+    @cached_property
+    def single_words(self) -> frozenset[str]:
+        return frozenset(word for key in self.phrases for word in key)
+
+    @cached_property
+    def typo_targets(self) -> list[str]:
+        """The words a misspelt word may be mended to (``_mended``)."""
+        return sorted(word for word in self.single_words if len(word) >= 6 and word.isalpha())
 
 
 DEFAULT_THESAURUS = Thesaurus.from_file(THESAURUS_PATH)
@@ -222,29 +232,26 @@ class _Analysis:
     surface: dict[str, str]  # a plain stem -> the first word it came from, for labels
 
 
-def _mend_typos(docs: list[list[str]], known: set[str]) -> list[list[str]]:
-    """Replace a word that is a letter or two off a thesaurus word ("nalaxone", "neeedle",
+def _mended(word: str, thesaurus: Thesaurus) -> str:
+    """``word``, or the thesaurus word it is a letter or two off ("nalaxone", "neeedle",
     "buprenorphrine").
 
     Only thesaurus words of six letters or more are targets, and the first and last letters
     must agree: ordinary words near a thesaurus word ("residents" and "residences", "media"
     and "medics") stay as they are.
     """
-    targets = sorted(word for word in known if len(word) >= 6 and word.isalpha())
-    fixes: dict[str, str] = {}
-    for word in sorted({word for doc in docs for word in doc}):
-        limit = _typo_limit(word)
-        if not limit or word in known or word in _STOP_STEMS or not word.isalpha():
-            continue
-        for target in targets:
-            if (
-                target[0] == word[0]
-                and target[-1] == word[-1]
-                and _edit_distance_at_most(word, target, limit)
-            ):
-                fixes[word] = target
-                break
-    return [[fixes.get(word, word) for word in doc] for doc in docs]
+    known = thesaurus.single_words
+    limit = _typo_limit(word)
+    if not limit or word in known or word in _STOP_STEMS or not word.isalpha():
+        return word
+    for target in thesaurus.typo_targets:
+        if (
+            target[0] == word[0]
+            and target[-1] == word[-1]
+            and _edit_distance_at_most(word, target, limit)
+        ):
+            return target
+    return word
 
 
 def _replace_phrases(words: list[str], thesaurus: Thesaurus, longest: int) -> list[str]:
@@ -269,20 +276,37 @@ def _keep(term: str) -> bool:
     return len(term) > 2 and term not in _STOP_STEMS and not any(ch.isdigit() for ch in term)
 
 
+_CACHE_LIMIT = 100_000  # texts whose analysis a thesaurus remembers
+
+
+def _analysed(text: str, thesaurus: Thesaurus) -> tuple[list[str], list[tuple[str, str]]]:
+    """One text's terms, and (stem, word) pairs for labels. A text's analysis depends on it
+    and the thesaurus only, so the thesaurus remembers it: a request adding a suggestion to a
+    forum of thousands analyses only its own."""
+    cached = thesaurus.analyses.get(text)
+    if cached is not None:
+        return cached
+    raw = _WORD.findall(_fold(text.replace("'s", "").replace("’s", "")))
+    surface = [(stem(word), word) for word in raw]
+    words = [_mended(stemmed, thesaurus) for stemmed, _ in surface]
+    words = [word for word in words if word not in _ARTICLES]
+    terms = [
+        term for term in _replace_phrases(words, thesaurus, thesaurus.longest) if _keep(term)
+    ]
+    if len(thesaurus.analyses) >= _CACHE_LIMIT:
+        thesaurus.analyses.clear()
+    thesaurus.analyses[text] = (terms, surface)
+    return terms, surface
+
+
 def _analyse(texts: Sequence[str], thesaurus: Thesaurus) -> _Analysis:
     surface: dict[str, str] = {}
-    docs = []
+    terms = []
     for text in texts:
-        raw = _WORD.findall(_fold(text.replace("'s", "").replace("’s", "")))
-        for word in raw:
-            surface.setdefault(stem(word), word)
-        docs.append([stem(word) for word in raw])
-    docs = _mend_typos(docs, thesaurus.single_words)
-    docs = [[word for word in doc if word not in _ARTICLES] for doc in docs]
-    longest = thesaurus.longest
-    terms = [
-        [term for term in _replace_phrases(doc, thesaurus, longest) if _keep(term)] for doc in docs
-    ]
+        text_terms, pairs = _analysed(text, thesaurus)
+        terms.append(text_terms)
+        for stemmed, word in pairs:
+            surface.setdefault(stemmed, word)
     return _Analysis(terms=terms, surface=surface)
 
 
