@@ -290,9 +290,7 @@ def _analysed(text: str, thesaurus: Thesaurus) -> tuple[list[str], list[tuple[st
     surface = [(stem(word), word) for word in raw]
     words = [_mended(stemmed, thesaurus) for stemmed, _ in surface]
     words = [word for word in words if word not in _ARTICLES]
-    terms = [
-        term for term in _replace_phrases(words, thesaurus, thesaurus.longest) if _keep(term)
-    ]
+    terms = [term for term in _replace_phrases(words, thesaurus, thesaurus.longest) if _keep(term)]
     if len(thesaurus.analyses) >= _CACHE_LIMIT:
         thesaurus.analyses.clear()
     thesaurus.analyses[text] = (terms, surface)
