@@ -1,5 +1,7 @@
 """Registration burst: many members of the public register for one day at once through
-``POST /api/v1/forums/<id>/registrations``, more of them than the day has seats.
+``POST /api/v1/forums/<id>/registrations``, more of them than the day has seats, with one
+request in 20 malformed (broken JSON, wrong types, an unknown day, a bad address): each of
+those must be answered 4xx and register nobody.
 
 The requests come from ``concurrency`` connections released at the same moment (the load
 process's burst mode): one connection per person for the burst, a few clients sending one
@@ -26,7 +28,7 @@ from forumapp.registration.models import DaySeat
 
 from . import baseline_app
 from .dataset import BurstData
-from .report import LoadFigures, Row, mean_figures
+from .report import LoadFigures, Row, malformed_row, mean_figures, mixed_in, split_report
 from .server import MailTrap, drive
 
 P99_TARGET_MS = 250
@@ -44,6 +46,7 @@ class BurstResult:
     outbox: dict[str, int]
     smtp_connections: int
     statuses: dict[int, int]
+    malformed: list[int | None]  # the statuses of the malformed requests mixed in
 
     @property
     def mail_sent_in_requests(self) -> int:
@@ -115,6 +118,7 @@ class BurstResult:
                 passed=self.mail_sent_in_requests == 0
                 and self.outbox.get("pending", 0) >= self.people,
             ),
+            malformed_row(name, database, self.malformed),
         ]
 
     def as_dict(self) -> dict:
@@ -129,6 +133,7 @@ class BurstResult:
             "outbox_by_status": self.outbox,
             "smtp_connections": self.smtp_connections,
             "app_statuses": self.statuses,
+            "malformed_statuses": dict(Counter(self.malformed)),
         }
 
 
@@ -140,7 +145,8 @@ def _registration_requests(data: BurstData, people: int) -> list[dict]:
             "path": path,
             "body": {
                 "name": f"Burst Person {n:04d}",
-                "email": f"burst{n:04d}@public.example.org",
+                # New addresses for each day: a known address is asked to confirm by email.
+                "email": f"burst{data.day_date:%m%d}-{n:04d}@public.example.org",
                 "organization": "Wake County",
                 "consent": True,
                 "days": [data.day_date.isoformat()],
@@ -148,6 +154,22 @@ def _registration_requests(data: BurstData, people: int) -> list[dict]:
         }
         for n in range(people)
     ]
+
+
+def _malformed_requests(data: BurstData, count: int) -> list[dict]:
+    """Broken JSON, wrong types, a day the forum does not have and a bad address, in turn:
+    each must get a 4xx and register nobody."""
+    path = f"/api/v1/forums/{data.forum_id}/registrations"
+    day = data.day_date.isoformat()
+    kinds = [
+        {"raw": '{"name": "Broken', "headers": {"Content-Type": "application/json"}},
+        {"body": {"name": 5, "email": [], "consent": "yes", "days": day}},
+        {"body": {"name": "No Day", "email": "noday@public.example.org", "consent": True,
+                  "days": ["2031-01-01"]}},
+        {"body": {"name": "Bad Address", "email": "not-an-address", "consent": True,
+                  "days": [day]}},
+    ]  # fmt: skip
+    return [{"method": "POST", "path": path, **kinds[n % len(kinds)]} for n in range(count)]
 
 
 def _baseline_requests(day_id: int, people: int, prefix: str) -> list[dict]:
@@ -180,9 +202,12 @@ def run(
         app_report = None
         for turn in ("baseline", "app", "baseline"):
             if turn == "app":
-                app_report = drive(
-                    app_port, _registration_requests(data, people), concurrency, burst=True
-                )
+                valid = _registration_requests(data, people)
+                mixed, positions = mixed_in(valid, _malformed_requests(data, len(valid)))
+                # All at once stays all at once: a connection for every request.
+                connections = len(mixed) if concurrency >= people else concurrency
+                report = drive(app_port, mixed, connections, burst=True)
+                app_report, malformed = split_report(report, positions)
                 continue
             day_id = baseline_app.reset_register(engine, seats)
             requests = _baseline_requests(day_id, people, "baseline")
@@ -221,4 +246,5 @@ def run(
         outbox=outbox,
         smtp_connections=trap.connections - smtp_before,
         statuses=dict(Counter(app_report["statuses"])),
+        malformed=malformed,
     )

@@ -19,7 +19,7 @@ from sqlalchemy import delete, func, insert, select
 from forumapp.agenda.models import AgendaItem
 from forumapp.checkin.models import CheckIn, Ticket
 from forumapp.checkin.tickets import new_code, ticket_for
-from forumapp.core.clock import local_instant, to_local, utcnow
+from forumapp.core.clock import local_instant, local_today, to_local, utcnow
 from forumapp.core.models import (
     ApiToken,
     Audience,
@@ -51,7 +51,6 @@ from forumapp.registration.people import find_or_create_person
 from forumapp.registration.registering import register_by_organizer
 
 ZONE = "America/New_York"
-DOOR_RUSH_DATE = date(2030, 5, 6)
 BURST_DATE = date(2030, 5, 7)
 STEADY_DATE = date(2030, 5, 8)
 STAFF_PASSWORD = "bench-staff-password"
@@ -155,7 +154,9 @@ class DoorRushData:
 def seed_door_rush(session, tickets: int) -> DoorRushData:
     """``tickets`` confirmed registrations for one public day, each with a live ticket, and a
     door account's API token. Commits."""
-    forum = _forum(session, 901, "Door rush forum", DOOR_RUSH_DATE, capacity=tickets)
+    # Door staff check people in on the day itself only: the door rush day is today.
+    day_date = local_today(ZONE)
+    forum = _forum(session, 901, "Door rush forum", day_date, capacity=tickets)
     day = forum.days[0]
     last_message = _last_outbox_id(session)
     codes = []
@@ -172,7 +173,7 @@ def seed_door_rush(session, tickets: int) -> DoorRushData:
     door = staff_user(session, Role.DOOR, "door-scanner@bench.example.org")
     token = api_token(session, door)
     session.commit()
-    return DoorRushData(DOOR_RUSH_DATE, codes, token)
+    return DoorRushData(day_date, codes, token)
 
 
 # --- Registration burst ----------------------------------------------------------------------

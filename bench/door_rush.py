@@ -1,4 +1,6 @@
-"""Door rush: every ticket checked in once by concurrent scanners through ``POST /api/v1/checkins``.
+"""Door rush: every ticket checked in once by concurrent scanners through ``POST /api/v1/checkins``,
+with one request in 20 malformed (broken JSON, an unknown code, wrong types): each of those
+must be answered 4xx and change nothing (the check-in rows stay one per ticket).
 
 The baseline (``POST /baseline/checkin``: one indexed single-row UPDATE) runs the same number
 of requests from the same number of scanners just before and just after the app, on the same
@@ -9,6 +11,7 @@ during the run shifts both sides alike.
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -20,7 +23,7 @@ from forumapp.extensions import db
 
 from . import baseline_app
 from .dataset import DoorRushData
-from .report import LoadFigures, Row, mean_figures
+from .report import LoadFigures, Row, malformed_row, mean_figures, mixed_in, split_report
 from .server import drive
 
 P99_TARGET_MS = 50
@@ -36,6 +39,7 @@ class DoorRushResult:
     check_in_rows: int
     tickets: int
     statuses: dict[int, int]
+    malformed: list[int | None]  # the statuses of the malformed requests mixed in
 
     def rows(self, database: str) -> list[Row]:
         name = "door rush"
@@ -86,6 +90,7 @@ class DoorRushResult:
                 target=f"= {self.tickets}",
                 passed=self.check_in_rows == self.tickets,
             ),
+            malformed_row(name, database, self.malformed),
         ]
 
     def as_dict(self) -> dict:
@@ -96,6 +101,7 @@ class DoorRushResult:
             "check_in_rows": self.check_in_rows,
             "tickets": self.tickets,
             "app_statuses": self.statuses,
+            "malformed_statuses": dict(Counter(self.malformed)),
         }
 
 
@@ -110,6 +116,27 @@ def _check_in_requests(data: DoorRushData) -> list[dict]:
             "headers": headers,
         }
         for code in data.codes
+    ]
+
+
+def _malformed_requests(data: DoorRushData, count: int) -> list[dict]:
+    """Broken JSON, unknown codes and wrong types, in turn: each must get a 4xx."""
+    headers = {"Authorization": f"Bearer {data.token}"}
+    day = data.day_date.isoformat()
+    kinds = [
+        {
+            "raw": '{"code": "' + new_code()[:6],
+            "headers": headers | {"Content-Type": "application/json"},
+        },
+        {
+            "body": {"code": new_code(), "day": day, "request_id": str(uuid.uuid4())},
+            "headers": headers,
+        },
+        {"body": {"code": 12345, "day": True, "request_id": []}, "headers": headers},
+    ]
+    return [
+        {"method": "POST", "path": "/api/v1/checkins", **kinds[n % len(kinds)]}
+        for n in range(count)
     ]
 
 
@@ -134,7 +161,9 @@ def run(
         app_report = None
         for turn in ("baseline", "app", "baseline"):
             if turn == "app":
-                app_report = drive(app_port, _check_in_requests(data), scanners)
+                valid = _check_in_requests(data)
+                mixed, positions = mixed_in(valid, _malformed_requests(data, len(valid)))
+                app_report, malformed = split_report(drive(app_port, mixed, scanners), positions)
                 continue
             baseline_app.reset_checkin(engine, baseline_codes)
             report = drive(baseline_port, _baseline_requests(baseline_codes), scanners)
@@ -159,4 +188,5 @@ def run(
         check_in_rows=rows,
         tickets=len(data.codes),
         statuses=statuses,
+        malformed=malformed,
     )

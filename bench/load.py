@@ -5,7 +5,8 @@ threads, each on its own keep-alive connection (``http.client``), and writes one
 to stdout: the status and latency of each request, and the wall-clock time of the whole run.
 
 Spec: ``{"port": 8000, "concurrency": 8, "requests": [{"method", "path", "body",
-"headers"}], "burst": false, "timeout": 30, "deadline": 300}``. With ``burst`` every thread
+"headers"}], "burst": false, "timeout": 30, "deadline": 300}``; a request may carry ``"raw"``
+(text sent as it is, e.g. broken JSON) instead of ``"body"``. With ``burst`` every thread
 opens its connection first and all send at the same moment (one request each is the usual
 burst). Latency is ``time.perf_counter`` around one request and its full response. A
 request that times out or loses its connection counts as status 0. Nothing runs past
@@ -33,7 +34,7 @@ def _send(connection, item: dict, port: int, timeout: float):
     """Send one request on ``connection`` (opened again if needed); the status (0 when the
     connection failed) and the connection to use next (None once it closed)."""
     body = item.get("body")
-    payload = json.dumps(body) if body is not None else None
+    payload = item["raw"] if "raw" in item else json.dumps(body) if body is not None else None
     headers = dict(item.get("headers") or {})
     if payload is not None:
         headers.setdefault("Content-Type", "application/json")

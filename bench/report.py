@@ -74,6 +74,45 @@ def mean_figures(runs: list[LoadFigures]) -> LoadFigures:
     )
 
 
+MALFORMED_EVERY = 20  # one request in 20 (5%) of the door rush and the bursts is malformed
+
+
+def mixed_in(valid: list[dict], malformed: list[dict]) -> tuple[list[dict], set[int]]:
+    """``valid`` with one ``malformed`` request after every ``MALFORMED_EVERY - 1`` valid
+    ones (cycling through them); the list and the positions of the malformed ones."""
+    mixed: list[dict] = []
+    positions: set[int] = set()
+    for index, request in enumerate(valid):
+        if index and index % (MALFORMED_EVERY - 1) == 0:
+            positions.add(len(mixed))
+            mixed.append(malformed[(len(positions) - 1) % len(malformed)])
+        mixed.append(request)
+    return mixed, positions
+
+
+def split_report(report: dict, positions: set[int]) -> tuple[dict, list[int | None]]:
+    """The load report of the valid requests alone, and the statuses of the malformed ones."""
+    valid = {
+        **report,
+        "statuses": [s for i, s in enumerate(report["statuses"]) if i not in positions],
+        "latencies": [t for i, t in enumerate(report["latencies"]) if i not in positions],
+    }
+    return valid, [report["statuses"][i] for i in sorted(positions)]
+
+
+def malformed_row(benchmark: str, database: str, statuses: list[int | None]) -> Row:
+    """How many malformed requests were answered 4xx (all must be)."""
+    refused = sum(1 for status in statuses if status is not None and 400 <= status < 500)
+    return Row(
+        benchmark,
+        database,
+        "malformed requests answered 4xx",
+        refused,
+        target=f"= {len(statuses)}",
+        passed=refused == len(statuses),
+    )
+
+
 @dataclass
 class Row:
     """One line of the results table."""
