@@ -26,8 +26,8 @@ from .dataset import DoorRushData
 from .report import LoadFigures, Row, malformed_row, mean_figures, mixed_in, split_report
 from .server import drive
 
-P99_TARGET_MS = 50
-THROUGHPUT_RATIO_TARGET = 0.5
+P99_TARGET_MS = 30
+THROUGHPUT_RATIO_TARGET = 0.65
 WARMUP_REQUESTS = 40
 
 
