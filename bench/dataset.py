@@ -215,6 +215,8 @@ class GrowthData:
     forum_id: int
     public_day_id: int
     organizer_email: str
+    organizer_token: str = ""  # for the API pages
+    public_day_date: str = ""
     lookup_query: str = "attendee 00"
     scale: int = 0
     counts: dict[str, int] = field(default_factory=dict)
@@ -230,8 +232,9 @@ def seed_growth_base(session) -> GrowthData:
     organizer = staff_user(session, Role.ORGANIZER, "organizer-growth@bench.example.org")
     staff_user(session, Role.DOOR, "door-growth@bench.example.org")
     open_feedback(session, forum, _local_wall_clock(days=30))
+    token = api_token(session, organizer)
     session.commit()
-    return GrowthData(forum.id, day.id, organizer.email)
+    return GrowthData(forum.id, day.id, organizer.email, token, day.date.isoformat())
 
 
 def grow(session, data: GrowthData, scale: int) -> None:

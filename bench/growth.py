@@ -33,6 +33,11 @@ class Page:
     name: str
     path: str
     signed_in: bool  # as the organizer (who is also door staff and reads feedback)
+    api: bool = False  # through the API with the organizer's token instead
+    body: dict | None = None  # a JSON body: the page is a POST
+
+    def headers(self, data: GrowthData) -> dict[str, str]:
+        return {"Authorization": f"Bearer {data.organizer_token}"} if self.api else {}
 
 
 def pages(data: GrowthData) -> list[Page]:
@@ -47,7 +52,30 @@ def pages(data: GrowthData) -> list[Page]:
             signed_in=True,
         ),
         Page("feedback summary", f"/staff/forums/{forum}/feedback", signed_in=True),
+        Page(
+            "messages audience preview",
+            f"/api/v1/forums/{forum}/messages",
+            signed_in=False,
+            api=True,
+            body={
+                "subject": "Parking",
+                "body": "Use the east lot.",
+                "audience": {"days": [data.public_day_date]},
+                "dry_run": True,
+            },
+        ),
+        Page("measures with commitments", "/staff/program/measures", signed_in=True),
+        Page("attendance export", f"/staff/forums/{forum}/attendance.csv", signed_in=True),
+        Page("certificates list", f"/staff/forums/{forum}/certificates", signed_in=True),
+        Page("materials list", f"/staff/forums/{forum}/materials", signed_in=True),
+        Page("offline snapshot", f"/api/v1/days/{day}/door-snapshot", signed_in=False, api=True),
     ]
+
+
+def _request(client, page: Page, data: GrowthData):
+    if page.body is not None:
+        return client.post(page.path, json=page.body, headers=page.headers(data))
+    return client.get(page.path, headers=page.headers(data))
 
 
 @contextmanager
@@ -88,13 +116,13 @@ def in_process(app: Flask, data: GrowthData, repeats: int) -> dict[str, dict]:
         client = app.test_client()
         if page.signed_in:
             client.set_cookie(name, value)
-        client.get(page.path)
+        _request(client, page, data)
         with counting_queries(app) as statements:
-            response = client.get(page.path)
+            response = _request(client, page, data)
         cpu = []
         for _ in range(repeats):
             started = time.process_time()
-            client.get(page.path)
+            _request(client, page, data)
             cpu.append(time.process_time() - started)
         results[page.name] = {
             "status": response.status_code,
@@ -109,8 +137,11 @@ def timing_requests(app: Flask, data: GrowthData, warmup: int, repeats: int) -> 
     name, value = session_cookie(app, data.organizer_email)
     requests = []
     for page in pages(data):
-        headers = {"Cookie": f"{name}={value}"} if page.signed_in else {}
-        requests += [{"method": "GET", "path": page.path, "headers": headers}] * (warmup + repeats)
+        headers = {"Cookie": f"{name}={value}"} if page.signed_in else page.headers(data)
+        request = {"method": "GET", "path": page.path, "headers": headers}
+        if page.body is not None:
+            request |= {"method": "POST", "body": page.body}
+        requests += [request] * (warmup + repeats)
     return requests
 
 

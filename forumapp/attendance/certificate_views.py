@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from ..core.actions import carry_out
 from ..core.auth import role_required
-from ..core.database import start_writing
+from ..core.database import commit_keeping_loaded, start_writing
 from ..core.forms import ButtonForm
 from ..core.links import person_for_link_or_404
 from ..core.models import Forum
@@ -68,6 +68,9 @@ def verify(code: str):
 # --- Organizers ------------------------------------------------------------------------------
 
 
+PER_PAGE = 100  # people per page of the certificates list
+
+
 @bp.route("/staff/forums/<int:forum_id>/certificates")
 @role_required(*ORGANIZERS)
 def forum_certificates(forum_id: int):
@@ -75,12 +78,19 @@ def forum_certificates(forum_id: int):
     forum = db.get_or_404(Forum, forum_id)
     start_writing(db.session)
     forum = db.session.get_one(Forum, forum_id)
-    listed = certificates.forum_certificates(db.session, forum)
-    db.session.commit()
+    listed = certificates.certificates_page(
+        db.session, forum, request.args.get("page", 1, type=int), PER_PAGE
+    )
+    commit_keeping_loaded(db.session)
+
+    def page_url(number: int) -> str:
+        return url_for("attendance.forum_certificates", forum_id=forum.id, page=number)
+
     return render_template(
         "attendance/certificates.html",
         forum=forum,
         listed=listed,
+        page_url=page_url,
         button_form=ButtonForm(),
         withheld_names={
             certificates.NO_CREDIT: "No credited time",
@@ -95,7 +105,7 @@ def _issued(forum: Forum) -> list[Certificate]:
     start_writing(db.session)
     forum = db.session.get_one(Forum, forum.id)
     listed = certificates.forum_certificates(db.session, forum)
-    db.session.commit()
+    commit_keeping_loaded(db.session)
     return [entry.certificate for entry in listed if entry.certificate is not None]
 
 

@@ -12,23 +12,26 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
+from collections.abc import Collection, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
+from sqlalchemy.orm import contains_eager
 
-from ..agenda.models import AgendaItemSpeaker
+from ..agenda.models import AgendaItemSpeaker, Speaker
 from ..checkin.models import CheckIn
 from ..core import audit, clock
 from ..core.actions import DomainError
 from ..core.clock import local_today, to_local
-from ..core.models import Forum
+from ..core.models import Forum, Person
+from ..core.pagination import Page, paginate
 from ..extensions import DbSession
 from ..feedback.models import FeedbackResponse
 from ..registration.models import Registration
 from .models import Certificate, CertificateSettings, CreditType
-from .presence import credit_units, forum_attendance, rounded_minutes
+from .presence import SessionAttendance, credit_units, forum_attendance, rounded_minutes
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
 CODE_LENGTH = 10
@@ -70,43 +73,108 @@ NOT_OVER = "not_over"
 FEEDBACK_FIRST = "feedback_first"
 
 
-def certificate_content(session: DbSession, registration: Registration, now: datetime) -> dict:
-    """What the registration's certificate says now, as plain JSON values; raises
-    ``CertificateWithheld`` when there is none to give."""
-    forum = registration.forum
-    zone = forum.program.time_zone
-    today = local_today(zone, now)
-    checked_in_days = set(
+@dataclass
+class _Facts:
+    """What certificates of a forum depend on, read for one registration or for all of them
+    at once (the organizers' list): a few queries, whatever the number of people."""
+
+    checked_in_days: dict[int, set[int]]  # registration id → days checked in
+    answered: set[int]  # registration ids with a feedback response
+    attendance: dict[int, list[SessionAttendance]]  # registration id → sessions attended
+    settings: CertificateSettings
+    credit_types: dict[int, CreditType]
+    instructors: dict[int, list[str]]  # agenda item id → speakers' names
+    current: dict[int, Certificate]  # registration id → its valid certificate
+    last_issue: dict[int, int]  # registration id → highest issue number so far
+
+
+def _facts(session: DbSession, forum: Forum, registration_ids: Collection[int]) -> _Facts:
+    def only_one(query, column):
+        return query.where(column.in_(registration_ids))
+
+    checked_in: dict[int, set[int]] = defaultdict(set)
+    for reg_id, day_id in session.execute(
+        only_one(
+            select(CheckIn.registration_id, CheckIn.day_id)
+            .join(Registration, Registration.id == CheckIn.registration_id)
+            .where(Registration.forum_id == forum.id, CheckIn.undone_at.is_(None)),
+            CheckIn.registration_id,
+        )
+    ):
+        checked_in[reg_id].add(day_id)
+    answered = set(
         session.scalars(
-            select(CheckIn.day_id).where(
-                CheckIn.registration_id == registration.id, CheckIn.undone_at.is_(None)
+            only_one(
+                select(FeedbackResponse.registration_id).where(
+                    FeedbackResponse.forum_id == forum.id
+                ),
+                FeedbackResponse.registration_id,
             )
         )
     )
+    attendance: dict[int, list[SessionAttendance]] = defaultdict(list)
+    for row in forum_attendance(session, forum, registration_ids):
+        attendance[row.registration.id].append(row)
+    current: dict[int, Certificate] = {}
+    last_issue: dict[int, int] = {}
+    for certificate in session.scalars(
+        only_one(
+            select(Certificate).where(Certificate.forum_id == forum.id),
+            Certificate.registration_id,
+        ).order_by(Certificate.issue)
+    ):
+        reg_id = certificate.registration_id
+        if reg_id is None:
+            continue
+        last_issue[reg_id] = certificate.issue
+        if certificate.revoked_at is None:
+            current[reg_id] = certificate
+    item_ids = {row.item.id for rows in attendance.values() for row in rows}
+    return _Facts(
+        checked_in_days=checked_in,
+        answered=answered,
+        attendance=attendance,
+        settings=settings_of(session, forum.program_id),
+        credit_types={
+            credit_type.id: credit_type
+            for credit_type in session.scalars(
+                select(CreditType).where(CreditType.program_id == forum.program_id)
+            )
+        },
+        instructors=_instructors(session, sorted(item_ids)),
+        current=current,
+        last_issue=last_issue,
+    )
+
+
+def certificate_content(
+    session: DbSession, registration: Registration, now: datetime, facts: _Facts | None = None
+) -> dict:
+    """What the registration's certificate says now, as plain JSON values; raises
+    ``CertificateWithheld`` when there is none to give. ``facts``: read for the whole forum
+    when listing many (``forum_certificates``), else for this registration."""
+    forum = registration.forum
+    facts = facts or _facts(session, forum, [registration.id])
+    zone = forum.program.time_zone
+    today = local_today(zone, now)
+    checked_in_days = facts.checked_in_days.get(registration.id, set())
     if not checked_in_days:
         raise CertificateWithheld(NOT_CHECKED_IN)
     over = {day.id: day for day in forum.days if day.date < today}
     if not over:
         raise CertificateWithheld(NOT_OVER)
-    settings = settings_of(session, forum.program_id)
-    if settings.require_feedback and not session.scalar(
-        select(FeedbackResponse.id).where(FeedbackResponse.registration_id == registration.id)
-    ):
+    settings = facts.settings
+    if settings.require_feedback and registration.id not in facts.answered:
         raise CertificateWithheld(FEEDBACK_FIRST)
     rows = [
         row
-        for row in forum_attendance(session, forum, registration.id)
+        for row in facts.attendance.get(registration.id, [])
         if row.item.day_id in over and row.credited and any(row.credited.values())
     ]
     if not rows:
         raise CertificateWithheld(NO_CREDIT)
-    credit_types = {
-        credit_type.id: credit_type
-        for credit_type in session.scalars(
-            select(CreditType).where(CreditType.program_id == forum.program_id)
-        )
-    }
-    instructors = _instructors(session, [row.item.id for row in rows])
+    credit_types = facts.credit_types
+    instructors = facts.instructors
     totals: dict[int, int] = defaultdict(int)
     sessions = []
     for row in rows:
@@ -161,10 +229,16 @@ def certificate_content(session: DbSession, registration: Registration, now: dat
 
 def _instructors(session: DbSession, item_ids: list[int]) -> dict[int, list[str]]:
     found: dict[int, list[str]] = defaultdict(list)
-    for link in session.scalars(
-        select(AgendaItemSpeaker).where(AgendaItemSpeaker.item_id.in_(item_ids))
+    if not item_ids:
+        return found
+    for item_id, name in session.execute(
+        select(AgendaItemSpeaker.item_id, Person.name)
+        .join(Speaker, Speaker.id == AgendaItemSpeaker.speaker_id)
+        .join(Person, Person.id == Speaker.person_id)
+        .where(AgendaItemSpeaker.item_id.in_(item_ids))
+        .order_by(AgendaItemSpeaker.id)
     ):
-        found[link.item_id].append(link.speaker.name)
+        found[item_id].append(name)
     return found
 
 
@@ -180,37 +254,27 @@ def certificate_offer(
     return "available"
 
 
-def current_certificate(session: DbSession, registration: Registration) -> Certificate | None:
-    """The registration's valid certificate, if one was issued."""
-    return session.scalar(
-        select(Certificate)
-        .where(Certificate.registration_id == registration.id, Certificate.revoked_at.is_(None))
-        .order_by(Certificate.issue.desc())
-    )
-
-
 def issue_certificate(
-    session: DbSession, registration: Registration, now: datetime | None = None
+    session: DbSession,
+    registration: Registration,
+    now: datetime | None = None,
+    facts: _Facts | None = None,
 ) -> Certificate:
     """The registration's certificate as it stands now: the one issued before if it still says
     the same, else a new one (a reissue when there was one). Raises ``CertificateWithheld``.
     Flushes; the caller commits."""
     now = now or clock.utcnow()
-    content = certificate_content(session, registration, now)
-    current = current_certificate(session, registration)
+    facts = facts or _facts(session, registration.forum, [registration.id])
+    content = certificate_content(session, registration, now, facts)
+    current = facts.current.get(registration.id)
     if current is not None and current.content == content:
         return current
-    last_issue = session.scalar(
-        select(Certificate.issue)
-        .where(Certificate.registration_id == registration.id)
-        .order_by(Certificate.issue.desc())
-    )
     certificate = Certificate(
         code=new_certificate_code(),
         registration_id=registration.id,
         person_id=registration.person_id,
         forum_id=registration.forum_id,
-        issue=(last_issue or 0) + 1,
+        issue=facts.last_issue.get(registration.id, 0) + 1,
         content=content,
         issued_at=now,
     )
@@ -221,6 +285,8 @@ def issue_certificate(
         current.revoked_reason = REPLACED
         current.replaced_by_id = certificate.id
         session.flush()
+    facts.current[registration.id] = certificate
+    facts.last_issue[registration.id] = certificate.issue
     return certificate
 
 
@@ -261,27 +327,50 @@ class ForumCertificates:
     withheld: str | None
 
 
+def _checked_in_registrations(forum: Forum) -> Select:
+    return (
+        select(Registration)
+        .join(Person, Person.id == Registration.person_id)
+        .where(
+            Registration.forum_id == forum.id,
+            Registration.id.in_(select(CheckIn.registration_id).where(CheckIn.undone_at.is_(None))),
+        )
+        .options(contains_eager(Registration.person))
+        .order_by(Person.name, Registration.id)
+    )
+
+
+def _with_certificates(
+    session: DbSession, forum: Forum, registrations: Sequence[Registration], now: datetime
+) -> list[ForumCertificates]:
+    facts = _facts(session, forum, [registration.id for registration in registrations])
+    listed = []
+    for registration in registrations:
+        try:
+            certificate = issue_certificate(session, registration, now, facts)
+            listed.append(ForumCertificates(registration, certificate, None))
+        except CertificateWithheld as withheld:
+            listed.append(ForumCertificates(registration, None, withheld.reason))
+    return listed
+
+
 def forum_certificates(
     session: DbSession, forum: Forum, now: datetime | None = None
 ) -> list[ForumCertificates]:
     """Every checked-in registration of the forum with its certificate, issuing those not yet
     issued (or out of date), by name. Flushes."""
-    now = now or clock.utcnow()
-    registrations = session.scalars(
-        select(Registration).where(
-            Registration.forum_id == forum.id,
-            Registration.id.in_(select(CheckIn.registration_id).where(CheckIn.undone_at.is_(None))),
-        )
-    ).all()
-    listed = []
-    for registration in sorted(registrations, key=lambda r: r.person.name):
-        try:
-            listed.append(
-                ForumCertificates(registration, issue_certificate(session, registration, now), None)
-            )
-        except CertificateWithheld as withheld:
-            listed.append(ForumCertificates(registration, None, withheld.reason))
-    return listed
+    registrations = session.scalars(_checked_in_registrations(forum)).all()
+    return _with_certificates(session, forum, registrations, now or clock.utcnow())
+
+
+def certificates_page(
+    session: DbSession, forum: Forum, page: int, per_page: int, now: datetime | None = None
+) -> Page[ForumCertificates]:
+    """One page of ``forum_certificates``, issuing only that page's: the organizers' list
+    costs the same for 200 attendees or 2,000. Flushes."""
+    people = paginate(session, _checked_in_registrations(forum), page, per_page)
+    listed = _with_certificates(session, forum, people.items, now or clock.utcnow())
+    return Page(listed, people.page, people.per_page, people.total, people.requested)
 
 
 # --- Erasure ---------------------------------------------------------------------------------

@@ -18,13 +18,13 @@ type that says "no exit, no credit" counts only the closed ones.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from ..agenda.models import AgendaItem, ItemKind, ItemStatus
 from ..checkin.models import CheckIn
@@ -160,16 +160,17 @@ def forum_presence(
     session: DbSession,
     forum: Forum,
     items: Sequence[AgendaItem] | None = None,
-    registration_id: int | None = None,
+    registration_ids: Collection[int] | None = None,
 ) -> dict[PresenceKey, Presence]:
-    """Everyone's presence in the forum's sessions (or one registration's), in four queries."""
+    """Everyone's presence in the forum's sessions (or only these registrations'), in four
+    queries."""
     items = list(items) if items is not None else attendable_items(session, forum)
     if not items:
         return {}
     day_ids = sorted({item.day_id for item in items})
 
     def only_one(query, column):
-        return query.where(column == registration_id) if registration_id is not None else query
+        return query.where(column.in_(registration_ids)) if registration_ids is not None else query
 
     entrance: dict[tuple[int, int], list[DoorEvent]] = defaultdict(list)
     for reg_id, day_id, at in session.execute(
@@ -264,12 +265,12 @@ class SessionAttendance:
 
 
 def forum_attendance(
-    session: DbSession, forum: Forum, registration_id: int | None = None
+    session: DbSession, forum: Forum, registration_ids: Collection[int] | None = None
 ) -> list[SessionAttendance]:
-    """Every person's presence in every session of the forum (or one registration's), with
-    credited minutes by credit type, by session time then name."""
+    """Every person's presence in every session of the forum (or only these registrations'),
+    with credited minutes by credit type, by session time then name."""
     items = attendable_items(session, forum)
-    presence = forum_presence(session, forum, items, registration_id)
+    presence = forum_presence(session, forum, items, registration_ids)
     if not presence:
         return []
     credit_types = session_credit_types(session, [item.id for item in items])
@@ -278,7 +279,7 @@ def forum_attendance(
         for registration in session.scalars(
             select(Registration)
             .where(Registration.id.in_({key[0] for key in presence}))
-            .options(selectinload(Registration.person))
+            .options(joinedload(Registration.person))
         )
     }
     by_id = {item.id: item for item in items}

@@ -26,9 +26,9 @@ from sqlalchemy.orm import selectinload
 
 from ..core import clock
 from ..core.clock import to_local
-from ..core.models import ForumDay, User
+from ..core.models import ForumDay, Person, User
 from ..extensions import DbSession
-from ..registration.models import Registration, SeatStatus
+from ..registration.models import DaySeat, Registration, SeatStatus
 from .access import may_check_in_on
 from .models import CheckIn, CheckInConflict, ConflictKind, Ticket
 from .outcomes import ScanResult, teams_of_people
@@ -62,18 +62,30 @@ class SnapshotEntry:
 
 
 def roster_snapshot(session: DbSession, day: ForumDay, key: bytes) -> list[SnapshotEntry]:
-    """Every ticket of the day's forum as the offline door judges it."""
-    registrations = session.scalars(
-        select(Registration)
-        .where(Registration.forum_id == day.forum_id)
-        .options(selectinload(Registration.person), selectinload(Registration.seats))
-    ).all()
-    by_id = {registration.id: registration for registration in registrations}
+    """Every ticket of the day's forum as the offline door judges it. Plain rows, no objects:
+    four queries and little work per ticket, for forums of thousands."""
     tickets = session.execute(
-        select(Ticket.registration_id, Ticket.code, Ticket.voided_at).where(
-            Ticket.registration_id.in_(list(by_id))
+        select(
+            Ticket.code,
+            Ticket.voided_at,
+            Registration.id,
+            Registration.person_id,
+            Registration.community,
+            Registration.accessibility_needs,
+            Person.name,
+            Person.organization,
         )
+        .join(Registration, Registration.id == Ticket.registration_id)
+        .join(Person, Person.id == Registration.person_id)
+        .where(Registration.forum_id == day.forum_id)
     ).all()
+    seats = dict(
+        session.execute(
+            select(DaySeat.registration_id, DaySeat.status).where(DaySeat.day_id == day.id)
+        )
+        .tuples()
+        .all()
+    )
     checked_in = set(
         session.scalars(
             select(CheckIn.registration_id).where(
@@ -81,29 +93,28 @@ def roster_snapshot(session: DbSession, day: ForumDay, key: bytes) -> list[Snaps
             )
         )
     )
-    teams = teams_of_people(session, [r.person_id for r in registrations], day.forum.program_id)
+    teams = teams_of_people(session, list({row.person_id for row in tickets}), day.forum.program_id)
     entries = []
-    for registration_id, code, voided_at in tickets:
-        registration = by_id[registration_id]
-        seat = next((s for s in registration.seats if s.day_id == day.id), None)
-        if voided_at is not None:
+    for row in tickets:
+        seat_status = seats.get(row.id)
+        if row.voided_at is not None:
             status = "replaced"
-        elif seat is None:
+        elif seat_status is None:
             status = "not_today"
         else:
             status = {
                 SeatStatus.CONFIRMED.value: "confirmed",
                 SeatStatus.WAITLISTED.value: "waitlisted",
-            }.get(seat.status, "cancelled")
+            }.get(seat_status, "cancelled")
         entries.append(
             SnapshotEntry(
-                hash=code_hash(key, code),
-                name=registration.person.name,
-                organization=registration.person.organization or registration.community,
-                teams=teams[registration.person_id],
+                hash=code_hash(key, row.code),
+                name=row.name,
+                organization=row.organization or row.community,
+                teams=teams[row.person_id],
                 status=status,
-                needs=bool(registration.accessibility_needs.strip()),
-                checked_in=registration_id in checked_in,
+                needs=bool(row.accessibility_needs.strip()),
+                checked_in=row.id in checked_in,
             )
         )
     return entries

@@ -11,11 +11,12 @@ never are. Each person is reached once, however many ways they match.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, exists, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import contains_eager
 
 from ..agenda.models import AgendaItem, ItemKind
 from ..checkin.models import CheckIn
@@ -166,8 +167,9 @@ def describe_audience(session: DbSession, audience: Audience) -> list[str]:
     return lines
 
 
-def recipients(session: DbSession, forum: Forum, audience: Audience) -> list[Recipient]:
-    """The people ``audience`` reaches, once each, by name; ``check_audience`` first."""
+def _matching(session: DbSession, forum: Forum, audience: Audience):
+    """The audience as SQL conditions on registrations joined to their person, with the day
+    ids and seat statuses it covers."""
     day_ids = [day.id for day in forum.days if not audience.days or day.date in audience.days]
     place = [status for status in audience.status if status in PLACE_STATUSES] or list(
         PLACE_STATUSES
@@ -196,26 +198,50 @@ def recipients(session: DbSession, forum: Forum, audience: Audience) -> list[Rec
         conditions.append(checked_in if attendance == ["checked_in"] else ~checked_in)
     if "no_feedback" in audience.status:
         conditions.append(~exists().where(FeedbackResponse.registration_id == Registration.id))
-    registrations = session.scalars(
+    return conditions, day_ids, place
+
+
+def audience_size(session: DbSession, forum: Forum, audience: Audience) -> int:
+    """How many people ``audience`` reaches (one COUNT, whatever their number)."""
+    conditions, _day_ids, _place = _matching(session, forum, audience)
+    return session.execute(
+        select(func.count(Registration.id))
+        .join(Person, Person.id == Registration.person_id)
+        .where(*conditions)
+    ).scalar_one()
+
+
+def recipients(
+    session: DbSession, forum: Forum, audience: Audience, limit: int | None = None
+) -> list[Recipient]:
+    """The people ``audience`` reaches, once each, by name (the first ``limit`` of them when
+    given); ``check_audience`` first. Two queries, whatever their number."""
+    conditions, day_ids, place = _matching(session, forum, audience)
+    query = (
         select(Registration)
         .join(Person, Person.id == Registration.person_id)
         .where(*conditions)
-        .options(selectinload(Registration.person), selectinload(Registration.seats))
+        .options(contains_eager(Registration.person))
         .order_by(Person.name, Person.id)
-    ).all()
+    )
+    registrations = session.scalars(query.limit(limit) if limit is not None else query).all()
+    seat_days: dict[int, list[int]] = defaultdict(list)
+    seats = select(DaySeat.registration_id, DaySeat.day_id).where(
+        DaySeat.day_id.in_(day_ids), DaySeat.status.in_([SeatStatus(s).value for s in place])
+    )
+    if limit is not None:
+        seats = seats.where(DaySeat.registration_id.in_([r.id for r in registrations]))
+    for registration_id, day_id in session.execute(seats):
+        seat_days[registration_id].append(day_id)
     days_by_id = {day.id: day for day in forum.days}
-    found = []
-    for registration in registrations:
-        days = sorted(
-            (
-                days_by_id[seat.day_id]
-                for seat in registration.seats
-                if seat.day_id in day_ids and seat.status in place
-            ),
-            key=lambda day: day.date,
+    return [
+        Recipient(
+            registration.person,
+            registration,
+            sorted((days_by_id[d] for d in seat_days[registration.id]), key=lambda day: day.date),
         )
-        found.append(Recipient(registration.person, registration, days))
-    return found
+        for registration in registrations
+    ]
 
 
 def _in_sessions(session: DbSession, item_ids: tuple[int, ...]):

@@ -24,7 +24,7 @@ from ..extensions import DbSession
 from ..mail.models import MessageStatus as OutboxStatus
 from ..mail.models import OutboxMessage
 from ..mail.outbox import queue_email
-from .audience import Audience, Recipient, check_audience, recipients
+from .audience import Audience, Recipient, audience_size, check_audience, recipients
 from .errors import MessageError
 from .models import GroupMessage, MessageStatus
 from .placeholders import fill_in, placeholder_problem
@@ -88,10 +88,11 @@ def preview(
     matches nobody is refused, as it would be when sent."""
     now = now or utcnow()
     check_message(session, forum, data, now)
-    found = _recipients_or_refuse(session, forum, data.audience)
+    count = _size_or_refuse(session, forum, data.audience)
+    found = recipients(session, forum, data.audience, limit=SAMPLE_SIZE)
     subject, body = _copy_for(session, forum, data.subject, data.body, found[0])
     return Preview(
-        recipients=len(found),
+        recipients=count,
         sample=[_first_name(recipient.person.name) for recipient in found[:SAMPLE_SIZE]],
         subject=subject,
         body=body,
@@ -111,7 +112,7 @@ def write_message(
     the addresses. Flushes; the caller commits."""
     now = now or utcnow()
     check_message(session, forum, data, now)
-    count = len(_recipients_or_refuse(session, forum, data.audience))
+    count = _size_or_refuse(session, forum, data.audience)
     later = data.send_at is not None and data.send_at > now
     message = GroupMessage(
         forum_id=forum.id,
@@ -140,11 +141,11 @@ def write_message(
     return message
 
 
-def _recipients_or_refuse(session: DbSession, forum: Forum, audience: Audience) -> list[Recipient]:
-    found = recipients(session, forum, audience)
-    if not found:
+def _size_or_refuse(session: DbSession, forum: Forum, audience: Audience) -> int:
+    count = audience_size(session, forum, audience)
+    if not count:
         raise MessageError("Nobody matches this audience: widen it.", "audience")
-    return found
+    return count
 
 
 def cancel_message(session: DbSession, message: GroupMessage, user_id: int | None) -> None:

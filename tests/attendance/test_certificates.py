@@ -290,3 +290,27 @@ def test_the_purge_command_deletes_expired_retained_records(app, held):
     assert "Deleted 1 expired credit record." in result.output
     with app.app_context():
         assert db.session.scalar(sa.select(Certificate).filter_by(code="ABCDEFGH23")) is None
+
+
+def test_the_certificates_list_comes_in_pages_and_issues_only_the_page_shown(
+    app, client, held, today_is, signed_in, monkeypatch
+):
+    from forumapp.attendance import certificate_views
+    from forumapp.attendance.models import Certificate
+
+    monkeypatch.setattr(certificate_views, "PER_PAGE", 1)
+    today_is(DAY + timedelta(days=1))
+    with app.app_context():
+        forum = db.session.get(Registration, held.ada).forum
+        check_in(SimpleNamespace(forum=forum, day=forum.days[0]), "Zoë Ñúñez", at(9))
+        db.session.commit()
+        forum_id = forum.id
+    signed_in("organizer")
+    first = client.get(f"/staff/forums/{forum_id}/certificates").get_data(as_text=True)
+    assert "Ada" in first and "Zoë Ñúñez" not in first and "2 people checked in" in first
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Certificate.id))) == 1
+    second = client.get(f"/staff/forums/{forum_id}/certificates?page=2").get_data(as_text=True)
+    assert "Zoë Ñúñez" in second and "Ada" not in second
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Certificate.id))) == 2

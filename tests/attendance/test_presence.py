@@ -11,7 +11,7 @@ from .conftest import at, check_in, scan_at
 
 
 def _row(world, registration, item):
-    rows = forum_attendance(db.session, world.forum, registration.id)
+    rows = forum_attendance(db.session, world.forum, [registration.id])
     return next((row for row in rows if row.item.id == item.id), None)
 
 

@@ -75,7 +75,7 @@ def test_a_correction_replaces_the_scans_and_is_audited_with_who_and_why(held):
     )
 
     row = next(
-        r for r in forum_attendance(db.session, held.forum, held.zoe.id) if r.item == held.general
+        r for r in forum_attendance(db.session, held.forum, [held.zoe.id]) if r.item == held.general
     )
     assert row.presence.source == "correction" and row.presence.minutes == 180
     entry = db.session.scalar(
@@ -91,7 +91,7 @@ def test_a_correction_replaces_the_scans_and_is_audited_with_who_and_why(held):
     )
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AttendanceCorrection)) == 1
     assert not [
-        r for r in forum_attendance(db.session, held.forum, held.zoe.id) if r.presence.minutes
+        r for r in forum_attendance(db.session, held.forum, [held.zoe.id]) if r.presence.minutes
     ]
 
 
