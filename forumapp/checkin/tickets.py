@@ -87,6 +87,9 @@ def holds_ticket(registration: Registration | None) -> bool:
 # --- Issuing and replacing -------------------------------------------------------------------
 
 
+_TICKETS_SEEN = "forumapp_live_tickets"  # session.info: registration id → its live ticket
+
+
 def live_ticket(session: DbSession, registration: Registration) -> Ticket | None:
     """The registration's current ticket, if one was issued (read only)."""
     return session.scalar(
@@ -99,11 +102,18 @@ def ticket_for(session: DbSession, registration: Registration) -> Ticket | None:
     person, who gets no ticket (``may_have_ticket``)."""
     if not may_have_ticket(registration):
         return None
+    # A registration asks twice in one request (its seat's signal, then its confirmation
+    # email): the second time the ticket is the one this session already holds.
+    known = session.info.setdefault(_TICKETS_SEEN, {})
+    ticket = known.get(registration.id)
+    if ticket is not None and ticket.voided_at is None and ticket in session:
+        return ticket
     ticket = live_ticket(session, registration)
     if ticket is None:
         ticket = Ticket(registration=registration, code=new_code())
         session.add(ticket)
         session.flush()
+    known[registration.id] = ticket
     return ticket
 
 

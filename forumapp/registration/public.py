@@ -167,13 +167,17 @@ def _register_public_person(
     """Seats on ``days`` for ``person``, with the details they typed; emails the result."""
     if data.organization.strip() and not person.organization:
         person.organization = data.organization.strip()
+    details = {
+        "community": data.community.strip()[:200],
+        "accessibility_needs": data.accessibility_needs.strip(),
+        "dietary_needs": data.dietary_needs.strip(),
+        "consented_at": now,
+    }
     registration = get_registration(session, forum, person)
     if registration is None:
-        registration = new_registration(session, forum, person, RegistrationKind.PUBLIC)
-    registration.community = data.community.strip()[:200]
-    registration.accessibility_needs = data.accessibility_needs.strip()
-    registration.dietary_needs = data.dietary_needs.strip()
-    registration.consented_at = now
+        registration = new_registration(session, forum, person, RegistrationKind.PUBLIC, **details)
+    for name, value in details.items():  # a returning registration: no change, no UPDATE
+        setattr(registration, name, value)
     for day in days:
         request_seat(session, registration, day)
     record_answers(session, registration, data.answers)

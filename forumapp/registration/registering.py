@@ -72,11 +72,14 @@ def get_registration(session: DbSession, forum: Forum, person: Person) -> Regist
     )
 
 
-def new_registration(session: DbSession, forum: Forum, person: Person, kind: str) -> Registration:
-    """A new registration, or the one a concurrent request (a double submit) just made."""
+def new_registration(
+    session: DbSession, forum: Forum, person: Person, kind: str, **details
+) -> Registration:
+    """A new registration with ``details`` (community, needs, consent: written in the same
+    INSERT), or the one a concurrent request (a double submit) just made."""
     try:
         with session.begin_nested():
-            registration = Registration(forum=forum, person=person, kind=kind)
+            registration = Registration(forum=forum, person=person, kind=kind, **details)
             session.add(registration)
     except IntegrityError:
         existing = get_registration(session, forum, person)
