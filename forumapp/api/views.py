@@ -23,9 +23,8 @@ from ..agenda.models import AgendaItem, ItemKind, ItemStatus, Speaker, SpeakerKi
 from ..attendance.models import Direction
 from ..attendance.scans import DoorResult, ScanPlaceRefused, presence_scan_at
 from ..checkin import qr, tickets
-from ..checkin.access import may_check_in_on
 from ..checkin.outcomes import Attendee, ScanOutcome, ScanResult, teams_of
-from ..checkin.scanning import scan
+from ..checkin.scanning import NotToday, scan
 from ..core import audit
 from ..core.actions import carry_out_json
 from ..core.auth import role_required
@@ -416,19 +415,27 @@ def create_checkin():
     code, on_date, request_id = asked.code, asked.day, asked.request_id
     if asked.session is not None or asked.direction == "exit":
         return _presence_scan(asked)
-    # Without a day the scan is for today, which anyone at the door may check in for.
-    if on_date is not None and not may_check_in_on(db.session, current_user, code, on_date):
+    # Without a day the scan is for today, which anyone at the door may check in for; door
+    # staff naming a day may name today only (the scan reads the ticket's time zone).
+    today_only = on_date is not None and not current_user.has_role(Role.ORGANIZER)
+    # The answer is built from what the scan loaded, before the commit expires it: reading it
+    # again would start a second transaction (on SQLite, a second write lock) per scan.
+    try:
+        return carry_out_json(
+            lambda: scan(
+                db.session, code, on_date, current_user.id, request_id, today_only=today_only
+            ),
+            _checkin_answer,
+        )
+    except NotToday as refused:
+        db.session.rollback()
         return _checkin_refusal(
             403,
             shapes.CheckInRefusal.NOT_TODAY,
-            f"Door staff check people in on the day itself: {on_date:%B} {on_date.day} is not "
-            "today. An organizer can record a check-in for another day.",
+            f"Door staff check people in on the day itself: {refused.on_date:%B} "
+            f"{refused.on_date.day} is not today. An organizer can record a check-in for "
+            "another day.",
         )
-    # The answer is built from what the scan loaded, before the commit expires it: reading it
-    # again would start a second transaction (on SQLite, a second write lock) per scan.
-    return carry_out_json(
-        lambda: scan(db.session, code, on_date, current_user.id, request_id), _checkin_answer
-    )
 
 
 def _presence_scan(asked: CheckInRequest):

@@ -47,6 +47,12 @@ def may_check_in_on(session: DbSession, user: User, raw_code: str, on_date: date
     is left to the scan, which refuses it."""
     if on_date is None or user.has_role(Role.ORGANIZER):
         return True
+    return is_today_for_code(session, raw_code, on_date)
+
+
+def is_today_for_code(session: DbSession, raw_code: str, on_date: date) -> bool:
+    """Whether ``on_date`` is today in the time zone of the program of ``raw_code``'s ticket
+    (True for an unknown code: the scan refuses it)."""
     code = normalise_code(raw_code)
     time_zone = session.scalar(TIME_ZONE_OF_CODE, {"code": code}) if code else None
     return time_zone is None or on_date == local_today(time_zone)

@@ -17,15 +17,24 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..core import audit
 from ..core.clock import local_today, to_local, utcnow
-from ..core.models import Forum, ForumDay, Person, Team, TeamMembership
+from ..core.models import Forum, ForumDay, Person, Program, Team, TeamMembership
 from ..extensions import DbSession
 from ..registration.models import DaySeat, Registration, SeatStatus
 from ..registration.seats import waitlist_position
+from .access import is_today_for_code
 from .models import CheckIn, Ticket
 from .outcomes import Attendee, ScanOutcome, ScanResult, date_label, teams_of
 from .tickets import TIME_ZONE_OF_CODE, normalise_code
 
 # --- The one scan ----------------------------------------------------------------------------
+
+
+class NotToday(Exception):  # noqa: N818  (a refusal, not a failure)
+    """Door staff named a date that is not today for the ticket's program."""
+
+    def __init__(self, on_date: date):
+        super().__init__(on_date.isoformat())
+        self.on_date = on_date
 
 
 def scan(
@@ -35,6 +44,8 @@ def scan(
     user_id: int | None,
     request_id: str | None = None,
     scanned_at: datetime | None = None,
+    *,
+    today_only: bool = False,
 ) -> ScanOutcome:
     """Check in the holder of a scanned or typed code.
 
@@ -47,6 +58,9 @@ def scan(
     A retried ``request_id`` is answered as the first time, even after midnight; a request id
     used before with another code or day is refused (``ScanResult.REQUEST_ID_REUSED``).
     ``scanned_at`` is when the scan happened, for a door that was offline (default: now).
+    With ``today_only`` (door staff naming a date) a date that is not today in the ticket's
+    program's time zone raises ``NotToday`` before anything is written; the plain case reads
+    the zone in its one query.
     """
     door_day: ForumDay | None
     on_date: date | None
@@ -56,9 +70,13 @@ def scan(
         door_day, on_date = None, day
     if door_day is None:
         # Nearly every scan at a busy door is the plain case: check it in with the least work.
-        plain = _plain_check_in(session, raw_code, on_date, user_id, request_id, scanned_at)
+        plain = _plain_check_in(
+            session, raw_code, on_date, user_id, request_id, scanned_at, today_only
+        )
         if plain is not None:
             return plain
+        if today_only and on_date is not None and not is_today_for_code(session, raw_code, on_date):
+            raise NotToday(on_date)
     replay = _replayed(session, request_id, raw_code, on_date, door_day)
     if replay is not None:
         return replay
@@ -338,11 +356,13 @@ _PLAIN_SCAN = (
         Person.organization,
         ForumDay.id,
         Team.name,
+        Program.time_zone,
     )
     .select_from(Ticket)
     .join(Registration, Registration.id == Ticket.registration_id)
     .join(Person, Person.id == Registration.person_id)
     .join(Forum, Forum.id == Registration.forum_id)
+    .join(Program, Program.id == Forum.program_id)
     .join(ForumDay, and_(ForumDay.forum_id == Forum.id, ForumDay.date == bindparam("on_date")))
     .join(DaySeat, and_(DaySeat.registration_id == Registration.id, DaySeat.day_id == ForumDay.id))
     .outerjoin(TeamMembership, TeamMembership.person_id == Registration.person_id)
@@ -383,6 +403,7 @@ def _plain_check_in(
     user_id: int | None,
     request_id: str | None,
     scanned_at: datetime | None = None,
+    today_only: bool = False,
 ) -> ScanOutcome | None:
     """The door's plain case, in two short statements (three without a date): the holder of a
     live ticket of a forum that meets on ``on_date`` (None: today in the program's time zone),
@@ -405,8 +426,10 @@ def _plain_check_in(
     rows = connection.execute(_PLAIN_SCAN, {"code": code, "on_date": on_date}).all()
     if not rows:
         return None
-    registration_id, accessibility_needs, name, organization, day_id, _team = rows[0]
-    teams = [team for *_, team in rows if team is not None]
+    registration_id, accessibility_needs, name, organization, day_id, _team, zone = rows[0]
+    if today_only and on_date != local_today(zone):
+        return None  # the full path refuses it
+    teams = [team for *_, team, _zone in rows if team is not None]
     inserted = connection.execute(
         _NEW_CHECK_IN,
         {
