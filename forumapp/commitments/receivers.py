@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app
 
-from ..mail.worker import MailWriter, UnwrittenMail, register_mail_writer
+from ..mail.worker import MailWriter, register_mail_writer
 from .follow_ups import Offsets, due_follow_ups, queue_due_follow_ups
 
 
@@ -13,24 +13,12 @@ def _offsets() -> Offsets:
     return Offsets.from_config(current_app.config)
 
 
-def _none(_session) -> int:
-    return 0
-
-
-def _no_failures(_session) -> list[UnwrittenMail]:
-    # A follow-up that cannot be queued rolls its round back and is tried again next round.
-    return []
-
-
-FOLLOW_UP_WRITER = MailWriter(
-    name="commitment follow-ups",
-    # One round queues everything due, so the worker's "until nothing is left" loop stops
-    # after a second call that finds nothing.
-    write=lambda session: queue_due_follow_ups(session, offsets=_offsets()),
-    waiting=lambda session: due_follow_ups(session, offsets=_offsets()),
-    failed=_none,
-    failures=_no_failures,
-    retry=_none,
+# One round queues everything due, so the worker's "until nothing is left" loop stops after a
+# second call that finds nothing; a follow-up that cannot be queued is tried next round.
+FOLLOW_UP_WRITER = MailWriter.retried_next_round(
+    "commitment follow-ups",
+    lambda session: queue_due_follow_ups(session, offsets=_offsets()),
+    lambda session: due_follow_ups(session, offsets=_offsets()),
 )
 
 

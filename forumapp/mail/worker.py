@@ -53,6 +53,29 @@ class MailWriter:
     failures: Callable[[DbSession], list[UnwrittenMail]]
     retry: Callable[[DbSession], int]
 
+    @classmethod
+    def retried_next_round(
+        cls, name: str, write: Callable[[DbSession], int], waiting: Callable[[DbSession], int]
+    ) -> MailWriter:
+        """A writer that keeps no failures: a batch that cannot be written rolls back and is
+        tried again in the next round (reminders, follow-ups, scheduled messages)."""
+        return cls(
+            name=name,
+            write=write,
+            waiting=waiting,
+            failed=_nothing,
+            failures=_no_failures,
+            retry=_nothing,
+        )
+
+
+def _nothing(_session) -> int:
+    return 0
+
+
+def _no_failures(_session) -> list[UnwrittenMail]:
+    return []
+
 
 @dataclass(frozen=True)
 class WriterBacklog:

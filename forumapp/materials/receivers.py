@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app
 
-from ..mail.worker import MailWriter, UnwrittenMail, register_mail_writer
+from ..mail.worker import MailWriter, register_mail_writer
 from .packet import packets_waiting, queue_due_packets
 from .speaker_mail import queue_due_slides_reminders, slides_reminders_waiting
 
@@ -14,31 +14,14 @@ def _reminder_days() -> int:
     return int(current_app.config.get("SPEAKER_SLIDES_REMINDER_DAYS", 7))
 
 
-def _none(_session) -> int:
-    return 0
-
-
-def _no_failures(_session) -> list[UnwrittenMail]:
-    # What cannot be queued rolls its round back and is tried again next round.
-    return []
-
-
-SLIDES_REMINDER_WRITER = MailWriter(
-    name="slides reminders to speakers",
-    write=lambda session: queue_due_slides_reminders(session, default_days=_reminder_days()),
-    waiting=lambda session: slides_reminders_waiting(session, default_days=_reminder_days()),
-    failed=_none,
-    failures=_no_failures,
-    retry=_none,
+# What cannot be queued rolls its round back and is tried again next round.
+SLIDES_REMINDER_WRITER = MailWriter.retried_next_round(
+    "slides reminders to speakers",
+    lambda session: queue_due_slides_reminders(session, default_days=_reminder_days()),
+    lambda session: slides_reminders_waiting(session, default_days=_reminder_days()),
 )
-
-PACKET_WRITER = MailWriter(
-    name="packets after a forum",
-    write=queue_due_packets,
-    waiting=packets_waiting,
-    failed=_none,
-    failures=_no_failures,
-    retry=_none,
+PACKET_WRITER = MailWriter.retried_next_round(
+    "packets after a forum", queue_due_packets, packets_waiting
 )
 
 

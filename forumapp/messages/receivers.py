@@ -6,38 +6,17 @@ from __future__ import annotations
 
 from flask import Flask
 
-from ..mail.worker import MailWriter, UnwrittenMail, register_mail_writer
+from ..mail.worker import MailWriter, register_mail_writer
 from .reminders import queue_due_reminders, reminders_waiting
 from .sending import due_messages, queue_due_messages
 
-
-def _none(_session) -> int:
-    return 0
-
-
-def _no_failures(_session) -> list[UnwrittenMail]:
-    # A message that cannot be queued rolls its batch back and stays scheduled, so it is
-    # tried again next round rather than set aside.
-    return []
-
-
-MESSAGES_WRITER = MailWriter(
-    name="scheduled messages",
-    write=queue_due_messages,
-    waiting=due_messages,
-    failed=_none,
-    failures=_no_failures,
-    retry=_none,
+# A message or reminder that cannot be queued rolls its batch back and stays due, so it is
+# tried again next round rather than set aside.
+MESSAGES_WRITER = MailWriter.retried_next_round(
+    "scheduled messages", queue_due_messages, due_messages
 )
-
-
-REMINDERS_WRITER = MailWriter(
-    name="reminders before forum days",
-    write=queue_due_reminders,
-    waiting=reminders_waiting,
-    failed=_none,
-    failures=_no_failures,  # as for messages: a batch that fails rolls back, tried next round
-    retry=_none,
+REMINDERS_WRITER = MailWriter.retried_next_round(
+    "reminders before forum days", queue_due_reminders, reminders_waiting
 )
 
 
