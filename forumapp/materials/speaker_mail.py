@@ -106,6 +106,23 @@ def _queue(session: DbSession, forum: Forum, entry: ForumSpeaker, kind: str) -> 
     )
 
 
+def _first_mailing(
+    session: DbSession, forum: Forum, speaker: Speaker, kind: str, now: datetime
+) -> bool:
+    """Record a ``kind`` mailing to ``speaker`` about ``forum``; False when one was already
+    recorded (by this or another worker)."""
+    return insert_once(
+        session,
+        SpeakerMailing,
+        ["forum_id", "speaker_id", "kind"],
+        forum_id=forum.id,
+        speaker_id=speaker.id,
+        kind=kind,
+        queued_at=now,
+        sent_count=1,
+    )
+
+
 def send_speaker_links(session: DbSession, forum: Forum, user_id: int | None) -> int:
     """Queue to every speaker of the forum an email with their personal link (their sessions
     and the page to upload materials); returns how many. Sending again sends again."""
@@ -113,16 +130,7 @@ def send_speaker_links(session: DbSession, forum: Forum, user_id: int | None) ->
     now = clock.utcnow()
     for entry in speakers:
         _queue(session, forum, entry, LINK)
-        if not insert_once(
-            session,
-            SpeakerMailing,
-            ["forum_id", "speaker_id", "kind"],
-            forum_id=forum.id,
-            speaker_id=entry.speaker.id,
-            kind=LINK,
-            queued_at=now,
-            sent_count=1,
-        ):
+        if not _first_mailing(session, forum, entry.speaker, LINK, now):
             row = session.scalar(
                 select(SpeakerMailing).where(
                     SpeakerMailing.forum_id == forum.id,
@@ -191,16 +199,7 @@ def queue_due_slides_reminders(
     now = now or clock.utcnow()
     queued = 0
     for forum, entry in list(_due_reminders(session, now, default_days)):
-        if insert_once(
-            session,
-            SpeakerMailing,
-            ["forum_id", "speaker_id", "kind"],
-            forum_id=forum.id,
-            speaker_id=entry.speaker.id,
-            kind=SLIDES_REMINDER,
-            queued_at=now,
-            sent_count=1,
-        ):
+        if _first_mailing(session, forum, entry.speaker, SLIDES_REMINDER, now):
             _queue(session, forum, entry, SLIDES_REMINDER)
             queued += 1
     return queued
