@@ -4,7 +4,8 @@ they are on a team's roster for a forum's program."""
 from __future__ import annotations
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..core.emails import normalise_email
 from ..core.models import Forum, Person, Team, TeamMembership
@@ -40,14 +41,17 @@ def existing_person(session: DbSession, email: str) -> Person:
 
 def insert_person(session: DbSession, name: str, email: str, organization: str) -> Person | None:
     """A new person with this (normalised) email, or ``None`` when a concurrent request
-    created one a moment ago (the unique index decides, in a savepoint)."""
-    try:
-        with session.begin_nested():
-            person = Person(name=name.strip(), email=email, organization=organization.strip())
-            session.add(person)
-    except IntegrityError:
-        return None
-    return person
+    created one a moment ago: the unique index decides, in one ``INSERT ... ON CONFLICT DO
+    NOTHING RETURNING`` (no savepoint, the same on both databases)."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    session.flush()  # the statement goes past the ORM's autoflush
+    return session.scalar(
+        insert(Person)
+        .values(name=name.strip(), email=email, organization=organization.strip())
+        .on_conflict_do_nothing(index_elements=["email"])
+        .returning(Person)
+    )
 
 
 def program_teams(session: DbSession, forum: Forum) -> list[Team]:

@@ -23,7 +23,7 @@ from ..core.names import name_problem
 from ..extensions import DbSession
 from .additions import check_answers, record_answers
 from .errors import InvalidRegistration, NotAllowed
-from .models import RegistrationKind
+from .models import Registration, RegistrationKind
 from .notices import send_personal_link, send_registration_request
 from .people import existing_person, insert_person, person_with_email
 from .registering import (
@@ -143,7 +143,7 @@ def register_public(
         else:
             _ask_to_confirm(session, forum, known, data, days)
         return RegistrationResult(registration, False, [], pending=True)
-    return _register_public_person(session, forum, person, data, days, now)
+    return _register_public_person(session, forum, person, data, days, now, new_person=True)
 
 
 def registration_sent_message(email: str) -> str:
@@ -163,8 +163,12 @@ def _register_public_person(
     data: PublicRegistrationInput,
     days: list[ForumDay],
     now: datetime,
+    *,
+    new_person: bool = False,
 ) -> RegistrationResult:
-    """Seats on ``days`` for ``person``, with the details they typed; emails the result."""
+    """Seats on ``days`` for ``person``, with the details they typed; emails the result.
+    A ``new_person``, inserted by this transaction, can have no registration yet, and no
+    concurrent request can see them to make one: theirs is created without a lookup."""
     if data.organization.strip() and not person.organization:
         person.organization = data.organization.strip()
     details = {
@@ -173,9 +177,16 @@ def _register_public_person(
         "dietary_needs": data.dietary_needs.strip(),
         "consented_at": now,
     }
-    registration = get_registration(session, forum, person)
-    if registration is None:
-        registration = new_registration(session, forum, person, RegistrationKind.PUBLIC, **details)
+    if new_person:
+        # Empty collections, known to be so: no query to find seats or picks.
+        registration = Registration(
+            forum=forum, person=person, kind=RegistrationKind.PUBLIC, seats=[], picks=[]
+        )
+        session.add(registration)
+    else:
+        registration = get_registration(session, forum, person) or new_registration(
+            session, forum, person, RegistrationKind.PUBLIC, **details
+        )
     for name, value in details.items():  # a returning registration: no change, no UPDATE
         setattr(registration, name, value)
     for day in days:
