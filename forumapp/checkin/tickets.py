@@ -17,6 +17,7 @@ from ..core.clock import utcnow
 from ..core.erasure import is_erased_address
 from ..core.models import Forum, Program
 from ..extensions import DbSession
+from ..registration.fresh import is_new
 from ..registration.models import Registration, SeatStatus
 from .models import Ticket
 
@@ -108,7 +109,8 @@ def ticket_for(session: DbSession, registration: Registration) -> Ticket | None:
     ticket = known.get(registration.id)
     if ticket is not None and ticket.voided_at is None and ticket in session:
         return ticket
-    ticket = live_ticket(session, registration)
+    # A registration this transaction made has no ticket yet: no need to look for one.
+    ticket = None if is_new(session, registration) else live_ticket(session, registration)
     if ticket is None:
         ticket = Ticket(registration=registration, code=new_code())
         session.add(ticket)

@@ -14,6 +14,7 @@ from ..core.links import absolute_url, personal_token, revoke_personal_links
 from ..core.models import Forum, ForumDay, Person
 from ..extensions import DbSession
 from ..mail.outbox import queue_email_to_person
+from .fresh import may_replace_a_confirmation
 from .models import BreakoutPick, DaySeat, Registration
 from .signals import confirmation_email
 
@@ -64,7 +65,8 @@ def send_confirmation(session: DbSession, registration: Registration, days: Sequ
         person,
         kind="registration",
         about=f"registration:{registration.id}",
-        supersedes=True,
+        # A registration this transaction made has no earlier confirmation to replace.
+        supersedes=may_replace_a_confirmation(session, registration),
         subject=lambda: _("Your registration: %(forum)s", forum=local_text(forum, "title")),
         forum=forum,
         program=forum.program,

@@ -23,6 +23,7 @@ from ..core.names import name_problem
 from ..extensions import DbSession
 from .additions import check_answers, record_answers
 from .errors import InvalidRegistration, NotAllowed
+from .fresh import mark_new
 from .models import Registration, RegistrationKind
 from .notices import send_personal_link, send_registration_request
 from .people import existing_person, insert_person, person_with_email
@@ -180,9 +181,10 @@ def _register_public_person(
     if new_person:
         # Empty collections, known to be so: no query to find seats or picks.
         registration = Registration(
-            forum=forum, person=person, kind=RegistrationKind.PUBLIC, seats=[], picks=[]
+            forum=forum, person=person, kind=RegistrationKind.PUBLIC, seats=[], picks=[], **details
         )
         session.add(registration)
+        mark_new(session, registration)
     else:
         registration = get_registration(session, forum, person) or new_registration(
             session, forum, person, RegistrationKind.PUBLIC, **details

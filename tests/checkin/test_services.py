@@ -234,3 +234,22 @@ def test_lookup_and_live_counts(door):
     # The public are on no team: a row of their own, so the rows add up to the day's totals.
     assert counts.per_team == [("On no team", 1, 2)]
     assert sum(n for _, n in counts.arrivals) == 1
+
+
+def test_a_new_registrations_ticket_is_made_once_and_found_again_after_the_commit(app_ctx):
+    """A registration this transaction made gets its ticket without a lookup; once committed,
+    the same session looks again and finds that ticket rather than making a second."""
+    from forumapp.checkin.models import Ticket
+    from forumapp.checkin.tickets import ticket_for
+
+    setup = make_forum()
+    forum = db.session.get(Forum, setup.forum_id)
+    registration = build.public_registration(forum, "Nia New", now=NOW)
+    first = ticket_for(db.session, registration)
+    db.session.commit()
+    db.session.info.pop("forumapp_live_tickets", None)  # as a later request would start
+    assert ticket_for(db.session, registration).id == first.id
+    live = sa.select(sa.func.count(Ticket.id)).where(
+        Ticket.registration_id == registration.id, Ticket.voided_at.is_(None)
+    )
+    assert db.session.scalar(live) == 1

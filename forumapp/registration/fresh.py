@@ -1,0 +1,44 @@
+"""Registrations inserted by the current transaction, so the work that follows (a ticket, a
+confirmation) need not look for rows they cannot have yet."""
+
+from __future__ import annotations
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from ..extensions import DbSession
+from .models import Registration
+
+_NEW_REGISTRATIONS = "forumapp_new_registrations"  # session.info: ids inserted this transaction
+_CONFIRMED = "forumapp_confirmed_registrations"  # session.info: ids confirmed this transaction
+
+
+def mark_new(session: DbSession, registration: Registration) -> None:
+    """Remember that ``registration`` was inserted by this transaction (flushes it for its
+    id): features above may skip looking for what it cannot have yet (a ticket, an unsent
+    confirmation)."""
+    session.flush()
+    session.info.setdefault(_NEW_REGISTRATIONS, set()).add(registration.id)
+
+
+def is_new(session: DbSession, registration: Registration) -> bool:
+    """Whether ``registration`` was inserted by this transaction (``mark_new``)."""
+    return registration.id in session.info.get(_NEW_REGISTRATIONS, ())
+
+
+def may_replace_a_confirmation(session: DbSession, registration: Registration) -> bool:
+    """Whether an unsent confirmation of ``registration`` may exist, to be replaced by the one
+    being written now: not for one this transaction inserted, until it has had one."""
+    confirmed = session.info.setdefault(_CONFIRMED, set())
+    earlier = not is_new(session, registration) or registration.id in confirmed
+    confirmed.add(registration.id)
+    return earlier
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_at_transaction_end(session: Session, transaction) -> None:
+    # Once the transaction ends (commit or rollback), nothing is new any more: a later
+    # transaction of the same session must look again.
+    if transaction.parent is None:
+        session.info.pop(_NEW_REGISTRATIONS, None)
+        session.info.pop(_CONFIRMED, None)
