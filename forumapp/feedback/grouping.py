@@ -325,9 +325,8 @@ def _vectors(terms: list[list[str]], thesaurus: Thesaurus) -> list[dict[str, flo
     return vectors
 
 
-def _similarities(vectors: list[dict[str, float]]) -> np.ndarray:
-    """Cosine similarities of the unit vectors, as a square matrix (a product of the
-    document-term matrix with itself)."""
+def _term_matrix(vectors: list[dict[str, float]]) -> np.ndarray:
+    """The document-term matrix of the vectors: a row per text, a column per term."""
     columns: dict[str, int] = {}
     for vector in vectors:
         for term in vector:
@@ -336,6 +335,12 @@ def _similarities(vectors: list[dict[str, float]]) -> np.ndarray:
     for row, vector in enumerate(vectors):
         for term, weight in vector.items():
             matrix[row, columns[term]] = weight
+    return matrix
+
+
+def _similarities(vectors: list[dict[str, float]]) -> np.ndarray:
+    """Cosine similarities of the unit vectors, as a square matrix."""
+    matrix = _term_matrix(vectors)
     return matrix @ matrix.T
 
 
@@ -428,23 +433,11 @@ def place_texts(
     ``threshold``, the rule ``group_texts`` merges by) or starts a group of its own, in
     order, so a later new text may join an earlier one's group. Returns the groups, those
     started here last. Costs one analysis of the texts, linear in their number."""
-    analysis = _analyse(texts, thesaurus)
-    vectors = _vectors(analysis.terms, thesaurus)
-    columns: dict[str, int] = {}
-    for weights in vectors:
-        for term in weights:
-            columns.setdefault(term, len(columns))
-
-    def row(index: int) -> np.ndarray:
-        values = np.zeros(max(len(columns), 1))
-        for term, weight in vectors[index].items():
-            values[columns[term]] = weight
-        return values
-
+    matrix = _term_matrix(_vectors(_analyse(texts, thesaurus).terms, thesaurus))
     placed = [list(group) for group in groups]
-    sums = [sum((row(i) for i in group), np.zeros(max(len(columns), 1))) for group in placed]
+    sums = [matrix[group].sum(axis=0) for group in placed]
     for index in new:
-        point = row(index)
+        point = matrix[index]
         best, best_similarity = None, -math.inf
         for position, (group, total) in enumerate(zip(placed, sums, strict=True)):
             similarity = float(total @ point) / len(group)
