@@ -71,7 +71,8 @@ def over_daily_limit(
 def add_suggestions(
     session: DbSession, forum: Forum, items: list, daily_limit: int | None = DAILY_LIMIT
 ) -> list[TopicSuggestion]:
-    """Store suggestions raised after ``forum`` (not yet grouped: call ``regroup``).
+    """Store suggestions raised after ``forum`` (not yet grouped: call ``place_new``, or
+    ``regroup`` after a bulk import). ``daily_limit`` None: no bound (staff imports).
 
     ``items`` are ``SuggestionInput``s or tuples ``(text, team_id, person_id, source)``. Every
     item is checked first; raises ``InvalidSuggestions`` naming each bad one, adding none.

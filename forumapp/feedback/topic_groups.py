@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy import true as sa_true
 
 from ..core.models import Forum, Team
 from ..extensions import DbSession
@@ -93,7 +92,6 @@ def place_new(
         return
     thesaurus = thesaurus or grouping.DEFAULT_THESAURUS
     session.flush()
-    new_ids = {suggestion.id for suggestion in new}
     kept_ids = {
         group.id
         for group in session.scalars(select(TopicGroup).where(TopicGroup.forum_id == forum.id))
@@ -103,12 +101,12 @@ def place_new(
         select(TopicSuggestion.id, TopicSuggestion.text, TopicSuggestion.group_id)
         .where(
             TopicSuggestion.forum_id == forum.id,
+            # The new suggestions have no group yet, so they are not among these.
             TopicSuggestion.group_id.is_not(None),
-            TopicSuggestion.group_id.not_in(kept_ids) if kept_ids else sa_true(),
+            TopicSuggestion.group_id.not_in(kept_ids),
         )
         .order_by(TopicSuggestion.id)
     ).all()
-    rows = [row for row in rows if row.id not in new_ids]
     texts = [row.text for row in rows] + [suggestion.text for suggestion in new]
     by_group: dict[int, list[int]] = {}
     for index, row in enumerate(rows):
