@@ -75,20 +75,25 @@ def commit_keeping_loaded(session: DbSession) -> None:
         actual.expire_on_commit = saved
 
 
+def insert_unless_taken(session: DbSession, model: type, unique: list[str], **values):
+    """``INSERT ... ON CONFLICT (unique) DO NOTHING`` for ``model``, in the dialect of the
+    session's database (the same SQL on SQLite and PostgreSQL); add ``.returning(...)``.
+    Flushes first: the statement goes past the ORM's autoflush."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    session.flush()
+    return insert(model).values(**values).on_conflict_do_nothing(index_elements=unique)
+
+
 def insert_once(session: DbSession, model: type, unique: list[str], **values) -> bool:
     """Insert a row of ``model`` unless one with the same ``unique`` columns exists; True when
     this call inserted it. A mail claimed this way in the transaction that queues it goes
-    once, however many workers race for it (``INSERT ... ON CONFLICT DO NOTHING``, the same
-    on both databases)."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    session.flush()  # the statement goes past the ORM's autoflush
+    once, however many workers race for it."""
     # RETURNING, not the row count: psycopg reports -1 for an INSERT's row count.
     inserted = session.scalar(
-        insert(model)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=unique)
-        .returning(model.__table__.c.id)  # type: ignore[attr-defined]
+        insert_unless_taken(session, model, unique, **values).returning(
+            model.__table__.c.id  # type: ignore[attr-defined]
+        )
     )
     return inserted is not None
 

@@ -4,9 +4,8 @@ they are on a team's roster for a forum's program."""
 from __future__ import annotations
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from ..core.database import insert_unless_taken
 from ..core.emails import normalise_email
 from ..core.models import Forum, Person, Team, TeamMembership
 from ..extensions import DbSession
@@ -43,14 +42,15 @@ def insert_person(session: DbSession, name: str, email: str, organization: str) 
     """A new person with this (normalised) email, or ``None`` when a concurrent request
     created one a moment ago: the unique index decides, in one ``INSERT ... ON CONFLICT DO
     NOTHING RETURNING`` (no savepoint, the same on both databases)."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    session.flush()  # the statement goes past the ORM's autoflush
     return session.scalar(
-        insert(Person)
-        .values(name=name.strip(), email=email, organization=organization.strip())
-        .on_conflict_do_nothing(index_elements=["email"])
-        .returning(Person)
+        insert_unless_taken(
+            session,
+            Person,
+            ["email"],
+            name=name.strip(),
+            email=email,
+            organization=organization.strip(),
+        ).returning(Person)
     )
 
 
