@@ -23,6 +23,7 @@ from ..agenda.models import AgendaItem, ItemKind, ItemStatus, Speaker, SpeakerKi
 from ..attendance.models import Direction
 from ..attendance.scans import DoorResult, ScanPlaceRefused, presence_scan_at
 from ..checkin import qr, tickets
+from ..checkin.access import must_be_today
 from ..checkin.outcomes import Attendee, ScanOutcome, ScanResult, teams_of
 from ..checkin.scanning import NotToday, scan
 from ..core import audit
@@ -417,7 +418,7 @@ def create_checkin():
         return _presence_scan(asked)
     # Without a day the scan is for today, which anyone at the door may check in for; door
     # staff naming a day may name today only (the scan reads the ticket's time zone).
-    today_only = on_date is not None and not current_user.has_role(Role.ORGANIZER)
+    today_only = must_be_today(current_user, on_date)
     # The answer is built from what the scan loaded, before the commit expires it: reading it
     # again would start a second transaction (on SQLite, a second write lock) per scan.
     try:

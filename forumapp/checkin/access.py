@@ -45,12 +45,16 @@ def may_check_in_on(session: DbSession, user: User, raw_code: str, on_date: date
     Door staff check in on the day itself only, today in the ticket's program's time zone (as
     ``may_use_door``); organizers and admins on any date, to correct the record. An unknown code
     is left to the scan, which refuses it."""
-    if on_date is None or user.has_role(Role.ORGANIZER):
-        return True
-    return is_today_for_code(session, raw_code, on_date)
+    return not must_be_today(user, on_date) or is_today_for_code(session, raw_code, on_date)
 
 
-def is_today_for_code(session: DbSession, raw_code: str, on_date: date) -> bool:
+def must_be_today(user: User, on_date: date | None) -> bool:
+    """Whether the date ``user`` names for a check-in must be today: door staff naming one.
+    Organizers and admins may name any date; no date means today anyway."""
+    return on_date is not None and not user.has_role(Role.ORGANIZER)
+
+
+def is_today_for_code(session: DbSession, raw_code: str, on_date: date | None) -> bool:
     """Whether ``on_date`` is today in the time zone of the program of ``raw_code``'s ticket
     (True for an unknown code: the scan refuses it)."""
     code = normalise_code(raw_code)
