@@ -178,6 +178,7 @@ def _register_public_person(
         "dietary_needs": data.dietary_needs.strip(),
         "consented_at": now,
     }
+    returning = None if new_person else get_registration(session, forum, person)
     if new_person:
         # Empty collections, known to be so: no query to find seats or picks.
         registration = Registration(
@@ -185,12 +186,12 @@ def _register_public_person(
         )
         session.add(registration)
         mark_new(session, registration)
+    elif returning is not None:
+        registration = returning
+        for name, value in details.items():  # a returning registration takes the new details
+            setattr(registration, name, value)
     else:
-        registration = get_registration(session, forum, person) or new_registration(
-            session, forum, person, RegistrationKind.PUBLIC, **details
-        )
-    for name, value in details.items():  # a returning registration: no change, no UPDATE
-        setattr(registration, name, value)
+        registration = new_registration(session, forum, person, RegistrationKind.PUBLIC, **details)
     for day in days:
         request_seat(session, registration, day)
     record_answers(session, registration, data.answers)
