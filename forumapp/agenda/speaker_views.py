@@ -176,21 +176,17 @@ def edit(speaker_id: int):
 def decide_proposal(speaker_id: int, decision: str):
     """Publish or decline the bio and photo a speaker sent from their own page."""
     speaker = _speaker_or_404(speaker_id)
-    if decision not in ("publish", "decline") or not ButtonForm().validate_on_submit():
-        abort(400)
-    decide = (
-        speaker_profiles.publish_proposal
-        if decision == "publish"
-        else speaker_profiles.decline_proposal
-    )
-    done = carry_out(
-        lambda: decide(db.session, speaker, current_user.id),
-        success=(
-            f"Published {speaker.name}'s changes."
-            if decision == "publish"
-            else f"Declined {speaker.name}'s changes; the profile stays as it was."
+    decisions = {
+        "publish": (speaker_profiles.publish_proposal, f"Published {speaker.name}'s changes."),
+        "decline": (
+            speaker_profiles.decline_proposal,
+            f"Declined {speaker.name}'s changes; the profile stays as it was.",
         ),
-    )
+    }
+    if decision not in decisions or not ButtonForm().validate_on_submit():
+        abort(400)
+    decide, said = decisions[decision]
+    done = carry_out(lambda: decide(db.session, speaker, current_user.id), success=said)
     if done.ok:
         for name in done.value.discarded_photos:
             discard_photo_file(_photo_dir(), name)
