@@ -11,7 +11,7 @@ from .speaker_mail import queue_due_slides_reminders, slides_reminders_waiting
 
 
 def _reminder_days() -> int:
-    return int(current_app.config.get("SPEAKER_SLIDES_REMINDER_DAYS", 7))
+    return current_app.config["SPEAKER_SLIDES_REMINDER_DAYS"]
 
 
 # What cannot be queued rolls its round back and is tried again next round.

@@ -158,11 +158,11 @@ def last_mailings(session: DbSession, forum: Forum) -> dict[tuple[int, str], dat
 
 
 def slides_reminder_window(
-    session: DbSession, forum: Forum, default_days: int
+    session: DbSession, forum: Forum, days: int | None
 ) -> tuple[datetime, datetime] | None:
-    """When the forum's slides reminder goes (9:00 local, N days before its first day) and
-    until when it still may (the first day's start); None when it is off or has no day."""
-    days = materials_plan(session, forum, default_days).slides_reminder_days
+    """When the forum's slides reminder goes, ``days`` before its first day at 9:00 local (the
+    plan's lead time), and until when it still may (the first day's start); None when it is
+    off or the forum has no day."""
     first = session.scalar(select(func.min(ForumDay.date)).where(ForumDay.forum_id == forum.id))
     if days is None or first is None:
         return None
@@ -176,7 +176,8 @@ def slides_reminder_window(
 def _due_reminders(session: DbSession, now: datetime, default_days: int):
     forums = session.scalars(select(Forum).where(Forum.status != ForumStatus.DRAFT)).all()
     for forum in forums:
-        window = slides_reminder_window(session, forum, default_days)
+        days = materials_plan(session, forum, default_days).slides_reminder_days
+        window = slides_reminder_window(session, forum, days)
         if window is None or not window[0] <= now < window[1]:
             continue
         sent = set(

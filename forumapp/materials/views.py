@@ -36,7 +36,7 @@ from .access import ANONYMOUS, STAFF, Reader, may_see, reader_for_person
 from .forms import MaterialForm, MaterialsPlanForm
 from .models import Material, PacketTiming, Visibility
 from .packet import packet_progress
-from .plan import materials_plan
+from .plan import Plan, materials_plan
 from .resources import atom_feed, forum_resources
 from .storage import material_storage
 
@@ -58,10 +58,7 @@ def _form_for(forum: Forum, submitted: bool = False) -> MaterialForm:
     return form
 
 
-def _plan_form(forum: Forum) -> MaterialsPlanForm:
-    plan = materials_plan(
-        db.session, forum, current_app.config.get("SPEAKER_SLIDES_REMINDER_DAYS", 7)
-    )
+def _plan_form(forum: Forum, plan: Plan) -> MaterialsPlanForm:
     zone = forum.program.time_zone
     return MaterialsPlanForm(
         formdata=None,
@@ -77,16 +74,18 @@ def _page(
     status: int = 200,
     plan_form: MaterialsPlanForm | None = None,
 ):
-    default_days = current_app.config.get("SPEAKER_SLIDES_REMINDER_DAYS", 7)
+    plan = materials_plan(db.session, forum, current_app.config["SPEAKER_SLIDES_REMINDER_DAYS"])
     return render_template(
         "materials/forum_materials.html",
         forum=forum,
         materials=services.forum_materials(db.session, forum),
         form=form,
-        plan_form=plan_form or _plan_form(forum),
+        plan_form=plan_form or _plan_form(forum, plan),
         speakers=speaker_mail.forum_speakers(db.session, forum),
         mailings=speaker_mail.last_mailings(db.session, forum),
-        reminder_window=speaker_mail.slides_reminder_window(db.session, forum, default_days),
+        reminder_window=speaker_mail.slides_reminder_window(
+            db.session, forum, plan.slides_reminder_days
+        ),
         packet=packet_progress(db.session, forum),
         button_form=ButtonForm(),
         max_mb=current_app.config["MATERIALS_MAX_BYTES"] // (1024 * 1024),
