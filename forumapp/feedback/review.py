@@ -127,3 +127,13 @@ def send_summary_to_teams(
     window.summary_sent_at = now or utcnow()
     session.flush()
     return people
+
+
+def sent_summary(session: DbSession, forum: Forum) -> FeedbackWindow | None:
+    """The forum's feedback window once its faculty summary went to the teams (``summary``
+    and ``summary_sent_at`` are then what was sent), or None before (or for an empty one):
+    what the resources page and the packet may show."""
+    window = feedback_window(session, forum)
+    if window is None or window.summary_sent_at is None or not window.summary.strip():
+        return None
+    return window

@@ -24,12 +24,13 @@ from ..core.links import absolute_url, personal_token
 from ..core.models import Forum, ForumDay, Person, TeamMembership
 from ..extensions import DbSession
 from ..feedback.attendance import attendee_count, attendees, sessions_attended
-from ..feedback.models import FeedbackWindow
+from ..feedback.review import sent_summary
+from ..feedback.window import feedback_window
 from ..mail.outbox import queue_email_to_person
 from ..registration.models import Registration
-from .access import reader_for_person
+from .access import may_see, reader_for_person
 from .models import Material, MaterialsPlan, PacketDelivery, PacketTiming
-from .services import visible_materials
+from .services import forum_materials
 
 BATCH = 50  # people per worker call, so one round never holds a long transaction
 
@@ -52,12 +53,40 @@ def packet_due_at(session: DbSession, forum: Forum) -> datetime | None:
         return None
     if plan.packet_timing == PacketTiming.AT_TIME:
         return plan.packet_send_at
-    window = session.scalar(select(FeedbackWindow).where(FeedbackWindow.forum_id == forum.id))
+    window = feedback_window(session, forum)
     return window.closes_at if window is not None and window.opened_at is not None else None
 
 
-def packet_for(session: DbSession, forum: Forum, person: Person) -> Packet:
+@dataclass(frozen=True)
+class _Forum:
+    """What every packet of a forum shares, read once for a batch of them."""
+
+    materials: list[Material]  # all of the forum's, in order; each packet keeps its own
+    general_ids: set[int]  # the general sessions, whose materials everyone gets
+    summary: str  # empty until the faculty summary went out
+
+
+def _forum(session: DbSession, forum: Forum) -> _Forum:
+    general = session.scalars(
+        select(AgendaItem.id)
+        .join(ForumDay)
+        .where(
+            ForumDay.forum_id == forum.id,
+            AgendaItem.kind == ItemKind.GENERAL_SESSION.value,
+            AgendaItem.status == ItemStatus.SCHEDULED.value,
+        )
+    )
+    sent = sent_summary(session, forum)
+    return _Forum(
+        forum_materials(session, forum), set(general), sent.summary.strip() if sent else ""
+    )
+
+
+def packet_for(
+    session: DbSession, forum: Forum, person: Person, shared: _Forum | None = None
+) -> Packet:
     """The packet ``person`` gets for ``forum`` (they may see each material listed)."""
+    shared = shared or _forum(session, forum)
     registration = session.scalar(
         select(Registration).where(
             Registration.forum_id == forum.id, Registration.person_id == person.id
@@ -66,25 +95,13 @@ def packet_for(session: DbSession, forum: Forum, person: Person) -> Packet:
     attended = (
         {item.id for item in sessions_attended(session, registration)} if registration else set()
     )
-    general = set(
-        session.scalars(
-            select(AgendaItem.id)
-            .join(ForumDay)
-            .where(
-                ForumDay.forum_id == forum.id,
-                AgendaItem.kind == ItemKind.GENERAL_SESSION.value,
-                AgendaItem.status == ItemStatus.SCHEDULED.value,
-            )
-        )
-    )
-    listed = attended | general
+    listed = attended | shared.general_ids
+    reader = reader_for_person(session, person, forum)
     materials = [
         material
-        for material in visible_materials(session, forum, reader_for_person(session, person, forum))
-        if material.item_id is None or material.item_id in listed
+        for material in shared.materials
+        if (material.item_id is None or material.item_id in listed) and may_see(reader, material)
     ]
-    window = session.scalar(select(FeedbackWindow).where(FeedbackWindow.forum_id == forum.id))
-    summary = window.summary.strip() if window and window.summary_sent_at else ""
     commitments = session.scalars(
         select(Commitment)
         .join(TeamMembership, TeamMembership.team_id == Commitment.team_id)
@@ -95,7 +112,7 @@ def packet_for(session: DbSession, forum: Forum, person: Person) -> Packet:
         )
         .order_by(Commitment.created_at, Commitment.id)
     ).all()
-    return Packet(person, materials, summary, list(commitments))
+    return Packet(person, materials, shared.summary, list(commitments))
 
 
 def _due_forums(session: DbSession, now: datetime) -> list[Forum]:
@@ -122,8 +139,10 @@ def queue_due_packets(session: DbSession, now: datetime | None = None, limit: in
     now = now or clock.utcnow()
     handled = 0
     for forum in _due_forums(session, now):
-        for person in _unsent(session, forum)[: limit - handled]:
-            packet = packet_for(session, forum, person)
+        unsent = _unsent(session, forum)[: limit - handled]
+        shared = _forum(session, forum) if unsent else None
+        for person in unsent:
+            packet = packet_for(session, forum, person, shared)
             if insert_once(
                 session,
                 PacketDelivery,

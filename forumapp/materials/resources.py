@@ -13,7 +13,8 @@ from sqlalchemy import select
 
 from ..core.models import Forum, ForumStatus
 from ..extensions import DbSession
-from ..feedback.models import FeedbackWindow, TopicGroup
+from ..feedback.models import TopicGroup
+from ..feedback.review import sent_summary
 from .access import ANONYMOUS
 from .models import Material
 from .services import visible_materials
@@ -34,8 +35,7 @@ def forum_resources(session: DbSession, forum: Forum) -> Resources | None:
     """What the public resources page shows; None for a draft forum."""
     if forum.status == ForumStatus.DRAFT:
         return None
-    window = session.scalar(select(FeedbackWindow).where(FeedbackWindow.forum_id == forum.id))
-    sent = window is not None and window.summary_sent_at is not None and window.summary.strip()
+    sent = sent_summary(session, forum)
     promoted = session.scalars(
         select(TopicGroup)
         .where(TopicGroup.forum_id == forum.id, TopicGroup.promoted_item_id.is_not(None))
@@ -44,8 +44,8 @@ def forum_resources(session: DbSession, forum: Forum) -> Resources | None:
     return Resources(
         forum=forum,
         materials=visible_materials(session, forum, ANONYMOUS),
-        summary=window.summary if sent and window else "",
-        summary_at=window.summary_sent_at if sent and window else None,
+        summary=sent.summary if sent else "",
+        summary_at=sent.summary_sent_at if sent else None,
         promoted=list(promoted),
     )
 
