@@ -89,26 +89,22 @@ class _Facts:
 
 
 def _facts(session: DbSession, forum: Forum, registration_ids: Collection[int]) -> _Facts:
-    def only_one(query, column):
-        return query.where(column.in_(registration_ids))
-
     checked_in: dict[int, set[int]] = defaultdict(set)
     for reg_id, day_id in session.execute(
-        only_one(
-            select(CheckIn.registration_id, CheckIn.day_id)
-            .join(Registration, Registration.id == CheckIn.registration_id)
-            .where(Registration.forum_id == forum.id, CheckIn.undone_at.is_(None)),
-            CheckIn.registration_id,
+        select(CheckIn.registration_id, CheckIn.day_id)
+        .join(Registration, Registration.id == CheckIn.registration_id)
+        .where(
+            Registration.forum_id == forum.id,
+            CheckIn.registration_id.in_(registration_ids),
+            CheckIn.undone_at.is_(None),
         )
     ):
         checked_in[reg_id].add(day_id)
     answered = set(
         session.scalars(
-            only_one(
-                select(FeedbackResponse.registration_id).where(
-                    FeedbackResponse.forum_id == forum.id
-                ),
-                FeedbackResponse.registration_id,
+            select(FeedbackResponse.registration_id).where(
+                FeedbackResponse.forum_id == forum.id,
+                FeedbackResponse.registration_id.in_(registration_ids),
             )
         )
     )
@@ -118,14 +114,12 @@ def _facts(session: DbSession, forum: Forum, registration_ids: Collection[int]) 
     current: dict[int, Certificate] = {}
     last_issue: dict[int, int] = {}
     for certificate in session.scalars(
-        only_one(
-            select(Certificate).where(Certificate.forum_id == forum.id),
-            Certificate.registration_id,
-        ).order_by(Certificate.issue)
+        select(Certificate)
+        .where(Certificate.forum_id == forum.id, Certificate.registration_id.in_(registration_ids))
+        .order_by(Certificate.issue)
     ):
         reg_id = certificate.registration_id
-        if reg_id is None:
-            continue
+        assert reg_id is not None  # a detached (retained) record matches no registration id
         last_issue[reg_id] = certificate.issue
         if certificate.revoked_at is None:
             current[reg_id] = certificate
