@@ -146,6 +146,21 @@ def test_each_visibility_opens_the_file_to_exactly_its_readers(
         ),
     )
     assert answers == EXPECTED[visibility]
+    # The lists say the same as the file: the forum's public page, each person's agenda.
+    listed = (
+        "Model ordinance" in anonymous.get(f"/forums/{place.forum_id}").get_data(as_text=True),
+        *(
+            "Model ordinance"
+            in anonymous.get(f"/me/{token}/forums/{place.forum_id}").get_data(as_text=True)
+            for token in (
+                place.registrant_token,
+                place.member_token,
+                place.stranger_token,
+                place.speaker_token,
+            )
+        ),
+    )
+    assert listed == EXPECTED[visibility]
 
 
 def test_a_guessed_or_forged_file_address_is_not_found(app, client, signed_in, place):

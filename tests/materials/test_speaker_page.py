@@ -99,3 +99,18 @@ def test_the_personal_page_links_a_speakers_own_page(client, place):
     page = client.get(f"/me/{place.speaker_token}").get_data(as_text=True)
     assert f"/me/{place.speaker_token}/speaking" in page
     assert "/speaking" not in client.get(f"/me/{place.registrant_token}").get_data(as_text=True)
+
+
+def test_a_speakers_session_shows_its_time_room_and_co_speakers(app, client, place):
+    with app.app_context():
+        item = db.session.get(AgendaItem, place.public_item_id)
+        item.room = build.room(item.day.forum, "Ballroom B")
+        build.link(item, build.speaker("Chief Ana Colleague"), role="moderator")
+        db.session.commit()
+
+    page = client.get(f"/me/{place.speaker_token}/speaking").get_data(as_text=True)
+
+    assert "Ballroom B" in page
+    assert "9:00" in page and "10:00" in page
+    assert "With: Chief Ana Colleague" in page
+    assert "With: Dr Rita Speaker" not in page  # the speaker is not their own co-speaker
