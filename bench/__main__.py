@@ -189,7 +189,7 @@ def growth_rows(database: str, results: dict, scales: tuple[int, int]) -> list[R
         } == {200}
         page = f"growth: {name}"
         time_ratio = after["median_ms"] / before["median_ms"]
-        time_target = after.get("time_ratio_target", growth.TIME_RATIO_TARGET)
+        time_target = after["time_ratio_target"]
         rows += [
             Row(
                 page,
