@@ -11,7 +11,12 @@ from werkzeug.routing import IntegerConverter
 
 from config import CONFIGS, INSTANCE_DIR, BaseConfig, require_strong_secret_key
 
-from .core.database import SAFE_METHODS, install_sqlite_behaviour, is_storable_text
+from .core.database import (
+    SAFE_METHODS,
+    end_request_transaction,
+    install_sqlite_behaviour,
+    is_storable_text,
+)
 from .core.headers import CONTENT_SECURITY_POLICY
 from .core.i18n import init_i18n
 from .extensions import csrf, db, limiter, login_manager, migrate
@@ -58,6 +63,8 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
 
     install_sqlite_behaviour()
     db.init_app(app)
+    # Registered after Flask-SQLAlchemy's own teardown, so it runs before the session's removal.
+    app.teardown_appcontext(_end_request_transaction)
     migrate.init_app(
         app, db, directory=str(RESOURCE_DIR / "migrations"), render_as_batch=True, compare_type=True
     )
@@ -157,6 +164,11 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     _add_security_headers(app)
     _refuse_unstorable_form_text(app)
     return app
+
+
+def _end_request_transaction(error: BaseException | None) -> None:
+    if error is None:
+        end_request_transaction(db.session)
 
 
 def _load_config(app: Flask, config_name_or_object) -> None:

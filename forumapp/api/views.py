@@ -419,8 +419,6 @@ def create_checkin():
     # Without a day the scan is for today, which anyone at the door may check in for; door
     # staff naming a day may name today only (the scan reads the ticket's time zone).
     today_only = must_be_today(current_user, on_date)
-    # The answer is built from what the scan loaded, before the commit expires it: reading it
-    # again would start a second transaction (on SQLite, a second write lock) per scan.
     try:
         return carry_out_json(
             lambda: scan(

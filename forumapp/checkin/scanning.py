@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..core import audit
 from ..core.clock import local_today, to_local, utcnow
+from ..core.database import reading_apart
 from ..core.models import Forum, ForumDay, Person, Program, Team, TeamMembership
 from ..extensions import DbSession
 from ..registration.models import DaySeat, Registration, SeatStatus
@@ -417,30 +418,39 @@ def _plain_check_in(
     if code is None:
         return None
     session.flush()  # the statements below go straight to the connection, past autoflush
-    connection = session.connection()
-    if on_date is None:
-        zone = connection.scalar(TIME_ZONE_OF_CODE, {"code": code})
-        if zone is None:
-            return None
-        on_date = local_today(zone)
-    rows = connection.execute(_PLAIN_SCAN, {"code": code, "on_date": on_date}).all()
+    # Reading who this is holds up no other door: on SQLite only the INSERT waits for the
+    # write lock. What was read may change before the INSERT (a ticket voided a moment
+    # earlier), as it may on PostgreSQL between two statements: the scan then counts as
+    # having come first. One row per registration and day is the INSERT's own to keep.
+    with reading_apart(session):
+        connection = session.connection()
+        if on_date is None:
+            zone = connection.scalar(TIME_ZONE_OF_CODE, {"code": code})
+            if zone is None:
+                return None
+            on_date = local_today(zone)
+        rows = connection.execute(_PLAIN_SCAN, {"code": code, "on_date": on_date}).all()
     if not rows:
         return None
     registration_id, accessibility_needs, name, organization, day_id, _team, zone = rows[0]
     if today_only and on_date != local_today(zone):
         return None  # the full path refuses it
     teams = [team for *_, team, _zone in rows if team is not None]
-    inserted = connection.execute(
-        _NEW_CHECK_IN,
-        {
-            "registration_id": registration_id,
-            "day_id": day_id,
-            "checked_in_at": scanned_at or utcnow(),
-            "checked_in_by_id": user_id,
-            "method": "scan",
-            "request_id": request_id,
-        },
-    ).first()
+    inserted = (
+        session.connection()
+        .execute(
+            _NEW_CHECK_IN,
+            {
+                "registration_id": registration_id,
+                "day_id": day_id,
+                "checked_in_at": scanned_at or utcnow(),
+                "checked_in_by_id": user_id,
+                "method": "scan",
+                "request_id": request_id,
+            },
+        )
+        .first()
+    )
     if inserted is None:
         return None  # in already, or this very request again
     return ScanOutcome(

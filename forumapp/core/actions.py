@@ -16,6 +16,7 @@ from typing import Generic, Literal, TypeAlias, TypeVar
 from flask import flash, jsonify
 
 from ..extensions import db
+from .database import commit_keeping_loaded
 from .forms import show_errors
 
 T = TypeVar("T")
@@ -100,7 +101,7 @@ def carry_out(
 
 
 def carry_out_json(action: Callable[[], T], answer: Callable[[T], object]):
-    """Run ``action`` for the API: commit and return ``answer(value)``; on a ``DomainError``
+    """Run ``action`` for the API: commit, then return ``answer(value)``; on a ``DomainError``
     roll back and answer ``{"error", "details"}`` with its status (``details`` maps each field
     at fault to its message)."""
     try:
@@ -109,6 +110,7 @@ def carry_out_json(action: Callable[[], T], answer: Callable[[T], object]):
         db.session.rollback()
         details = {field or "request": message for field, message in error.errors.items()}
         return jsonify(error=error.message, details=details), error.status
-    response = answer(value)
-    db.session.commit()
-    return response
+    # Committed before the answer is built, so the write lock is not held while it is; the
+    # objects the action loaded stay loaded for the answer to read.
+    commit_keeping_loaded(db.session)
+    return answer(value)

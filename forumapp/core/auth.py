@@ -29,6 +29,7 @@ from wtforms.validators import DataRequired
 from ..extensions import DbSession, db, limiter, login_manager
 from .blueprint import bp
 from .clock import utcnow
+from .database import reading_apart
 from .forms import Length
 from .models import ApiToken, Role, User, hash_password
 
@@ -86,7 +87,8 @@ def _load_user(session_id: str) -> User | None:
     user_id, _, session_token = session_id.partition(":")
     if not user_id.isdigit() or not session_token:
         return None
-    user = db.session.get(User, int(user_id))
+    with reading_apart(db.session):
+        user = db.session.get(User, int(user_id))
     if user is None or not user.active:
         return None
     if not secrets.compare_digest(user.session_token.encode(), session_token.encode()):
@@ -106,7 +108,8 @@ def user_for_bearer_token(req) -> User | None:
     scheme, _, plain = req.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not plain.strip():
         return None
-    found = ApiToken.find_active(db.session, plain.strip())
+    with reading_apart(db.session):
+        found = ApiToken.find_active(db.session, plain.strip())
     if found is None:
         return None
     user, token_id, last_used_at = found

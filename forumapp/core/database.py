@@ -21,6 +21,8 @@ import os
 import re
 import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, cast
 
 from flask import g, has_request_context, request
@@ -37,6 +39,8 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _installed = False
 _GATE = "forumapp_write_gate"  # key in a DBAPI connection's info: (pid, file descriptor)
 _HELD = "forumapp_write_gate_held"
+_WROTE = "forumapp_transaction_wrote"  # in a connection's info: its transaction wrote
+_READS = frozenset({"SELECT", "BEGIN", "BEGIN "})  # how statements that only read begin
 _gate_holders = threading.local()  # how many gates this thread holds
 # Control characters (tab and line breaks aside) and lone surrogates, as the inside of a regular
 # expression's character class (the API's document uses it in patterns too).
@@ -62,11 +66,17 @@ def rows_changed(session: DbSession, statement: UpdateBase) -> int:
     return cast(CursorResult[Any], session.execute(statement)).rowcount
 
 
+def _session_of(session: DbSession):
+    """The session itself, behind Flask-SQLAlchemy's scoped session (which does not pass on
+    every method)."""
+    return session() if callable(session) else session
+
+
 def commit_keeping_loaded(session: DbSession) -> None:
     """Commit without expiring the objects loaded: for a page that shows what it just wrote
     (certificates issued as they are listed). After a plain commit every object read again is
     reloaded, one query apiece, so a list of 2,000 would cost 4,000 queries."""
-    actual = session() if callable(session) else session  # Flask-SQLAlchemy's scoped session
+    actual = _session_of(session)
     saved = actual.expire_on_commit
     actual.expire_on_commit = False
     try:
@@ -99,7 +109,33 @@ def insert_once(session: DbSession, model: type, unique: list[str], **values) ->
 
 
 def _is_read_only_request() -> bool:
-    return has_request_context() and request.method in SAFE_METHODS and not g.get("_writes_on_get")
+    if not has_request_context():
+        return False
+    if g.get("_reading_apart"):
+        return True
+    return request.method in SAFE_METHODS and not g.get("_writes_on_get")
+
+
+@contextmanager
+def reading_apart(session: DbSession) -> Iterator[None]:
+    """Run the reads inside in a read transaction of their own, ended (without expiring what
+    they loaded) before the request's writes begin.
+
+    For what every request reads first, the signed-in user: on SQLite a request that may
+    write starts as a writer, behind the write gate, so reading the user there would keep
+    every other writer waiting through the whole of the request's own work (parsing, checks,
+    the answer), not just its writes. On PostgreSQL, which has no gate, and inside a
+    transaction already begun, the reads simply join the transaction.
+    """
+    if _session_of(session).in_transaction() or session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    g._reading_apart = True
+    try:
+        yield
+    finally:
+        g._reading_apart = False
+    commit_keeping_loaded(session)
 
 
 def start_writing(session: DbSession) -> None:
@@ -120,6 +156,7 @@ def install_sqlite_behaviour() -> None:
     _installed = True
     event.listen(Engine, "connect", _on_connect)
     event.listen(Engine, "begin", _on_begin)
+    event.listen(Engine, "before_cursor_execute", _note_writes)
     # SQLAlchemy sends these events just before it commits or rolls back: end the transaction
     # there, so the gate opens only once it is over (SQLAlchemy then finds nothing left to do).
     event.listen(Engine, "commit", _on_commit)
@@ -142,6 +179,7 @@ def _on_connect(dbapi_connection, _record) -> None:
 
 
 def _on_begin(connection) -> None:
+    connection.info[_WROTE] = False
     if connection.dialect.name != "sqlite":
         return
     if _is_read_only_request():
@@ -153,6 +191,30 @@ def _on_begin(connection) -> None:
     except BaseException:
         _leave_write_gate(connection.info)
         raise
+
+
+def _note_writes(connection, _cursor, statement: str, *_args) -> None:
+    # Anything but a SELECT may write (SQLite's BEGIN, sent by _on_begin, writes nothing).
+    if not connection.info.get(_WROTE) and statement.lstrip()[:6].upper() not in _READS:
+        connection.info[_WROTE] = True
+
+
+def end_request_transaction(session: DbSession) -> None:
+    """End a request's transaction that wrote nothing with COMMIT rather than the ROLLBACK the
+    session's removal would send.
+
+    The two mean the same for a transaction that only read, but on PostgreSQL psycopg forgets
+    the connection's prepared statements on every ROLLBACK, so each refused or read-only
+    request made the next few statements on its connection be planned afresh, a few
+    milliseconds apiece for the door's joins. A transaction that wrote, or has changes not yet
+    flushed, is left to be rolled back.
+    """
+    actual = _session_of(session)
+    if not actual.in_transaction() or actual.new or actual.dirty or actual.deleted:
+        return
+    if actual.connection().info.get(_WROTE, True):
+        return
+    commit_keeping_loaded(actual)  # as the removal would, leave what was loaded readable
 
 
 def _on_commit(connection) -> None:
