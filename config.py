@@ -50,6 +50,16 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def engine_options(database_url: str) -> dict:
+    """SQLAlchemy engine options for the database at ``database_url``.
+
+    A database server's connections are checked before each use (pre-ping), so one that the
+    server or a network device dropped is replaced rather than failing a request; a SQLite
+    file has no connection to lose, and the check would only cost every transaction a query.
+    """
+    return {"pool_pre_ping": not database_url.startswith("sqlite")}
+
+
 def weak_secret_key(secret: str | None) -> bool:
     """True for a missing, short or published secret key: anyone could sign session cookies."""
     return not secret or secret in _KNOWN_DEV_SECRETS or len(secret) < MIN_SECRET_KEY_LENGTH
@@ -83,7 +93,8 @@ class BaseConfig:
     SQLALCHEMY_DATABASE_URI = normalise_database_url(
         os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'forumapp.sqlite'}")
     )
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # Empty: ``create_app`` fills in ``engine_options`` for the database chosen.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     PROGRAM_TIME_ZONE = os.environ.get("PROGRAM_TIME_ZONE", "America/New_York")
 
     SESSION_COOKIE_HTTPONLY = True

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from flask import Flask, jsonify, request
 
-from config import BaseConfig, normalise_database_url
+from config import engine_options, normalise_database_url
 from forumapp.core.database import install_sqlite_behaviour
 
 metadata = sa.MetaData()
@@ -54,9 +54,8 @@ baseline_seat = sa.Table(
 def engine_for(database_url: str) -> sa.Engine:
     """An engine as forumapp's: same URL normalisation, driver and pool options."""
     install_sqlite_behaviour()
-    return sa.create_engine(
-        normalise_database_url(database_url), **BaseConfig.SQLALCHEMY_ENGINE_OPTIONS
-    )
+    url = normalise_database_url(database_url)
+    return sa.create_engine(url, **engine_options(url))
 
 
 def reset_checkin(engine: sa.Engine, codes: list[str]) -> None:

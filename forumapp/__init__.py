@@ -9,7 +9,7 @@ from flask import Flask, abort, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from config import CONFIGS, INSTANCE_DIR, BaseConfig, require_strong_secret_key
+from config import CONFIGS, INSTANCE_DIR, BaseConfig, engine_options, require_strong_secret_key
 
 from .core.database import (
     SAFE_METHODS,
@@ -187,6 +187,9 @@ def _load_config(app: Flask, config_name_or_object) -> None:
     if apply_environment is not None:
         apply_environment(app.config)
     app.config.setdefault("ENV_NAME", getattr(BaseConfig, "ENV_NAME", "custom"))
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
+        app.config["SQLALCHEMY_DATABASE_URI"]
+    ) | dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     require_strong_secret_key(app.config)
 
 
