@@ -99,6 +99,13 @@ def test_a_refused_request_leaves_postgresqls_prepared_statements_in_place(
     if db_kind != "postgresql":
         pytest.skip("prepared statements are PostgreSQL's")
     email = make_user("door")
+    # One connection: prepared statements belong to a connection, and every request and the
+    # count below then share it.
+    app = make_test_app(
+        app.config["SQLALCHEMY_DATABASE_URI"],
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 1, "max_overflow": 0},
+    )
+    client = app.test_client()
     token = app.test_cli_runner().invoke(args=["token", "create", email]).stdout.split()[0]
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     for _ in range(6):  # psycopg prepares a statement on its fifth run
