@@ -13,7 +13,7 @@ from config import CONFIGS, INSTANCE_DIR, BaseConfig, engine_options, require_st
 
 from .core.database import (
     SAFE_METHODS,
-    end_request_transaction,
+    discard,
     install_sqlite_behaviour,
     is_storable_text,
 )
@@ -167,8 +167,10 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
 
 
 def _end_request_transaction(error: BaseException | None) -> None:
+    # What the request left uncommitted is not kept; after an error the session's removal
+    # rolls back as ever.
     if error is None:
-        end_request_transaction(db.session)
+        discard(db.session)
 
 
 def _load_config(app: Flask, config_name_or_object) -> None:

@@ -8,6 +8,7 @@ from flask import current_app, jsonify, request
 from sqlalchemy import select
 
 from ..core.auth import role_required
+from ..core.database import discard
 from ..core.models import Forum, Role, Team
 from ..extensions import db
 from ..feedback import summary as feedback_summary
@@ -55,7 +56,7 @@ def create_topic_suggestions(forum_id: int):
             daily_limit=current_app.config["TOPIC_SUGGESTIONS_PER_TEAM_PER_DAY"],
         )
     except InvalidSuggestions as error:
-        db.session.rollback()
+        discard(db.session)
         return _invalid(
             {f"suggestions[{index}]": message for index, message in error.errors.items()}
         )

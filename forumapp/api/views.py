@@ -30,6 +30,7 @@ from ..core import audit
 from ..core.actions import carry_out_json
 from ..core.auth import role_required
 from ..core.clock import local_instant, to_local
+from ..core.database import discard
 from ..core.emails import normalise_email
 from ..core.i18n import current_language
 from ..core.models import Audience, Forum, ForumDay, ForumStatus, Role
@@ -297,7 +298,7 @@ def create_registration(forum_id: int):
         register_public(db.session, forum, data)
         db.session.commit()
     except RegistrationError as error:
-        db.session.rollback()
+        discard(db.session)
         return _registration_error(error)
     email = normalise_email(data.email)  # valid: the service checked it
     message = registration_sent_message(email)
@@ -427,7 +428,7 @@ def create_checkin():
             _checkin_answer,
         )
     except NotToday as refused:
-        db.session.rollback()
+        discard(db.session)
         return _checkin_refusal(
             403,
             shapes.CheckInRefusal.NOT_TODAY,
@@ -451,7 +452,7 @@ def _presence_scan(asked: CheckInRequest):
             asked.request_id,
         )
     except ScanPlaceRefused as refused:
-        db.session.rollback()
+        discard(db.session)
         if refused.status == 403:
             return _checkin_refusal(403, shapes.CheckInRefusal.NOT_TODAY, refused.message)
         return _checkin_refusal(
@@ -460,10 +461,10 @@ def _presence_scan(asked: CheckInRequest):
         )  # fmt: skip
     registration = outcome.registration
     if outcome.result == DoorResult.INVALID:
-        db.session.rollback()
+        discard(db.session)
         return _checkin_refusal(404, shapes.CheckInRefusal.INVALID, outcome.message)
     if not outcome.result.ok or registration is None or outcome.scan is None:
-        db.session.rollback()
+        discard(db.session)
         refusal = shapes.CheckInRefusal(outcome.result.value)
         return _checkin_refusal(409, refusal, outcome.message)
     teams = teams_of(db.session, registration.person_id, registration.forum.program_id)

@@ -16,7 +16,7 @@ from typing import Generic, Literal, TypeAlias, TypeVar
 from flask import flash, jsonify
 
 from ..extensions import db
-from .database import commit_keeping_loaded
+from .database import commit_keeping_loaded, discard
 from .forms import show_errors
 
 T = TypeVar("T")
@@ -88,7 +88,7 @@ def carry_out(
     try:
         value = action()
     except DomainError as error:
-        db.session.rollback()
+        discard(db.session)
         if show_error and form is not None:
             show_errors(form, error.errors)
         elif show_error:
@@ -107,7 +107,7 @@ def carry_out_json(action: Callable[[], T], answer: Callable[[T], object]):
     try:
         value = action()
     except DomainError as error:
-        db.session.rollback()
+        discard(db.session)
         details = {field or "request": message for field, message in error.errors.items()}
         return jsonify(error=error.message, details=details), error.status
     # Committed before the answer is built, so the write lock is not held while it is; the

@@ -199,22 +199,22 @@ def _note_writes(connection, _cursor, statement: str, *_args) -> None:
         connection.info[_WROTE] = True
 
 
-def end_request_transaction(session: DbSession) -> None:
-    """End a request's transaction that wrote nothing with COMMIT rather than the ROLLBACK the
-    session's removal would send.
+def discard(session: DbSession) -> None:
+    """End the session's transaction keeping nothing it wrote: what a refusal does.
 
-    The two mean the same for a transaction that only read, but on PostgreSQL psycopg forgets
-    the connection's prepared statements on every ROLLBACK, so each refused or read-only
-    request made the next few statements on its connection be planned afresh, a few
-    milliseconds apiece for the door's joins. A transaction that wrote, or has changes not yet
-    flushed, is left to be rolled back.
+    A transaction that wrote (or has changes not yet flushed) is rolled back; one that only
+    read is committed instead, which means the same for what it read, because on PostgreSQL
+    psycopg forgets the connection's prepared statements on every ROLLBACK: each refused or
+    read-only request then made the next few statements on its connection be planned afresh,
+    a few milliseconds apiece for the door's joins. Loaded objects stay readable either way.
     """
     actual = _session_of(session)
-    if not actual.in_transaction() or actual.new or actual.dirty or actual.deleted:
+    if not actual.in_transaction():
         return
-    if actual.connection().info.get(_WROTE, True):
-        return
-    commit_keeping_loaded(actual)  # as the removal would, leave what was loaded readable
+    if actual.new or actual.dirty or actual.deleted or actual.connection().info.get(_WROTE, True):
+        actual.rollback()
+    else:
+        commit_keeping_loaded(actual)
 
 
 def _on_commit(connection) -> None:

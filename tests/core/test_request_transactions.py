@@ -13,6 +13,7 @@ from forumapp.core.models import Program
 from forumapp.extensions import db
 
 from ..conftest import make_test_app
+from ..registration.conftest import make_forum
 
 
 @pytest.fixture
@@ -83,6 +84,20 @@ def test_a_refused_api_call_that_only_read_ends_with_a_commit(app, client, make_
     )
     assert response.status_code == 422
     assert "rollback" not in endings
+
+
+def test_a_registration_the_rules_refused_ends_with_a_commit(app, client, endings):
+    with app.app_context():
+        forum_id = make_forum().forum_id
+        db.session.commit()
+    endings.clear()
+    body = {"name": "Ada Lovelace", "email": "not-an-address", "consent": True}
+    response = client.post(
+        f"/api/v1/forums/{forum_id}/registrations", json=body | {"days": ["2027-03-15"]}
+    )
+    assert response.status_code == 422
+    assert "email" in response.json["details"]
+    assert endings == ["commit"]
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from ...agenda.forums import current_program
 from ...core.actions import carry_out
 from ...core.auth import role_required
 from ...core.csv_import import CsvImportError, RowError, decode_csv
+from ...core.database import discard
 from ...core.forms import ButtonForm
 from ...core.links import person_for_link_or_404
 from ...core.models import Person, Role, Sector, Team
@@ -34,7 +35,7 @@ def roster_import():
             # A refused file is not a DomainError but a list of problems by line, shown on
             # the page rather than flashed, so carry_out does not fit; the program the request
             # may have created goes too.
-            db.session.rollback()
+            discard(db.session)
             errors = error.errors
         else:
             db.session.commit()
