@@ -30,7 +30,7 @@ from ..core import audit
 from ..core.actions import carry_out_json
 from ..core.auth import role_required
 from ..core.clock import local_instant, to_local
-from ..core.database import discard
+from ..core.database import discard, reading_apart
 from ..core.emails import normalise_email
 from ..core.i18n import current_language
 from ..core.models import Audience, Forum, ForumDay, ForumStatus, Role
@@ -288,11 +288,12 @@ def create_registration(forum_id: int):
     202 with the same body whoever owns the email: the outcome goes to that inbox only
     (see ``register_public``).
     """
-    forum = _visible_forum_or_404(services.PUBLIC, forum_id)
-    try:
-        data = _registration_input(forum)
-    except InvalidRegistration as error:
-        return _registration_error(error, from_service=False)
+    with reading_apart(db.session):
+        forum = _visible_forum_or_404(services.PUBLIC, forum_id)
+        try:
+            data = _registration_input(forum)
+        except InvalidRegistration as error:
+            return _registration_error(error, from_service=False)
     # A double submit of the same new person is absorbed inside the service (savepoints).
     try:
         register_public(db.session, forum, data)

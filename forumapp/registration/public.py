@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from ..core.clock import utcnow
+from ..core.database import reading_apart
 from ..core.emails import InvalidEmail, normalise_email
 from ..core.i18n import DEFAULT_LANGUAGE, known_language
 from ..core.links import absolute_url
@@ -115,21 +116,12 @@ def register_public(
     now = now or utcnow()
     email = _validate_public(data)
     check_answers(data.answers)
-    if forum.status != ForumStatus.PUBLISHED:
-        raise NotAllowed(_("Registration for this forum is not open."))
-    days = days_of(forum, data.day_ids)
-    for day in days:
-        if day.audience != Audience.PUBLIC:
-            raise NotAllowed(
-                _(
-                    "%(date)s is for the community teams only. Team members register "
-                    "through the personal link in their invitation.",
-                    date=date_in_words(day.date),
-                ),
-                "day_ids",
-            )
-        check_window(day, now)
-    known = person_with_email(session, email)
+    # What the rules read holds up no other registration (on SQLite only writes queue): a
+    # window or a person that changes a moment later counts as changed after this request.
+    # The seats are decided by the writes, and a person inserted meanwhile by ON CONFLICT.
+    with reading_apart(session):
+        days = _open_public_days(forum, data.day_ids, now)
+        known = person_with_email(session, email)
     person = (
         None if known is not None else insert_person(session, data.name, email, data.organization)
     )
@@ -145,6 +137,26 @@ def register_public(
             _ask_to_confirm(session, forum, known, data, days)
         return RegistrationResult(registration, False, [], pending=True)
     return _register_public_person(session, forum, person, data, days, now, new_person=True)
+
+
+def _open_public_days(forum: Forum, day_ids: list[int], now: datetime) -> list[ForumDay]:
+    """The forum's days with ``day_ids`` when the public may register for all of them now;
+    raises ``NotAllowed`` or ``RegistrationClosed`` otherwise."""
+    if forum.status != ForumStatus.PUBLISHED:
+        raise NotAllowed(_("Registration for this forum is not open."))
+    days = days_of(forum, day_ids)
+    for day in days:
+        if day.audience != Audience.PUBLIC:
+            raise NotAllowed(
+                _(
+                    "%(date)s is for the community teams only. Team members register "
+                    "through the personal link in their invitation.",
+                    date=date_in_words(day.date),
+                ),
+                "day_ids",
+            )
+        check_window(day, now)
+    return days
 
 
 def registration_sent_message(email: str) -> str:

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from forumapp.core.clock import utcnow
-from forumapp.core.models import Person
+from forumapp.core.models import ForumDay, Person
 from forumapp.extensions import db
 from forumapp.registration.models import BreakoutPick, DaySeat, Registration
 
@@ -104,3 +104,22 @@ def test_the_organizers_tables_send_the_same_queries_for_ten_people_and_for_six_
         _add_registrations(setup, 10, 590)
 
     assert _queries(app, organizer, url) == few
+
+
+def test_a_public_registration_takes_the_write_lock_only_for_its_writes(app, client, setup):
+    with app.app_context():
+        db.session.get(ForumDay, setup.public_day_id).registration_opens_at = None
+        db.session.commit()
+    body = {"name": "Ada Lovelace", "email": "ada@example.org", "consent": True}
+    with statements_sent(app) as sent:
+        response = client.post(
+            f"/api/v1/forums/{setup.forum_id}/registrations", json=body | {"days": ["2027-03-15"]}
+        )
+    assert response.status_code == 202, response.json
+    if "BEGIN IMMEDIATE" not in sent:
+        pytest.skip("the write lock is SQLite's; PostgreSQL locks rows")
+    # The forum, its days, the program and the lookup of the address are read first; other
+    # registrations then wait only for this one's writes (the seat is still decided there).
+    write = sent[sent.index("BEGIN IMMEDIATE") :]
+    assert write[1].startswith("INSERT INTO person"), sent
+    assert not any(s.startswith("SELECT forum") or "FROM person" in s for s in write), sent
