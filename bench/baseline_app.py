@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from flask import Flask, jsonify, request
 
 from config import engine_options, normalise_database_url
-from forumapp.core.database import install_sqlite_behaviour
+from forumapp.core.database import install_database_behaviour
 
 metadata = sa.MetaData()
 baseline_ticket = sa.Table(
@@ -53,7 +53,7 @@ baseline_seat = sa.Table(
 
 def engine_for(database_url: str) -> sa.Engine:
     """An engine as forumapp's: same URL normalisation, driver and pool options."""
-    install_sqlite_behaviour()
+    install_database_behaviour()
     url = normalise_database_url(database_url)
     return sa.create_engine(url, **engine_options(url))
 

@@ -14,7 +14,7 @@ from config import CONFIGS, INSTANCE_DIR, BaseConfig, engine_options, require_st
 from .core.database import (
     SAFE_METHODS,
     discard,
-    install_sqlite_behaviour,
+    install_database_behaviour,
     is_storable_text,
 )
 from .core.headers import CONTENT_SECURITY_POLICY
@@ -61,7 +61,7 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     app.url_map.converters["int"] = DatabaseIdConverter
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
-    install_sqlite_behaviour()
+    install_database_behaviour()
     db.init_app(app)
     # Registered after Flask-SQLAlchemy's own teardown, so it runs before the session's removal.
     app.teardown_appcontext(_end_request_transaction)

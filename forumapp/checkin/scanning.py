@@ -436,21 +436,18 @@ def _plain_check_in(
     if today_only and on_date != local_today(zone):
         return None  # the full path refuses it
     teams = [team for *_, team, _zone in rows if team is not None]
-    inserted = (
-        session.connection()
-        .execute(
-            _NEW_CHECK_IN,
-            {
-                "registration_id": registration_id,
-                "day_id": day_id,
-                "checked_in_at": scanned_at or utcnow(),
-                "checked_in_by_id": user_id,
-                "method": "scan",
-                "request_id": request_id,
-            },
-        )
-        .first()
-    )
+    writing = session.connection()  # the read's own transaction may have ended
+    inserted = writing.execute(
+        _NEW_CHECK_IN,
+        {
+            "registration_id": registration_id,
+            "day_id": day_id,
+            "checked_in_at": scanned_at or utcnow(),
+            "checked_in_by_id": user_id,
+            "method": "scan",
+            "request_id": request_id,
+        },
+    ).first()
     if inserted is None:
         return None  # in already, or this very request again
     return ScanOutcome(

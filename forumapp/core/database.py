@@ -11,7 +11,13 @@ database, held until the transaction ends. SQLite makes a writer that finds the 
 poll, sleeping up to 100 ms between tries, so under a rush (door staff scanning at once) some
 writes waited ten times as long as they needed; a writer waiting at the gate instead wakes as
 soon as the one before it commits. SQLite's own lock still guards correctness; the gate only
-makes the wait short.
+makes the wait short. Reads a request makes before it writes, which decide nothing by
+themselves (who is signed in, which ticket was scanned), may come first, outside the gate
+(``reading_apart``): seats are still taken by a conditional UPDATE inside it.
+
+On both databases a refusal, and a request's end, keep nothing that was not committed
+(``discard``), without a ROLLBACK when nothing was written: psycopg forgets PostgreSQL's
+prepared statements on each one.
 """
 
 from __future__ import annotations
@@ -40,7 +46,7 @@ _installed = False
 _GATE = "forumapp_write_gate"  # key in a DBAPI connection's info: (pid, file descriptor)
 _HELD = "forumapp_write_gate_held"
 _WROTE = "forumapp_transaction_wrote"  # in a connection's info: its transaction wrote
-_READS = frozenset({"SELECT", "BEGIN", "BEGIN "})  # how statements that only read begin
+_READS = frozenset({"SELECT", "BEGIN"})  # the first words of statements that write nothing
 _gate_holders = threading.local()  # how many gates this thread holds
 # Control characters (tab and line breaks aside) and lone surrogates, as the inside of a regular
 # expression's character class (the API's document uses it in patterns too).
@@ -121,11 +127,13 @@ def reading_apart(session: DbSession) -> Iterator[None]:
     """Run the reads inside in a read transaction of their own, ended (without expiring what
     they loaded) before the request's writes begin.
 
-    For what every request reads first, the signed-in user: on SQLite a request that may
-    write starts as a writer, behind the write gate, so reading the user there would keep
-    every other writer waiting through the whole of the request's own work (parsing, checks,
-    the answer), not just its writes. On PostgreSQL, which has no gate, and inside a
-    transaction already begun, the reads simply join the transaction.
+    For what a request reads before it writes: the signed-in user, a door scan's lookup, a
+    registration's forum and address. On SQLite a request that may write starts as a writer,
+    behind the write gate, so reading there would keep every other writer waiting through the
+    whole of the request's own work (parsing, checks, the answer), not just its writes. Only
+    for reads whose facts the writes do not need locked: those still decide (a unique index,
+    a conditional UPDATE). On PostgreSQL, which has no gate, and inside a transaction already
+    begun, the reads simply join the transaction.
     """
     if _session_of(session).in_transaction() or session.get_bind().dialect.name != "sqlite":
         yield
@@ -148,8 +156,9 @@ def start_writing(session: DbSession) -> None:
         g._writes_on_get = True
 
 
-def install_sqlite_behaviour() -> None:
-    """Register the engine events once per process."""
+def install_database_behaviour() -> None:
+    """Register the engine events once per process: SQLite's (above) and, on every database,
+    the note of whether a transaction wrote, which ``discard`` reads."""
     global _installed
     if _installed:
         return
@@ -195,7 +204,7 @@ def _on_begin(connection) -> None:
 
 def _note_writes(connection, _cursor, statement: str, *_args) -> None:
     # Anything but a SELECT may write (SQLite's BEGIN, sent by _on_begin, writes nothing).
-    if not connection.info.get(_WROTE) and statement.lstrip()[:6].upper() not in _READS:
+    if not connection.info.get(_WROTE) and statement.lstrip()[:6].rstrip().upper() not in _READS:
         connection.info[_WROTE] = True
 
 
@@ -206,7 +215,8 @@ def discard(session: DbSession) -> None:
     read is committed instead, which means the same for what it read, because on PostgreSQL
     psycopg forgets the connection's prepared statements on every ROLLBACK: each refused or
     read-only request then made the next few statements on its connection be planned afresh,
-    a few milliseconds apiece for the door's joins. Loaded objects stay readable either way.
+    a few milliseconds apiece for the door's joins. After a commit the objects loaded stay
+    loaded; after a rollback they are read again when used, as ever.
     """
     actual = _session_of(session)
     if not actual.in_transaction():
