@@ -26,7 +26,7 @@ from . import burst, dataset, door_rush, growth, topics
 from .app import create_bench_app
 from .databases import PostgresDatabases, SQLiteDatabases, migrate
 from .report import Row, save, table
-from .server import APP, BASELINE, GUNICORN_SETTINGS, Gunicorn, MailTrap, drive
+from .server import APP, BASELINE, GUNICORN_SETTINGS, CpuMeter, Gunicorn, MailTrap, drive
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 TIME_BUDGET = 20 * 60  # seconds; later databases are skipped past it
@@ -99,8 +99,15 @@ def run_load_benchmarks(
         db.session.remove()
     app_server, baseline_server = _servers(url, trap, logs / f"{databases.kind}-load.log")
     with app_server, baseline_server:
+        database_pid = databases.server_pid()
+        meters = (
+            CpuMeter({"server": app_server.process.pid, "database": database_pid}),
+            CpuMeter({"server": baseline_server.process.pid, "database": database_pid}),
+        )
         log(f"{databases.kind}: door rush")
-        rush = door_rush.run(app, door_data, app_server.port, baseline_server.port, sizes.scanners)
+        rush = door_rush.run(
+            app, door_data, app_server.port, baseline_server.port, sizes.scanners, meters
+        )
         if door_rush_only:
             return {"door_rush": rush}
         log(f"{databases.kind}: registration burst ({sizes.people} at once)")
@@ -113,6 +120,7 @@ def run_load_benchmarks(
             sizes.seats,
             trap,
             concurrency=sizes.people,
+            meters=meters,
         )
         log(f"{databases.kind}: registrations from {sizes.steady_clients} clients")
         steady = burst.run(
@@ -124,6 +132,7 @@ def run_load_benchmarks(
             sizes.seats,
             trap,
             concurrency=sizes.steady_clients,
+            meters=meters,
         )
     return {"door_rush": rush, "burst": at_once, "steady": steady}
 

@@ -28,8 +28,16 @@ from forumapp.registration.models import DaySeat
 
 from . import baseline_app
 from .dataset import BurstData
-from .report import LoadFigures, Row, malformed_row, mean_figures, mixed_in, split_report
-from .server import MailTrap, drive
+from .report import (
+    LoadFigures,
+    Row,
+    cpu_rows,
+    malformed_row,
+    mean_figures,
+    mixed_in,
+    split_report,
+)
+from .server import CpuMeter, MailTrap, drive
 
 # All at once: the app's p99 within this many times the baseline's p99 in the same run.
 BURST_P99_RATIO_TARGET = 3.0
@@ -126,6 +134,7 @@ class BurstResult:
                 and self.outbox.get("pending", 0) >= self.people,
             ),
             malformed_row(name, database, self.malformed),
+            *cpu_rows(name, database, self.app, self.baseline),
         ]
 
     def as_dict(self) -> dict:
@@ -199,9 +208,12 @@ def run(
     seats: int,
     trap: MailTrap,
     concurrency: int,
+    meters: tuple[CpuMeter, CpuMeter] | None = None,
 ) -> BurstResult:
     """Baseline, app, baseline: ``people`` registrations from ``concurrency`` connections
-    released together (all at once when it equals ``people``); then count seats and mail."""
+    released together (all at once when it equals ``people``); then count seats and mail.
+    ``meters`` (the app's, the baseline's) measure the CPU each request cost."""
+    app_meter, baseline_meter = meters or (None, None)
     engine = baseline_app.engine_for(app.config["SQLALCHEMY_DATABASE_URI"])
     smtp_before = trap.connections
     try:
@@ -213,12 +225,12 @@ def run(
                 mixed, positions = mixed_in(valid, _malformed_requests(data, len(valid)))
                 # All at once stays all at once: a connection for every request.
                 connections = len(mixed) if concurrency >= people else concurrency
-                report = drive(app_port, mixed, connections, burst=True)
+                report = drive(app_port, mixed, connections, burst=True, meter=app_meter)
                 app_report, malformed = split_report(report, positions)
                 continue
             day_id = baseline_app.reset_register(engine, seats)
             requests = _baseline_requests(day_id, people, "baseline")
-            report = drive(baseline_port, requests, concurrency, burst=True)
+            report = drive(baseline_port, requests, concurrency, burst=True, meter=baseline_meter)
             baseline_runs.append(LoadFigures.of(report, {201}))
             assert baseline_app.seat_counts(engine) == {
                 "confirmed": seats,

@@ -42,6 +42,10 @@ class SQLiteDatabases:
     def create(self, name: str) -> str:
         return f"sqlite:///{self.folder / name}.sqlite"
 
+    def server_pid(self) -> int | None:
+        """None: SQLite runs inside the server's own processes."""
+        return None
+
     def version(self) -> str:
         import sqlite3
 
@@ -81,6 +85,12 @@ class PostgresDatabases:
             .set(database=database)
             .render_as_string(hide_password=False)
         )
+
+    def server_pid(self) -> int | None:
+        """The postmaster's process id when this machine runs the cluster, else None."""
+        if self.cluster is None:
+            return None
+        return int((self.cluster.data_dir / "postmaster.pid").read_text().split()[0])
 
     def version(self) -> str:
         with self.admin.connect() as conn:

@@ -23,8 +23,16 @@ from forumapp.extensions import db
 
 from . import baseline_app
 from .dataset import DoorRushData
-from .report import LoadFigures, Row, malformed_row, mean_figures, mixed_in, split_report
-from .server import drive
+from .report import (
+    LoadFigures,
+    Row,
+    cpu_rows,
+    malformed_row,
+    mean_figures,
+    mixed_in,
+    split_report,
+)
+from .server import CpuMeter, drive
 
 P99_TARGET_MS = 30
 THROUGHPUT_RATIO_TARGET = 0.65
@@ -91,6 +99,7 @@ class DoorRushResult:
                 passed=self.check_in_rows == self.tickets,
             ),
             malformed_row(name, database, self.malformed),
+            *cpu_rows(name, database, self.app, self.baseline),
         ]
 
     def as_dict(self) -> dict:
@@ -145,9 +154,16 @@ def _baseline_requests(codes: list[str]) -> list[dict]:
 
 
 def run(
-    app, data: DoorRushData, app_port: int, baseline_port: int, scanners: int
+    app,
+    data: DoorRushData,
+    app_port: int,
+    baseline_port: int,
+    scanners: int,
+    meters: tuple[CpuMeter, CpuMeter] | None = None,
 ) -> DoorRushResult:
-    """Warm both servers up, then baseline, app, baseline; check the rows in the database."""
+    """Warm both servers up, then baseline, app, baseline; check the rows in the database.
+    ``meters`` (the app's, the baseline's) measure the CPU each request cost."""
+    app_meter, baseline_meter = meters or (None, None)
     engine = baseline_app.engine_for(app.config["SQLALCHEMY_DATABASE_URI"])
     try:
         # Unknown codes: each server runs its whole path once per thread, writing nothing.
@@ -163,10 +179,13 @@ def run(
             if turn == "app":
                 valid = _check_in_requests(data)
                 mixed, positions = mixed_in(valid, _malformed_requests(data, len(valid)))
-                app_report, malformed = split_report(drive(app_port, mixed, scanners), positions)
+                report = drive(app_port, mixed, scanners, meter=app_meter)
+                app_report, malformed = split_report(report, positions)
                 continue
             baseline_app.reset_checkin(engine, baseline_codes)
-            report = drive(baseline_port, _baseline_requests(baseline_codes), scanners)
+            report = drive(
+                baseline_port, _baseline_requests(baseline_codes), scanners, meter=baseline_meter
+            )
             baseline_runs.append(LoadFigures.of(report, {201}))
             assert baseline_app.checked_in_count(engine) == len(baseline_codes)
     finally:

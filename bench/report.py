@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 
@@ -32,6 +32,8 @@ class LoadFigures:
     p99_ms: float
     max_ms: float
     concurrency: int
+    # CPU milliseconds per request sent, of each server measured ("server", "database")
+    cpu_ms: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def of(cls, report: dict, ok_statuses: set[int]) -> LoadFigures:
@@ -49,6 +51,7 @@ class LoadFigures:
             p99_ms=percentile(latencies, 0.99),
             max_ms=max(latencies, default=math.nan),
             concurrency=report["concurrency"],
+            cpu_ms=dict(report.get("cpu_ms", {})),
         )
 
     def as_dict(self) -> dict:
@@ -71,7 +74,22 @@ def mean_figures(runs: list[LoadFigures]) -> LoadFigures:
         p99_ms=mean("p99_ms"),
         max_ms=max(run.max_ms for run in runs),
         concurrency=runs[0].concurrency,
+        cpu_ms={name: sum(run.cpu_ms[name] for run in runs) / len(runs) for name in runs[0].cpu_ms},
     )
+
+
+CPU_LABELS = {"server": "server CPU per request (ms)", "database": "database CPU per request (ms)"}
+
+
+def cpu_rows(benchmark: str, database: str, app: LoadFigures, baseline: LoadFigures) -> list[Row]:
+    """What a request cost each server measured, the app's next to the baseline's: where the
+    time of a throughput ratio goes (no target; the load generator is the same for both)."""
+    rows = []
+    for name, spent in app.cpu_ms.items():
+        base = baseline.cpu_ms.get(name)
+        ratio = spent / base if base else None
+        rows.append(Row(benchmark, database, CPU_LABELS.get(name, name), spent, base, ratio))
+    return rows
 
 
 MALFORMED_EVERY = 20  # one request in 20 (5%) of the door rush and the bursts is malformed

@@ -30,6 +30,45 @@ APP = "bench.app:serve_bench_app()"
 BASELINE = "bench.baseline_app:create_baseline_app()"
 
 
+_TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu_seconds(root_pid: int) -> float:
+    """CPU time (user and system) spent so far by ``root_pid`` and every live process below it:
+    a gunicorn master and its workers, or PostgreSQL's postmaster and its backends."""
+    parents: dict[int, int] = {}
+    ticks: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        parents[int(entry)] = int(fields[1])
+        ticks[int(entry)] = int(fields[11]) + int(fields[12])
+    inside = {root_pid}
+    grew = True
+    while grew:
+        below = {pid for pid, parent in parents.items() if parent in inside} - inside
+        inside |= below
+        grew = bool(below)
+    return sum(ticks.get(pid, 0) for pid in inside) / _TICKS_PER_SECOND
+
+
+class CpuMeter:
+    """Reads the CPU time of the servers a benchmark drives, by name ("server", "database"),
+    so that each run can report what a request cost each of them. The load generator is not
+    counted: it is the same for the app and the baseline."""
+
+    def __init__(self, roots: dict[str, int | None]) -> None:
+        self.roots = {name: pid for name, pid in roots.items() if pid is not None}
+
+    def read(self) -> dict[str, float]:
+        return {name: tree_cpu_seconds(pid) for name, pid in self.roots.items()}
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind((HOST, 0))
@@ -112,9 +151,16 @@ class Gunicorn:
 
 
 def drive(
-    port: int, requests: list[dict], concurrency: int, burst: bool = False, deadline: float = 300
+    port: int,
+    requests: list[dict],
+    concurrency: int,
+    burst: bool = False,
+    deadline: float = 300,
+    meter: CpuMeter | None = None,
 ) -> dict:
-    """Run the load process (``python -m bench.load``) against ``port``; its JSON report."""
+    """Run the load process (``python -m bench.load``) against ``port``; its JSON report, with
+    ``cpu_ms``: for each of ``meter``'s servers, its CPU milliseconds per request sent."""
+    before = meter.read() if meter else {}
     spec = {
         "port": port,
         "concurrency": concurrency,
@@ -135,7 +181,11 @@ def drive(
     )
     if finished.returncode != 0:
         raise RuntimeError(f"the load process failed:\n{finished.stderr[-3000:]}")
-    return json.loads(finished.stdout)
+    report = json.loads(finished.stdout)
+    after = meter.read() if meter else {}
+    sent = max(len(requests), 1)
+    report["cpu_ms"] = {name: (after[name] - before[name]) * 1000 / sent for name in before}
+    return report
 
 
 class MailTrap:
