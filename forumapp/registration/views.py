@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from ..agenda.models import AgendaItem
 from ..core.actions import carry_out
 from ..core.clock import utcnow
+from ..core.database import reading_apart
 from ..core.emails import InvalidEmail, normalise_email
 from ..core.forms import ButtonForm
 from ..core.i18n import current_language, format_day, local_text
@@ -41,12 +42,14 @@ def _published_forum(forum_id: int) -> Forum:
 @bp.route("/forums/<int:forum_id>/register", methods=["GET", "POST"])
 @public_form_limit
 def public_register(forum_id: int):
-    forum = _published_forum(forum_id)
     now = utcnow()
-    public_days = [day for day in forum.days if day.audience == Audience.PUBLIC]
-    if not public_days:
-        abort(404)
-    open_days = [day for day in public_days if window_state(day, now) == WindowState.OPEN]
+    # Read before a registration's writes, as the API does (``register_public`` says why).
+    with reading_apart(db.session):
+        forum = _published_forum(forum_id)
+        public_days = [day for day in forum.days if day.audience == Audience.PUBLIC]
+        if not public_days:
+            abort(404)
+        open_days = [day for day in public_days if window_state(day, now) == WindowState.OPEN]
     form = with_questions(PublicRegistrationForm)()
     form.day_ids.choices = [(day.id, format_day(day.date)) for day in open_days]
     if request.method == "GET" and len(open_days) == 1:
@@ -69,7 +72,7 @@ def public_register(forum_id: int):
         # inbox only, so typing someone's address shows nothing of theirs.
         if carry_out(lambda: register_public(db.session, forum, data, now), form).ok:
             flash(registration_sent_message(normalise_email(data.email)), "success")
-            return redirect(url_for("registration.registration_sent", forum_id=forum.id))
+            return redirect(url_for("registration.registration_sent", forum_id=forum_id))
     status = 400 if form.errors else 200
     return render_template(
         "registration/public_form.html",

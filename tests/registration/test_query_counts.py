@@ -9,10 +9,11 @@ import pytest
 import sqlalchemy as sa
 
 from forumapp.core.clock import utcnow
-from forumapp.core.models import ForumDay, Person
+from forumapp.core.models import Person
 from forumapp.extensions import db
 from forumapp.registration.models import BreakoutPick, DaySeat, Registration
 
+from ..conftest import csrf_token
 from ..support.queries import statements_sent
 
 
@@ -106,20 +107,38 @@ def test_the_organizers_tables_send_the_same_queries_for_ten_people_and_for_six_
     assert _queries(app, organizer, url) == few
 
 
-def test_a_public_registration_takes_the_write_lock_only_for_its_writes(app, client, setup):
-    with app.app_context():
-        db.session.get(ForumDay, setup.public_day_id).registration_opens_at = None
-        db.session.commit()
+def _register_through_the_api(client, setup):
     body = {"name": "Ada Lovelace", "email": "ada@example.org", "consent": True}
-    with statements_sent(app) as sent:
-        response = client.post(
-            f"/api/v1/forums/{setup.forum_id}/registrations", json=body | {"days": ["2027-03-15"]}
-        )
+    response = client.post(
+        f"/api/v1/forums/{setup.forum_id}/registrations", json=body | {"days": ["2027-03-15"]}
+    )
     assert response.status_code == 202, response.json
+
+
+def _register_through_the_form(client, setup):
+    path = f"/forums/{setup.forum_id}/register"
+    data = {
+        "name": "Ada Lovelace",
+        "email": "ada@example.org",
+        "day_ids": str(setup.public_day_id),
+        "consent": "y",
+        "csrf_token": csrf_token(client, path),
+    }
+    response = client.post(path, data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("register", [_register_through_the_api, _register_through_the_form])
+def test_a_public_registration_takes_the_write_lock_only_for_its_writes(
+    app, client, setup, windows_open_now, register
+):
+    with statements_sent(app) as sent:
+        register(client, setup)
     if "BEGIN IMMEDIATE" not in sent:
         pytest.skip("the write lock is SQLite's; PostgreSQL locks rows")
     # The forum, its days, the program and the lookup of the address are read first; other
     # registrations then wait only for this one's writes (the seat is still decided there).
-    write = sent[sent.index("BEGIN IMMEDIATE") :]
+    begin = sent.index("BEGIN IMMEDIATE")
+    write = sent[begin : begin + sent[begin:].index("COMMIT") + 1]
     assert write[1].startswith("INSERT INTO person"), sent
     assert not any(s.startswith("SELECT forum") or "FROM person" in s for s in write), sent
