@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from typing import cast
 
 from flask import current_app
 from sqlalchemy import select
 
 from ..agenda import visibility as agenda
+from ..core.clock import utcnow
+from ..core.database import insert_unless_taken
 from ..core.links import absolute_url
 from ..core.models import Forum, ForumStatus, Person, Program
 from ..extensions import DbSession
@@ -38,13 +41,24 @@ from .models import CalendarFeed, CalendarInvite
 
 
 def ensure_feed(session, person: Person) -> CalendarFeed:
-    """The person's feed, created on first use. Flushes."""
+    """The person's feed, created on first use. Flushes.
+
+    Two requests may both find none (two of the person's places changed at once): the unique
+    person lets one insert it, and the other then reads that one rather than failing."""
     feed = feed_of(session, person)
-    if feed is None:
-        feed = CalendarFeed(person_id=person.id)
-        session.add(feed)
-        session.flush()
-    return feed
+    if feed is not None:
+        return feed
+    created = session.scalars(
+        insert_unless_taken(
+            session,
+            CalendarFeed,
+            ["person_id"],
+            person_id=person.id,
+            token=secrets.token_urlsafe(32),
+            created_at=utcnow(),
+        ).returning(CalendarFeed)
+    ).first()
+    return created or cast(CalendarFeed, feed_of(session, person))
 
 
 def feed_of(session, person: Person) -> CalendarFeed | None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 from datetime import time
 
 import pytest
 import sqlalchemy as sa
 
 from forumapp.agenda.models import AgendaItem
+from forumapp.calendar.feeds import ensure_feed
 from forumapp.calendar.models import CalendarFeed
 from forumapp.core.links import personal_token
 from forumapp.core.models import Forum, Person, Program
@@ -276,3 +278,41 @@ def test_an_unknown_feed_token_is_not_found(client, setup, token):
 def test_a_forged_personal_link_cannot_renew_a_feed(client, setup):
     token = csrf_token(client, "/link")
     assert client.post("/me/forged/calendar-link", data={"csrf_token": token}).status_code == 404
+
+
+def test_two_first_uses_of_a_persons_feed_at_once_share_one_feed(app):
+    """Two transactions both find no feed; the second's insert waits for the first's commit
+    (PostgreSQL's unique index; SQLite's write lock) and then reads the feed it made."""
+    with app.app_context():
+        person = Person(name="Ada Lovelace", email=build.email_for("Ada Lovelace"))
+        db.session.add(person)
+        db.session.commit()
+        person_id = person.id
+    first_inserted, tokens = threading.Event(), {}
+
+    def first():
+        with app.app_context():
+            tokens["first"] = ensure_feed(db.session, db.session.get(Person, person_id)).token
+            first_inserted.set()
+            threading.Event().wait(0.3)  # the second runs into the insert meanwhile
+            db.session.commit()
+            db.session.remove()
+
+    def second():
+        first_inserted.wait(5)
+        with app.app_context():
+            tokens["second"] = ensure_feed(db.session, db.session.get(Person, person_id)).token
+            db.session.commit()
+            db.session.remove()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(15)
+    assert tokens["second"] == tokens["first"]
+    with app.app_context():
+        feeds = db.session.scalars(
+            sa.select(CalendarFeed).where(CalendarFeed.person_id == person_id)
+        )
+        assert len(feeds.all()) == 1
