@@ -17,7 +17,6 @@ from flask import current_app
 from sqlalchemy import select
 
 from ..agenda import visibility as agenda
-from ..core.clock import utcnow
 from ..core.database import insert_unless_taken
 from ..core.links import absolute_url
 from ..core.models import Forum, ForumStatus, Person, Program
@@ -48,16 +47,12 @@ def ensure_feed(session, person: Person) -> CalendarFeed:
     feed = feed_of(session, person)
     if feed is not None:
         return feed
-    created = session.scalars(
-        insert_unless_taken(
-            session,
-            CalendarFeed,
-            ["person_id"],
-            person_id=person.id,
-            token=secrets.token_urlsafe(32),
-            created_at=utcnow(),
-        ).returning(CalendarFeed)
-    ).first()
+    # The token and creation time are the columns' defaults, as for an ORM insert.
+    created = session.scalar(
+        insert_unless_taken(session, CalendarFeed, ["person_id"], person_id=person.id).returning(
+            CalendarFeed
+        )
+    )
     return created or cast(CalendarFeed, feed_of(session, person))
 
 
