@@ -187,6 +187,14 @@ def csrf_token(client, path: str = "/login") -> str:
     return match.group(1)
 
 
+def post_public_registration(client, forum_id: int, day_id: int, follow_redirects=False, **fields):
+    """Send the public registration form for ``day_id`` as a person would: the fields they
+    typed (``name``, ``email``, ...), consent given, and the page's CSRF token."""
+    path = f"/forums/{forum_id}/register"
+    data = {"day_ids": str(day_id), "consent": "y", "csrf_token": csrf_token(client, path)}
+    return client.post(path, data=data | fields, follow_redirects=follow_redirects)
+
+
 def sign_in(client, email: str, password: str = PASSWORD, **extra):
     """Post the sign-in form as a person would; returns the response."""
     token = csrf_token(client, "/login")

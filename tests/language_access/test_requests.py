@@ -16,7 +16,7 @@ from forumapp.language_access.services import day_tallies, request_of
 from forumapp.registration.registering import cancel_own_days
 
 from .. import builders as build
-from ..conftest import csrf_token
+from ..conftest import csrf_token, post_public_registration
 from .conftest import answers
 
 
@@ -25,16 +25,8 @@ def _text(response) -> str:
 
 
 def _register(client, days, **overrides):
-    path = f"/forums/{days.forum_id}/register"
-    data = {
-        "name": "Rosa Díaz",
-        "email": "rosa@public.example.org",
-        "day_ids": str(days.near_day_id),
-        "consent": "y",
-        "csrf_token": csrf_token(client, path),
-    }
-    data.update(overrides)
-    return client.post(path, data=data)
+    typed = {"name": "Rosa Díaz", "email": "rosa@public.example.org"}
+    return post_public_registration(client, days.forum_id, days.near_day_id, **(typed | overrides))
 
 
 def _requests(app) -> list[LanguageRequest]:

@@ -133,16 +133,12 @@ def test_each_visibility_opens_the_file_to_exactly_its_readers(
     assert client.get(f"/materials/{material.id}/{name}").status_code == 200  # staff
 
     anonymous = app.test_client()
+    tokens = (place.registrant_token, place.member_token, place.stranger_token, place.speaker_token)
     answers = (
         anonymous.get(f"/materials/{material.id}/{name}").status_code == 200,
         *(
             anonymous.get(f"/me/{token}/materials/{material.id}/{name}").status_code == 200
-            for token in (
-                place.registrant_token,
-                place.member_token,
-                place.stranger_token,
-                place.speaker_token,
-            )
+            for token in tokens
         ),
     )
     assert answers == EXPECTED[visibility]
@@ -152,12 +148,7 @@ def test_each_visibility_opens_the_file_to_exactly_its_readers(
         *(
             "Model ordinance"
             in anonymous.get(f"/me/{token}/forums/{place.forum_id}").get_data(as_text=True)
-            for token in (
-                place.registrant_token,
-                place.member_token,
-                place.stranger_token,
-                place.speaker_token,
-            )
+            for token in tokens
         ),
     )
     assert listed == EXPECTED[visibility]

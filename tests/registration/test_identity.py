@@ -20,7 +20,7 @@ from forumapp.registration.models import DaySeat, Registration
 
 from .. import builders as build
 from ..builders import emailed_personal_link
-from ..conftest import csrf_token
+from ..conftest import csrf_token, post_public_registration
 
 pytestmark = pytest.mark.usefixtures("windows_open_now")
 
@@ -31,15 +31,10 @@ def _api_register(client, setup, email, **fields):
 
 
 def _form_register(client, setup, email, **fields):
-    path = f"/forums/{setup.forum_id}/register"
-    data = {
-        "name": "Ada Lovelace",
-        "email": email,
-        "day_ids": str(setup.public_day_id),
-        "consent": "y",
-        "csrf_token": csrf_token(client, path),
-    } | fields
-    return client.post(path, data=data, follow_redirects=True)
+    typed = {"name": "Ada Lovelace", "email": email} | fields
+    return post_public_registration(
+        client, setup.forum_id, setup.public_day_id, follow_redirects=True, **typed
+    )
 
 
 def _messages(email: str, kind: str | None = None) -> list[OutboxMessage]:

@@ -17,7 +17,7 @@ from forumapp.extensions import db
 from forumapp.registration import rosters
 from forumapp.registration.errors import InvalidRegistration
 
-from ..conftest import csrf_token
+from ..conftest import post_public_registration
 
 pytestmark = pytest.mark.usefixtures("windows_open_now")
 
@@ -45,16 +45,8 @@ def test_the_rule_refuses_hidden_characters_and_keeps_real_names(name):
 
 @pytest.mark.parametrize("name", ["Bob\u202eevil", "Cy\u200fDunn"])
 def test_the_public_form_names_the_problem_next_to_the_name(app, client, setup, name):
-    path = f"/forums/{setup.forum_id}/register"
-    response = client.post(
-        path,
-        data={
-            "name": name,
-            "email": "bob@public.example.org",
-            "day_ids": str(setup.public_day_id),
-            "consent": "y",
-            "csrf_token": csrf_token(client, path),
-        },
+    response = post_public_registration(
+        client, setup.forum_id, setup.public_day_id, name=name, email="bob@public.example.org"
     )
     page = response.get_data(as_text=True)
     assert response.status_code == 400

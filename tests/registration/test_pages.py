@@ -15,7 +15,7 @@ from forumapp.registration.models import BreakoutPick, DaySeat
 
 from .. import builders as build
 from ..builders import emailed_personal_link
-from ..conftest import csrf_token
+from ..conftest import csrf_token, post_public_registration
 
 pytestmark = pytest.mark.usefixtures("windows_open_now")
 
@@ -26,18 +26,15 @@ def _text(response) -> str:
 
 
 def _register(client, setup, **overrides):
-    path = f"/forums/{setup.forum_id}/register"
-    data = {
+    typed = {
         "name": "Ada Lovelace",
         "email": "ada@public.example.org",
         "organization": "Town of Apex",
         "community": "Wake County",
-        "day_ids": str(setup.public_day_id),
-        "consent": "y",
-        "csrf_token": csrf_token(client, path),
     }
-    data.update(overrides)
-    return client.post(path, data=data)
+    return post_public_registration(
+        client, setup.forum_id, setup.public_day_id, **(typed | overrides)
+    )
 
 
 def test_form_has_labels_and_autocomplete_for_phones(client, setup):

@@ -13,7 +13,7 @@ from forumapp.core.models import Person
 from forumapp.extensions import db
 from forumapp.registration.models import BreakoutPick, DaySeat, Registration
 
-from ..conftest import csrf_token
+from ..conftest import post_public_registration
 from ..support.queries import statements_sent
 
 
@@ -116,15 +116,9 @@ def _register_through_the_api(client, setup):
 
 
 def _register_through_the_form(client, setup):
-    path = f"/forums/{setup.forum_id}/register"
-    data = {
-        "name": "Ada Lovelace",
-        "email": "ada@example.org",
-        "day_ids": str(setup.public_day_id),
-        "consent": "y",
-        "csrf_token": csrf_token(client, path),
-    }
-    response = client.post(path, data=data)
+    response = post_public_registration(
+        client, setup.forum_id, setup.public_day_id, name="Ada Lovelace", email="ada@example.org"
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
 
 
