@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import and_, bindparam, exists, select, text
+from sqlalchemy import and_, bindparam, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..core import audit
 from ..core.clock import local_today, to_local, utcnow
-from ..core.database import reading_apart
+from ..core.database import InsertOrNothing, reading_apart
 from ..core.models import Forum, ForumDay, Person, Program, Team, TeamMembership
 from ..extensions import DbSession
 from ..registration.models import DaySeat, Registration, SeatStatus
@@ -376,25 +376,8 @@ _PLAIN_SCAN = (
 )
 # The partial unique index (one live check-in per registration and day) and the unique
 # request id make the database the referee: a second row is simply not inserted, and no error
-# aborts the transaction, so no savepoint is needed. Written as text because SQLAlchemy 2.0
-# compiles its ``on_conflict_do_nothing()`` anew on every run; this SQL means the same on
-# SQLite (3.35 and later) and PostgreSQL.
-_check_in_columns = CheckIn.__table__.c
-_NEW_CHECK_IN = (
-    text(
-        "INSERT INTO check_in"
-        " (registration_id, day_id, checked_in_at, checked_in_by_id, method, request_id)"
-        " VALUES (:registration_id, :day_id, :checked_in_at, :checked_in_by_id, :method,"
-        " :request_id)"
-        " ON CONFLICT DO NOTHING RETURNING id"
-    )
-    .bindparams(
-        bindparam("checked_in_at", type_=_check_in_columns.checked_in_at.type),
-        bindparam("request_id", type_=_check_in_columns.request_id.type),
-        bindparam("method", type_=_check_in_columns.method.type),
-    )
-    .columns(_check_in_columns.id)
-)
+# aborts the transaction, so no savepoint is needed.
+_NEW_CHECK_IN = InsertOrNothing(CheckIn.__table__).returning(CheckIn.__table__.c.id)
 
 
 def _plain_check_in(

@@ -33,11 +33,12 @@ from typing import Any, cast
 
 from flask import g, has_request_context, request
 from sqlalchemy import event
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import CursorResult, Engine
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.pool import Pool
-from sqlalchemy.sql.dml import UpdateBase
+from sqlalchemy.sql.dml import Insert, UpdateBase
+from sqlalchemy.sql.elements import ClauseElement
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from ..extensions import DbSession
 
@@ -91,14 +92,43 @@ def commit_keeping_loaded(session: DbSession) -> None:
         actual.expire_on_commit = saved
 
 
+class _OnConflictDoNothing(ClauseElement):
+    """``ON CONFLICT [(columns)] DO NOTHING``, which SQLite (3.35 and later) and PostgreSQL
+    read alike. Without columns any unique index refuses the row."""
+
+    __visit_name__ = "forumapp_on_conflict_do_nothing"
+    # Its columns are its whole SQL, so statements with it are compiled once and cached: the
+    # dialects' own ``on_conflict_do_nothing()`` is compiled anew on every run in SQLAlchemy
+    # 2.0, which cost more than running the statement.
+    _traverse_internals = [("columns", InternalTraversal.dp_string_list)]
+
+    def __init__(self, columns: tuple[str, ...]):
+        self.columns = columns
+
+
+@compiles(_OnConflictDoNothing)
+def _render_on_conflict(element: _OnConflictDoNothing, compiler, **kw) -> str:
+    quoted = ", ".join(compiler.preparer.quote(column) for column in element.columns)
+    return f"ON CONFLICT ({quoted}) DO NOTHING" if quoted else "ON CONFLICT DO NOTHING"
+
+
+class InsertOrNothing(Insert):
+    """``INSERT ... ON CONFLICT (unique) DO NOTHING`` for a model or table: add ``.values``
+    and ``.returning`` as to any insert; no row comes back when a unique index refused it."""
+
+    inherit_cache = True  # what it adds is ``_post_values_clause``, which Insert caches by
+
+    def __init__(self, table, unique: tuple[str, ...] | list[str] = ()):
+        super().__init__(table)
+        self._post_values_clause = _OnConflictDoNothing(tuple(unique))
+
+
 def insert_unless_taken(session: DbSession, model: type, unique: list[str], **values):
-    """``INSERT ... ON CONFLICT (unique) DO NOTHING`` for ``model``, in the dialect of the
-    session's database (the same SQL on SQLite and PostgreSQL); add ``.returning(...)``.
-    Flushes first: the statement goes past the ORM's autoflush."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    """``INSERT ... ON CONFLICT (unique) DO NOTHING`` of ``values`` for ``model`` (an
+    ``InsertOrNothing``); add ``.returning(...)``. Flushes first: the statement goes past the
+    ORM's autoflush."""
     session.flush()
-    return insert(model).values(**values).on_conflict_do_nothing(index_elements=unique)
+    return InsertOrNothing(model, unique).values(**values)
 
 
 def insert_once(session: DbSession, model: type, unique: list[str], **values) -> bool:

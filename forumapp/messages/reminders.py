@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, bindparam, exists, func, select, text
+from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import selectinload
 
 from ..agenda.models import AgendaItem
@@ -37,6 +37,7 @@ from ..calendar.feeds import ensure_feed, feed_urls
 from ..checkin.receivers import ticket_email_addition
 from ..checkin.tickets import may_have_ticket
 from ..core.clock import local_instant, to_local, utcnow
+from ..core.database import InsertOrNothing
 from ..core.erasure import not_erased
 from ..core.i18n import format_date, format_local_time, in_language, local_text
 from ..core.links import absolute_url, personal_token
@@ -154,17 +155,10 @@ def _seats_to_remind(session: DbSession, reminder: DayReminder, limit: int) -> l
     )
 
 
-# Written as text, as the door's check-in is (``checkin.scanning``): the same SQL on SQLite
-# (3.35 and later) and PostgreSQL. No row comes back when the unique key refuses it.
-_CLAIM = (
-    text(
-        "INSERT INTO sent_reminder (forum_day_id, days_before, person_id, kind, queued_at)"
-        " VALUES (:forum_day_id, :days_before, :person_id, :kind, :queued_at)"
-        " ON CONFLICT (forum_day_id, days_before, person_id) DO NOTHING RETURNING id"
-    )
-    .bindparams(bindparam("queued_at", type_=SentReminder.__table__.c.queued_at.type))
-    .columns(SentReminder.__table__.c.id)
-)
+# No row comes back when the unique key refuses it.
+_CLAIM = InsertOrNothing(
+    SentReminder.__table__, ("forum_day_id", "days_before", "person_id")
+).returning(SentReminder.__table__.c.id)
 
 
 def _claim(

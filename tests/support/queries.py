@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import event
+from sqlalchemy.engine.default import CACHE_HIT
 
 from forumapp.extensions import db
 
@@ -31,3 +32,23 @@ def statements_sent(app) -> Iterator[list[str]]:
     finally:
         event.remove(engine, "before_cursor_execute", before_cursor_execute)
         event.remove(engine, "commit", on_commit)
+
+
+@contextmanager
+def statements_compiled(app) -> Iterator[list[str]]:
+    """The statements inside the block that SQLAlchemy compiled anew rather than took from its
+    statement cache (SQL sent as plain text, such as ``BEGIN``, is never compiled)."""
+    compiled: list[str] = []
+
+    def after_cursor_execute(_conn, _cursor, statement, _parameters, context, _many):
+        fresh = context is not None and context.compiled is not None
+        if fresh and context.cache_hit is not CACHE_HIT and "SAVEPOINT" not in statement:
+            compiled.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "after_cursor_execute", after_cursor_execute)
+    try:
+        yield compiled
+    finally:
+        event.remove(engine, "after_cursor_execute", after_cursor_execute)
