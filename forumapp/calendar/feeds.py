@@ -42,11 +42,10 @@ from .models import CalendarFeed, CalendarInvite
 def ensure_feed(session, person: Person) -> CalendarFeed:
     """The person's feed, created on first use. Flushes.
 
-    Two requests may both find none (two of the person's places changed at once): the unique
-    person lets one insert it, and the other then reads that one rather than failing."""
-    feed = feed_of(session, person)
-    if feed is not None:
-        return feed
+    The insert comes first and is refused by the unique person when a feed exists (then it
+    is read): a first use, which every new registration is, costs one statement. Two requests
+    may both make a first use (two of the person's places changed at once): one inserts, and
+    the other reads that one rather than failing."""
     # The token and creation time are the columns' defaults, as for an ORM insert.
     created = session.scalar(
         insert_unless_taken(session, CalendarFeed, ["person_id"], person_id=person.id).returning(
