@@ -37,7 +37,8 @@ def statements_sent(app) -> Iterator[list[str]]:
 @contextmanager
 def statements_compiled(app) -> Iterator[list[str]]:
     """The statements inside the block that SQLAlchemy compiled anew rather than took from its
-    statement cache (SQL sent as plain text, such as ``BEGIN``, is never compiled)."""
+    statement cache. SQL sent as plain text (``BEGIN``) is never compiled; savepoints, which
+    SQLAlchemy renders afresh each time as two words and a name, are left out."""
     compiled: list[str] = []
 
     def after_cursor_execute(_conn, _cursor, statement, _parameters, context, _many):
