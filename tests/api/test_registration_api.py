@@ -19,6 +19,7 @@ from forumapp.registration.seats import waitlist_position
 
 from .. import builders as build
 from ..builders import emailed_personal_link
+from ..support.queries import statements_sent
 from .conftest import PUBLIC_DATE, TEAM_DATE, registration_body
 
 
@@ -372,19 +373,9 @@ def test_staff_list_needs_a_token_of_organizer_or_faculty(app, client, world, ma
 
 def test_staff_list_loads_in_a_fixed_number_of_queries(app, client, world, as_staff):
     def queries_for_list() -> int:
-        statements = []
-
-        def record(*_args):
-            statements.append(1)
-
-        with app.app_context():
-            engine = db.engine
-        sa.event.listen(engine, "before_cursor_execute", record)
-        try:
+        with statements_sent(app) as sent:
             assert client.get(_url(world.winter_forum), headers=as_staff).status_code == 200
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", record)
-        return len(statements)
+        return len(sent)
 
     _register_with_pick(app, world)
     queries_for_list()  # the first use of a token records it

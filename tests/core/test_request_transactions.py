@@ -7,21 +7,19 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 from flask import abort
-from sqlalchemy import event
 
 from forumapp.core.models import Program
 from forumapp.extensions import db
 
 from ..conftest import make_test_app
 from ..registration.conftest import make_forum
+from ..support.queries import engine_listening
 
 
 @pytest.fixture
 def endings(app):
     """How each transaction on the app's engine ended, in order ("commit" or "rollback")."""
     ended: list[str] = []
-    with app.app_context():
-        engine = db.engine
 
     def on_commit(_conn):
         ended.append("commit")
@@ -29,11 +27,8 @@ def endings(app):
     def on_rollback(_conn):
         ended.append("rollback")
 
-    event.listen(engine, "commit", on_commit)
-    event.listen(engine, "rollback", on_rollback)
-    yield ended
-    event.remove(engine, "commit", on_commit)
-    event.remove(engine, "rollback", on_rollback)
+    with engine_listening(app, commit=on_commit, rollback=on_rollback):
+        yield ended
 
 
 @pytest.fixture

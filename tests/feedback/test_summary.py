@@ -19,6 +19,7 @@ from forumapp.mail.models import OutboxMessage
 
 from .. import builders as build
 from ..registration.conftest import NOW
+from ..support.queries import statements_sent
 from .conftest import answers
 
 
@@ -165,34 +166,23 @@ def test_csv_has_raw_answers_without_anonymous_names_and_defuses_formulas(answer
 
 def test_the_summary_takes_the_same_number_of_queries_however_many_answers(answered, app):
     forum = answered.forum()
-    statements = []
-
-    def count(*_args):
-        statements.append(1)
-
-    engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements_sent(app) as sent:
         summary.forum_summary(db.session, forum)
-        few = len(statements)
-        for n in range(6):
-            reg = build.team_registration(
-                forum, f"Extra Person{n}", "Dare County", day_ids=[answered.team_day_id], now=NOW
-            )
-            check_in_registration(db.session, reg, reg.seats[0].day, None)
-            answering.save_response(
-                db.session,
-                reg,
-                answers(
-                    3, {answered.items["Welcome"]: (3, f"Comment {n}")}, most_useful="More time"
-                ),
-            )
-        db.session.expire_all()
-        statements.clear()
+    few = len(sent)
+    for n in range(6):
+        reg = build.team_registration(
+            forum, f"Extra Person{n}", "Dare County", day_ids=[answered.team_day_id], now=NOW
+        )
+        check_in_registration(db.session, reg, reg.seats[0].day, None)
+        answering.save_response(
+            db.session,
+            reg,
+            answers(3, {answered.items["Welcome"]: (3, f"Comment {n}")}, most_useful="More time"),
+        )
+    db.session.expire_all()
+    with statements_sent(app) as sent:
         summary.forum_summary(db.session, forum)
-        assert len(statements) <= few + 1  # +1: the forum's program, reloaded after expire_all
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
+    assert len(sent) <= few + 1  # +1: the forum's program, reloaded after expire_all
 
 
 def test_measures_across_forums(answered):

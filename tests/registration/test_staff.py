@@ -20,6 +20,7 @@ from forumapp.registration.overview import forum_overview
 
 from .. import builders as build
 from ..conftest import csrf_token
+from ..support.queries import statements_sent
 from .conftest import NOW
 
 
@@ -130,19 +131,9 @@ def test_registrations_page_shows_the_table_gaps_and_searches(app, organizer, se
 
 
 def _count_queries(app, client, url) -> int:
-    statements = []
-
-    def record(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
+    with statements_sent(app) as sent:
         assert client.get(url).status_code == 200
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
-    return len(statements)
+    return len(sent)
 
 
 def test_the_registrations_page_needs_the_same_queries_for_many_people(app, organizer, setup):

@@ -13,6 +13,21 @@ from forumapp.extensions import db
 
 
 @contextmanager
+def engine_listening(app, **listeners) -> Iterator[None]:
+    """Inside the block, the app's engine calls each listener on the event it is named for
+    (``before_cursor_execute=...``, ``commit=...``)."""
+    with app.app_context():
+        engine = db.engine
+    for name, listener in listeners.items():
+        event.listen(engine, name, listener)
+    try:
+        yield
+    finally:
+        for name, listener in listeners.items():
+            event.remove(engine, name, listener)
+
+
+@contextmanager
 def statements_sent(app) -> Iterator[list[str]]:
     """Every statement the app's engine sends inside the block (``COMMIT`` included), in order."""
     sent: list[str] = []
@@ -23,15 +38,8 @@ def statements_sent(app) -> Iterator[list[str]]:
     def on_commit(_conn):
         sent.append("COMMIT")
 
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", before_cursor_execute)
-    event.listen(engine, "commit", on_commit)
-    try:
+    with engine_listening(app, before_cursor_execute=before_cursor_execute, commit=on_commit):
         yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", before_cursor_execute)
-        event.remove(engine, "commit", on_commit)
 
 
 @contextmanager
@@ -42,14 +50,9 @@ def statements_compiled(app) -> Iterator[list[str]]:
     compiled: list[str] = []
 
     def after_cursor_execute(_conn, _cursor, statement, _parameters, context, _many):
-        fresh = context is not None and context.compiled is not None
-        if fresh and context.cache_hit is not CACHE_HIT and "SAVEPOINT" not in statement:
+        was_compiled = context is not None and context.compiled is not None
+        if was_compiled and context.cache_hit is not CACHE_HIT and "SAVEPOINT" not in statement:
             compiled.append(statement)
 
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "after_cursor_execute", after_cursor_execute)
-    try:
+    with engine_listening(app, after_cursor_execute=after_cursor_execute):
         yield compiled
-    finally:
-        event.remove(engine, "after_cursor_execute", after_cursor_execute)
