@@ -25,8 +25,8 @@ from forumapp.extensions import db
 from . import burst, dataset, door_rush, growth, topics
 from .app import create_bench_app
 from .databases import PostgresDatabases, SQLiteDatabases, migrate
-from .report import Row, save, table
-from .server import APP, BASELINE, GUNICORN_SETTINGS, CpuMeter, Gunicorn, MailTrap, drive
+from .report import Row, save, table, without_speed_targets
+from .server import APP, BASELINE, FLOOR, GUNICORN_SETTINGS, CpuMeter, Gunicorn, MailTrap, drive
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 TIME_BUDGET = 20 * 60  # seconds; later databases are skipped past it
@@ -76,9 +76,9 @@ def log(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def _servers(url: str, trap: MailTrap, log_path: Path, baseline: bool = True):
+def _servers(url: str, trap: MailTrap, log_path: Path, baseline: bool = True, app_spec=APP):
     env = {"BENCH_DATABASE_URL": url, "BENCH_MAIL_PORT": str(trap.port)}
-    app_server = Gunicorn(APP, env, log_path)
+    app_server = Gunicorn(app_spec, env, log_path)
     baseline_server = Gunicorn(BASELINE, env, log_path) if baseline else None
     return app_server, baseline_server
 
@@ -135,6 +135,43 @@ def run_load_benchmarks(
             meters=meters,
         )
     return {"door_rush": rush, "burst": at_once, "steady": steady}
+
+
+def run_floor(databases, sizes: Sizes, trap: MailTrap, logs: Path) -> dict:
+    """The door rush and registrations from a few clients against ``floor_app`` (the same
+    app with bare views for those two endpoints), on a fresh database: the ceiling the app's
+    own figures are to be read against."""
+    url = databases.create("floor")
+    app = create_bench_app(url, trap.port)
+    migrate(app)
+    with app.app_context():
+        door_data = dataset.seed_door_rush(db.session, sizes.tickets)
+        steady_data = dataset.seed_burst(db.session, sizes.seats, dataset.STEADY_DATE)
+        db.session.remove()
+    log_path = logs / f"{databases.kind}-floor.log"
+    floor_server, baseline_server = _servers(url, trap, log_path, app_spec=FLOOR)
+    with floor_server, baseline_server:
+        database_pid = databases.server_pid()
+        meters = (
+            CpuMeter({"server": floor_server.process.pid, "database": database_pid}),
+            CpuMeter({"server": baseline_server.process.pid, "database": database_pid}),
+        )
+        log(f"{databases.kind}: door rush and registrations, data-model floor")
+        rush = door_rush.run(
+            app, door_data, floor_server.port, baseline_server.port, sizes.scanners, meters
+        )
+        steady = burst.run(
+            app,
+            steady_data,
+            floor_server.port,
+            baseline_server.port,
+            sizes.people,
+            sizes.seats,
+            trap,
+            concurrency=sizes.steady_clients,
+            meters=meters,
+        )
+    return {"door_rush": rush, "steady": steady}
 
 
 def run_growth(databases, sizes: Sizes, trap: MailTrap, logs: Path) -> dict:
@@ -244,16 +281,18 @@ def run_database(
         if kind == "postgresql":
             info["settings"] = databases.settings()
         payload["databases"][kind] = info
-        loads, grown, topic_figures = {}, None, None
+        loads, grown, topic_figures, floors = {}, None, None, None
         if only in (None, "topics"):
             log(f"{kind}: topic grouping ({sizes.suggestions} suggestions)")
             topic_figures = run_topics(databases, sizes, trap)
-        if only not in ("growth", "topics"):
+        if only not in ("growth", "topics", "floor"):
             loads = run_load_benchmarks(
                 databases, sizes, trap, logs, door_rush_only=only == "door_rush"
             )
         if only in (None, "growth"):
             grown = run_growth(databases, sizes, trap, logs)
+        if only in (None, "floor"):
+            floors = run_floor(databases, sizes, trap, logs)
     finally:
         databases.close()
     results = payload["results"][kind] = {}
@@ -265,6 +304,11 @@ def run_database(
         rows += loads["steady"].rows(kind, f"registrations ({sizes.steady_clients} clients)")
         results["registration_burst"] = loads["burst"].as_dict()
         results["registrations_steady"] = loads["steady"].as_dict()
+    if floors is not None:
+        rows += without_speed_targets(floors["door_rush"].rows(kind), "door rush: floor")
+        steady_name = f"registrations ({sizes.steady_clients} clients): floor"
+        rows += without_speed_targets(floors["steady"].rows(kind, steady_name), steady_name)
+        results["floor"] = {name: result.as_dict() for name, result in floors.items()}
     if grown is not None:
         rows += growth_rows(kind, grown, sizes.growth_scales)
         results["growth"] = grown
@@ -281,9 +325,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=RESULTS_DIR, help="folder for the JSON")
     parser.add_argument(
         "--only",
-        choices=["door_rush", "load", "growth", "topics"],
+        choices=["door_rush", "load", "growth", "topics", "floor"],
         help="door_rush alone; load: door rush and registrations; growth: the growth pages; "
-        "topics: regrouping topic suggestions",
+        "topics: regrouping topic suggestions; floor: door rush and registrations against "
+        "bare views (bench/floor_app.py), the limit of the data model",
     )
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 
@@ -143,6 +143,18 @@ class Row:
     ratio: float | None = None
     target: str = ""
     passed: bool | None = None  # None: context only, no target
+
+
+def without_speed_targets(rows: list[Row], benchmark: str) -> list[Row]:
+    """``rows`` under another benchmark name, their throughput and latency targets dropped
+    (context only) and their correctness targets (errors, rows, seats) kept: for a run that
+    measures a limit rather than the app (``floor_app``)."""
+    return [
+        replace(row, benchmark=benchmark, target="", passed=None)
+        if row.metric.startswith("throughput") or "latency" in row.metric
+        else replace(row, benchmark=benchmark)
+        for row in rows
+    ]
 
 
 def _cell(value) -> str:

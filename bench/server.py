@@ -28,6 +28,7 @@ GUNICORN_SETTINGS = {"workers": 2, "worker_class": "gthread", "threads": 4}
 
 APP = "bench.app:serve_bench_app()"
 BASELINE = "bench.baseline_app:create_baseline_app()"
+FLOOR = "bench.floor_app:serve_floor_app()"
 
 
 _TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")

@@ -22,6 +22,7 @@ MODULES = [
     "bench.burst",
     "bench.databases",
     "bench.door_rush",
+    "bench.floor_app",
     "bench.load",
     "bench.server",
     "bench.__main__",
