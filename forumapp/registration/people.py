@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from ..core.database import insert_unless_taken
 from ..core.emails import normalise_email
+from ..core.i18n import DEFAULT_LANGUAGE
 from ..core.models import Forum, Person, Team, TeamMembership
 from ..extensions import DbSession
 
@@ -38,10 +39,13 @@ def existing_person(session: DbSession, email: str) -> Person:
     return session.execute(select(Person).where(Person.email == email)).scalar_one()
 
 
-def insert_person(session: DbSession, name: str, email: str, organization: str) -> Person | None:
-    """A new person with this (normalised) email, or ``None`` when a concurrent request
-    created one a moment ago: the unique index decides, in one ``INSERT ... ON CONFLICT DO
-    NOTHING RETURNING`` (no savepoint, the same on both databases)."""
+def insert_person(
+    session: DbSession, name: str, email: str, organization: str, language: str = DEFAULT_LANGUAGE
+) -> Person | None:
+    """A new person with this (normalised) email, written to in ``language``, or ``None``
+    when the email is taken (known, or created a moment ago by a concurrent request): the
+    unique index decides, in one ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` (no
+    savepoint, the same on both databases)."""
     return session.scalar(
         insert_unless_taken(
             session,
@@ -50,6 +54,7 @@ def insert_person(session: DbSession, name: str, email: str, organization: str) 
             name=name.strip(),
             email=email,
             organization=organization.strip(),
+            language=language,
         ).returning(Person)
     )
 

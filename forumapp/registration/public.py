@@ -27,7 +27,7 @@ from .errors import InvalidRegistration, NotAllowed
 from .fresh import mark_new
 from .models import Registration, RegistrationKind
 from .notices import send_personal_link, send_registration_request
-from .people import existing_person, insert_person, person_with_email
+from .people import existing_person, insert_person
 from .registering import (
     RegistrationResult,
     day_results,
@@ -117,19 +117,17 @@ def register_public(
     email = _validate_public(data)
     check_answers(data.answers)
     # What the rules read holds up no other registration (on SQLite only writes queue): a
-    # window or a person that changes a moment later counts as changed after this request.
-    # The seats are decided by the writes, and a person inserted meanwhile by ON CONFLICT.
+    # window that changes a moment later counts as changed after this request. The seats
+    # are decided by the writes.
     with reading_apart(session):
         days = _open_public_days(forum, data.day_ids, now)
-        known = person_with_email(session, email)
-    person = (
-        None if known is not None else insert_person(session, data.name, email, data.organization)
-    )
-    if person is not None:
-        person.language = known_language(data.language) or DEFAULT_LANGUAGE
+    # The address is not looked up first: the unique index says whether it is new (most are),
+    # so a new person costs one statement, and a known one a refused INSERT and a read.
+    language = known_language(data.language) or DEFAULT_LANGUAGE
+    person = insert_person(session, data.name, email, data.organization, language)
     if person is None:
-        # Known, or created a moment ago by a concurrent request (``insert_person`` said so).
-        known = known or existing_person(session, email)
+        # Known, or created a moment ago by a concurrent request.
+        known = existing_person(session, email)
         registration = get_registration(session, forum, known)
         if all(holds_seat(registration, day) for day in days):
             send_personal_link(session, known, forum)

@@ -150,17 +150,17 @@ def test_a_second_public_registration_compiles_no_statement_anew(
     assert compiled == []
 
 
-def test_a_new_public_registration_reads_twice_and_then_only_writes(
+def test_a_new_public_registration_reads_the_forum_and_then_only_writes(
     app, client, setup, windows_open_now
 ):
     _register_through_the_api(client, setup, "first@example.org")
     with statements_sent(app) as sent:
         _register_through_the_api(client, setup, "second@example.org")
     selects = [s for s in sent if s.lstrip().startswith("SELECT")]
-    # The forum with its days and program in one query, then the address; a new person can
-    # have no calendar feed, ticket or confirmation yet, so nothing after is looked up.
-    assert len(selects) == 2, sent
+    # The forum with its days and program in one query; the address is not looked up (the
+    # person's INSERT says whether it is new), and a new person can have no calendar feed,
+    # ticket or confirmation yet, so nothing after is looked up either.
+    assert len(selects) == 1, sent
     assert "FROM forum" in selects[0] and "forum_day" in selects[0], selects
-    assert "FROM person" in selects[1], selects
     first_write = next(i for i, s in enumerate(sent) if s.startswith("INSERT INTO person"))
     assert not any(s.lstrip().startswith("SELECT") for s in sent[first_write:]), sent
