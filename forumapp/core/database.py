@@ -46,6 +46,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _installed = False
 _GATE = "forumapp_write_gate"  # key in a DBAPI connection's info: (pid, file descriptor)
 _HELD = "forumapp_write_gate_held"
+_APART = "forumapp_reading_apart"  # in a connection's info: a read apart left its transaction open
 _WROTE = "forumapp_transaction_wrote"  # in a connection's info: its transaction wrote
 _READS = frozenset({"SELECT", "BEGIN"})  # the first words of statements that write nothing
 _gate_holders = threading.local()  # how many gates this thread holds
@@ -158,14 +159,21 @@ def reading_apart(session: DbSession) -> Iterator[None]:
     they loaded) before the request's writes begin.
 
     For what a request reads before it writes: the signed-in user, a door scan's lookup, a
-    registration's forum and address. On SQLite a request that may write starts as a writer,
-    behind the write gate, so reading there would keep every other writer waiting through the
-    whole of the request's own work (parsing, checks, the answer), not just its writes. Only
-    for reads whose facts the writes do not need locked: those still decide (a unique index,
-    a conditional UPDATE). On PostgreSQL, which has no gate, and inside a transaction already
-    begun, the reads simply join the transaction.
+    registration's forum. On SQLite a request that may write starts as a writer, behind the
+    write gate, so reading there would keep every other writer waiting through the whole of
+    the request's own work (parsing, checks, the answer), not just its writes. Only for reads
+    whose facts the writes do not need locked: those still decide (a unique index, a
+    conditional UPDATE). Reads apart one after another (the token's user, then the scan's
+    lookup) share one read transaction: it ends at the first statement outside them, which
+    then runs in a writer's transaction as it would have without them (``_before_statement``).
+    On PostgreSQL, which has no gate, and inside a writer's transaction, the reads simply
+    join the transaction.
     """
-    if _session_of(session).in_transaction() or session.get_bind().dialect.name != "sqlite":
+    actual = _session_of(session)
+    if session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    if actual.in_transaction() and not actual.connection().info.get(_APART):
         yield
         return
     g._reading_apart = True
@@ -173,7 +181,13 @@ def reading_apart(session: DbSession) -> Iterator[None]:
         yield
     finally:
         g._reading_apart = False
-    commit_keeping_loaded(session)
+    if not actual.in_transaction():
+        return
+    connection = actual.connection()
+    if connection.info.get(_HELD):  # outside a request every transaction is a writer's
+        commit_keeping_loaded(session)
+    else:
+        connection.info[_APART] = True
 
 
 def start_writing(session: DbSession) -> None:
@@ -195,7 +209,7 @@ def install_database_behaviour() -> None:
     _installed = True
     event.listen(Engine, "connect", _on_connect)
     event.listen(Engine, "begin", _on_begin)
-    event.listen(Engine, "before_cursor_execute", _note_writes)
+    event.listen(Engine, "before_cursor_execute", _before_statement)
     # SQLAlchemy sends these events just before it commits or rolls back: end the transaction
     # there, so the gate opens only once it is over (SQLAlchemy then finds nothing left to do).
     event.listen(Engine, "commit", _on_commit)
@@ -232,10 +246,31 @@ def _on_begin(connection) -> None:
         raise
 
 
-def _note_writes(connection, _cursor, statement: str, *_args) -> None:
+def _before_statement(connection, _cursor, statement: str, *_args) -> None:
+    info = connection.info
+    if info.get(_APART) and not g.get("_reading_apart"):
+        _end_reading_apart(connection)
     # Anything but a SELECT may write (SQLite's BEGIN, sent by _on_begin, writes nothing).
-    if not connection.info.get(_WROTE) and statement.lstrip()[:6].rstrip().upper() not in _READS:
-        connection.info[_WROTE] = True
+    if not info.get(_WROTE) and statement.lstrip()[:6].rstrip().upper() not in _READS:
+        info[_WROTE] = True
+
+
+def _end_reading_apart(connection) -> None:
+    """End the read transaction reads apart left open, before the first statement outside
+    them: a request that may write goes on in a writer's transaction (behind the gate, as
+    ``_on_begin`` would have started it), so that what it reads from here on is read under
+    the write lock, as ever; a read-only request simply goes on reading."""
+    connection.info[_APART] = False
+    if _is_read_only_request():
+        return
+    connection.exec_driver_sql("COMMIT")
+    _enter_write_gate(connection)
+    try:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    except BaseException:
+        _leave_write_gate(connection.info)
+        raise
+    connection.info[_WROTE] = False
 
 
 def discard(session: DbSession) -> None:
@@ -267,6 +302,7 @@ def _on_rollback(connection) -> None:
 
 def _on_checkin(dbapi_connection, record) -> None:
     # A connection given back (or closed after an error) mid-transaction opens its gate.
+    record.info.pop(_APART, None)
     if dbapi_connection is not None and record.info.get(_HELD):
         _leave_write_gate(record.info)
 
@@ -303,6 +339,7 @@ def _enter_write_gate(connection) -> None:
 
 
 def _end_transaction_and_leave_gate(connection, end: str) -> None:
+    connection.info.pop(_APART, None)
     if connection.info.get(_HELD):
         try:
             getattr(connection.connection.dbapi_connection, end)()

@@ -1,5 +1,6 @@
 """SQLite writers queue at a file lock, so a waiting writer starts as soon as the one before it
-commits instead of polling the busy database (the door-rush benchmark measures the effect)."""
+commits instead of polling the busy database (the door-rush benchmark measures the effect);
+reads apart (``reading_apart``) read outside it."""
 
 from __future__ import annotations
 
@@ -10,8 +11,11 @@ import threading
 import pytest
 import sqlalchemy as sa
 
+from forumapp.core.database import reading_apart
 from forumapp.core.models import Program
 from forumapp.extensions import db
+
+from ..support.queries import engine_listening
 
 
 @pytest.fixture
@@ -105,3 +109,64 @@ def test_a_writer_waits_at_the_gate_and_then_writes(app, gate_path):
         names = db.session.scalars(sa.select(Program.name).order_by(Program.id)).all()
     assert names == ["First", "Second"]
     assert gate_is_free(gate_path)
+
+
+def _programs_seen() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Program))
+
+
+def _add_program_elsewhere(app, name: str) -> None:
+    """Another writer commits a program, in a thread and a session of its own."""
+
+    def write():
+        with app.app_context():
+            db.session.add(Program(name=name, time_zone="America/New_York"))
+            db.session.commit()
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    writer.join(10)
+
+
+def test_reads_apart_in_a_row_read_in_one_transaction_outside_the_gate(app, gate_path):
+    begun = []
+    with (
+        app.test_request_context("/api/v1/checkins", method="POST"),
+        engine_listening(app, begin=lambda _connection: begun.append(threading.get_ident())),
+    ):
+        with reading_apart(db.session):
+            assert _programs_seen() == 0
+        assert gate_is_free(gate_path)
+        _add_program_elsewhere(app, "Committed between the reads")
+        with reading_apart(db.session):
+            # The same read transaction: its snapshot is from before the other commit.
+            assert _programs_seen() == 0
+        assert gate_is_free(gate_path)
+        assert begun.count(threading.get_ident()) == 1  # the other writer began its own
+        db.session.remove()
+
+
+def test_the_first_statement_after_reads_apart_reads_under_the_write_lock(app, gate_path):
+    """What a request reads after its reads apart decides its writes (a seat, a status):
+    it is read in a writer's transaction, behind the gate, and sees every earlier commit."""
+    with app.test_request_context("/register", method="POST"):
+        with reading_apart(db.session):
+            assert _programs_seen() == 0
+        _add_program_elsewhere(app, "Committed before the write")
+
+        assert _programs_seen() == 1
+        assert not gate_is_free(gate_path)
+        db.session.add(Program(name="Written after", time_zone="America/New_York"))
+        db.session.commit()
+        assert gate_is_free(gate_path)
+        assert _programs_seen() == 2
+        db.session.remove()
+
+
+def test_a_page_view_goes_on_reading_after_reads_apart_without_the_gate(app, gate_path):
+    with app.test_request_context("/forums/1", method="GET"):
+        with reading_apart(db.session):
+            assert _programs_seen() == 0
+        assert _programs_seen() == 0
+        assert gate_is_free(gate_path)
+        db.session.remove()
