@@ -138,14 +138,15 @@ def run_load_benchmarks(
 
 
 def run_floor(databases, sizes: Sizes, trap: MailTrap, logs: Path) -> dict:
-    """The door rush and registrations from a few clients against ``floor_app`` (the same
-    app with bare views for those two endpoints), on a fresh database: the ceiling the app's
-    own figures are to be read against."""
+    """The door rush and both registration runs against ``floor_app`` (the same app with
+    bare views for those two endpoints), on a fresh database: the ceiling the app's own
+    figures are to be read against."""
     url = databases.create("floor")
     app = create_bench_app(url, trap.port)
     migrate(app)
     with app.app_context():
         door_data = dataset.seed_door_rush(db.session, sizes.tickets)
+        burst_data = dataset.seed_burst(db.session, sizes.seats, dataset.BURST_DATE)
         steady_data = dataset.seed_burst(db.session, sizes.seats, dataset.STEADY_DATE)
         db.session.remove()
     log_path = logs / f"{databases.kind}-floor.log"
@@ -160,18 +161,24 @@ def run_floor(databases, sizes: Sizes, trap: MailTrap, logs: Path) -> dict:
         rush = door_rush.run(
             app, door_data, floor_server.port, baseline_server.port, sizes.scanners, meters
         )
-        steady = burst.run(
-            app,
-            steady_data,
-            floor_server.port,
-            baseline_server.port,
-            sizes.people,
-            sizes.seats,
-            trap,
-            concurrency=sizes.steady_clients,
-            meters=meters,
-        )
-    return {"door_rush": rush, "steady": steady}
+        registrations = {
+            name: burst.run(
+                app,
+                data,
+                floor_server.port,
+                baseline_server.port,
+                sizes.people,
+                sizes.seats,
+                trap,
+                concurrency=concurrency,
+                meters=meters,
+            )
+            for name, data, concurrency in (
+                ("burst", burst_data, sizes.people),
+                ("steady", steady_data, sizes.steady_clients),
+            )
+        }
+    return {"door_rush": rush, **registrations}
 
 
 def run_growth(databases, sizes: Sizes, trap: MailTrap, logs: Path) -> dict:
@@ -305,9 +312,15 @@ def run_database(
         results["registration_burst"] = loads["burst"].as_dict()
         results["registrations_steady"] = loads["steady"].as_dict()
     if floors is not None:
-        rows += without_speed_targets(floors["door_rush"].rows(kind), "door rush: floor")
-        steady_name = f"registrations ({sizes.steady_clients} clients): floor"
-        rows += without_speed_targets(floors["steady"].rows(kind, steady_name), steady_name)
+        names = {
+            "door_rush": "door rush: floor",
+            "burst": f"registration burst ({sizes.people} at once): floor",
+            "steady": f"registrations ({sizes.steady_clients} clients): floor",
+        }
+        for key, name in names.items():
+            result = floors[key]
+            shown = result.rows(kind) if key == "door_rush" else result.rows(kind, name)
+            rows += without_speed_targets(shown, name)
         results["floor"] = {name: result.as_dict() for name, result in floors.items()}
     if grown is not None:
         rows += growth_rows(kind, grown, sizes.growth_scales)
