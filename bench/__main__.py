@@ -276,6 +276,28 @@ def growth_rows(database: str, results: dict, scales: tuple[int, int]) -> list[R
     return rows
 
 
+def floor_rows(kind: str, sizes: Sizes, floors: dict, loads: dict) -> list[Row]:
+    """The floor's rows (correctness targets only), and where the app ran the same
+    scenario on this database, the app's throughput as a share of the floor's."""
+    names = {
+        "door_rush": "door rush: floor",
+        "burst": f"registration burst ({sizes.people} at once): floor",
+        "steady": f"registrations ({sizes.steady_clients} clients): floor",
+    }
+    rows: list[Row] = []
+    for key, name in names.items():
+        result = floors[key]
+        shown = result.rows(kind) if key == "door_rush" else result.rows(kind, name)
+        rows += without_speed_targets(shown, name)
+        if key in loads:  # the app's own run, on this database, a moment earlier
+            app_throughput, floor_throughput = loads[key].app.throughput, result.app.throughput
+            rows.append(
+                Row(name, kind, "throughput, app / floor", app_throughput, floor_throughput,
+                    app_throughput / floor_throughput)
+            )  # fmt: skip
+    return rows
+
+
 def run_database(
     kind: str, only: str | None, sizes: Sizes, trap: MailTrap, logs: Path, payload: dict
 ) -> list[Row]:
@@ -312,15 +334,7 @@ def run_database(
         results["registration_burst"] = loads["burst"].as_dict()
         results["registrations_steady"] = loads["steady"].as_dict()
     if floors is not None:
-        names = {
-            "door_rush": "door rush: floor",
-            "burst": f"registration burst ({sizes.people} at once): floor",
-            "steady": f"registrations ({sizes.steady_clients} clients): floor",
-        }
-        for key, name in names.items():
-            result = floors[key]
-            shown = result.rows(kind) if key == "door_rush" else result.rows(kind, name)
-            rows += without_speed_targets(shown, name)
+        rows += floor_rows(kind, sizes, floors, loads)
         results["floor"] = {name: result.as_dict() for name, result in floors.items()}
     if grown is not None:
         rows += growth_rows(kind, grown, sizes.growth_scales)
