@@ -178,25 +178,39 @@ def request_seat(
 def _confirm_if_free(
     session: DbSession, registration: Registration, day: ForumDay, seat: DaySeat | None
 ) -> DaySeat | None:
-    """Confirm a seat when one looked free, doing the work a confirmed seat brings (ticket,
-    calendar invitation) *before* taking it; None, with nothing written, when the day filled up
-    meanwhile.
+    """Confirm a seat when one looked free, with the work a confirmed seat brings (ticket,
+    calendar invitation); None, with nothing written, when the day filled up meanwhile.
 
-    Taking the seat locks the day's row on PostgreSQL until commit, and every registration for
-    the day queues on that lock: taken last, it is held for the commit alone rather than for
-    all of a registration's work, so a rush of registrations is not served one whole request
-    at a time. The conditional UPDATE still decides, so a seat is never given twice.
+    On PostgreSQL taking the seat locks the day's row until commit, and every registration for
+    the day queues on that lock: the seat is taken *last*, after that work, in a savepoint
+    that is rolled back if the day filled up, so the lock is held for the commit alone rather
+    than for all of a registration's work. On SQLite every writer already holds the whole
+    database (the write gate) until commit, so there is nothing to shorten: the seat is taken
+    first and the work follows only when it was. The conditional UPDATE decides either way,
+    so a seat is never given twice.
     """
+    if not is_postgresql(session):
+        if not take_seat(session, ForumDay, day.id):
+            return None
+        return _confirmed_seat(session, registration, day, seat)
     savepoint = session.begin_nested()
-    if seat is None:
-        seat = DaySeat(registration=registration, day=day)
-        session.add(seat)
-    settle_place(session, seat, SeatStatus.CONFIRMED, False, utcnow())
+    seat = _confirmed_seat(session, registration, day, seat)
     if take_seat(session, ForumDay, day.id):
         savepoint.commit()
         return seat
     savepoint.rollback()
     return None
+
+
+def _confirmed_seat(
+    session: DbSession, registration: Registration, day: ForumDay, seat: DaySeat | None
+) -> DaySeat:
+    """``seat`` (or a new one) confirmed, and the features above told (``settle_place``)."""
+    if seat is None:
+        seat = DaySeat(registration=registration, day=day)
+        session.add(seat)
+    settle_place(session, seat, SeatStatus.CONFIRMED, False, utcnow())
+    return seat
 
 
 def register_team_member(

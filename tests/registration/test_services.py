@@ -74,9 +74,10 @@ def test_full_day_puts_people_on_the_waitlist_with_their_position(app_ctx, setup
 def test_a_day_filled_by_someone_else_meanwhile_waitlists_without_a_ticket_or_invitation(
     app_ctx, setup
 ):
-    """The seat is taken after the confirmed seat's work is done: when the day turns out to be
-    full by then (another registration committed since this one looked), all of that work is
-    undone and the person joins the waitlist instead."""
+    """When the day turns out to be full (another registration committed since this one
+    looked), nothing of a confirmed seat is left: on PostgreSQL its work, done before the seat
+    is taken, is undone; on SQLite, which takes the seat first, it is never done. The person
+    joins the waitlist instead."""
     for name in ["A One", "B Two", "C Three"]:
         _public(setup, name)
     day = db.session.get(ForumDay, setup.public_day_id)
