@@ -9,21 +9,21 @@ from sqlalchemy.orm import Session
 from ..extensions import DbSession
 from .models import Registration
 
-_NEW_REGISTRATIONS = "forumapp_new_registrations"  # session.info: ids inserted this transaction
+_NEW_REGISTRATIONS = "forumapp_new_registrations"  # session.info: those inserted this transaction
 _CONFIRMED = "forumapp_confirmed_registrations"  # session.info: ids confirmed this transaction
 
 
 def mark_new(session: DbSession, registration: Registration) -> None:
-    """Remember that ``registration`` was inserted by this transaction (flushes it for its
-    id): features above may skip looking for what it cannot have yet (a ticket, an unsent
-    confirmation)."""
-    session.flush()
-    session.info.setdefault(_NEW_REGISTRATIONS, set()).add(registration.id)
+    """Remember that ``registration`` is inserted by this transaction (added to the session,
+    flushed or not): features above may skip looking for what it cannot have yet (a ticket,
+    an unsent confirmation). The object itself is remembered, not its id, so it can be
+    written together with its seat in one flush."""
+    session.info.setdefault(_NEW_REGISTRATIONS, set()).add(registration)
 
 
 def is_new(session: DbSession, registration: Registration) -> bool:
     """Whether ``registration`` was inserted by this transaction (``mark_new``)."""
-    return registration.id in session.info.get(_NEW_REGISTRATIONS, ())
+    return registration in session.info.get(_NEW_REGISTRATIONS, ())
 
 
 def may_replace_a_confirmation(session: DbSession, registration: Registration) -> bool:

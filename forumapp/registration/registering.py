@@ -190,7 +190,11 @@ def _confirm_if_free(
     so a seat is never given twice.
     """
     if not is_postgresql(session):
-        if not take_seat(session, ForumDay, day.id):
+        # The counter's UPDATE reads nothing the session holds unwritten: a new registration
+        # is then written together with its seat, in one flush.
+        with session.no_autoflush:
+            taken = take_seat(session, ForumDay, day.id)
+        if not taken:
             return None
         return _confirmed_seat(session, registration, day, seat)
     savepoint = session.begin_nested()

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from forumapp.core.clock import utcnow
 from forumapp.core.models import Person
@@ -136,6 +138,28 @@ def test_a_public_registration_takes_the_write_lock_only_for_its_writes(
     write = sent[begin : begin + sent[begin:].index("COMMIT") + 1]
     assert write[1].startswith("INSERT INTO person"), sent
     assert not any(s.startswith("SELECT forum") or "FROM person" in s for s in write), sent
+
+
+def test_a_new_public_registration_is_written_with_its_seat_in_one_flush_on_sqlite(
+    app, client, setup, windows_open_now, db_kind
+):
+    if db_kind != "sqlite":
+        pytest.skip("on PostgreSQL the seat's savepoint writes the registration before it")
+    _register_through_the_api(client, setup, "first@example.org")
+    flushed: list[list[str]] = []
+
+    def before_flush(session, _context, _instances):
+        if session.new:
+            flushed.append(sorted(type(row).__name__ for row in session.new))
+
+    event.listen(Session, "before_flush", before_flush)
+    try:
+        _register_through_the_api(client, setup, "second@example.org")
+    finally:
+        event.remove(Session, "before_flush", before_flush)
+    # Each flush is a pass of the unit of work over the session: the registration waits for
+    # its seat, and the ticket and calendar note the seat brings go together.
+    assert flushed == [["DaySeat", "Registration"], ["PendingInvite", "Ticket"], ["OutboxMessage"]]
 
 
 @pytest.mark.parametrize("register", [_register_through_the_api, _register_through_the_form])
