@@ -11,6 +11,7 @@ from werkzeug.routing import IntegerConverter
 
 from config import CONFIGS, INSTANCE_DIR, BaseConfig, engine_options, require_strong_secret_key
 
+from .core.body_limits import init_body_limits
 from .core.database import (
     SAFE_METHODS,
     discard,
@@ -58,6 +59,7 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     )
     _load_config(app, config_name_or_object)
     _trust_proxies(app)
+    init_body_limits(app)  # first: the hooks the extensions add may read the body
     app.url_map.converters["int"] = DatabaseIdConverter
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 

@@ -2,7 +2,7 @@
 
 from typing import TypeVar
 
-from flask import Blueprint, abort, current_app, g, request
+from flask import Blueprint, abort, g, request
 from flask_login import current_user
 
 from ..core.auth import user_for_bearer_token
@@ -39,9 +39,10 @@ def record_or_404(model: type[M], record_id: int, what: str) -> M:
 
 @bp.before_request
 def _refuse_large_bodies():
-    """A body over ``MAX_CONTENT_LENGTH`` is refused (413) before anything is looked up, so
-    every endpoint that takes a body answers it the same way, whatever its ids."""
-    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    """A body over ``MAX_CONTENT_LENGTH`` (an upload's own limit for an upload: see
+    ``core.body_limits``) is refused (413) before anything is looked up, so every endpoint
+    that takes a body answers it the same way, whatever its ids."""
+    limit = request.max_content_length
     if limit and (request.content_length or 0) > limit:
         abort(413)
 

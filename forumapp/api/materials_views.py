@@ -9,13 +9,14 @@ from flask_login import current_user
 from ..agenda.models import AgendaItem
 from ..core.actions import carry_out_json
 from ..core.auth import role_required
+from ..core.body_limits import takes_bodies_up_to
 from ..core.links import absolute_url
 from ..core.models import Forum, ForumStatus, Role
 from ..extensions import db
 from ..materials import services
 from ..materials.access import ANONYMOUS, STAFF, Reader
 from ..materials.models import Material, Visibility
-from ..materials.storage import material_storage
+from ..materials.storage import material_storage, upload_body_limit
 from . import bp, record_or_404, shapes
 from .shapes import answer
 
@@ -57,6 +58,7 @@ def forum_materials_json(forum_id: int):
 
 
 @bp.route("/items/<int:item_id>/materials", methods=["POST"])
+@takes_bodies_up_to(upload_body_limit)
 @role_required(Role.ORGANIZER)
 def create_material(item_id: int):
     """Add a file (multipart field ``file``) or a link (``url``) to a session; 201."""

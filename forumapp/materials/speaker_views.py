@@ -13,7 +13,6 @@ from flask import (
     flash,
     redirect,
     render_template,
-    request,
     url_for,
 )
 from flask_babel import gettext as _
@@ -24,6 +23,7 @@ from ..agenda.models import AgendaItem, Speaker
 from ..agenda.speaker_photos import discard_photo_file, photo_jpeg, store_photo_file
 from ..core import clock
 from ..core.actions import carry_out
+from ..core.body_limits import takes_bodies_up_to
 from ..core.forms import ButtonForm
 from ..core.i18n import format_date, local_text
 from ..core.links import person_for_link_or_404
@@ -34,7 +34,7 @@ from . import services
 from .forms import SpeakerAvailabilityForm, SpeakerMaterialForm, SpeakerProfileForm
 from .models import Visibility
 from .speaker_page import availability_days, speaker_of, speaker_page
-from .storage import material_storage
+from .storage import material_storage, upload_body_limit
 from .views import bp
 
 
@@ -108,11 +108,11 @@ def speaker_home(token: str):
 
 
 @bp.route("/me/<token>/speaking/sessions/<int:item_id>/materials", methods=["POST"])
+@takes_bodies_up_to(upload_body_limit)
 @personal_link_limit
 def speaker_upload(token: str, item_id: int):
     """A speaker adds a file to one of their own sessions."""
     person, speaker = _speaker_or_404(token)
-    request.max_content_length = current_app.config["MATERIALS_MAX_BYTES"] + 1024 * 1024
     item = db.session.get(AgendaItem, item_id)
     if item is None or all(link.speaker_id != speaker.id for link in item.speaker_links):
         abort(404)

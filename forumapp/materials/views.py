@@ -24,6 +24,7 @@ from flask_login import current_user
 from ..agenda.models import AgendaItem
 from ..core.actions import carry_out
 from ..core.auth import role_required
+from ..core.body_limits import takes_bodies_up_to
 from ..core.clock import to_local
 from ..core.forms import ButtonForm
 from ..core.links import absolute_url, person_for_link_or_404
@@ -38,7 +39,7 @@ from .models import Material, PacketTiming, Visibility
 from .packet import packet_progress
 from .plan import Plan, materials_plan
 from .resources import atom_feed, forum_resources
-from .storage import material_storage
+from .storage import material_storage, upload_body_limit
 
 bp = Blueprint("materials", __name__)
 
@@ -94,14 +95,13 @@ def _page(
 
 
 @bp.route("/staff/forums/<int:forum_id>/materials", methods=["GET", "POST"])
+@takes_bodies_up_to(upload_body_limit)
 @role_required(*ORGANIZERS)
 def forum_materials(forum_id: int):
     """The forum's materials by session, and a form to add a file or a link."""
     forum = db.get_or_404(Forum, forum_id)
     if request.method == "GET":
         return _page(forum, _form_for(forum))
-    # Materials may be larger than the app's usual request limit.
-    request.max_content_length = current_app.config["MATERIALS_MAX_BYTES"] + 1024 * 1024
     form = _form_for(forum, submitted=True)
     if not form.validate_on_submit():
         return _page(forum, form, 400)

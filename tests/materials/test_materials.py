@@ -235,6 +235,61 @@ def test_the_api_lists_visible_materials_and_takes_an_organizers_upload(
     assert app.test_client().get(download).status_code == 200
 
 
+def test_the_pages_take_a_file_larger_than_other_requests_may_be(
+    app, client, signed_in, place, monkeypatch
+):
+    # The CSRF check reads the form before any view runs: the upload's own limit must be in
+    # force by then, or every file above MAX_CONTENT_LENGTH is refused with a 413.
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 64 * 1024)
+    slides = pdf_bytes() + b"%" + b"x" * (200 * 1024)
+    signed_in("organizer")
+    assert _upload(client, place, place.public_item_id, data=slides).status_code == 302
+    speaker, speaker_page = app.test_client(), f"/me/{place.speaker_token}/speaking"
+    by_speaker = speaker.post(
+        f"{speaker_page}/sessions/{place.public_item_id}/materials",
+        data={
+            "title": "My long slides",
+            "visibility": "public",
+            "file": (io.BytesIO(slides), "long.pdf"),
+            "csrf_token": csrf_token(speaker, speaker_page),
+        },
+        content_type="multipart/form-data",
+    )
+    assert by_speaker.status_code == 302, by_speaker.get_data(as_text=True)
+    with app.app_context():
+        sizes = db.session.scalars(sa.select(Material.size)).all()
+    assert sizes == [len(slides), len(slides)]
+
+
+def test_the_api_takes_an_upload_as_large_as_the_materials_limit_and_other_bodies_not(
+    app, client, token_for, place, monkeypatch
+):
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 64 * 1024)  # any other body
+    monkeypatch.setitem(app.config, "MATERIALS_MAX_BYTES", 256 * 1024)
+    organizer = token_for("organizer")
+    url = f"/api/v1/items/{place.public_item_id}/materials"
+
+    def upload(content: bytes):
+        return client.post(
+            url,
+            data={"title": "Long slides", "file": (io.BytesIO(content), "long.pdf")},
+            headers=organizer,
+            content_type="multipart/form-data",
+        )
+
+    slides = pdf_bytes() + b"%" + b"x" * (200 * 1024)  # a PDF of about 200 KB
+    created = upload(slides)
+    assert created.status_code == 201, created.get_data(as_text=True)
+    assert created.get_json()["size"] == len(slides)
+    oversized = upload(pdf_bytes() + b"%" + b"x" * (300 * 1024))
+    assert oversized.status_code == 400 and "file" in oversized.get_json()["details"]
+    assert upload(b"x" * (1400 * 1024)).status_code == 413  # beyond the file and its form
+    registration = client.post(
+        f"/api/v1/forums/{place.forum_id}/registrations", json={"name": "x" * (70 * 1024)}
+    )
+    assert registration.status_code == 413
+
+
 def test_the_resources_page_and_its_atom_feed_hold_public_materials_and_the_summary(
     app, client, signed_in, place
 ):
