@@ -24,6 +24,7 @@ from ..core.models import Forum, ForumDay, Person, Team, TeamMembership, TeamRol
 from ..extensions import DbSession
 from ..feedback.models import TopicGroup, TopicSuggestion
 from ..feedback.suggestions import BARRIER_SOURCE
+from ..feedback.topic_groups import place_new
 from .errors import CommitmentError, NotAllowed
 from .models import Commitment, CommitmentStatus, CommitmentUpdate
 
@@ -230,8 +231,9 @@ def _history(commitment: Commitment, author: Author, now: datetime) -> Commitmen
 
 def _raise_barrier(session: DbSession, commitment: Commitment, barrier: str) -> None:
     """Keep one barrier topic per commitment, raised after its forum for its team: written,
-    rewritten or withdrawn with the note. It is grouped with the other topics at the next
-    regrouping."""
+    rewritten or withdrawn with the note. Written or rewritten, it is placed at once in the
+    topic group it is most like (``place_new``), as topics from feedback are, so faculty see
+    a barrier several teams share flagged without a regroup."""
     existing = (
         session.get(TopicSuggestion, commitment.barrier_topic_id)
         if commitment.barrier_topic_id is not None
@@ -242,7 +244,8 @@ def _raise_barrier(session: DbSession, commitment: Commitment, barrier: str) -> 
         session.delete(existing)
     elif existing is not None:
         existing.text = barrier
-        existing.group_id = None  # grouped again with its new words
+        existing.group_id = None  # placed again by its new words
+        place_new(session, commitment.forum, [existing])
     elif barrier:
         topic = TopicSuggestion(
             forum_id=commitment.forum_id,
@@ -253,6 +256,7 @@ def _raise_barrier(session: DbSession, commitment: Commitment, barrier: str) -> 
         session.add(topic)
         session.flush()
         commitment.barrier_topic_id = topic.id
+        place_new(session, commitment.forum, [topic])
 
 
 def set_members_may_commit(session: DbSession, team: Team, allowed: bool, manager: Person) -> None:

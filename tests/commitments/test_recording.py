@@ -127,6 +127,10 @@ def test_a_barrier_joins_the_topics_of_its_forum_for_the_team_and_follows_the_no
             ).where(TopicSuggestion.source == BARRIER_SOURCE)
         ).all()
 
+    def barrier_grouped() -> bool:
+        topic = db.session.get(TopicSuggestion, commitment.barrier_topic_id)
+        return topic.group_id is not None
+
     update_progress(
         db.session,
         commitment,
@@ -134,6 +138,7 @@ def test_a_barrier_joins_the_topics_of_its_forum_for_the_team_and_follows_the_no
         Author(team.manager),
     )
     assert barriers() == [("No data-sharing agreement", team.id, team.forum.id)]
+    assert barrier_grouped()  # in a topic group at once, as feedback's topics are
     update_progress(
         db.session,
         commitment,
@@ -141,6 +146,7 @@ def test_a_barrier_joins_the_topics_of_its_forum_for_the_team_and_follows_the_no
         Author(team.manager),
     )
     assert [text for text, _, _ in barriers()] == ["No data-sharing agreement yet"]
+    assert barrier_grouped()
     update_progress(db.session, commitment, ProgressInput("done"), Author(team.manager))
     assert barriers() == []
 
