@@ -99,11 +99,7 @@ def run_load_benchmarks(
         db.session.remove()
     app_server, baseline_server = _servers(url, trap, logs / f"{databases.kind}-load.log")
     with app_server, baseline_server:
-        database_pid = databases.server_pid()
-        meters = (
-            CpuMeter({"server": app_server.process.pid, "database": database_pid}),
-            CpuMeter({"server": baseline_server.process.pid, "database": database_pid}),
-        )
+        meters = _meters(databases, app_server, baseline_server)
         log(f"{databases.kind}: door rush")
         rush = door_rush.run(
             app, door_data, app_server.port, baseline_server.port, sizes.scanners, meters
@@ -137,6 +133,15 @@ def run_load_benchmarks(
     return {"door_rush": rush, "burst": at_once, "steady": steady}
 
 
+def _meters(databases, measured: Gunicorn, baseline: Gunicorn) -> tuple[CpuMeter, CpuMeter]:
+    """CPU meters for the measured server and the baseline's, each with the database's."""
+    pids = {"database": databases.server_pid()}
+    return (
+        CpuMeter({"server": measured.process.pid, **pids}),
+        CpuMeter({"server": baseline.process.pid, **pids}),
+    )
+
+
 def run_floor(databases, sizes: Sizes, trap: MailTrap, logs: Path) -> dict:
     """The door rush and both registration runs against ``floor_app`` (the same app with
     bare views for those two endpoints), on a fresh database: the ceiling the app's own
@@ -152,11 +157,7 @@ def run_floor(databases, sizes: Sizes, trap: MailTrap, logs: Path) -> dict:
     log_path = logs / f"{databases.kind}-floor.log"
     floor_server, baseline_server = _servers(url, trap, log_path, app_spec=FLOOR)
     with floor_server, baseline_server:
-        database_pid = databases.server_pid()
-        meters = (
-            CpuMeter({"server": floor_server.process.pid, "database": database_pid}),
-            CpuMeter({"server": baseline_server.process.pid, "database": database_pid}),
-        )
+        meters = _meters(databases, floor_server, baseline_server)
         log(f"{databases.kind}: door rush and registrations, data-model floor")
         rush = door_rush.run(
             app, door_data, floor_server.port, baseline_server.port, sizes.scanners, meters

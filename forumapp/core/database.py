@@ -238,6 +238,12 @@ def _on_begin(connection) -> None:
     if _is_read_only_request():
         connection.exec_driver_sql("BEGIN")
         return
+    _begin_writing(connection)
+
+
+def _begin_writing(connection) -> None:
+    """Start a writer's transaction on SQLite: through the write gate, then ``BEGIN
+    IMMEDIATE``; the gate is left again if the BEGIN fails."""
     _enter_write_gate(connection)
     try:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
@@ -264,12 +270,7 @@ def _end_reading_apart(connection) -> None:
     if _is_read_only_request():
         return
     connection.exec_driver_sql("COMMIT")
-    _enter_write_gate(connection)
-    try:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
-    except BaseException:
-        _leave_write_gate(connection.info)
-        raise
+    _begin_writing(connection)
     connection.info[_WROTE] = False
 
 
