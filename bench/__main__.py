@@ -294,7 +294,7 @@ def floor_rows(kind: str, sizes: Sizes, floors: dict, loads: dict) -> list[Row]:
             app_throughput, floor_throughput = loads[key].app.throughput, result.app.throughput
             rows.append(
                 Row(name, kind, "throughput, app / floor", app_throughput, floor_throughput,
-                    app_throughput / floor_throughput)
+                    app_throughput / floor_throughput if floor_throughput else None)
             )  # fmt: skip
     return rows
 

@@ -166,21 +166,25 @@ def reading_apart(session: DbSession) -> Iterator[None]:
     conditional UPDATE). Reads apart one after another (the token's user, then the scan's
     lookup) share one read transaction: it ends at the first statement outside them, which
     then runs in a writer's transaction as it would have without them (``_before_statement``).
-    On PostgreSQL, which has no gate, and inside a writer's transaction, the reads simply
-    join the transaction.
+    On PostgreSQL, which has no gate, inside a writer's transaction, and in a session holding
+    changes not yet flushed (a query inside would write them), the reads simply join the
+    transaction.
     """
     actual = _session_of(session)
-    if session.get_bind().dialect.name != "sqlite":
+    if session.get_bind().dialect.name != "sqlite" or actual.new or actual.dirty or actual.deleted:
         yield
         return
     if actual.in_transaction() and not actual.connection().info.get(_APART):
         yield
         return
+    outer = g.get("_reading_apart", False)
     g._reading_apart = True
     try:
         yield
     finally:
-        g._reading_apart = False
+        g._reading_apart = outer
+    if outer:
+        return
     if not actual.in_transaction():
         return
     connection = actual.connection()
@@ -254,20 +258,27 @@ def _begin_writing(connection) -> None:
 
 def _before_statement(connection, _cursor, statement: str, *_args) -> None:
     info = connection.info
-    if info.get(_APART) and not g.get("_reading_apart"):
-        _end_reading_apart(connection)
     # Anything but a SELECT may write (SQLite's BEGIN, sent by _on_begin, writes nothing).
-    if not info.get(_WROTE) and statement.lstrip()[:6].rstrip().upper() not in _READS:
+    writes = statement.lstrip()[:6].rstrip().upper() not in _READS
+    if info.get(_APART) and not g.get("_reading_apart"):
+        _end_reading_apart(connection, writes)
+    if writes and not info.get(_WROTE):
         info[_WROTE] = True
 
 
-def _end_reading_apart(connection) -> None:
+def _end_reading_apart(connection, writes: bool) -> None:
     """End the read transaction reads apart left open, before the first statement outside
     them: a request that may write goes on in a writer's transaction (behind the gate, as
     ``_on_begin`` would have started it), so that what it reads from here on is read under
-    the write lock, as ever; a read-only request simply goes on reading."""
+    the write lock, as ever. A read-only request goes on reading, unless the statement
+    writes (a GET recording a token's use): that gets a transaction of its own, as a GET's
+    write always had, for a write in the reads' transaction would have to upgrade their older
+    snapshot, which SQLite refuses at once ("database is locked") if anyone wrote since."""
     connection.info[_APART] = False
     if _is_read_only_request():
+        if writes:
+            connection.exec_driver_sql("COMMIT")
+            connection.exec_driver_sql("BEGIN")
         return
     connection.exec_driver_sql("COMMIT")
     _begin_writing(connection)

@@ -118,14 +118,18 @@ def _programs_seen() -> int:
 def _add_program_elsewhere(app, name: str) -> None:
     """Another writer commits a program, in a thread and a session of its own."""
 
+    committed = []
+
     def write():
         with app.app_context():
             db.session.add(Program(name=name, time_zone="America/New_York"))
             db.session.commit()
+            committed.append(name)
 
     writer = threading.Thread(target=write)
     writer.start()
     writer.join(10)
+    assert committed == [name], "the other writer did not commit"
 
 
 def test_reads_apart_in_a_row_read_in_one_transaction_outside_the_gate(app, gate_path):
@@ -167,6 +171,55 @@ def test_a_page_view_goes_on_reading_after_reads_apart_without_the_gate(app, gat
     with app.test_request_context("/forums/1", method="GET"):
         with reading_apart(db.session):
             assert _programs_seen() == 0
-        assert _programs_seen() == 0
+        _add_program_elsewhere(app, "Committed meanwhile")
+        assert _programs_seen() == 0  # the same read transaction goes on
         assert gate_is_free(gate_path)
+        db.session.remove()
+
+
+def test_a_page_view_that_writes_after_reads_apart_writes_in_a_transaction_of_its_own(
+    app, gate_path
+):
+    """A GET recording a token's use: had the write joined the reads' transaction, SQLite
+    would refuse it at once once anyone committed since ("database is locked")."""
+    _add_program_elsewhere(app, "Before")
+    with app.test_request_context("/api/v1/forums", method="GET"):
+        with reading_apart(db.session):
+            assert _programs_seen() == 1
+        _add_program_elsewhere(app, "Committed meanwhile")
+        db.session.execute(sa.update(Program).where(Program.name == "Before").values(name="After"))
+        db.session.commit()
+        db.session.remove()
+    with app.app_context():
+        assert sorted(db.session.scalars(sa.select(Program.name))) == [
+            "After",
+            "Committed meanwhile",
+        ]
+
+
+def test_changes_not_flushed_before_a_read_apart_are_written_by_the_request_alone(app, gate_path):
+    # A query in a read apart would flush them into the read transaction, outside the gate,
+    # and the COMMIT that ends it would keep them even if the request then rolled back.
+    with app.test_request_context("/register", method="POST"):
+        with reading_apart(db.session):
+            assert _programs_seen() == 0
+        db.session.add(Program(name="Pending", time_zone="America/New_York"))
+        with reading_apart(db.session):
+            assert _programs_seen() == 1  # flushed, in the request's writer transaction
+            assert not gate_is_free(gate_path)
+        db.session.rollback()
+        db.session.remove()
+    with app.app_context():
+        assert _programs_seen() == 0
+
+
+def test_a_read_apart_inside_another_leaves_the_outer_one_apart(app, gate_path):
+    with app.test_request_context("/register", method="POST"):
+        with reading_apart(db.session):
+            assert _programs_seen() == 0
+        with reading_apart(db.session):
+            with reading_apart(db.session):
+                assert _programs_seen() == 0
+            assert _programs_seen() == 0
+            assert gate_is_free(gate_path)
         db.session.remove()
