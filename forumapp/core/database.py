@@ -258,11 +258,14 @@ def _begin_writing(connection) -> None:
 
 def _before_statement(connection, _cursor, statement: str, *_args) -> None:
     info = connection.info
+    after_reads_apart = info.get(_APART) and not g.get("_reading_apart")
+    if not after_reads_apart and info.get(_WROTE):
+        return
     # Anything but a SELECT may write (SQLite's BEGIN, sent by _on_begin, writes nothing).
     writes = statement.lstrip()[:6].rstrip().upper() not in _READS
-    if info.get(_APART) and not g.get("_reading_apart"):
+    if after_reads_apart:
         _end_reading_apart(connection, writes)
-    if writes and not info.get(_WROTE):
+    if writes:
         info[_WROTE] = True
 
 
