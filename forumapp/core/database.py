@@ -278,14 +278,10 @@ def _end_reading_apart(connection, writes: bool) -> None:
     write always had, for a write in the reads' transaction would have to upgrade their older
     snapshot, which SQLite refuses at once ("database is locked") if anyone wrote since."""
     connection.info[_APART] = False
-    if _is_read_only_request():
-        if writes:
-            connection.exec_driver_sql("COMMIT")
-            connection.exec_driver_sql("BEGIN")
+    if _is_read_only_request() and not writes:
         return
     connection.exec_driver_sql("COMMIT")
-    _begin_writing(connection)
-    connection.info[_WROTE] = False
+    _on_begin(connection)  # as any transaction of this request begins
 
 
 def discard(session: DbSession) -> None:

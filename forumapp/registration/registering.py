@@ -168,11 +168,7 @@ def request_seat(
         status = (
             SeatStatus.CONFIRMED if take_seat(session, ForumDay, day.id) else SeatStatus.WAITLISTED
         )
-    if seat is None:
-        seat = DaySeat(registration=registration, day=day)
-        session.add(seat)
-    settle_place(session, seat, status, override, now)
-    return seat, True
+    return _settled_seat(session, registration, day, seat, status, override, now), True
 
 
 def _confirm_if_free(
@@ -196,9 +192,9 @@ def _confirm_if_free(
             taken = take_seat(session, ForumDay, day.id)
         if not taken:
             return None
-        return _confirmed_seat(session, registration, day, seat)
+        return _settled_seat(session, registration, day, seat, SeatStatus.CONFIRMED)
     savepoint = session.begin_nested()
-    seat = _confirmed_seat(session, registration, day, seat)
+    seat = _settled_seat(session, registration, day, seat, SeatStatus.CONFIRMED)
     if take_seat(session, ForumDay, day.id):
         savepoint.commit()
         return seat
@@ -206,14 +202,21 @@ def _confirm_if_free(
     return None
 
 
-def _confirmed_seat(
-    session: DbSession, registration: Registration, day: ForumDay, seat: DaySeat | None
+def _settled_seat(
+    session: DbSession,
+    registration: Registration,
+    day: ForumDay,
+    seat: DaySeat | None,
+    status: SeatStatus,
+    override: bool = False,
+    now: datetime | None = None,
 ) -> DaySeat:
-    """``seat`` (or a new one) confirmed, and the features above told (``settle_place``)."""
+    """``seat`` (or a new one for ``day``) given ``status``, and the features above told
+    (``settle_place``)."""
     if seat is None:
         seat = DaySeat(registration=registration, day=day)
         session.add(seat)
-    settle_place(session, seat, SeatStatus.CONFIRMED, False, utcnow())
+    settle_place(session, seat, status, override, now or utcnow())
     return seat
 
 
