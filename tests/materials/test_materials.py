@@ -235,13 +235,18 @@ def test_the_api_lists_visible_materials_and_takes_an_organizers_upload(
     assert app.test_client().get(download).status_code == 200
 
 
+def _pdf_of_about(size: int) -> bytes:
+    """A real PDF padded with a comment to a little over ``size`` bytes."""
+    return pdf_bytes() + b"%" + b"x" * size
+
+
 def test_the_pages_take_a_file_larger_than_other_requests_may_be(
     app, client, signed_in, place, monkeypatch
 ):
     # The CSRF check reads the form before any view runs: the upload's own limit must be in
     # force by then, or every file above MAX_CONTENT_LENGTH is refused with a 413.
     monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 64 * 1024)
-    slides = pdf_bytes() + b"%" + b"x" * (200 * 1024)
+    slides = _pdf_of_about(200 * 1024)
     signed_in("organizer")
     assert _upload(client, place, place.public_item_id, data=slides).status_code == 302
     speaker, speaker_page = app.test_client(), f"/me/{place.speaker_token}/speaking"
@@ -277,11 +282,11 @@ def test_the_api_takes_an_upload_as_large_as_the_materials_limit_and_other_bodie
             content_type="multipart/form-data",
         )
 
-    slides = pdf_bytes() + b"%" + b"x" * (200 * 1024)  # a PDF of about 200 KB
+    slides = _pdf_of_about(200 * 1024)
     created = upload(slides)
     assert created.status_code == 201, created.get_data(as_text=True)
     assert created.get_json()["size"] == len(slides)
-    oversized = upload(pdf_bytes() + b"%" + b"x" * (300 * 1024))
+    oversized = upload(_pdf_of_about(300 * 1024))
     assert oversized.status_code == 400 and "file" in oversized.get_json()["details"]
     assert upload(b"x" * (1400 * 1024)).status_code == 413  # beyond the file and its form
     registration = client.post(
