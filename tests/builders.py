@@ -29,6 +29,7 @@ from forumapp.core.models import (
 )
 from forumapp.extensions import db
 from forumapp.mail.models import OutboxMessage
+from forumapp.mail.outbox import RenderedMessage, rendered_message
 from forumapp.registration.models import Registration
 from forumapp.registration.public import (
     PendingRequest,
@@ -250,16 +251,24 @@ def staff_user(
 # --- What people receive -------------------------------------------------------------------
 
 
+def emailed(message: OutboxMessage) -> RenderedMessage:
+    """What ``message`` is sent with: its bodies and attachments, rendered now for a message
+    the worker renders when it sends it (a registration's confirmation)."""
+    rendered = rendered_message(db.session, message)
+    assert rendered is not None, f"message {message.id} has nothing left to say"
+    return rendered
+
+
 def emailed_personal_link(email: str) -> str:
     """The path of the personal link in the newest email to ``email``: the only place a
     person ever receives it."""
-    bodies = db.session.scalars(
-        db.select(OutboxMessage.text_body)
+    messages = db.session.scalars(
+        db.select(OutboxMessage)
         .where(OutboxMessage.to_email == email.lower())
         .order_by(OutboxMessage.id.desc())
     )
-    for body in bodies:
-        match = re.search(r"/me/[A-Za-z0-9._-]+", body)
+    for message in messages:
+        match = re.search(r"/me/[A-Za-z0-9._-]+", emailed(message).text_body)
         if match:
             return match.group(0)
     raise AssertionError(f"no email to {email} holds a personal link")

@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, cast
 
-from flask import g, has_request_context, request
+from flask import g, has_app_context, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.ext.compiler import compiles
@@ -146,10 +146,10 @@ def insert_once(session: DbSession, model: type, unique: list[str], **values) ->
 
 
 def _is_read_only_request() -> bool:
+    if has_app_context() and g.get("_reading_apart"):
+        return True  # in a request, or in the mail worker rendering a message
     if not has_request_context():
         return False
-    if g.get("_reading_apart"):
-        return True
     return request.method in SAFE_METHODS and not g.get("_writes_on_get")
 
 

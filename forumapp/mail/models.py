@@ -28,6 +28,10 @@ class OutboxMessage(Model):
     ``attachments`` is a list of ``{"filename", "content_type", "content"}`` (text content);
     ``alternatives`` a list of ``{"content_type", "content"}`` MIME parts beside the text body
     (calendar invitations use it for their ``text/calendar`` part).
+
+    A message queued with ``rendered_by`` has no bodies yet: the renderer of that name writes
+    them (and its attachments) when the message is sent, from ``render_arguments``, and the
+    written message is stored then (see ``outbox.queue_email_rendered_when_sent``).
     """
 
     __tablename__ = "outbox_message"
@@ -53,6 +57,8 @@ class OutboxMessage(Model):
     html_body: Mapped[str | None] = mapped_column(Text)
     alternatives: Mapped[list] = mapped_column(JSON, default=list)
     attachments: Mapped[list] = mapped_column(JSON, default=list)
+    rendered_by: Mapped[str | None] = mapped_column(String(60))
+    render_arguments: Mapped[dict | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(10), default=MessageStatus.PENDING.value)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

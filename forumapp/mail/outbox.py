@@ -1,13 +1,16 @@
-"""Writing email: one function, ``queue_email``, stores a message in the caller's transaction.
+"""Writing email: ``queue_email`` stores a message in the caller's transaction.
 
 Nothing is sent inside a request. ``forumapp.mail.sending`` sends what is due, with retries,
-so an SMTP outage delays mail but never loses it.
+so an SMTP outage delays mail but never loses it. Mail queued where people wait (a
+registration's confirmation) may leave its bodies to be rendered when it is sent
+(``queue_email_rendered_when_sent``): the mail worker then does that work, not the request.
 """
 
 from __future__ import annotations
 
 import base64
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TypeAlias
 
@@ -48,6 +51,67 @@ def attachment_content(part: dict) -> bytes | str:
     if "content_base64" in part:
         return base64.b64decode(part["content_base64"])
     return part["content"]
+
+
+@dataclass(frozen=True)
+class RenderedMessage:
+    """The bodies and attachments of one email, as a message renderer writes them."""
+
+    text_body: str
+    html_body: str | None = None
+    attachments: list[dict] = field(default_factory=list)
+
+
+# Messages rendered when they are sent, by name: see ``register_message_renderer``.
+_MESSAGE_RENDERERS: dict[str, Callable[..., RenderedMessage | None]] = {}
+
+
+def register_message_renderer(name: str, render: Callable[..., RenderedMessage | None]) -> None:
+    """Let ``queue_email_rendered_when_sent`` store messages that ``render(session,
+    **arguments)`` writes when they are sent; it returns None when nothing is left to say
+    (what the message was about is gone), and the message is then not sent. Registering the
+    same name again replaces the function."""
+    _MESSAGE_RENDERERS[name] = render
+
+
+def rendered_message(session, message: OutboxMessage) -> RenderedMessage | None:
+    """What ``message`` says: its stored bodies and attachments, or for a message still to be
+    rendered, what its renderer writes now (None: nothing left to say). Stores nothing."""
+    attachments = list(message.attachments or [])
+    if message.rendered_by is None:
+        return RenderedMessage(message.text_body, message.html_body, attachments)
+    return render_message(session, message.rendered_by, message.render_arguments, attachments)
+
+
+def render_message(
+    session, rendered_by: str, arguments: dict | None, attachments: Sequence[dict] = ()
+) -> RenderedMessage | None:
+    """What the renderer ``rendered_by`` writes now from ``arguments``, after the message's
+    own ``attachments`` (None: nothing left to say)."""
+    rendered = _MESSAGE_RENDERERS[rendered_by](session, **(arguments or {}))
+    if rendered is None:
+        return None
+    return RenderedMessage(
+        rendered.text_body, rendered.html_body, [*attachments, *rendered.attachments]
+    )
+
+
+def render_email_to_person(
+    template: str, person: Person, *, subject: Subject, **context
+) -> RenderedMessage:
+    """``templates/<template>.txt`` and ``.html`` rendered for ``person`` in their language, as
+    ``queue_email_to_person`` renders them: for message renderers."""
+    with in_language(person.language):
+        return _render_templates(
+            template, subject=subject_text(subject), to_name=person.name, person=person, **context
+        )
+
+
+def _render_templates(template: str, **context) -> RenderedMessage:
+    return RenderedMessage(
+        text_body=render_template(f"{template}.txt", **context),
+        html_body=render_template(f"{template}.html", **context),
+    )
 
 
 # Mail that anyone can make us send by typing an address ("send my link", registering a known
@@ -108,36 +172,92 @@ def queue_email(
     unknown -= _ATTACHMENT_RENDERERS.keys()
     if unknown:  # fail in the caller's transaction, not at every delivery attempt
         raise ValueError(f"No attachment renderer is registered as {', '.join(sorted(unknown))}")
-    if is_erased_address(to_email):
-        return None
-    if kind in REQUESTED_KINDS and _over_request_cap(session, to_email):
-        return None
-    message = OutboxMessage(
-        kind=kind,
-        person_id=person_id,
-        about=about,
-        to_email=to_email,
-        to_name=to_name,
-        subject=subject,
-        text_body=text_body,
-        html_body=html_body,
-        alternatives=list(alternatives),
-        attachments=list(attachments),
+    message = _store(
+        session,
+        OutboxMessage(
+            kind=kind,
+            person_id=person_id,
+            about=about,
+            to_email=to_email,
+            to_name=to_name,
+            subject=subject,
+            text_body=text_body,
+            html_body=html_body,
+            alternatives=list(alternatives),
+            attachments=list(attachments),
+        ),
+        supersedes,
     )
+    if message is not None:
+        session.flush()
+    return message
+
+
+def queue_email_rendered_when_sent(
+    session,
+    rendered_by: str,
+    arguments: dict,
+    person: Person,
+    *,
+    kind: str,
+    subject: Subject,
+    about: str | None = None,
+    supersedes: bool = False,
+) -> OutboxMessage | None:
+    """Store a message to ``person`` whose bodies and attachments are rendered when it is
+    sent, by the renderer registered as ``rendered_by`` called with the JSON ``arguments``
+    (``register_message_renderer``); the written message is stored then. The subject is
+    written now, in the person's language, so the outbox lists it at once.
+
+    For mail queued where people wait: rendering templates is a good part of a registration's
+    work, and the worker does it instead, outside the request (and on SQLite outside the write
+    lock). The message then tells how things stand when it goes out, which with ``supersedes``
+    is what a replacing message says anyway. Not flushed: it is written with the caller's
+    other rows. Nothing is stored where ``queue_email`` would store nothing.
+    """
+    if rendered_by not in _MESSAGE_RENDERERS:  # fail in the caller's transaction
+        raise ValueError(f"No message renderer is registered as {rendered_by}")
+    with in_language(person.language):
+        subject_now = subject_text(subject)
+    return _store(
+        session,
+        OutboxMessage(
+            kind=kind,
+            person_id=person.id,
+            about=about,
+            to_email=person.email,
+            to_name=person.name,
+            subject=subject_now,
+            text_body="",
+            rendered_by=rendered_by,
+            render_arguments=dict(arguments),
+            alternatives=[],
+            attachments=[],
+        ),
+        supersedes,
+    )
+
+
+def _store(session, message: OutboxMessage, supersedes: bool) -> OutboxMessage | None:
+    """Add ``message`` to the session, unless its address is an erased person's or past the
+    hourly cap, after marking what it supersedes."""
+    if is_erased_address(message.to_email):
+        return None
+    if message.kind in REQUESTED_KINDS and _over_request_cap(session, message.to_email):
+        return None
     if supersedes:
-        if about is None:
+        if message.about is None:
             raise ValueError("A message that supersedes others needs ``about``")
         session.execute(
             update(OutboxMessage)
             .where(
-                OutboxMessage.about == about,
-                OutboxMessage.to_email == to_email,
+                OutboxMessage.about == message.about,
+                OutboxMessage.to_email == message.to_email,
                 OutboxMessage.status.in_([MessageStatus.PENDING, MessageStatus.FAILED]),
             )
             .values(status=MessageStatus.SUPERSEDED.value)
         )
     session.add(message)
-    session.flush()
     return message
 
 
@@ -160,14 +280,14 @@ def queue_templated_email(
 
     ``about``, ``supersedes`` and ``attachments`` as for ``queue_email``.
     """
-    context = {"subject": subject, "to_name": to_name, **context}
+    rendered = _render_templates(template, subject=subject, to_name=to_name, **context)
     return queue_email(
         session,
         to_email=to_email,
         to_name=to_name,
         subject=subject,
-        text_body=render_template(f"{template}.txt", **context),
-        html_body=render_template(f"{template}.html", **context),
+        text_body=rendered.text_body,
+        html_body=rendered.html_body,
         kind=kind,
         person_id=person_id,
         about=about,

@@ -16,6 +16,13 @@ while a transaction (and on SQLite the database's write lock) is held:
 2. **Send** over one SMTP connection shared by the batch, with a socket timeout.
 3. **Record**: ``sent`` with ``sent_at``, or the error and the next try, then commit.
 
+A message queued to be rendered when it is sent (``outbox.queue_email_rendered_when_sent``) is
+rendered between 1 and 2, in a read-only transaction of its own (on SQLite outside the write
+lock, ``reading_apart``), and stored as sent in 3; until then every attempt renders it afresh.
+A renderer with nothing left to say (what the message was about is gone) makes the message
+superseded, never sent; one that fails makes it fail at once, like a message that cannot be
+built.
+
 If a worker dies between 1 and 3 the lease runs out and another worker tries again (counting
 another attempt, so a message that crashes the worker cannot loop forever). The only way to
 send a message twice is a crash in the instant between the server's "250 OK" and the commit of
@@ -32,16 +39,19 @@ from __future__ import annotations
 
 import smtplib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import flask_mail
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..core.clock import utcnow
+from ..core.database import reading_apart
 from .mime import build_email
 from .models import MessageStatus, OutboxMessage
+from .outbox import render_message
 
 BATCH_SIZE = 50
 DEFAULT_MAX_ATTEMPTS = 8
@@ -89,6 +99,8 @@ class ClaimedMessage:
     alternatives: list
     attachments: list
     created_at: datetime
+    rendered_by: str | None = None  # still to be rendered, by this renderer
+    render_arguments: dict | None = None
 
 
 class _Outcome:
@@ -129,17 +141,27 @@ def send_due(
             if claimed is None:
                 break
             try:
-                prepared = _PreparedMessage(claimed, sender)
-            except Exception as exc:  # bad stored data: trying again cannot help
-                _record_failure(
+                rendered = _rendered(session, claimed)
+                if rendered is None:
+                    _record_nothing_to_say(session, claimed.id)
+                    continue
+                prepared = _PreparedMessage(rendered, sender)
+            except Exception as exc:
+                session.rollback()
+                # Bad stored data fails again at every try; the database, busy while the
+                # message was rendered, need not.
+                gave_up = _record_failure(
                     session,
                     claimed.id,
                     _short(f"cannot build the message: {exc}"),
                     clock(),
                     max_attempts,
-                    permanent=True,
+                    permanent=not isinstance(exc, SQLAlchemyError),
                 )
-                report.failed += 1
+                if gave_up:
+                    report.failed += 1
+                else:
+                    report.deferred += 1
                 continue
             try:
                 if connection is None:
@@ -163,7 +185,7 @@ def send_due(
                     report.server_error = reason
                     break
                 continue
-            _record_sent(session, claimed.id, clock())
+            _record_sent(session, rendered, clock())
             report.sent += 1
     finally:
         if connection is not None:
@@ -220,16 +242,53 @@ def _claim_next(session, now: datetime) -> ClaimedMessage | None:
         alternatives=list(message.alternatives or []),
         attachments=list(message.attachments or []),
         created_at=message.created_at,
+        rendered_by=message.rendered_by,
+        render_arguments=message.render_arguments,
     )
     session.commit()
     return claimed
 
 
-def _record_sent(session, message_id: int, now: datetime) -> None:
-    message = session.get(OutboxMessage, message_id, populate_existing=True)
+def _rendered(session, claimed: ClaimedMessage) -> ClaimedMessage | None:
+    """``claimed`` with its bodies, rendered now if it was queued to be (None: the renderer
+    has nothing left to say); the read transaction rendering took is ended, so no
+    transaction stays open while SMTP is spoken."""
+    if claimed.rendered_by is None:
+        return claimed
+    with reading_apart(session):
+        rendered = render_message(
+            session, claimed.rendered_by, claimed.render_arguments, claimed.attachments
+        )
+    session.commit()
+    if rendered is None:
+        return None
+    return replace(
+        claimed,
+        text_body=rendered.text_body,
+        html_body=rendered.html_body,
+        attachments=rendered.attachments,
+    )
+
+
+def _record_sent(session, sent: ClaimedMessage, now: datetime) -> None:
+    """Mark the message sent, storing what it said if it was rendered for this attempt."""
+    message = session.get(OutboxMessage, sent.id, populate_existing=True)
     if message is not None:
         message.status = MessageStatus.SENT.value
         message.sent_at = now
+        if message.rendered_by is not None:
+            message.text_body = sent.text_body
+            message.html_body = sent.html_body
+            message.attachments = sent.attachments
+            message.rendered_by = message.render_arguments = None
+    session.commit()
+
+
+def _record_nothing_to_say(session, message_id: int) -> None:
+    message = session.get(OutboxMessage, message_id, populate_existing=True)
+    if message is not None:
+        message.status = MessageStatus.SUPERSEDED.value
+        message.last_error = "not sent: what it was about is gone"
     session.commit()
 
 

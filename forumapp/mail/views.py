@@ -10,7 +10,7 @@ from ..core.models import Role
 from ..extensions import db
 from .forms import RetryForm
 from .models import MessageStatus, OutboxMessage
-from .outbox import find_messages
+from .outbox import find_messages, rendered_message
 from .sending import retry_failed
 from .worker import install_send_after_request, retry_unwritten, status_counts, writer_backlogs
 
@@ -51,10 +51,13 @@ def message_list():
 @role_required(Role.ORGANIZER)
 def message_detail(message_id: int):
     message = db.get_or_404(OutboxMessage, message_id)
+    # A message rendered when it is sent is shown as it would read now.
+    content = rendered_message(db.session, message)
     return render_template(
         "mail/admin/message.html",
         message=message,
-        text_body=hide_personal_links(message.text_body),
+        content=content,
+        text_body=hide_personal_links(content.text_body) if content else "",
         retry_form=RetryForm(back_to_status=""),
     )
 

@@ -29,6 +29,7 @@ from ..core.search import contains_text
 from ..extensions import DbSession
 from ..feedback.models import FeedbackResponse, TopicSuggestion
 from ..mail.models import OutboxMessage
+from ..mail.outbox import RenderedMessage, rendered_message
 from ..registration.models import Registration
 
 EXPORT_FORMAT = "forumapp-person-export/1"
@@ -82,6 +83,16 @@ def _messages_to(session: DbSession, person: Person) -> list[OutboxMessage]:
             .order_by(OutboxMessage.created_at, OutboxMessage.id)
         )
     )
+
+
+def _message_content_export(session: DbSession, message: OutboxMessage) -> dict:
+    # A message rendered when it is sent is exported as it would read now.
+    content = rendered_message(session, message) or RenderedMessage("")
+    return {
+        # The export may be passed on; links in it would still open the person's page.
+        "text_body": hide_personal_links(content.text_body),
+        "attachments": [a.get("filename") for a in content.attachments],
+    }
 
 
 def export_person(session: DbSession, person: Person) -> dict:
@@ -138,9 +149,7 @@ def export_person(session: DbSession, person: Person) -> dict:
         "messages": [
             _row(m, "id", "kind", "to_email", "to_name", "subject", "status", "created_at")
             | _row(m, "sent_at")
-            # The export may be passed on; links in it would still open the person's page.
-            | {"text_body": hide_personal_links(m.text_body)}
-            | {"attachments": [a.get("filename") for a in m.attachments]}
+            | _message_content_export(session, m)
             for m in _messages_to(session, person)
         ],
         "calendar": {

@@ -4,7 +4,7 @@ registration asked for on a known email."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from dataclasses import replace
 
 from flask_babel import gettext as _
 
@@ -13,9 +13,17 @@ from ..core.i18n import format_date, in_language, local_text
 from ..core.links import absolute_url, personal_token, revoke_personal_links
 from ..core.models import Forum, ForumDay, Person
 from ..extensions import DbSession
-from ..mail.outbox import queue_email_to_person
+from ..mail.outbox import (
+    RenderedMessage,
+    Subject,
+    queue_email_rendered_when_sent,
+    queue_email_to_person,
+    register_message_renderer,
+    render_email_to_person,
+)
 from .fresh import may_replace_a_confirmation
 from .models import BreakoutPick, DaySeat, Registration
+from .seats import day_results, held_days
 from .signals import confirmation_email
 
 
@@ -47,10 +55,39 @@ def renew_personal_link(session: DbSession, person: Person) -> None:
     send_personal_link(session, person)
 
 
-def send_confirmation(session: DbSession, registration: Registration, days: Sequence) -> None:
-    """Queue the registration's confirmation, listing ``days`` (``DayResult``s): it replaces
-    any unsent one (``supersedes``), so ``days`` must be every day held. Features above add
-    to it (the ticket) through ``confirmation_email``."""
+# The confirmation is rendered by the mail worker when it is sent (``render_confirmation``).
+CONFIRMATION_RENDERER = "registration_confirmation"
+
+
+def _confirmation_subject(forum: Forum) -> Subject:
+    return lambda: _("Your registration: %(forum)s", forum=local_text(forum, "title"))
+
+
+def send_confirmation(session: DbSession, registration: Registration) -> None:
+    """Queue the registration's confirmation. It is rendered when it is sent, so it tells
+    every day held then (``render_confirmation``), and it replaces any unsent one
+    (``supersedes``), which said no more than it will."""
+    queue_email_rendered_when_sent(
+        session,
+        CONFIRMATION_RENDERER,
+        {"registration_id": registration.id},
+        registration.person,
+        kind="registration",
+        about=f"registration:{registration.id}",
+        # A registration this transaction made has no earlier confirmation to replace.
+        supersedes=may_replace_a_confirmation(session, registration),
+        subject=_confirmation_subject(registration.forum),
+    )
+
+
+def render_confirmation(session: DbSession, registration_id: int) -> RenderedMessage | None:
+    """The confirmation of a registration as it stands: every day it holds, a seat or a
+    waitlist place, with what features above add (the ticket) through ``confirmation_email``;
+    None once it holds no day (it was cancelled before the mail went out)."""
+    registration = session.get(Registration, registration_id)
+    days = day_results(session, registration, held_days(registration)) if registration else []
+    if registration is None or not days:
+        return None
     person = registration.person
     forum = registration.forum
     extra: dict = {}
@@ -59,22 +96,20 @@ def send_confirmation(session: DbSession, registration: Registration, days: Sequ
         if addition is not None:
             extra |= addition.context
             attachments += addition.attachments
-    queue_email_to_person(
-        session,
+    rendered = render_email_to_person(
         "registration/email/registration_confirmation",
         person,
-        kind="registration",
-        about=f"registration:{registration.id}",
-        # A registration this transaction made has no earlier confirmation to replace.
-        supersedes=may_replace_a_confirmation(session, registration),
-        subject=lambda: _("Your registration: %(forum)s", forum=local_text(forum, "title")),
+        subject=_confirmation_subject(forum),
         forum=forum,
         program=forum.program,
         days=days,
         link=personal_link(person),
-        attachments=attachments,
         **extra,
     )
+    return replace(rendered, attachments=attachments)
+
+
+register_message_renderer(CONFIRMATION_RENDERER, render_confirmation)
 
 
 def send_promotion(

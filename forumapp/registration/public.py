@@ -26,18 +26,17 @@ from .additions import check_answers, record_answers
 from .errors import InvalidRegistration, NotAllowed
 from .fresh import mark_new
 from .models import Registration, RegistrationKind
-from .notices import send_personal_link, send_registration_request
+from .notices import send_confirmation, send_personal_link, send_registration_request
 from .people import existing_person, insert_person
 from .registering import (
     RegistrationResult,
-    day_results,
     days_of,
-    email_confirmation,
     get_registration,
     holds_seat,
     new_registration,
     request_seat,
 )
+from .seats import day_results
 from .windows import check_window, date_in_words
 
 # A request to register a known email waits in the owner's inbox for this long.
@@ -207,7 +206,7 @@ def _register_public_person(
     record_answers(session, registration, data.answers)
     session.flush()
     result = RegistrationResult(registration, True, day_results(session, registration, days))
-    email_confirmation(session, registration)
+    send_confirmation(session, registration)
     return result
 
 

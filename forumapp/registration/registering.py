@@ -24,6 +24,8 @@ from .notices import send_confirmation, send_promotion
 from .people import is_team_member
 from .seats import (
     ACTIVE,
+    DayResult,
+    day_results,
     fill_from_waitlist,
     is_postgresql,
     lift_by_override,
@@ -34,19 +36,9 @@ from .seats import (
     settle_place,
     take_seat,
     take_seat_by_override,
-    waitlist_position,
 )
 from .signals import place_changed
 from .windows import check_not_over, check_window
-
-
-@dataclass
-class DayResult:
-    """Where a registration stands on one day after a request."""
-
-    day: ForumDay
-    status: str
-    waitlist_position: int | None = None
 
 
 @dataclass
@@ -106,34 +98,6 @@ def days_of(forum: Forum, day_ids: list[int]) -> list[ForumDay]:
             raise InvalidRegistration({"day_ids": _("Choose days of this forum.")})
         days.append(by_id[day_id])
     return days
-
-
-def held_days(registration: Registration) -> list[ForumDay]:
-    """The days the registration has a seat or a waitlist place on, in date order."""
-    return sorted(
-        (seat.day for seat in registration.seats if seat.status in ACTIVE),
-        key=lambda day: day.date,
-    )
-
-
-def day_results(
-    session: DbSession, registration: Registration, days: list[ForumDay]
-) -> list[DayResult]:
-    """Where the registration stands on each of ``days`` (each must have a seat row)."""
-    results = []
-    for day in days:
-        seat = seat_for(registration, day)
-        assert seat is not None, f"registration {registration.id} has no seat row for day {day.id}"
-        results.append(DayResult(day, seat.status, waitlist_position(session, seat)))
-    return results
-
-
-def email_confirmation(session: DbSession, registration: Registration) -> None:
-    """Queue the registration's confirmation email."""
-    # Every day held, not only those of this request: the newest confirmation replaces
-    # the unsent ones (``supersedes``), so it must say everything they said.
-    days = day_results(session, registration, held_days(registration))
-    send_confirmation(session, registration, days)
 
 
 # --- Taking places -------------------------------------------------------------------------
@@ -297,7 +261,7 @@ def _result(
         registration, bool(new_days), day_results(session, registration, days)
     )
     if new_days:
-        email_confirmation(session, registration)
+        send_confirmation(session, registration)
     return result
 
 

@@ -11,6 +11,7 @@ transaction starts with ``BEGIN IMMEDIATE``. Functions flush; the caller commits
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
@@ -124,6 +125,35 @@ def seats_left(row: ForumDay | AgendaItem) -> int | None:
 def seat_for(registration: Registration, day: ForumDay) -> DaySeat | None:
     """The registration's seat row for ``day`` (whatever its status), if any."""
     return next((s for s in registration.seats if s.day_id == day.id), None)
+
+
+@dataclass
+class DayResult:
+    """Where a registration stands on one day after a request."""
+
+    day: ForumDay
+    status: str
+    waitlist_position: int | None = None
+
+
+def held_days(registration: Registration) -> list[ForumDay]:
+    """The days the registration has a seat or a waitlist place on, in date order."""
+    return sorted(
+        (seat.day for seat in registration.seats if seat.status in ACTIVE),
+        key=lambda day: day.date,
+    )
+
+
+def day_results(
+    session: DbSession, registration: Registration, days: list[ForumDay]
+) -> list[DayResult]:
+    """Where the registration stands on each of ``days`` (each must have a seat row)."""
+    results = []
+    for day in days:
+        seat = seat_for(registration, day)
+        assert seat is not None, f"registration {registration.id} has no seat row for day {day.id}"
+        results.append(DayResult(day, seat.status, waitlist_position(session, seat)))
+    return results
 
 
 def settle_place(

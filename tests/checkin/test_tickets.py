@@ -22,6 +22,7 @@ from forumapp.mail.worker import deliver_due
 from forumapp.registration.models import Registration
 from forumapp.registration.registering import cancel_days
 
+from .. import builders as build
 from ..conftest import csrf_token
 from ..mail.conftest import SMTPServer
 from .people import decode_qr, live_code, register_member, register_public
@@ -231,16 +232,21 @@ def test_the_confirmation_email_carries_the_ticket_as_an_inline_image(app, forum
     assert decode_qr(image.get_content()) == (ada.code, "M")
 
 
-def test_the_ticket_image_is_drawn_by_the_mail_worker_not_in_the_registration(app, forum_setup):
+def test_the_email_and_its_ticket_image_are_drawn_by_the_mail_worker_not_in_the_registration(
+    app, forum_setup
+):
     ada = register_public(app, forum_setup, "Ada Lovelace")
     with app.app_context():
         confirmation = db.session.scalar(
             sa.select(OutboxMessage).where(OutboxMessage.kind == "registration")
         )
-        [image] = confirmation.attachments
+        # Nothing was rendered inside the request: neither the bodies nor the PNG.
+        assert confirmation.text_body == "" and confirmation.html_body is None
+        assert confirmation.attachments == []
+        [image] = build.emailed(confirmation).attachments
         assert image["rendered_by"] == receivers.EMAIL_QR_RENDERER
         assert image["arguments"] == {"code": ada.code}
-        assert "content_base64" not in image  # no PNG was drawn inside the request
+        assert "content_base64" not in image
 
 
 def test_a_waitlisted_person_gets_no_ticket_in_the_email(app, forum_setup, inbox):

@@ -120,3 +120,43 @@ def test_the_confirmation_that_replaces_another_lists_every_day_held(app_ctx, sm
     ]
     text = received.message.get_body(("plain",)).get_content()
     assert "Monday, March 15, 2027" in text and "Tuesday, March 16, 2027" in text
+
+
+def test_a_confirmation_tells_where_the_registration_stands_when_it_is_sent(app_ctx, smtp_server):
+    """The worker writes the confirmation when it sends it: a person waitlisted at
+    registration and given a seat before the mail went out reads that they are registered."""
+    setup = make_forum()  # three seats on the public day
+    forum = db.session.get(Forum, setup.forum_id)
+    first = build.public_registration(forum, "A One", now=NOW)
+    build.public_registration(forum, "B Two", now=NOW)
+    build.public_registration(forum, "C Three", now=NOW)
+    build.public_registration(forum, "D Four", "d.four@public.example.org", now=NOW)
+    cancel_days(db.session, first)  # D Four is given the seat
+    db.session.commit()
+
+    deliver_due(db.session)
+
+    (confirmation,) = [
+        r.message
+        for r in smtp_server.received
+        if r.rcpt_tos == ["d.four@public.example.org"]
+        and r.message["Subject"] == "Your registration: Forum 5: Testing"
+    ]
+    text = confirmation.get_body(("plain",)).get_content()
+    assert "You're registered for Monday, March 15, 2027" in text
+    assert "waitlist" not in text
+
+
+def test_a_registration_cancelled_before_its_confirmation_went_out_is_not_confirmed(
+    app_ctx, smtp_server
+):
+    setup = make_forum()
+    forum = db.session.get(Forum, setup.forum_id)
+    rosa = build.public_registration(forum, "Rosa Reyes", "rosa@public.example.org", now=NOW)
+    cancel_days(db.session, rosa)
+    db.session.commit()
+
+    deliver_due(db.session)
+
+    assert _statuses(kind="registration") == [("Your registration: Forum 5: Testing", "superseded")]
+    assert not [r for r in smtp_server.received if "Your registration" in r.message["Subject"]]
