@@ -85,8 +85,10 @@ def render_confirmation(session: DbSession, registration_id: int) -> RenderedMes
     waitlist place, with what features above add (the ticket) through ``confirmation_email``;
     None once it holds no day (it was cancelled before the mail went out)."""
     registration = session.get(Registration, registration_id)
-    days = day_results(session, registration, held_days(registration)) if registration else []
-    if registration is None or not days:
+    if registration is None:
+        return None
+    days = day_results(session, registration, held_days(registration))
+    if not days:
         return None
     person = registration.person
     forum = registration.forum

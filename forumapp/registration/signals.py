@@ -14,9 +14,10 @@ _signals = Namespace()
 #: ``DaySeat`` or ``BreakoutPick`` as sender and ``session=``.
 place_changed = _signals.signal("place-changed")
 
-#: A registration's confirmation email is being written. Sent with the ``Registration`` as
-#: sender and ``session=``; a receiver may return an ``EmailAddition`` to put in the email.
-#: The check-in feature adds the ticket's QR code this way.
+#: A registration's confirmation email is being written: by the mail worker when it sends it,
+#: in a transaction of its own that should only read. Sent with the ``Registration`` as sender
+#: and ``session=``; a receiver may return an ``EmailAddition`` to put in the email. The
+#: check-in feature adds the ticket's QR code this way.
 confirmation_email = _signals.signal("confirmation-email")
 
 
