@@ -16,7 +16,8 @@ from ..extensions import db
 from ..materials import services
 from ..materials.access import ANONYMOUS, STAFF, Reader
 from ..materials.models import Material, Visibility
-from ..materials.storage import material_storage, upload_body_limit
+from ..materials.storage import material_storage
+from ..materials.upload_limit import upload_body_limit
 from . import bp, record_or_404, shapes
 from .shapes import answer
 

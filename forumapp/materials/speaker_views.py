@@ -34,7 +34,8 @@ from . import services
 from .forms import SpeakerAvailabilityForm, SpeakerMaterialForm, SpeakerProfileForm
 from .models import Visibility
 from .speaker_page import availability_days, speaker_of, speaker_page
-from .storage import material_storage, upload_body_limit
+from .storage import material_storage
+from .upload_limit import upload_body_limit
 from .views import bp
 
 

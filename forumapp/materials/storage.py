@@ -104,13 +104,6 @@ def init_storage(app: Flask) -> None:
     )
 
 
-def upload_body_limit() -> int:
-    """The largest request an upload may come in: a file of ``MATERIALS_MAX_BYTES`` and a
-    megabyte for the form's other fields and the multipart framing. Larger than the app's
-    usual ``MAX_CONTENT_LENGTH``, for the upload endpoints alone (pages and API)."""
-    return current_app.config["MATERIALS_MAX_BYTES"] + 1024 * 1024
-
-
 def material_storage() -> MaterialStorage:
     """The current app's material storage."""
     return current_app.extensions["materials_storage"]

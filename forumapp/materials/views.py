@@ -39,7 +39,8 @@ from .models import Material, PacketTiming, Visibility
 from .packet import packet_progress
 from .plan import Plan, materials_plan
 from .resources import atom_feed, forum_resources
-from .storage import material_storage, upload_body_limit
+from .storage import material_storage
+from .upload_limit import upload_body_limit
 
 bp = Blueprint("materials", __name__)
 

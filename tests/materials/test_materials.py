@@ -266,6 +266,26 @@ def test_the_pages_take_a_file_larger_than_other_requests_may_be(
     assert sizes == [len(slides), len(slides)]
 
 
+def test_nobody_unknown_can_send_an_upload_endpoint_a_body_larger_than_other_requests(
+    app, client, place, monkeypatch
+):
+    """The raised limit is for callers who may upload: a large body from anyone else is
+    refused before it is taken in, as at any other endpoint."""
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 64 * 1024)
+    slides = {"title": "Big", "file": (io.BytesIO(_pdf_of_about(200 * 1024)), "big.pdf")}
+    forged = place.speaker_token[:-2] + ("AA" if not place.speaker_token.endswith("AA") else "BB")
+    for url in (
+        f"/staff/forums/{place.forum_id}/materials",
+        f"/me/{forged}/speaking/sessions/{place.public_item_id}/materials",
+        f"/api/v1/items/{place.public_item_id}/materials",
+    ):
+        refused = client.post(url, data=dict(slides), content_type="multipart/form-data")
+        assert refused.status_code == 413, url
+        slides["file"] = (io.BytesIO(_pdf_of_about(200 * 1024)), "big.pdf")
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Material)) == 0
+
+
 def test_the_api_takes_an_upload_as_large_as_the_materials_limit_and_other_bodies_not(
     app, client, token_for, place, monkeypatch
 ):
