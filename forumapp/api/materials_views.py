@@ -17,7 +17,7 @@ from ..materials import services
 from ..materials.access import ANONYMOUS, STAFF, Reader
 from ..materials.models import Material, Visibility
 from ..materials.storage import material_storage
-from ..materials.upload_limit import upload_body_limit
+from ..materials.upload_limit import staff_upload_body_limit
 from . import bp, record_or_404, shapes
 from .shapes import answer
 
@@ -59,7 +59,7 @@ def forum_materials_json(forum_id: int):
 
 
 @bp.route("/items/<int:item_id>/materials", methods=["POST"])
-@takes_bodies_up_to(upload_body_limit)
+@takes_bodies_up_to(staff_upload_body_limit)
 @role_required(Role.ORGANIZER)
 def create_material(item_id: int):
     """Add a file (multipart field ``file``) or a link (``url``) to a session; 201."""

@@ -18,7 +18,7 @@ from ..registration.models import DaySeat, Registration, SeatStatus
 from ..registration.signals import EmailAddition, confirmation_email, place_changed
 from .counts import check_in_times, check_in_times_columns, confirmed_people_checked_in
 from .qr import email_qr_png
-from .tickets import format_code, has_confirmed_seat, ticket_for
+from .tickets import format_code, has_confirmed_seat, live_ticket, may_have_ticket, ticket_for
 
 EMAIL_IMAGE_ID = "ticket"  # the HTML email shows it with <img src="cid:ticket">
 EMAIL_QR_RENDERER = "ticket_qr"
@@ -30,13 +30,22 @@ def _issue_ticket_for_seat(sender, session: DbSession, **_extra) -> None:
         ticket_for(session, sender.registration)
 
 
-def ticket_email_addition(session: DbSession, registration: Registration) -> EmailAddition | None:
-    """The ticket for a confirmation email: its code for the text and an inline QR image.
+def ticket_email_addition(
+    session: DbSession, registration: Registration, *, issue: bool = True
+) -> EmailAddition | None:
+    """The ticket for an email: its code for the text and an inline QR image.
 
     None without a confirmed seat (a waitlisted person gets the ticket once they have one),
-    and for an erased person.
+    and for an erased person. With ``issue`` a confirmed registration that has no ticket yet
+    (one older than tickets) is issued one now; without, only a live ticket is shown, and
+    nothing is written.
     """
-    ticket = ticket_for(session, registration) if has_confirmed_seat(registration) else None
+    if not has_confirmed_seat(registration):
+        return None
+    if issue:
+        ticket = ticket_for(session, registration)
+    else:
+        ticket = live_ticket(session, registration) if may_have_ticket(registration) else None
     if ticket is None:
         return None
     return EmailAddition(
@@ -55,7 +64,9 @@ def ticket_email_addition(session: DbSession, registration: Registration) -> Ema
 
 
 def _add_ticket_to_confirmation(sender: Registration, session: DbSession, **_extra):
-    return ticket_email_addition(session, sender)
+    # The mail worker renders the confirmation in a transaction that only reads; a confirmed
+    # seat was issued its ticket when it was confirmed (``_issue_ticket_for_seat``).
+    return ticket_email_addition(session, sender, issue=False)
 
 
 def register_checkin(app: Flask) -> None:

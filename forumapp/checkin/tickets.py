@@ -10,8 +10,9 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from ..core.clock import utcnow
 from ..core.erasure import is_erased_address
@@ -89,6 +90,14 @@ def holds_ticket(registration: Registration | None) -> bool:
 
 
 _TICKETS_SEEN = "forumapp_live_tickets"  # session.info: registration id → its live ticket
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_tickets_seen(session: Session, transaction) -> None:
+    # Only for the transaction that saw them: a long-lived session (the mail worker's) would
+    # otherwise keep every ticket it ever looked at.
+    if transaction.parent is None:
+        session.info.pop(_TICKETS_SEEN, None)
 
 
 def live_ticket(session: DbSession, registration: Registration) -> Ticket | None:

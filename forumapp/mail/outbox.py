@@ -55,11 +55,14 @@ def attachment_content(part: dict) -> bytes | str:
 
 @dataclass(frozen=True)
 class RenderedMessage:
-    """The bodies and attachments of one email, as a message renderer writes them."""
+    """The bodies and attachments of one email, as a message renderer writes them, and the
+    subject when it writes that too (in the language it writes the bodies in)."""
 
     text_body: str
     html_body: str | None = None
     attachments: list[dict] = field(default_factory=list)
+    subject: str | None = None
+    to_name: str | None = None  # set by ``render_message``: the person's name as it is now
 
 
 # Messages rendered when they are sent, by name: see ``register_message_renderer``.
@@ -80,31 +83,73 @@ def rendered_message(session, message: OutboxMessage) -> RenderedMessage | None:
     attachments = list(message.attachments or [])
     if message.rendered_by is None:
         return RenderedMessage(message.text_body, message.html_body, attachments)
-    return render_message(session, message.rendered_by, message.render_arguments, attachments)
+    return render_message(
+        session,
+        message.rendered_by,
+        message.render_arguments,
+        person_id=message.person_id,
+        to_email=message.to_email,
+        attachments=attachments,
+    )
 
 
 def render_message(
-    session, rendered_by: str, arguments: dict | None, attachments: Sequence[dict] = ()
+    session,
+    rendered_by: str,
+    arguments: dict | None,
+    *,
+    person_id: int | None,
+    to_email: str,
+    attachments: Sequence[dict] = (),
 ) -> RenderedMessage | None:
-    """What the renderer ``rendered_by`` writes now from ``arguments``, after the message's
-    own ``attachments`` (None: nothing left to say)."""
+    """What the renderer ``rendered_by`` writes now from ``arguments`` for the person
+    ``person_id`` at ``to_email``, after the message's own ``attachments``.
+
+    None when nothing is left to say: what the message was about is gone, or the person no
+    longer has this address (it was changed, or the person erased). The renderer writes with
+    the person as they are now, personal link included, and that link must not reach an
+    address whose links were revoked when it stopped being theirs.
+    """
+    person = session.get(Person, person_id) if person_id is not None else None
+    if person is None or person.email != to_email or is_erased_address(person.email):
+        return None
     rendered = _MESSAGE_RENDERERS[rendered_by](session, **(arguments or {}))
     if rendered is None:
         return None
     return RenderedMessage(
-        rendered.text_body, rendered.html_body, [*attachments, *rendered.attachments]
+        rendered.text_body,
+        rendered.html_body,
+        [*attachments, *rendered.attachments],
+        subject=rendered.subject,
+        to_name=person.name,
     )
+
+
+def preview_of(session, message: OutboxMessage) -> RenderedMessage | None:
+    """What staff (and a person's data export) are shown of ``message``: what it said, or for
+    a message still to be rendered and waiting to be sent, how it would read now. None for
+    one that was never rendered and will not be (superseded, failed), or whose renderer
+    fails now (the error is logged; its ``last_error`` says what the worker met)."""
+    if message.rendered_by is not None and message.status != MessageStatus.PENDING:
+        return None
+    try:
+        return rendered_message(session, message)
+    except Exception:
+        current_app.logger.exception("Message %s cannot be rendered for a preview", message.id)
+        return None
 
 
 def render_email_to_person(
     template: str, person: Person, *, subject: Subject, **context
 ) -> RenderedMessage:
-    """``templates/<template>.txt`` and ``.html`` rendered for ``person`` in their language, as
-    ``queue_email_to_person`` renders them: for message renderers."""
+    """``templates/<template>.txt`` and ``.html`` and the subject, rendered for ``person`` in
+    their language as ``queue_email_to_person`` renders them: for message renderers."""
     with in_language(person.language):
-        return _render_templates(
-            template, subject=subject_text(subject), to_name=person.name, person=person, **context
+        subject_now = subject_text(subject)
+        rendered = _render_templates(
+            template, subject=subject_now, to_name=person.name, person=person, **context
         )
+    return RenderedMessage(rendered.text_body, rendered.html_body, subject=subject_now)
 
 
 def _render_templates(template: str, **context) -> RenderedMessage:
@@ -207,7 +252,9 @@ def queue_email_rendered_when_sent(
     """Store a message to ``person`` whose bodies and attachments are rendered when it is
     sent, by the renderer registered as ``rendered_by`` called with the JSON ``arguments``
     (``register_message_renderer``); the written message is stored then. The subject is
-    written now, in the person's language, so the outbox lists it at once.
+    written now too, in the person's language, so the outbox lists it at once; a renderer
+    that writes the subject replaces it, in the language the bodies are written in. The
+    message is not sent if the person's address is no longer ``person.email`` by then.
 
     For mail queued where people wait: rendering templates is a good part of a registration's
     work, and the worker does it instead, outside the request (and on SQLite outside the write

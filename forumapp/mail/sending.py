@@ -101,6 +101,7 @@ class ClaimedMessage:
     created_at: datetime
     rendered_by: str | None = None  # still to be rendered, by this renderer
     render_arguments: dict | None = None
+    person_id: int | None = None
 
 
 class _Outcome:
@@ -244,26 +245,40 @@ def _claim_next(session, now: datetime) -> ClaimedMessage | None:
         created_at=message.created_at,
         rendered_by=message.rendered_by,
         render_arguments=message.render_arguments,
+        person_id=message.person_id,
     )
     session.commit()
     return claimed
 
 
 def _rendered(session, claimed: ClaimedMessage) -> ClaimedMessage | None:
-    """``claimed`` with its bodies, rendered now if it was queued to be (None: the renderer
-    has nothing left to say); the read transaction rendering took is ended, so no
-    transaction stays open while SMTP is spoken."""
+    """``claimed`` with its bodies, rendered now if it was queued to be; None when it is not
+    to be sent after all: its renderer has nothing left to say, or since the claim it was
+    superseded or deleted (the person erased). The read transaction rendering took is ended,
+    so no transaction stays open while SMTP is spoken."""
     if claimed.rendered_by is None:
         return claimed
     with reading_apart(session):
-        rendered = render_message(
-            session, claimed.rendered_by, claimed.render_arguments, claimed.attachments
+        status = session.scalar(select(OutboxMessage.status).where(OutboxMessage.id == claimed.id))
+        rendered = (
+            render_message(
+                session,
+                claimed.rendered_by,
+                claimed.render_arguments,
+                person_id=claimed.person_id,
+                to_email=claimed.to_email,
+                attachments=claimed.attachments,
+            )
+            if status == MessageStatus.PENDING
+            else None
         )
     session.commit()
     if rendered is None:
         return None
     return replace(
         claimed,
+        subject=rendered.subject or claimed.subject,
+        to_name=rendered.to_name or claimed.to_name,
         text_body=rendered.text_body,
         html_body=rendered.html_body,
         attachments=rendered.attachments,
@@ -277,8 +292,8 @@ def _record_sent(session, sent: ClaimedMessage, now: datetime) -> None:
         message.status = MessageStatus.SENT.value
         message.sent_at = now
         if message.rendered_by is not None:
-            message.text_body = sent.text_body
-            message.html_body = sent.html_body
+            message.subject, message.to_name = sent.subject, sent.to_name
+            message.text_body, message.html_body = sent.text_body, sent.html_body
             message.attachments = sent.attachments
             message.rendered_by = message.render_arguments = None
     session.commit()
@@ -286,9 +301,9 @@ def _record_sent(session, sent: ClaimedMessage, now: datetime) -> None:
 
 def _record_nothing_to_say(session, message_id: int) -> None:
     message = session.get(OutboxMessage, message_id, populate_existing=True)
-    if message is not None:
+    if message is not None and message.status == MessageStatus.PENDING:
         message.status = MessageStatus.SUPERSEDED.value
-        message.last_error = "not sent: what it was about is gone"
+        message.last_error = "not sent: what it was about is gone, or its address changed"
     session.commit()
 
 

@@ -10,7 +10,7 @@ from ..core.models import Role
 from ..extensions import db
 from .forms import RetryForm
 from .models import MessageStatus, OutboxMessage
-from .outbox import find_messages, rendered_message
+from .outbox import find_messages, preview_of
 from .sending import retry_failed
 from .worker import install_send_after_request, retry_unwritten, status_counts, writer_backlogs
 
@@ -51,8 +51,7 @@ def message_list():
 @role_required(Role.ORGANIZER)
 def message_detail(message_id: int):
     message = db.get_or_404(OutboxMessage, message_id)
-    # A message rendered when it is sent is shown as it would read now.
-    content = rendered_message(db.session, message)
+    content = preview_of(db.session, message)
     return render_template(
         "mail/admin/message.html",
         message=message,

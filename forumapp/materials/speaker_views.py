@@ -35,7 +35,7 @@ from .forms import SpeakerAvailabilityForm, SpeakerMaterialForm, SpeakerProfileF
 from .models import Visibility
 from .speaker_page import availability_days, speaker_of, speaker_page
 from .storage import material_storage
-from .upload_limit import upload_body_limit
+from .upload_limit import speaker_upload_body_limit
 from .views import bp
 
 
@@ -109,7 +109,7 @@ def speaker_home(token: str):
 
 
 @bp.route("/me/<token>/speaking/sessions/<int:item_id>/materials", methods=["POST"])
-@takes_bodies_up_to(upload_body_limit)
+@takes_bodies_up_to(speaker_upload_body_limit)
 @personal_link_limit
 def speaker_upload(token: str, item_id: int):
     """A speaker adds a file to one of their own sessions."""

@@ -40,7 +40,7 @@ from .packet import packet_progress
 from .plan import Plan, materials_plan
 from .resources import atom_feed, forum_resources
 from .storage import material_storage
-from .upload_limit import upload_body_limit
+from .upload_limit import staff_upload_body_limit
 
 bp = Blueprint("materials", __name__)
 
@@ -96,7 +96,7 @@ def _page(
 
 
 @bp.route("/staff/forums/<int:forum_id>/materials", methods=["GET", "POST"])
-@takes_bodies_up_to(upload_body_limit)
+@takes_bodies_up_to(staff_upload_body_limit)
 @role_required(*ORGANIZERS)
 def forum_materials(forum_id: int):
     """The forum's materials by session, and a form to add a file or a link."""

@@ -29,7 +29,7 @@ from ..core.search import contains_text
 from ..extensions import DbSession
 from ..feedback.models import FeedbackResponse, TopicSuggestion
 from ..mail.models import OutboxMessage
-from ..mail.outbox import RenderedMessage, rendered_message
+from ..mail.outbox import RenderedMessage, preview_of
 from ..registration.models import Registration
 
 EXPORT_FORMAT = "forumapp-person-export/1"
@@ -87,7 +87,7 @@ def _messages_to(session: DbSession, person: Person) -> list[OutboxMessage]:
 
 def _message_content_export(session: DbSession, message: OutboxMessage) -> dict:
     # A message rendered when it is sent is exported as it would read now.
-    content = rendered_message(session, message) or RenderedMessage("")
+    content = preview_of(session, message) or RenderedMessage("")
     return {
         # The export may be passed on; links in it would still open the person's page.
         "text_body": hide_personal_links(content.text_body),

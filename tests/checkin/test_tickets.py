@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+import gc
 import html
 import threading
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -13,7 +15,7 @@ import sqlalchemy as sa
 from forumapp.checkin import qr, receivers
 from forumapp.checkin.models import Ticket
 from forumapp.checkin.scanning import scan
-from forumapp.checkin.tickets import CODE_LENGTH, format_code, new_code
+from forumapp.checkin.tickets import CODE_LENGTH, format_code, new_code, ticket_for
 from forumapp.core.models import ForumDay
 from forumapp.extensions import db, mail
 from forumapp.mail.models import OutboxMessage
@@ -247,6 +249,37 @@ def test_the_email_and_its_ticket_image_are_drawn_by_the_mail_worker_not_in_the_
         assert image["rendered_by"] == receivers.EMAIL_QR_RENDERER
         assert image["arguments"] == {"code": ada.code}
         assert "content_base64" not in image
+
+
+def test_writing_the_confirmation_issues_no_ticket(app, forum_setup):
+    """The worker writes a confirmation in a transaction that only reads (on SQLite outside
+    the write gate): a registration older than tickets, confirmed but without one, is
+    written to without a ticket (its ticket page issues one, as before)."""
+    register_public(app, forum_setup, "Ada Lovelace")
+    with app.app_context():
+        db.session.execute(sa.delete(Ticket))  # as before tickets existed
+        db.session.commit()
+        confirmation = db.session.scalar(
+            sa.select(OutboxMessage).where(OutboxMessage.kind == "registration")
+        )
+
+        written = build.emailed(confirmation)
+
+        assert "Your ticket code" not in written.text_body and written.attachments == []
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 0
+
+
+def test_a_session_lets_go_of_the_tickets_it_saw_once_its_transaction_ends(app, forum_setup):
+    """The mail worker keeps one session for as long as it runs (reminders issue tickets):
+    the tickets a transaction looked at must not stay held for ever after it."""
+    register_public(app, forum_setup, "Ada Lovelace")
+    with app.app_context():
+        registration = db.session.scalar(sa.select(Registration))
+        seen = weakref.ref(ticket_for(db.session, registration))
+        db.session.commit()
+        del registration
+        gc.collect()
+        assert seen() is None
 
 
 def test_a_waitlisted_person_gets_no_ticket_in_the_email(app, forum_setup, inbox):

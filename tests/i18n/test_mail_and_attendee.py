@@ -56,6 +56,7 @@ def test_a_spanish_speakers_confirmation_is_in_spanish_and_an_english_speakers_i
     message = _confirmation(spanish.person.email)
     assert message.subject == f"Su inscripción: {SPANISH_TITLE}"
     mail = build.emailed(message)
+    assert mail.subject == message.subject  # written again with the body, in its language
     assert "Hola, Lucía Pérez:" in mail.text_body
     assert "Está inscrito para el lunes, 15 de marzo de 2027." in mail.text_body
     assert "Su código de entrada:" in mail.text_body

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
+from forumapp.core.clock import utcnow
 from forumapp.core.models import Person
 from forumapp.extensions import db
 from forumapp.mail.models import OutboxMessage
@@ -15,7 +16,9 @@ from forumapp.mail.outbox import (
     queue_email_rendered_when_sent,
     register_message_renderer,
 )
+from forumapp.mail.sending import _claim_next, _rendered
 from forumapp.mail.worker import deliver_due
+from forumapp.privacy.services import erase_person, export_person
 
 from ..core.test_write_gate import gate_is_free, gate_path  # noqa: F401  (gate_path: fixture)
 from .test_delivery import content, stored
@@ -29,6 +32,7 @@ def greeting(session, person_id: int) -> RenderedMessage | None:
     if person is None:
         return None
     return RenderedMessage(
+        subject=f"Hello, {person.name}",
         text_body=f"Hello {person.name}.\n",
         html_body=f"<p>Hello <strong>{person.name}</strong>.</p>",
         attachments=[{"filename": "note.txt", "content_type": "text/plain", "content": "A note"}],
@@ -42,7 +46,7 @@ def _greeting_renderer():
 
 def queue_greeting(name: str = "Ana Pérez", renderer: str = GREETING) -> tuple[int, int]:
     """Queue a greeting to a new person and commit, as a request would: (message, person)."""
-    person = Person(name=name, email="ana@example.org")
+    person = Person(name=name, email=f"{name.split()[0].lower()}@example.org")
     db.session.add(person)
     db.session.flush()
     message = queue_email_rendered_when_sent(
@@ -66,7 +70,9 @@ def test_the_message_is_stored_unwritten_and_arrives_as_things_stand_when_it_is_
     assert report.sent == 1
     [received] = smtp_server.received
     email = received.message
-    assert email["Subject"] == "Hello"
+    # The subject and the name on the envelope are written when it is sent, too.
+    assert email["Subject"] == "Hello, Ana Pérez Soto"
+    assert email["To"] == "Ana Pérez Soto <ana@example.org>"
     assert content(email.get_body(("plain",))) == "Hello Ana Pérez Soto.\n"
     assert "<strong>Ana Pérez Soto</strong>" in content(email.get_body(("html",)))
     [note] = list(email.iter_attachments())
@@ -74,6 +80,7 @@ def test_the_message_is_stored_unwritten_and_arrives_as_things_stand_when_it_is_
     # The outbox keeps what was sent, as for any message.
     sent = stored(message_id)
     assert (sent.status, sent.text_body) == ("sent", "Hello Ana Pérez Soto.\n")
+    assert (sent.subject, sent.to_name) == ("Hello, Ana Pérez Soto", "Ana Pérez Soto")
     assert sent.html_body == "<p>Hello <strong>Ana Pérez Soto</strong>.</p>"
     assert [part["filename"] for part in sent.attachments] == ["note.txt"]
     assert sent.rendered_by is None
@@ -90,7 +97,29 @@ def test_a_message_with_nothing_left_to_say_is_not_sent(app_ctx, smtp_server):
     assert smtp_server.received == []
     gone = stored(message_id)
     assert gone.status == "superseded" and gone.sent_at is None
-    assert gone.last_error == "not sent: what it was about is gone"
+    assert gone.last_error == "not sent: what it was about is gone, or its address changed"
+
+
+def test_a_message_is_not_sent_to_an_address_the_person_no_longer_has(app_ctx, smtp_server):
+    """What the renderer writes (a personal link) is the person's as they are now; an address
+    that stopped being theirs must not receive it."""
+    message_id, person_id = queue_greeting()
+    db.session.get(Person, person_id).email = "ana.new@example.org"
+    db.session.commit()
+
+    assert deliver_due(db.session).sent == 0
+    assert smtp_server.received == []
+    assert stored(message_id).status == "superseded"
+
+
+def test_a_person_erased_after_the_claim_is_not_written_to(app_ctx, smtp_server):
+    message_id, person_id = queue_greeting()
+    claimed = _claim_next(db.session, utcnow())
+    assert claimed is not None and claimed.id == message_id
+    erase_person(db.session, db.session.get(Person, person_id), None)  # deletes their mail
+    db.session.commit()
+
+    assert _rendered(db.session, claimed) is None
 
 
 def test_a_renderer_that_fails_fails_the_message_and_a_busy_database_is_tried_again(
@@ -166,3 +195,29 @@ def test_the_outbox_page_shows_a_message_to_be_rendered_as_it_would_read_now(app
     assert "written when it is sent" in page
     assert "Hello Ana Pérez." in page
     assert "note.txt (text/plain)" in page and "HTML version" in page
+
+
+def test_staff_see_why_a_message_to_be_rendered_has_no_text(app, signed_in):
+    """A renderer that fails (a bug, a renderer no longer registered) leaves the page working:
+    it is where staff read the last error."""
+
+    def broken(_session, person_id):
+        raise ValueError("no such template")
+
+    register_message_renderer("test_broken", broken)
+    client = signed_in("organizer")
+    with app.app_context():
+        waiting_id, person_id = queue_greeting(renderer="test_broken")
+        failed_id, _ = queue_greeting("Bo Li", renderer="test_broken")
+        db.session.get(OutboxMessage, failed_id).status = "failed"
+        db.session.commit()
+
+    waiting = client.get(f"/staff/outbox/{waiting_id}")
+    failed = client.get(f"/staff/outbox/{failed_id}")
+
+    assert waiting.status_code == failed.status_code == 200
+    assert "cannot be written now" in waiting.get_data(as_text=True)
+    assert "was not written, and will not be sent" in failed.get_data(as_text=True)
+    with app.app_context():  # and the person's data export still comes
+        [held] = export_person(db.session, db.session.get(Person, person_id))["messages"]
+        assert (held["subject"], held["text_body"]) == ("Hello", "")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from urllib.parse import urlsplit
 
+import flask
 import pytest
 import sqlalchemy as sa
 
@@ -277,6 +278,8 @@ def test_nobody_unknown_can_send_an_upload_endpoint_a_body_larger_than_other_req
     for url in (
         f"/staff/forums/{place.forum_id}/materials",
         f"/me/{forged}/speaking/sessions/{place.public_item_id}/materials",
+        # A registrant's own link is one we signed, but they are no speaker.
+        f"/me/{place.registrant_token}/speaking/sessions/{place.public_item_id}/materials",
         f"/api/v1/items/{place.public_item_id}/materials",
     ):
         refused = client.post(url, data=dict(slides), content_type="multipart/form-data")
@@ -284,6 +287,41 @@ def test_nobody_unknown_can_send_an_upload_endpoint_a_body_larger_than_other_req
         slides["file"] = (io.BytesIO(_pdf_of_about(200 * 1024)), "big.pdf")
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Material)) == 0
+
+
+def test_no_transaction_stays_open_while_an_upload_comes_in(
+    app, client, signed_in, place, monkeypatch
+):
+    """Deciding the limit looks the caller up; the body, which may take minutes to arrive
+    over a venue's network, is read after that lookup's transaction has ended (on
+    PostgreSQL a connection idle in a transaction holds back vacuum)."""
+    open_while_reading = []
+    read_form = flask.Request._load_form_data
+
+    def reading(request):
+        open_while_reading.append(db.session().in_transaction())
+        return read_form(request)
+
+    monkeypatch.setattr(flask.Request, "_load_form_data", reading)
+    signed_in("organizer")
+    open_while_reading.clear()
+    assert _upload(client, place, place.public_item_id, data=_pdf_of_about(1024)).status_code == 302
+    assert open_while_reading[:1] == [False]
+    speaker_page = f"/me/{place.speaker_token}/speaking"
+    token = csrf_token(client, speaker_page)
+    open_while_reading.clear()
+    by_speaker = client.post(
+        f"{speaker_page}/sessions/{place.public_item_id}/materials",
+        data={
+            "title": "My slides",
+            "visibility": "public",
+            "file": (io.BytesIO(_pdf_of_about(1024)), "slides.pdf"),
+            "csrf_token": token,
+        },
+        content_type="multipart/form-data",
+    )
+    assert by_speaker.status_code == 302
+    assert open_while_reading[:1] == [False]
 
 
 def test_the_api_takes_an_upload_as_large_as_the_materials_limit_and_other_bodies_not(
