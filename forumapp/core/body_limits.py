@@ -13,6 +13,8 @@ from typing import TypeVar
 
 from flask import Flask, request
 
+from .database import SAFE_METHODS
+
 View = TypeVar("View", bound=Callable)
 
 _LIMIT_ATTRIBUTE = "forumapp_body_limit"
@@ -36,6 +38,8 @@ def init_body_limits(app: Flask) -> None:
 
     @app.before_request
     def _apply_body_limit():
+        if request.method in SAFE_METHODS:  # a page view sends no body worth a lookup
+            return
         limit = getattr(app.view_functions.get(request.endpoint or ""), _LIMIT_ATTRIBUTE, None)
         if limit is not None:
             request.max_content_length = limit()
