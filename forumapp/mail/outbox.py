@@ -12,7 +12,7 @@ import base64
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 
 from flask import current_app, render_template
 from flask_babel import LazyString
@@ -24,6 +24,9 @@ from ..core.i18n import in_language
 from ..core.models import Person
 from ..core.pagination import Page, paginate
 from .models import MessageStatus, OutboxMessage
+
+if TYPE_CHECKING:
+    from .sending import ClaimedMessage
 
 # What mail takes as a subject: text, a lazy translation, or a function of no arguments
 # (for subjects that also hold organizer-written text in the person's language).
@@ -62,7 +65,7 @@ class RenderedMessage:
     html_body: str | None = None
     attachments: list[dict] = field(default_factory=list)
     subject: str | None = None
-    to_name: str | None = None  # set by ``render_message``: the person's name as it is now
+    to_name: str | None = None  # set by ``rendered_message``: the person's name as it is now
 
 
 # Messages rendered when they are sent, by name: see ``register_message_renderer``.
@@ -77,43 +80,24 @@ def register_message_renderer(name: str, render: Callable[..., RenderedMessage |
     _MESSAGE_RENDERERS[name] = render
 
 
-def rendered_message(session, message: OutboxMessage) -> RenderedMessage | None:
-    """What ``message`` says: its stored bodies and attachments, or for a message still to be
-    rendered, what its renderer writes now (None: nothing left to say). Stores nothing."""
+def rendered_message(session, message: OutboxMessage | ClaimedMessage) -> RenderedMessage | None:
+    """What ``message`` (stored, or claimed for sending) says: its stored bodies and
+    attachments, or for a message still to be rendered, what its renderer writes now after
+    the message's own attachments. Stores nothing.
+
+    None when nothing is left to say: what the message was about is gone, or the person no
+    longer has its address (it was changed, or the person erased, which changes it too). The
+    renderer writes with the person as they are now, personal link included, and that link
+    must not reach an address whose links were revoked when it stopped being theirs.
+    """
     attachments = list(message.attachments or [])
     if message.rendered_by is None:
         return RenderedMessage(message.text_body, message.html_body, attachments)
-    return render_message(
-        session,
-        message.rendered_by,
-        message.render_arguments,
-        person_id=message.person_id,
-        to_email=message.to_email,
-        attachments=attachments,
-    )
-
-
-def render_message(
-    session,
-    rendered_by: str,
-    arguments: dict | None,
-    *,
-    person_id: int | None,
-    to_email: str,
-    attachments: Sequence[dict] = (),
-) -> RenderedMessage | None:
-    """What the renderer ``rendered_by`` writes now from ``arguments`` for the person
-    ``person_id`` at ``to_email``, after the message's own ``attachments``.
-
-    None when nothing is left to say: what the message was about is gone, or the person no
-    longer has this address (it was changed, or the person erased). The renderer writes with
-    the person as they are now, personal link included, and that link must not reach an
-    address whose links were revoked when it stopped being theirs.
-    """
-    person = session.get(Person, person_id) if person_id is not None else None
-    if person is None or person.email != to_email:  # erasure changes the address too
+    person = session.get(Person, message.person_id) if message.person_id is not None else None
+    if person is None or person.email != message.to_email:
         return None
-    rendered = _MESSAGE_RENDERERS[rendered_by](session, **(arguments or {}))
+    render = _MESSAGE_RENDERERS[message.rendered_by]
+    rendered = render(session, **(message.render_arguments or {}))
     if rendered is None:
         return None
     return RenderedMessage(
@@ -344,24 +328,38 @@ def queue_templated_email(
 
 
 def queue_email_to_person(
-    session, template: str, person: Person, *, kind: str, subject: Subject, **context
+    session,
+    template: str,
+    person: Person,
+    *,
+    kind: str,
+    subject: Subject,
+    about: str | None = None,
+    supersedes: bool = False,
+    attachments: Sequence[dict] = (),
+    **context,
 ) -> OutboxMessage | None:
-    """``queue_templated_email`` addressed to ``person``, who is also in the template context,
-    written in the person's language (``Person.language``): the templates, the dates in them
-    and ``subject``, which may be a lazy string (``lazy_gettext``) or a function of no
-    arguments called in that language."""
-    with in_language(person.language):
-        return queue_templated_email(
-            session,
-            template,
-            to_email=person.email,
-            to_name=person.name,
-            person_id=person.id,
-            kind=kind,
-            subject=subject_text(subject),
-            person=person,
-            **context,
-        )
+    """``templates/<template>.txt`` and ``.html`` queued to ``person``, who is also in the
+    template context, written in the person's language (``render_email_to_person``): the
+    templates, the dates in them and ``subject``, which may be a lazy string
+    (``lazy_gettext``) or a function of no arguments called in that language.
+
+    ``about``, ``supersedes`` and ``attachments`` as for ``queue_email``.
+    """
+    rendered = render_email_to_person(template, person, subject=subject, **context)
+    return queue_email(
+        session,
+        to_email=person.email,
+        to_name=person.name,
+        person_id=person.id,
+        kind=kind,
+        subject=rendered.subject or "",
+        text_body=rendered.text_body,
+        html_body=rendered.html_body,
+        about=about,
+        supersedes=supersedes,
+        attachments=attachments,
+    )
 
 
 def subject_text(subject: Subject) -> str:

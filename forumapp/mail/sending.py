@@ -51,7 +51,7 @@ from ..core.clock import utcnow
 from ..core.database import reading_apart
 from .mime import build_email
 from .models import MessageStatus, OutboxMessage
-from .outbox import render_message
+from .outbox import rendered_message
 
 BATCH_SIZE = 50
 DEFAULT_MAX_ATTEMPTS = 8
@@ -260,18 +260,7 @@ def _rendered(session, claimed: ClaimedMessage) -> ClaimedMessage | None:
         return claimed
     with reading_apart(session):
         status = session.scalar(select(OutboxMessage.status).where(OutboxMessage.id == claimed.id))
-        rendered = (
-            render_message(
-                session,
-                claimed.rendered_by,
-                claimed.render_arguments,
-                person_id=claimed.person_id,
-                to_email=claimed.to_email,
-                attachments=claimed.attachments,
-            )
-            if status == MessageStatus.PENDING
-            else None
-        )
+        rendered = rendered_message(session, claimed) if status == MessageStatus.PENDING else None
     session.commit()
     if rendered is None:
         return None
