@@ -69,18 +69,22 @@ class DeliveryReport:
     sent: int = 0
     deferred: int = 0  # an attempt failed; the message will be tried again later
     failed: int = 0  # given up in this run
+    dropped: int = 0  # not to be sent after all: replaced, its person erased, nothing to say
     pending: int = 0  # still waiting in the outbox after the run, due now or later
     server_error: str | None = None  # why the run stopped early, if it did
 
     @property
     def tried(self) -> int:
-        return self.sent + self.deferred + self.failed
+        return self.sent + self.deferred + self.failed + self.dropped
 
     def summary(self) -> str:
-        """``sent 3, failed 0, pending 2``, plus retries and an early stop when there were any."""
+        """``sent 3, failed 0, pending 2``, plus retries, messages dropped and an early stop
+        when there were any."""
         line = f"sent {self.sent}, failed {self.failed}, pending {self.pending}"
         if self.deferred:
             line += f" ({self.deferred} to retry later)"
+        if self.dropped:
+            line += f"; {self.dropped} no longer to be sent"
         if self.server_error:
             line += f"; stopped early: {self.server_error}"
         return line
@@ -108,6 +112,14 @@ class _Outcome:
     SERVER = "server"  # the server is the problem: stop the batch
     RETRY = "retry"  # this message failed this time
     PERMANENT = "permanent"  # this message can never be delivered
+
+
+class _Recorded:
+    """What became of a message whose attempt failed."""
+
+    RETRY = "retry"  # tried again later
+    GAVE_UP = "gave up"
+    DROPPED = "dropped"  # replaced or deleted meanwhile: never tried again
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -145,13 +157,14 @@ def send_due(
                 rendered = _rendered(session, claimed)
                 if rendered is None:
                     _record_nothing_to_say(session, claimed.id)
+                    report.dropped += 1
                     continue
                 prepared = _PreparedMessage(rendered, sender)
             except Exception as exc:
                 session.rollback()
                 # Bad stored data fails again at every try; the database, busy while the
                 # message was rendered, need not.
-                gave_up = _record_failure(
+                recorded = _record_failure(
                     session,
                     claimed.id,
                     _short(f"cannot build the message: {exc}"),
@@ -159,10 +172,7 @@ def send_due(
                     max_attempts,
                     permanent=not isinstance(exc, SQLAlchemyError),
                 )
-                if gave_up:
-                    report.failed += 1
-                else:
-                    report.deferred += 1
+                _count(report, recorded)
                 continue
             try:
                 if connection is None:
@@ -170,7 +180,7 @@ def send_due(
                 connection.send(prepared)
             except Exception as exc:
                 outcome, reason = _classify(exc)
-                gave_up = _record_failure(
+                recorded = _record_failure(
                     session,
                     claimed.id,
                     reason,
@@ -178,10 +188,7 @@ def send_due(
                     max_attempts,
                     permanent=outcome == _Outcome.PERMANENT,
                 )
-                if gave_up:
-                    report.failed += 1
-                else:
-                    report.deferred += 1
+                _count(report, recorded)
                 if outcome == _Outcome.SERVER:
                     report.server_error = reason
                     break
@@ -298,23 +305,32 @@ def _record_nothing_to_say(session, message_id: int) -> None:
 
 def _record_failure(
     session, message_id: int, reason: str, now: datetime, max_attempts: int, *, permanent: bool
-) -> bool:
-    """Store the error and schedule the next try, or give up; True when given up."""
+) -> str:
+    """Store the error and schedule the next try, or give up; says which (``_Recorded``)."""
     message = session.get(OutboxMessage, message_id, populate_existing=True)
-    if message is None:
+    if message is None:  # deleted while it was being tried (its person erased)
         session.commit()
-        return False
+        return _Recorded.DROPPED
     message.last_error = reason
     if message.status == MessageStatus.SUPERSEDED:
         session.commit()  # replaced while it was being tried: it is not tried again
-        return False
+        return _Recorded.DROPPED
     gave_up = permanent or message.attempts >= max_attempts
     if gave_up:
         message.status = MessageStatus.FAILED.value
     else:
         message.next_attempt_at = now + retry_delay(message.attempts)
     session.commit()
-    return gave_up
+    return _Recorded.GAVE_UP if gave_up else _Recorded.RETRY
+
+
+def _count(report: DeliveryReport, recorded: str) -> None:
+    if recorded == _Recorded.GAVE_UP:
+        report.failed += 1
+    elif recorded == _Recorded.RETRY:
+        report.deferred += 1
+    else:
+        report.dropped += 1
 
 
 def _classify(exc: BaseException) -> tuple[str, str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from forumapp.core.clock import utcnow
 from forumapp.core.models import Person
@@ -13,6 +14,7 @@ from forumapp.extensions import db
 from forumapp.mail.models import OutboxMessage
 from forumapp.mail.outbox import (
     RenderedMessage,
+    queue_email,
     queue_email_rendered_when_sent,
     register_message_renderer,
 )
@@ -93,7 +95,8 @@ def test_a_message_with_nothing_left_to_say_is_not_sent(app_ctx, smtp_server):
 
     report = deliver_due(db.session)
 
-    assert (report.sent, report.failed, report.pending) == (0, 0, 0)
+    assert (report.sent, report.failed, report.pending, report.dropped) == (0, 0, 0, 1)
+    assert report.summary() == "sent 0, failed 0, pending 0; 1 no longer to be sent"
     assert smtp_server.received == []
     gone = stored(message_id)
     assert gone.status == "superseded" and gone.sent_at is None
@@ -120,6 +123,50 @@ def test_a_person_erased_after_the_claim_is_not_written_to(app_ctx, smtp_server)
     db.session.commit()
 
     assert _rendered(db.session, claimed) is None
+
+
+def test_a_message_replaced_while_it_was_being_tried_is_not_counted_as_to_retry(
+    app_ctx, smtp_server
+):
+    """The worker's report line tells the operator what will be tried again: a message a newer
+    one replaced during the attempt (here while it was written, the SMTP server down) will
+    not be."""
+
+    def replaced_meanwhile(session, person_id):
+        with Session(db.engine) as request:  # a request queueing the newer message
+            queue_email(
+                request,
+                to_email="ana@example.org",
+                subject="Newer",
+                text_body="Newer",
+                about="greeting:1",
+                supersedes=True,
+            )
+            request.commit()
+        return greeting(session, person_id)
+
+    register_message_renderer("test_replaced", replaced_meanwhile)
+    person = Person(name="Ana Pérez", email="ana@example.org")
+    db.session.add(person)
+    db.session.flush()
+    queue_email_rendered_when_sent(
+        db.session,
+        "test_replaced",
+        {"person_id": person.id},
+        person,
+        kind="greeting",
+        subject="Hello",
+        about="greeting:1",
+        supersedes=True,
+    )
+    db.session.commit()
+    smtp_server.stop()
+
+    report = deliver_due(db.session, limit=1)
+
+    assert (report.sent, report.deferred, report.failed, report.dropped) == (0, 0, 0, 1)
+    assert "to retry later" not in report.summary()
+    assert "1 no longer to be sent" in report.summary()
 
 
 def test_a_renderer_that_fails_fails_the_message_and_a_busy_database_is_tried_again(
