@@ -24,7 +24,7 @@ from ..core.models import Forum, ForumDay, Person, Team, TeamMembership, TeamRol
 from ..extensions import DbSession
 from ..feedback.models import TopicGroup, TopicSuggestion
 from ..feedback.suggestions import BARRIER_SOURCE
-from ..feedback.topic_groups import place_new
+from ..feedback.topic_groups import place_new, tidy_after_leaving
 from .errors import CommitmentError, NotAllowed
 from .models import Commitment, CommitmentStatus, CommitmentUpdate
 
@@ -241,10 +241,13 @@ def _raise_barrier(session: DbSession, commitment: Commitment, barrier: str) -> 
     )
     if existing is not None and not barrier:
         commitment.barrier_topic_id = None
+        left = existing.group_id
         session.delete(existing)
+        tidy_after_leaving(session, {left})
     elif existing is not None:
-        existing.text = barrier
+        left, existing.text = existing.group_id, barrier
         existing.group_id = None  # placed again by its new words
+        tidy_after_leaving(session, {left})
         place_new(session, commitment.forum, [existing])
     elif barrier:
         topic = TopicSuggestion(

@@ -23,7 +23,7 @@ from ..registration.models import Registration
 from .attendance import is_attendee, sessions_attended, team_id_for
 from .errors import FeedbackClosed, InvalidFeedback, NotAnAttendee
 from .models import FeedbackResponse, FeedbackWindow, SessionRating, TopicSuggestion
-from .topic_groups import place_new
+from .topic_groups import place_new, tidy_after_leaving
 from .window import WindowState, feedback_window, window_state
 
 RATINGS = (1, 2, 3, 4, 5)
@@ -296,10 +296,12 @@ def _save_topics(
             kept.add(suggestion.id)
         suggestion.team_id = team_id
         suggestion.person_id = person_id
+    left = set()
     for suggestion in existing:
         if suggestion.id not in kept:
+            left.add(suggestion.group_id)
             session.delete(suggestion)
-    session.flush()
+    tidy_after_leaving(session, left)
     # New topics join the group they are most like now; faculty regroup to tidy up.
     place_new(session, response.forum, added)
 

@@ -134,6 +134,33 @@ def place_new(
     session.flush()
 
 
+def tidy_after_leaving(
+    session: DbSession, group_ids: set[int | None], thesaurus: grouping.Thesaurus | None = None
+) -> None:
+    """Mend the automatic groups suggestions just left (rewritten, withdrawn, deleted): each
+    is labelled afresh from the suggestions still in it, or deleted when none is left, so
+    faculty never read a label made of words nobody wrote any more. Kept groups keep the
+    label faculty gave them."""
+    thesaurus = thesaurus or grouping.DEFAULT_THESAURUS
+    session.flush()
+    for group_id in group_ids - {None}:
+        group = session.get(TopicGroup, group_id)
+        if group is None or is_kept(group):
+            continue
+        texts = list(
+            session.scalars(
+                select(TopicSuggestion.text)
+                .where(TopicSuggestion.group_id == group.id)
+                .order_by(TopicSuggestion.id)
+            )
+        )
+        if texts:
+            group.label = grouping.label_for(texts, thesaurus)[:MAX_LABEL]
+        else:
+            delete_emptied(session, group)
+    session.flush()
+
+
 def delete_emptied(session: DbSession, group: TopicGroup) -> None:
     """Delete a group whose suggestions have all moved to other groups."""
     # Its suggestions have moved (by foreign key); a stale loaded list must not unlink them.

@@ -20,8 +20,9 @@ from forumapp.commitments.recording import (
 )
 from forumapp.core.models import Team
 from forumapp.extensions import db
-from forumapp.feedback.models import TopicSuggestion
-from forumapp.feedback.suggestions import BARRIER_SOURCE
+from forumapp.feedback.models import TopicGroup, TopicSuggestion
+from forumapp.feedback.suggestions import BARRIER_SOURCE, add_suggestions
+from forumapp.feedback.topic_groups import place_new
 from forumapp.privacy.services import erase_person
 
 from .. import builders as build
@@ -149,6 +150,35 @@ def test_a_barrier_joins_the_topics_of_its_forum_for_the_team_and_follows_the_no
     assert barrier_grouped()
     update_progress(db.session, commitment, ProgressInput("done"), Author(team.manager))
     assert barriers() == []
+
+
+def test_a_barrier_rewritten_or_withdrawn_leaves_no_group_named_by_its_old_words(team):
+    """Faculty read the groups' labels: a barrier's old words must not stay in the label of a
+    group it has left, nor leave an empty group behind."""
+    nash = db.session.scalar(sa.select(Team).filter_by(name="Nash County"))
+    [leaving_jail] = add_suggestions(
+        db.session, team.forum, [("Naloxone for people leaving jail", nash.id, None, "feedback")]
+    )
+    place_new(db.session, team.forum, [leaving_jail])
+    commitment = _add(team)
+
+    def note_barrier(text: str) -> None:
+        update_progress(
+            db.session, commitment, ProgressInput("in_progress", "", text), Author(team.manager)
+        )
+
+    def labels() -> list[str]:
+        return sorted(db.session.scalars(sa.select(TopicGroup.label)))
+
+    note_barrier("Naloxone vending machines at the library")
+    assert labels() == ["Naloxone, jail, library"]  # the barrier joined Nash's topic
+    note_barrier("No data-sharing agreement")
+    assert labels() == ["Data sharing, agreement", "Naloxone, jail"]
+    note_barrier("No data-sharing agreement with the hospital")
+    assert labels() == ["Data sharing, agreement, hospital", "Naloxone, jail"]
+    note_barrier("")  # withdrawn
+    assert labels() == ["Naloxone, jail"]
+    assert db.session.get(TopicSuggestion, leaving_jail.id).group_id is not None
 
 
 def test_erasing_the_owner_keeps_the_commitment(team):

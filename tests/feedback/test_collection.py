@@ -232,6 +232,25 @@ def test_editing_keeps_unchanged_topics_in_their_groups(world):
     assert db.session.scalars(sa.select(TopicSuggestion.person_id)).all() == [None]
 
 
+def test_a_topic_taken_back_in_an_edit_leaves_its_group_labelled_by_what_is_left(world):
+    ana = world.registration("Ana Alvarez")
+    ben = world.registration("Ben Brooks")
+    answering.save_response(
+        db.session, ana, answers(4, topics=["Naloxone for people leaving jail"])
+    )
+    answering.save_response(db.session, ben, answers(4, topics=["Naloxone at the library"]))
+    assert db.session.scalars(sa.select(TopicGroup.label)).all() == ["Naloxone, jail, library"]
+
+    answering.save_response(db.session, ben, answers(4, topics=["Peer recovery coaches"]))
+
+    assert sorted(db.session.scalars(sa.select(TopicGroup.label))) == [
+        "Naloxone, jail",
+        "Peer support",
+    ]
+    answering.save_response(db.session, ben, answers(4, topics=[]))
+    assert db.session.scalars(sa.select(TopicGroup.label)).all() == ["Naloxone, jail"]
+
+
 def test_a_public_attendee_answers_without_a_team(world):
     result = answering.save_response(
         db.session, world.registration("Pat Public"), answers(2, topics=["Naloxone access"])
