@@ -19,7 +19,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Optional
 
-from ..core.forms import Length
+from ..core.forms import Length, StorableText
 from ..core.models import Forum
 from .models import SpeakerKind, SpeakerStatus
 from .speaker_services import SpeakerFilter, SpeakerInput
@@ -121,7 +121,9 @@ class SpeakerFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET that changes nothing
 
-    q = SearchField("Name, affiliation or email", validators=[Optional(), Length(max=200)])
+    q = SearchField(
+        "Name, affiliation or email", validators=[Optional(), Length(max=200), StorableText()]
+    )
     kind = SelectField("Kind", choices=[("", "Any kind"), *KIND_CHOICES], default="")
     status = SelectField("Status", choices=[("", "Any status"), *STATUS_CHOICES], default="")
     forum = SelectField("Forum", choices=[("", "Any forum")], default="")

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from ..core.actions import carry_out
 from ..core.auth import role_required
+from ..core.bounds import integer_problem
 from ..core.erasure import not_erased
 from ..core.models import Forum, ForumDay, Person, Role
 from ..extensions import db
@@ -60,7 +61,12 @@ def badges_pdf(forum_id: int):
     day_id = request.args.get("day_id", type=int)
     if day_id is not None and day_id not in {day.id for day in forum.days}:
         abort(404)
-    chosen = request.args.getlist("registration_id", type=int)
+    # A number no 32-bit id column holds is no registration's (the driver would raise on it).
+    chosen = [
+        number
+        for number in request.args.getlist("registration_id", type=int)
+        if integer_problem(number) is None
+    ]
     if "registration_id" in request.args and not chosen:
         abort(400)
     # Commits the tickets issued for the badges' QR codes, and the audit entry.

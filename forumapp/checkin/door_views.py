@@ -217,14 +217,15 @@ def walk_in(day_id: int):
     form = WalkInForm()
     card = None
     if day.is_public and form.validate_on_submit():
-        # A mistake is shown on its field; a refusal of the day (team only) is flashed.
+        # A mistake is shown on its field; a refusal of the day (team only) is flashed. A field
+        # left out of the post counts as empty, as on a form sent blank.
         done = carry_out(
             lambda: walkins.walk_in(
                 db.session,
                 day,
-                form.name.data,
-                form.email.data,
-                form.organization.data,
+                form.name.data or "",
+                form.email.data or "",
+                form.organization.data or "",
                 current_user.id,
                 override=form.override.data,
             ),

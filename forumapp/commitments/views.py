@@ -216,7 +216,8 @@ def forum_page(forum_id: int):
     form.forum_id.choices = [(forum.id, forum.title)]
     form.forum_id.data = forum.id
     form.topic_group_id.choices = _topic_choices([forum])
-    chosen = db.session.get(Team, form.team_id.data) if form.team_id.data else None
+    # One of the listed teams: the posted id is not validated yet (it may be any number).
+    chosen = next((team for team in teams if team.id == form.team_id.data), None)
     # Anyone on a roster; the service checks the owner is on the chosen team's.
     form.owner_id.choices = [(NOBODY, _("Nobody named yet"))] + [
         (person_id, f"{name} ({team.name})")

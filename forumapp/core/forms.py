@@ -15,6 +15,7 @@ from wtforms.validators import Optional, StopValidation, ValidationError
 
 from .audit import ACTIONS
 from .bounds import date_problem, integer_problem
+from .database import is_storable_text
 
 
 class ButtonForm(FlaskForm):
@@ -105,6 +106,21 @@ class AuditFilterForm(FlaskForm):
         """The field's value, or None when it is empty or was refused."""
         field = self[name]
         return None if field.errors or field.data in ("", None) else field.data
+
+
+class StorableText:
+    """Refuse text with control characters or broken Unicode, with a message next to the
+    field. A posted form never gets here with such text (the app refuses it, 400); this is for
+    forms read from the query string, such as a staff search box, whose text goes into a query
+    that PostgreSQL would fail on. The default message is English, as staff pages are; a public
+    form passes one marked for translation."""
+
+    def __init__(self, message: str = "Remove the control characters from this text."):
+        self.message = message
+
+    def __call__(self, form, field):
+        if field.data and not is_storable_text(field.data):
+            raise ValidationError(self.message)
 
 
 def show_errors(form, errors: Mapping[str | int | None, str]) -> None:

@@ -6,14 +6,14 @@ from flask_wtf import FlaskForm
 from wtforms import SearchField, StringField, SubmitField
 from wtforms.validators import DataRequired, Optional
 
-from ..core.forms import Length
+from ..core.forms import Length, StorableText
 
 
 class PeopleSearchForm(FlaskForm):
     class Meta:
         csrf = False  # a GET that changes nothing
 
-    q = SearchField("Name or email", validators=[Optional(), Length(max=200)])
+    q = SearchField("Name or email", validators=[Optional(), Length(max=200), StorableText()])
 
 
 class EraseForm(FlaskForm):

@@ -14,7 +14,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, NumberRange, Optional
 
 from ..core.csv_import import csv_file_field
-from ..core.forms import DateTimeLocalField, IntegerField, Length
+from ..core.forms import DateTimeLocalField, IntegerField, Length, StorableText
 from ..core.models import Sector
 from .forms import MultiCheckboxField
 
@@ -97,4 +97,4 @@ class RegistrationSearchForm(FlaskForm):
     class Meta:
         csrf = False  # a GET that changes nothing
 
-    q = SearchField("Name or email", validators=[Optional(), Length(max=200)])
+    q = SearchField("Name or email", validators=[Optional(), Length(max=200), StorableText()])

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from ..agenda.models import AgendaItem
 from ..core.actions import carry_out
+from ..core.bounds import integer_problem
 from ..core.clock import utcnow
 from ..core.database import reading_apart
 from ..core.emails import InvalidEmail, normalise_email
@@ -287,7 +288,9 @@ def save_breakouts(token: str, forum_id: int):
     chosen = []
     for key, value in request.form.items():
         if key.startswith("slot-") and value:
-            if not value.isdigit():
+            # An item id: ASCII digits ("²".isdigit() is true, int() refuses it) within what a
+            # 32-bit id column holds (the driver would raise on more).
+            if not (value.isascii() and value.isdigit()) or integer_problem(int(value)):
                 abort(400)
             chosen.append(int(value))
     messages = []

@@ -491,6 +491,17 @@ def test_search_matches_name_affiliation_or_email_ignoring_case(organizer, roste
     assert "No speakers match" in empty and "0 speakers found" in empty
 
 
+def test_a_search_with_control_characters_is_refused_and_not_run(organizer, roster):
+    response = organizer.get("/staff/speakers", query_string={"q": "holloway\x00"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Remove the control characters from this text." in page
+    assert 'aria-invalid="true"' in page
+    assert len(_names_in(page)) == 4  # the search is left out, as any invalid filter
+    export = organizer.get("/staff/speakers/export.csv", query_string={"q": "holloway\x00"})
+    assert export.status_code == 200 and "Samuel Ortiz" in export.get_data(as_text=True)
+
+
 def test_filters_by_kind_status_and_forum(organizer, roster):
     first, second = roster["forums"]
 

@@ -142,6 +142,17 @@ def test_waitlisted_people_get_no_badge_and_an_empty_choice_says_so(app, forum_s
     assert "Nobody to print" in page
 
 
+def test_a_registration_id_too_large_for_any_row_is_no_registration(app, forum_setup, signed_in):
+    ada = register_public(app, forum_setup, "Ada Lovelace")
+    client = signed_in("organizer")
+    too_large = "9999999999999999999999"
+    alone = client.get(_url(forum_setup), query_string={"registration_id": too_large})
+    assert alone.status_code == 400  # as for any registration_id that is not a number
+    both = [("registration_id", too_large), ("registration_id", ada.registration_id)]
+    text = _text(_pdf(client.get(_url(forum_setup), query_string=both)))
+    assert "Ada Lovelace" in text
+
+
 def test_a_day_of_another_forum_is_not_found(app, forum_setup, signed_in):
     client = signed_in("organizer")
     assert client.get(_url(forum_setup), query_string={"day_id": 987654}).status_code == 404

@@ -298,6 +298,18 @@ def test_walk_in_mistakes_are_shown_on_the_fields(app, signed_in, forum_setup):
     assert 'aria-invalid="true"' in page
 
 
+def test_a_walk_in_form_sent_without_its_fields_asks_for_them(app, signed_in, forum_setup):
+    # Only the CSRF token, as a tampered or truncated post sends it: the same messages as for
+    # a form sent blank, and nobody registered.
+    client = signed_in("door")
+    url = f"/door/days/{forum_setup.public_day_id}/walk-in"
+    response = client.post(url, data={"csrf_token": csrf_token(client, url)})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Enter the person&#39;s name." in page and 'aria-invalid="true"' in page
+    assert check_ins(app) == []
+
+
 def test_walk_ins_are_only_for_public_days(app, signed_in, forum_setup, today_is):
     today_is(TEAM_DATE)
     client = signed_in("door")

@@ -151,6 +151,29 @@ def test_staff_see_every_team_and_add_for_one(client, world, signed_in):
     assert "Choose an owner from the Nash County roster." in _text(response)
 
 
+def test_staff_posting_a_team_that_is_not_listed_are_told_so_next_to_the_field(
+    app, world, signed_in
+):
+    staff = signed_in("faculty")
+    url = f"/staff/forums/{world['forum']}/commitments"
+    response = staff.post(
+        url,
+        data={
+            "csrf_token": csrf_token(staff, url),
+            "team_id": "9999999999999999999999",  # more than any id column holds
+            "forum_id": world["forum"],
+            "text": "Train deputies on naloxone",
+            "owner_id": "0",
+            "due": "",
+        },
+    )
+    page = _text(response)
+    assert response.status_code == 400
+    assert 'aria-invalid="true"' in page and "Not a valid choice." in page
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Commitment)) == 0
+
+
 def test_a_barrier_two_teams_share_is_flagged_for_faculty_and_marked_as_a_barrier(
     app, world, signed_in
 ):

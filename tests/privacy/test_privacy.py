@@ -125,6 +125,14 @@ def test_people_search_matches_wildcards_literally(admin, world):
     assert ANA["email"] not in admin.get("/staff/people?q=a_a").get_data(as_text=True)
 
 
+def test_a_search_with_control_characters_is_refused_next_to_the_box(admin, world):
+    response = admin.get("/staff/people", query_string={"q": "ana\x00"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Remove the control characters from this text." in page
+    assert 'aria-invalid="true"' in page and ANA["email"] not in page
+
+
 def test_export_holds_everything_from_every_area(app, admin, world):
     response = admin.get(f"/staff/people/{_ana_id(world)}/export.json")
     assert response.status_code == 200

@@ -220,6 +220,25 @@ def test_team_member_registers_picks_breakouts_and_sees_a_full_one_as_waitlist(c
     assert "you're number 1 on its waitlist" in page
 
 
+@pytest.mark.parametrize("value", ["9999999999999999999999", "²"])
+def test_a_breakout_choice_that_is_no_item_id_is_refused(client, app, setup, value):
+    # A number no id column holds, and a digit Python's int() does not read as one.
+    link = _member_link(app, setup)
+    token = csrf_token(client, link)
+    client.post(
+        f"{link}/forums/{setup.forum_id}/register",
+        data={"day_ids": str(setup.team_day_id), "csrf_token": token},
+    )
+    slot = re.findall(r'name="(slot-[^"]+)"', _text(client.get(link)))[0]
+    response = client.post(
+        f"{link}/forums/{setup.forum_id}/breakouts", data={slot: value, "csrf_token": token}
+    )
+    assert response.status_code == 400
+    assert "Something was wrong with that request" in _text(response)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(BreakoutPick)) == 0
+
+
 def test_public_registrant_does_not_see_team_days_on_their_page(client, app, setup):
     _register(client, setup)
     page = _text(client.get(_link(app)))

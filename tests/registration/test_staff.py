@@ -130,6 +130,16 @@ def test_registrations_page_shows_the_table_gaps_and_searches(app, organizer, se
     assert 'Breakout 3 <span class="muted">(session cancelled)</span>' in page
 
 
+def test_a_search_with_control_characters_is_refused_next_to_the_box(app, organizer, setup):
+    # PostgreSQL cannot compare text with NUL: the search is refused, not run.
+    url = f"/staff/forums/{setup.forum_id}/registrations"
+    response = organizer.get(url, query_string={"q": "Pitt\x00"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Remove the control characters from this text." in page
+    assert 'aria-invalid="true"' in page and "matching" not in page
+
+
 def _count_queries(app, client, url) -> int:
     with statements_sent(app) as sent:
         assert client.get(url).status_code == 200
