@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -14,7 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
 
-from ..core.forms import DateField, DateTimeLocalField, IntegerField, Length
+from ..core.forms import AppForm, DateField, DateTimeLocalField, IntegerField, Length
 from ..core.models import DEFAULT_REMINDER_DAYS, Audience, parse_reminder_days
 from ..extensions import db
 from .forums import ACCESSIBILITY_CONTACT_MAX, LONG_TEXT_MAX, PARKING_INFO_MAX, number_taken
@@ -27,7 +26,7 @@ def _coerce_optional_int(value):
     return int(value)
 
 
-class ForumForm(FlaskForm):
+class ForumForm(AppForm):
     """A forum's details. Given its ``program`` (and the ``forum`` being edited), a number
     another forum has is reported with the form's other problems, not after them."""
 
@@ -83,7 +82,7 @@ class ForumForm(FlaskForm):
     submit = SubmitField("Save forum")
 
 
-class DayForm(FlaskForm):
+class DayForm(AppForm):
     date = DateField("Date", validators=[DataRequired("Choose the day's date.")])
     audience = SelectField(
         "Who may attend",
@@ -127,7 +126,7 @@ class DayForm(FlaskForm):
             raise ValidationError("Registration must close after it opens.")
 
 
-class RoomForm(FlaskForm):
+class RoomForm(AppForm):
     name = StringField("Room name", validators=[DataRequired("Name the room."), Length(max=120)])
     capacity = IntegerField(
         "Seats",
@@ -139,7 +138,7 @@ class RoomForm(FlaskForm):
     submit = SubmitField("Save room")
 
 
-class ItemForm(FlaskForm):
+class ItemForm(AppForm):
     kind = SelectField("Kind", choices=[(k.value, k.label) for k in ItemKind])
     title = StringField(
         "Title", validators=[DataRequired("Give the session a title."), Length(max=200)]
@@ -174,20 +173,20 @@ class ItemForm(FlaskForm):
             raise ValidationError("The session must end after it starts.")
 
 
-class MoveForm(FlaskForm):
+class MoveForm(AppForm):
     start = TimeField("New start time", validators=[DataRequired("Give the new start time.")])
     room_id = SelectField("Room", coerce=_coerce_optional_int, validate_choice=True)
     confirm = BooleanField("Move despite the warnings above")
     submit = SubmitField("Move session")
 
 
-class ItemSpeakerForm(FlaskForm):
+class ItemSpeakerForm(AppForm):
     speaker_id = SelectField("Speaker", coerce=int, validate_choice=True)
     role = SelectField("Role", choices=[(r.value, r.value.capitalize()) for r in SpeakerRole])
     submit = SubmitField("Add speaker")
 
 
-class ActionForm(FlaskForm):
+class ActionForm(AppForm):
     """A button-only form: the CSRF token is all it carries."""
 
     value = HiddenField()

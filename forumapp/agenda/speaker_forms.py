@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileSize
 from wtforms import (
     BooleanField,
@@ -19,7 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Optional
 
-from ..core.forms import Length, StorableText
+from ..core.forms import AppForm, Length, StorableText
 from ..core.models import Forum
 from .models import SpeakerKind, SpeakerStatus
 from .speaker_services import SpeakerFilter, SpeakerInput
@@ -42,7 +41,7 @@ def forum_label(forum: Forum) -> str:
     return f"Forum {forum.number}: {forum.title}"
 
 
-class SpeakerForm(FlaskForm):
+class SpeakerForm(AppForm):
     """The speaker record; per-forum status fields are added by ``speaker_form_for``."""
 
     name = StringField(
@@ -115,7 +114,7 @@ def speaker_form_for(forums: list[Forum], **kwargs) -> SpeakerForm:
     return SpeakerFormWithForums(**kwargs)
 
 
-class SpeakerFilterForm(FlaskForm):
+class SpeakerFilterForm(AppForm):
     """Search and filters of the staff list, read from the query string."""
 
     class Meta:
@@ -154,7 +153,7 @@ class SpeakerFilterForm(FlaskForm):
         return any(field.data for field in (self.q, self.kind, self.status, self.forum))
 
 
-class AvailabilityForm(FlaskForm):
+class AvailabilityForm(AppForm):
     day = SelectField("Forum day", validators=[InputRequired("Choose a forum day.")])
     start = TimeField("Available from", validators=[InputRequired("Enter a start time.")])
     end = TimeField("Available until", validators=[InputRequired("Enter an end time.")])

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, SelectField, StringField
 
-from ..core.forms import IntegerField, Length
+from ..core.forms import AppForm, IntegerField, Length
 from .models import CREDIT_NAME_MAX, Rounding
 
 
-class CreditTypeForm(FlaskForm):
+class CreditTypeForm(AppForm):
     name = StringField("Name", validators=[Length(max=CREDIT_NAME_MAX)])
     accrediting_body = StringField("Accrediting body", validators=[Length(max=200)])
     provider_number = StringField("Provider or approval number", validators=[Length(max=100)])
@@ -25,7 +24,7 @@ class CreditTypeForm(FlaskForm):
     )
 
 
-class CertificateSettingsForm(FlaskForm):
+class CertificateSettingsForm(AppForm):
     sponsor = StringField("Sponsor", validators=[Length(max=300)])
     signer_name = StringField("Signed by", validators=[Length(max=200)])
     signer_title = StringField("Signer's title", validators=[Length(max=200)])

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import SelectField, TextAreaField, TimeField
 from wtforms.validators import InputRequired, Optional
 
-from ..core.forms import Length
+from ..core.forms import AppForm, Length
 from .models import REASON_MAX
 
 
-class CorrectionForm(FlaskForm):
+class CorrectionForm(AppForm):
     registration_id = SelectField(
         "Person", coerce=int, validators=[InputRequired("Choose the person.")]
     )

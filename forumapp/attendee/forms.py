@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SubmitField
 from wtforms.validators import InputRequired
 
+from ..core.forms import AppForm
 from ..core.i18n import LANGUAGE_NAMES, LANGUAGES
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(AppForm):
     """Which language the person's emails and pages speak (``Person.language``). Each choice
     is named in its own language, as on the language switch."""
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import SubmitField
 
+from ..core.forms import AppForm
 
-class RenewFeedForm(FlaskForm):
+
+class RenewFeedForm(AppForm):
     """Replace the personal feed's secret URL (the old one stops working)."""
 
     submit = SubmitField("Get a new calendar link")

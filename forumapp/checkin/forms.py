@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import secrets
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, SearchField, StringField, SubmitField
 from wtforms.validators import DataRequired, Optional, Regexp
 
-from ..core.forms import Length
+from ..core.forms import AppForm, Length
 
 # A scanner's request id: what door.js sends (a UUID or hex), short enough for its column.
 REQUEST_ID_PATTERN = r"^[A-Za-z0-9-]{8,64}$"
@@ -19,7 +18,7 @@ def new_request_id() -> str:
     return secrets.token_hex(16)
 
 
-class ScanForm(FlaskForm):
+class ScanForm(AppForm):
     """The scan field: a camera, a handheld scanner (types the code and Enter) or a person."""
 
     code = StringField(
@@ -30,7 +29,7 @@ class ScanForm(FlaskForm):
     submit = SubmitField("Check in")
 
 
-class LookupForm(FlaskForm):
+class LookupForm(AppForm):
     """Search by name, email or organization (a GET form: nothing changes)."""
 
     class Meta:
@@ -42,7 +41,7 @@ class LookupForm(FlaskForm):
     submit = SubmitField("Search")
 
 
-class WalkInForm(FlaskForm):
+class WalkInForm(AppForm):
     # Required fields are checked by the service, which names the field at fault.
     name = StringField("Full name", validators=[Length(max=200)])
     email = EmailField("Email", validators=[Length(max=254)])

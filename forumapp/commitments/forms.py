@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import Optional
 
-from ..core.forms import DateField, Length
+from ..core.forms import AppForm, DateField, Length
 from .models import CommitmentStatus
 from .recording import NOTE_MAX, TEXT_MAX
 
 NOBODY = 0  # the owner choice "nobody named yet"
 
 
-class CommitmentForm(FlaskForm):
+class CommitmentForm(AppForm):
     """A new commitment; the choices of ``forum_id``, ``owner_id`` and ``team_id`` are the
     page's."""
 
@@ -27,7 +26,7 @@ class CommitmentForm(FlaskForm):
     submit = SubmitField(_l("Add the commitment"))
 
 
-class ProgressForm(FlaskForm):
+class ProgressForm(AppForm):
     """Where a commitment stands."""
 
     status = SelectField(
@@ -45,6 +44,6 @@ class ProgressForm(FlaskForm):
         self.status.choices = [(status.value, status.label) for status in CommitmentStatus]
 
 
-class MembersMayCommitForm(FlaskForm):
+class MembersMayCommitForm(AppForm):
     members_may_commit = BooleanField(_l("Every member of the team may add commitments"))
     submit = SubmitField(_l("Save this choice"))

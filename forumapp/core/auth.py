@@ -20,7 +20,6 @@ from flask import (
 )
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 from wtforms import BooleanField, EmailField, PasswordField, SubmitField
@@ -30,7 +29,7 @@ from ..extensions import DbSession, db, limiter, login_manager
 from .blueprint import bp
 from .clock import utcnow
 from .database import reading_apart
-from .forms import Length
+from .forms import AppForm, Length
 from .models import ApiToken, Role, User, hash_password
 
 TOKEN_USE_RESOLUTION = timedelta(minutes=5)
@@ -131,7 +130,7 @@ def _unauthorized():
     return redirect(url_for("core.login", next=request.full_path.rstrip("?")))
 
 
-class LoginForm(FlaskForm):
+class LoginForm(AppForm):
     email = EmailField(
         "Email", validators=[DataRequired("Enter your email address."), Length(max=254)]
     )
@@ -200,7 +199,7 @@ def login():
     return render_template("core/login.html", form=form), status
 
 
-class LogoutForm(FlaskForm):
+class LogoutForm(AppForm):
     submit = SubmitField("Sign out")
 
 

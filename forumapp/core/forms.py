@@ -18,7 +18,18 @@ from .bounds import date_problem, integer_problem
 from .database import is_storable_text
 
 
-class ButtonForm(FlaskForm):
+class AppForm(FlaskForm):
+    """Every form of the app: Flask-WTF's, but its CSRF token's hidden input has no ``id``,
+    which a page with several forms would repeat (an id is unique on a page)."""
+
+    class Meta(FlaskForm.Meta):
+        def render_field(self, field, render_kw):
+            if field.type == "CSRFTokenField":
+                render_kw = {**render_kw, "id": False}
+            return super().render_field(field, render_kw)
+
+
+class ButtonForm(AppForm):
     """A button that needs only its CSRF token (check in from a list, undo, delete, promote);
     also the form of a page that parses its own inputs."""
 
@@ -87,7 +98,7 @@ class Length(validators.Length):
         super().__call__(form, field)
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(AppForm):
     """The audit log's filters; a GET that changes nothing."""
 
     class Meta:

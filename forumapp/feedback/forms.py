@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, TextAreaField
 from wtforms.validators import DataRequired
 
-from ..core.forms import DateTimeLocalField, Length
+from ..core.forms import AppForm, DateTimeLocalField, Length
 
 
-class WindowForm(FlaskForm):
+class WindowForm(AppForm):
     closes_at = DateTimeLocalField(
         "Feedback closes",
         validators=[DataRequired("Choose the date and time feedback closes.")],
@@ -17,15 +16,15 @@ class WindowForm(FlaskForm):
     )
 
 
-class ReviewerForm(FlaskForm):
+class ReviewerForm(AppForm):
     reviewer_id = SelectField("Faculty reviewer", coerce=int)
 
 
-class InvitationForm(FlaskForm):
+class InvitationForm(AppForm):
     send_again = BooleanField("Also email people who were invited before")
 
 
-class SummaryForm(FlaskForm):
+class SummaryForm(AppForm):
     summary = TextAreaField(
         "What the program heard and will do next", validators=[Length(max=5000)]
     )

@@ -3,13 +3,12 @@ group's fields have their own ids on the one page."""
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Optional, ValidationError
 
 from ..agenda.models import ItemKind
 from ..core.csv_import import csv_file_field
-from ..core.forms import Length
+from ..core.forms import AppForm, Length
 from .group_edits import MAX_NOTE
 from .models import TopicStatus
 from .topic_groups import MAX_LABEL
@@ -21,14 +20,14 @@ STATUS_LABELS = {
 }
 
 
-class RenameForm(FlaskForm):
+class RenameForm(AppForm):
     label = StringField(
         "New name",
         validators=[DataRequired("Give the group a name."), Length(max=MAX_LABEL)],
     )
 
 
-class MergeForm(FlaskForm):
+class MergeForm(AppForm):
     group_ids = SelectMultipleField("Groups to merge", coerce=int)
     target_id = SelectField("Keep the name and status of", coerce=int)
 
@@ -40,7 +39,7 @@ class MergeForm(FlaskForm):
             )
 
 
-class SplitForm(FlaskForm):
+class SplitForm(AppForm):
     suggestion_ids = SelectMultipleField("Suggestions to move to a new group", coerce=int)
     label = StringField(
         "Name of the new group",
@@ -48,12 +47,12 @@ class SplitForm(FlaskForm):
     )
 
 
-class StatusForm(FlaskForm):
+class StatusForm(AppForm):
     status = SelectField("Status", choices=list(STATUS_LABELS.items()))
     note = TextAreaField("Note for colleagues", validators=[Length(max=MAX_NOTE)])
 
 
-class PromoteForm(FlaskForm):
+class PromoteForm(AppForm):
     kind = SelectField(
         "Kind of session",
         choices=[
@@ -63,5 +62,5 @@ class PromoteForm(FlaskForm):
     )
 
 
-class ImportForm(FlaskForm):
+class ImportForm(AppForm):
     file = csv_file_field("Suggestions file (CSV)")

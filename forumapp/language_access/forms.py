@@ -4,11 +4,10 @@ one request in the queue."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import ValidationError
 
-from ..core.forms import Length
+from ..core.forms import AppForm, Length
 from ..registration.forms import MultiCheckboxField
 from .models import LanguageNeed, RequestStatus
 from .services import STATUS_NAMES, other_language_problem
@@ -45,7 +44,7 @@ def language_answers(form: LanguageRequestFields) -> dict:
     }
 
 
-class LanguageRequestForm(FlaskForm):
+class LanguageRequestForm(AppForm):
     """An organizer's changes to one request (English, as all staff pages)."""
 
     status = SelectField(

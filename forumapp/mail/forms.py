@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
+from ..core.forms import AppForm
 
-class RetryForm(FlaskForm):
+
+class RetryForm(AppForm):
     """A button-only form: the CSRF token, and the status filter to return to."""
 
     back_to_status = HiddenField()

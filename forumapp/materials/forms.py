@@ -4,7 +4,6 @@ materials mail, and the forms of a speaker's own page."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileSize
 from wtforms import (
     DateTimeLocalField,
@@ -19,11 +18,11 @@ from wtforms.validators import InputRequired, NumberRange, Optional
 
 from ..agenda.speaker_forms import MAX_PHOTO_BYTES, PHOTO_EXTENSIONS
 from ..agenda.speaker_profiles import BIO_MAX
-from ..core.forms import Length
+from ..core.forms import AppForm, Length
 from .models import TITLE_MAX, URL_MAX, PacketTiming, Visibility
 
 
-class MaterialForm(FlaskForm):
+class MaterialForm(AppForm):
     target = SelectField("For", validators=[InputRequired("Choose the session.")])
     title = StringField(
         "Title", validators=[InputRequired("Give the material a title."), Length(max=TITLE_MAX)]
@@ -46,7 +45,7 @@ class MaterialForm(FlaskForm):
         return ok
 
 
-class SpeakerMaterialForm(FlaskForm):
+class SpeakerMaterialForm(AppForm):
     """A speaker's upload to one of their sessions (the speaker's page speaks their language)."""
 
     title = StringField(
@@ -64,7 +63,7 @@ class SpeakerMaterialForm(FlaskForm):
     file = FileField(_l("File (PDF, slides, document or image)"))
 
 
-class SpeakerProfileForm(FlaskForm):
+class SpeakerProfileForm(AppForm):
     """A speaker's own bio and photo, from their page (in their language)."""
 
     bio = TextAreaField(_l("Your short bio"), validators=[Length(max=BIO_MAX)])
@@ -80,7 +79,7 @@ class SpeakerProfileForm(FlaskForm):
     )
 
 
-class SpeakerAvailabilityForm(FlaskForm):
+class SpeakerAvailabilityForm(AppForm):
     """A time range on a forum day when the speaker can be scheduled."""
 
     day = SelectField(_l("Forum day"), validators=[InputRequired(_l("Choose a forum day."))])
@@ -88,7 +87,7 @@ class SpeakerAvailabilityForm(FlaskForm):
     end = TimeField(_l("Available until"), validators=[InputRequired(_l("Enter an end time."))])
 
 
-class MaterialsPlanForm(FlaskForm):
+class MaterialsPlanForm(AppForm):
     """Organizers' plan: the slides reminder's lead time and when the packet goes."""
 
     slides_reminder_days = IntegerField(

@@ -8,13 +8,12 @@ import io
 from datetime import date
 
 from flask import Blueprint, Response, abort, render_template, request
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms.validators import Optional
 
 from ..core.auth import role_required
 from ..core.clock import utcnow
-from ..core.forms import DateField
+from ..core.forms import AppForm, DateField
 from ..core.models import Program, Role
 from ..extensions import db
 from ..feedback.measures import program_measures
@@ -28,7 +27,7 @@ bp = Blueprint("measures", __name__)
 READERS = (Role.FACULTY, Role.ORGANIZER)
 
 
-class ReportRangeForm(FlaskForm):
+class ReportRangeForm(AppForm):
     """The funder report's dates; a GET that changes nothing."""
 
     class Meta:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Optional
 
 from ..agenda.models import AgendaItem
 from ..core.clock import to_local
-from ..core.forms import DateTimeLocalField, Length
+from ..core.forms import AppForm, DateTimeLocalField, Length
 from ..core.i18n import format_date
 from ..core.models import Forum, Team
 from ..registration.forms import MultiCheckboxField
@@ -18,7 +17,7 @@ from .audience import ROLE_LABELS, STATUS_LABELS, Audience
 from .sending import BODY_MAX, SUBJECT_MAX
 
 
-class MessageForm(FlaskForm):
+class MessageForm(AppForm):
     """A group message. "Preview" shows whom it reaches and one person's copy; "Send" writes
     it (after a preview, and with ``confirm`` ticked for a large audience)."""
 

@@ -13,8 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask_wtf import FlaskForm
-
+from ..core.forms import AppForm
 from ..core.models import Forum
 from ..extensions import DbSession
 from .models import Registration
@@ -33,7 +32,7 @@ class FormQuestions:
 
     name: str
     fields: type
-    answers: Callable[[FlaskForm], dict]
+    answers: Callable[[AppForm], dict]
     check: Callable[[Mapping], None]
     record: Callable[[DbSession, Registration, Mapping], None]
 
@@ -87,7 +86,7 @@ def export_columns() -> list[ExportColumns]:
     return list(_export_columns.values())
 
 
-def with_questions(form_class: type[FlaskForm]) -> type[FlaskForm]:
+def with_questions(form_class: type[AppForm]) -> type[AppForm]:
     """``form_class`` with the fields of every registered set of questions."""
     key = (form_class, tuple(_questions))
     if key not in _forms_with_questions:
@@ -99,7 +98,7 @@ def with_questions(form_class: type[FlaskForm]) -> type[FlaskForm]:
     return _forms_with_questions[key]
 
 
-def answers_of(form: FlaskForm) -> dict[str, dict]:
+def answers_of(form: AppForm) -> dict[str, dict]:
     """The answers to the added questions on a submitted form, by set of questions."""
     return {
         name: questions.answers(form)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -15,7 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired
 
-from ..core.forms import Length
+from ..core.forms import AppForm, Length
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -25,7 +24,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-class PublicRegistrationForm(FlaskForm):
+class PublicRegistrationForm(AppForm):
     name = StringField(_l("Full name"), validators=[Length(max=200)])
     email = EmailField(_l("Email"), validators=[Length(max=254)])
     organization = StringField(_l("Organization (optional)"), validators=[Length(max=200)])
@@ -39,7 +38,7 @@ class PublicRegistrationForm(FlaskForm):
     submit = SubmitField(_l("Register"))
 
 
-class TeamRegistrationForm(FlaskForm):
+class TeamRegistrationForm(AppForm):
     day_ids = MultiCheckboxField(_l("Days you will attend"), coerce=int)
     accessibility_needs = TextAreaField(
         _l("Accessibility needs (optional)"), validators=[Length(max=2000)]
@@ -48,7 +47,7 @@ class TeamRegistrationForm(FlaskForm):
     submit = SubmitField(_l("Register"))
 
 
-class ResendLinkForm(FlaskForm):
+class ResendLinkForm(AppForm):
     email = EmailField(
         _l("Email"),
         validators=[DataRequired(_l("Enter the email you registered with.")), Length(max=254)],

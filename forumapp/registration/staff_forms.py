@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -14,7 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, NumberRange, Optional
 
 from ..core.csv_import import csv_file_field
-from ..core.forms import DateTimeLocalField, IntegerField, Length, StorableText
+from ..core.forms import AppForm, DateTimeLocalField, IntegerField, Length, StorableText
 from ..core.models import Sector
 from .forms import MultiCheckboxField
 
@@ -25,14 +24,14 @@ def optional_int(value):
     return int(value)
 
 
-class RosterUploadForm(FlaskForm):
+class RosterUploadForm(AppForm):
     file = csv_file_field(
         "Roster file (CSV)",
         too_big="The file must be 1 MB or smaller; split a larger roster into parts.",
     )
 
 
-class RosterMemberForm(FlaskForm):
+class RosterMemberForm(AppForm):
     name = StringField(
         "Full name", validators=[DataRequired("Enter the person's full name."), Length(max=200)]
     )
@@ -47,13 +46,13 @@ class RosterMemberForm(FlaskForm):
     submit = SubmitField("Add to the roster")
 
 
-class InvitationForm(FlaskForm):
+class InvitationForm(AppForm):
     team_id = SelectField("Who", coerce=optional_int, validators=[Optional()])
     send_again = BooleanField("Also send again to people who were already invited")
     submit = SubmitField("Send invitations")
 
 
-class ManualRegistrationForm(FlaskForm):
+class ManualRegistrationForm(AppForm):
     email = EmailField("Email", validators=[DataRequired("Enter the email."), Length(max=254)])
     name = StringField("Full name (for someone new)", validators=[Length(max=200)])
     organization = StringField("Organization (for someone new)", validators=[Length(max=200)])
@@ -62,19 +61,19 @@ class ManualRegistrationForm(FlaskForm):
     submit = SubmitField("Register")
 
 
-class RegistrationDaysForm(FlaskForm):
+class RegistrationDaysForm(AppForm):
     day_ids = MultiCheckboxField("Days", coerce=int)
     override = BooleanField("Override capacity: confirm even on a full day")
     submit = SubmitField("Register for these days")
 
 
-class MovePickForm(FlaskForm):
+class MovePickForm(AppForm):
     item_id = SelectField("Breakout", coerce=int)
     override = BooleanField("Override capacity, team limit and deadline")
     submit = SubmitField("Save breakout")
 
 
-class BreakoutSettingsForm(FlaskForm):
+class BreakoutSettingsForm(AppForm):
     choice_deadline = DateTimeLocalField(
         "Breakout choices close", validators=[Optional()], format="%Y-%m-%dT%H:%M"
     )
@@ -93,7 +92,7 @@ class BreakoutSettingsForm(FlaskForm):
     submit = SubmitField("Save settings")
 
 
-class RegistrationSearchForm(FlaskForm):
+class RegistrationSearchForm(AppForm):
     class Meta:
         csrf = False  # a GET that changes nothing
 

@@ -730,6 +730,12 @@ def _local(url: str) -> str:
 def site(sweep_app) -> Site:
     """Sign in as the demo's administrator and read every page the sweep will send junk to,
     following the links they show, before anything is changed."""
+    return read_site(sweep_app)
+
+
+def read_site(sweep_app, pages: dict[str, str] | None = None) -> Site:
+    """The ``site`` fixture's crawl; ``pages``, if given, gets the HTML of each page read
+    (status 200, text/html), by URL (tests/core/test_page_structure.py checks them)."""
     client = sweep_app.test_client()
     admin = next(account for account in STAFF_ACCOUNTS if account[2].value == "admin")
     assert sign_in(client, admin[0], admin[3]).status_code == 302
@@ -751,11 +757,11 @@ def site(sweep_app) -> Site:
                 found.bogus[key] = bogus
     for key, url in searches:
         found.urls[key].insert(0, url)
-    _crawl(found, adapter)
+    _crawl(found, adapter, pages)
     return found
 
 
-def _crawl(found: Site, adapter) -> None:
+def _crawl(found: Site, adapter, pages: dict[str, str] | None = None) -> None:
     queue = [url for (method, _), urls in found.urls.items() if method == "GET" for url in urls]
     queue += [url for (method, _), url in found.bogus.items() if method == "GET"]
     while queue:
@@ -768,6 +774,8 @@ def _crawl(found: Site, adapter) -> None:
         outcome, page = _read(found, rule, url)
         found.crawled[url] = outcome
         if page is not None:
+            if pages is not None:
+                pages[url] = page
             queue += _learn(found, adapter, url, page)
 
 
