@@ -20,9 +20,15 @@ tests/browser/test_accessibility.py runs axe-core in a browser, on fewer pages.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from html.parser import HTMLParser
 
 import pytest
+from flask_wtf import FlaskForm
+
+import forumapp
+from forumapp.core.forms import AppForm
 
 from .test_bad_input_sweep import read_site, sweep_app  # noqa: F401 (a fixture)
 
@@ -183,3 +189,20 @@ def test_every_page_has_a_sound_structure(pages):
     assert len(pages) > 100, f"the crawl read only {len(pages)} pages"
     faults = [f"{url}: {problem}" for url, html in pages.items() for problem in page_problems(html)]
     assert not faults, f"{len(faults)} fault(s) on {len(pages)} pages:\n" + "\n".join(faults)
+
+
+def test_every_form_renders_its_csrf_token_without_an_id():
+    """A page with several forms would repeat the token's id; the crawl only sees the pages
+    the demo's state shows, so every form class is held to it here."""
+    for module in pkgutil.walk_packages(forumapp.__path__, "forumapp."):
+        if module.name != "forumapp.wsgi":  # builds the production app on import
+            importlib.import_module(module.name)
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    ours = [form for form in subclasses(FlaskForm) if form.__module__.startswith("forumapp.")]
+    assert len(ours) > 50
+    assert [form.__qualname__ for form in ours if not issubclass(form, AppForm)] == []
