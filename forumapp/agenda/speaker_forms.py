@@ -8,7 +8,6 @@ from flask_wtf.file import FileAllowed, FileField, FileSize
 from wtforms import (
     BooleanField,
     EmailField,
-    SearchField,
     SelectField,
     StringField,
     SubmitField,
@@ -16,9 +15,9 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import DataRequired, InputRequired, Optional
+from wtforms.validators import DataRequired, InputRequired
 
-from ..core.forms import AppForm, Length, StorableText
+from ..core.forms import AppForm, Length, search_field
 from ..core.models import Forum
 from .models import SpeakerKind, SpeakerStatus
 from .speaker_services import SpeakerFilter, SpeakerInput
@@ -120,9 +119,7 @@ class SpeakerFilterForm(AppForm):
     class Meta:
         csrf = False  # a GET that changes nothing
 
-    q = SearchField(
-        "Name, affiliation or email", validators=[Optional(), Length(max=200), StorableText()]
-    )
+    q = search_field("Name, affiliation or email")
     kind = SelectField("Kind", choices=[("", "Any kind"), *KIND_CHOICES], default="")
     status = SelectField("Status", choices=[("", "Any status"), *STATUS_CHOICES], default="")
     forum = SelectField("Forum", choices=[("", "Any forum")], default="")

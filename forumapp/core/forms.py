@@ -10,7 +10,7 @@ import wtforms
 from flask import flash
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
-from wtforms import SelectField, SubmitField, validators
+from wtforms import SearchField, SelectField, SubmitField, validators
 from wtforms.validators import Optional, StopValidation, ValidationError
 
 from .audit import ACTIONS
@@ -132,6 +132,12 @@ class StorableText:
     def __call__(self, form, field):
         if field.data and not is_storable_text(field.data):
             raise ValidationError(self.message)
+
+
+def search_field(label: str) -> SearchField:
+    """A staff list's search box (a GET form): optional, at most 200 characters, and refused
+    next to the box when it holds text no query can compare (``StorableText``)."""
+    return SearchField(label, validators=[Optional(), Length(max=200), StorableText()])
 
 
 def show_errors(form, errors: Mapping[str | int | None, str]) -> None:

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from wtforms import SearchField, StringField, SubmitField
-from wtforms.validators import DataRequired, Optional
+from wtforms import StringField, SubmitField
+from wtforms.validators import DataRequired
 
-from ..core.forms import AppForm, Length, StorableText
+from ..core.forms import AppForm, Length, search_field
 
 
 class PeopleSearchForm(AppForm):
     class Meta:
         csrf = False  # a GET that changes nothing
 
-    q = SearchField("Name or email", validators=[Optional(), Length(max=200), StorableText()])
+    q = search_field("Name or email")
 
 
 class EraseForm(AppForm):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from wtforms import (
     BooleanField,
     EmailField,
-    SearchField,
     SelectField,
     StringField,
     SubmitField,
@@ -13,7 +12,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, NumberRange, Optional
 
 from ..core.csv_import import csv_file_field
-from ..core.forms import AppForm, DateTimeLocalField, IntegerField, Length, StorableText
+from ..core.forms import AppForm, DateTimeLocalField, IntegerField, Length, search_field
 from ..core.models import Sector
 from .forms import MultiCheckboxField
 
@@ -96,4 +95,4 @@ class RegistrationSearchForm(AppForm):
     class Meta:
         csrf = False  # a GET that changes nothing
 
-    q = SearchField("Name or email", validators=[Optional(), Length(max=200), StorableText()])
+    q = search_field("Name or email")
