@@ -12,7 +12,7 @@ from ..extensions import DbSession
 from . import grouping
 from .errors import TopicError
 from .models import TopicGroup, TopicStatus, TopicSuggestion
-from .topic_groups import MAX_LABEL, delete_emptied
+from .topic_groups import MAX_LABEL, automatic_label, delete_emptied
 
 MAX_NOTE = 2000
 
@@ -87,7 +87,7 @@ def split_group(
         suggestion.group_id = new_group.id
     if not group.curated:
         # The automatic name described suggestions that have just left.
-        group.label = grouping.label_for([s.text for s in remaining])[:MAX_LABEL]
+        group.label = automatic_label([s.text for s in remaining])
     group.curated = True
     session.flush()
     return new_group

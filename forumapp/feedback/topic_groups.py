@@ -27,6 +27,11 @@ def is_kept(group: TopicGroup) -> bool:
     return group.curated or group.status != TopicStatus.OPEN or group.promoted_item_id is not None
 
 
+def automatic_label(texts: list[str], thesaurus: grouping.Thesaurus | None = None) -> str:
+    """The name an automatic group gets from its suggestions' texts, cut to fit the column."""
+    return grouping.label_for(texts, thesaurus or grouping.DEFAULT_THESAURUS)[:MAX_LABEL]
+
+
 def regroup(session: DbSession, forum: Forum, thesaurus: grouping.Thesaurus | None = None) -> None:
     """Group every suggestion of ``forum`` that is not in a kept group.
 
@@ -67,7 +72,7 @@ def regroup(session: DbSession, forum: Forum, thesaurus: grouping.Thesaurus | No
             target = automatic[matching_id]
             used.add(target.id)
         if before.get(target.id) != ids or not target.label:
-            target.label = grouping.label_for([s.text for s in members], thesaurus)[:MAX_LABEL]
+            target.label = automatic_label([s.text for s in members], thesaurus)
         for suggestion in members:
             suggestion.group_id = target.id
     session.flush()
@@ -126,9 +131,7 @@ def place_new(
             target = TopicGroup(forum_id=forum.id, label="")
             session.add(target)
             session.flush()
-        target.label = grouping.label_for([texts[index] for index in members], thesaurus)[
-            :MAX_LABEL
-        ]
+        target.label = automatic_label([texts[index] for index in members], thesaurus)
         for suggestion in joined:
             suggestion.group_id = target.id
     session.flush()
@@ -141,7 +144,6 @@ def tidy_after_leaving(
     is labelled afresh from the suggestions still in it, or deleted when none is left, so
     faculty never read a label made of words nobody wrote any more. Kept groups keep the
     label faculty gave them."""
-    thesaurus = thesaurus or grouping.DEFAULT_THESAURUS
     session.flush()
     for group_id in group_ids - {None}:
         group = session.get(TopicGroup, group_id)
@@ -155,7 +157,7 @@ def tidy_after_leaving(
             )
         )
         if texts:
-            group.label = grouping.label_for(texts, thesaurus)[:MAX_LABEL]
+            group.label = automatic_label(texts, thesaurus)
         else:
             delete_emptied(session, group)
     session.flush()
