@@ -114,14 +114,6 @@ class _Outcome:
     PERMANENT = "permanent"  # this message can never be delivered
 
 
-class _Recorded:
-    """What became of a message whose attempt failed."""
-
-    RETRY = "retry"  # tried again later
-    GAVE_UP = "gave up"
-    DROPPED = "dropped"  # replaced or deleted meanwhile: never tried again
-
-
 def retry_delay(attempts: int) -> timedelta:
     """How long to wait after the ``attempts``-th failed attempt: 1, 2, 4 ... minutes, max 1 h."""
     return min(FIRST_RETRY_DELAY * 2 ** max(attempts - 1, 0), LONGEST_RETRY_DELAY)
@@ -164,15 +156,15 @@ def send_due(
                 session.rollback()
                 # Bad stored data fails again at every try; the database, busy while the
                 # message was rendered, need not.
-                recorded = _record_failure(
+                _record_failure(
                     session,
+                    report,
                     claimed.id,
                     _short(f"cannot build the message: {exc}"),
                     clock(),
                     max_attempts,
                     permanent=not isinstance(exc, SQLAlchemyError),
                 )
-                _count(report, recorded)
                 continue
             try:
                 if connection is None:
@@ -180,15 +172,15 @@ def send_due(
                 connection.send(prepared)
             except Exception as exc:
                 outcome, reason = _classify(exc)
-                recorded = _record_failure(
+                _record_failure(
                     session,
+                    report,
                     claimed.id,
                     reason,
                     clock(),
                     max_attempts,
                     permanent=outcome == _Outcome.PERMANENT,
                 )
-                _count(report, recorded)
                 if outcome == _Outcome.SERVER:
                     report.server_error = reason
                     break
@@ -304,33 +296,33 @@ def _record_nothing_to_say(session, message_id: int) -> None:
 
 
 def _record_failure(
-    session, message_id: int, reason: str, now: datetime, max_attempts: int, *, permanent: bool
-) -> str:
-    """Store the error and schedule the next try, or give up; says which (``_Recorded``)."""
+    session,
+    report: DeliveryReport,
+    message_id: int,
+    reason: str,
+    now: datetime,
+    max_attempts: int,
+    *,
+    permanent: bool,
+) -> None:
+    """Store the error and schedule the next try, or give up; counted in ``report`` as
+    deferred, failed, or dropped when the message was replaced or deleted meanwhile."""
     message = session.get(OutboxMessage, message_id, populate_existing=True)
-    if message is None:  # deleted while it was being tried (its person erased)
+    if message is None or message.status == MessageStatus.SUPERSEDED:
+        # Deleted (its person erased) or replaced while it was being tried: not tried again.
+        if message is not None:
+            message.last_error = reason
         session.commit()
-        return _Recorded.DROPPED
+        report.dropped += 1
+        return
     message.last_error = reason
-    if message.status == MessageStatus.SUPERSEDED:
-        session.commit()  # replaced while it was being tried: it is not tried again
-        return _Recorded.DROPPED
-    gave_up = permanent or message.attempts >= max_attempts
-    if gave_up:
+    if permanent or message.attempts >= max_attempts:
         message.status = MessageStatus.FAILED.value
+        report.failed += 1
     else:
         message.next_attempt_at = now + retry_delay(message.attempts)
-    session.commit()
-    return _Recorded.GAVE_UP if gave_up else _Recorded.RETRY
-
-
-def _count(report: DeliveryReport, recorded: str) -> None:
-    if recorded == _Recorded.GAVE_UP:
-        report.failed += 1
-    elif recorded == _Recorded.RETRY:
         report.deferred += 1
-    else:
-        report.dropped += 1
+    session.commit()
 
 
 def _classify(exc: BaseException) -> tuple[str, str]:
