@@ -388,16 +388,18 @@ def add_roster_member(
     duplicate = RosterError(f"{email} is already on the {team.name} roster.", "email")
     if existing is not None:
         raise duplicate
-    membership = TeamMembership(
-        team=team,
-        person=person,
-        role=TeamRole.MEMBER.value,
-        name_as_added=name if known_before else None,
-        sector=sector,
-    )
     try:
-        # The same add sent twice at once: the unique (team, person) index decides.
+        # The same add sent twice at once: the unique (team, person) index decides. The
+        # membership is made inside the savepoint: made before, it would already hang on the
+        # team's and the person's collections when the savepoint's autoflush runs.
         with session.begin_nested():
+            membership = TeamMembership(
+                team=team,
+                person=person,
+                role=TeamRole.MEMBER.value,
+                name_as_added=name if known_before else None,
+                sector=sector,
+            )
             session.add(membership)
     except IntegrityError:
         raise duplicate from None
