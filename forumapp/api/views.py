@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
 from ..agenda import visibility as services
 from ..agenda.models import AgendaItem, ItemKind, ItemStatus, Speaker, SpeakerKind, SpeakerRole
@@ -72,12 +72,18 @@ def _viewer() -> services.Viewer:
     return services.PUBLIC
 
 
-def _forum_or_none(forum_id: int, options: tuple = ()) -> Forum | None:
-    return db.session.get(Forum, forum_id, options=options)
+def _forum_or_none(forum_id: int) -> Forum | None:
+    return db.session.get(Forum, forum_id)
 
 
-def _visible_forum_or_404(viewer: services.Viewer, forum_id: int, options: tuple = ()) -> Forum:
-    forum = _forum_or_none(forum_id, options)
+def _visible_forum_or_404(
+    viewer: services.Viewer, forum_id: int, *, with_days: bool = False
+) -> Forum:
+    """The forum the viewer may see (``with_days``: its days and program loaded with it)."""
+    if with_days:
+        forum = Forum.with_days_and_program(db.session, forum_id)
+    else:
+        forum = _forum_or_none(forum_id)
     # A draft answers exactly like an unknown id, so the public cannot probe for drafts.
     if forum is None or not services.can_see_forum(viewer, forum):
         abort(404, _("There is no forum with id %(id)s.", id=forum_id))
@@ -253,9 +259,6 @@ def _registration_error(error: RegistrationError, from_service=True):
     return jsonify(error=title, details=details), status
 
 
-_FORUM_WITH_DAYS = (joinedload(Forum.days), joinedload(Forum.program))
-
-
 def _registration_input(forum: Forum) -> PublicRegistrationInput:
     """Read the request body as a ``RegistrationRequest``; raises ``InvalidRegistration``
     naming each field. Rules about the values (a real email address, open days) are the
@@ -294,7 +297,7 @@ def create_registration(forum_id: int):
     with reading_apart(db.session):
         # The days (to read the body's dates) and the program (its time zone, for the windows)
         # come with the forum, in its one query.
-        forum = _visible_forum_or_404(services.PUBLIC, forum_id, _FORUM_WITH_DAYS)
+        forum = _visible_forum_or_404(services.PUBLIC, forum_id, with_days=True)
         try:
             data = _registration_input(forum)
         except InvalidRegistration as error:

@@ -27,7 +27,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import DbSession, Model
@@ -183,6 +183,24 @@ class Forum(Model):
     def ref(self) -> str:
         """``forum:<id>``: how mail (``OutboxMessage.about``) refers to this forum."""
         return f"forum:{self.id}"
+
+    @classmethod
+    def with_days_and_program(cls, session: DbSession, forum_id: int) -> Forum | None:
+        """The forum with its days and program loaded in its one query, or None: what a
+        registration reads (the days for its dates, the program's time zone for the windows)."""
+        return session.execute(cls._with_days_statement(), {"forum_id": forum_id}).unique().scalar()
+
+    @classmethod
+    @cache
+    def _with_days_statement(cls) -> Select[tuple[Forum]]:
+        # Built once: every registration runs it, and ``session.get`` with loader options
+        # builds the statement and its cache key again on each call, costing more than the
+        # query (0.2 against 0.12 ms, SQLite, in process).
+        return (
+            select(cls)
+            .options(joinedload(cls.days), joinedload(cls.program))
+            .where(cls.id == bindparam("forum_id"))
+        )
 
     @property
     def is_published(self) -> bool:
