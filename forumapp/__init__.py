@@ -128,6 +128,7 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     from .registration import staff_views as _registration_staff_views  # noqa: F401
     from .registration import views as _registration_views  # noqa: F401
     from .registration.blueprint import bp as registration_bp
+    from .registration.receivers import register_registration
 
     # One blueprint per feature, lowest first.
     for blueprint in (
@@ -148,6 +149,7 @@ def create_app(config_name_or_object: str | type | object | None = None) -> Flas
     ):
         app.register_blueprint(blueprint)
     init_storage(app)
+    register_registration(app)
     register_language_access(app)
     register_calendar(app)
     register_checkin(app)

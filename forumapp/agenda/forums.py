@@ -25,6 +25,7 @@ from ..core.models import (
     parse_reminder_days,
 )
 from ..extensions import DbSession
+from .capacity import check_capacity, give_new_seats, is_raised, seats_kept
 from .errors import AgendaError
 from .signals import day_changed
 
@@ -140,10 +141,19 @@ class DayInput:
     notes_es: str = ""
 
 
+@dataclass(frozen=True)
+class DaySaved:
+    """A day saved, and how many people waiting a raised capacity gave a seat."""
+
+    day: ForumDay
+    moved_up: int = 0
+
+
 def save_day(
     session: DbSession, forum: Forum, data: DayInput, day: ForumDay | None = None
-) -> ForumDay:
-    """Create or update a forum day; one day per date per forum."""
+) -> DaySaved:
+    """Create or update a forum day; one day per date per forum. Its capacity may not go
+    below the seats taken; raised, it gives the new seats to the people waiting."""
     if data.ends_at <= data.starts_at:
         raise AgendaError("The day must end after it starts.", "ends_at")
     try:
@@ -158,25 +168,32 @@ def save_day(
     def instant(local: datetime | None) -> datetime | None:
         return local_instant(local.date(), local.time(), zone) if local else None
 
+    check_capacity(day, data.capacity, "on this day")
     times_before = None if day is None else (day.date, day.starts_at, day.ends_at)
-    if day is None:
-        day = ForumDay(forum=forum)
-        session.add(day)
-    day.date = data.date
-    day.audience = Audience(data.audience).value
-    day.starts_at = data.starts_at
-    day.ends_at = data.ends_at
-    day.capacity = data.capacity
-    day.registration_opens_at = instant(data.registration_opens_local)
-    day.registration_closes_at = instant(data.registration_closes_local)
-    day.reminder_days = format_reminder_days(reminder_offsets)
-    day.notes = data.notes.strip()[:LONG_TEXT_MAX]
-    day.notes_es = data.notes_es.strip()[:LONG_TEXT_MAX]
-    session.flush()
+    capacity_before = None if day is None else day.capacity
+    is_new = day is None
+    with seats_kept(session, day, "on this day"):
+        if day is None:
+            day = ForumDay(forum=forum)
+            session.add(day)
+        day.date = data.date
+        day.audience = Audience(data.audience).value
+        day.starts_at = data.starts_at
+        day.ends_at = data.ends_at
+        day.capacity = data.capacity
+        day.registration_opens_at = instant(data.registration_opens_local)
+        day.registration_closes_at = instant(data.registration_closes_local)
+        day.reminder_days = format_reminder_days(reminder_offsets)
+        day.notes = data.notes.strip()[:LONG_TEXT_MAX]
+        day.notes_es = data.notes_es.strip()[:LONG_TEXT_MAX]
+        session.flush()
     changed = times_before is not None and times_before != (day.date, day.starts_at, day.ends_at)
     if changed and forum.status != ForumStatus.DRAFT:
         day_changed.send(day, session=session)
-    return day
+    moved_up = 0
+    if not is_new and is_raised(capacity_before, day.capacity):
+        moved_up = give_new_seats(session, day)
+    return DaySaved(day, moved_up)
 
 
 def save_room(

@@ -17,6 +17,7 @@ from ..core import audit
 from ..core.clock import local_instant, to_local
 from ..core.models import Forum, ForumDay, ForumStatus, Room
 from ..extensions import DbSession
+from .capacity import check_capacity, give_new_seats, is_raised, seats_kept
 from .conflicts import Conflict, Slot, conflicts_for
 from .errors import AgendaError
 from .models import (
@@ -63,6 +64,7 @@ def slot_for_input(
         raise AgendaError("The end time must be after the start time.", "end")
     if data.capacity is not None and data.capacity < 1:
         raise AgendaError("Capacity must be at least 1, or left empty.", "capacity")
+    check_capacity(item, data.capacity, "in this session")
     room = None
     if data.room_id is not None:
         room = session.get(Room, data.room_id)
@@ -162,8 +164,10 @@ def create_item(session: DbSession, day: ForumDay, data: ItemInput) -> AgendaIte
 
 def update_item(
     session: DbSession, item: AgendaItem, data: ItemInput, actor_id: int | None = None
-) -> AgendaItem:
-    """Save an edit; a published forum's time, room or status change is recorded."""
+) -> int:
+    """Save an edit; a published forum's time, room or status change is recorded. The capacity
+    may not go below the seats taken; raised, it gives the new seats to the people waiting:
+    returns how many were given one."""
     if data.status == ItemStatus.DRAFT and not item.is_draft and item.seats_taken > 0:
         raise AgendaError(
             "People have seats in this session: cancel it rather than make it a draft, so "
@@ -172,11 +176,15 @@ def update_item(
         )
     slot = slot_for_input(session, item.day, data, item)
     before = _watched(item)
-    _apply(item, slot, data)
-    session.flush()
+    capacity_before = item.capacity
+    with seats_kept(session, item, "in this session"):
+        _apply(item, slot, data)
+        session.flush()
     _record_edit(session, item, before, actor_id)
     session.flush()
-    return item
+    if is_raised(capacity_before, item.capacity):
+        return give_new_seats(session, item)
+    return 0
 
 
 @dataclass
@@ -188,6 +196,7 @@ class CheckedSave:
     item: AgendaItem | None
     saved: bool
     warnings: list[Conflict] = field(default_factory=list)
+    moved_up: int = 0  # people waiting given a seat by a raised capacity
 
 
 def save_item(
@@ -204,11 +213,12 @@ def save_item(
     warnings = conflicts_for(session, slot_for_input(session, day, data, item))
     if warnings and not confirmed:
         return CheckedSave(item, saved=False, warnings=warnings)
+    moved_up = 0
     if item is None:
         item = create_item(session, day, data)
     else:
-        update_item(session, item, data, actor_id)
-    return CheckedSave(item, saved=True, warnings=warnings)
+        moved_up = update_item(session, item, data, actor_id)
+    return CheckedSave(item, saved=True, warnings=warnings, moved_up=moved_up)
 
 
 def move_item(

@@ -15,3 +15,7 @@ agenda_changed = _signals.signal("agenda-changed")
 
 #: A published forum day's times changed. Sent with the ``ForumDay`` and ``session=``.
 day_changed = _signals.signal("day-changed")
+
+#: A day's or a session's capacity was raised or removed, so seats may be free for the people
+#: waiting. Sent with the ``ForumDay`` or ``AgendaItem`` and ``session=``.
+capacity_raised = _signals.signal("capacity-raised")

@@ -20,7 +20,7 @@ from ..core.auth import role_required
 from ..core.clock import to_local
 from ..core.models import REMINDER_LOCAL_TIME, Forum, ForumDay, ForumStatus, Program, Role, Room
 from ..extensions import db
-from . import forums, items
+from . import capacity, forums, items
 from .blueprint import bp
 from .conflicts import Slot, conflicts_for, find_conflicts
 from .forms import (
@@ -178,7 +178,9 @@ def _save_day_view(forum: Forum, day: ForumDay | None):
     if form.validate_on_submit():
         done = carry_out(lambda: forums.save_day(db.session, forum, _day_input(form), day), form)
         if done.ok:
-            flash(f"Day {done.value.date:%B %d, %Y} saved.", "success")
+            flash(f"Day {done.value.day.date:%B %d, %Y} saved.", "success")
+            if done.value.moved_up:
+                flash(capacity.moved_up_message(done.value.moved_up), "success")
             return redirect(url_for("agenda.forum_agenda", forum_id=forum.id))
     return render_template(
         "agenda/day_form.html",
@@ -298,6 +300,8 @@ def _save_item_view(day: ForumDay, item: AgendaItem | None):
             saved = done.value.item
             assert saved is not None, "a saved CheckedSave holds the item it saved"
             flash(f"Saved “{saved.title}”.", "success")
+            if done.value.moved_up:
+                flash(capacity.moved_up_message(done.value.moved_up), "success")
             if done.value.warnings:
                 flash("Saved with warnings: see the problems panel.", "info")
             return redirect(

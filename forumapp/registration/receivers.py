@@ -1,0 +1,28 @@
+"""Registration's answers to what the agenda announces (``agenda.signals``)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from ..agenda.models import AgendaItem, ItemKind
+from ..agenda.signals import capacity_raised
+from ..core.models import ForumDay
+from ..extensions import DbSession
+from .breakouts import promote_to_breakout
+from .registering import promote_to_day
+
+
+def _fill_new_seats(sender: ForumDay | AgendaItem, session: DbSession, **_extra) -> list:
+    """A raised capacity gives its new seats to the people waiting, as a cancelled seat does:
+    in order, each told by email."""
+    if isinstance(sender, ForumDay):
+        return promote_to_day(session, sender.id)
+    if sender.kind == ItemKind.BREAKOUT:
+        return promote_to_breakout(session, sender.id)
+    return []
+
+
+def register_registration(app: Flask) -> None:
+    """Connect the receivers. Signals are process-wide; connecting again (another app, as in
+    tests) is harmless."""
+    capacity_raised.connect(_fill_new_seats)
