@@ -11,7 +11,7 @@ from forumapp.core.links import personal_token
 from forumapp.core.models import Forum, ForumDay, Person
 from forumapp.extensions import db
 from forumapp.mail.models import OutboxMessage
-from forumapp.registration.models import BreakoutPick, DaySeat
+from forumapp.registration.models import BreakoutPick, DaySeat, Registration
 
 from .. import builders as build
 from ..builders import emailed_personal_link
@@ -218,6 +218,35 @@ def test_team_member_registers_picks_breakouts_and_sees_a_full_one_as_waitlist(c
     )
     page = _text(client3.get(response.headers["Location"]))
     assert "you're number 1 on its waitlist" in page
+
+
+def test_registering_for_another_day_keeps_the_needs_given_before(client, app, setup):
+    link = _member_link(app, setup)
+    token = csrf_token(client, link)
+    client.post(
+        f"{link}/forums/{setup.forum_id}/register",
+        data={
+            "day_ids": str(setup.team_day_id),
+            "accessibility_needs": "Hearing loop, front row",
+            "dietary_needs": "Gluten free",
+            "csrf_token": token,
+        },
+    )
+    page = _text(client.get(link))
+    # The form for the day still open shows what they said, so sending it keeps it.
+    assert ">Hearing loop, front row</textarea>" in page and ">Gluten free</textarea>" in page
+    fields = dict(re.findall(r'<textarea[^>]*name="(\w+_needs)"[^>]*>([^<]*)</textarea>', page))
+    client.post(
+        f"{link}/forums/{setup.forum_id}/register",
+        data={"day_ids": str(setup.public_day_id), "csrf_token": token} | fields,
+    )
+    with app.app_context():
+        needs = db.session.execute(
+            sa.select(Registration.accessibility_needs, Registration.dietary_needs)
+        ).one()
+        assert tuple(needs) == ("Hearing loop, front row", "Gluten free")
+        seats = db.session.scalars(sa.select(DaySeat.status)).all()
+        assert seats == ["confirmed", "confirmed"]
 
 
 @pytest.mark.parametrize("value", ["9999999999999999999999", "²"])
