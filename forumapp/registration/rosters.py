@@ -7,6 +7,7 @@ an organizer fixes the file and uploads it again without cleaning up a half-done
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -15,6 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from ..core import audit
 from ..core.actions import DomainError
+from ..core.clock import utcnow
 from ..core.csv_import import (
     CsvImportError,
     RowError,
@@ -28,6 +30,7 @@ from ..core.emails import InvalidEmail, normalise_email
 from ..core.i18n import local_text
 from ..core.links import revoke_personal_links
 from ..core.models import (
+    Audience,
     Forum,
     ForumStatus,
     Person,
@@ -40,8 +43,12 @@ from ..core.models import (
 from ..core.names import name_problem
 from ..extensions import DbSession
 from ..mail.outbox import queue_email_to_person, was_sent
+from .models import Registration
 from .notices import personal_link, send_personal_link
 from .people import find_or_create_person
+from .registering import cancel_days
+from .seats import ACTIVE
+from .windows import is_over_for_attendees
 
 MAX_ROSTER_ROWS = 5000
 TEAM_NAME_MAX = 120
@@ -408,10 +415,23 @@ def add_roster_member(
     return membership
 
 
-def remove_roster_member(session: DbSession, team: Team, person_id: int, removed_by: Person) -> str:
-    """Take a member off ``team``'s roster; returns the name the roster showed for them.
-    Project managers cannot remove themselves or other project managers (organizers change
-    those). Their registrations stay as they are."""
+@dataclass(frozen=True)
+class RemovedMember:
+    """Who left a roster, and the team days whose places that gave up."""
+
+    name: str
+    released_days: list[date] = field(default_factory=list)
+
+
+def remove_roster_member(
+    session: DbSession, team: Team, person_id: int, removed_by: Person, now: datetime | None = None
+) -> RemovedMember:
+    """Take a member off ``team``'s roster. Project managers cannot remove themselves or other
+    project managers (organizers change those).
+
+    Team-only days are for the teams: someone on no roster of the program any more gives up
+    their places on the team days still to come (their breakouts with them, to the people
+    waiting; their calendars are told). Public days and days gone by stay as they are."""
     if person_id == removed_by.id:
         raise RosterError(
             "You cannot remove yourself. Ask the organizers to change the team's project manager."
@@ -426,9 +446,41 @@ def remove_roster_member(session: DbSession, team: Team, person_id: int, removed
     if membership.role == TeamRole.PROJECT_MANAGER:
         raise RosterError("Only the organizers can remove a project manager.")
     name = membership.roster_name
+    person = membership.person
     session.delete(membership)
     session.flush()
-    return name
+    return RemovedMember(name, _release_team_days(session, person, team.program_id, now))
+
+
+def _release_team_days(
+    session: DbSession, person: Person, program_id: int, now: datetime | None
+) -> list[date]:
+    still_on_a_team = session.scalar(
+        select(func.count())
+        .select_from(TeamMembership)
+        .join(Team)
+        .where(TeamMembership.person_id == person.id, Team.program_id == program_id)
+    )
+    if still_on_a_team:
+        return []
+    now = now or utcnow()
+    released = []
+    registrations = session.scalars(
+        select(Registration)
+        .join(Forum, Forum.id == Registration.forum_id)
+        .where(Registration.person_id == person.id, Forum.program_id == program_id)
+    )
+    for registration in registrations:
+        day_ids = [
+            seat.day_id
+            for seat in registration.seats
+            if seat.status in ACTIVE
+            and seat.day.audience == Audience.TEAM
+            and not is_over_for_attendees(seat.day, now)
+        ]
+        if day_ids and cancel_days(session, registration, day_ids):
+            released += [seat.day.date for seat in registration.seats if seat.day_id in day_ids]
+    return sorted(released)
 
 
 def roster_of(session: DbSession, team: Team) -> list[TeamMembership]:

@@ -96,5 +96,13 @@ def team_roster_pm_remove(token: str, team_id: int, person_id: int):
         lambda: rosters.remove_roster_member(db.session, team, person_id, removed_by=person)
     )
     if outcome.ok:
-        flash(f"Removed {outcome.value} from the {team.name} roster.", "success")
+        removed = outcome.value
+        flash(f"Removed {removed.name} from the {team.name} roster.", "success")
+        if removed.released_days:
+            days = ", ".join(f"{day:%B} {day.day}" for day in removed.released_days)
+            flash(
+                f"Their places on the team days ({days}) were given up: team days are for the "
+                "teams' members. Their calendars are told.",
+                "info",
+            )
     return redirect(url_for("registration.team_roster_pm", token=token, team_id=team.id))
