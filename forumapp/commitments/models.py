@@ -117,6 +117,11 @@ class CommitmentUpdate(Model):
 
     commitment: Mapped[Commitment] = relationship(back_populates="updates")
 
+    @property
+    def status_label(self) -> str:
+        """The status it set, in the language being rendered."""
+        return CommitmentStatus(self.status).label
+
 
 class CommitmentFollowUp(Model):
     """A follow-up mail queued for one person about one team's commitments from one forum.

@@ -13,12 +13,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from ..agenda.models import AgendaItem
 from ..core.clock import utcnow
 from ..core.database import is_storable_text
+from ..core.i18n import format_date
 from ..core.links import person_for_token
 from ..core.models import Forum, ForumDay, Person, Team, TeamMembership, TeamRole
 from ..extensions import DbSession
@@ -114,11 +116,18 @@ def program_end(session: DbSession, program_id: int) -> date | None:
 def _text(value: str, field: str, maximum: int, *, required: bool) -> str:
     text = (value or "").strip()
     if required and not text:
-        raise CommitmentError("Write what the team commits to do.", field)
+        raise CommitmentError(_("Write what the team commits to do."), field)
     if len(text) > maximum:
-        raise CommitmentError(f"Use at most {maximum} characters; this has {len(text)}.", field)
+        raise CommitmentError(
+            _(
+                "Use at most %(max)d characters; this has %(length)d.",
+                max=maximum,
+                length=len(text),
+            ),
+            field,
+        )
     if not is_storable_text(text):
-        raise CommitmentError("Remove the control characters from the text.", field)
+        raise CommitmentError(_("Remove the control characters from the text."), field)
     return text
 
 
@@ -128,12 +137,16 @@ def _due(session: DbSession, forum: Forum, due: date | None) -> date:
     if due is None:
         due = next_forum_start(session, forum)
         if due is None:
-            raise CommitmentError("Give a due date: the next forum has no date yet.", "due")
+            raise CommitmentError(_("Give a due date: the next forum has no date yet."), "due")
         return due
     if starts is not None and due < starts:
-        raise CommitmentError(f"Choose a date on or after the forum ({starts:%B %-d, %Y}).", "due")
+        raise CommitmentError(
+            _("Choose a date on or after the forum (%(date)s).", date=format_date(starts)), "due"
+        )
     if ends is not None and due > ends:
-        raise CommitmentError(f"Choose a date before the program ends ({ends:%B %-d, %Y}).", "due")
+        raise CommitmentError(
+            _("Choose a date before the program ends (%(date)s).", date=format_date(ends)), "due"
+        )
     return due
 
 
@@ -149,10 +162,10 @@ def add_commitment(
     is a ``CommitmentError`` naming the field."""
     now = now or utcnow()
     if author.person is not None and not may_record(session, author.person, team):
-        raise NotAllowed("Only the team's project manager records its commitments.")
+        raise NotAllowed(_("Only the team's project manager records its commitments."))
     forum = session.get(Forum, data.forum_id)
     if forum is None or forum.program_id != team.program_id:
-        raise CommitmentError("Choose a forum of the team's program.", "forum_id")
+        raise CommitmentError(_("Choose a forum of the team's program."), "forum_id")
     text = _text(data.text, "text", TEXT_MAX, required=True)
     if data.owner_id is not None:
         on_roster = session.scalar(
@@ -161,15 +174,17 @@ def add_commitment(
             )
         )
         if on_roster is None:
-            raise CommitmentError(f"Choose an owner from the {team.name} roster.", "owner_id")
+            raise CommitmentError(
+                _("Choose an owner from the %(team)s roster.", team=team.name), "owner_id"
+            )
     if data.topic_group_id is not None:
         group = session.get(TopicGroup, data.topic_group_id)
         if group is None or group.forum_id != forum.id:
-            raise CommitmentError("Choose a topic raised after this forum.", "topic_group_id")
+            raise CommitmentError(_("Choose a topic raised after this forum."), "topic_group_id")
     if data.agenda_item_id is not None:
         item = session.get(AgendaItem, data.agenda_item_id)
         if item is None or item.day.forum_id != forum.id:
-            raise CommitmentError("Choose a session of this forum.", "agenda_item_id")
+            raise CommitmentError(_("Choose a session of this forum."), "agenda_item_id")
     commitment = Commitment(
         team_id=team.id,
         forum_id=forum.id,
@@ -200,10 +215,10 @@ def update_progress(
     acting through their link must own it or manage its team (``NotAllowed``)."""
     now = now or utcnow()
     if author.person is not None and not may_update(session, author.person, commitment):
-        raise NotAllowed("Only the commitment's owner and the project manager update it.")
+        raise NotAllowed(_("Only the commitment's owner and the project manager update it."))
     if data.status not in set(CommitmentStatus):
-        choices = ", ".join(status.value for status in CommitmentStatus)
-        raise CommitmentError(f"Choose a status: {choices}.", "status")
+        choices = ", ".join(status.label for status in CommitmentStatus)
+        raise CommitmentError(_("Choose a status: %(choices)s.", choices=choices), "status")
     progress = _text(data.progress_note, "progress_note", NOTE_MAX, required=False)
     barrier = _text(data.barrier_note, "barrier_note", NOTE_MAX, required=False)
     commitment.status = data.status
@@ -265,7 +280,7 @@ def _raise_barrier(session: DbSession, commitment: Commitment, barrier: str) -> 
 def set_members_may_commit(session: DbSession, team: Team, allowed: bool, manager: Person) -> None:
     """The project manager's choice whether every member records commitments too."""
     if role_on(session, manager, team) != TeamRole.PROJECT_MANAGER:
-        raise NotAllowed("Only the team's project manager decides this.")
+        raise NotAllowed(_("Only the team's project manager decides this."))
     team.members_may_commit = allowed
     session.flush()
 

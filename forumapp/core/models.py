@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote_plus
 
 from flask import current_app
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import (
     Boolean,
@@ -78,18 +80,27 @@ class Sector(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {
-            "county_government": "County government",
-            "public_health": "Public health",
-            "law_enforcement": "Law enforcement",
-            "ems": "EMS",
-            "treatment": "Treatment",
-            "courts": "Courts",
-            "schools": "Schools",
-            "faith": "Faith community",
-            "lived_experience": "Lived experience",
-            "other": "Other",
-        }[self.value]
+        """The sector's name in the language being rendered (staff pages: English)."""
+        return str(self.lazy_label)
+
+    @property
+    def lazy_label(self) -> LazyString:
+        """The name, translated when shown: for a form's choices, made before any request."""
+        return _SECTOR_LABELS[self.value]
+
+
+_SECTOR_LABELS = {
+    "county_government": _l("County government"),
+    "public_health": _l("Public health"),
+    "law_enforcement": _l("Law enforcement"),
+    "ems": _l("EMS"),
+    "treatment": _l("Treatment"),
+    "courts": _l("Courts"),
+    "schools": _l("Schools"),
+    "faith": _l("Faith community"),
+    "lived_experience": _l("Lived experience"),
+    "other": _l("Other"),
+}
 
 
 class Role(enum.StrEnum):

@@ -376,14 +376,16 @@ def add_roster_member(
     already on the roster.
     """
     if sector is not None and sector not in set(Sector):
-        raise RosterError("Choose a sector from the list.", "sector")
+        raise RosterError(_("Choose a sector from the list."), "sector")
     name = tidy(name)
     if problem := name_problem(name):
         raise RosterError(problem, "name")
     try:
         email = normalise_email(email)
     except InvalidEmail as exc:
-        raise RosterError(f"Enter an email address like name@example.org. {exc}", "email") from exc
+        raise RosterError(
+            _("Enter an email address like name@example.org. %(problem)s", problem=exc), "email"
+        ) from exc
     person = session.scalar(select(Person).where(Person.email == email))
     known_before = person is not None
     person = person or find_or_create_person(session, name, email)
@@ -392,7 +394,9 @@ def add_roster_member(
             TeamMembership.team_id == team.id, TeamMembership.person_id == person.id
         )
     )
-    duplicate = RosterError(f"{email} is already on the {team.name} roster.", "email")
+    duplicate = RosterError(
+        _("%(email)s is already on the %(team)s roster.", email=email, team=team.name), "email"
+    )
     if existing is not None:
         raise duplicate
     try:
@@ -434,7 +438,10 @@ def remove_roster_member(
     waiting; their calendars are told). Public days and days gone by stay as they are."""
     if person_id == removed_by.id:
         raise RosterError(
-            "You cannot remove yourself. Ask the organizers to change the team's project manager."
+            _(
+                "You cannot remove yourself. Ask the organizers to change the team's project "
+                "manager."
+            )
         )
     membership = session.scalar(
         select(TeamMembership).where(
@@ -442,9 +449,9 @@ def remove_roster_member(
         )
     )
     if membership is None:
-        raise RosterError("That person is not on the roster any more.")
+        raise RosterError(_("That person is not on the roster any more."))
     if membership.role == TeamRole.PROJECT_MANAGER:
-        raise RosterError("Only the organizers can remove a project manager.")
+        raise RosterError(_("Only the organizers can remove a project manager."))
     name = membership.roster_name
     person = membership.person
     session.delete(membership)

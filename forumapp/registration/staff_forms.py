@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     EmailField,
@@ -31,18 +32,22 @@ class RosterUploadForm(AppForm):
 
 
 class RosterMemberForm(AppForm):
+    """A project manager's form, on a page reached from their personal link: in their
+    language."""
+
     name = StringField(
-        "Full name", validators=[DataRequired("Enter the person's full name."), Length(max=200)]
+        _l("Full name"),
+        validators=[DataRequired(_l("Enter the person's full name.")), Length(max=200)],
     )
     email = EmailField(
-        "Email", validators=[DataRequired("Enter the person's email."), Length(max=254)]
+        _l("Email"), validators=[DataRequired(_l("Enter the person's email.")), Length(max=254)]
     )
     sector = SelectField(
-        "Sector (optional)",
-        choices=[("", "Not said")] + [(sector.value, sector.label) for sector in Sector],
+        _l("Sector (optional)"),
+        choices=[("", _l("Not said"))] + [(sector.value, sector.lazy_label) for sector in Sector],
         default="",
     )
-    submit = SubmitField("Add to the roster")
+    submit = SubmitField(_l("Add to the roster"))
 
 
 class InvitationForm(AppForm):

@@ -147,7 +147,7 @@ def test_every_problem_in_the_file_is_listed_in_line_order(app_ctx, setup):
     assert lines == [
         (2, "The team is empty"),
         (2, "The name is missing"),
-        (2, "“bad” is not a valid email address: An email address must have an @-sign"),
+        (2, "“bad” is not a valid email address: An email address has an @ sign"),
         (2, "Unknown role “chief”"),
         (4, "The name is missing"),
         (4, "The email is missing"),

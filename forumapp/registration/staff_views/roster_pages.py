@@ -4,6 +4,7 @@ own team's roster (reached from their personal link)."""
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ...agenda.forums import current_program
@@ -12,6 +13,7 @@ from ...core.auth import role_required
 from ...core.csv_import import CsvImportError, RowError, decode_csv
 from ...core.database import discard
 from ...core.forms import ButtonForm
+from ...core.i18n import format_date, format_list
 from ...core.links import person_for_link_or_404
 from ...core.models import Person, Role, Sector, Team
 from ...core.rate_limits import personal_link_limit
@@ -72,7 +74,14 @@ def team_roster_pm(token: str, team_id: int):
             form,
         )
         if outcome.ok:
-            flash(f"Added {outcome.value.roster_name} to the {team.name} roster.", "success")
+            flash(
+                _(
+                    "Added %(name)s to the %(team)s roster.",
+                    name=outcome.value.roster_name,
+                    team=team.name,
+                ),
+                "success",
+            )
             return redirect(url_for("registration.team_roster_pm", token=token, team_id=team.id))
     return render_template(
         "registration/staff/team_roster_pm.html",
@@ -97,12 +106,18 @@ def team_roster_pm_remove(token: str, team_id: int, person_id: int):
     )
     if outcome.ok:
         removed = outcome.value
-        flash(f"Removed {removed.name} from the {team.name} roster.", "success")
+        flash(
+            _("Removed %(name)s from the %(team)s roster.", name=removed.name, team=team.name),
+            "success",
+        )
         if removed.released_days:
-            days = ", ".join(f"{day:%B} {day.day}" for day in removed.released_days)
+            days = format_list([format_date(day) for day in removed.released_days])
             flash(
-                f"Their places on the team days ({days}) were given up: team days are for the "
-                "teams' members. Their calendars are told.",
+                _(
+                    "Their places on the team days (%(days)s) were given up: team days are for "
+                    "the teams' members. Their calendars are told.",
+                    days=days,
+                ),
                 "info",
             )
     return redirect(url_for("registration.team_roster_pm", token=token, team_id=team.id))
