@@ -175,9 +175,21 @@ def _submitted_account_from_this_address() -> str:
     return f"login:{get_remote_address()}:{email}"
 
 
+def _sign_in_failed(response) -> bool:
+    """Only attempts that did not sign anyone in count toward the limits: the door phones of a
+    venue sign in from one address within minutes, often to one shared door account, and a
+    correct password is no guess."""
+    return response.status_code != 302
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_rate_limit, methods=["POST"])
-@limiter.limit(_account_rate_limit, methods=["POST"], key_func=_submitted_account_from_this_address)
+@limiter.limit(_login_rate_limit, methods=["POST"], deduct_when=_sign_in_failed)
+@limiter.limit(
+    _account_rate_limit,
+    methods=["POST"],
+    key_func=_submitted_account_from_this_address,
+    deduct_when=_sign_in_failed,
+)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("core.staff_home"))

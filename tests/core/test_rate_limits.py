@@ -9,7 +9,7 @@ from forumapp.core.links import personal_token
 from forumapp.core.models import Person
 from forumapp.extensions import db
 
-from ..conftest import csrf_token
+from ..conftest import csrf_token, sign_in
 from ..registration.conftest import make_forum
 from .test_roles import PUBLIC_ENDPOINTS
 
@@ -149,3 +149,19 @@ def test_limits_come_from_the_environment(monkeypatch):
     finally:
         monkeypatch.undo()
         importlib.reload(config)
+
+
+def test_only_failed_sign_ins_count_toward_the_sign_in_limits(app, low_limits, make_user):
+    """Six door phones on the venue's Wi-Fi sign in to one door account within a minute: none
+    is turned away. Wrong passwords from that address are, past the limit."""
+    email = make_user("door")
+    phones = [app.test_client() for _ in range(LIMIT + 4)]
+    for phone in phones:
+        assert sign_in(phone, email).status_code == 302
+
+    guesser = app.test_client()
+    for _ in range(LIMIT):
+        assert sign_in(guesser, email, "wrong password").status_code == 400
+    assert sign_in(guesser, email, "wrong password").status_code == 429
+    # Once the address has used its attempts, even the right password waits.
+    assert sign_in(app.test_client(), email).status_code == 429
