@@ -103,6 +103,8 @@ class CheckInRefusal(enum.StrEnum):
     NOT_TODAY = "not_today"
     # A presence scan (a session's door, or an exit) of someone never checked in that day.
     NOT_CHECKED_IN = "not_checked_in"
+    # An exit of someone whose last scan at that door was an exit already.
+    ALREADY_OUT = "already_out"
 
 
 class Error(Shape):

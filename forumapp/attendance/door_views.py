@@ -31,6 +31,7 @@ register_result_styles(
         DoorResult.ENTERED: ("ok", "In"),
         DoorResult.LEFT: ("ok", "Out"),
         DoorResult.NOT_CHECKED_IN: ("stop", "Not checked in today"),
+        DoorResult.ALREADY_OUT: ("warn", "Already out"),
     }
 )
 

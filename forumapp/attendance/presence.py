@@ -3,7 +3,8 @@
 A person's presence in a session is the overlap of their time inside with the session's time:
 
 * at the session's own door, each entry scan opens a stretch inside and each exit scan closes
-  it (an exit with no entry before it counts from the session's start);
+  it (an exit with nothing before it counts from the session's start; a second exit in a row
+  adds nothing);
 * a session that runs alone (nothing else on the agenda at the same time) also counts the
   day's entrance: check-in, re-entries and exits there, unless the person was scanned at that
   session's own door, which then says more;
@@ -81,12 +82,15 @@ def presence_from_events(
     inside during the session."""
     closed: list[tuple[datetime, datetime]] = []
     opened: datetime | None = None
-    for event in events:
+    for number, event in enumerate(events):
         if event.direction == Direction.ENTRY:
             opened = opened or event.at
-        else:
+        elif opened is not None or number == 0:
             closed.append((opened or starts_at, event.at))
             opened = None
+        # An exit right after an exit (scanned out twice) adds nothing: the first one said
+        # when they left, and counting the second from the session's start would credit time
+        # they were not there.
 
     def clip(start: datetime, end: datetime) -> tuple[datetime, datetime] | None:
         start, end = max(start, starts_at), min(end, ends_at)

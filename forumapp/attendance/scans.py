@@ -34,6 +34,7 @@ class DoorResult(enum.StrEnum):
     ENTERED = "entered"
     LEFT = "left"
     NOT_CHECKED_IN = "not_checked_in"
+    ALREADY_OUT = "already_out"
     NOT_REGISTERED_FOR_DAY = "not_registered_for_day"
     INVALID = "invalid"
     REQUEST_ID_REUSED = "request_id_reused"
@@ -101,6 +102,17 @@ def door_scan(
             f"{name} was never checked in today: check them in first.",
             registration,
         )
+    if direction == Direction.EXIT:
+        left_at = _already_out_since(session, registration.id, day.id, item)
+        if left_at is not None:
+            where = f"“{item.title}”" if item else "the building"
+            zone = registration.forum.program.time_zone
+            return DoorOutcome(
+                DoorResult.ALREADY_OUT,
+                f"{name} already left {where} at {format_local_time(left_at, zone)}. "
+                "Nothing more was recorded.",
+                registration,
+            )
     scan = PresenceScan(
         registration_id=registration.id,
         day_id=day.id,
@@ -122,6 +134,26 @@ def door_scan(
     message = _message(registration, item, direction, scanned_at, session, user_id)
     result = DoorResult.ENTERED if direction == Direction.ENTRY else DoorResult.LEFT
     return DoorOutcome(result, message, registration, scan)
+
+
+def _already_out_since(
+    session: DbSession, registration_id: int, day_id: int, item: AgendaItem | None
+) -> datetime | None:
+    """When the person last left this door (the session's, or the entrance), if their last
+    scan there was an exit: a second exit in a row is a slip at the door, not news."""
+    last = session.execute(
+        select(PresenceScan.direction, PresenceScan.scanned_at)
+        .where(
+            PresenceScan.registration_id == registration_id,
+            PresenceScan.day_id == day_id,
+            PresenceScan.item_id == item.id if item else PresenceScan.item_id.is_(None),
+        )
+        .order_by(PresenceScan.scanned_at.desc(), PresenceScan.id.desc())
+        .limit(1)
+    ).first()
+    if last is None or last.direction != Direction.EXIT:
+        return None
+    return last.scanned_at
 
 
 def _checked_in(session: DbSession, registration_id: int, day_id: int) -> bool:

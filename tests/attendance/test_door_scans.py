@@ -48,6 +48,26 @@ def test_a_breakouts_entry_still_says_what_they_chose_and_counts_at_its_door(wor
     assert breakout_door_list(db.session, world.breakout_a, 10).scanned_total == 1
 
 
+def test_a_second_exit_in_a_row_is_said_and_not_recorded(world):
+    person = check_in(world, "Katherine Johnson", at(8, 50))
+    code = build.ticket_code(person)
+    assert _scan(world, code, None, Direction.EXIT).result == DoorResult.LEFT
+    assert _scan(world, code, world.general, Direction.EXIT).result == DoorResult.LEFT
+
+    again = _scan(world, code, None, Direction.EXIT)
+    again_at_session = _scan(world, code, world.general, Direction.EXIT)
+
+    assert again.result == DoorResult.ALREADY_OUT
+    assert again.message == (
+        "Katherine Johnson already left the building at 10:00 AM. Nothing more was recorded."
+    )
+    assert again_at_session.result == DoorResult.ALREADY_OUT
+    assert _scans() == 2
+    # Back in through the session's door, out again: recorded as ever.
+    assert _scan(world, code, world.general).result == DoorResult.ENTERED
+    assert _scan(world, code, world.general, Direction.EXIT).result == DoorResult.LEFT
+
+
 def test_the_entrance_in_exit_mode_needs_a_check_in_first(world):
     person = build.public_registration(world.forum, "Alan Turing")
 

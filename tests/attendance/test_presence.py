@@ -3,7 +3,7 @@ and credited minutes follow each credit type's rules."""
 
 from __future__ import annotations
 
-from forumapp.attendance.models import AttendanceCorrection, Direction
+from forumapp.attendance.models import AttendanceCorrection, Direction, PresenceScan
 from forumapp.attendance.presence import credit_units, forum_attendance, rounded_minutes
 from forumapp.extensions import db
 
@@ -96,3 +96,26 @@ def test_an_organizers_correction_replaces_the_scans(world):
 
     assert row.presence.source == "correction"
     assert row.credited == {world.in_service.id: 60, world.nursing.id: 60}
+
+
+def test_scanning_out_twice_counts_from_the_first_exit_not_from_the_sessions_start(world):
+    """Two door phones scanning the same exit at once both record it (the door refuses a
+    second exit only once the first is written)."""
+    person = check_in(world, "Margaret Hamilton", at(8, 45))
+    scan_at(world, person, world.general, Direction.ENTRY, at(9, 49))
+    scan_at(world, person, world.general, Direction.EXIT, at(10, 57))
+    db.session.add(
+        PresenceScan(
+            registration_id=person.id,
+            day_id=world.day.id,
+            item_id=world.general.id,
+            direction=Direction.EXIT.value,
+            scanned_at=at(10, 58),
+        )
+    )
+    db.session.flush()
+
+    row = _row(world, person, world.general)
+
+    assert row.presence.entered_at == at(9, 49)
+    assert row.credited[world.in_service.id] == 68
