@@ -506,7 +506,8 @@ def _record_attendance(session, report, program) -> None:
 
 def _scan_held_day(session, report, day, door) -> None:
     from .attendance.models import AttendanceCorrection, Direction, PresenceScan
-    from .checkin.models import CheckIn
+    from .checkin.breakouts import BreakoutChoice
+    from .checkin.models import BreakoutAttendance, CheckIn
     from .registration.models import BreakoutPick, SeatStatus
 
     check_ins = session.scalars(
@@ -553,6 +554,18 @@ def _scan_held_day(session, report, day, door) -> None:
                 )
             )
             report.count("presence_scan")
+            if direction == Direction.ENTRY:
+                # As the session's door records an entry at a breakout: the breakouts page
+                # counts these, so its door counts agree with the attendance pages.
+                session.add(
+                    BreakoutAttendance(
+                        registration_id=pick.registration_id,
+                        item_id=pick.item_id,
+                        scanned_at=at + timedelta(minutes=minutes),
+                        scanned_by_id=door.id if door else None,
+                        choice=BreakoutChoice.CHOSE_THIS.value,
+                    )
+                )
     if picks and checked_in:
         pick = next(p for p in picks if p.registration_id in checked_in)
         _get_or_create(

@@ -2,9 +2,9 @@
 
 A person's presence in a session is the overlap of their time inside with the session's time:
 
-* at the session's own door, each entry scan opens a stretch inside and each exit scan closes
-  it (an exit with nothing before it counts from the session's start; a second exit in a row
-  adds nothing);
+* at the session's own door (for a breakout, its breakout door too), each entry scan opens a
+  stretch inside and each exit scan closes it (an exit with nothing before it counts from the
+  session's start; a second exit in a row adds nothing);
 * a session that runs alone (nothing else on the agenda at the same time) also counts the
   day's entrance: check-in, re-entries and exits there, unless the person was scanned at that
   session's own door, which then says more;
@@ -28,7 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..agenda.models import AgendaItem, ItemKind, ItemStatus
-from ..checkin.models import CheckIn
+from ..checkin.models import BreakoutAttendance, CheckIn
 from ..core.models import Forum, ForumDay
 from ..extensions import DbSession
 from ..registration.models import Registration
@@ -160,22 +160,12 @@ def runs_alone(item: AgendaItem, items: Iterable[AgendaItem]) -> bool:
 PresenceKey = tuple[int, int]  # (registration id, agenda item id)
 
 
-def forum_presence(
-    session: DbSession,
-    forum: Forum,
-    items: Sequence[AgendaItem] | None = None,
-    registration_ids: Collection[int] | None = None,
-) -> dict[PresenceKey, Presence]:
-    """Everyone's presence in the forum's sessions (or only these registrations'), in four
-    queries."""
-    items = list(items) if items is not None else attendable_items(session, forum)
-    if not items:
-        return {}
+def _door_events(
+    session: DbSession, items: Sequence[AgendaItem], only_one
+) -> tuple[dict[tuple[int, int], list[DoorEvent]], dict[PresenceKey, list[DoorEvent]]]:
+    """The scans behind presence, in three queries: (registration, day) → the day's entrance
+    events (check-in, exits, re-entries), and (registration, session) → its door's events."""
     day_ids = sorted({item.day_id for item in items})
-
-    def only_one(query, column):
-        return query.where(column.in_(registration_ids)) if registration_ids is not None else query
-
     entrance: dict[tuple[int, int], list[DoorEvent]] = defaultdict(list)
     for reg_id, day_id, at in session.execute(
         only_one(
@@ -204,6 +194,38 @@ def forum_presence(
             entrance[(reg_id, day_id)].append(event)
         else:
             doors[(reg_id, item_id)].append(event)
+    # The breakout door (``checkin.breakouts``) records who came in, once, without a direction:
+    # an entry at that session's door.
+    for reg_id, item_id, at in session.execute(
+        only_one(
+            select(
+                BreakoutAttendance.registration_id,
+                BreakoutAttendance.item_id,
+                BreakoutAttendance.scanned_at,
+            ).where(BreakoutAttendance.item_id.in_([item.id for item in items])),
+            BreakoutAttendance.registration_id,
+        )
+    ):
+        doors[(reg_id, item_id)].append(DoorEvent(at, Direction.ENTRY))
+    return entrance, doors
+
+
+def forum_presence(
+    session: DbSession,
+    forum: Forum,
+    items: Sequence[AgendaItem] | None = None,
+    registration_ids: Collection[int] | None = None,
+) -> dict[PresenceKey, Presence]:
+    """Everyone's presence in the forum's sessions (or only these registrations'), in five
+    queries."""
+    items = list(items) if items is not None else attendable_items(session, forum)
+    if not items:
+        return {}
+
+    def only_one(query, column):
+        return query.where(column.in_(registration_ids)) if registration_ids is not None else query
+
+    entrance, doors = _door_events(session, items, only_one)
     corrections = {
         (c.registration_id, c.item_id): c
         for c in session.scalars(

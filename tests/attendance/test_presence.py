@@ -3,10 +3,15 @@ and credited minutes follow each credit type's rules."""
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
 from forumapp.attendance.models import AttendanceCorrection, Direction, PresenceScan
 from forumapp.attendance.presence import credit_units, forum_attendance, rounded_minutes
+from forumapp.checkin.breakouts import breakout_scan
+from forumapp.checkin.models import BreakoutAttendance
 from forumapp.extensions import db
 
+from .. import builders as build
 from .conftest import at, check_in, scan_at
 
 
@@ -119,3 +124,21 @@ def test_scanning_out_twice_counts_from_the_first_exit_not_from_the_sessions_sta
 
     assert row.presence.entered_at == at(9, 49)
     assert row.credited[world.in_service.id] == 68
+
+
+def test_a_scan_at_the_breakout_door_counts_as_coming_in(world):
+    """The breakout door (``/door/breakouts/<id>``) and the session's door are two ways into
+    one room: the attendance page and the breakouts page count the same people."""
+    person = check_in(world, "Frances Allen", at(8, 45))
+    scanned = at(13, 10)
+    breakout_scan(db.session, build.ticket_code(person), world.breakout_a, None)
+    db.session.scalars(
+        sa.select(BreakoutAttendance).where(BreakoutAttendance.registration_id == person.id)
+    ).one().scanned_at = scanned
+    db.session.flush()
+
+    row = _row(world, person, world.breakout_a)
+
+    assert row.presence.source == "door" and row.presence.entered_at == scanned
+    assert row.credited[world.in_service.id] == 80  # to the breakout's end at 14:30
+    assert _row(world, person, world.breakout_b) is None

@@ -200,3 +200,23 @@ def test_faculty_find_feedback_and_topics_from_several_teams_on_the_forum_alread
     assert "Hearing how Buncombe County runs its peer navigator program" in summary
     page = faculty.get(f"/staff/forums/{forum_id}/topics").get_data(as_text=True)
     assert "Naloxone" in page
+
+
+def test_the_held_forums_breakout_door_counts_agree_with_its_attendance(demo_app):
+    """The breakouts page's "checked in at the door" and the attendance pages' presence rest
+    on the same scans: an organizer comparing them finds the same people."""
+    from forumapp.attendance.presence import forum_presence
+    from forumapp.checkin.breakouts import breakout_attendance_counts
+
+    with demo_app.app_context():
+        forum = db.session.scalar(sa.select(Forum).filter_by(number=1))
+        breakouts = db.session.scalars(
+            sa.select(AgendaItem)
+            .join(AgendaItem.day)
+            .where(AgendaItem.kind == ItemKind.BREAKOUT, AgendaItem.day.has(forum_id=forum.id))
+        ).all()
+        door = breakout_attendance_counts(db.session, [item.id for item in breakouts])
+        present = Counter(item_id for _registration, item_id in forum_presence(db.session, forum))
+        assert door and door == {
+            item.id: present[item.id] for item in breakouts if present[item.id]
+        }
