@@ -11,6 +11,7 @@ from ..agenda.models import AgendaItem
 from ..core import audit
 from ..core.actions import DomainError
 from ..core.clock import local_instant, to_local, utcnow
+from ..core.i18n import format_local_time
 from ..extensions import DbSession
 from ..registration.models import Registration
 from .models import REASON_MAX, AttendanceCorrection
@@ -56,6 +57,17 @@ def correct_attendance(
         ends = local_instant(item.day.date, present_until, zone)
         if ends <= starts:
             raise CorrectionRefused("The time out must be after the time in.", "present_until")
+        if ends <= item.starts_at or starts >= item.ends_at:
+            # Often a slip (AM for PM, the wrong row): it would credit nothing and hide the
+            # scans. Someone who was not there at all is marked absent, with no times.
+            session_times = (
+                f"{format_local_time(item.starts_at, zone)}–{format_local_time(item.ends_at, zone)}"
+            )
+            raise CorrectionRefused(
+                f"These times are all outside the session ({session_times}). Check them, or "
+                "leave both empty to mark the person absent.",
+                "present_from",
+            )
     correction = session.scalar(
         select(AttendanceCorrection).where(
             AttendanceCorrection.registration_id == registration.id,

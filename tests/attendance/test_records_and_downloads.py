@@ -101,6 +101,8 @@ def test_a_correction_replaces_the_scans_and_is_audited_with_who_and_why(held):
         (time(10), time(9), "Sheet", "present_until"),
         (time(10), None, "Sheet", "present_until"),
         (time(9), time(10), "   ", "reason"),
+        (time(7), time(8), "Sheet", "present_from"),  # AM for PM, or the wrong row
+        (time(12), time(13), "Sheet", "present_from"),
     ],
 )
 def test_a_correction_that_makes_no_sense_is_refused_naming_the_field(
@@ -109,6 +111,15 @@ def test_a_correction_that_makes_no_sense_is_refused_naming_the_field(
     with pytest.raises(CorrectionRefused) as refused:
         correct_attendance(db.session, held.zoe, held.general, start, end, reason, None)
     assert refused.value.field == field
+
+
+def test_a_correction_outside_the_session_says_the_sessions_times(held):
+    with pytest.raises(CorrectionRefused) as refused:
+        correct_attendance(db.session, held.zoe, held.general, time(7), time(8), "Sheet", None)
+    assert str(refused.value) == (
+        "These times are all outside the session (9:00 AM–12:00 PM). Check them, or leave both "
+        "empty to mark the person absent."
+    )
 
 
 def test_the_session_page_corrects_from_a_form_and_shows_errors_next_to_fields(
