@@ -72,7 +72,7 @@ class RegistrationDaysForm(AppForm):
 
 
 class MovePickForm(AppForm):
-    item_id = SelectField("Breakout", coerce=int)
+    item_id = SelectField("Breakout", coerce=optional_int)
     override = BooleanField("Override capacity, team limit and deadline")
     submit = SubmitField("Save breakout")
 

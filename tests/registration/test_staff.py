@@ -536,3 +536,19 @@ def test_lifting_someone_off_a_breakout_waitlist_tells_the_features_above(app_ct
         lifted = _pick(waiting.registration, full, override=True)
     assert lifted is waiting and (lifted.status, lifted.override) == ("confirmed", True)
     assert heard == [(waiting, "confirmed")]
+
+
+def test_a_person_without_a_breakout_has_none_preselected_and_choosing_nothing_books_nothing(
+    app, organizer, setup
+):
+    with app.app_context():
+        person_id = _member(setup, "No Choice Yet").id
+        db.session.commit()
+    page = organizer.get(f"/staff/registrations/{person_id}").get_data(as_text=True)
+    assert '<option selected value="">Choose a breakout…</option>' in page
+
+    page = _move(organizer, person_id, "")
+
+    assert "Choose one of the slot&#39;s breakouts." in page
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(BreakoutPick)) == 0

@@ -126,6 +126,10 @@ def _slot_forms(registration: Registration) -> list[dict]:
             form.item_id.choices = [(item.id, _breakout_label(item)) for item in slot.items]
             if current is not None:
                 form.item_id.data = current.item_id
+            else:
+                # Nothing chosen yet: no breakout preselected, so a slip of the button books
+                # nobody.
+                form.item_id.choices.insert(0, ("", "Choose a breakout…"))
             slots.append(
                 {
                     "day": day,
