@@ -21,6 +21,7 @@ from ..checkin.access import may_use_door
 from ..checkin.breakouts import record_at_breakout
 from ..checkin.models import CheckIn, Ticket
 from ..checkin.scanning import find_ticket
+from ..checkin.signals import entered_again
 from ..core.actions import DomainError
 from ..core.clock import local_today, utcnow
 from ..core.i18n import format_local_time
@@ -154,6 +155,32 @@ def _already_out_since(
     if last is None or last.direction != Direction.EXIT:
         return None
     return last.scanned_at
+
+
+def _record_return(
+    check_in: CheckIn, session: DbSession, at: datetime, user_id: int | None, **_extra
+) -> datetime | None:
+    """Someone checked in today comes back in at the entrance: after an exit there, their
+    return is an entry (``presence`` then counts the time inside again). Returns when they
+    had left, or None when they had not (a second scan of someone inside)."""
+    left_at = _already_out_since(session, check_in.registration_id, check_in.day_id, None)
+    if left_at is None:
+        return None
+    session.add(
+        PresenceScan(
+            registration_id=check_in.registration_id,
+            day_id=check_in.day_id,
+            item_id=None,
+            direction=Direction.ENTRY.value,
+            scanned_at=at,
+            scanned_by_id=user_id,
+        )
+    )
+    session.flush()
+    return left_at
+
+
+entered_again.connect(_record_return)
 
 
 def _checked_in(session: DbSession, registration_id: int, day_id: int) -> bool:

@@ -25,6 +25,7 @@ from ..registration.seats import waitlist_position
 from .access import is_today_for_code
 from .models import CheckIn, Ticket
 from .outcomes import Attendee, ScanOutcome, ScanResult, date_label, teams_of
+from .signals import entered_again
 from .tickets import TIME_ZONE_OF_CODE, normalise_code
 
 # --- The one scan ----------------------------------------------------------------------------
@@ -178,10 +179,31 @@ def _live_check_in(session: DbSession, registration_id: int, day_id: int) -> Che
     )
 
 
+def _came_back(session: DbSession, check_in: CheckIn, at: datetime, user_id: int | None):
+    """When the person, already checked in, had left the building, if they had and their
+    return is now recorded (``entered_again``'s receivers); else None."""
+    answers = entered_again.send(check_in, session=session, at=at, user_id=user_id)
+    return next((left_at for _receiver, left_at in answers if left_at is not None), None)
+
+
 def _already(
-    check_in: CheckIn, registration: Registration, day: ForumDay, teams: list[str]
+    check_in: CheckIn,
+    registration: Registration,
+    day: ForumDay,
+    teams: list[str],
+    left_at: datetime | None = None,
 ) -> ScanOutcome:
     zone = day.forum.program.time_zone
+    if left_at is not None:
+        return ScanOutcome(
+            ScanResult.ALREADY_CHECKED_IN,
+            f"Welcome back, {registration.person.name}! Back in after leaving at "
+            f"{to_local(left_at, zone).strftime('%I:%M %p').lstrip('0')}.",
+            registration,
+            day,
+            check_in,
+            teams,
+        )
     when = to_local(check_in.checked_in_at, zone).strftime("%I:%M %p").lstrip("0")
     by = (
         check_in.checked_in_by.name or check_in.checked_in_by.email
@@ -273,7 +295,8 @@ def check_in_registration(
         existing = _live_check_in(session, registration.id, day.id)
         if existing is None:
             raise
-        return _already(existing, registration, day, teams)
+        left_at = _came_back(session, existing, check_in.checked_in_at, user_id)
+        return _already(existing, registration, day, teams, left_at)
     return ScanOutcome(
         ScanResult.CHECKED_IN,
         f"Welcome, {name}! Checked in for {date_label(day.date)}.",

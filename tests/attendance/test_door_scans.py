@@ -8,8 +8,11 @@ import pytest
 import sqlalchemy as sa
 
 from forumapp.attendance.models import Direction, PresenceScan
+from forumapp.attendance.presence import forum_attendance
 from forumapp.attendance.scans import DoorResult, door_scan
 from forumapp.checkin.breakouts import breakout_door_list
+from forumapp.checkin.outcomes import ScanResult
+from forumapp.checkin.scanning import scan
 from forumapp.checkin.tickets import reissue_ticket
 from forumapp.extensions import db
 
@@ -66,6 +69,33 @@ def test_a_second_exit_in_a_row_is_said_and_not_recorded(world):
     # Back in through the session's door, out again: recorded as ever.
     assert _scan(world, code, world.general).result == DoorResult.ENTERED
     assert _scan(world, code, world.general, Direction.EXIT).result == DoorResult.LEFT
+
+
+def test_coming_back_in_at_the_entrance_after_leaving_is_a_re_entry(world):
+    """Out at lunch, back at the entrance: the door says welcome back and the afternoon
+    counts again (a session that runs alone counts the entrance)."""
+    person = check_in(world, "Dorothy Vaughan", at(8, 50))
+    code = build.ticket_code(person)
+    door_scan(db.session, code, world.day, None, Direction.EXIT, None, scanned_at=at(10))
+
+    back = scan(db.session, code, world.day, None, scanned_at=at(11))
+    again = scan(db.session, code, world.day, None, scanned_at=at(11, 5))
+
+    assert back.result == ScanResult.ALREADY_CHECKED_IN
+    assert back.message == "Welcome back, Dorothy Vaughan! Back in after leaving at 10:00 AM."
+    assert again.message.startswith("Dorothy Vaughan was already checked in at 8:50 AM")
+    entrance = db.session.execute(
+        sa.select(PresenceScan.direction, PresenceScan.scanned_at)
+        .where(PresenceScan.item_id.is_(None))
+        .order_by(PresenceScan.scanned_at)
+    ).all()
+    assert [(direction, when) for direction, when in entrance] == [
+        ("exit", at(10)),
+        ("entry", at(11)),
+    ]
+    general = forum_attendance(db.session, world.forum, [person.id])[0]
+    assert general.item.id == world.general.id
+    assert general.presence.minutes == 60 + 60  # 9:00-10:00, then 11:00 to the end at 12:00
 
 
 def test_the_entrance_in_exit_mode_needs_a_check_in_first(world):
