@@ -29,7 +29,7 @@ from .models import BreakoutPick, DaySeat, ReleasedVia
 from .people import person_with_email
 from .public import PublicRegistrationInput, register_public, registration_sent_message
 from .registering import RegistrationResult, cancel_own_days, get_registration, register_team_member
-from .seats import ACTIVE, waitlist_position
+from .seats import ACTIVE, seats_left, waitlist_position
 from .windows import WindowState, is_over_for_attendees, window_state
 
 
@@ -38,6 +38,13 @@ def _published_forum(forum_id: int) -> Forum:
     if forum is None or forum.status == ForumStatus.DRAFT:
         abort(404)
     return forum
+
+
+def _day_choice(day) -> str:
+    """A day on the public form, saying when it is full (so nobody learns it from the email)."""
+    if seats_left(day) == 0:
+        return _("%(day)s: full, you will join the waitlist", day=format_day(day.date))
+    return format_day(day.date)
 
 
 @bp.route("/forums/<int:forum_id>/register", methods=["GET", "POST"])
@@ -52,7 +59,7 @@ def public_register(forum_id: int):
             abort(404)
         open_days = [day for day in public_days if window_state(day, now) == WindowState.OPEN]
     form = with_questions(PublicRegistrationForm)()
-    form.day_ids.choices = [(day.id, format_day(day.date)) for day in open_days]
+    form.day_ids.choices = [(day.id, _day_choice(day)) for day in open_days]
     if request.method == "GET" and len(open_days) == 1:
         form.day_ids.data = [open_days[0].id]
     if open_days and form.validate_on_submit():

@@ -348,3 +348,33 @@ def test_a_person_can_replace_a_shared_personal_link(client, app, setup):
         assert newest.kind == "personal_link" and "/me/" in newest.text_body
         new_path = newest.text_body[newest.text_body.index("/me/") :].split()[0]
     assert client.get(new_path).status_code == 200
+
+
+def test_a_full_day_says_so_on_the_form_and_its_waitlist_is_not_told_what_to_bring(
+    client, app, setup
+):
+    with app.app_context():
+        forum = db.session.get(Forum, setup.forum_id)
+        forum.confirmation_text = "Bring a photo ID to the east door."
+        for name in ("A One", "B Two", "C Three"):
+            build.public_registration(forum, name)
+        db.session.commit()
+    page = _text(client.get(f"/forums/{setup.forum_id}/register"))
+    assert "Monday, March 15: full, you will join the waitlist</label>" in page
+
+    _register(client, setup)
+
+    with app.app_context():
+        message = db.session.scalar(
+            sa.select(OutboxMessage).where(OutboxMessage.to_email == "ada@public.example.org")
+        )
+        text = build.emailed(message).text_body
+        assert "you're number 1 on the waitlist" in text
+        assert "Bring a photo ID" not in text
+        confirmed = db.session.scalar(
+            sa.select(OutboxMessage).where(
+                OutboxMessage.to_email == build.email_for("A One"),
+                OutboxMessage.kind == "registration",
+            )
+        )
+        assert "Bring a photo ID to the east door." in build.emailed(confirmed).text_body
