@@ -10,12 +10,13 @@ from flask import abort, render_template, request, url_for
 from flask_login import current_user
 
 from ..agenda.models import AgendaItem, ItemKind
-from ..checkin.access import may_use_breakout_door, may_use_door
+from ..checkin.access import may_use_breakout_door
 from ..checkin.blueprint import DOOR_STAFF, RECENT_LIMIT
 from ..checkin.forms import ScanForm, new_request_id
 from ..checkin.scanner_pages import (
     ResultCard,
     answer_scan,
+    open_door_day_or_abort,
     register_result_styles,
     scanner_page,
 )
@@ -51,10 +52,7 @@ def _session_or_404(item_id: int) -> AgendaItem:
 
 
 def _day_or_404(day_id: int) -> ForumDay:
-    day = db.session.get(ForumDay, day_id)
-    if day is None or not may_use_door(current_user, day):
-        abort(404)
-    return day
+    return open_door_day_or_abort(db.session.get(ForumDay, day_id))
 
 
 def _recent(day: ForumDay, item: AgendaItem | None) -> str:

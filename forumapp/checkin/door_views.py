@@ -32,17 +32,13 @@ from .counts import live_counts
 from .forms import LookupForm, ScanForm, WalkInForm, new_request_id
 from .models import CheckIn
 from .outcomes import ScanResult, date_label
-from .scanner_pages import ResultCard, answer_scan, scanner_page
+from .scanner_pages import ResultCard, answer_scan, open_door_day_or_abort, scanner_page
 from .scanning import check_in_registration, recent_check_ins, scan, undo_check_in
 
 
 def _door_day_or_404(day_id: int) -> ForumDay:
-    """The day, if the signed-in user may use its door (``access.may_use_door``); door staff
-    asking for another day's (or a draft's) door are answered as for an unknown id."""
-    day = db.session.get(ForumDay, day_id)
-    if day is None or not may_use_door(current_user, day):
-        abort(404)
-    return day
+    """The day, if the signed-in user may use its door (``open_door_day_or_abort``)."""
+    return open_door_day_or_abort(db.session.get(ForumDay, day_id))
 
 
 def _today(day: ForumDay) -> date:

@@ -8,19 +8,35 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from flask import abort, jsonify, redirect, render_template, request
+from flask import abort, jsonify, make_response, redirect, render_template, request
 from flask import session as browser_session
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 
 from ..core.actions import carry_out
 from ..core.headers import CONTENT_SECURITY_POLICY
-from ..core.models import ForumDay, Person
+from ..core.models import ForumDay, ForumStatus, Person
 from ..extensions import db
 from ..registration.models import Registration
+from .access import may_use_door
 from .breakouts import BreakoutChoice
 from .forms import ScanForm, new_request_id
 from .models import CheckIn
 from .outcomes import ScanOutcome, ScanResult, date_label
+
+
+def open_door_day_or_abort(day: ForumDay | None) -> ForumDay:
+    """``day``, if the signed-in user may use its door (``access.may_use_door``). Door staff
+    at another day's door of an announced forum are told when it opens (403), so a volunteer
+    with yesterday's bookmark knows what is wrong; a draft's or an unknown day is a 404."""
+    if day is None:
+        abort(404)
+    if may_use_door(current_user, day):
+        return day
+    if day.forum.status == ForumStatus.DRAFT:
+        abort(404)
+    abort(make_response(render_template("checkin/door_not_today.html", day=day), 403))
+
 
 # The last result, kept across the redirect after a scan posted without JavaScript.
 _RESULT_KEY = "door_result"

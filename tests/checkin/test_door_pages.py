@@ -453,24 +453,31 @@ def test_door_staff_see_only_todays_days_of_published_forums(
         assert f"/door/days/{hidden}" not in page
     assert "Coming up" not in page and "Choose a day below" not in page
     token = csrf_token(client, f"/door/days/{forum_setup.public_day_id}")
-    for day_id in (forum_setup.team_day_id, draft_day_id):
+    # Another day of an announced forum: refused, saying when that door opens. A draft's
+    # day is answered as an unknown one.
+    for day_id, status in ((forum_setup.team_day_id, 403), (draft_day_id, 404)):
         for url in (
             f"/door/days/{day_id}",
             f"/door/days/{day_id}/lookup?q=ada",
             f"/door/days/{day_id}/walk-in",
-            f"/door/breakouts/{breakout}",
+            f"/door/days/{day_id}/exit",
         ):
-            assert client.get(url).status_code == 404, url
+            assert client.get(url).status_code == status, url
         scan = client.post(
             f"/door/days/{day_id}/scan", data={"csrf_token": token, "code": ada.code}
         )
-        assert scan.status_code == 404
+        assert scan.status_code == status
+    assert client.get(f"/door/breakouts/{breakout}").status_code == 404
+    page = client.get(f"/door/days/{forum_setup.team_day_id}").get_data(as_text=True)
+    assert "This door is not open today" in page
+    assert "on Tuesday, March 16, 2027 opens on that day" in page
+    assert "Ada Lovelace" not in page
     assert check_ins(app) == []
 
     today_is(TEAM_DATE)  # the next day, the team day's doors open and the public day's close
     assert client.get(f"/door/days/{forum_setup.team_day_id}").status_code == 200
     assert client.get(f"/door/breakouts/{breakout}").status_code == 200
-    assert client.get(f"/door/days/{forum_setup.public_day_id}").status_code == 404
+    assert client.get(f"/door/days/{forum_setup.public_day_id}").status_code == 403
 
 
 def test_door_staff_cannot_undo_another_days_check_in(app, signed_in, forum_setup, today_is):

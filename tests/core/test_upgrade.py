@@ -162,11 +162,21 @@ def _add_activity() -> None:
     db.session.add(  # asked for an interpreter when registering; an organizer owns it
         LanguageRequest(registration=registration, spanish_interpreter=True, owner_id=staff.id)
     )
-    db.session.add(
-        BreakoutAttendance(
-            registration=registration, item_id=item.id, scanned_by_id=staff.id, choice="confirmed"
+    scanned_in = db.session.scalar(
+        sa.select(BreakoutAttendance.id).where(
+            BreakoutAttendance.registration_id == registration.id,
+            BreakoutAttendance.item_id == item.id,
         )
     )
+    if scanned_in is None:  # the demo scans the held forum's breakouts in already
+        db.session.add(
+            BreakoutAttendance(
+                registration=registration,
+                item_id=item.id,
+                scanned_by_id=staff.id,
+                choice="confirmed",
+            )
+        )
     window = db.session.scalar(
         sa.select(FeedbackWindow).where(FeedbackWindow.forum_id == forum.id)
     ) or FeedbackWindow(
