@@ -99,16 +99,29 @@ class RosterImportResult:
     people_unchanged: int = 0
     people_created: int = 0
     team_names: list[str] = field(default_factory=list)
+    # People added to a team while on another team of the program: "Ben Hughes (Brunswick
+    # County)". Worth a second look: a typo in the team column puts someone on two teams.
+    also_on_other_teams: list[str] = field(default_factory=list)
+    links_renewed: int = 0  # people known before who gained access: new link, old ones void
 
     @property
     def summary(self) -> str:
         teams = "team" if self.teams == 1 else "teams"
         added = "person" if self.people_added == 1 else "people"
-        return (
+        line = (
             f"Imported {self.teams} {teams} ({self.teams_created} new): {self.people_added} "
             f"{added} added ({self.people_created} new to the program), {self.people_updated} "
             f"updated, {self.people_unchanged} unchanged."
         )
+        if self.also_on_other_teams:
+            line += f" Now on more than one team: {'; '.join(self.also_on_other_teams)}."
+        if self.links_renewed:
+            people = "person" if self.links_renewed == 1 else "people"
+            line += (
+                f" {self.links_renewed} {people} known before got a new personal link by "
+                "email; their earlier links no longer work."
+            )
+        return line
 
 
 @dataclass
@@ -239,6 +252,56 @@ def _check_row(line, cells, columns, seen_emails) -> tuple[_RosterRow | None, li
     return _RosterRow(line, team, name, email, role, organization, sector), []
 
 
+def _other_teams(person: Person, team: Team) -> str:
+    """The names of the other teams of ``team``'s program that ``person`` is on."""
+    return ", ".join(
+        sorted(
+            m.team.name
+            for m in person.memberships
+            if m.team is not team and m.team.program_id == team.program_id
+        )
+    )
+
+
+def _place_on_roster(
+    team: Team,
+    person: Person,
+    row: _RosterRow,
+    result: RosterImportResult,
+    gained_access: dict[int, Person],
+) -> None:
+    """Add ``person`` to ``team``'s roster as ``row`` says, or bring their membership in line
+    with it; counted in ``result``, and noted in ``gained_access`` when a person known before
+    gains a team role (their earlier links are then voided)."""
+    membership = next(
+        (m for m in team.memberships if person.id is not None and m.person_id == person.id),
+        None,
+    )
+    if membership is None:
+        team.memberships.append(
+            TeamMembership(
+                person=person,
+                role=row.role.value,
+                sector=row.sector.value if row.sector else None,
+            )
+        )
+        result.people_added += 1
+        if person.id is not None:  # known before this import
+            gained_access[person.id] = person
+            if elsewhere := _other_teams(person, team):
+                result.also_on_other_teams.append(f"{person.name} ({elsewhere})")
+        return
+    if row.sector and membership.sector != row.sector:
+        membership.sector = row.sector.value
+    if membership.role != row.role:
+        if row.role == TeamRole.PROJECT_MANAGER:
+            gained_access[person.id] = person
+        membership.role = row.role.value
+        result.people_updated += 1
+    else:
+        result.people_unchanged += 1
+
+
 def import_roster(
     session: DbSession, program: Program, csv_text: str, *, user_id: int | None = None
 ) -> RosterImportResult:
@@ -286,33 +349,11 @@ def import_roster(
             result.people_created += 1
         elif row.organization and not person.organization:
             person.organization = row.organization
-        membership = next(
-            (m for m in team.memberships if person.id is not None and m.person_id == person.id),
-            None,
-        )
-        if membership is not None and row.sector and membership.sector != row.sector:
-            membership.sector = row.sector.value
-        if membership is None:
-            team.memberships.append(
-                TeamMembership(
-                    person=person,
-                    role=row.role.value,
-                    sector=row.sector.value if row.sector else None,
-                )
-            )
-            result.people_added += 1
-            if person.id is not None:  # known before this import
-                gained_access[person.id] = person
-        elif membership.role != row.role:
-            if row.role == TeamRole.PROJECT_MANAGER:
-                gained_access[person.id] = person
-            membership.role = row.role.value
-            result.people_updated += 1
-        else:
-            result.people_unchanged += 1
+        _place_on_roster(team, person, row, result, gained_access)
     session.flush()
     for person in gained_access.values():
         _revoke_earlier_links(session, person)
+    result.links_renewed = len(gained_access)
     result.teams = len(touched)
     result.team_names = sorted(team.name for team in touched.values())
     audit.record(

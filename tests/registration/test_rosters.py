@@ -63,6 +63,20 @@ def test_import_creates_teams_people_and_roles_forgiving_headers_bom_and_blank_l
     assert "Imported 2 teams (2 new): 4 people added" in result.summary
 
 
+def test_the_summary_names_people_put_on_a_second_team_and_counts_renewed_links(app_ctx, setup):
+    rosters.import_roster(db.session, _program(), GOOD_CSV)
+    typo = "team,name,email,role\nBuncombe Count,Ben Cole,ben@buncombe.example.org,member\n"
+
+    result = rosters.import_roster(db.session, _program(), typo)
+
+    assert result.also_on_other_teams == ["Ben Cole (Buncombe County)"]
+    assert "Now on more than one team: Ben Cole (Buncombe County)." in result.summary
+    assert (
+        "1 person known before got a new personal link by email; their earlier links no "
+        "longer work." in result.summary
+    )
+
+
 def test_a_sector_column_says_which_sector_each_person_speaks_for(app_ctx, setup):
     csv_text = (
         "team,name,email,role,sector\n"
