@@ -253,12 +253,13 @@ def _check_row(line, cells, columns, seen_emails) -> tuple[_RosterRow | None, li
 
 
 def _other_teams(person: Person, team: Team) -> str:
-    """The names of the other teams of ``team``'s program that ``person`` is on."""
+    """The names of the other teams of ``team``'s program that ``person`` is on (``team`` may
+    be new, its program not yet written)."""
     return ", ".join(
         sorted(
             m.team.name
             for m in person.memberships
-            if m.team is not team and m.team.program_id == team.program_id
+            if m.team is not team and m.team.program is team.program
         )
     )
 
