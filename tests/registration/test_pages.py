@@ -378,3 +378,28 @@ def test_a_full_day_says_so_on_the_form_and_its_waitlist_is_not_told_what_to_bri
             )
         )
         assert "Bring a photo ID to the east door." in build.emailed(confirmed).text_body
+
+
+def test_a_team_member_gives_up_a_breakout_without_choosing_another(client, app, setup):
+    link = _member_link(app, setup)
+    token = csrf_token(client, link)
+    client.post(
+        f"{link}/forums/{setup.forum_id}/register",
+        data={"day_ids": str(setup.team_day_id), "csrf_token": token},
+    )
+    slot = re.findall(r'name="(slot-[^"]+)"', _text(client.get(link)))[0]
+    client.post(
+        f"{link}/forums/{setup.forum_id}/breakouts",
+        data={slot: str(setup.breakout_ids[0]), "csrf_token": token},
+    )
+    page = _text(client.get(link))
+    drop = re.search(r'action="([^"]+/drop)"[^>]*>\s*<input[^>]*>\s*<button[^>]*>([^<]+)<', page)
+    assert drop and drop.group(2) == "Give up my place in “Breakout 1”"
+
+    response = client.post(drop.group(1), data={"csrf_token": token})
+
+    page = _text(client.get(response.headers["Location"]))
+    assert "You're no longer down for “Breakout 1”." in page
+    assert "Give up my place in" not in page
+    with app.app_context():
+        assert db.session.scalars(sa.select(BreakoutPick.status)).all() == ["cancelled"]
