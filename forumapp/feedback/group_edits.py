@@ -38,6 +38,16 @@ def merge_groups(session: DbSession, target: TopicGroup, others: list[TopicGroup
         raise TopicError("Choose at least one other group to merge.", "group_ids")
     if any(group.forum_id != target.forum_id for group in others):
         raise TopicError("Only groups of the same forum can be merged.", "group_ids")
+    promoted = [group for group in (target, *others) if group.promoted_item_id is not None]
+    if len(promoted) > 1:
+        # One group leads to one proposed session: merged, the other session would be left on
+        # the next forum's agenda with no topic behind it.
+        labels = " and ".join(f"“{group.label}”" for group in promoted)
+        raise TopicError(
+            f"{labels} each became a proposed session of the next forum. Keep them apart, or "
+            "delete one of the sessions from the next forum's agenda first.",
+            "group_ids",
+        )
     notes = [target.note] if target.note else []
     moving = session.scalars(
         select(TopicSuggestion).where(TopicSuggestion.group_id.in_([g.id for g in others]))

@@ -336,6 +336,22 @@ def test_a_promoted_group_stays_promoted_through_merges_and_regrouping(world):
     assert group_of(ids[0]).promoted_item_id == item.id
 
 
+def test_two_promoted_groups_are_not_merged_so_no_proposed_session_is_left_without_its_topic(
+    world,
+):
+    ids = suggest(world, *JAIL, ("drug court", "Dare County"))
+    topic_groups.regroup(db.session, world.forum())
+    jail, court = group_of(ids[0]), group_of(ids[3])
+    promote_group(db.session, jail)
+    promote_group(db.session, court)
+
+    with pytest.raises(errors.TopicError, match="each became a proposed session") as refused:
+        group_edits.merge_groups(db.session, court, [jail])
+
+    assert refused.value.field == "group_ids"
+    assert group_of(ids[0]) is jail and jail.promoted_item_id is not None
+
+
 def _topic_to_promote(audience: str, text: str):
     """A held Forum 1 with a topic group "Jail data sharing" of one suggestion, and a
     published Forum 2 of one day for ``audience``; returns (group, Forum 2)."""
