@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -126,6 +126,15 @@ def door_day(day_id: int):
     day = _door_day_or_404(day_id)
     form = ScanForm(formdata=None, request_id=new_request_id())
     return _render_door_day(day, form, ResultCard.recall(day.id))
+
+
+@bp.route("/door/days/<int:day_id>/recent")
+@role_required(*DOOR_STAFF)
+def door_recent(day_id: int):
+    """The day's count and latest check-ins as the door page shows them, for the offline door
+    to bring the page up to date once its queued scans are synced."""
+    day = _door_day_or_404(day_id)
+    return jsonify(recent_html=_render_recent(day))
 
 
 @bp.route("/door/days/<int:day_id>/scan", methods=["POST"])

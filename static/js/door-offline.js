@@ -216,6 +216,27 @@
     return (response.headers.get("Content-Type") || "").indexOf("application/json") !== -1;
   }
 
+  // The count and the latest check-ins, as the server has them once the queue is synced:
+  // the page still showed what it knew when it went offline.
+  function refreshRecent() {
+    var recent = document.querySelector("[data-recent]");
+    if (!recent || !settings.recentUrl) {
+      return;
+    }
+    request(settings.recentUrl, SNAPSHOT_TIMEOUT_MS, {
+      headers: { "Accept": "application/json" }
+    }).then(function (response) {
+      if (!response.ok || !isJson(response)) {
+        return null;
+      }
+      return response.json().then(function (answer) {
+        if (answer.recent_html) {
+          recent.innerHTML = answer.recent_html;
+        }
+      });
+    }).catch(function () { /* the next scan brings it */ });
+  }
+
   function refreshSnapshot() {
     var asked = Date.now();
     return request(settings.snapshotUrl, SNAPSHOT_TIMEOUT_MS, {
@@ -648,6 +669,7 @@
         probeTimer = null;
         say("synced", "All synced");
         listProblems(problems);
+        refreshRecent();
         return refreshSnapshot().catch(function () { /* next minute */ });
       }
       if (outcome === "signed-out") {

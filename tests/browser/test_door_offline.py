@@ -161,6 +161,9 @@ def test_twenty_scans_offline_are_judged_on_the_phone_and_checked_in_at_their_sc
     page.context.set_offline(False)
 
     expect(banner(page)).to_have_text("All synced", timeout=15_000)
+    # The page's count and latest check-ins come up to date with what was synced.
+    expect(page.locator("[data-recent] .door-count")).to_contain_text("20 of")
+    expect(page.locator("[data-recent]")).to_contain_text(holders[19][0])
     stamps = [at for _, at in check_ins(app)]
     assert len(stamps) == 20
     for stamp, item in zip(stamps, queued, strict=True):
