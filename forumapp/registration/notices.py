@@ -70,7 +70,7 @@ def send_confirmation(session: DbSession, registration: Registration) -> None:
     queue_email_rendered_when_sent(
         session,
         CONFIRMATION_RENDERER,
-        {"registration_id": registration.id},
+        {"registration_id": registration.id, "person_id": registration.person_id},
         registration.person,
         kind="registration",
         about=f"registration:{registration.id}",
@@ -80,12 +80,16 @@ def send_confirmation(session: DbSession, registration: Registration) -> None:
     )
 
 
-def render_confirmation(session: DbSession, registration_id: int) -> RenderedMessage | None:
+def render_confirmation(
+    session: DbSession, registration_id: int, person_id: int | None = None
+) -> RenderedMessage | None:
     """The confirmation of a registration as it stands: every day it holds, a seat or a
     waitlist place, with what features above add (the ticket) through ``confirmation_email``;
-    None once it holds no day (it was cancelled before the mail went out)."""
+    None once it holds no day (it was cancelled before the mail went out), or when the
+    registration is no longer ``person_id``'s (its row gone and the id given to another one:
+    their ticket and link must not reach this inbox)."""
     registration = session.get(Registration, registration_id)
-    if registration is None:
+    if registration is None or (person_id is not None and registration.person_id != person_id):
         return None
     days = day_results(session, registration, held_days(registration))
     if not days:

@@ -305,3 +305,18 @@ def test_public_registrants_cannot_take_team_breakout_seats(app_ctx, setup):
         choose_breakout(db.session, registration, item, now=NOW)
     db.session.refresh(item)
     assert item.seats_taken == 0
+
+
+def test_a_confirmation_whose_registration_is_now_someone_elses_is_not_written(app_ctx, setup):
+    """Its row deleted and the id given to another registration (SQLite reuses the highest
+    id): the queued confirmation must not carry that person's ticket and link."""
+    from forumapp.mail.outbox import rendered_message
+
+    ada = _public(setup, "Ada Lovelace").registration
+    (message,) = _mail_to("ada.lovelace@public.example.org")
+    assert rendered_message(db.session, message) is not None
+    grace = find_or_create_person(db.session, "Grace Hopper", "grace@public.example.org")
+    ada.person_id = grace.id  # what the reused id now stands for
+    db.session.flush()
+
+    assert rendered_message(db.session, message) is None
