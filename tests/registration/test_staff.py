@@ -3,6 +3,7 @@
 import csv
 import html
 import io
+import re
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -251,7 +252,14 @@ def test_organizer_cancels_a_day_and_the_first_person_waiting_gets_the_seat(app,
         db.session.commit()
         first_id = first.id
     page_url = f"/staff/registrations/{first_id}"
-    assert "Ann Public" in organizer.get(page_url).get_data(as_text=True)
+    page = organizer.get(page_url).get_data(as_text=True)
+    # Asked first: the button that cancels is inside the question.
+    assert re.search(
+        r'<details class="confirm-step">\s*<summary>Cancel….*?</summary>\s*'
+        r"<p>Cancel Ann Public's place on Mar 15, 2027\?.*?</p>.*?Yes, cancel the place",
+        page,
+        re.S,
+    )
     response = _post(organizer, f"{page_url}/days/{setup.public_day_id}/cancel", {}, page_url)
     assert response.status_code == 302
     page = organizer.get(page_url).get_data(as_text=True)
