@@ -76,7 +76,8 @@ def test_when_a_seat_opens_you_move_and_your_old_seat_goes_to_the_next_in_line(a
             OutboxMessage.to_email == ada.person.email, OutboxMessage.kind == "promotion"
         )
     )
-    assert "Breakout 2" in told and "Your seat in “Breakout 1”" in told
+    assert "Breakout 2" in told
+    assert "You gave up your seat in “Breakout 1”, at the same time: it is free for someone" in told
 
 
 def test_choosing_your_seat_again_gives_up_the_waitlist(app_ctx, setup):
