@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..agenda.models import AgendaItem
+from ..core.i18n import format_local_time
 from ..core.models import Forum
 from ..extensions import DbSession
 from ..registration.models import BreakoutPick, Registration, SeatStatus
@@ -88,7 +89,12 @@ def record_at_breakout(
             BreakoutAttendance.item_id == item.id,
         )
     )
-    if existing is None:
+    if existing is not None:
+        # Scanned again (back from a break, or the same ticket twice in the line): the door
+        # says so, and the first scan stays the record.
+        zone = item.day.forum.program.time_zone
+        message += f" First scanned in here at {format_local_time(existing.scanned_at, zone)}."
+    else:
         try:
             with session.begin_nested():
                 session.add(

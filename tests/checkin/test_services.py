@@ -17,6 +17,7 @@ from forumapp.checkin.tickets import (
     ticket_for,
 )
 from forumapp.checkin.walkins import WalkInError, walk_in
+from forumapp.core.i18n import format_local_time
 from forumapp.core.models import Forum, ForumDay
 from forumapp.extensions import db
 from forumapp.registration.breakouts import choose_breakout
@@ -203,7 +204,16 @@ def test_breakout_door_says_whether_the_person_chose_it(door):
     results = [breakout_scan(db.session, c, items[0], user.id)[0] for c in codes]
     assert results == ["confirmed", "confirmed", "waitlisted", "other"]
     assert breakout_scan(db.session, codes[0], items[2], user.id)[0] == "none"
-    breakout_scan(db.session, codes[0], items[0], user.id)  # twice: one row
+    again = breakout_scan(db.session, codes[0], items[0], user.id)  # twice: one row
+    first = db.session.scalar(
+        sa.select(BreakoutAttendance.scanned_at).where(
+            BreakoutAttendance.registration_id == regs[0].id,
+            BreakoutAttendance.item_id == items[0].id,
+        )
+    )
+    assert again[1].endswith(
+        f"chose this breakout. First scanned in here at {format_local_time(first, build.ZONE)}."
+    )
     assert db.session.scalar(sa.select(sa.func.count()).select_from(BreakoutAttendance)) == 5
 
     # The organizer's breakout table counts the people scanned in at each door.
