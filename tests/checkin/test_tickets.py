@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import gc
 import html
+import re
 import threading
 import weakref
 from concurrent.futures import ThreadPoolExecutor
@@ -149,6 +150,14 @@ def test_a_new_code_voids_the_old_one(app, client, forum_setup):
     reissue = f"/me/{ada.token}/tickets/{ada.registration_id}/reissue"
     assert client.post(reissue).status_code == 400  # no CSRF token: nothing happens
     assert live_code(app, ada.registration_id) == ada.code
+    # Asked first: the button that replaces the code is inside the question.
+    page = _text(client.get(ada.page))
+    assert re.search(
+        r'<details class="confirm-step">\s*<summary>Get a new ticket code.*?</summary>.*?'
+        r"A new code makes the old one stop working\..*?Yes, give me a new code",
+        page,
+        re.S,
+    )
 
     response = client.post(reissue, data={"csrf_token": csrf_token(client, ada.page)})
     assert response.status_code == 302
