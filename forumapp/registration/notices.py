@@ -134,18 +134,29 @@ def send_promotion(
             what = _("the breakout “%(title)s”", title=local_text(place.item, "title"))
             day = place.item.day
         given_up_title = local_text(given_up, "title") if given_up is not None else None
+    extra: dict = {}
+    attachments: list[dict] = []
+    if isinstance(place, DaySeat):
+        # A seat on a day is what lets them in: the ticket comes with the news, as with a
+        # confirmation (features above add it through ``confirmation_email``).
+        for _receiver, addition in confirmation_email.send(registration, session=session):
+            if addition is not None:
+                extra |= addition.context
+                attachments += addition.attachments
     queue_email_to_person(
         session,
         "registration/email/waitlist_promotion",
         person,
         kind="promotion",
         subject=lambda: _("A seat opened up for you: %(forum)s", forum=local_text(forum, "title")),
+        attachments=attachments,
         forum=forum,
         program=forum.program,
         what=what,
         given_up=given_up_title,
         day=day,
         link=personal_link(person),
+        **extra,
     )
 
 

@@ -323,8 +323,8 @@ def promote_to_day(session: DbSession, day_id: int) -> list[DaySeat]:
     promoted = fill_from_waitlist(session, DaySeat, day_id)
     for seat in promoted:
         seat.promoted_at = seat.status_changed_at
+        place_changed.send(seat, session=session)  # issues the ticket the email carries
         send_promotion(session, seat)
-        place_changed.send(seat, session=session)
     return promoted
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from forumapp.agenda.models import AgendaItem
 from forumapp.checkin.models import Ticket
+from forumapp.checkin.tickets import format_code
 from forumapp.core.models import Forum, ForumDay
 from forumapp.extensions import db
 from forumapp.mail.models import OutboxMessage
@@ -121,6 +122,14 @@ def test_cancelling_promotes_the_first_person_waiting_and_tells_them(app_ctx, se
     assert db.session.get(ForumDay, setup.public_day_id).seats_taken == 3
     promotion = _mail_to("d.four@public.example.org")[-1]
     assert promotion.kind == "promotion" and "A seat opened up" in promotion.subject
+    # The seat lets them in: the ticket comes with the news, as in a confirmation.
+    code = db.session.scalar(
+        sa.select(Ticket.code).where(Ticket.registration_id == waiting.registration.id)
+    )
+    told = build.emailed(promotion)
+    assert f"Your ticket code: {format_code(code)}" in told.text_body
+    assert 'src="cid:ticket"' in told.html_body
+    assert [a["filename"] for a in told.attachments] == ["ticket.png"]
 
 
 def test_cancelling_a_waitlisted_place_frees_no_seat(app_ctx, setup):
