@@ -90,9 +90,9 @@ def _answer(day: ForumDay, item: AgendaItem | None, redirect_to: str):
 
     def record(code: str, request_id: str | None) -> ResultCard:
         outcome = door_scan(db.session, code, day, item, direction, current_user.id, request_id)
-        return ResultCard(
-            outcome.result.value, outcome.message, outcome.registration, day, at_breakout=True
-        )
+        # At a breakout's door the card says what they chose, as the breakout door's does.
+        shown = outcome.breakout_choice or outcome.result
+        return ResultCard(shown.value, outcome.message, outcome.registration, day, at_breakout=True)
 
     return answer_scan(
         lambda form: _page(day, item, form, None, 400),

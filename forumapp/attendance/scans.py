@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from ..agenda.models import AgendaItem, ItemKind
 from ..checkin.access import may_use_door
-from ..checkin.breakouts import record_at_breakout
+from ..checkin.breakouts import BreakoutChoice, record_at_breakout
 from ..checkin.models import CheckIn, Ticket
 from ..checkin.scanning import find_ticket
 from ..checkin.signals import entered_again
@@ -53,6 +53,9 @@ class DoorOutcome:
     message: str
     registration: Registration | None = None
     scan: PresenceScan | None = None
+    # At a breakout's session door, what the person had chosen (``BreakoutChoice``): the
+    # door's card shows it as the breakout door does.
+    breakout_choice: BreakoutChoice | None = None
 
 
 def door_scan(
@@ -75,6 +78,48 @@ def door_scan(
         earlier = session.scalar(select(PresenceScan).where(PresenceScan.request_id == request_id))
         if earlier is not None:
             return _replay(earlier, ticket, day, item, direction)
+    refused = _refusal(session, ticket, day, item, direction)
+    if refused is not None:
+        return refused
+    assert ticket is not None, "no ticket is a refusal"
+    registration = ticket.registration
+    scan = PresenceScan(
+        registration_id=registration.id,
+        day_id=day.id,
+        item_id=item.id if item else None,
+        direction=direction.value,
+        scanned_at=scanned_at,
+        scanned_by_id=user_id,
+        request_id=request_id or None,
+    )
+    try:
+        with session.begin_nested():
+            session.add(scan)
+    except IntegrityError:
+        # The same request id arrived twice at once: the other one recorded it.
+        earlier = session.scalar(select(PresenceScan).where(PresenceScan.request_id == request_id))
+        if earlier is None:
+            raise
+        return _replay(earlier, ticket, day, item, direction)
+    if direction == Direction.ENTRY and item is not None and item.kind == ItemKind.BREAKOUT:
+        # The breakout door also says whether they chose this breakout.
+        choice, message = record_at_breakout(session, registration, item, user_id)
+        return DoorOutcome(DoorResult.ENTERED, message, registration, scan, choice)
+    message = _message(registration, item, direction, scanned_at)
+    result = DoorResult.ENTERED if direction == Direction.ENTRY else DoorResult.LEFT
+    return DoorOutcome(result, message, registration, scan)
+
+
+def _refusal(
+    session: DbSession,
+    ticket: Ticket | None,
+    day: ForumDay,
+    item: AgendaItem | None,
+    direction: Direction,
+) -> DoorOutcome | None:
+    """Why this scan records nothing, or None when it may: an unknown or replaced code,
+    another forum's ticket, no seat that day, no check-in yet (at the entrance), or a second
+    exit in a row."""
     if ticket is None:
         return DoorOutcome(DoorResult.INVALID, "Unknown code: this is not a forum ticket.")
     registration = ticket.registration
@@ -103,38 +148,21 @@ def door_scan(
             f"{name} was never checked in today: check them in first.",
             registration,
         )
-    if direction == Direction.EXIT:
-        left_at = _already_out_since(session, registration.id, day.id, item)
-        if left_at is not None:
-            where = f"“{item.title}”" if item else "the building"
-            zone = registration.forum.program.time_zone
-            return DoorOutcome(
-                DoorResult.ALREADY_OUT,
-                f"{name} already left {where} at {format_local_time(left_at, zone)}. "
-                "Nothing more was recorded.",
-                registration,
-            )
-    scan = PresenceScan(
-        registration_id=registration.id,
-        day_id=day.id,
-        item_id=item.id if item else None,
-        direction=direction.value,
-        scanned_at=scanned_at,
-        scanned_by_id=user_id,
-        request_id=request_id or None,
+    left_at = (
+        _already_out_since(session, registration.id, day.id, item)
+        if direction == Direction.EXIT
+        else None
     )
-    try:
-        with session.begin_nested():
-            session.add(scan)
-    except IntegrityError:
-        # The same request id arrived twice at once: the other one recorded it.
-        earlier = session.scalar(select(PresenceScan).where(PresenceScan.request_id == request_id))
-        if earlier is None:
-            raise
-        return _replay(earlier, ticket, day, item, direction)
-    message = _message(registration, item, direction, scanned_at, session, user_id)
-    result = DoorResult.ENTERED if direction == Direction.ENTRY else DoorResult.LEFT
-    return DoorOutcome(result, message, registration, scan)
+    if left_at is not None:
+        where = f"“{item.title}”" if item else "the building"
+        zone = registration.forum.program.time_zone
+        return DoorOutcome(
+            DoorResult.ALREADY_OUT,
+            f"{name} already left {where} at {format_local_time(left_at, zone)}. "
+            "Nothing more was recorded.",
+            registration,
+        )
+    return None
 
 
 def _already_out_since(
@@ -197,21 +225,13 @@ def _checked_in(session: DbSession, registration_id: int, day_id: int) -> bool:
 
 
 def _message(
-    registration: Registration,
-    item: AgendaItem | None,
-    direction: Direction,
-    at: datetime,
-    session: DbSession,
-    user_id: int | None,
+    registration: Registration, item: AgendaItem | None, direction: Direction, at: datetime
 ) -> str:
     name = registration.person.name
     time_zone = registration.forum.program.time_zone
     where = f"“{item.title}”" if item else "the building"
     if direction == Direction.EXIT:
         return f"{name} left {where} at {format_local_time(at, time_zone)}."
-    if item is not None and item.kind == ItemKind.BREAKOUT:
-        # The breakout door also says whether they chose this breakout.
-        return record_at_breakout(session, registration, item, user_id)[1]
     return f"Welcome, {name}: in {where} at {format_local_time(at, time_zone)}."
 
 

@@ -3,6 +3,7 @@ without JavaScript recorded in the mode shown."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from types import SimpleNamespace
 
@@ -10,6 +11,7 @@ import sqlalchemy as sa
 
 from forumapp.attendance.models import PresenceScan
 from forumapp.extensions import db
+from forumapp.registration.breakouts import choose_breakout
 
 from .. import builders as build
 from ..conftest import csrf_token
@@ -81,3 +83,27 @@ def test_door_staff_open_session_doors_of_today_only_and_never_a_meals(
     assert client.get(f"/door/days/{ids.day}/exit").status_code == 200
     assert client.get(f"/door/sessions/{ids.lunch}").status_code == 404
     assert client.get("/door/sessions/999999").status_code == 404
+
+
+def test_a_breakouts_session_door_shows_what_the_person_chose_as_its_breakout_door_does(
+    app, client, signed_in
+):
+    with app.app_context():
+        world = build_world()
+        grace = check_in(world, "Grace Hopper", at(8, 50))
+        choose_breakout(db.session, grace, world.breakout_a, override=True)
+        code, other = build.ticket_code(grace), world.breakout_b.id
+        db.session.commit()
+    signed_in("organizer")
+    page = client.get(f"/door/sessions/{other}").get_data(as_text=True)
+    token = re.search(r'<meta name="csrf-token" content="([^"]+)"', page).group(1)
+
+    answer = client.post(
+        f"/door/sessions/{other}/scan",
+        json={"code": code, "request_id": "scan-grace-0001"},
+        headers={"X-CSRFToken": token},
+    ).get_json()
+
+    assert (answer["tone"], answer["title"]) == ("warn", "Scanned in: chose another breakout")
+    assert answer["message"] == "Grace Hopper chose another breakout: “Naloxone in schools”."
+    assert _directions(app) == [(other, "entry")]
