@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from icalendar.parser import foldline
@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 from ..agenda.models import Speaker
 from ..attendance.certificates import keep_or_drop_for_erasure
 from ..calendar.models import CalendarFeed, CalendarInvite
-from ..checkin.models import BreakoutAttendance, CheckIn, Ticket
+from ..checkin.models import BreakoutAttendance, CheckIn, CheckInConflict, Ticket
 from ..core import audit
 from ..core.clock import utcnow
 from ..core.erasure import ERASED_NAME, erased_email, is_erased_address
@@ -281,8 +281,8 @@ def _speaker_export(speaker: Speaker) -> dict:
 
 @dataclass
 class ErasureReport:
-    """What erasure did; ``photo_to_discard`` is a speaker photo file for the caller to delete
-    once the transaction has committed."""
+    """What erasure did; ``photos_to_discard`` are speaker photo files (the published one and
+    one waiting for review) for the caller to delete once the transaction has committed."""
 
     person_id: int
     registrations: int = 0
@@ -290,7 +290,7 @@ class ErasureReport:
     feedback_made_anonymous: int = 0
     messages_deleted: int = 0
     messages_redacted: int = 0
-    photo_to_discard: str | None = None
+    photos_to_discard: list[str] = field(default_factory=list)
 
 
 def _registrations_by_program(session: DbSession, person: Person) -> dict[int, list[int]]:
@@ -310,7 +310,8 @@ def erase_person(session: DbSession, person: Person, actor_id: int | None) -> Er
     registrations with their seats, picks, check-ins and breakout attendance, feedback (now
     anonymous, still counted for their team), topic suggestions (no longer linked to them) and
     the speaker record's place on the agenda. Removed: contact details, free-text needs, the
-    speaker's biography, notes and photo, mail to them, calendar invitations and feed. Their
+    speaker's biography, notes and photo (and a profile change waiting for review), mail to
+    them, calendar invitations and feed; their name in an offline door's conflict. Their
     name and address are also taken out of mail to other people (an agenda naming a speaker).
     Old personal links stop working and live tickets are voided.
     """
@@ -348,12 +349,9 @@ def erase_person(session: DbSession, person: Person, actor_id: int | None) -> Er
     ):
         suggestion.person_id = None
 
-    speaker = session.scalar(select(Speaker).where(Speaker.person_id == person.id))
-    if speaker is not None:
-        report.photo_to_discard = speaker.photo_filename
-        speaker.photo_filename = None
-        speaker.bio = speaker.title = speaker.affiliation = speaker.staff_notes = ""
-        speaker.is_public = False
+    _unname_door_conflicts(session, person, old_name)
+
+    _erase_speaker_profile(session, person, report)
 
     for message in _messages_to(session, person):
         session.delete(message)
@@ -391,6 +389,35 @@ def erase_person(session: DbSession, person: Person, actor_id: int | None) -> Er
         messages_redacted=report.messages_redacted,
     )
     return report
+
+
+def _erase_speaker_profile(session: DbSession, person: Person, report: ErasureReport) -> None:
+    """The speaker's biography, notes and photo, and what they sent for review: theirs too,
+    which staff must not publish afterwards."""
+    speaker = session.scalar(select(Speaker).where(Speaker.person_id == person.id))
+    if speaker is None:
+        return
+    if speaker.photo_filename:
+        report.photos_to_discard.append(speaker.photo_filename)
+    speaker.photo_filename = None
+    speaker.bio = speaker.title = speaker.affiliation = speaker.staff_notes = ""
+    speaker.is_public = False
+    proposal = speaker.profile_proposal
+    if proposal is not None:
+        if proposal.photo_filename:
+            report.photos_to_discard.append(proposal.photo_filename)
+        session.delete(proposal)
+
+
+def _unname_door_conflicts(session: DbSession, person: Person, old_name: str) -> None:
+    """An offline door's conflict is stored as the sentence the door said, with the name."""
+    named = _stored_name_pattern(old_name)
+    for conflict in session.scalars(
+        select(CheckInConflict)
+        .join(Registration, Registration.id == CheckInConflict.registration_id)
+        .where(Registration.person_id == person.id)
+    ):
+        conflict.message = named.sub(ERASED_NAME, conflict.message)
 
 
 # How a character of a name may be stored in mail besides itself: HTML-escaped (markupsafe

@@ -101,7 +101,8 @@ def erase(person_id: int):
     erasing = carry_out(lambda: services.erase_person(db.session, person, current_user.id))
     assert erasing.ok, "erase_person refuses nothing: carry_out only commits the erasure"
     report = erasing.value
-    discard_photo_file(Path(current_app.config["SPEAKER_PHOTO_DIR"]), report.photo_to_discard)
+    for photo in report.photos_to_discard:
+        discard_photo_file(Path(current_app.config["SPEAKER_PHOTO_DIR"]), photo)
     flash(
         "Erased. Their seats, check-ins and feedback still count, without their details; "
         "links and tickets sent to them no longer work.",

@@ -7,11 +7,12 @@ from datetime import datetime
 import pytest
 import sqlalchemy as sa
 
-from forumapp.agenda.models import AgendaItem, AgendaItemSpeaker, Speaker
+from forumapp.agenda.models import AgendaItem, AgendaItemSpeaker, Speaker, SpeakerProfileProposal
 from forumapp.calendar import feeds as calendar_feeds
 from forumapp.calendar import pending as calendar_pending
-from forumapp.checkin.models import BreakoutAttendance, CheckIn, Ticket
+from forumapp.checkin.models import BreakoutAttendance, CheckIn, CheckInConflict, Ticket
 from forumapp.core.audit import AuditEntry
+from forumapp.core.clock import utcnow
 from forumapp.core.links import personal_token
 from forumapp.core.models import ForumDay, Person
 from forumapp.extensions import db
@@ -27,6 +28,7 @@ from ..feedback.conftest import answers, build_world
 
 ANA = {"name": "Ana Alvarez", "email": "ana.alvarez@county.example.org", "phone": "919-555-0142"}
 PHOTO = "0123456789abcdef0123456789abcdef.jpg"
+PROPOSED_PHOTO = "fedcba9876543210fedcba9876543210.jpg"
 
 
 @pytest.fixture
@@ -70,6 +72,11 @@ def world(app, photo_dir):
             photo_filename=PHOTO,
         )
         db.session.add(speaker)
+        # A profile change she sent from her speaker page, waiting for review.
+        speaker.profile_proposal = SpeakerProfileProposal(
+            bio="Ana Alvarez, mother of two, lives on Elm Street.", photo_filename=PROPOSED_PHOTO
+        )
+        (photo_dir / PROPOSED_PHOTO).write_bytes(b"\xff\xd8 a proposed photo")
         panel = db.session.get(AgendaItem, built.items["Panel"])
         db.session.add(AgendaItemSpeaker(item=panel, speaker=speaker, role="panelist"))
         calendar_feeds.ensure_feed(db.session, ana)
@@ -77,6 +84,17 @@ def world(app, photo_dir):
         db.session.add(
             BreakoutAttendance(
                 registration=registration, item_id=built.items["Breakout 1"], choice="confirmed"
+            )
+        )
+        # An offline door's conflict, stored as the sentence the door said.
+        db.session.add(
+            CheckInConflict(
+                day_id=db.session.get(AgendaItem, built.items["Panel"]).day_id,
+                registration=registration,
+                kind="already_in",
+                message="Ana Alvarez was already checked in.",
+                scanned_at=utcnow(),
+                request_id="offline-ana-0001",
             )
         )
         # Mail to someone else that names Ana, e.g. a panel's calendar invitation.
@@ -282,6 +300,14 @@ def test_erasing_leaves_the_name_and_email_nowhere_and_the_counts_unchanged(
         ).all()
     assert entries == [(admin.user_id, "person.erase", f"person:{ana.id}")]
     assert not (photo_dir / PHOTO).exists()
+    assert not (photo_dir / PROPOSED_PHOTO).exists()
+    with app.app_context():
+        assert (
+            db.session.scalar(sa.select(sa.func.count()).select_from(SpeakerProfileProposal)) == 0
+        )
+        assert db.session.scalar(sa.select(CheckInConflict.message)) == (
+            "Erased person was already checked in."
+        )
     # Her old personal link and feedback link no longer open anything.
     assert admin.get(f"/me/{old_token}").status_code == 404
     assert admin.get(f"/me/{old_token}/feedback/{world.forum_id}").status_code == 404
