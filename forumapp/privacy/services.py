@@ -18,8 +18,10 @@ from sqlalchemy.orm import selectinload
 
 from ..agenda.models import Speaker
 from ..attendance.certificates import keep_or_drop_for_erasure
+from ..attendance.models import AttendanceCorrection, Certificate, PresenceScan
 from ..calendar.models import CalendarFeed, CalendarInvite
 from ..checkin.models import BreakoutAttendance, CheckIn, CheckInConflict, Ticket
+from ..commitments.models import Commitment, CommitmentUpdate
 from ..core import audit
 from ..core.clock import utcnow
 from ..core.erasure import ERASED_NAME, erased_email, is_erased_address
@@ -28,6 +30,7 @@ from ..core.models import Person, User
 from ..core.search import contains_text
 from ..extensions import DbSession
 from ..feedback.models import FeedbackResponse, TopicSuggestion
+from ..language_access.models import LanguageRequest
 from ..mail.models import OutboxMessage
 from ..mail.outbox import RenderedMessage, preview_of
 from ..registration.models import Registration
@@ -124,7 +127,15 @@ def export_person(session: DbSession, person: Person) -> dict:
         "format": EXPORT_FORMAT,
         "exported_at": utcnow().isoformat(),
         "person": _row(
-            person, "id", "name", "email", "organization", "job_title", "phone", "created_at"
+            person,
+            "id",
+            "name",
+            "email",
+            "organization",
+            "job_title",
+            "phone",
+            "language",
+            "created_at",
         ),
         "team_memberships": [
             {
@@ -144,6 +155,16 @@ def export_person(session: DbSession, person: Person) -> dict:
                 "group": s.group.label if s.group else None,
             }
             for s in suggestions
+        ],
+        "commitments": _commitments_export(session, person),
+        "certificates": [
+            _row(c, "code", "issue", "issued_at", "revoked_at", "revoked_reason", "retain_until")
+            | {"content": c.content}
+            for c in session.scalars(
+                select(Certificate)
+                .where(Certificate.person_id == person.id)
+                .order_by(Certificate.issued_at, Certificate.id)
+            )
         ],
         "speaker": _speaker_export(speaker) if speaker else None,
         "messages": [
@@ -191,6 +212,19 @@ def _registration_export(session: DbSession, registration: Registration) -> dict
     response = session.scalar(
         select(FeedbackResponse).where(FeedbackResponse.registration_id == registration.id)
     )
+    scans = session.scalars(
+        select(PresenceScan)
+        .where(PresenceScan.registration_id == registration.id)
+        .order_by(PresenceScan.scanned_at, PresenceScan.id)
+    ).all()
+    corrections = session.scalars(
+        select(AttendanceCorrection)
+        .where(AttendanceCorrection.registration_id == registration.id)
+        .order_by(AttendanceCorrection.id)
+    ).all()
+    language = session.scalar(
+        select(LanguageRequest).where(LanguageRequest.registration_id == registration.id)
+    )
     return _row(
         registration,
         "id",
@@ -228,7 +262,55 @@ def _registration_export(session: DbSession, registration: Registration) -> dict
             {"session": a.item.title} | _row(a, "scanned_at", "choice") for a in attendance
         ],
         "tickets": [_row(t, "code", "created_at", "voided_at") for t in tickets],
+        "presence_scans": [
+            {"date": _plain(scan.day.date), "session": scan.item.title if scan.item else None}
+            | _row(scan, "direction", "scanned_at")
+            for scan in scans
+        ],
+        "attendance_corrections": [
+            {"session": c.item.title} | _row(c, "present_from", "present_until", "reason", "set_at")
+            for c in corrections
+        ],
+        "language_request": (
+            _row(
+                language,
+                "spanish_interpreter",
+                "asl_interpreter",
+                "spanish_materials",
+                "other_language",
+                "status",
+                "created_at",
+            )
+            if language
+            else None
+        ),
         "feedback": _feedback_export(session, response) if response else None,
+    }
+
+
+def _commitments_export(session: DbSession, person: Person) -> dict:
+    """The team commitments the person owns, and the progress they recorded on any."""
+    owned = session.scalars(
+        select(Commitment)
+        .where(Commitment.owner_id == person.id)
+        .order_by(Commitment.created_at, Commitment.id)
+    ).all()
+    updates = session.scalars(
+        select(CommitmentUpdate)
+        .where(CommitmentUpdate.person_id == person.id)
+        .order_by(CommitmentUpdate.at, CommitmentUpdate.id)
+    ).all()
+    return {
+        "owned": [
+            {"team": c.team.name, "forum": c.forum_id}
+            | _row(c, "text", "due", "status", "progress_note", "barrier_note", "created_at")
+            for c in owned
+        ],
+        "updates_recorded": [
+            {"commitment": u.commitment.text}
+            | _row(u, "status", "progress_note", "barrier_note", "at")
+            for u in updates
+        ],
     }
 
 

@@ -201,6 +201,76 @@ def test_export_includes_a_persons_own_anonymous_feedback(app, world):
     assert feedback["anonymous"] is True and feedback["overall_rating"] == 3
 
 
+def test_export_holds_attendance_credit_commitments_and_language_needs(app, world):
+    """What the program keeps about someone beyond their registration: the scans behind their
+    credit hours and any correction, their certificates, the commitments they own and the
+    progress they recorded, their language and an interpreter request."""
+    from forumapp.attendance.models import AttendanceCorrection, Certificate, PresenceScan
+    from forumapp.commitments.models import Commitment, CommitmentUpdate
+    from forumapp.language_access.models import LanguageRequest
+    from forumapp.privacy.services import export_person
+
+    with app.app_context():
+        ana = world.person("Ana Alvarez")
+        ana.language = "es"
+        registration = db.session.get(Registration, world.registrations[ANA["name"]])
+        panel = db.session.get(AgendaItem, world.items["Panel"])
+        db.session.add_all(
+            [
+                PresenceScan(
+                    registration=registration,
+                    day_id=panel.day_id,
+                    item_id=panel.id,
+                    direction="exit",
+                    scanned_at=panel.ends_at,
+                ),
+                AttendanceCorrection(
+                    registration=registration,
+                    item=panel,
+                    present_from=panel.starts_at,
+                    present_until=panel.ends_at,
+                    reason="Signed the paper sheet",
+                ),
+                LanguageRequest(registration=registration, spanish_interpreter=True),
+                Certificate(
+                    code="CERT0000001",
+                    registration_id=registration.id,
+                    person_id=ana.id,
+                    forum_id=registration.forum_id,
+                    content={"name": ANA["name"], "hours": 5.5},
+                ),
+            ]
+        )
+        commitment = Commitment(
+            team_id=world.teams["Buncombe County"],
+            forum_id=registration.forum_id,
+            text="Convene the jail health group",
+            owner_id=ana.id,
+            due=panel.starts_at.date(),
+        )
+        db.session.add(commitment)
+        db.session.flush()
+        db.session.add(
+            CommitmentUpdate(commitment_id=commitment.id, status="partly", person_id=ana.id)
+        )
+        db.session.flush()
+
+        held = export_person(db.session, ana)
+
+    assert held["person"]["language"] == "es"
+    (exported,) = held["registrations"]
+    assert [(s["session"], s["direction"]) for s in exported["presence_scans"]] == [
+        ("Team panel", "exit")
+    ]
+    assert exported["attendance_corrections"][0]["reason"] == "Signed the paper sheet"
+    assert exported["language_request"]["spanish_interpreter"] is True
+    assert held["certificates"][0]["code"] == "CERT0000001"
+    assert held["certificates"][0]["content"]["hours"] == 5.5
+    assert held["commitments"]["owned"][0]["text"] == "Convene the jail health group"
+    assert held["commitments"]["updates_recorded"][0]["status"] == "partly"
+    json.dumps(held)  # every value is plain JSON
+
+
 def _counts() -> dict:
     def count(model, *where):
         return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
