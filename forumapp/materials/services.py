@@ -154,7 +154,7 @@ def add_link(
     url = url.strip()
     parsed = urlparse(url)
     if parsed.scheme not in ("https", "http") or not parsed.netloc or len(url) > URL_MAX:
-        raise MaterialRefused("Enter a web address starting with https://.", "url")
+        raise MaterialRefused("Enter a web address starting with https:// (or http://).", "url")
     material = _new_material(session, forum, item, data, uploader, url=url)
     _audit(session, uploader, "material.link", material)
     return material

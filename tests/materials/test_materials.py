@@ -174,7 +174,7 @@ def test_a_guessed_or_forged_file_address_is_not_found(app, client, signed_in, p
 def test_a_link_material_needs_a_web_address(app, client, signed_in, place):
     signed_in("organizer")
     bad = _upload(client, place, "forum", data=False, url="javascript:alert(1)")
-    assert "Enter a web address starting with https://." in bad.get_data(as_text=True)
+    assert "Enter a web address starting with https:// (or http://)." in bad.get_data(as_text=True)
     good = _upload(client, place, "forum", data=False, url="https://example.org/ordinance")
     assert good.status_code == 302
     assert _only_material(app).url == "https://example.org/ordinance"
