@@ -54,7 +54,23 @@ def _render(code: int, details=None):
     )
     if _wants_json():
         return jsonify(error=title, details=details), code
-    return render_template("core/error.html", code=code, title=title, advice=advice), code
+    return render_template(
+        "core/error.html", code=code, title=title, advice=advice, back=_page_before()
+    ), code
+
+
+def _page_before() -> str | None:
+    """The page of this site the request came from (a form sent with a file too large, a
+    request refused as too many): a way back to it, for an error page. Another site's
+    address is never offered."""
+    referrer = request.referrer or ""
+    if not referrer.startswith(request.host_url):
+        return None
+    # A form posts to its own address: going back is asking for the form again. A page that
+    # failed to show is not offered as the way back to itself.
+    if request.method == "GET" and referrer == request.url:
+        return None
+    return referrer
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -29,6 +29,19 @@ def test_unknown_page_gets_a_friendly_404(client):
     assert 'href="/"' in page
 
 
+def test_an_error_page_leads_back_to_the_page_of_this_site_it_came_from(client, app, monkeypatch):
+    """A form sent with a file too large: the person gets back to the form, not only to the
+    home page. Another site's address is not offered."""
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1024)
+    form = "http://localhost/link"
+    too_large = client.post("/link", data={"email": "x" * 4096}, headers={"Referer": form})
+    assert too_large.status_code == 413
+    assert f'<a href="{form}">Back to the page you were on</a>' in too_large.get_data(as_text=True)
+
+    elsewhere = client.get("/no-such-page", headers={"Referer": "https://evil.example/form"})
+    assert "Back to the page you were on" not in elsewhere.get_data(as_text=True)
+
+
 @pytest.mark.parametrize(("method", "url"), [("delete", "/"), ("post", "/"), ("put", "/healthz")])
 def test_a_page_asked_with_the_wrong_method_gets_a_friendly_405(client, method, url):
     response = getattr(client, method)(url)
