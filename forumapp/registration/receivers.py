@@ -6,6 +6,7 @@ from flask import Flask
 
 from ..agenda.models import AgendaItem, ItemKind
 from ..agenda.signals import capacity_raised
+from ..core.clock import local_today
 from ..core.models import ForumDay
 from ..extensions import DbSession
 from .breakouts import promote_to_breakout
@@ -14,7 +15,11 @@ from .registering import promote_to_day
 
 def _fill_new_seats(sender: ForumDay | AgendaItem, session: DbSession, **_extra) -> list:
     """A raised capacity gives its new seats to the people waiting, as a cancelled seat does:
-    in order, each told by email."""
+    in order, each told by email; nobody once the day is over (an organizer setting the
+    record straight afterwards)."""
+    day = sender if isinstance(sender, ForumDay) else sender.day
+    if day.date < local_today(day.forum.program.time_zone):
+        return []
     if isinstance(sender, ForumDay):
         return promote_to_day(session, sender.id)
     if sender.kind == ItemKind.BREAKOUT:

@@ -5,7 +5,7 @@ the people waiting, in order, each told by email."""
 from __future__ import annotations
 
 import html
-from datetime import time
+from datetime import time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -197,3 +197,24 @@ def test_seats_taken_meanwhile_refuse_the_lower_capacity_with_the_same_message(a
 
     db.session.commit()
     assert db.session.get(ForumDay, setup.public_day_id).capacity == 3
+
+
+def test_raising_a_capacity_after_the_day_moves_nobody_up(app_ctx, setup, today_is):
+    """An organizer setting the record straight once the day is over: nobody is told a seat
+    opened for a day gone by."""
+    _fill_public_day(setup, ["A One", "B Two", "C Three", "D Four"])
+    day = db.session.get(ForumDay, setup.public_day_id)
+    today_is(day.date + timedelta(days=1))
+    data = forums.DayInput(
+        date=day.date,
+        audience=day.audience,
+        starts_at=time(8, 30),
+        ends_at=time(16, 30),
+        capacity=10,
+    )
+
+    saved = forums.save_day(db.session, day.forum, data, day)
+
+    assert saved.moved_up == 0
+    assert _statuses(DaySeat, DaySeat.day_id, day.id) == ["confirmed"] * 3 + ["waitlisted"]
+    assert _promotions_to(build.email_for("D Four")) == 0
