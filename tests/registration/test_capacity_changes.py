@@ -45,6 +45,17 @@ def _day_form(day: ForumDay, capacity: int | None) -> dict:
     }
 
 
+def _day_input(day: ForumDay, capacity: int | None) -> forums.DayInput:
+    """The day as it is, with ``capacity``: what the day form sends."""
+    return forums.DayInput(
+        date=day.date,
+        audience=day.audience,
+        starts_at=time(8, 30),
+        ends_at=time(16, 30),
+        capacity=capacity,
+    )
+
+
 def _item_form(item: AgendaItem, capacity: int | None) -> dict:
     return {
         "kind": item.kind,
@@ -146,9 +157,7 @@ def test_raising_a_day_capacity_gives_the_new_seats_to_the_people_waiting_in_ord
 def test_removing_a_day_capacity_seats_everyone_waiting(app_ctx, setup):
     _fill_public_day(setup, ["A One", "B Two", "C Three", "D Four", "E Five"])
     day = db.session.get(ForumDay, setup.public_day_id)
-    data = forums.DayInput(
-        date=day.date, audience=day.audience, starts_at=time(8, 30), ends_at=time(16, 30)
-    )
+    data = _day_input(day, None)
 
     saved = forums.save_day(db.session, day.forum, data, day)
 
@@ -184,13 +193,7 @@ def test_seats_taken_meanwhile_refuse_the_lower_capacity_with_the_same_message(a
     _fill_public_day(setup, ["A One", "B Two", "C Three"])
     day = db.session.get(ForumDay, setup.public_day_id)
     set_committed_value(day, "seats_taken", 1)  # what this request read before the others
-    data = forums.DayInput(
-        date=day.date,
-        audience=day.audience,
-        starts_at=time(8, 30),
-        ends_at=time(16, 30),
-        capacity=2,
-    )
+    data = _day_input(day, 2)
 
     with pytest.raises(AgendaError, match="3 people have a seat on this day"):
         forums.save_day(db.session, day.forum, data, day)
@@ -205,13 +208,7 @@ def test_raising_a_capacity_after_the_day_moves_nobody_up(app_ctx, setup, today_
     _fill_public_day(setup, ["A One", "B Two", "C Three", "D Four"])
     day = db.session.get(ForumDay, setup.public_day_id)
     today_is(day.date + timedelta(days=1))
-    data = forums.DayInput(
-        date=day.date,
-        audience=day.audience,
-        starts_at=time(8, 30),
-        ends_at=time(16, 30),
-        capacity=10,
-    )
+    data = _day_input(day, 10)
 
     saved = forums.save_day(db.session, day.forum, data, day)
 
