@@ -24,14 +24,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import joinedload
 
 from ..agenda.models import AgendaItem, ItemKind, ItemStatus
 from ..checkin.models import BreakoutAttendance, CheckIn
 from ..core.models import Forum, ForumDay
 from ..extensions import DbSession
-from ..registration.models import Registration
+from ..registration.models import DaySeat, Registration, SeatStatus
 from .models import (
     AttendanceCorrection,
     CreditType,
@@ -195,14 +195,25 @@ def _door_events(
         else:
             doors[(reg_id, item_id)].append(event)
     # The breakout door (``checkin.breakouts``) records who came in, once, without a direction:
-    # an entry at that session's door.
+    # an entry at that session's door, for someone with a confirmed place that day (the
+    # breakout door lets anyone with the forum's ticket in; the session's door would not).
     for reg_id, item_id, at in session.execute(
         only_one(
             select(
                 BreakoutAttendance.registration_id,
                 BreakoutAttendance.item_id,
                 BreakoutAttendance.scanned_at,
-            ).where(BreakoutAttendance.item_id.in_([item.id for item in items])),
+            )
+            .join(AgendaItem, AgendaItem.id == BreakoutAttendance.item_id)
+            .join(
+                DaySeat,
+                and_(
+                    DaySeat.registration_id == BreakoutAttendance.registration_id,
+                    DaySeat.day_id == AgendaItem.day_id,
+                    DaySeat.status == SeatStatus.CONFIRMED,
+                ),
+            )
+            .where(BreakoutAttendance.item_id.in_([item.id for item in items])),
             BreakoutAttendance.registration_id,
         )
     ):

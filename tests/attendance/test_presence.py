@@ -10,6 +10,7 @@ from forumapp.attendance.presence import credit_units, forum_attendance, rounded
 from forumapp.checkin.breakouts import breakout_scan
 from forumapp.checkin.models import BreakoutAttendance
 from forumapp.extensions import db
+from forumapp.registration.registering import cancel_days
 
 from .. import builders as build
 from .conftest import at, check_in, scan_at
@@ -142,3 +143,15 @@ def test_a_scan_at_the_breakout_door_counts_as_coming_in(world):
     assert row.presence.source == "door" and row.presence.entered_at == scanned
     assert row.credited[world.in_service.id] == 80  # to the breakout's end at 14:30
     assert _row(world, person, world.breakout_b) is None
+
+
+def test_a_breakout_door_scan_credits_nobody_without_a_confirmed_place_that_day(world):
+    """The breakout door lets in anyone holding the forum's ticket (it says what they chose);
+    someone who gave up their place that day earns no credit by it, as the session's door,
+    which refuses them, would not give any."""
+    person = build.public_registration(world.forum, "Gave Up")
+    cancel_days(db.session, person)
+    breakout_scan(db.session, build.ticket_code(person), world.breakout_a, None)
+    db.session.flush()
+
+    assert _row(world, person, world.breakout_a) is None
