@@ -27,6 +27,7 @@ from ..core.models import (
 from ..extensions import DbSession
 from .capacity import check_capacity, give_new_seats, is_raised, seats_kept
 from .errors import AgendaError
+from .models import AgendaItem
 from .signals import day_changed
 
 
@@ -206,10 +207,28 @@ def save_room(
     for other in forum.rooms:
         if other.name.lower() == name.lower() and other is not room:
             raise AgendaError(f"This forum already has a room called {other.name}.", "name")
+    # Sessions without a capacity of their own hold as many as their room.
+    sharing = (
+        []
+        if room is None
+        else list(
+            session.scalars(
+                select(AgendaItem).where(
+                    AgendaItem.room_id == room.id, AgendaItem.capacity.is_(None)
+                )
+            )
+        )
+    )
+    for item in sharing:
+        check_capacity(item, capacity, f"in “{item.title}”, held in this room,")
+    seats_before = None if room is None else room.capacity
     if room is None:
         room = Room(forum=forum)
         session.add(room)
     room.name = name
     room.capacity = capacity
     session.flush()
+    if is_raised(seats_before, capacity):
+        for item in sharing:
+            give_new_seats(session, item)
     return room

@@ -64,12 +64,13 @@ def slot_for_input(
         raise AgendaError("The end time must be after the start time.", "end")
     if data.capacity is not None and data.capacity < 1:
         raise AgendaError("Capacity must be at least 1, or left empty.", "capacity")
-    check_capacity(item, data.capacity, "in this session")
     room = None
     if data.room_id is not None:
         room = session.get(Room, data.room_id)
         if room is None or room.forum_id != day.forum_id:
             raise AgendaError("Choose one of this forum's rooms.", "room_id")
+    # A session without a capacity of its own holds as many as its room.
+    check_capacity(item, _effective_capacity(data.capacity, room), "in this session")
     zone = day.forum.program.time_zone
     return Slot(
         item_id=item.id if item else None,
@@ -137,6 +138,10 @@ def recent_changes(session: DbSession, forum: Forum, limit: int = 20) -> list[Ag
 # --- Creating and editing --------------------------------------------------------------------
 
 
+def _effective_capacity(capacity: int | None, room: Room | None) -> int | None:
+    return capacity if capacity is not None else (room.capacity if room else None)
+
+
 def _apply(item: AgendaItem, slot: Slot, data: ItemInput) -> None:
     item.kind = data.kind
     item.title = slot.title
@@ -176,13 +181,13 @@ def update_item(
         )
     slot = slot_for_input(session, item.day, data, item)
     before = _watched(item)
-    capacity_before = item.capacity
+    capacity_before = item.effective_capacity
     with seats_kept(session, item, "in this session"):
         _apply(item, slot, data)
         session.flush()
     _record_edit(session, item, before, actor_id)
     session.flush()
-    if is_raised(capacity_before, item.capacity):
+    if is_raised(capacity_before, item.effective_capacity):
         return give_new_seats(session, item)
     return 0
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Flask
 
-from ..agenda.models import AgendaItem, ItemKind
+from ..agenda.models import AgendaItem, ItemKind, ItemStatus
 from ..agenda.signals import capacity_raised
 from ..core.clock import local_today
-from ..core.models import ForumDay
+from ..core.models import ForumDay, ForumStatus
 from ..extensions import DbSession
 from .breakouts import promote_to_breakout
 from .registering import promote_to_day
@@ -18,13 +18,14 @@ def _fill_new_seats(sender: ForumDay | AgendaItem, session: DbSession, **_extra)
     in order, each told by email; nobody once the day is over (an organizer setting the
     record straight afterwards)."""
     day = sender if isinstance(sender, ForumDay) else sender.day
-    if day.date < local_today(day.forum.program.time_zone):
+    over = day.date < local_today(day.forum.program.time_zone)
+    if over or day.forum.status == ForumStatus.CLOSED:
         return []
     if isinstance(sender, ForumDay):
         return promote_to_day(session, sender.id)
-    if sender.kind == ItemKind.BREAKOUT:
+    if sender.kind == ItemKind.BREAKOUT and sender.status == ItemStatus.SCHEDULED:
         return promote_to_breakout(session, sender.id)
-    return []
+    return []  # a session cancelled (or drafted) while its capacity went up seats nobody
 
 
 def register_registration(app: Flask) -> None:

@@ -215,3 +215,77 @@ def test_raising_a_capacity_after_the_day_moves_nobody_up(app_ctx, setup, today_
     assert saved.moved_up == 0
     assert _statuses(DaySeat, DaySeat.day_id, day.id) == ["confirmed"] * 3 + ["waitlisted"]
     assert _promotions_to(build.email_for("D Four")) == 0
+
+
+def _breakout_in_a_room_of_two(setup, waiting: int) -> AgendaItem:
+    """Breakout 1 with no capacity of its own in a room of two seats: full, and ``waiting``
+    more people on its waitlist."""
+    item = db.session.get(AgendaItem, setup.breakout_ids[0])
+    item.capacity = None
+    item.room.capacity = 2
+    for number in range(2 + waiting):
+        registration = build.team_registration(setup.forum_id, f"M {number}", now=NOW)
+        choose_breakout(db.session, registration, item, join_waitlist=True, now=NOW)
+    db.session.flush()
+    return item
+
+
+def _item_input(item: AgendaItem, capacity: int | None, status: str = "scheduled"):
+    from forumapp.agenda.items import ItemInput
+
+    return ItemInput(
+        kind=item.kind,
+        title=item.title,
+        start=time(10, 30),
+        end=time(11, 45),
+        room_id=item.room_id,
+        capacity=capacity,
+        status=status,
+    )
+
+
+def test_a_session_holding_its_rooms_seats_counts_them_when_its_capacity_changes(app_ctx, setup):
+    from forumapp.agenda.items import update_item
+
+    item = _breakout_in_a_room_of_two(setup, waiting=3)
+    assert (
+        _statuses(BreakoutPick, BreakoutPick.item_id, item.id)
+        == ["confirmed"] * 2 + ["waitlisted"] * 3
+    )
+
+    assert update_item(db.session, item, _item_input(item, 4)) == 2  # 2 seats more than the room
+
+    with pytest.raises(AgendaError, match="4 people have a seat in this session"):
+        update_item(db.session, item, _item_input(item, None))  # back to the room's two
+
+
+def test_a_rooms_seats_raised_seat_the_people_waiting_and_never_go_below_those_taken(
+    app_ctx, setup
+):
+    item = _breakout_in_a_room_of_two(setup, waiting=1)
+    room = item.room
+
+    with pytest.raises(AgendaError, match="2 people have a seat in “Breakout 1”, held in this"):
+        forums.save_room(db.session, room.forum, room.name, 1, room)
+
+    forums.save_room(db.session, room.forum, room.name, 3, room)
+    assert _statuses(BreakoutPick, BreakoutPick.item_id, item.id) == ["confirmed"] * 3
+
+
+def test_a_session_cancelled_as_its_capacity_goes_up_seats_nobody(app_ctx, setup):
+    from forumapp.agenda.items import update_item
+
+    item = _breakout_in_a_room_of_two(setup, waiting=1)
+
+    assert update_item(db.session, item, _item_input(item, 10, status="cancelled")) == 0
+    assert _statuses(BreakoutPick, BreakoutPick.item_id, item.id)[-1] == "waitlisted"
+    assert _promotions_to(build.email_for("M 2", "county.example.org")) == 0
+
+
+def test_a_closed_forums_capacity_raise_moves_nobody_up(app_ctx, setup):
+    _fill_public_day(setup, ["A One", "B Two", "C Three", "D Four"])
+    day = db.session.get(ForumDay, setup.public_day_id)
+    day.forum.status = "closed"
+
+    assert forums.save_day(db.session, day.forum, _day_input(day, 10), day).moved_up == 0
+    assert _statuses(DaySeat, DaySeat.day_id, day.id)[-1] == "waitlisted"
