@@ -192,7 +192,8 @@ def _record_return(
     return is an entry (``presence`` then counts the time inside again). Returns when they
     had left, or None when they had not (a second scan of someone inside)."""
     left_at = _already_out_since(session, check_in.registration_id, check_in.day_id, None)
-    if left_at is None:
+    if left_at is None or left_at >= at:
+        # Not out, or an offline door's scan from before they left, synced only now.
         return None
     session.add(
         PresenceScan(

@@ -177,7 +177,8 @@ def sync_scan(
     outcome = scan(
         session, scan_made.code, scan_made.day, user_id, scan_made.request_id, scan_made.scanned_at
     )
-    if outcome.result == ScanResult.CHECKED_IN:
+    if outcome.result == ScanResult.CHECKED_IN or outcome.came_back:
+        # Back in after leaving is what the offline door said too: nothing to look into.
         return SyncResult(scan_made.request_id, "checked_in", outcome.message)
     registration = outcome.registration
     day = outcome.day or (

@@ -63,6 +63,9 @@ class ScanOutcome:
     teams: list[str] = field(default_factory=list)
     attendee: Attendee | None = None
     day_date: date | None = None
+    # Already checked in, they had left and came back: their return was recorded (a welcome
+    # back, not a second check-in to look into or to undo).
+    came_back: bool = False
 
     def __post_init__(self) -> None:
         if self.attendee is None and self.registration is not None:

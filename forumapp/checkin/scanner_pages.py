@@ -113,7 +113,8 @@ class ResultCard:
             outcome.message,
             outcome.registration,
             outcome.day,
-            outcome.check_in,
+            # Someone back in after leaving: undoing would take back the morning's check-in.
+            None if outcome.came_back else outcome.check_in,
             outcome.teams,
         )
 

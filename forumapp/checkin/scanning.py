@@ -203,6 +203,7 @@ def _already(
             day,
             check_in,
             teams,
+            came_back=True,
         )
     when = to_local(check_in.checked_in_at, zone).strftime("%I:%M %p").lstrip("0")
     by = (

@@ -11,13 +11,16 @@ from forumapp.attendance.models import Direction, PresenceScan
 from forumapp.attendance.presence import forum_attendance
 from forumapp.attendance.scans import DoorResult, door_scan
 from forumapp.checkin.breakouts import breakout_door_list
+from forumapp.checkin.models import CheckInConflict
+from forumapp.checkin.offline import OfflineScan, sync_scan
 from forumapp.checkin.outcomes import ScanResult
+from forumapp.checkin.scanner_pages import ResultCard
 from forumapp.checkin.scanning import scan
 from forumapp.checkin.tickets import reissue_ticket
 from forumapp.extensions import db
 
 from .. import builders as build
-from .conftest import at, check_in
+from .conftest import DAY, ZONE, at, check_in
 
 
 def _scan(world, code, item, direction=Direction.ENTRY, request_id=None):
@@ -96,6 +99,36 @@ def test_coming_back_in_at_the_entrance_after_leaving_is_a_re_entry(world):
     general = forum_attendance(db.session, world.forum, [person.id])[0]
     assert general.item.id == world.general.id
     assert general.presence.minutes == 60 + 60  # 9:00-10:00, then 11:00 to the end at 12:00
+
+
+def test_a_re_entry_offers_no_undo_and_an_offline_one_is_no_conflict(world):
+    """The welcome-back card offers no Undo (it would take back the morning's check-in); a
+    return an offline door let through syncs as let in, not as a conflict to look into; and
+    an offline scan from before the exit, synced late, records no return."""
+    person = check_in(world, "Mary Jackson", at(8, 50))
+    code = build.ticket_code(person)
+    door_scan(db.session, code, world.day, None, Direction.EXIT, None, scanned_at=at(10))
+
+    stale = sync_scan(
+        db.session, OfflineScan(code, DAY, "offline-0001", at(9, 30)), None, ZONE, at(12)
+    )
+    back = scan(db.session, code, world.day, None, scanned_at=at(11))
+    assert ResultCard.of(back).can_undo is False
+    door_scan(db.session, code, world.day, None, Direction.EXIT, None, scanned_at=at(11, 30))
+    synced = sync_scan(
+        db.session, OfflineScan(code, DAY, "offline-0002", at(11, 45)), None, ZONE, at(12)
+    )
+
+    assert stale.result == "conflict"  # already in at 9:30, by the morning's check-in
+    assert (synced.result, synced.message) == (
+        "checked_in",
+        "Welcome back, Mary Jackson! Back in after leaving at 11:30 AM.",
+    )
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CheckInConflict)) == 1
+    entries = db.session.scalars(
+        sa.select(PresenceScan.scanned_at).where(PresenceScan.direction == "entry")
+    ).all()
+    assert entries == [at(11), at(11, 45)]
 
 
 def test_the_entrance_in_exit_mode_needs_a_check_in_first(world):
