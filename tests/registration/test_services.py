@@ -109,6 +109,7 @@ def test_a_day_filled_by_someone_else_meanwhile_waitlists_without_a_ticket_or_in
 
 
 def test_cancelling_promotes_the_first_person_waiting_and_tells_them(app_ctx, setup):
+    db.session.get(Forum, setup.forum_id).confirmation_text = "Bring a photo ID."
     first = _public(setup, "A One")
     _public(setup, "B Two")
     _public(setup, "C Three")
@@ -130,6 +131,8 @@ def test_cancelling_promotes_the_first_person_waiting_and_tells_them(app_ctx, se
     assert f"Your ticket code: {format_code(code)}" in told.text_body
     assert 'src="cid:ticket"' in told.html_body
     assert [a["filename"] for a in told.attachments] == ["ticket.png"]
+    # What to bring, left out of their confirmation while they waited, comes with the seat.
+    assert "Bring a photo ID." in told.text_body and "Bring a photo ID." in told.html_body
 
 
 def test_cancelling_a_waitlisted_place_frees_no_seat(app_ctx, setup):
