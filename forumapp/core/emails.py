@@ -22,14 +22,20 @@ def normalise_email(raw: str) -> str:
     try:
         result = validate_email(address, check_deliverability=False)
     except EmailNotValidError as exc:
-        raise InvalidEmail(_problem_with(address)) from exc
+        raise InvalidEmail(_problem_with(address, str(exc))) from exc
     return result.normalized.lower()
 
 
-def _problem_with(address: str) -> str:
-    """Why ``address``, refused by email-validator, is no address, in words of the catalog:
-    the library's own messages are English only."""
+def _problem_with(address: str, reason: str) -> str:
+    """Why ``address``, refused by email-validator for ``reason``, is no address, in words of
+    the catalog: the library's own messages are English only."""
     local, at, domain = address.rpartition("@")
+    if "special-use or reserved" in reason:
+        return _(
+            "The part after the @ sign is kept for tests and private networks: use a real one."
+        )
+    if "too long" in reason:
+        return _("The address is too long.")
     if not address:
         return _("The address is empty.")
     if not at:
@@ -42,6 +48,6 @@ def _problem_with(address: str) -> str:
         return _("Something must come before the @ sign.")
     if not domain:
         return _("Something must come after the @ sign.")
-    if "." not in domain.strip("."):
+    if "." not in domain.strip(".") and not domain.startswith("."):
         return _("After the @ sign comes a domain with a dot, as in example.org.")
     return _("It has characters or dots in places an email address cannot have them.")

@@ -80,6 +80,11 @@ def test_the_roster_pages_errors_and_messages_in_spanish(client, world):
         ("juan@@example.org", "Una dirección de correo lleva una sola @."),
         ("juan@", "Falta algo después de la @."),
         ("juan@localhost", "Después de la @ va un dominio con un punto, como ejemplo.org."),
+        (
+            "juan@oficina.local",
+            "Lo que va después de la @ está reservado para pruebas y redes privadas: use un "
+            "dominio real.",
+        ),
     ],
 )
 def test_a_wrong_address_on_the_spanish_public_form_is_explained_in_spanish(
