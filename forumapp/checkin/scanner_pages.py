@@ -14,6 +14,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from ..core.actions import carry_out
+from ..core.clock import local_today
 from ..core.headers import CONTENT_SECURITY_POLICY
 from ..core.models import ForumDay, ForumStatus, Person
 from ..extensions import db
@@ -35,7 +36,9 @@ def open_door_day_or_abort(day: ForumDay | None) -> ForumDay:
         return day
     if day.forum.status == ForumStatus.DRAFT:
         abort(404)
-    abort(make_response(render_template("checkin/door_not_today.html", day=day), 403))
+    past = day.date < local_today(day.forum.program.time_zone)
+    page = render_template("checkin/door_not_today.html", day=day, past=past)
+    abort(make_response(page, 403))
 
 
 # The last result, kept across the redirect after a scan posted without JavaScript.

@@ -477,7 +477,9 @@ def test_door_staff_see_only_todays_days_of_published_forums(
     today_is(TEAM_DATE)  # the next day, the team day's doors open and the public day's close
     assert client.get(f"/door/days/{forum_setup.team_day_id}").status_code == 200
     assert client.get(f"/door/breakouts/{breakout}").status_code == 200
-    assert client.get(f"/door/days/{forum_setup.public_day_id}").status_code == 403
+    yesterday = client.get(f"/door/days/{forum_setup.public_day_id}")
+    assert yesterday.status_code == 403
+    assert "on Monday, March 15, 2027 was open on that day" in yesterday.get_data(as_text=True)
 
 
 def test_door_staff_cannot_undo_another_days_check_in(app, signed_in, forum_setup, today_is):
