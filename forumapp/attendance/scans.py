@@ -21,7 +21,7 @@ from ..checkin.access import may_use_door
 from ..checkin.breakouts import BreakoutChoice, record_at_breakout
 from ..checkin.models import CheckIn, Ticket
 from ..checkin.scanning import find_ticket
-from ..checkin.signals import entered_again
+from ..checkin.signals import entered_again, scanned_at_breakout
 from ..core.actions import DomainError
 from ..core.clock import local_today, utcnow
 from ..core.i18n import format_local_time
@@ -103,7 +103,7 @@ def door_scan(
         return _replay(earlier, ticket, day, item, direction)
     if direction == Direction.ENTRY and item is not None and item.kind == ItemKind.BREAKOUT:
         # The breakout door also says whether they chose this breakout.
-        choice, message = record_at_breakout(session, registration, item, user_id)
+        choice, message = record_at_breakout(session, registration, item, user_id, scanned_at)
         return DoorOutcome(DoorResult.ENTERED, message, registration, scan, choice)
     message = _message(registration, item, direction, scanned_at)
     result = DoorResult.ENTERED if direction == Direction.ENTRY else DoorResult.LEFT
@@ -210,6 +210,35 @@ def _record_return(
 
 
 entered_again.connect(_record_return)
+
+
+def _record_return_through_breakout_door(
+    registration: Registration,
+    session: DbSession,
+    item: AgendaItem,
+    at: datetime,
+    user_id: int | None,
+    **_extra,
+) -> None:
+    """Back in through a breakout's own door after leaving by its session door: an entry at
+    the session's door (the breakout door keeps only its first record of each person)."""
+    left_at = _already_out_since(session, registration.id, item.day_id, item)
+    if left_at is None or left_at >= at:
+        return
+    session.add(
+        PresenceScan(
+            registration_id=registration.id,
+            day_id=item.day_id,
+            item_id=item.id,
+            direction=Direction.ENTRY.value,
+            scanned_at=at,
+            scanned_by_id=user_id,
+        )
+    )
+    session.flush()
+
+
+scanned_at_breakout.connect(_record_return_through_breakout_door)
 
 
 def _checked_in(session: DbSession, registration_id: int, day_id: int) -> bool:

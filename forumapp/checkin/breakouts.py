@@ -7,12 +7,14 @@ import dataclasses
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..agenda.models import AgendaItem
+from ..core.clock import utcnow
 from ..core.i18n import format_local_time
 from ..core.models import Forum
 from ..extensions import DbSession
@@ -20,6 +22,7 @@ from ..registration.models import BreakoutPick, Registration, SeatStatus
 from ..registration.overview import BreakoutTable, breakout_table
 from ..registration.seats import ACTIVE
 from .models import BreakoutAttendance, Ticket
+from .signals import scanned_at_breakout
 from .tickets import normalise_code
 
 
@@ -36,9 +39,14 @@ class BreakoutChoice(enum.StrEnum):
 
 
 def breakout_scan(
-    session: DbSession, raw_code: str, item: AgendaItem, user_id: int | None
+    session: DbSession,
+    raw_code: str,
+    item: AgendaItem,
+    user_id: int | None,
+    scanned_at: datetime | None = None,
 ) -> tuple[BreakoutChoice, str, Registration | None]:
-    """Record a person at a breakout's door; returns (choice, message, registration)."""
+    """Record a person at a breakout's door (at ``scanned_at``, default now); returns
+    (choice, message, registration)."""
     code = normalise_code(raw_code)
     ticket = session.scalar(select(Ticket).where(Ticket.code == code)) if code else None
     if ticket is None or ticket.voided_at is not None:
@@ -47,12 +55,18 @@ def breakout_scan(
     if registration.forum_id != item.day.forum_id:
         name = registration.person.name
         return BreakoutChoice.INVALID, f"{name}'s ticket is for another forum.", None
-    choice, message = record_at_breakout(session, registration, item, user_id)
+    at = scanned_at or utcnow()
+    choice, message = record_at_breakout(session, registration, item, user_id, at)
+    scanned_at_breakout.send(registration, session=session, item=item, at=at, user_id=user_id)
     return choice, message, registration
 
 
 def record_at_breakout(
-    session: DbSession, registration: Registration, item: AgendaItem, user_id: int | None
+    session: DbSession,
+    registration: Registration,
+    item: AgendaItem,
+    user_id: int | None,
+    scanned_at: datetime | None = None,
 ) -> tuple[BreakoutChoice, str]:
     """Record ``registration`` (of the breakout's forum) at the breakout's door once, and say
     what they had chosen; returns (choice, message)."""
@@ -101,6 +115,7 @@ def record_at_breakout(
                     BreakoutAttendance(
                         registration_id=registration.id,
                         item_id=item.id,
+                        scanned_at=scanned_at or utcnow(),
                         scanned_by_id=user_id,
                         choice=choice.value,
                     )

@@ -10,3 +10,8 @@ _signals = Namespace()
 #: a lookup). Sent with their ``CheckIn`` as sender and ``session=``, ``at=``, ``user_id=``. A
 #: receiver that records the comeback returns when the person had left (a ``datetime``).
 entered_again = _signals.signal("entered-again")
+
+#: Someone was scanned at a breakout's own door (``/door/breakouts/<id>``). Sent with their
+#: ``Registration`` as sender and ``session=``, ``item=``, ``at=``, ``user_id=``: attendance
+#: records a return through that door after an exit at the session's.
+scanned_at_breakout = _signals.signal("scanned-at-breakout")

@@ -155,3 +155,16 @@ def test_a_breakout_door_scan_credits_nobody_without_a_confirmed_place_that_day(
     db.session.flush()
 
     assert _row(world, person, world.breakout_a) is None
+
+
+def test_back_in_through_the_breakout_door_after_leaving_by_its_session_door_counts_again(world):
+    person = check_in(world, "Annie Easley", at(8, 45))
+    code = build.ticket_code(person)
+    breakout_scan(db.session, code, world.breakout_a, None, scanned_at=at(13))
+    scan_at(world, person, world.breakout_a, Direction.EXIT, at(13, 30))
+
+    breakout_scan(db.session, code, world.breakout_a, None, scanned_at=at(14))
+
+    row = _row(world, person, world.breakout_a)
+    assert row.presence.entered_at == at(13)
+    assert row.credited[world.in_service.id] == 30 + 30  # 13:00-13:30, 14:00 to the end
