@@ -38,7 +38,16 @@ def merge_groups(session: DbSession, target: TopicGroup, others: list[TopicGroup
         raise TopicError("Choose at least one other group to merge.", "group_ids")
     if any(group.forum_id != target.forum_id for group in others):
         raise TopicError("Only groups of the same forum can be merged.", "group_ids")
-    promoted = [group for group in (target, *others) if group.promoted_item_id is not None]
+    # Locked and read afresh, as ``promote_group`` does: a promotion made a moment ago counts.
+    merging = [target, *others]
+    session.execute(
+        select(TopicGroup.id)
+        .where(TopicGroup.id.in_([group.id for group in merging]))
+        .with_for_update()
+    ).all()
+    for group in merging:
+        session.refresh(group, ["promoted_item_id"])
+    promoted = [group for group in merging if group.promoted_item_id is not None]
     if len(promoted) > 1:
         # One group leads to one proposed session: merged, the other session would be left on
         # the next forum's agenda with no topic behind it.

@@ -7,6 +7,7 @@ from datetime import date, time
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from forumapp.agenda.models import AgendaItem
 from forumapp.core.clock import to_local
@@ -350,6 +351,10 @@ def test_two_promoted_groups_are_not_merged_so_no_proposed_session_is_left_witho
 
     assert refused.value.field == "group_ids"
     assert group_of(ids[0]) is jail and jail.promoted_item_id is not None
+    # Read when another faculty member had not promoted it yet: the merge reads it afresh.
+    set_committed_value(jail, "promoted_item_id", None)
+    with pytest.raises(errors.TopicError, match="each became a proposed session"):
+        group_edits.merge_groups(db.session, court, [jail])
 
 
 def _topic_to_promote(audience: str, text: str):
