@@ -159,6 +159,14 @@ def cancel_someones_day(
     return DayCancellation(cancelled, was_waiting, waiting, promoted)
 
 
+@dataclass(frozen=True)
+class MovedPick:
+    """The pick after a move; ``unchanged`` when the person already held that seat."""
+
+    pick: BreakoutPick
+    unchanged: bool = False
+
+
 def move_pick(
     session: DbSession,
     registration: Registration,
@@ -166,11 +174,18 @@ def move_pick(
     *,
     override: bool = False,
     user_id: int | None,
-) -> BreakoutPick:
+) -> MovedPick:
     """The organizer ``user_id`` moves the person's pick in ``item``'s slot to ``item``: a
     seat, else a waitlist place; with ``override`` a seat whatever the capacity, team cap or
     deadline. A refusal without ``override`` says that it would make the change anyway."""
     leaving = pick_in_slot(registration, item)
+    if (
+        leaving is not None
+        and leaving.item_id == item.id
+        and leaving.status == SeatStatus.CONFIRMED
+        and (leaving.override or not override)
+    ):
+        return MovedPick(leaving, unchanged=True)  # the seat they hold: nothing to record
     try:
         pick = choose_breakout(session, registration, item, join_waitlist=True, override=override)
     except RegistrationError as error:
@@ -191,4 +206,4 @@ def move_pick(
         status=pick.status,
         override=pick.override,
     )
-    return pick
+    return MovedPick(pick)

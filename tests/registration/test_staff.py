@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from forumapp.agenda.models import AgendaItem
 from forumapp.checkin.scanning import check_in_registration
+from forumapp.core.audit import AuditEntry
 from forumapp.core.clock import local_instant
 from forumapp.core.models import Forum, ForumDay
 from forumapp.extensions import db
@@ -560,3 +561,23 @@ def test_a_person_without_a_breakout_has_none_preselected_and_choosing_nothing_b
     assert "Choose one of the slot&#39;s breakouts." in page
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(BreakoutPick)) == 0
+
+
+def test_moving_someone_to_the_breakout_they_already_sit_in_changes_nothing(app, organizer, setup):
+    first = setup.breakout_ids[0]
+    with app.app_context():
+        registration = _member(setup, "Sat Already")
+        _pick(registration, first)
+        db.session.commit()
+        registration_id = registration.id
+
+    page = _move(organizer, registration_id, first)
+
+    assert "Sat Already already has a seat in “Breakout 1”: nothing changed." in html.unescape(page)
+    with app.app_context():
+        moves = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.action == "registration.move_pick")
+        )
+        assert moves == 0

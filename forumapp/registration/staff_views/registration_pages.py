@@ -19,6 +19,7 @@ from ..blueprint import bp
 from ..breakouts import SLOT_KEY, breakout_slots
 from ..exports import day_label
 from ..models import BreakoutPick, Registration, SeatStatus
+from ..organizer import MovedPick
 from ..people import is_team_member
 from ..registering import RegistrationResult
 from ..seats import ACTIVE, waitlist_length, waitlist_position
@@ -282,9 +283,11 @@ def registration_move_pick(registration_id: int):
     return _back_to(registration, "#breakouts")
 
 
-def _flash_move(registration: Registration, item: AgendaItem, pick: BreakoutPick) -> None:
-    name = registration.person.name
-    if pick.status == SeatStatus.WAITLISTED:
+def _flash_move(registration: Registration, item: AgendaItem, moved: MovedPick) -> None:
+    name, pick = registration.person.name, moved.pick
+    if moved.unchanged:
+        flash(f"{name} already has a seat in “{item.title}”: nothing changed.", "info")
+    elif pick.status == SeatStatus.WAITLISTED:
         position = waitlist_position(db.session, pick)
         flash(
             f"“{item.title}” is full: {name} is number {position} on its waitlist. Tick "
