@@ -154,11 +154,10 @@ def _refusal(
         else None
     )
     if left_at is not None:
-        where = f"“{item.title}”" if item else "the building"
         zone = registration.forum.program.time_zone
         return DoorOutcome(
             DoorResult.ALREADY_OUT,
-            f"{name} already left {where} at {format_local_time(left_at, zone)}. "
+            f"{name} already left {_place(item)} at {format_local_time(left_at, zone)}. "
             "Nothing more was recorded.",
             registration,
         )
@@ -185,21 +184,25 @@ def _already_out_since(
     return last.scanned_at
 
 
-def _record_return(
-    check_in: CheckIn, session: DbSession, at: datetime, user_id: int | None, **_extra
+def _entry_after_exit(
+    session: DbSession,
+    registration_id: int,
+    day_id: int,
+    item: AgendaItem | None,
+    at: datetime,
+    user_id: int | None,
 ) -> datetime | None:
-    """Someone checked in today comes back in at the entrance: after an exit there, their
-    return is an entry (``presence`` then counts the time inside again). Returns when they
-    had left, or None when they had not (a second scan of someone inside)."""
-    left_at = _already_out_since(session, check_in.registration_id, check_in.day_id, None)
+    """Record a return through this door (the session's, or the entrance) at ``at`` when the
+    person's last scan there was an exit before it; returns when they had left, or None (not
+    out, or an offline door's scan from before they left, synced only now)."""
+    left_at = _already_out_since(session, registration_id, day_id, item)
     if left_at is None or left_at >= at:
-        # Not out, or an offline door's scan from before they left, synced only now.
         return None
     session.add(
         PresenceScan(
-            registration_id=check_in.registration_id,
-            day_id=check_in.day_id,
-            item_id=None,
+            registration_id=registration_id,
+            day_id=day_id,
+            item_id=item.id if item else None,
             direction=Direction.ENTRY.value,
             scanned_at=at,
             scanned_by_id=user_id,
@@ -207,6 +210,14 @@ def _record_return(
     )
     session.flush()
     return left_at
+
+
+def _record_return(
+    check_in: CheckIn, session: DbSession, at: datetime, user_id: int | None, **_extra
+) -> datetime | None:
+    """Someone checked in today comes back in at the entrance: after an exit there, their
+    return is an entry (``presence`` then counts the time inside again)."""
+    return _entry_after_exit(session, check_in.registration_id, check_in.day_id, None, at, user_id)
 
 
 entered_again.connect(_record_return)
@@ -222,20 +233,7 @@ def _record_return_through_breakout_door(
 ) -> None:
     """Back in through a breakout's own door after leaving by its session door: an entry at
     the session's door (the breakout door keeps only its first record of each person)."""
-    left_at = _already_out_since(session, registration.id, item.day_id, item)
-    if left_at is None or left_at >= at:
-        return
-    session.add(
-        PresenceScan(
-            registration_id=registration.id,
-            day_id=item.day_id,
-            item_id=item.id,
-            direction=Direction.ENTRY.value,
-            scanned_at=at,
-            scanned_by_id=user_id,
-        )
-    )
-    session.flush()
+    _entry_after_exit(session, registration.id, item.day_id, item, at, user_id)
 
 
 scanned_at_breakout.connect(_record_return_through_breakout_door)
@@ -254,12 +252,17 @@ def _checked_in(session: DbSession, registration_id: int, day_id: int) -> bool:
     )
 
 
+def _place(item: AgendaItem | None) -> str:
+    """Where a door scan is, in the door's words: the session, or the building."""
+    return f"“{item.title}”" if item else "the building"
+
+
 def _message(
     registration: Registration, item: AgendaItem | None, direction: Direction, at: datetime
 ) -> str:
     name = registration.person.name
     time_zone = registration.forum.program.time_zone
-    where = f"“{item.title}”" if item else "the building"
+    where = _place(item)
     if direction == Direction.EXIT:
         return f"{name} left {where} at {format_local_time(at, time_zone)}."
     return f"Welcome, {name}: in {where} at {format_local_time(at, time_zone)}."
