@@ -194,31 +194,30 @@ def _already(
     left_at: datetime | None = None,
 ) -> ScanOutcome:
     zone = day.forum.program.time_zone
+
+    def clock(instant: datetime) -> str:
+        return to_local(instant, zone).strftime("%I:%M %p").lstrip("0")
+
+    name = registration.person.name
     if left_at is not None:
-        return ScanOutcome(
-            ScanResult.ALREADY_CHECKED_IN,
-            f"Welcome back, {registration.person.name}! Back in after leaving at "
-            f"{to_local(left_at, zone).strftime('%I:%M %p').lstrip('0')}.",
-            registration,
-            day,
-            check_in,
-            teams,
-            came_back=True,
+        message = f"Welcome back, {name}! Back in after leaving at {clock(left_at)}."
+    else:
+        by = (
+            check_in.checked_in_by.name or check_in.checked_in_by.email
+            if check_in.checked_in_by
+            else None
         )
-    when = to_local(check_in.checked_in_at, zone).strftime("%I:%M %p").lstrip("0")
-    by = (
-        check_in.checked_in_by.name or check_in.checked_in_by.email
-        if check_in.checked_in_by
-        else None
-    )
+        message = f"{name} was already checked in at {clock(check_in.checked_in_at)}" + (
+            f" by {by}." if by else "."
+        )
     return ScanOutcome(
         ScanResult.ALREADY_CHECKED_IN,
-        f"{registration.person.name} was already checked in at {when}"
-        + (f" by {by}." if by else "."),
+        message,
         registration,
         day,
         check_in,
         teams,
+        came_back=left_at is not None,
     )
 
 
