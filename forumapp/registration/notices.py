@@ -96,12 +96,7 @@ def render_confirmation(
         return None
     person = registration.person
     forum = registration.forum
-    extra: dict = {}
-    attachments: list[dict] = []
-    for _receiver, addition in confirmation_email.send(registration, session=session):
-        if addition is not None:
-            extra |= addition.context
-            attachments += addition.attachments
+    extra, attachments = _email_additions(session, registration)
     rendered = render_email_to_person(
         "registration/email/registration_confirmation",
         person,
@@ -116,6 +111,18 @@ def render_confirmation(
 
 
 register_message_renderer(CONFIRMATION_RENDERER, render_confirmation)
+
+
+def _email_additions(session: DbSession, registration: Registration) -> tuple[dict, list[dict]]:
+    """What features above add to the registration's email (the ticket) through
+    ``confirmation_email``: template context and attachments."""
+    extra: dict = {}
+    attachments: list[dict] = []
+    for _receiver, addition in confirmation_email.send(registration, session=session):
+        if addition is not None:
+            extra |= addition.context
+            attachments += addition.attachments
+    return extra, attachments
 
 
 def send_promotion(
@@ -138,11 +145,8 @@ def send_promotion(
     attachments: list[dict] = []
     if isinstance(place, DaySeat):
         # A seat on a day is what lets them in: the ticket comes with the news, as with a
-        # confirmation (features above add it through ``confirmation_email``).
-        for _receiver, addition in confirmation_email.send(registration, session=session):
-            if addition is not None:
-                extra |= addition.context
-                attachments += addition.attachments
+        # confirmation.
+        extra, attachments = _email_additions(session, registration)
     queue_email_to_person(
         session,
         "registration/email/waitlist_promotion",
