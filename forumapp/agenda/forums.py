@@ -171,8 +171,7 @@ def save_day(
 
     check_capacity(day, data.capacity, "on this day")
     times_before = None if day is None else (day.date, day.starts_at, day.ends_at)
-    capacity_before = None if day is None else day.capacity
-    is_new = day is None
+    capacity_before = None if day is None else day.capacity  # a new day raises nothing
     with seats_kept(session, day, "on this day"):
         if day is None:
             day = ForumDay(forum=forum)
@@ -192,7 +191,7 @@ def save_day(
     if changed and forum.status != ForumStatus.DRAFT:
         day_changed.send(day, session=session)
     moved_up = 0
-    if not is_new and is_raised(capacity_before, day.capacity):
+    if is_raised(capacity_before, day.capacity):
         moved_up = give_new_seats(session, day)
     return DaySaved(day, moved_up)
 
