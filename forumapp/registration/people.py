@@ -68,12 +68,17 @@ def program_teams(session: DbSession, forum: Forum) -> list[Team]:
 
 def is_team_member(session: DbSession, person: Person, forum: Forum) -> bool:
     """True when the person is on a roster of one of the forum's program's teams."""
+    return is_on_a_team(session, person, forum.program_id)
+
+
+def is_on_a_team(session: DbSession, person: Person, program_id: int) -> bool:
+    """True when the person is on a roster of one of the program's teams."""
     return (
         session.execute(
             select(func.count())
             .select_from(TeamMembership)
             .join(Team)
-            .where(TeamMembership.person_id == person.id, Team.program_id == forum.program_id)
+            .where(TeamMembership.person_id == person.id, Team.program_id == program_id)
         ).scalar_one()
         > 0
     )

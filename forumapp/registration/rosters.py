@@ -45,7 +45,7 @@ from ..extensions import DbSession
 from ..mail.outbox import queue_email_to_person, was_sent
 from .models import Registration
 from .notices import personal_link, send_personal_link
-from .people import find_or_create_person
+from .people import find_or_create_person, is_on_a_team
 from .registering import cancel_days
 from .seats import ACTIVE
 from .windows import is_over_for_attendees
@@ -504,13 +504,7 @@ def remove_roster_member(
 def _release_team_days(
     session: DbSession, person: Person, program_id: int, now: datetime | None
 ) -> list[date]:
-    still_on_a_team = session.scalar(
-        select(func.count())
-        .select_from(TeamMembership)
-        .join(Team)
-        .where(TeamMembership.person_id == person.id, Team.program_id == program_id)
-    )
-    if still_on_a_team:
+    if is_on_a_team(session, person, program_id):
         return []
     now = now or utcnow()
     released = []
