@@ -19,25 +19,31 @@ from .. import builders as build
 from ..conftest import csrf_token
 
 
+def build_world() -> dict:
+    """A held forum and a draft next one; Dare County's project manager and a member, and
+    someone of another team: ids and personal-link tokens (in the current app context)."""
+    forum = build.forum(days=((date(2027, 2, 18), "team"),))
+    build.forum(number=2, status="draft", days=((date(2027, 5, 20), "team"),))
+    manager = build.team_member("Pat Manager", "Dare County", "project_manager")
+    member = build.team_member("Mo Member", "Dare County")
+    outsider = build.team_member("Nell Nash", "Nash County")
+    db.session.commit()
+    team_id = db.session.scalar(sa.select(Team.id).filter_by(name="Dare County"))
+    return {
+        "forum": forum.id,
+        "team": team_id,
+        "manager": personal_token(manager),
+        "manager_id": manager.id,
+        "member": personal_token(member),
+        "member_id": member.id,
+        "outsider": personal_token(outsider),
+    }
+
+
 @pytest.fixture
 def world(app):
     with app.app_context():
-        forum = build.forum(days=((date(2027, 2, 18), "team"),))
-        build.forum(number=2, status="draft", days=((date(2027, 5, 20), "team"),))
-        manager = build.team_member("Pat Manager", "Dare County", "project_manager")
-        member = build.team_member("Mo Member", "Dare County")
-        outsider = build.team_member("Nell Nash", "Nash County")
-        db.session.commit()
-        team_id = db.session.scalar(sa.select(Team.id).filter_by(name="Dare County"))
-        return {
-            "forum": forum.id,
-            "team": team_id,
-            "manager": personal_token(manager),
-            "manager_id": manager.id,
-            "member": personal_token(member),
-            "member_id": member.id,
-            "outsider": personal_token(outsider),
-        }
+        return build_world()
 
 
 def _text(response) -> str:

@@ -14,29 +14,18 @@ import sqlalchemy as sa
 
 from forumapp.commitments.models import Commitment
 from forumapp.core.clock import utcnow
-from forumapp.core.links import personal_token
-from forumapp.core.models import Team
 from forumapp.extensions import db
 
 from .. import builders as build
+from ..commitments.test_pages import build_world
 from ..conftest import csrf_token
 
 
 @pytest.fixture
 def world(app):
+    """The commitments pages' team (``tests/commitments``), with its project manager."""
     with app.app_context():
-        forum = build.forum(days=((date(2027, 2, 18), "team"),))
-        build.forum(number=2, status="draft", days=((date(2027, 5, 20), "team"),))
-        manager = build.team_member("Pat Manager", "Dare County", "project_manager")
-        member = build.team_member("Mo Member", "Dare County")
-        db.session.commit()
-        team_id = db.session.scalar(sa.select(Team.id).filter_by(name="Dare County"))
-        return {
-            "forum": forum.id,
-            "team": team_id,
-            "manager": personal_token(manager),
-            "member_id": member.id,
-        }
+        return build_world()
 
 
 def _text(response) -> str:
