@@ -249,9 +249,9 @@ def test_registering_for_another_day_keeps_the_needs_given_before(client, app, s
         assert seats == ["confirmed", "confirmed"]
 
 
-@pytest.mark.parametrize("value", ["9999999999999999999999", "²"])
-def test_a_breakout_choice_that_is_no_item_id_is_refused(client, app, setup, value):
-    # A number no id column holds, and a digit Python's int() does not read as one.
+def _on_the_team_day(client, app, setup) -> tuple[str, str, str]:
+    """A team member registered, through their link, for the team day: the link, the page's
+    CSRF token and the name of the first breakout slot's choice."""
     link = _member_link(app, setup)
     token = csrf_token(client, link)
     client.post(
@@ -259,6 +259,13 @@ def test_a_breakout_choice_that_is_no_item_id_is_refused(client, app, setup, val
         data={"day_ids": str(setup.team_day_id), "csrf_token": token},
     )
     slot = re.findall(r'name="(slot-[^"]+)"', _text(client.get(link)))[0]
+    return link, token, slot
+
+
+@pytest.mark.parametrize("value", ["9999999999999999999999", "²"])
+def test_a_breakout_choice_that_is_no_item_id_is_refused(client, app, setup, value):
+    # A number no id column holds, and a digit Python's int() does not read as one.
+    link, token, slot = _on_the_team_day(client, app, setup)
     response = client.post(
         f"{link}/forums/{setup.forum_id}/breakouts", data={slot: value, "csrf_token": token}
     )
@@ -381,13 +388,7 @@ def test_a_full_day_says_so_on_the_form_and_its_waitlist_is_not_told_what_to_bri
 
 
 def test_a_team_member_gives_up_a_breakout_without_choosing_another(client, app, setup):
-    link = _member_link(app, setup)
-    token = csrf_token(client, link)
-    client.post(
-        f"{link}/forums/{setup.forum_id}/register",
-        data={"day_ids": str(setup.team_day_id), "csrf_token": token},
-    )
-    slot = re.findall(r'name="(slot-[^"]+)"', _text(client.get(link)))[0]
+    link, token, slot = _on_the_team_day(client, app, setup)
     client.post(
         f"{link}/forums/{setup.forum_id}/breakouts",
         data={slot: str(setup.breakout_ids[0]), "csrf_token": token},
